@@ -1,0 +1,64 @@
+"""depthlab: explore the depth maps hidden in phone portrait photos.
+
+>>> import depthlab
+>>> cap = depthlab.open("data/sample/front_truedepth.heic")   # doctest: +SKIP
+>>> cap.depth.shape, cap.accuracy                              # doctest: +SKIP
+
+``import depthlab`` stays light (numpy only): readers, projection, views, figures and PCD
+support load when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .capture import Calibration, CameraInfo, Capture, DepthEncoding, Orientation
+from .errors import (
+    CalibrationError,
+    DepthlabError,
+    InvalidInputError,
+    NoDepthError,
+    OverwriteError,
+    UnreadableFileError,
+    UnsupportedFormatError,
+    WriteError,
+)
+
+__version__ = "0.1.0"
+
+# name -> (module, attribute); resolved on first access so heavy dependencies load late
+_LAZY = {
+    "open": ("depthlab.reader", "open"),
+    "project": ("depthlab.projection", "project"),
+    "Projector": ("depthlab.projection", "Projector"),
+    "PointCloud": ("depthlab.pointcloud", "PointCloud"),
+    "show": ("depthlab.widgets", "show"),
+    "explore": ("depthlab.widgets", "explore"),
+    "compare": ("depthlab.widgets", "compare"),
+    "to_html": ("depthlab.html", "to_html"),
+}
+_LAZY_MODULES = {"figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"depthlab.{name}")
+    raise AttributeError(f"module 'depthlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _LAZY_MODULES)
+
+
+__all__ = [
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
+    "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
+    "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError",
+]

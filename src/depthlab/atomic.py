@@ -1,0 +1,56 @@
+"""Atomic, non-destructive file writing shared by every writer in depthlab.
+
+``atomic_write(path, overwrite=False)`` yields a binary file object that writes to a temporary
+file in the destination folder; on success it is flushed, fsynced and renamed into place
+(``os.replace``, atomic on POSIX); on any error the temporary file is removed and the old file,
+if any, is untouched.  Without ``overwrite=True`` an existing destination raises
+:class:`~depthlab.errors.OverwriteError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+from .errors import OverwriteError, WriteError
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[IO[bytes]]:
+    dest = Path(path)
+    if dest.exists() and not overwrite:
+        raise OverwriteError(
+            f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it"
+        )
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise WriteError(f"cannot write {dest}: folder {folder} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise WriteError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if not overwrite and dest.exists():
+            raise OverwriteError(f"{dest} appeared while writing; not replaced (pass overwrite=True)")
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, (OverwriteError, WriteError)):
+            raise WriteError(f"writing {dest} failed: {exc.strerror or exc}; nothing was replaced") from exc
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path, overwrite=overwrite) as fh:
+        fh.write(data)
+    return Path(path)

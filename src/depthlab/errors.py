@@ -1,0 +1,56 @@
+"""The one error hierarchy of depthlab.
+
+Every error depthlab raises on purpose is a :class:`DepthlabError`.  Messages say what was
+found and what to do next.  Readers never let a dependency's exception escape: they wrap it in
+:class:`UnreadableFileError` (with the original as ``__cause__``).
+"""
+
+from __future__ import annotations
+
+
+class DepthlabError(Exception):
+    """Base class of every error depthlab raises on purpose."""
+
+
+class UnreadableFileError(DepthlabError):
+    """The file is corrupt, truncated, not an image, or of a kind depthlab cannot read."""
+
+
+class UnsupportedFormatError(UnreadableFileError):
+    """The file is readable but uses a container or encoding depthlab does not support yet."""
+
+
+class NoDepthError(DepthlabError):
+    """The file is a valid image but carries no depth map.
+
+    The message names what the file does contain (mattes, gain maps, ...) so a user can tell an
+    edited copy (depth survives only in unmodified originals) from a photo that never had depth.
+    """
+
+
+class CalibrationError(DepthlabError):
+    """The camera geometry needed for a request is missing or inconsistent."""
+
+
+class InvalidInputError(DepthlabError, ValueError):
+    """An argument cannot be represented (wrong dtype, shape, non-finite value, ...)."""
+
+
+class OverwriteError(DepthlabError, FileExistsError):
+    """Refused to replace an existing file without ``overwrite=True`` / ``--force``."""
+
+
+class WriteError(DepthlabError, OSError):
+    """Writing an output file failed; any previous file at that path is left untouched."""
+
+
+__all__ = [
+    "DepthlabError",
+    "UnreadableFileError",
+    "UnsupportedFormatError",
+    "NoDepthError",
+    "CalibrationError",
+    "InvalidInputError",
+    "OverwriteError",
+    "WriteError",
+]
