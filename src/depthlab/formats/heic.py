@@ -1,0 +1,349 @@
+"""Apple portrait HEIC: depth, calibration, mattes and colour as a :class:`~depthlab.Capture`.
+
+Division of labour: pillow-heif (libheif) decodes HEVC pixels — the depth item, the mattes, the
+primary — and applies each item's ``irot``/``imir`` as it does so; our bounded item reader
+(:mod:`depthlab.formats.isobmff`) finds what pillow-heif does not expose: the XMP ``mime`` item
+whose ``cdsc`` reference points at the depth item (Apple's calibration), the aux items' URNs and
+their transforms (needed to turn the calibration into the display frame).
+
+Values: Apple stores disparity as 8-bit integers (``apdi:StoredFormat`` 'L008' from native
+half-float 'hdis'), linear in disparity::
+
+    disparity [1/m] = FloatMinValue + (FloatMaxValue - FloatMinValue) * (v - IntMinValue) / (IntMaxValue - IntMinValue)
+
+libheif's depth representation info (``d_min``, ``d_max``, type 1 = uniform disparity) carries
+the same two numbers; either is used where the other is missing, and they are cross-checked.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..capture import Calibration, CameraInfo, Capture, DepthEncoding, LazyMattes, Orientation
+from ..errors import DepthlabError, NoDepthError, UnreadableFileError
+from . import isobmff
+from .exif import camera_from_exif
+from .xmp import APDI, DEPTHDATA, Xmp, parse_xmp
+
+DEPTH_URNS = ("urn:mpeg:hevc:2015:auxid:2", "urn:mpeg:mpegB:cicp:systems:auxiliary:depth")
+
+#: aux URN -> matte name
+MATTE_URNS = {
+    "urn:com:apple:photo:2018:aux:portraiteffectsmatte": "portrait",
+    "urn:com:apple:photo:2019:aux:semanticskinmatte": "skin",
+    "urn:com:apple:photo:2019:aux:semantichairmatte": "hair",
+    "urn:com:apple:photo:2019:aux:semanticteethmatte": "teeth",
+    "urn:com:apple:photo:2020:aux:semanticglassesmatte": "glasses",
+    "urn:com:apple:photo:2020:aux:semanticskymatte": "sky",
+}
+
+AUX_LABELS = {
+    "urn:com:apple:photo:2020:aux:hdrgainmap": "HDR gain map",
+    "tag:apple.com,2023:photo:aux:linearthumbnail": "linear thumbnail",
+    "tag:apple.com,2023:photo:aux:styledeltamap": "style delta map",
+    "urn:mpeg:hevc:2015:auxid:1": "alpha",
+    "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha": "alpha",
+}
+
+MAX_XMP_ITEM = 4 * 1024 * 1024
+EDITED_HINT = (
+    "Depth survives only in unmodified originals: portrait-mode photos exported from the phone "
+    "as originals (AirDrop 'All Photos Data', Image Capture, or 'Export Unmodified Original'); "
+    "edited, shared or converted copies lose it."
+)
+
+
+def _orientation_of(transforms: list[tuple[str, int]]) -> Orientation:
+    """Collapse an ipma-ordered list of irot/imir into rotate-then-mirror form."""
+    rotation = 0
+    mirror: str | None = None
+    for kind, value in transforms:
+        if kind == "irot":
+            rotation = (rotation + value) % 360
+            if mirror is not None and value % 180 == 90:
+                # a mirror already applied, then a quarter turn == the turn, then the other mirror
+                mirror = "horizontal" if mirror == "vertical" else "vertical"
+        else:
+            new = "vertical" if value == 0 else "horizontal"
+            if mirror is None:
+                mirror = new
+            elif mirror == new:
+                mirror = None
+            else:  # both mirrors == a half turn
+                mirror = None
+                rotation = (rotation + 180) % 360
+    return Orientation(rotation, mirror)
+
+
+def _open_pillow_heif(data: bytes, what: str):
+    import pillow_heif
+
+    try:
+        return pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+    except Exception as exc:  # libheif raises ValueError/RuntimeError/SystemError
+        raise UnreadableFileError(f"{what}: libheif could not read this HEIF file ({exc}); it is damaged or truncated") from exc
+
+
+def _to_array(img: Any, what: str) -> np.ndarray:
+    try:
+        pil = img.to_pillow()
+        arr = np.asarray(pil)
+    except Exception as exc:
+        raise UnreadableFileError(f"{what} could not be decoded ({exc})") from exc
+    return arr
+
+
+def _aux_items(hf: isobmff.HeifFile) -> dict[int, str]:
+    """aux item id -> URN, for aux images attached to the primary (or any image)."""
+    out = {}
+    for ref in hf.refs:
+        if ref.type == "auxl" and ref.from_id in hf.items:
+            urn = hf.aux_type(ref.from_id)
+            if urn is not None:
+                out[ref.from_id] = urn
+    return out
+
+
+def _item_xmp(hf: isobmff.HeifFile, item_id: int, what: str) -> Xmp | None:
+    for mid in hf.refs_to(item_id, "cdsc"):
+        item = hf.items.get(mid)
+        if item is None or item.type != "mime":
+            continue
+        if "xml" not in item.content_type and "rdf" not in item.content_type:
+            continue
+        return parse_xmp(hf.item_data(mid, max_bytes=MAX_XMP_ITEM), what=what, max_bytes=MAX_XMP_ITEM)
+    return None
+
+
+def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None) -> str:
+    mattes = [MATTE_URNS[u] for u in aux.values() if u in MATTE_URNS]
+    others = sorted({AUX_LABELS.get(u, u) for u in aux.values() if u not in MATTE_URNS})
+    parts = []
+    if size:
+        parts.append(f"a {size[0]}x{size[1]} photo")
+    else:
+        parts.append("a photo")
+    if mattes:
+        parts.append("mattes: " + ", ".join(mattes))
+    if others:
+        parts.append("other auxiliary images: " + ", ".join(others))
+    return "; ".join(parts)
+
+
+def read_calibration(xmp: Xmp) -> Calibration | None:
+    """Calibration from the depth item's XMP (AVCameraCalibrationData keys), or None if absent.
+
+    ``IntrinsicMatrix`` is stored column-major (9 values), ``ExtrinsicMatrix`` column-major 4x3
+    (12 values: R's three columns, then t).  Non-finite or malformed numbers raise
+    :class:`UnreadableFileError`.
+    """
+    k = xmp.floats(DEPTHDATA, "IntrinsicMatrix", 9)
+    if k is None:
+        return None
+    rw = xmp.int(DEPTHDATA, "IntrinsicMatrixReferenceWidth")
+    rh = xmp.int(DEPTHDATA, "IntrinsicMatrixReferenceHeight")
+    if not rw or not rh or rw <= 0 or rh <= 0:
+        raise UnreadableFileError(f"{xmp.what}: IntrinsicMatrix has no valid reference size ({rw}x{rh})")
+    kmat = np.array(k, dtype=np.float64).reshape(3, 3).T
+    ext = xmp.floats(DEPTHDATA, "ExtrinsicMatrix", 12)
+    cx = xmp.float(DEPTHDATA, "LensDistortionCenterOffsetX")
+    cy = xmp.float(DEPTHDATA, "LensDistortionCenterOffsetY")
+    try:
+        return Calibration(
+            intrinsic_matrix=kmat,
+            reference_size=(rw, rh),
+            lens_distortion=xmp.floats(DEPTHDATA, "LensDistortionCoefficients", 8),
+            inverse_lens_distortion=xmp.floats(DEPTHDATA, "InverseLensDistortionCoefficients", 8),
+            distortion_center=None if cx is None or cy is None else (cx, cy),
+            pixel_size_mm=xmp.float(DEPTHDATA, "PixelSize"),
+            extrinsic_matrix=None if ext is None else np.array(ext).reshape(4, 3).T,
+            estimated=False,
+            source="depth item XMP (AVCameraCalibrationData)",
+        )
+    except DepthlabError as exc:
+        raise UnreadableFileError(f"{xmp.what}: the calibration is invalid ({exc})") from exc
+
+
+def _same_aspect(a: tuple[float, float], b: tuple[float, float], tol: float = 0.02) -> bool:
+    return abs(a[0] / a[1] - b[0] / b[1]) <= tol * (a[0] / a[1])
+
+
+def read_heic(path: Path | None, data: bytes) -> Capture:
+    """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
+    name = path.name if path else "HEIC data"
+    hf = isobmff.parse_heif(data)
+    aux = _aux_items(hf)
+    depth_ids = [i for i, u in aux.items() if u in DEPTH_URNS]
+    ph = _open_pillow_heif(data, name)
+    try:
+        primary_size = tuple(int(v) for v in ph.size)
+    except Exception:
+        primary_size = None
+    if not depth_ids:
+        raise NoDepthError(
+            f"{name} holds no depth map ({_describe_contents(hf, aux, primary_size)}). {EDITED_HINT}"
+        )
+    depth_id = depth_ids[0]
+    stored_size = hf.image_size(depth_id)
+    orientation = _orientation_of(hf.transforms(depth_id))
+
+    # --- metadata: the depth item's XMP (Apple) and libheif's depth representation ---------
+    xmp = _item_xmp(hf, depth_id, what=f"{name}: the depth item's XMP")
+    depth_images = []
+    try:
+        depth_images = list(ph.info.get("depth_images", []))
+    except Exception:
+        depth_images = []
+    if not depth_images:
+        raise UnreadableFileError(
+            f"{name}: the file lists a depth image (item {depth_id}) but libheif cannot decode it; the file is damaged"
+        )
+    dimg = depth_images[0]
+    heif_meta = dict(getattr(dimg, "info", {}).get("metadata") or {})
+
+    raw = _to_array(dimg, f"{name}: the depth image")
+    if raw.ndim != 2 or raw.size == 0:
+        raise UnreadableFileError(f"{name}: the depth image decoded to shape {raw.shape}, expected a 2-D map")
+    bits = 8 if raw.dtype == np.uint8 else 16
+    int_min = 0
+    int_max = (1 << bits) - 1
+    fmin = fmax = None
+    fmt = None
+    if xmp is not None:
+        fmin = xmp.float(APDI, "FloatMinValue")
+        fmax = xmp.float(APDI, "FloatMaxValue")
+        imin = xmp.int(APDI, "IntMinValue")
+        imax = xmp.int(APDI, "IntMaxValue")
+        int_min = int_min if imin is None else imin
+        int_max = int_max if imax is None else imax
+        stored = xmp.int(APDI, "StoredFormat")
+        native = xmp.int(APDI, "NativeFormat")
+        fmt = " from ".join(_fourcc(v) for v in (stored, native) if v is not None) or None
+        kind = xmp.text(APDI, "AuxiliaryImageType")
+        if kind is not None and kind not in ("disparity", "depth"):
+            raise UnreadableFileError(f"{name}: the depth item says it holds {kind!r}, not disparity or depth")
+    else:
+        kind = None
+    d_min, d_max = heif_meta.get("d_min"), heif_meta.get("d_max")
+    rep = heif_meta.get("representation_type")
+    notes: list[str] = []
+    if fmin is None or fmax is None:
+        if d_min is None or d_max is None:
+            raise UnreadableFileError(
+                f"{name}: the depth image carries neither apdi:FloatMin/MaxValue nor a depth representation range, "
+                "so its values cannot be turned into 1/m"
+            )
+        fmin, fmax = float(d_min), float(d_max)
+        notes.append("value range from libheif's depth representation info (no apdi XMP)")
+        if kind is None:
+            kind = {0: "disparity", 1: "disparity", 2: "depth"}.get(rep, "disparity")
+    elif d_min is not None and d_max is not None:
+        if abs(float(d_min) - fmin) > 1e-3 * max(1.0, abs(fmin)) or abs(float(d_max) - fmax) > 1e-3 * max(1.0, abs(fmax)):
+            notes.append(f"XMP range {fmin}..{fmax} differs from libheif's d_min/d_max {d_min}..{d_max}; using the XMP")
+    kind = kind or "disparity"
+    if not (np.isfinite(fmin) and np.isfinite(fmax)) or int_max == int_min:
+        raise UnreadableFileError(f"{name}: the depth value range {fmin}..{fmax} over codes {int_min}..{int_max} is unusable")
+
+    scale = np.float32((fmax - fmin) / (int_max - int_min))
+    values = (raw.astype(np.float32) - np.float32(int_min)) * scale + np.float32(fmin)
+    if kind == "depth":
+        with np.errstate(divide="ignore"):
+            disparity = np.where(values > 0, np.float32(1.0) / values, np.nan).astype(np.float32)
+    else:
+        disparity = values
+        disparity[~(disparity > 0)] = np.nan
+
+    # --- calibration, in the display frame ------------------------------------------------
+    calibration = None
+    accuracy = None
+    if xmp is not None:
+        accuracy = xmp.text(DEPTHDATA, "Accuracy")
+        if accuracy not in ("relative", "absolute"):
+            accuracy = None
+        calibration = read_calibration(xmp)
+    display_size = (disparity.shape[1], disparity.shape[0])
+    if calibration is not None:
+        ref = calibration.reference_size
+        if stored_size and _same_aspect(ref, stored_size) and not orientation.is_identity:
+            calibration = calibration.oriented(orientation)
+        if not _same_aspect(calibration.reference_size, display_size):
+            notes.append(
+                f"calibration reference size {ref[0]}x{ref[1]} does not match the depth map's "
+                f"{display_size[0]}x{display_size[1]} aspect; calibration ignored"
+            )
+            calibration = None
+
+    # --- camera, colour, mattes ---------------------------------------------------------------
+    exif = None
+    try:
+        exif = ph.info.get("exif")
+    except Exception:
+        exif = None
+    camera = camera_from_exif(exif, accuracy=accuracy)
+
+    def load_rgb() -> np.ndarray:
+        arr = _to_array(ph, f"{name}: the primary image")
+        if arr.ndim == 2:
+            arr = np.repeat(arr[:, :, None], 3, axis=2)
+        if arr.dtype != np.uint8:
+            arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
+        return np.ascontiguousarray(arr[:, :, :3])
+
+    matte_loaders: dict[str, Callable[[], np.ndarray]] = {}
+    for aid, urn in aux.items():
+        mname = MATTE_URNS.get(urn)
+        if mname and mname not in matte_loaders:
+            matte_loaders[mname] = _matte_loader(ph, aid, f"{name}: the {mname} matte")
+
+    meta: dict[str, Any] = {
+        "depth_item": depth_id,
+        "depth_stored_size": stored_size,
+        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "aux": {str(i): u for i, u in aux.items()},
+        "other_aux": sorted({AUX_LABELS.get(u, u) for u in aux.values() if u not in MATTE_URNS and u not in DEPTH_URNS}),
+        "heif_depth_representation": heif_meta or None,
+        "notes": notes,
+    }
+    if xmp is not None:
+        meta["depth_xmp"] = {k: v for k, v in xmp.to_dict().items() if "RenderingParameters" not in k}
+    return Capture(
+        disparity=disparity,
+        calibration=calibration,
+        accuracy=accuracy,
+        camera=camera,
+        encoding=DepthEncoding(quantity=kind, bits=bits, float_min=fmin, float_max=fmax,
+                               int_min=int_min, int_max=int_max, format=fmt),
+        mattes=LazyMattes(matte_loaders),
+        path=path,
+        format="HEIC (Apple portrait)",
+        metadata=meta,
+        rgb_loader=load_rgb,
+        rgb_size=primary_size,  # type: ignore[arg-type]
+    )
+
+
+def _matte_loader(ph: Any, aux_id: int, what: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        try:
+            img = ph.get_aux_image(aux_id)
+        except Exception as exc:
+            raise UnreadableFileError(f"{what} could not be decoded by libheif ({exc})") from exc
+        arr = _to_array(img, what)
+        if arr.ndim == 3:
+            arr = arr[:, :, 0]
+        top = 255.0 if arr.dtype == np.uint8 else float(np.iinfo(arr.dtype).max) if arr.dtype.kind in "ui" else 1.0
+        return (arr.astype(np.float32) / np.float32(top)).clip(0, 1)
+
+    return load
+
+
+def _fourcc(v: int) -> str:
+    try:
+        s = int(v).to_bytes(4, "big").decode("ascii")
+        return s if s.isprintable() else str(v)
+    except (OverflowError, UnicodeDecodeError, ValueError):
+        return str(v)

@@ -1,0 +1,99 @@
+"""``depthlab.open``: one entry point for every depth photo depthlab reads.
+
+It reads the file once (bounded), recognises the container by its first bytes and hands it to
+the reader for that container.  Only :class:`~depthlab.errors.DepthlabError` subclasses leave
+this function: anything unexpected from a dependency is wrapped in
+:class:`~depthlab.errors.UnreadableFileError` with the original as its cause.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .capture import Capture
+from .errors import DepthlabError, UnreadableFileError
+
+#: Phone photos are a few MB; anything beyond this is refused before it is read.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"avif", b"avis"}
+
+
+def sniff(head: bytes) -> str:
+    """'heif', 'jpeg', or a short name of what else it is ('png', 'unknown', ...)."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "heif" if head[8:12] in HEIF_BRANDS or b"heic" in head[8:64] or b"mif1" in head[8:64] else "mp4/isobmff"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head.startswith(b"GIF8"):
+        return "gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if not head:
+        return "empty"
+    return "unknown"
+
+
+def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is depthlab.open
+    """Open a depth photo and return a :class:`~depthlab.Capture`.
+
+    Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF) and
+    Google Lens Blur (GDepth) JPEG.  Metadata and the depth map are read now; the colour image
+    and mattes are decoded on first use.
+
+    Raises
+    ------
+    NoDepthError
+        A valid photo without a depth map (e.g. an edited copy); the message names what it holds.
+    UnreadableFileError
+        Missing, corrupt, truncated, non-image or unsupported files.
+    """
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise UnreadableFileError(f"{p}: no such file")
+        if p.is_dir():
+            raise UnreadableFileError(f"{p} is a folder; give a photo file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableFileError(f"{p.name} is {size / 2**20:.0f} MiB; phone photos are far smaller, so it is not one")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except DepthlabError:
+        raise
+    except OSError as exc:
+        raise UnreadableFileError(f"{p}: cannot read it ({exc.strerror or exc})") from exc
+    return open_bytes(data, p)
+
+
+def open_bytes(data: bytes, path: Path | None = None) -> Capture:
+    """Like :func:`open` for bytes already in memory (``path`` is used in messages)."""
+    name = path.name if path else "the data"
+    kind = sniff(data[:64])
+    try:
+        if kind == "heif":
+            from .formats.heic import read_heic
+
+            return read_heic(path, data)
+        if kind == "jpeg":
+            from .formats.jpeg import read_jpeg
+
+            return read_jpeg(path, data)
+    except DepthlabError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise UnreadableFileError(f"{name}: reading it needed unreasonable resources ({type(exc).__name__}); the file looks damaged") from exc
+    except Exception as exc:  # safety net: never a bare exception from a dependency
+        raise UnreadableFileError(f"{name}: could not be read ({type(exc).__name__}: {exc}); the file is probably damaged") from exc
+    if kind == "empty":
+        raise UnreadableFileError(f"{name} is empty")
+    what = {"png": "a PNG image", "tiff": "a TIFF image", "gif": "a GIF image", "webp": "a WebP image",
+            "mp4/isobmff": "an ISO media file (video?) that is not HEIF", "unknown": "not an image depthlab knows"}[kind]
+    raise UnreadableFileError(
+        f"{name} is {what}; depthlab reads depth photos: iPhone portrait HEIC or JPEG, and Google Lens Blur JPEG"
+    )
