@@ -1,0 +1,417 @@
+"""One self-contained, offline HTML file showing one or two point clouds.
+
+``to_html(cloud, "me.html")`` writes a page that opens anywhere (``file://`` or served) without
+a single network request: three.js is read at export time from the installed pythreejs package
+(``pythreejs/static/three.js``) and inlined, followed by depthlab's own small viewer
+(``depthlab/static/viewer.js``) and the data.
+
+Data layout in the page (see :func:`quantise_positions`):
+
+* positions, in three.js's frame (``depthlab.scene.to_threejs``), quantised to 16 bits per axis
+  over the cloud's bounding box, little-endian ``uint16`` (N, 3), base64;
+* colours ``uint8`` (N, 3), base64;
+* a JSON block with the bounding box, the initial camera (``depthlab.scene.initial_camera``,
+  the phone's own viewpoint, the same as the notebook view), captions, point size and
+  background colour.
+
+The GPU undoes the quantisation (a normalised ``uint16`` attribute scaled by the box), so the
+page decodes nothing but base64.  440k points take about 5.9 MB (three.js is 0.55 MB of it).
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import importlib.metadata
+import importlib.util
+import inspect
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import atomic_write
+from .errors import DepthlabError, InvalidInputError
+
+#: Largest quantised coordinate: positions use the full unsigned 16-bit range.
+QMAX = 65535
+
+_STATIC = Path(__file__).resolve().parent / "static"
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+DEFAULT_BACKGROUND = "#15171c"
+
+
+# --------------------------------------------------------------------------------------------
+# Quantisation
+# --------------------------------------------------------------------------------------------
+
+
+def quantise_positions(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quantise positions to 16 bits per axis over their bounding box.
+
+    Convention: ``xyz`` is float (N, 3) in any frame and unit; the box is per axis
+    ``[lo, lo + span]``.  ``q = round((p - lo) / span * 65535)`` as ``uint16`` (N, 3), so
+    ``p ~= lo + q / 65535 * span`` (:func:`dequantise_positions`, and what the page's GPU does
+    with a normalised attribute).  An axis with zero extent gets ``span = 1`` and ``q = 0``.
+
+    Error: at most half a step, ``span / (2 * 65535)`` per axis, i.e. 7.6e-6 of that axis's
+    extent (0.00076 %), e.g. 0.011 mm over a 1.5 m deep scene -- far below 0.1 % of the extent.
+
+    Returns ``(q, lo, span)`` with ``lo`` and ``span`` float64 (3,).
+    """
+    p = np.asarray(xyz)
+    if p.ndim != 2 or p.shape[1] != 3:
+        raise InvalidInputError(f"positions must have shape (N, 3), got {p.shape}")
+    if p.shape[0] == 0:
+        raise InvalidInputError("the cloud has no points; nothing to show (check near/far and the mask)")
+    p64 = p.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(p64)):
+        raise InvalidInputError("positions hold NaN or infinite values; keep only valid points before export")
+    lo = p64.min(axis=0)
+    span = p64.max(axis=0) - lo
+    span = np.where(span > 0, span, 1.0)
+    q = np.rint((p64 - lo) / span * QMAX)
+    np.clip(q, 0, QMAX, out=q)
+    return q.astype("<u2"), lo, span
+
+
+def dequantise_positions(q: np.ndarray, lo: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Undo :func:`quantise_positions`: float64 (N, 3) ``lo + q / 65535 * span``.
+
+    Convention: the same frame and units as the positions that were quantised.
+    """
+    return np.asarray(lo, np.float64) + np.asarray(q, np.float64) / QMAX * np.asarray(span, np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# Assets
+# --------------------------------------------------------------------------------------------
+
+
+def find_three_js() -> Path:
+    """Path of ``three.js`` shipped inside the installed pythreejs package (not imported).
+
+    Raises :class:`~depthlab.errors.DepthlabError` when pythreejs or its static file is missing.
+    """
+    candidates: list[Path] = []
+    try:
+        spec = importlib.util.find_spec("pythreejs")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        candidates += [Path(loc) / "static" / "three.js" for loc in spec.submodule_search_locations]
+    try:
+        for f in importlib.metadata.files("pythreejs") or ():
+            if f.as_posix().endswith("pythreejs/static/three.js"):
+                candidates.append(Path(f.locate()))
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    for c in candidates:
+        if c.is_file():
+            return c
+    where = ", ".join(str(c) for c in candidates) or "pythreejs is not installed"
+    raise DepthlabError(
+        "the HTML export inlines three.js from the pythreejs package, but its static three.js was not "
+        f"found ({where}); install it with `pip install pythreejs==2.4.2` and try again"
+    )
+
+
+def _read_viewer_js() -> str:
+    path = _STATIC / "viewer.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DepthlabError(
+            f"depthlab's viewer script {path} is missing from the installation ({exc.strerror or exc}); "
+            "reinstall depthlab"
+        ) from exc
+
+
+def _script_safe(text: str) -> str:
+    """Make JavaScript source safe inside an inline ``<script>`` element."""
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+
+
+def _json_for_script(obj: Any) -> str:
+    # '<' never appears raw, so no caption can close the element or open a comment
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+# --------------------------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------------------------
+
+
+def _background_hex(background: Any) -> str:
+    if isinstance(background, str) and _HEX_COLOUR.match(background):
+        b = background.lower()
+        if len(b) == 4:
+            b = "#" + "".join(ch * 2 for ch in b[1:])
+        return b
+    if isinstance(background, (tuple, list)) and len(background) == 3:
+        vals = [float(v) for v in background]
+        if all(math.isfinite(v) and 0 <= v <= 255 for v in vals):
+            if all(v <= 1.0 for v in vals) and any(isinstance(v, float) for v in background):
+                vals = [v * 255 for v in vals]
+            return "#" + "".join(f"{int(round(v)):02x}" for v in vals)
+    raise InvalidInputError(
+        f"background must be a colour like '#15171c', '#fff' or (r, g, b) in 0..255, got {background!r}"
+    )
+
+
+def _project_keywords() -> set[str]:
+    from . import projection
+
+    params = list(inspect.signature(projection.project).parameters.values())
+    return {p.name for p in params[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _as_clouds(clouds: Any, project_options: dict[str, Any]) -> list[Any]:
+    from .capture import Capture
+
+    items = list(clouds) if isinstance(clouds, (list, tuple)) else [clouds]
+    if not 1 <= len(items) <= 2:
+        raise InvalidInputError(f"to_html shows one cloud or two side by side, got {len(items)}")
+    if project_options:
+        allowed = _project_keywords()
+        unknown = sorted(set(project_options) - allowed)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown option(s) {unknown} for to_html; besides its own options it takes "
+                f"depthlab.project's: {sorted(allowed)}"
+            )
+        if not any(isinstance(c, Capture) for c in items):
+            raise InvalidInputError(
+                f"projection options {sorted(project_options)} only apply to a Capture; this is already "
+                "a point cloud (project it with those options first)"
+            )
+    out = []
+    for item in items:
+        if isinstance(item, Capture):
+            from .projection import project
+
+            item = project(item, **project_options)
+        if not (hasattr(item, "xyz") and hasattr(item, "rgb")):
+            raise InvalidInputError(
+                f"to_html takes a PointCloud, a Capture or a list of two of them, got {type(item).__name__}"
+            )
+        out.append(item)
+    return out
+
+
+def _caption(cloud: Any, lo: np.ndarray, span_true: np.ndarray) -> dict[str, Any]:
+    units = getattr(cloud, "units", None)
+    accuracy = getattr(cloud, "accuracy", None)
+    camera = getattr(cloud, "camera", None) or "unknown camera"
+    line = None
+    if callable(getattr(cloud, "caption", None)):
+        try:
+            line = str(cloud.caption())
+        except Exception:  # a caption must never stop an export
+            line = None
+    if not line:
+        parts = [str(camera)]
+        parts.append({"relative": "relative scale", "absolute": "absolute scale (metres trustworthy)"}.get(
+            accuracy, "scale accuracy unknown"))
+        parts.append(f"{len(cloud.xyz):,} points")
+        line = " · ".join(parts)
+    unit = "m" if units == "m" else "model units"
+    size = " × ".join(f"{v:.3g}" for v in span_true)
+    scale = f"box {size} {unit} (x × y × z)"
+    if units == "m" and accuracy == "relative":
+        scale += " — relative accuracy: the metres are not trustworthy"
+    elif units != "m":
+        scale += " — not metres (teaching model)"
+    if getattr(cloud, "intrinsics_estimated", False):
+        scale += " · intrinsics estimated"
+    model = getattr(cloud, "model", None)
+    return {"line": line, "scale": scale, "model": model, "camera": str(camera), "accuracy": accuracy,
+            "units": units}
+
+
+# --------------------------------------------------------------------------------------------
+# Page
+# --------------------------------------------------------------------------------------------
+
+
+def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """JSON description of one cloud and its binary blocks (element id -> text)."""
+    from .scene import default_point_size, to_threejs
+
+    xyz = np.asarray(cloud.xyz, dtype=np.float32)
+    rgb = np.asarray(cloud.rgb)
+    if xyz.ndim != 2 or xyz.shape[1] != 3:
+        raise InvalidInputError(f"cloud {index}: xyz must be (N, 3), got {xyz.shape}")
+    if rgb.shape != xyz.shape:
+        raise InvalidInputError(f"cloud {index}: rgb must be (N, 3) like xyz {xyz.shape}, got {rgb.shape}")
+    if rgb.dtype != np.uint8:
+        raise InvalidInputError(f"cloud {index}: rgb must be uint8, got {rgb.dtype}")
+    three = np.asarray(to_threejs(xyz), dtype=np.float32)
+    q, lo, span = quantise_positions(three)
+    true_span = three.max(axis=0).astype(np.float64) - three.min(axis=0)
+    pos_id, rgb_id = f"depthlab-positions-{index}", f"depthlab-colours-{index}"
+    blocks = {rgb_id: base64.b64encode(np.ascontiguousarray(rgb).tobytes()).decode("ascii")}
+    if positions == "uint16":
+        pos = {"encoding": "uint16-base64", "element": pos_id, "min": lo.tolist(), "span": span.tolist(),
+               "max_error": (span / (2 * QMAX)).tolist()}
+        blocks[pos_id] = base64.b64encode(q.tobytes()).decode("ascii")
+    elif positions == "json":  # baseline for benchmarks: plain JSON floats, no quantisation
+        pos = {"encoding": "float-json", "element": pos_id}
+        blocks[pos_id] = json.dumps(np.round(three.astype(np.float64), 6).ravel().tolist(), separators=(",", ":"))
+    else:
+        raise InvalidInputError(f"positions encoding must be 'uint16' (or 'json' for benchmarks), got {positions!r}")
+    desc = {
+        "count": int(xyz.shape[0]),
+        "positions": pos,
+        "colours": {"encoding": "uint8-base64", "element": rgb_id},
+        "caption": _caption(cloud, lo, true_span),
+        # the notebook view's default, in scene units
+        "pointSize": default_point_size(xyz.min(axis=0), xyz.max(axis=0), xyz.shape[0]),
+    }
+    return desc, blocks
+
+
+def html_document(
+    clouds: Any,
+    *,
+    point_size: float | None = None,
+    background: Any = DEFAULT_BACKGROUND,
+    title: str | None = None,
+    _positions: str = "uint16",
+    **project_options: Any,
+) -> str:
+    """The page :func:`to_html` writes, as a string (same arguments, no path)."""
+    from .scene import grid_spec, initial_camera
+
+    items = _as_clouds(clouds, project_options)
+    bg = _background_hex(background)
+    if point_size is not None:
+        point_size = float(point_size)
+        if not (math.isfinite(point_size) and point_size > 0):
+            raise InvalidInputError(f"point_size must be a positive number (scene units), got {point_size!r}")
+    three_js = find_three_js().read_text(encoding="utf-8")
+    viewer_js = _read_viewer_js()
+
+    descs, blocks = [], {}
+    for i, cloud in enumerate(items):
+        d, b = _encode_cloud(cloud, i, _positions)
+        descs.append(d)
+        blocks.update(b)
+
+    # the same first view as the notebook: the phone's own position, framing every cloud shown
+    lows = np.array([np.asarray(c.xyz, np.float64).min(axis=0) for c in items]).min(axis=0)
+    highs = np.array([np.asarray(c.xyz, np.float64).max(axis=0) for c in items]).max(axis=0)
+    # computed for a square view; the page widens the vertical field of view for narrower views
+    cam = initial_camera(lows, highs, aspect=1.0)
+    camera = {k: (np.asarray(v, np.float64).tolist() if isinstance(v, (tuple, list, np.ndarray)) else float(v))
+              for k, v in dict(cam).items()}
+
+    if title is None:
+        src = None
+        meta = getattr(items[0], "metadata", None)
+        if isinstance(meta, dict):
+            src = meta.get("source") or meta.get("path") or meta.get("source_path")
+        title = f"{Path(str(src)).name} — depthlab" if src else "depthlab point cloud"
+    if point_size is not None:
+        for d in descs:
+            d["pointSize"] = point_size
+    units = getattr(items[0], "units", None)
+    config = {
+        "format": "depthlab-html/1",
+        "title": str(title),
+        "background": bg,
+        "camera": camera,
+        "grid": grid_spec(lows, highs, units="m" if units == "m" else "units"),
+        "clouds": descs,
+        "linked": len(descs) > 1,
+    }
+
+    data_blocks = "\n".join(
+        f'<script type="application/octet-stream" id="{key}">{value}</script>' for key, value in blocks.items()
+    )
+    esc_title = _html.escape(str(title))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="depthlab">
+<title>{esc_title}</title>
+<style>
+html, body {{ margin: 0; height: 100%; overflow: hidden; background: {bg};
+  font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #eee; }}
+#depthlab-root {{ position: fixed; inset: 0; }}
+#depthlab-root canvas {{ display: block; width: 100%; height: 100%; touch-action: none; cursor: grab; }}
+.dl-panel {{ position: absolute; left: 8px; top: 8px; display: flex; flex-wrap: wrap; gap: 8px;
+  align-items: center; padding: 6px 8px; border-radius: 6px; background: rgba(0,0,0,.55); }}
+.dl-panel label {{ display: flex; gap: 4px; align-items: center; }}
+.dl-panel button {{ font: inherit; }}
+.dl-caption {{ position: absolute; padding: 4px 8px; border-radius: 6px; background: rgba(0,0,0,.55);
+  max-width: calc(50% - 24px); pointer-events: none; }}
+.dl-caption .dl-scale {{ opacity: .8; font-size: 12px; }}
+.dl-message {{ position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  padding: 2em; text-align: center; }}
+</style>
+</head>
+<body>
+<div id="depthlab-root"></div>
+<script type="application/json" id="depthlab-config">{_json_for_script(config)}</script>
+{data_blocks}
+<script>
+{_script_safe(three_js)}
+</script>
+<script>
+{_script_safe(viewer_js)}
+</script>
+</body>
+</html>
+"""
+
+
+def to_html(
+    clouds: Any,
+    path: str | os.PathLike,
+    overwrite: bool = False,
+    point_size: float | None = None,
+    background: Any = DEFAULT_BACKGROUND,
+    title: str | None = None,
+    **project_options: Any,
+) -> Path:
+    """Write one self-contained offline HTML page showing a point cloud (or two, linked).
+
+    Parameters
+    ----------
+    clouds : PointCloud, Capture, or a list/tuple of two of them
+        Two are shown side by side with one shared (linked) camera, like ``compare()``.
+        A Capture is projected first with ``depthlab.project(capture, **project_options)``.
+    path : where to write; an existing file is never replaced unless ``overwrite=True``.
+    point_size : point diameter in scene units (metres for the pinhole models); default
+        ``depthlab.scene.default_point_size`` (as the notebook view).  The page has a slider.
+    background : ``"#rrggbb"``, ``"#rgb"`` or (r, g, b) in 0..255.
+    title : the page title; default from the source file name.
+    **project_options : ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``,
+        ``depth_scale``, ``aspect`` -- exactly those of :func:`depthlab.project`.
+
+    Convention: positions are shown in three.js's frame (x right, y up, z toward the viewer) via
+    ``depthlab.scene.to_threejs``; the first view is ``depthlab.scene.initial_camera`` (the
+    phone's own viewpoint).  Positions are stored with 16 bits per axis over the bounding box:
+    error at most 1/131070 of the box's extent per axis (see :func:`quantise_positions`).
+
+    The page makes no network request: three.js (from the installed pythreejs package) and the
+    viewer are inlined.  Returns the path written.
+
+    >>> depthlab.to_html(cloud, "me.html")                         # doctest: +SKIP
+    >>> depthlab.to_html([rear, front], "pair.html", overwrite=True)  # doctest: +SKIP
+    """
+    # atomic_write refuses an existing file before any projection or encoding work is done
+    with atomic_write(path, overwrite=overwrite) as fh:
+        page = html_document(clouds, point_size=point_size, background=background, title=title, **project_options)
+        fh.write(page.encode("utf-8"))
+    return Path(path)
+
+
+__all__ = ["to_html", "html_document", "quantise_positions", "dequantise_positions", "find_three_js", "QMAX"]

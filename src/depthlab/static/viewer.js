@@ -1,0 +1,400 @@
+/*
+ * depthlab offline point-cloud viewer (part of depthlab, MIT licence).
+ *
+ * depthlab.html.to_html writes a page holding, in this order: a JSON config
+ * (<script id="depthlab-config">), base64 blocks with the points, three.js (inlined from the
+ * installed pythreejs package), and this file.  It draws one cloud, or two side by side that
+ * share one camera, and never touches the network.
+ *
+ * Data: positions are uint16 (N, 3) quantised over the cloud's box, already in three.js's
+ * frame (x right, y up, z toward the viewer); a normalised attribute gives q / 65535 and the
+ * object's scale and position turn that back into lo + q / 65535 * span.  Colours are uint8.
+ *
+ * Controls: drag = orbit around the target; right-drag, shift-drag or two fingers = pan;
+ * wheel or pinch = zoom; double-click, "R" or the Reset button = back to the phone's view.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("depthlab-config").textContent);
+  const root = document.getElementById("depthlab-root");
+
+  // ---------------------------------------------------------------------------------------
+  // Data
+  // ---------------------------------------------------------------------------------------
+
+  function blockText(id) {
+    return document.getElementById(id).textContent.trim();
+  }
+
+  function decodeBase64(text) {
+    if (typeof Uint8Array.fromBase64 === "function") {
+      return Uint8Array.fromBase64(text);
+    }
+    const bin = atob(text);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) {
+      out[i] = bin.charCodeAt(i);
+    }
+    return out;
+  }
+
+  function setAttribute(geometry, name, attribute) {
+    // three.js r110 renamed addAttribute to setAttribute; accept either
+    if (typeof geometry.setAttribute === "function") {
+      geometry.setAttribute(name, attribute);
+    } else {
+      geometry.addAttribute(name, attribute);
+    }
+  }
+
+  function makePoints(desc, material) {
+    const geometry = new THREE.BufferGeometry();
+    const points = new THREE.Points(geometry, material);
+    const pos = desc.positions;
+    if (pos.encoding === "uint16-base64") {
+      const bytes = decodeBase64(blockText(pos.element));
+      const q = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+      setAttribute(geometry, "position", new THREE.BufferAttribute(q, 3, true));
+      points.scale.set(pos.span[0], pos.span[1], pos.span[2]);
+      points.position.set(pos.min[0], pos.min[1], pos.min[2]);
+    } else if (pos.encoding === "float-json") {
+      const xyz = new Float32Array(JSON.parse(blockText(pos.element)));
+      setAttribute(geometry, "position", new THREE.BufferAttribute(xyz, 3));
+    } else {
+      throw new Error("depthlab viewer: unknown position encoding " + pos.encoding);
+    }
+    const rgb = decodeBase64(blockText(desc.colours.element));
+    setAttribute(geometry, "color", new THREE.BufferAttribute(rgb, 3, true));
+    // the geometry's own bounds would be in quantised units; the camera keeps the cloud in view
+    points.frustumCulled = false;
+    return points;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Renderer, scenes, one shared camera
+  // ---------------------------------------------------------------------------------------
+
+  let renderer;
+  try {
+    renderer = new THREE.WebGLRenderer({ antialias: false });
+  } catch (err) {
+    const msg = document.createElement("div");
+    msg.className = "dl-message";
+    msg.textContent = "This browser could not start WebGL, which the 3D view needs (" + err.message + ").";
+    root.appendChild(msg);
+    document.documentElement.setAttribute("data-depthlab-error", String(err.message));
+    return;
+  }
+  renderer.setPixelRatio(window.devicePixelRatio || 1);
+  renderer.setClearColor(new THREE.Color(config.background), 1);
+  root.appendChild(renderer.domElement);
+
+  function makeGrid(spec) {
+    const grid = new THREE.GridHelper(spec.size, spec.divisions, 0x8a8a8a, 0x4a4a4a);
+    grid.position.set(spec.centre[0], spec.centre[1], spec.centre[2]);
+    return grid;
+  }
+
+  const views = config.clouds.map(function (desc) {
+    const material = new THREE.PointsMaterial({
+      size: desc.pointSize,
+      sizeAttenuation: true,
+      vertexColors: THREE.VertexColors,
+    });
+    const scene = new THREE.Scene();
+    scene.add(makePoints(desc, material));
+    const grid = config.grid ? makeGrid(config.grid) : null;
+    if (grid) {
+      scene.add(grid);
+    }
+    return { desc: desc, scene: scene, material: material, grid: grid, rect: null, caption: null };
+  });
+
+  const start = config.camera;
+  const camera = new THREE.PerspectiveCamera(start.fov, 1, start.near, start.far);
+  const target = new THREE.Vector3();
+  const offset = new THREE.Vector3(); // camera position minus target
+  // size of the scene, for zoom limits and clipping planes
+  const radius = Math.max(
+    1e-6,
+    new THREE.Vector3().fromArray(start.position).distanceTo(new THREE.Vector3().fromArray(start.target)),
+    ...config.clouds.map(function (d) {
+      const s = d.positions.span || [0, 0, 0];
+      return 0.5 * Math.hypot(s[0], s[1], s[2]);
+    })
+  );
+
+  function resetView() {
+    camera.up.fromArray(start.up);
+    target.fromArray(start.target);
+    offset.fromArray(start.position).sub(target);
+    requestRender();
+  }
+
+  function updateCamera(aspect) {
+    camera.position.copy(target).add(offset);
+    camera.lookAt(target);
+    const dist = offset.length();
+    camera.near = Math.max(radius * 1e-4, Math.min(start.near, dist * 0.01));
+    camera.far = Math.max(start.far, dist + 4 * radius);
+    camera.aspect = aspect;
+    // the start field of view was chosen for a square view: widen it for narrower ones so the
+    // horizontal extent still fits
+    const tanHalf = Math.tan((start.fov * Math.PI) / 360) / Math.min(1, aspect);
+    camera.fov = (360 / Math.PI) * Math.atan(tanHalf);
+    camera.updateProjectionMatrix();
+    camera.updateMatrixWorld();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Layout: one canvas, one viewport per cloud (side by side when wide, stacked when tall)
+  // ---------------------------------------------------------------------------------------
+
+  function layout() {
+    const w = root.clientWidth;
+    const h = root.clientHeight;
+    renderer.setSize(w, h);
+    const n = views.length;
+    const sideBySide = w >= h || n === 1;
+    views.forEach(function (view, i) {
+      // rect in CSS pixels, origin top-left
+      view.rect = sideBySide
+        ? { x: Math.round((i * w) / n), y: 0, w: Math.round(((i + 1) * w) / n) - Math.round((i * w) / n), h: h }
+        : { x: 0, y: Math.round((i * h) / n), w: w, h: Math.round(((i + 1) * h) / n) - Math.round((i * h) / n) };
+      if (view.caption) {
+        view.caption.style.left = view.rect.x + 8 + "px";
+        view.caption.style.bottom = h - (view.rect.y + view.rect.h) + 8 + "px";
+        view.caption.style.maxWidth = Math.max(120, view.rect.w - 32) + "px";
+      }
+    });
+    requestRender();
+  }
+
+  let renderPending = false;
+  let firstPicture = true;
+
+  function render() {
+    renderPending = false;
+    const h = root.clientHeight;
+    renderer.setScissorTest(views.length > 1);
+    views.forEach(function (view) {
+      const r = view.rect;
+      const y = h - r.y - r.h; // WebGL viewports start at the bottom
+      renderer.setViewport(r.x, y, r.w, r.h);
+      renderer.setScissor(r.x, y, r.w, r.h);
+      updateCamera(r.w / Math.max(1, r.h));
+      renderer.render(view.scene, camera);
+    });
+    if (firstPicture) {
+      firstPicture = false;
+      // the frame is on screen once the browser has composited it
+      requestAnimationFrame(function () {
+        window.depthlabViewer.firstPictureMs = performance.now();
+        document.documentElement.setAttribute("data-depthlab-ready", "1");
+      });
+    }
+  }
+
+  function requestRender() {
+    if (!renderPending) {
+      renderPending = true;
+      requestAnimationFrame(render);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Orbit, pan, zoom
+  // ---------------------------------------------------------------------------------------
+
+  const spherical = new THREE.Spherical();
+
+  function orbit(dx, dy, height) {
+    spherical.setFromVector3(offset);
+    spherical.theta -= (2 * Math.PI * dx) / height;
+    spherical.phi -= (2 * Math.PI * dy) / height;
+    spherical.makeSafe();
+    offset.setFromSpherical(spherical);
+    requestRender();
+  }
+
+  function pan(dx, dy, height) {
+    // one pixel at the target's distance covers this many scene units
+    const perPixel = (2 * offset.length() * Math.tan((camera.fov * Math.PI) / 360)) / height;
+    camera.updateMatrix();
+    const right = new THREE.Vector3().setFromMatrixColumn(camera.matrix, 0);
+    const up = new THREE.Vector3().setFromMatrixColumn(camera.matrix, 1);
+    target.addScaledVector(right, -dx * perPixel).addScaledVector(up, dy * perPixel);
+    requestRender();
+  }
+
+  function zoom(factor) {
+    const dist = Math.min(radius * 100, Math.max(radius * 1e-3, offset.length() * factor));
+    offset.setLength(dist);
+    requestRender();
+  }
+
+  function viewHeight() {
+    return views.length ? views[0].rect.h : root.clientHeight;
+  }
+
+  const canvas = renderer.domElement;
+  const pointers = new Map(); // pointerId -> {x, y}
+  let panning = false;
+
+  function pinchState() {
+    const p = Array.from(pointers.values());
+    return {
+      x: (p[0].x + p[1].x) / 2,
+      y: (p[0].y + p[1].y) / 2,
+      d: Math.max(1, Math.hypot(p[0].x - p[1].x, p[0].y - p[1].y)),
+    };
+  }
+
+  canvas.addEventListener("pointerdown", function (e) {
+    canvas.setPointerCapture(e.pointerId);
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    panning = e.button === 1 || e.button === 2 || e.shiftKey || e.ctrlKey || e.metaKey;
+    canvas.style.cursor = "grabbing";
+    e.preventDefault();
+  });
+
+  canvas.addEventListener("pointermove", function (e) {
+    const last = pointers.get(e.pointerId);
+    if (!last) {
+      return;
+    }
+    const h = viewHeight();
+    if (pointers.size === 1) {
+      const dx = e.clientX - last.x;
+      const dy = e.clientY - last.y;
+      if (panning) {
+        pan(dx, dy, h);
+      } else {
+        orbit(dx, dy, h);
+      }
+      last.x = e.clientX;
+      last.y = e.clientY;
+    } else if (pointers.size === 2) {
+      const before = pinchState();
+      last.x = e.clientX;
+      last.y = e.clientY;
+      const after = pinchState();
+      zoom(before.d / after.d);
+      pan(after.x - before.x, after.y - before.y, h);
+    }
+  });
+
+  function pointerEnd(e) {
+    pointers.delete(e.pointerId);
+    if (pointers.size === 0) {
+      canvas.style.cursor = "grab";
+    }
+  }
+  canvas.addEventListener("pointerup", pointerEnd);
+  canvas.addEventListener("pointercancel", pointerEnd);
+  canvas.addEventListener("contextmenu", function (e) {
+    e.preventDefault();
+  });
+  canvas.addEventListener(
+    "wheel",
+    function (e) {
+      e.preventDefault();
+      const lines = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
+      zoom(Math.pow(0.999, -lines));
+    },
+    { passive: false }
+  );
+  canvas.addEventListener("dblclick", resetView);
+  window.addEventListener("keydown", function (e) {
+    if ((e.key === "r" || e.key === "R") && !(e.target instanceof HTMLInputElement)) {
+      resetView();
+    }
+  });
+  window.addEventListener("resize", layout);
+
+  // ---------------------------------------------------------------------------------------
+  // Panel (title, reset, point size, background) and captions
+  // ---------------------------------------------------------------------------------------
+
+  function element(tag, props, children) {
+    const el = document.createElement(tag);
+    Object.assign(el, props || {});
+    (children || []).forEach(function (c) {
+      el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return el;
+  }
+
+  const panel = element("div", { className: "dl-panel" });
+  panel.appendChild(element("strong", { textContent: config.title }));
+  const resetButton = element("button", { type: "button", textContent: "Reset view", title: "double-click or R" });
+  resetButton.addEventListener("click", resetView);
+  panel.appendChild(resetButton);
+
+  // slider position s in [-2, 2] -> point size * 2^s
+  const sizeSlider = element("input", { type: "range", min: "-2", max: "2", step: "0.05", value: "0" });
+  sizeSlider.setAttribute("aria-label", "point size");
+  sizeSlider.addEventListener("input", function () {
+    const factor = Math.pow(2, parseFloat(sizeSlider.value));
+    views.forEach(function (view) {
+      view.material.size = view.desc.pointSize * factor;
+    });
+    requestRender();
+  });
+  panel.appendChild(element("label", {}, ["Point size", sizeSlider]));
+
+  const colourInput = element("input", { type: "color", value: config.background });
+  colourInput.setAttribute("aria-label", "background colour");
+  colourInput.addEventListener("input", function () {
+    renderer.setClearColor(new THREE.Color(colourInput.value), 1);
+    document.body.style.background = colourInput.value;
+    requestRender();
+  });
+  panel.appendChild(element("label", {}, ["Background", colourInput]));
+
+  if (config.grid) {
+    const gridBox = element("input", { type: "checkbox", checked: true });
+    gridBox.addEventListener("change", function () {
+      views.forEach(function (view) {
+        view.grid.visible = gridBox.checked;
+      });
+      requestRender();
+    });
+    panel.appendChild(element("label", {}, [gridBox, config.grid.label]));
+  }
+  panel.title = "drag: orbit · right-drag, shift-drag or two fingers: pan · wheel or pinch: zoom";
+  root.appendChild(panel);
+
+  function storedPrecision(desc) {
+    const err = desc.positions.max_error;
+    if (!err) {
+      return "";
+    }
+    const worst = Math.max.apply(null, err);
+    const metres = desc.caption.units === "m";
+    return metres
+      ? " · positions stored to ±" + (worst * 1000).toPrecision(2) + " mm"
+      : " · positions stored to ±" + worst.toPrecision(2);
+  }
+
+  views.forEach(function (view) {
+    const c = view.desc.caption;
+    view.caption = element("div", { className: "dl-caption" }, [
+      element("div", { textContent: c.line }),
+      element("div", { className: "dl-scale", textContent: c.scale + storedPrecision(view.desc) }),
+    ]);
+    root.appendChild(view.caption);
+  });
+
+  window.depthlabViewer = {
+    config: config,
+    camera: camera,
+    target: target,
+    resetView: resetView,
+    firstPictureMs: null,
+  };
+
+  resetView();
+  layout();
+})();
