@@ -1,8 +1,8 @@
 /*
  * depthlab offline point-cloud viewer (part of depthlab, MIT licence).
  *
- * depthlab.html.to_html writes a page holding, in this order: a JSON config
- * (<script id="depthlab-config">), base64 blocks with the points, three.js (inlined from the
+ * depthlab.html.to_html writes a page holding, in this order: a JSON config (the element
+ * with id "depthlab-config"), base64 blocks with the points, three.js (inlined from the
  * installed pythreejs package), and this file.  It draws one cloud, or two side by side that
  * share one camera, and never touches the network.
  *

@@ -1,0 +1,300 @@
+"""depthlab.html: one self-contained offline page; quantisation bound, size, no network, no overwrite."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import depthlab
+from depthlab import html as dhtml
+from depthlab.errors import DepthlabError, InvalidInputError, OverwriteError
+from depthlab.scene import initial_camera, to_threejs
+
+# ------------------------------------------------------------------------------------------------
+# clouds: a pinhole view of a ball in front of a wall, 768x576 = 442,368 points like the rear sample
+# ------------------------------------------------------------------------------------------------
+
+
+def ball_scene(h: int = 576, w: int = 768) -> tuple[np.ndarray, np.ndarray]:
+    """xyz float32 (H*W, 3) camera frame metres, rgb uint8 (H*W, 3): a ball (r 0.3 m at 1.2 m) before a wall at 2 m."""
+    f = 600.0 * w / 768
+    v, u = np.mgrid[0:h, 0:w].astype(np.float64)
+    ray = np.stack([(u - (w - 1) / 2) / f, (v - (h - 1) / 2) / f, np.ones_like(u)], -1)
+    unit = ray / np.linalg.norm(ray, axis=-1, keepdims=True)
+    centre, r = np.array([0.0, 0.0, 1.2]), 0.3
+    b = unit @ centre
+    disc = b**2 - (centre @ centre - r**2)
+    hit = disc > 0
+    t = b - np.sqrt(np.where(hit, disc, 0.0))
+    xyz = np.where(hit[..., None], unit * t[..., None], ray * 2.0)
+    rgb = np.stack([u / w * 255, v / h * 255, np.where(hit, 230, 60)], -1).astype(np.uint8)
+    return xyz.reshape(-1, 3).astype(np.float32), rgb.reshape(-1, 3)
+
+
+class StandInCloud:
+    """The contract's PointCloud fields, used only while depthlab.pointcloud is absent."""
+
+    def __init__(self, xyz, rgb, pixel_index, grid_shape, model="pinhole", units="m", accuracy="relative",
+                 intrinsics_estimated=False, camera="rear dual", metadata=None):
+        self.xyz, self.rgb, self.pixel_index, self.grid_shape = xyz, rgb, pixel_index, grid_shape
+        self.model, self.units, self.accuracy = model, units, accuracy
+        self.intrinsics_estimated, self.camera, self.metadata = intrinsics_estimated, camera, metadata or {}
+
+    @property
+    def bounds(self):
+        return self.xyz.min(axis=0), self.xyz.max(axis=0)
+
+
+def make_cloud(h: int = 576, w: int = 768, **kw):
+    xyz, rgb = ball_scene(h, w)
+    fields = dict(xyz=xyz, rgb=rgb, pixel_index=np.arange(h * w, dtype=np.int64), grid_shape=(h, w),
+                  model="pinhole", units="m", accuracy="relative", intrinsics_estimated=False,
+                  camera="rear dual", metadata={"source": "/somewhere/ball.heic"})
+    fields.update(kw)
+    try:
+        from depthlab.pointcloud import PointCloud
+    except ImportError:
+        return StandInCloud(**fields)
+    return PointCloud(**fields)
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    return make_cloud()
+
+
+@pytest.fixture(scope="module")
+def page(cloud) -> str:
+    return dhtml.html_document(cloud)
+
+
+def parse_page(text: str) -> tuple[dict, dict[str, str]]:
+    """The page's JSON config and its data blocks (element id -> text)."""
+    config = json.loads(re.search(r'<script type="application/json" id="depthlab-config">(.*?)</script>', text, re.S).group(1))
+    blocks = dict(re.findall(r'<script type="application/octet-stream" id="([^"]+)">([^<]*)</script>', text))
+    return config, blocks
+
+
+def decoded_positions(config: dict, blocks: dict, i: int = 0) -> np.ndarray:
+    pos = config["clouds"][i]["positions"]
+    q = np.frombuffer(base64.b64decode(blocks[pos["element"]]), dtype="<u2").reshape(-1, 3)
+    return dhtml.dequantise_positions(q, np.array(pos["min"]), np.array(pos["span"]))
+
+
+# ------------------------------------------------------------------------------------------------
+# quantisation
+# ------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.float32, st.tuples(st.integers(1, 300), st.just(3)),
+                  elements=st.floats(-50, 50, width=32, allow_nan=False)))
+def test_quantisation_error_is_at_most_half_a_step(xyz):
+    q, lo, span = dhtml.quantise_positions(xyz)
+    assert q.dtype == np.dtype("<u2") and q.shape == xyz.shape
+    err = np.abs(dhtml.dequantise_positions(q, lo, span) - xyz.astype(np.float64))
+    extent = xyz.max(axis=0).astype(np.float64) - xyz.min(axis=0)
+    # half a step of span / 65535, plus float64 rounding
+    assert np.all(err <= span / (2 * 65535) * (1 + 1e-9) + 1e-12)
+    assert np.all(err <= 1e-3 * extent + 1e-12)  # the promise: below 0.1 % of the extent
+
+
+def test_quantisation_uses_the_full_range_and_handles_a_flat_axis():
+    xyz = np.array([[0.0, 5.0, -1.0], [2.0, 5.0, 1.0], [1.0, 5.0, 0.0]], np.float32)
+    q, lo, span = dhtml.quantise_positions(xyz)
+    assert q[:, 0].tolist() == [0, 65535, 32768]  # 0.5 * 65535 rounds to 32768 (half to even)
+    assert q[:, 1].tolist() == [0, 0, 0] and span[1] == 1.0 and lo[1] == 5.0
+    np.testing.assert_allclose(dhtml.dequantise_positions(q, lo, span)[:, 1], 5.0)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((0, 3)), np.zeros((4, 2)), np.array([[0.0, np.nan, 1.0]])])
+def test_quantisation_refuses_empty_misshapen_or_nan(bad):
+    with pytest.raises(InvalidInputError):
+        dhtml.quantise_positions(bad)
+
+
+def test_page_positions_decode_within_the_stated_error(cloud, page):
+    config, blocks = parse_page(page)
+    expected = to_threejs(cloud.xyz).astype(np.float64)
+    got = decoded_positions(config, blocks)
+    span = np.array(config["clouds"][0]["positions"]["span"])
+    extent = expected.max(axis=0) - expected.min(axis=0)
+    err = np.abs(got - expected).max(axis=0)
+    assert np.all(err <= span / (2 * 65535) * (1 + 1e-6) + 1e-7)
+    assert np.all(err / extent < 1e-5)  # 7.6e-6 of the extent per axis at most
+    # the error the page states is the bound itself (about 0.02 mm over this 2.6 m wide scene)
+    np.testing.assert_allclose(config["clouds"][0]["positions"]["max_error"], span / 131070)
+    assert max(config["clouds"][0]["positions"]["max_error"]) < 2.5e-5
+    rgb = np.frombuffer(base64.b64decode(blocks[config["clouds"][0]["colours"]["element"]]), np.uint8).reshape(-1, 3)
+    np.testing.assert_array_equal(rgb, cloud.rgb)
+
+
+# ------------------------------------------------------------------------------------------------
+# the page
+# ------------------------------------------------------------------------------------------------
+
+
+def test_size_of_440k_points_is_below_7_mb(cloud, tmp_path):
+    assert len(cloud.xyz) == 442_368
+    out = depthlab.to_html(cloud, tmp_path / "me.html")
+    size = out.stat().st_size
+    three_js = dhtml.find_three_js().stat().st_size
+    payload = 442_368 * 9 * 4 / 3  # 6 bytes of position + 3 of colour per point, base64
+    assert size < 7_000_000
+    assert payload + three_js < size < payload + three_js + 60_000  # nothing else of any size
+
+
+def test_page_is_self_contained_with_no_network_reference(page):
+    assert page.startswith("<!DOCTYPE html>")
+    # no element loads anything: no src/href attributes, no CSS url(), no imports or fetches
+    markup = re.sub(r"(<script\b[^>]*>).*?</script>", r"\1</script>", page, flags=re.S)
+    assert len(markup) < 5_000
+    assert not re.search(r"\b(src|href|data|action|srcset|poster)\s*=", markup, re.I)
+    assert not re.search(r"\burl\s*\(|@import", markup, re.I)
+    viewer = (Path(dhtml.__file__).parent / "static" / "viewer.js").read_text()
+    for call in ("fetch(", "XMLHttpRequest", "import(", "WebSocket", "sendBeacon", "http:", "https:"):
+        assert call not in viewer
+    # the only URLs anywhere are XML namespace names inside three.js, never requested
+    urls = set(re.findall(r"https?://[^\s\"'<>)]*", page))
+    assert urls <= {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg"}, urls
+    # three.js itself is inlined, once, and it is the pythreejs copy
+    three = dhtml.find_three_js().read_text()
+    assert three[:2000] in page and page.count('REVISION="') == 1
+    # exactly the script elements we wrote, none closed early by inlined text
+    assert page.count("<script") == page.count("</script>") == 5
+
+
+def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
+    config, _ = parse_page(page)
+    lo, hi = cloud.xyz.min(axis=0), cloud.xyz.max(axis=0)
+    cam = initial_camera(lo, hi, aspect=1.0)
+    for key in ("position", "target", "up"):
+        np.testing.assert_allclose(config["camera"][key], cam[key])
+    assert config["camera"]["fov"] == pytest.approx(cam["fov"])
+    assert config["camera"]["position"] == [0.0, 0.0, 0.0]  # the phone's own viewpoint
+    c = config["clouds"][0]
+    assert c["count"] == 442_368
+    assert c["caption"]["camera"] == "rear dual" and c["caption"]["accuracy"] == "relative"
+    assert "relative" in c["caption"]["line"] and "442,368" in c["caption"]["line"]
+    assert "m (x × y × z)" in c["caption"]["scale"] and "not trustworthy" in c["caption"]["scale"]
+    assert config["grid"]["label"].endswith(" m")
+    assert config["title"] == "ball.heic — depthlab" and "<title>ball.heic — depthlab</title>" in page
+    assert config["background"] == "#15171c" and 0 < c["pointSize"] < 0.05
+
+
+def test_options_are_written_and_checked(cloud):
+    config, _ = parse_page(dhtml.html_document(cloud, point_size=0.01, background="#FFF", title="T"))
+    assert config["clouds"][0]["pointSize"] == 0.01 and config["background"] == "#ffffff" and config["title"] == "T"
+    config, _ = parse_page(dhtml.html_document(cloud, background=(255, 128, 0)))
+    assert config["background"] == "#ff8000"
+    with pytest.raises(InvalidInputError, match="background"):
+        dhtml.html_document(cloud, background="blue-ish")
+    with pytest.raises(InvalidInputError, match="point_size"):
+        dhtml.html_document(cloud, point_size=-1)
+    with pytest.raises(InvalidInputError, match="one cloud or two"):
+        dhtml.html_document([cloud, cloud, cloud])
+    with pytest.raises(InvalidInputError, match="only apply to a Capture"):
+        dhtml.html_document(cloud, stride=2)
+    with pytest.raises(InvalidInputError, match="PointCloud, a Capture"):
+        dhtml.html_document(np.zeros((3, 3)))
+
+
+def test_text_cannot_break_out_of_the_page(cloud):
+    evil = "</script><script>alert(1)</script><!--"
+    page = dhtml.html_document(cloud, title=evil)
+    assert page.count("<script") == page.count("</script>") == 5
+    assert "<!--" not in page
+    config, _ = parse_page(page)
+    assert config["title"] == evil  # shown as text by the viewer (textContent), intact
+
+
+def test_two_clouds_share_one_camera_over_their_union(cloud):
+    small = make_cloud(144, 192, camera="front TrueDepth", accuracy="absolute")
+    small.xyz = small.xyz * np.float32(0.5)
+    config, blocks = parse_page(dhtml.html_document([cloud, small]))
+    assert config["linked"] is True and [c["count"] for c in config["clouds"]] == [442_368, 27_648]
+    assert config["clouds"][1]["caption"]["accuracy"] == "absolute"
+    lo = np.minimum(cloud.xyz.min(axis=0), small.xyz.min(axis=0))
+    hi = np.maximum(cloud.xyz.max(axis=0), small.xyz.max(axis=0))
+    np.testing.assert_allclose(config["camera"]["target"], initial_camera(lo, hi)["target"])
+    got = decoded_positions(config, blocks, 1)
+    assert np.abs(got - to_threejs(small.xyz)).max() < 1e-5
+
+
+def test_teaching_model_caption_says_not_metres():
+    c = make_cloud(48, 64, model="orthographic", units="arbitrary", accuracy=None)
+    config, _ = parse_page(dhtml.html_document(c))
+    assert "not metres" in config["clouds"][0]["caption"]["scale"]
+    assert "model units" in config["clouds"][0]["caption"]["scale"]
+
+
+# ------------------------------------------------------------------------------------------------
+# files: never overwrite, atomic
+# ------------------------------------------------------------------------------------------------
+
+
+def test_never_overwrites_without_being_asked(tmp_path):
+    c = make_cloud(48, 64)
+    target = tmp_path / "me.html"
+    target.write_text("keep me")
+    with pytest.raises(OverwriteError, match="overwrite=True"):
+        depthlab.to_html(c, target)
+    assert target.read_text() == "keep me"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+    assert depthlab.to_html(c, target, overwrite=True) == target
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_failed_export_leaves_nothing(tmp_path):
+    with pytest.raises(InvalidInputError):
+        depthlab.to_html(make_cloud(48, 64), tmp_path / "x.html", background="nope")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_three_js_is_a_clear_depthlab_error(monkeypatch, tmp_path):
+    import importlib.metadata
+    import importlib.util
+
+    def no_pkg(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setattr(importlib.metadata, "files", no_pkg)
+    with pytest.raises(DepthlabError, match="pip install pythreejs"):
+        dhtml.find_three_js()
+    with pytest.raises(DepthlabError, match="three.js"):
+        depthlab.to_html(make_cloud(48, 64), tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_three_js_comes_from_the_installed_pythreejs():
+    path = dhtml.find_three_js()
+    assert path.name == "three.js" and path.parent.name == "static" and path.parent.parent.name == "pythreejs"
+    assert 'REVISION="97"' in path.read_text()[-100_000:] or "REVISION" in path.read_text()
+
+
+def test_a_capture_is_projected_with_project_options(tmp_path):
+    projection = pytest.importorskip("depthlab.projection", reason="depthlab.projection not available yet")
+    from depthlab.capture import Calibration, CameraInfo, Capture
+
+    h, w = 48, 64
+    disparity = np.full((h, w), 1 / 1.5, np.float32)
+    disparity[:10] = np.nan
+    cal = Calibration(intrinsic_matrix=[[60.0, 0, 32], [0, 60.0, 24], [0, 0, 1]], reference_size=(w, h))
+    cap = Capture(disparity=disparity, calibration=cal, accuracy="absolute", camera=CameraInfo(kind="front TrueDepth"))
+    cap.set_rgb(np.full((h, w, 3), 200, np.uint8))
+    config, blocks = parse_page(dhtml.html_document(cap, stride=2, colour="rgb"))
+    expected = projection.project(cap, stride=2, colour="rgb")
+    assert config["clouds"][0]["count"] == len(expected.xyz) == 24 * 32 - 5 * 32
+    assert np.abs(decoded_positions(config, blocks) - to_threejs(expected.xyz)).max() < 1e-5
+    assert config["clouds"][0]["caption"]["accuracy"] == "absolute"
+    with pytest.raises(InvalidInputError, match="unknown option"):
+        dhtml.html_document(cap, strid=2)
