@@ -149,3 +149,29 @@ def test_item_structure_of_pug():
     assert hf.refs_to(54, "cdsc") == [55] and hf.items[55].content_type == "application/rdf+xml"
     assert hf.refs_from(49, "dimg") == list(range(1, 49))
     assert b"depthData:IntrinsicMatrix" in hf.item_data(55)
+
+
+def test_rotated_depth_item_brings_calibration_along():
+    """Turn the shared irot property of pug (primary and depth item) to 90 degrees: libheif rotates
+    the depth map on decode, and our calibration must rotate with it (principal point included)."""
+    from depthlab.reader import open_bytes
+
+    data = bytearray(shared_sample("iphone/rear_dual_pug.heic").read_bytes())
+    assert data[2280:2288] == b"\x00\x00\x00\x09irot" and data[2288] == 0
+    base = open_bytes(bytes(data))
+    data[2288] = 1  # 90 degrees anti-clockwise
+    rot = open_bytes(bytes(data))
+    assert rot.shape == (768, 576)
+    assert np.array_equal(rot.disparity, np.rot90(base.disparity))
+    cal, cal0 = rot.calibration, base.calibration
+    assert cal.reference_size == (3024, 4032)
+    assert (cal.cx, cal.cy) == pytest.approx((cal0.cy, 4032 - cal0.cx))
+    assert cal.distortion_center == pytest.approx((cal0.distortion_center[1], 4032 - cal0.distortion_center[0]))
+    # a pixel's ray is the same physical ray: the pinhole direction of a depth pixel and of the
+    # pixel it moved to agree after rotating the direction by the same quarter turn
+    k0, k1 = cal0.intrinsics_at(768, 576), cal.intrinsics_at(576, 768)
+    u, v = 100, 40                      # stored pixel
+    u1, v1 = v, 768 - 1 - u             # where np.rot90 puts it
+    d0 = np.array([(u - k0[0, 2]) / k0[0, 0], (v - k0[1, 2]) / k0[1, 1]])
+    d1 = np.array([(u1 - k1[0, 2]) / k1[0, 0], (v1 - k1[1, 2]) / k1[1, 1]])
+    assert d1 == pytest.approx([d0[1], -d0[0]], abs=1e-9)
