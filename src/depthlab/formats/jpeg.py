@@ -1,0 +1,507 @@
+"""JPEG depth photos: Apple portrait JPEGs (MPF) and Google Lens Blur / GDepth JPEGs.
+
+Entry point: :func:`read_jpeg` (called by :func:`depthlab.open` for files starting FF D8 FF).
+
+**Apple portrait JPEG.**  The primary JPEG is followed by Multi-Picture Format images (gain
+map, disparity, mattes), each a small JPEG with its own XMP.  Images are identified by that XMP:
+``apdi:AuxiliaryImageType`` "disparity" is the depth map; a portrait-effects matte says "depth"
+with ``apdi:AuxiliaryImageSubType`` "portraiteffectsmatte", so the SubType is looked at first;
+semantic mattes and the HDR gain map carry Apple's aux URN as their type.  Values decode exactly
+as for HEIC::
+
+    disparity [1/m] = FloatMinValue + (FloatMaxValue - FloatMinValue) * (v - IntMinValue) / (IntMaxValue - IntMinValue)
+
+The depth image's XMP holds the calibration (AVCameraCalibrationData, in the stored sensor
+frame); the primary's EXIF orientation is applied to depth, mattes, colour and calibration alike.
+
+**Google GDepth** (``http://ns.google.com/photos/1.0/depthmap/``).  The depth image (PNG or
+JPEG) is base64 in ``GDepth:Data``, normally in the extended XMP.  With ``n = v / (2**bits - 1)``:
+
+* ``RangeLinear``:  ``depth = Near + n * (Far - Near)``
+* ``RangeInverse``: ``depth = Far * Near / (Far - n * (Far - Near))`` -- uniform in 1/depth, so 0 is
+  Near and the largest code is Far (checked on the Lens Blur sample: the code at ``GFocus``'s focal
+  point decodes to exactly ``GFocus:FocalDistance``).
+
+``GDepth:Units`` ("m", "mm") scales Near/Far to metres where given.  Lens Blur writes no units:
+its depth comes from structure-from-motion over a small camera sweep and has an arbitrary scale,
+so the numbers are kept as they are (treated as metres) and ``accuracy`` is "relative".  Only a
+file that states metric units is "absolute".  GDepth stores no intrinsics: ``calibration`` is
+None and the EXIF focal lengths are kept in :class:`CameraInfo` for an estimate.  Colours come
+from ``GImage:Data`` (Lens Blur's original, unblurred photo, which the depth map was computed for)
+when present, else from the primary (which Lens Blur replaces with the blurred rendering).
+
+Google's newer Dynamic Depth container is recognised and refused with
+:class:`~depthlab.errors.UnsupportedFormatError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..capture import Calibration, Capture, DepthEncoding, LazyMattes, Orientation
+from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
+from . import jpeg_segments as js
+from .exif import TAG_ORIENTATION, camera_from_exif, exif_orientation, read_exif
+from .heic import EDITED_HINT, read_calibration
+from .xmp import APDI, DEPTHDATA, GDEPTH, GIMAGE, XMPNOTE, Xmp, parse_xmp
+
+GFOCUS = "http://ns.google.com/photos/1.0/focus/"
+DYNAMIC_DEPTH_NS = "http://ns.google.com/photos/dd/1.0/"
+HDRGM = "http://ns.adobe.com/hdr-gain-map/1.0/"
+
+#: Apple aux names (SubType, or the last part of the type URN) -> matte name
+MATTE_NAMES = {
+    "portraiteffectsmatte": "portrait",
+    "semanticskinmatte": "skin",
+    "semantichairmatte": "hair",
+    "semanticteethmatte": "teeth",
+    "semanticglassesmatte": "glasses",
+    "semanticskymatte": "sky",
+}
+OTHER_AUX = {"hdrgainmap": "HDR gain map"}
+
+#: Depth maps and mattes larger than this many pixels are refused before decoding.
+MAX_AUX_PIXELS = 64 * 1024 * 1024
+#: GDepth units -> metres per unit
+UNIT_SCALE = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
+              "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3, "millimetres": 1e-3,
+              "cm": 1e-2}
+
+
+# --------------------------------------------------------------------------------------------
+# Pillow, wrapped
+# --------------------------------------------------------------------------------------------
+
+
+def _open_image(blob: bytes, what: str, max_pixels: int | None = None):
+    """Open (header only) a JPEG or PNG held in ``blob``; size checked before any decoding.
+
+    JPEGs are opened with Pillow's plain JPEG class so an embedded MPF index never turns the
+    image into Pillow's MPO reader (the MPF images are located by :mod:`jpeg_segments`).
+    """
+    from PIL import Image, JpegImagePlugin
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            if blob[:3] == b"\xff\xd8\xff":
+                im = JpegImagePlugin.JpegImageFile(io.BytesIO(blob))
+            else:
+                im = Image.open(io.BytesIO(blob), formats=["PNG", "JPEG"])
+    except Exception as exc:  # UnidentifiedImageError, SyntaxError, DecompressionBomb*, OSError
+        raise UnreadableFileError(f"{what} cannot be opened ({type(exc).__name__}: {exc}); the file is damaged") from exc
+    w, h = im.size
+    if w <= 0 or h <= 0 or (max_pixels is not None and w * h > max_pixels):
+        raise UnreadableFileError(f"{what} declares {w}x{h} pixels, which is not a plausible size; the file is damaged")
+    return im
+
+
+def _pixels(im, what: str) -> np.ndarray:
+    """Decode an opened Pillow image to a numpy array, wrapping any decoder error."""
+    try:
+        im.load()
+        return np.asarray(im)
+    except Exception as exc:  # OSError (truncated), ValueError, SyntaxError
+        raise UnreadableFileError(f"{what} cannot be decoded ({type(exc).__name__}: {exc}); the file is damaged") from exc
+
+
+def _grey(im, what: str) -> tuple[np.ndarray, int]:
+    """Single-channel integer codes and their bit depth (8 or 16) from a depth or matte image.
+
+    Grey images are used as they are; RGB(A)/LA images (GDepth PNGs are often RGBA with R=G=B)
+    give their first channel; palette images are converted to grey.
+    """
+    mode = im.mode
+    if mode == "P":
+        im = im.convert("L")
+        mode = "L"
+    arr = _pixels(im, what)
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        if arr.size and (arr.min() < 0 or arr.max() > 65535):
+            raise UnreadableFileError(f"{what} holds values outside 0..65535 ({arr.min()}..{arr.max()})")
+        return arr.astype(np.uint16), 16
+    if mode in ("L", "1"):
+        return arr.astype(np.uint8), 8
+    if mode in ("LA", "RGB", "RGBA", "RGBX", "YCbCr", "CMYK") and arr.ndim == 3:
+        return np.ascontiguousarray(arr[:, :, 0]).astype(np.uint8), 8
+    raise UnreadableFileError(f"{what} is a {mode} image; a depth map or matte must be greyscale")
+
+
+def _rgb_loader(blob: bytes, orientation: Orientation, what: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        im = _open_image(blob, what)
+        try:
+            im = im.convert("RGB")
+        except Exception as exc:
+            raise UnreadableFileError(f"{what} cannot be decoded ({type(exc).__name__}: {exc}); the file is damaged") from exc
+        return np.ascontiguousarray(orientation.apply(_pixels(im, what)))
+
+    return load
+
+
+def _oriented_size(size: tuple[int, int], orientation: Orientation) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation.swaps_axes else (int(size[0]), int(size[1]))
+
+
+def _fourcc(v: int | None) -> str | None:
+    if v is None:
+        return None
+    try:
+        s = int(v).to_bytes(4, "big").decode("ascii")
+    except (OverflowError, UnicodeDecodeError, ValueError):
+        return str(v)
+    return s if s.isprintable() else str(v)
+
+
+def _same_aspect(a: tuple[float, float], b: tuple[float, float], tol: float = 0.02) -> bool:
+    return abs(a[0] / a[1] - b[0] / b[1]) <= tol * (a[0] / a[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+
+def read_jpeg(path: Path | None, data: bytes) -> Capture:
+    """Read an Apple portrait JPEG or a Google GDepth JPEG held in ``data``.
+
+    ``path`` is used in messages and kept as ``Capture.path``.  Depth, metadata and calibration
+    are read now; colour and mattes are decoded on first use.
+
+    Raises
+    ------
+    NoDepthError
+        An ordinary JPEG (or one whose depth was stripped); the message names what it holds.
+    UnsupportedFormatError
+        Google Dynamic Depth (XMP Device/Camera items plus appended files): not read yet.
+    UnreadableFileError
+        Damaged structure: truncated segments, MPF offsets past the end, missing or duplicated
+        extended-XMP chunks, a wrong GUID, absurd sizes, undecodable images.
+    """
+    name = path.name if path else "the JPEG data"
+    data = bytes(data)
+    segments = list(js.iter_segments(data, what=name))
+    exif = js.exif_payload(data, segments)
+    orientation = exif_orientation(exif)
+    xmp_raw = js.standard_xmp(data, segments)
+    xmp: Xmp | None = None
+    if xmp_raw is not None:
+        try:
+            xmp = parse_xmp(xmp_raw, what=f"{name}: the XMP")
+        except UnreadableFileError:
+            if b"ns.google.com/photos/1.0/depthmap" in xmp_raw or b"ns.google.com/photos/dd/" in xmp_raw:
+                raise
+            xmp = None  # a damaged XMP on a photo that announces no depth: treat it as absent
+    if xmp is not None and any(k.startswith("{%s}" % GDEPTH) for k in xmp):
+        return _read_gdepth(path, name, data, segments, xmp, exif, orientation)
+
+    mpf = js.read_mpf(data, segments, what=name)
+    aux = _classify_mpf(data, mpf, name) if mpf else []
+    if any(a["role"] in ("disparity", "depth") for a in aux):
+        return _read_apple(path, name, data, mpf, aux, exif, orientation)
+
+    if xmp is not None and any(k.startswith("{" + DYNAMIC_DEPTH_NS) for k in xmp):
+        raise UnsupportedFormatError(
+            f"{name} is a Google Dynamic Depth photo (XMP Device/Camera items with appended files); "
+            "depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur (GDepth) JPEGs are supported"
+        )
+    raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {EDITED_HINT}")
+
+
+def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: list[dict]) -> str:
+    """What an ordinary JPEG holds, for NoDepthError messages."""
+    parts = []
+    try:
+        im = _open_image(data, "the JPEG")
+        parts.append(f"a {im.size[0]}x{im.size[1]} JPEG")
+    except UnreadableFileError:
+        parts.append("a JPEG")
+    tags = read_exif(exif)
+    who = " ".join(str(tags[t]).strip() for t in (0x010F, 0x0110) if tags.get(t))
+    if who:
+        parts.append(f"from {who}")
+    if aux:
+        parts.append("MPF images: " + ", ".join(a["label"] for a in aux))
+    if xmp is not None:
+        if xmp.has(HDRGM, "Version") or any(k.startswith("{%s}" % HDRGM) for k in xmp):
+            parts.append("an Ultra HDR gain map")
+        if any(k.startswith("{%s}" % GFOCUS) for k in xmp):
+            parts.append("Lens Blur focus settings but no GDepth map")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Apple portrait JPEG
+# --------------------------------------------------------------------------------------------
+
+
+def _classify(xmp: Xmp | None) -> tuple[str, str]:
+    """(role, label) of an MPF image from its XMP: role is "disparity", "depth", "matte:<name>",
+    "other"; label is for people."""
+    if xmp is None:
+        return "other", "an image without XMP"
+    typ = (xmp.text(APDI, "AuxiliaryImageType") or "").strip()
+    sub = (xmp.text(APDI, "AuxiliaryImageSubType") or "").strip()
+    for key in (sub, typ):  # the SubType first: a portrait matte's type says "depth"
+        tail = key.rsplit(":", 1)[-1].lower()
+        if tail in MATTE_NAMES:
+            return f"matte:{MATTE_NAMES[tail]}", f"{MATTE_NAMES[tail]} matte"
+        if tail in OTHER_AUX:
+            return "other", OTHER_AUX[tail]
+    if sub:
+        return "other", f"auxiliary image {typ or '?'}/{sub}"
+    if typ in ("disparity", "depth"):
+        return typ, f"{typ} map"
+    return "other", f"auxiliary image {typ}" if typ else "an image without an auxiliary type"
+
+
+def _classify_mpf(data: bytes, mpf: list[js.MpImage], name: str) -> list[dict[str, Any]]:
+    out = []
+    for img in mpf[1:]:
+        what = f"{name}: MPF image {img.index}"
+        blob = data[img.offset:img.end]
+        segs = list(js.iter_segments(blob, what=what))
+        raw = js.standard_xmp(blob, segs)
+        xmp = None if raw is None else parse_xmp(raw, what=f"{what}'s XMP")
+        role, label = _classify(xmp)
+        out.append({"index": img.index, "blob": blob, "xmp": xmp, "role": role, "label": label, "what": what})
+    return out
+
+
+def _matte_loader(blob: bytes, orientation: Orientation, what: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        codes, bits = _grey(_open_image(blob, what, MAX_AUX_PIXELS), what)
+        top = np.float32((1 << bits) - 1)
+        return np.ascontiguousarray(orientation.apply((codes.astype(np.float32) / top).clip(0, 1)))
+
+    return load
+
+
+def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage], aux: list[dict],
+                exif: bytes | None, orientation: Orientation) -> Capture:
+    depth_aux = next(a for a in aux if a["role"] in ("disparity", "depth"))
+    xmp: Xmp = depth_aux["xmp"]
+    what = f"{depth_aux['what']} (the {depth_aux['role']} map)"
+    im = _open_image(depth_aux["blob"], what, MAX_AUX_PIXELS)
+    stored_size = im.size
+    codes, bits = _grey(im, what)
+
+    fmin = xmp.float(APDI, "FloatMinValue")
+    fmax = xmp.float(APDI, "FloatMaxValue")
+    if fmin is None or fmax is None:
+        raise UnreadableFileError(f"{what}: its XMP lacks apdi:FloatMinValue/FloatMaxValue, so its values cannot be turned into 1/m")
+    imin = xmp.int(APDI, "IntMinValue")
+    imax = xmp.int(APDI, "IntMaxValue")
+    int_min = 0 if imin is None else imin
+    int_max = (1 << bits) - 1 if imax is None else imax
+    if int_max == int_min:
+        raise UnreadableFileError(f"{what}: IntMinValue and IntMaxValue are both {int_min}; the value range is unusable")
+    kind = depth_aux["role"]
+    fmt = " from ".join(s for s in (_fourcc(xmp.int(APDI, "StoredFormat")), _fourcc(xmp.int(APDI, "NativeFormat"))) if s)
+
+    scale = np.float32((fmax - fmin) / (int_max - int_min))
+    values = (codes.astype(np.float32) - np.float32(int_min)) * scale + np.float32(fmin)
+    if kind == "depth":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            disparity = np.where(values > 0, np.float32(1.0) / values, np.float32(np.nan)).astype(np.float32)
+    else:
+        disparity = values
+        disparity[~(disparity > 0)] = np.nan
+    disparity = np.ascontiguousarray(orientation.apply(disparity))
+
+    notes: list[str] = []
+    accuracy = xmp.text(DEPTHDATA, "Accuracy")
+    if accuracy not in ("relative", "absolute"):
+        accuracy = None
+    calibration: Calibration | None = read_calibration(xmp)
+    display_size = (disparity.shape[1], disparity.shape[0])
+    if calibration is not None:
+        calibration = replace(calibration, source="depth image XMP in the JPEG's MPF (AVCameraCalibrationData)")
+        ref = calibration.reference_size
+        if _same_aspect(ref, stored_size):
+            calibration = calibration.oriented(orientation)
+        if not _same_aspect(calibration.reference_size, display_size):
+            notes.append(f"calibration reference size {ref[0]}x{ref[1]} does not match the depth map's "
+                         f"{display_size[0]}x{display_size[1]} aspect; calibration ignored")
+            calibration = None
+
+    camera = camera_from_exif(exif, accuracy=accuracy)
+    primary_im = _open_image(data, f"{name}: the primary image")
+    rgb_size = _oriented_size(primary_im.size, orientation)
+
+    mattes: dict[str, Callable[[], np.ndarray]] = {}
+    for a in aux:
+        if a["role"].startswith("matte:"):
+            mname = a["role"].split(":", 1)[1]
+            if mname not in mattes:
+                mattes[mname] = _matte_loader(a["blob"], orientation, f"{a['what']} (the {mname} matte)")
+
+    meta: dict[str, Any] = {
+        "container": "JPEG + MPF",
+        "mpf_images": [{"index": img.index, "offset": img.offset, "size": img.size} for img in mpf],
+        "mpf_contents": {str(a["index"]): a["label"] for a in aux},
+        "depth_mpf_image": depth_aux["index"],
+        "depth_stored_size": stored_size,
+        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "exif_orientation": read_exif(exif).get(TAG_ORIENTATION),
+        "other_aux": sorted({a["label"] for a in aux if a["role"] == "other"}),
+        "depth_xmp": {k: v for k, v in xmp.to_dict().items() if "RenderingParameters" not in k},
+        "notes": notes,
+    }
+    return Capture(
+        disparity=disparity,
+        calibration=calibration,
+        accuracy=accuracy,
+        camera=camera,
+        encoding=DepthEncoding(quantity=kind, bits=bits, float_min=fmin, float_max=fmax,
+                               int_min=int_min, int_max=int_max, format=fmt or None),
+        mattes=LazyMattes(mattes),
+        path=path,
+        format="JPEG (Apple portrait, MPF)",
+        metadata=meta,
+        rgb_loader=_rgb_loader(data, orientation, f"{name}: the primary image"),
+        rgb_size=rgb_size,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Google GDepth
+# --------------------------------------------------------------------------------------------
+
+
+def _b64(text: str | None, what: str, max_bytes: int) -> bytes | None:
+    if text is None:
+        return None
+    if len(text) > max_bytes * 4 // 3 + 1024:
+        raise UnreadableFileError(f"{what} is {len(text):,} characters of base64, more than allowed; the file is damaged")
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise UnreadableFileError(f"{what} is not valid base64 ({exc}); the file is damaged") from exc
+
+
+def gdepth_to_metres(codes: np.ndarray, bits: int, fmt: str, near: float, far: float, unit_scale: float = 1.0) -> np.ndarray:
+    """Depth in metres from GDepth integer codes.
+
+    Convention: ``n = codes / (2**bits - 1)``; RangeLinear ``d = near + n (far - near)``;
+    RangeInverse ``d = far near / (far - n (far - near))`` (uniform in 1/d; code 0 is ``near``);
+    ``d`` is then multiplied by ``unit_scale`` (metres per file unit).  float32 (H, W) out,
+    NaN where the result is not a positive finite number.
+    """
+    n = codes.astype(np.float64) / float((1 << bits) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fmt == "RangeLinear":
+            d = near + n * (far - near)
+        elif fmt == "RangeInverse":
+            d = (far * near) / (far - n * (far - near))
+        else:
+            raise UnreadableFileError(f"GDepth:Format is {fmt!r}; only RangeLinear and RangeInverse exist")
+        d = d * unit_scale
+    d[~(np.isfinite(d) & (d > 0))] = np.nan
+    return d.astype(np.float32)
+
+
+def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, exif: bytes | None,
+                 orientation: Orientation) -> Capture:
+    w = f"{name}: the GDepth XMP"
+    merged = xmp
+    ext_info: dict[str, Any] | None = None
+    guid = xmp.text(XMPNOTE, "HasExtendedXMP")
+    if guid:
+        ext = js.extended_xmp(data, segments, guid, what=name)
+        merged_ext = parse_xmp(ext.data, what=f"{name}: the extended XMP", max_bytes=js.MAX_EXTENDED_XMP)
+        merged = Xmp({**xmp.to_dict(), **merged_ext.to_dict()}, what=w)
+        ext_info = {"guid": ext.guid, "bytes": len(ext.data), "chunks": ext.chunks, "guid_is_md5": ext.md5_ok}
+    fmt = merged.text(GDEPTH, "Format")
+    near = merged.float(GDEPTH, "Near")
+    far = merged.float(GDEPTH, "Far")
+    blob = _b64(merged.text(GDEPTH, "Data"), f"{name}: GDepth:Data", js.MAX_EXTENDED_XMP)
+    if blob is None:
+        raise NoDepthError(
+            f"{name} has GDepth metadata but no depth image (GDepth:Data"
+            f"{', and the extended XMP it needs is absent' if not guid else ''}). {EDITED_HINT}"
+        )
+    if fmt not in ("RangeInverse", "RangeLinear"):
+        raise UnreadableFileError(f"{w}: GDepth:Format is {fmt!r}; only RangeInverse and RangeLinear are defined")
+    if near is None or far is None:
+        raise UnreadableFileError(f"{w} lacks GDepth:Near or GDepth:Far, so its values cannot be turned into distances")
+    if not (0 <= near < far) or (fmt == "RangeInverse" and near <= 0):
+        raise UnreadableFileError(f"{w}: Near {near} and Far {far} do not describe a depth range (need 0 < Near < Far)")
+    units = merged.text(GDEPTH, "Units")
+    notes: list[str] = []
+    if units is None:
+        unit_scale, accuracy = 1.0, "relative"
+        notes.append("no GDepth:Units: Near/Far kept as they are (treated as metres); the scale is arbitrary")
+    elif units.lower() in UNIT_SCALE:
+        unit_scale, accuracy = UNIT_SCALE[units.lower()], "absolute"
+    else:
+        unit_scale, accuracy = 1.0, "relative"
+        notes.append(f"unknown GDepth:Units {units!r}: values kept as they are; the scale is arbitrary")
+    mime = merged.text(GDEPTH, "Mime")
+    what = f"{name}: the GDepth depth image ({mime or 'no GDepth:Mime'})"
+    im = _open_image(blob, what, MAX_AUX_PIXELS)
+    stored_size = im.size
+    codes, bits = _grey(im, what)
+    depth = gdepth_to_metres(codes, bits, fmt, near, far, unit_scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disparity = np.float32(1.0) / depth
+    disparity = np.ascontiguousarray(orientation.apply(disparity))
+    measure = merged.text(GDEPTH, "MeasureType")
+    if measure and measure != "OpticalAxis":
+        notes.append(f"GDepth:MeasureType {measure}: distances are along each pixel's ray, not along the optical axis")
+
+    # colour: Lens Blur's original (GImage:Data) if present, else the primary
+    gimage = _b64(merged.text(GIMAGE, "Data"), f"{name}: GImage:Data", js.MAX_EXTENDED_XMP)
+    if gimage is not None:
+        cim = _open_image(gimage, f"{name}: the original image (GImage:Data)")
+        colour_blob, colour_what, colour_source = gimage, f"{name}: the original image (GImage:Data)", "GImage:Data (original, unblurred)"
+    else:
+        cim = _open_image(data, f"{name}: the primary image")
+        colour_blob, colour_what, colour_source = data, f"{name}: the primary image", "primary image"
+    rgb_size = _oriented_size(cim.size, orientation)
+
+    camera = camera_from_exif(exif, accuracy=accuracy)
+    lens_blur = any(k.startswith("{%s}" % GFOCUS) for k in merged)
+    if camera.kind == "unknown":
+        camera = replace(camera, kind="Lens Blur" if lens_blur else "GDepth")
+    focus = {k.split("}", 1)[1]: merged.float(GFOCUS, k.split("}", 1)[1]) for k in merged if k.startswith("{%s}" % GFOCUS)}
+
+    meta: dict[str, Any] = {
+        "container": "JPEG + GDepth XMP",
+        "gdepth": {"format": fmt, "near": near, "far": far, "units": units, "mime": mime,
+                   "measure_type": measure, "depth_stored_size": stored_size, "bits": bits},
+        "extended_xmp": ext_info,
+        "gfocus": focus or None,
+        "colour_source": colour_source,
+        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "exif_orientation": read_exif(exif).get(TAG_ORIENTATION),
+        "notes": notes,
+    }
+    if ext_info is not None and not ext_info["guid_is_md5"]:
+        notes.append("the extended XMP's GUID is not its MD5 digest (the file was edited, or its writer deviates from the XMP spec)")
+    return Capture(
+        disparity=disparity,
+        calibration=None,
+        accuracy=accuracy,
+        camera=camera,
+        encoding=DepthEncoding(quantity="depth", bits=bits, int_min=0, int_max=(1 << bits) - 1,
+                               format=fmt, near=near, far=far, units=units),
+        mattes=LazyMattes({}),
+        path=path,
+        format="JPEG (Google GDepth)" if not lens_blur else "JPEG (Google Lens Blur, GDepth)",
+        metadata=meta,
+        rgb_loader=_rgb_loader(colour_blob, orientation, colour_what),
+        rgb_size=rgb_size,
+    )
+
+
+__all__ = ["read_jpeg", "gdepth_to_metres", "MATTE_NAMES"]
