@@ -1,0 +1,515 @@
+"""Matplotlib figures of depth photos: one capture, or two side by side, in one call.
+
+>>> import depthlab
+>>> from depthlab.figures import capture_figure, comparison_figure, save_figure
+>>> cap = depthlab.open("data/sample/front_truedepth.heic")          # doctest: +SKIP
+>>> fig = capture_figure(cap)                                        # doctest: +SKIP
+>>> save_figure(fig, "front.pdf")                                    # doctest: +SKIP
+>>> rear = depthlab.open("../shared/samples/iphone/rear_dual_pug.heic")  # doctest: +SKIP
+>>> comparison_figure(rear, cap, labels=("rear", "front"))           # doctest: +SKIP
+>>> comparison_figure(rear, models=("pinhole", "disparity-as-z"))    # doctest: +SKIP
+
+A row has four panels: the colour photo | the depth (or disparity) map with a colorbar in metres
+(or 1/m) | a histogram of the same values | the 3D point cloud drawn from a chosen viewpoint
+(points sorted far to near, so near points cover far ones).  Each row's title names the camera
+and its accuracy; wherever the scale is only relative (rear dual camera) the labels say
+"relative scale".  Default sizes and fonts fit a two-column paper's full width (7 in, 7 pt).
+
+matplotlib is imported inside the functions, so ``import depthlab`` stays light.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .atomic import atomic_write
+from .capture import Capture
+from .errors import DepthlabError, InvalidInputError
+
+__all__ = [
+    "capture_figure",
+    "comparison_figure",
+    "save_figure",
+    "colour_mapped",
+    "render_view",
+    "VIEWS",
+    "PAPER_WIDTH_IN",
+]
+
+#: Full text width of a two-column paper (inches); one row of four panels fits it.
+PAPER_WIDTH_IN = 7.0
+_FONT = 7.0
+_SMALL = 6.0
+
+#: Named viewpoints of the cloud panel: (azimuth, elevation) in degrees; see :func:`render_view`.
+VIEWS: dict[str, tuple[float, float]] = {
+    "camera": (0.0, 0.0),    # from the phone, looking along +z
+    "oblique": (30.0, 20.0),   # a little right of and above the phone
+    "side": (90.0, 0.0),       # from the right: depth runs left to right
+    "top": (0.0, 90.0),      # from above: depth runs bottom to top
+}
+
+_DEFAULT_CMAP = {"depth": "viridis_r", "disparity": "viridis"}  # near is bright in both
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _accuracy_label(accuracy: str | None) -> str:
+    if accuracy == "relative":
+        return "relative scale"
+    if accuracy == "absolute":
+        return "absolute scale"
+    return "accuracy unknown"
+
+
+def _quantity_label(quantity: str, accuracy: str | None) -> str:
+    """Axis/colorbar label with unit, e.g. ``depth (m, relative scale)``."""
+    unit = "m" if quantity == "depth" else "1/m"
+    if accuracy == "relative":
+        return f"{quantity} ({unit}, relative scale)"
+    return f"{quantity} ({unit})"
+
+
+def _values(cap: Capture, quantity: str) -> np.ndarray:
+    if quantity == "depth":
+        return cap.depth
+    if quantity == "disparity":
+        return cap.disparity
+    raise InvalidInputError(f"quantity must be 'depth' or 'disparity', got {quantity!r}")
+
+
+def _robust_range(values: np.ndarray, percentiles: tuple[float, float]) -> tuple[float, float] | None:
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return None
+    lo, hi = (float(x) for x in np.percentile(v, percentiles))
+    if not hi > lo:
+        lo, hi = float(v.min()), float(v.max())
+        if not hi > lo:  # a flat map: give the colour scale some width
+            pad = max(abs(lo) * 1e-3, 1e-6)
+            lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
+def _cmap(name: str):
+    import matplotlib
+
+    cmap = matplotlib.colormaps[name].copy()
+    cmap.set_bad((0.85, 0.85, 0.85, 1.0))  # unknown depth: light grey
+    return cmap
+
+
+def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "viridis_r") -> np.ndarray:
+    """A float map as uint8 (H, W, 3) colours; NaN becomes light grey.
+
+    Convention: linear map of ``[vmin, vmax]`` onto the colormap, values outside clipped to its
+    ends; the array keeps its layout (row = v, column = u).
+    """
+    from matplotlib.colors import Normalize
+
+    rgba = _cmap(cmap)(Normalize(vmin=vmin, vmax=vmax, clip=True)(np.ma.masked_invalid(values)))
+    return np.round(rgba[..., :3] * 255).astype(np.uint8)
+
+
+def _new_figure(width: float, height: float):
+    """A Figure that displays once in Jupyter and needs no GUI elsewhere.
+
+    Inside an IPython kernel (or when the user already uses pyplot) the figure is made through
+    pyplot, so the notebook's image formatter is active, then detached from pyplot so the cell
+    does not show it a second time.  Elsewhere (scripts, the CLI) a plain Agg-backed Figure.
+    """
+    if "matplotlib.pyplot" in sys.modules or "ipykernel" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        plt.close(fig)
+        return fig
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+# --------------------------------------------------------------------------------------------
+# The cloud panel
+# --------------------------------------------------------------------------------------------
+
+
+def render_view(xyz: np.ndarray, azimuth: float, elevation: float,
+                centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Orthographic view of points: screen coordinates and a far-to-near drawing order.
+
+    Convention: ``xyz`` is (N, 3) in the camera frame (x right, y down, z forward).  The viewer
+    starts at the phone looking along +z (azimuth 0, elevation 0) and swings around ``centre``
+    (default: the median point): by ``azimuth`` degrees about the vertical axis (positive: the
+    viewer moves to the right, +x, and looks back at the centre), then by ``elevation`` degrees
+    upwards (positive: the viewer rises and looks down).  So ``(90, 0)`` is a side view in which
+    depth runs left to right, ``(0, 90)`` a top view in which depth runs bottom to top.
+    Returns ``(sx, sy, order)``: screen x to the right and screen y *up*, in the units of
+    ``xyz`` (orthographic: lengths along the screen are true lengths), and the indices sorting the
+    points from far to near, so drawing in that order lets near points cover far ones.
+    """
+    p = np.asarray(xyz, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 3:
+        raise InvalidInputError(f"xyz must be (N, 3), got {p.shape}")
+    c = np.median(p, axis=0) if centre is None else np.asarray(centre, dtype=np.float64)
+    q = p - c
+    a, e = math.radians(azimuth), math.radians(elevation)
+    ca, sa, ce, se = math.cos(a), math.sin(a), math.cos(e), math.sin(e)
+    # yaw: screen right r = (cos a, 0, sin a), view direction (-sin a, 0, cos a)
+    x1 = ca * q[:, 0] + sa * q[:, 2]
+    z1 = -sa * q[:, 0] + ca * q[:, 2]
+    y1 = q[:, 1]
+    # pitch: view direction tilts down (+y) by e; screen up = (-cos e) * y + (sin e) * z
+    up = -ce * y1 + se * z1
+    dist = se * y1 + ce * z1
+    order = np.argsort(-dist, kind="stable")
+    return x1, up, order
+
+
+def _view_angles(view: str | tuple[float, float]) -> tuple[str, float, float]:
+    if isinstance(view, str):
+        if view not in VIEWS:
+            raise InvalidInputError(f"unknown view {view!r}; use one of {sorted(VIEWS)} or (azimuth, elevation)")
+        az, el = VIEWS[view]
+        return view, az, el
+    try:
+        az, el = (float(v) for v in view)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"view must be a name or (azimuth, elevation) degrees, got {view!r}") from exc
+    return f"az {az:g}°, el {el:g}°", az, el
+
+
+def _default_stride(cap: Capture, max_points: int) -> int:
+    h, w = cap.shape
+    return max(1, math.ceil(math.sqrt(h * w / max(1, max_points))))
+
+
+@dataclass
+class _Cloud:
+    xyz: np.ndarray
+    rgb: np.ndarray
+    units: str
+    model: str
+    estimated: bool
+
+
+def _project(cap: Capture, model: str, stride: int, near, far, mask) -> _Cloud:
+    from .projection import project
+
+    colour = "rgb" if cap.has_rgb else "depth"
+    cloud = project(cap, model=model, near=near, far=far, stride=stride, mask=mask, colour=colour)
+    return _Cloud(np.asarray(cloud.xyz), np.asarray(cloud.rgb), getattr(cloud, "units", "m"), model,
+                  bool(getattr(cloud, "intrinsics_estimated", False)))
+
+
+# --------------------------------------------------------------------------------------------
+# One row
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RowSpec:
+    cap: Capture
+    label: str | None
+    model: str
+    cloud: _Cloud | None
+    cloud_error: str | None
+    values: np.ndarray
+    vrange: tuple[float, float] | None
+
+
+def _row_title(spec: _RowSpec, show_model: bool) -> str:
+    cap = spec.cap
+    parts = []
+    if spec.label:
+        parts.append(spec.label)
+    parts.append(str(cap.camera))
+    parts.append(_accuracy_label(cap.accuracy))
+    if show_model:
+        parts.append(f"{spec.model} model")
+    return " · ".join(parts)
+
+
+def _style(ax) -> None:
+    ax.tick_params(labelsize=_SMALL, length=2, pad=1.5)
+
+
+def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: int,
+              cloud_limits: tuple[float, np.ndarray] | None, point_size: float,
+              show_model: bool) -> dict[str, Any]:
+    cap = spec.cap
+    h, w = cap.shape
+    axes = subfig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.18, 1, 1]})
+    ax_rgb, ax_map, ax_hist, ax_cloud = axes
+    for ax, name in zip(axes, ("colour", quantity, "histogram", "cloud")):
+        ax.set_label(name)
+        _style(ax)
+    subfig.suptitle(_row_title(spec, show_model), fontsize=_FONT + 1)
+
+    # -- colour -------------------------------------------------------------------------------
+    if cap.has_rgb:
+        rgb = cap.rgb
+        rh, rw = rgb.shape[:2]
+        scale = min(1.0, 800.0 / max(rh, rw))
+        img = cap.rgb_at(max(1, round(rw * scale)), max(1, round(rh * scale))) if scale < 1 else rgb
+        ax_rgb.imshow(img, interpolation="nearest", extent=(0, w, h, 0))
+        ax_rgb.set_title("colour", fontsize=_FONT)
+    else:
+        ax_rgb.text(0.5, 0.5, "no colour image", ha="center", va="center", transform=ax_rgb.transAxes,
+                    fontsize=_SMALL)
+        ax_rgb.set_title("colour", fontsize=_FONT)
+    ax_rgb.set_xticks([])
+    ax_rgb.set_yticks([])
+
+    # -- depth map ------------------------------------------------------------------------------
+    label = _quantity_label(quantity, cap.accuracy)
+    cm = _cmap(cmap)
+    vmin, vmax = spec.vrange if spec.vrange is not None else (0.0, 1.0)
+    im = ax_map.imshow(spec.values, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest",
+                       extent=(0, w, h, 0))
+    ax_map.set_xticks([])
+    ax_map.set_yticks([])
+    ax_map.set_title(f"{quantity} map ({w}×{h})", fontsize=_FONT)
+    finite = spec.values[np.isfinite(spec.values)]
+    extend = "neither"
+    if finite.size:
+        lo, hi = finite.min() < vmin, finite.max() > vmax
+        extend = {(False, False): "neither", (True, False): "min", (False, True): "max", (True, True): "both"}[(bool(lo), bool(hi))]
+    cbar = subfig.colorbar(im, ax=ax_map, fraction=0.08, pad=0.02, extend=extend)
+    cbar.set_label(label, fontsize=_SMALL)
+    cbar.ax.tick_params(labelsize=_SMALL, length=2, pad=1)
+    cbar.ax.set_label("colorbar")
+
+    # -- histogram ------------------------------------------------------------------------------
+    if finite.size:
+        counts, edges, patches = ax_hist.hist(finite, bins=bins, range=(vmin, vmax))
+        centres = 0.5 * (edges[:-1] + edges[1:])
+        from matplotlib.colors import Normalize
+
+        colours = cm(Normalize(vmin, vmax)(centres))
+        for patch, colour in zip(patches, colours):
+            patch.set_facecolor(colour)
+            patch.set_edgecolor("none")
+        ax_hist.hist(finite, bins=bins, range=(vmin, vmax), histtype="step", color="0.3", linewidth=0.4)
+        ax_hist.set_xlim(vmin, vmax)
+    else:
+        ax_hist.text(0.5, 0.5, "no valid depth", ha="center", va="center", transform=ax_hist.transAxes,
+                     fontsize=_SMALL)
+    ax_hist.set_xlabel(label, fontsize=_SMALL)
+    ax_hist.set_ylabel("pixels", fontsize=_SMALL)
+    valid_pct = 100.0 * finite.size / spec.values.size
+    ax_hist.set_title(f"histogram · {valid_pct:.3g}% valid", fontsize=_FONT)
+    ax_hist.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+    ax_hist.yaxis.get_offset_text().set_fontsize(_SMALL)
+
+    # -- cloud ----------------------------------------------------------------------------------
+    view_name, az, el = _view_angles(view)
+    if spec.cloud is not None and len(spec.cloud.xyz):
+        cl = spec.cloud
+        centre = None if cloud_limits is None else cloud_limits[1]
+        sx, sy, order = render_view(cl.xyz, az, el, centre=centre)
+        ax_cloud.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=point_size, marker=".",
+                         linewidths=0, rasterized=True)
+        ax_cloud.set_aspect("equal", adjustable="box")
+        if cloud_limits is not None:
+            half = cloud_limits[0]
+            ax_cloud.set_xlim(-half, half)
+            ax_cloud.set_ylim(-half, half)
+        unit = "m" if cl.units == "m" else "model units"
+        if cl.units == "m" and cap.accuracy == "relative":
+            unit = "m, relative scale"
+        ax_cloud.set_xlabel(f"({unit})", fontsize=_SMALL)
+        note = " · intrinsics estimated" if cl.estimated else ""
+        ax_cloud.set_title(f"3D · {cl.model} · {view_name}{note}", fontsize=_FONT)
+        ax_cloud.set_facecolor((0.97, 0.97, 0.97))
+    else:
+        msg = spec.cloud_error or "no valid points"
+        ax_cloud.text(0.5, 0.5, "no 3D view:\n" + msg, ha="center", va="center", wrap=True,
+                      transform=ax_cloud.transAxes, fontsize=_SMALL)
+        ax_cloud.set_xticks([])
+        ax_cloud.set_yticks([])
+        ax_cloud.set_title(f"3D · {spec.model}", fontsize=_FONT)
+    return {"colour": ax_rgb, "map": ax_map, "colorbar": cbar, "histogram": ax_hist, "cloud": ax_cloud, "image": im}
+
+
+def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, stride: int | None,
+               max_points: int, near, far, mask, percentiles) -> _RowSpec:
+    if not isinstance(cap, Capture):
+        raise InvalidInputError(f"expected a depthlab Capture, got {type(cap).__name__}; open a file with depthlab.open(path)")
+    values = _values(cap, quantity)
+    s = stride if stride is not None else _default_stride(cap, max_points)
+    cloud, err = None, None
+    try:
+        cloud = _project(cap, model, s, near, far, mask)
+    except DepthlabError as exc:
+        err = str(exc)
+        warnings.warn(f"3D panel left empty: {exc}", stacklevel=3)
+    return _RowSpec(cap, label, model, cloud, err, values, _robust_range(values, percentiles))
+
+
+def _row_height(cap: Capture, width: float) -> float:
+    h, w = cap.shape
+    panel = width / 4.4
+    return max(1.35, panel * h / w + 0.75)
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "depth",
+                   view: str | tuple[float, float] = "oblique", stride: int | None = None,
+                   max_points: int = 30_000, near: float | None = None, far: float | None = None,
+                   mask: str | None = None, cmap: str | None = None, bins: int = 64,
+                   percentiles: tuple[float, float] = (1.0, 99.0), point_size: float = 1.0,
+                   width: float = PAPER_WIDTH_IN, label: str | None = None):
+    """One capture in four panels: colour | depth map + colorbar | histogram | 3D view.
+
+    Parameters
+    ----------
+    cap : Capture
+    model : projection model of the 3D panel (``"pinhole"``, ``"pinhole-raw"``,
+        ``"orthographic"``, ``"disparity-as-z"``; see :mod:`depthlab.projection`).
+    quantity : ``"depth"`` (metres, the default) or ``"disparity"`` (1/m, what the phone stored).
+    view : a name in :data:`VIEWS` (``"oblique"``, ``"camera"``, ``"side"``, ``"top"``) or
+        ``(azimuth, elevation)`` in degrees (see :func:`render_view`).
+    stride, max_points : the 3D panel uses every ``stride``-th pixel; by default the stride that
+        keeps about ``max_points`` points.
+    near, far, mask : passed to the projection (metres; a matte name).
+    cmap : colormap name; default ``"viridis_r"`` for depth and ``"viridis"`` for disparity (near
+        is bright in both).  Unknown pixels are light grey.
+    percentiles : the colour scale (and histogram range) spans these percentiles of the valid
+        values; the colorbar shows an arrow where values lie beyond it.
+    width : figure width in inches (7 in = a two-column paper's text width); fonts are 6-8 pt.
+    label : optional prefix of the row title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.subfigs[0]`` holds the row; its axes carry the labels ``"colour"``, ``"depth"`` (or
+        ``"disparity"``), ``"histogram"``, ``"cloud"`` and ``"colorbar"``.  Save with
+        :func:`save_figure`.
+    """
+    return _figure([cap], labels=[label], models=[model], quantity=quantity, view=view, stride=stride,
+                   max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
+                   percentiles=percentiles, point_size=point_size, width=width, shared=False)
+
+
+def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[str | None] | None = None,
+                      models: Sequence[str] | None = None, model: str = "pinhole", quantity: str = "depth",
+                      shared: bool | str = "auto", view: str | tuple[float, float] = "oblique",
+                      stride: int | None = None, max_points: int = 30_000, near: float | None = None,
+                      far: float | None = None, mask: str | None = None, cmap: str | None = None,
+                      bins: int = 64, percentiles: tuple[float, float] = (1.0, 99.0),
+                      point_size: float = 1.0, width: float = PAPER_WIDTH_IN):
+    """Two rows of the :func:`capture_figure` panels, aligned: two captures or two models of one.
+
+    ``comparison_figure(rear, front)`` compares two photos; ``comparison_figure(cap,
+    models=("pinhole", "disparity-as-z"))`` compares two projection models of one capture
+    (``b`` defaults to ``a``).
+
+    ``shared="auto"`` gives both rows one colour scale, one histogram range and one 3D scale when
+    that comparison means something: the same capture twice, or two captures whose depth is
+    ``"absolute"`` (metres you can trust).  With a relative-scale capture in the pair each row
+    keeps its own scale (their metres are not comparable) and the figure says so.  Pass
+    ``shared=True`` or ``False`` to decide yourself.  Other parameters as in :func:`capture_figure`.
+    """
+    b = a if b is None else b
+    if models is None:
+        models = (model, model)
+    models = list(models)
+    if len(models) != 2:
+        raise InvalidInputError(f"models must name two projection models, got {models!r}")
+    if labels is None:
+        labels = (None, None)
+    labels = list(labels)
+    if len(labels) != 2:
+        raise InvalidInputError(f"labels must be two strings, got {labels!r}")
+    if shared == "auto":
+        shared = (a is b) or (a.accuracy == "absolute" and b.accuracy == "absolute")
+    elif not isinstance(shared, bool):
+        raise InvalidInputError(f"shared must be True, False or 'auto', got {shared!r}")
+    return _figure([a, b], labels=labels, models=models, quantity=quantity, view=view, stride=stride,
+                   max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
+                   percentiles=percentiles, point_size=point_size, width=width, shared=shared)
+
+
+def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, far, mask, cmap, bins,
+            percentiles, point_size, width, shared):
+    if quantity not in _DEFAULT_CMAP:
+        raise InvalidInputError(f"quantity must be 'depth' or 'disparity', got {quantity!r}")
+    cmap = cmap or _DEFAULT_CMAP[quantity]
+    _view_angles(view)  # validate early
+    specs = [_make_spec(c, lab, m, quantity, stride, max_points, near, far, mask, percentiles)
+             for c, lab, m in zip(caps, labels, models)]
+
+    if shared:
+        ranges = [s.vrange for s in specs if s.vrange is not None]
+        if ranges:
+            common = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+            for s in specs:
+                s.vrange = common
+
+    # 3D scale: rows share a half-width when shared and in the same units; each row is centred
+    # on its own median point.
+    limits: list[tuple[float, np.ndarray] | None] = [None] * len(specs)
+    _, az, el = _view_angles(view)
+    halves = []
+    for i, s in enumerate(specs):
+        if s.cloud is not None and len(s.cloud.xyz):
+            centre = np.median(s.cloud.xyz.astype(np.float64), axis=0)
+            sx, sy, _ = render_view(s.cloud.xyz, az, el, centre=centre)
+            half = float(max(np.percentile(np.abs(sx), 99.5), np.percentile(np.abs(sy), 99.5))) * 1.05 or 1.0
+            limits[i] = (half, centre)
+            halves.append(half)
+    if shared and len(specs) > 1:
+        units = {s.cloud.units for s in specs if s.cloud is not None}
+        if len(units) == 1 and halves:
+            h = max(halves)
+            limits = [None if lim is None else (h, lim[1]) for lim in limits]
+
+    show_model = len(specs) > 1 and len(set(models)) > 1
+    heights = [_row_height(s.cap, width) for s in specs]
+    fig = _new_figure(width, sum(heights) + (0.18 if len(specs) > 1 else 0))
+    subfigs = fig.subfigures(len(specs), 1, height_ratios=heights, squeeze=False)[:, 0]
+    for sf, spec, lim in zip(subfigs, specs, limits):
+        _draw_row(sf, spec, quantity=quantity, cmap=cmap, view=view, bins=bins, cloud_limits=lim,
+                  point_size=point_size, show_model=show_model)
+    if len(specs) > 1:
+        note = "shared colour and 3D scales" if shared else "each row on its own scale"
+        if not shared and any(s.cap.accuracy != "absolute" for s in specs):
+            note += " (relative-scale depth is not comparable between photos)"
+        fig.supxlabel(note, fontsize=_SMALL, color="0.3")
+    fig.set_label("depthlab comparison" if len(specs) > 1 else "depthlab capture")
+    return fig
+
+
+def save_figure(fig, path: str | os.PathLike, *, dpi: float = 300, overwrite: bool = False) -> Path:
+    """Write ``fig`` as PNG (at ``dpi``), SVG or PDF, chosen by the file suffix, atomically.
+
+    Refuses to replace an existing file unless ``overwrite=True``
+    (:class:`~depthlab.errors.OverwriteError`); an interrupted save leaves no partial file.
+    The 3D scatter is rasterised at ``dpi`` inside SVG/PDF so vector files stay small.
+    """
+    dest = Path(path)
+    fmt = dest.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise InvalidInputError(f"cannot tell the figure format from {dest.name!r}; use a .png, .svg or .pdf name")
+    if not (isinstance(dpi, (int, float)) and dpi > 0):
+        raise InvalidInputError(f"dpi must be a positive number, got {dpi!r}")
+    metadata = {"png": {"Software": "depthlab"}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+    with atomic_write(dest, overwrite=overwrite) as fh:
+        fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
+    return dest
