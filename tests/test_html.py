@@ -53,8 +53,9 @@ class StandInCloud:
         return self.xyz.min(axis=0), self.xyz.max(axis=0)
 
 
-def make_cloud(h: int = 576, w: int = 768, **kw):
+def make_cloud(h: int = 576, w: int = 768, scale: float = 1.0, **kw):
     xyz, rgb = ball_scene(h, w)
+    xyz *= np.float32(scale)
     fields = dict(xyz=xyz, rgb=rgb, pixel_index=np.arange(h * w, dtype=np.int64), grid_shape=(h, w),
                   model="pinhole", units="m", accuracy="relative", intrinsics_estimated=False,
                   camera="rear dual", metadata={"source": "/somewhere/ball.heic"})
@@ -217,8 +218,7 @@ def test_text_cannot_break_out_of_the_page(cloud):
 
 
 def test_two_clouds_share_one_camera_over_their_union(cloud):
-    small = make_cloud(144, 192, camera="front TrueDepth", accuracy="absolute")
-    small.xyz = small.xyz * np.float32(0.5)
+    small = make_cloud(144, 192, scale=0.5, camera="front TrueDepth", accuracy="absolute")
     config, blocks = parse_page(dhtml.html_document([cloud, small]))
     assert config["linked"] is True and [c["count"] for c in config["clouds"]] == [442_368, 27_648]
     assert config["clouds"][1]["caption"]["accuracy"] == "absolute"
