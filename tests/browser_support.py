@@ -1,0 +1,271 @@
+"""Drive JupyterLab in Debian's headless Chromium (playwright's Python client, no browser download).
+
+Used by tests/test_browser.py and benchmarks/bench_viewer.py.  Nothing here is imported by the
+package.
+
+* :func:`chromium_path` finds ``/usr/bin/chromium`` (or ``DEPTHLAB_CHROMIUM``); never
+  ``playwright install``.
+* :class:`Lab` starts JupyterLab on 127.0.0.1 on a free port with a random token, in a root folder
+  of our choosing, with its own settings/workspaces folders (so a user's settings never leak in),
+  the news/update checks off and notebook windowing off (every cell stays in the DOM).
+* :class:`LabPage` opens a notebook, runs all cells, and reads what a person would see: output
+  text, error outputs, canvases as numpy images, a probe of WebGL draw calls.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+    "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+]
+
+#: text that means a widget failed to render (pythreejs/ipywidgets version mismatch, JS errors)
+WIDGET_ERROR_TEXT = ("Error displaying widget", "can not be instantiated", "Failed to load model class",
+                     "Error rendering", "Model not found")
+
+# records every WebGL draw call's time so a probe can see when a frame with new data was drawn
+DRAW_PROBE_JS = """
+(() => {
+  window.__draws = [];
+  for (const proto of [WebGLRenderingContext.prototype,
+                       (window.WebGL2RenderingContext || WebGLRenderingContext).prototype]) {
+    for (const name of ['drawElements', 'drawArrays']) {
+      const orig = proto[name];
+      if (orig.__probed) continue;
+      const wrapped = function(...args) {
+        const r = orig.apply(this, args);
+        window.__draws.push({t: performance.now(), name, count: args[name === 'drawElements' ? 1 : 2]});
+        if (window.__draws.length > 5000) window.__draws.splice(0, 2500);
+        return r;
+      };
+      wrapped.__probed = true;
+      proto[name] = wrapped;
+    }
+  }
+})();
+"""
+
+
+def chromium_path() -> str | None:
+    """Path of a Chromium binary to drive, or None (``DEPTHLAB_CHROMIUM`` overrides)."""
+    env = os.environ.get("DEPTHLAB_CHROMIUM")
+    if env:
+        return env if Path(env).is_file() else None
+    for cand in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(cand).is_file():
+            return cand
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """A JupyterLab server for one test session; use as a context manager."""
+
+    def __init__(self, root_dir: Path, log_path: Path | None = None, timeout: float = 60.0):
+        self.root_dir = Path(root_dir)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.timeout = timeout
+        self._tmp = Path(tempfile.mkdtemp(prefix="depthlab-lab-"))
+        self.log_path = log_path or self._tmp / "jupyterlab.log"
+        self.proc: subprocess.Popen | None = None
+
+    def _env(self) -> dict[str, str]:
+        settings = self._tmp / "settings"
+        (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+        # every cell stays in the DOM: outputs below the fold are rendered and can be checked
+        (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+            json.dumps({"windowingMode": "none"}))
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        # no "Build Recommended" dialog for unrelated prebuilt extensions in the environment
+        (self._tmp / "config" / "labconfig").mkdir(parents=True)
+        (self._tmp / "config" / "labconfig" / "page_config.json").write_text(
+            json.dumps({"buildCheck": False, "buildAvailable": False}))
+        env = dict(os.environ)
+        env.update({
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(self._tmp / "workspaces"),
+            "JUPYTER_CONFIG_DIR": str(self._tmp / "config"),
+            "JUPYTER_RUNTIME_DIR": str(self._tmp / "runtime"),
+            "PYTHONUNBUFFERED": "1",
+        })
+        return env
+
+    def start(self) -> "Lab":
+        cmd = [
+            sys.executable, "-m", "jupyterlab", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly", "--ServerApp.allow_root=True",
+        ]
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=self._env(),
+                                     cwd=self.root_dir, start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.proc.returncode}; log: {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not answer within {self.timeout} s; log: {self.log_path}")
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        req = urllib.request.Request(f"{self.url}{path}", method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        for k in self.api("/api/kernels"):
+            try:
+                self.api(f"/api/kernels/{k['id']}", method="DELETE")
+            except OSError:
+                pass
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        if getattr(self, "_log", None):
+            self._log.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Lab":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def launch_browser(playwright: Any, executable: str) -> Any:
+    return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+
+
+def image_from_png(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def non_background_fraction(img: np.ndarray, tol: int = 12) -> float:
+    """Fraction of pixels that differ from the most common colour (the background) by > tol."""
+    flat = img.reshape(-1, 3).astype(np.int16)
+    colours, counts = np.unique(flat, axis=0, return_counts=True)
+    bg = colours[np.argmax(counts)]
+    diff = np.abs(flat - bg).max(axis=1)
+    return float((diff > tol).mean())
+
+
+class LabPage:
+    """One browser page on a JupyterLab server, collecting uncaught JavaScript errors."""
+
+    def __init__(self, browser: Any, lab: Lab, width: int = 1400, height: int = 1000):
+        self.lab = lab
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context.add_init_script(DRAW_PROBE_JS)
+        self.page = self.context.new_page()
+        self.page_errors: list[str] = []
+        self.console_errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        self.page.on("console", lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None)
+
+    def open_notebook(self, relpath: str, timeout: float = 90.0) -> None:
+        self.page.goto(f"{self.lab.url}/lab/tree/{relpath}?token={self.lab.token}&reset", timeout=timeout * 1000)
+        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout * 1000)
+        self.wait_kernel_idle(timeout)
+
+    def wait_kernel_idle(self, timeout: float = 90.0) -> None:
+        # the toolbar's kernel status and the execution-in-progress prompts "[*]"
+        self.page.wait_for_function(
+            """() => {
+                const busy = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]
+                    .some(e => e.textContent.includes('*'));
+                const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                const idle = !status || status.getAttribute('data-status') === 'idle';
+                return !busy && idle;
+            }""", timeout=timeout * 1000)
+
+    def run_all(self, timeout: float = 180.0) -> float:
+        """Run every cell (Run > Run All Cells) and wait until all have run; returns seconds."""
+        page = self.page
+        t0 = time.monotonic()
+        page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(e => /\\[\\d+\\]/.test(e.textContent));
+            }""", timeout=timeout * 1000)
+        self.wait_kernel_idle(timeout)
+        return time.monotonic() - t0
+
+    def output_texts(self) -> list[str]:
+        return self.page.eval_on_selector_all(".jp-Notebook .jp-OutputArea-output", "els => els.map(e => e.innerText)")
+
+    def error_outputs(self) -> list[str]:
+        """Text of tracebacks and widget error messages in the outputs."""
+        out = []
+        for text in self.output_texts():
+            if "Traceback" in text or any(s in text for s in WIDGET_ERROR_TEXT):
+                out.append(text[:2000])
+        errs = self.page.eval_on_selector_all(
+            ".jp-Notebook .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+            "els => els.map(e => e.innerText)")
+        out += [e[:2000] for e in errs if "Error" in e]
+        return out
+
+    def canvases(self) -> Any:
+        return self.page.locator(".jp-Notebook .jp-OutputArea canvas")
+
+    def canvas_image(self, i: int, path: Path | None = None) -> np.ndarray:
+        c = self.canvases().nth(i)
+        c.scroll_into_view_if_needed()
+        png = c.screenshot(path=str(path) if path else None, animations="disabled")
+        return image_from_png(png)
+
+    def draws_since(self, t: float) -> list[dict]:
+        return self.page.evaluate("t => window.__draws.filter(d => d.t > t)", t)
+
+    def now(self) -> float:
+        return self.page.evaluate("performance.now()")
+
+    def close(self) -> None:
+        self.context.close()
