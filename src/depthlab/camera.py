@@ -48,6 +48,7 @@ __all__ = [
     "undistort_points",
     "distort_points",
     "pixel_rays",
+    "ray_planes",
     "rectification_map",
     "rectify",
     "estimate_calibration",
@@ -68,21 +69,26 @@ def radial_scale(coefficients: np.ndarray, radius_px: np.ndarray, pixel_size_mm:
     """Factor ``r'/r = 1 / (1 + P(r * pixel_size_mm) / 100)`` for radii in reference pixels.
 
     Convention: ``radius_px`` in reference-size pixels from the distortion centre; the result has
-    the dtype of ``radius_px`` (float32 stays float32).  Horner's scheme, evaluated in place.
+    the dtype of ``radius_px`` when it is float32 or float64 (float64 otherwise).
     """
     r = np.asarray(radius_px)
-    dtype = r.dtype if r.dtype in (np.float32, np.float64) else np.float64
-    c = np.asarray(coefficients, dtype=np.float64)
-    rho = r.astype(dtype, copy=True)
-    rho *= dtype.type(pixel_size_mm)
-    acc = np.full_like(rho, dtype.type(c[-1]))
+    dtype = r.dtype if r.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    out = np.empty(r.shape, dtype=dtype)
+    _radial_scale_into(coefficients, r, pixel_size_mm, out)
+    return out
+
+
+def _radial_scale_into(coefficients: np.ndarray, r: np.ndarray, pixel_size_mm: float, out: np.ndarray) -> None:
+    """Horner's scheme in place: ``out = 1 / (1 + P(r * pixel_size) / 100)``."""
+    t = out.dtype.type
+    # P(rho)/100 with rho = r * ps  ==  sum_i (c_i * ps**i / 100) * r**i : fold the constants
+    c = np.asarray(coefficients, dtype=np.float64) * (float(pixel_size_mm) ** np.arange(len(coefficients))) / 100.0
+    c[0] += 1.0
+    out.fill(t(c[-1]))
     for ci in c[-2::-1]:
-        acc *= rho
-        acc += dtype.type(ci)
-    acc *= dtype.type(0.01)
-    acc += dtype.type(1.0)
-    np.reciprocal(acc, out=acc)
-    return acc
+        np.multiply(out, r, out=out)
+        np.add(out, t(ci), out=out)
+    np.reciprocal(out, out=out)
 
 
 def _require_distortion(cal: Calibration) -> None:
@@ -151,30 +157,53 @@ def pixel_rays(cal: Calibration, width: int, height: int, stride: int = 1, undis
     rows); pixel (u, v) at its centre; intrinsics scaled from the reference size
     (:meth:`Calibration.intrinsics_at`); camera frame x right, y down, z forward; float32 (M, 3).
     """
+    rx, ry = ray_planes(cal, width, height, stride, undistort)
+    out = np.empty((rx.size, 3), dtype=np.float32)
+    out[:, 0] = rx
+    out[:, 1] = ry
+    out[:, 2] = 1.0
+    return out
+
+
+def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undistort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y components of :func:`pixel_rays` as two contiguous float32 (M,) arrays.
+
+    ``x = rx * depth``, ``y = ry * depth``, ``z = depth``: the layout the projector multiplies
+    fastest.  Convention as :func:`pixel_rays`.
+    """
     stride = int(stride)
     if stride < 1:
         raise InvalidInputError(f"stride must be >= 1, got {stride}")
     xs, ys, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
     fx, fy, cx, cy = cal.fx, cal.fy, cal.cx, cal.cy
-    out = np.empty((nv, nu, 3), dtype=np.float32)
-    out[..., 2] = 1.0
+    rx = np.empty((nv, nu), dtype=np.float32)
+    ry = np.empty((nv, nu), dtype=np.float32)
     if undistort and cal.has_distortion:
         ccx, ccy = cal.distortion_center
         dx = (xs - ccx).astype(np.float32)
         dy = (ys - ccy).astype(np.float32)
-        r = np.empty((nv, nu), dtype=np.float32)
-        np.add(dx[None, :] ** 2, (dy ** 2)[:, None], out=r)
-        np.sqrt(r, out=r)
-        k = radial_scale(cal.inverse_lens_distortion, r, cal.pixel_size_mm)
-        # x_rect = ccx + dx * k ; ray x = (x_rect - cx) / fx
-        np.multiply(k, dx[None, :] / np.float32(fx), out=out[..., 0])
-        out[..., 0] += np.float32((ccx - cx) / fx)
-        np.multiply(k, (dy / np.float32(fy))[:, None], out=out[..., 1])
-        out[..., 1] += np.float32((ccy - cy) / fy)
+        dx2 = dx * dx
+        dxf = dx / np.float32(fx)
+        dyf = dy / np.float32(fy)
+        offx, offy = np.float32((ccx - cx) / fx), np.float32((ccy - cy) / fy)
+        # blocks of rows small enough to stay in cache through Horner's passes
+        rows = max(1, 16384 // max(nu, 1))
+        r = np.empty((rows, nu), dtype=np.float32)
+        k = np.empty((rows, nu), dtype=np.float32)
+        for v0 in range(0, nv, rows):
+            v1 = min(nv, v0 + rows)
+            rb, kb = r[: v1 - v0], k[: v1 - v0]
+            np.add(dx2[None, :], (dy[v0:v1] * dy[v0:v1])[:, None], out=rb)
+            np.sqrt(rb, out=rb)
+            _radial_scale_into(cal.inverse_lens_distortion, rb, cal.pixel_size_mm, kb)
+            np.multiply(kb, dxf[None, :], out=rx[v0:v1])
+            np.add(rx[v0:v1], offx, out=rx[v0:v1])
+            np.multiply(kb, dyf[v0:v1, None], out=ry[v0:v1])
+            np.add(ry[v0:v1], offy, out=ry[v0:v1])
     else:
-        out[..., 0] = ((xs - cx) / fx).astype(np.float32)[None, :]
-        out[..., 1] = ((ys - cy) / fy).astype(np.float32)[:, None]
-    return out.reshape(-1, 3)
+        rx[...] = ((xs - cx) / fx).astype(np.float32)[None, :]
+        ry[...] = ((ys - cy) / fy).astype(np.float32)[:, None]
+    return rx.reshape(-1), ry.reshape(-1)
 
 
 # --------------------------------------------------------------------------------------------

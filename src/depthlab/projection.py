@@ -29,6 +29,7 @@ row-major order; float32 positions, uint8 colours.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -48,35 +49,54 @@ _VIRIDIS_STEPS = ("440154", "472c7a", "3b518b", "2c718e", "21908d", "27ad81", "5
 _INVALID_GREY = np.array([96, 96, 96], dtype=np.uint8)
 
 
+@functools.lru_cache(maxsize=1)
 def _viridis_lut() -> np.ndarray:
+    """(256, 3) uint8: entry 0 is the grey of unknown depth, 1..255 run far (purple) -> near."""
     anchors = np.array([[int(h[i:i + 2], 16) for i in (0, 2, 4)] for h in _VIRIDIS_STEPS], dtype=np.float64)
-    t = np.linspace(0.0, 1.0, 256)
+    t = np.linspace(0.0, 1.0, 255)
     pos = np.linspace(0.0, 1.0, len(anchors))
-    lut = np.stack([np.interp(t, pos, anchors[:, c]) for c in range(3)], axis=1)
-    return np.rint(lut).astype(np.uint8)
+    lut = np.empty((256, 3), dtype=np.uint8)
+    lut[0] = _INVALID_GREY
+    lut[1:] = np.rint(np.stack([np.interp(t, pos, anchors[:, c]) for c in range(3)], axis=1))
+    lut.flags.writeable = False
+    return lut
+
+
+def _finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
+    """(min, max) ignoring NaN (and +-inf); (None, None) when nothing is finite."""
+    v = np.asarray(values).reshape(-1)
+    if v.size == 0:
+        return None, None
+    lo, hi = float(np.fmin.reduce(v)), float(np.fmax.reduce(v))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        f = v[np.isfinite(v)]
+        if f.size == 0:
+            return None, None
+        lo, hi = float(f.min()), float(f.max())
+    return lo, hi
 
 
 def depth_colours(depth: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
     """uint8 (..., 3) viridis colours for depths in metres: ``lo`` (near) yellow, ``hi`` purple.
 
-    Convention: ``lo``/``hi`` default to the finite minimum/maximum; non-finite depths are grey.
+    Convention: ``lo``/``hi`` default to the finite minimum/maximum; depths outside are clamped;
+    non-finite depths are grey (96, 96, 96).
     """
     d = np.asarray(depth, dtype=np.float32)
-    finite = np.isfinite(d)
     if lo is None or hi is None:
-        vals = d[finite]
-        if vals.size:
-            lo = float(vals.min()) if lo is None else lo
-            hi = float(vals.max()) if hi is None else hi
-        else:
-            lo, hi = 0.0, 1.0
+        flo, fhi = _finite_range(d)
+        lo = (0.0 if flo is None else flo) if lo is None else lo
+        hi = (1.0 if fhi is None else fhi) if hi is None else hi
     span = hi - lo if hi > lo else 1.0
-    t = (np.float32(hi) - d) * np.float32(255.0 / span)
-    np.clip(t, 0, 255, out=t)
-    t[~finite] = 0
-    out = _viridis_lut()[t.astype(np.uint8)]
-    out[~finite] = _INVALID_GREY
-    return out
+    # index 1 (far) .. 255 (near); NaN survives minimum/maximum and becomes 0 (grey) via fmax
+    t = np.subtract(np.float32(hi), d)
+    np.multiply(t, np.float32(254.0 / span), out=t)
+    np.add(t, np.float32(1.5), out=t)
+    np.minimum(t, np.float32(255.0), out=t)
+    np.maximum(t, np.float32(1.0), out=t)
+    np.fmax(t, np.float32(0.0), out=t)
+    idx = t.astype(np.uint8)
+    return np.take(_viridis_lut(), idx, axis=0)
 
 
 def _resample_float(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -143,8 +163,8 @@ class Projector:
     def depth_range(self) -> tuple[float, float] | None:
         """(nearest, farthest) finite depth on the grid, metres (cached)."""
         if self._depth_range is False:
-            vals = self._depth[self._finite]
-            self._depth_range = None if vals.size == 0 else (float(vals.min()), float(vals.max()))
+            lo, hi = _finite_range(self._depth)
+            self._depth_range = None if lo is None else (lo, hi)
         return self._depth_range  # type: ignore[return-value]
 
     def intrinsics(self) -> np.ndarray:
@@ -163,21 +183,28 @@ class Projector:
             )
         return self.calibration
 
-    def rays(self, model: str = "pinhole") -> np.ndarray:
-        """float32 (M, 3) ray grid (z = 1) of a pinhole model, cached per model."""
+    def ray_planes(self, model: str = "pinhole") -> tuple[np.ndarray, np.ndarray]:
+        """(rx, ry) float32 (M,) of a pinhole model's rays (z = 1), cached per model."""
         r = self._rays.get(model)
         if r is None:
             if model not in ("pinhole", "pinhole-raw"):
                 raise InvalidInputError(f"rays exist for the pinhole models only, not {model!r}")
             cal = self._need_calibration(model)
-            from .camera import pixel_rays
+            from .camera import ray_planes
 
             h, w = self.depth_shape
-            r = pixel_rays(cal, w, h, stride=self.stride, undistort=(model == "pinhole"))
-            if model == "pinhole" and not cal.has_distortion and "pinhole-raw" not in self._rays:
-                self._rays["pinhole-raw"] = r
+            r = ray_planes(cal, w, h, stride=self.stride, undistort=(model == "pinhole"))
+            if model == "pinhole" and not cal.has_distortion:
+                self._rays.setdefault("pinhole-raw", r)
             self._rays[model] = r
-        return r
+        return r  # type: ignore[return-value]
+
+    def rays(self, model: str = "pinhole") -> np.ndarray:
+        """float32 (M, 3) ray grid (z = 1) of a pinhole model (a new array)."""
+        rx, ry = self.ray_planes(model)
+        out = np.empty((self.size, 3), dtype=np.float32)
+        out[:, 0], out[:, 1], out[:, 2] = rx, ry, 1.0
+        return out
 
     def _flat_grid(self) -> np.ndarray:
         """float32 (M, 2) of the orthographic grid (x, y before aspect), cached."""
@@ -308,11 +335,13 @@ class Projector:
         xyz = self._xyz
         d = self._depth
         if model in ("pinhole", "pinhole-raw"):
-            rays = self.rays(model)
+            rx, ry = self.ray_planes(model)
             if ds != 1.0:
                 np.multiply(d, np.float32(ds), out=self._tmp_f)
                 d = self._tmp_f
-            np.multiply(rays, d[:, None], out=xyz)
+            np.multiply(rx, d, out=xyz[:, 0])
+            np.multiply(ry, d, out=xyz[:, 1])
+            np.copyto(xyz[:, 2], d)
         else:
             a = float(aspect)
             if not math.isfinite(a) or a <= 0:
@@ -352,6 +381,7 @@ class Projector:
         mask: Any = None,
         colour: str = "rgb",
         matte: str | None = None,
+        _hand_over: bool = False,
     ):
         """A :class:`~depthlab.pointcloud.PointCloud` of the valid points (new arrays).
 
@@ -369,7 +399,13 @@ class Projector:
             matte = mask
         cols = self.colours(colour_used, matte=matte)
         n_valid = int(np.count_nonzero(valid))
-        if n_valid == self.size:
+        if n_valid == self.size and _hand_over:
+            # project(): this Projector is thrown away, so its buffers become the cloud's
+            pts, rgb, idx = xyz, cols, self.pixel_index()
+            self._xyz = np.empty_like(xyz)
+            self._colours.clear()
+            self._pixel_index = None
+        elif n_valid == self.size:
             pts, rgb, idx = xyz.copy(), cols.copy(), self.pixel_index().copy()
         else:
             sel = np.flatnonzero(valid)
@@ -379,8 +415,10 @@ class Projector:
         cap = self.capture
         cal = self.calibration
         pinhole = model in ("pinhole", "pinhole-raw")
-        if n_valid:
-            dsel = self._depth[valid] if n_valid != self.size else self._depth
+        if n_valid == self.size:
+            drange = list(self.depth_range() or ()) or None
+        elif n_valid:
+            dsel = np.take(self._depth, sel)
             drange = [float(dsel.min()), float(dsel.max())]
         else:
             drange = None
@@ -454,5 +492,5 @@ def project(
     """
     return Projector(cap, stride=stride, calibration=calibration).cloud(
         model=model, depth_scale=depth_scale, aspect=aspect, near=near, far=far, mask=mask,
-        colour=colour, matte=matte,
+        colour=colour, matte=matte, _hand_over=True,
     )
