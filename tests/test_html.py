@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 import depthlab
 from depthlab import html as dhtml
 from depthlab.errors import DepthlabError, InvalidInputError, OverwriteError
+from depthlab.pointcloud import PointCloud
 from depthlab.scene import initial_camera, to_threejs
 
 # ------------------------------------------------------------------------------------------------
@@ -39,20 +40,6 @@ def ball_scene(h: int = 576, w: int = 768) -> tuple[np.ndarray, np.ndarray]:
     return xyz.reshape(-1, 3).astype(np.float32), rgb.reshape(-1, 3)
 
 
-class StandInCloud:
-    """The contract's PointCloud fields, used only while depthlab.pointcloud is absent."""
-
-    def __init__(self, xyz, rgb, pixel_index, grid_shape, model="pinhole", units="m", accuracy="relative",
-                 intrinsics_estimated=False, camera="rear dual", metadata=None):
-        self.xyz, self.rgb, self.pixel_index, self.grid_shape = xyz, rgb, pixel_index, grid_shape
-        self.model, self.units, self.accuracy = model, units, accuracy
-        self.intrinsics_estimated, self.camera, self.metadata = intrinsics_estimated, camera, metadata or {}
-
-    @property
-    def bounds(self):
-        return self.xyz.min(axis=0), self.xyz.max(axis=0)
-
-
 def make_cloud(h: int = 576, w: int = 768, scale: float = 1.0, **kw):
     xyz, rgb = ball_scene(h, w)
     xyz *= np.float32(scale)
@@ -60,10 +47,6 @@ def make_cloud(h: int = 576, w: int = 768, scale: float = 1.0, **kw):
                   model="pinhole", units="m", accuracy="relative", intrinsics_estimated=False,
                   camera="rear dual", metadata={"source": "/somewhere/ball.heic"})
     fields.update(kw)
-    try:
-        from depthlab.pointcloud import PointCloud
-    except ImportError:
-        return StandInCloud(**fields)
     return PointCloud(**fields)
 
 
@@ -294,7 +277,35 @@ def test_a_capture_is_projected_with_project_options(tmp_path):
     config, blocks = parse_page(dhtml.html_document(cap, stride=2, colour="rgb"))
     expected = projection.project(cap, stride=2, colour="rgb")
     assert config["clouds"][0]["count"] == len(expected.xyz) == 24 * 32 - 5 * 32
-    assert np.abs(decoded_positions(config, blocks) - to_threejs(expected.xyz)).max() < 1e-5
+    span = np.array(config["clouds"][0]["positions"]["span"])
+    assert np.all(np.abs(decoded_positions(config, blocks) - to_threejs(expected.xyz)) <= span / 131070 + 1e-7)
     assert config["clouds"][0]["caption"]["accuracy"] == "absolute"
     with pytest.raises(InvalidInputError, match="unknown option"):
         dhtml.html_document(cap, strid=2)
+
+
+def test_pointcloud_method_and_pair_title(tmp_path):
+    a = make_cloud(48, 64)
+    out = a.to_html(tmp_path / "a.html", point_size=0.02)
+    config, _ = parse_page(out.read_text(encoding="utf-8"))
+    assert config["clouds"][0]["pointSize"] == 0.02
+    b = make_cloud(48, 64, metadata={"source": "/x/front.heic"})
+    config, _ = parse_page(dhtml.html_document((a, b)))
+    assert config["title"] == "ball.heic vs front.heic — depthlab"
+
+
+def test_real_rear_sample_page(tmp_path):
+    from conftest import shared_sample
+
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    out = depthlab.to_html(cap, tmp_path / "pug.html")
+    assert out.stat().st_size < 7_000_000
+    config, blocks = parse_page(out.read_text(encoding="utf-8"))
+    c = config["clouds"][0]
+    assert c["count"] == 768 * 576  # every pixel of the rear dual depth map is valid
+    assert c["caption"]["line"].startswith("rear dual · relative scale")
+    assert config["title"] == "rear_dual_pug.heic — depthlab"
+    # 0.23-0.67 m of depth: the stored positions are good to a few micrometres
+    assert max(c["positions"]["max_error"]) < 1e-5
+    cloud = depthlab.project(cap)
+    assert np.abs(decoded_positions(config, blocks) - to_threejs(cloud.xyz)).max() <= max(c["positions"]["max_error"]) + 1e-7

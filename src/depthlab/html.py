@@ -226,7 +226,7 @@ def _caption(cloud: Any, lo: np.ndarray, span_true: np.ndarray) -> dict[str, Any
         scale += " — relative accuracy: the metres are not trustworthy"
     elif units != "m":
         scale += " — not metres (teaching model)"
-    if getattr(cloud, "intrinsics_estimated", False):
+    if getattr(cloud, "intrinsics_estimated", False) and "estimated" not in line:
         scale += " · intrinsics estimated"
     model = getattr(cloud, "model", None)
     return {"line": line, "scale": scale, "model": model, "camera": str(camera), "accuracy": accuracy,
@@ -311,11 +311,15 @@ def html_document(
               for k, v in dict(cam).items()}
 
     if title is None:
-        src = None
-        meta = getattr(items[0], "metadata", None)
-        if isinstance(meta, dict):
-            src = meta.get("source") or meta.get("path") or meta.get("source_path")
-        title = f"{Path(str(src)).name} — depthlab" if src else "depthlab point cloud"
+        names = []
+        for item in items:
+            meta = getattr(item, "metadata", None)
+            src = meta.get("source") if isinstance(meta, dict) else None
+            names.append(Path(str(src)).name if src else None)
+        if all(names):
+            title = " vs ".join(names) + " — depthlab"
+        else:
+            title = "depthlab point clouds" if len(items) > 1 else "depthlab point cloud"
     if point_size is not None:
         for d in descs:
             d["pointSize"] = point_size

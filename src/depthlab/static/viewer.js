@@ -16,6 +16,8 @@
 (function () {
   "use strict";
 
+  // performance marks (start, data decoded, first picture) let benchmarks split the time
+  performance.mark("depthlab-start");
   const config = JSON.parse(document.getElementById("depthlab-config").textContent);
   const root = document.getElementById("depthlab-root");
 
@@ -110,6 +112,7 @@
     }
     return { desc: desc, scene: scene, material: material, grid: grid, rect: null, caption: null };
   });
+  performance.mark("depthlab-data");
 
   const start = config.camera;
   const camera = new THREE.PerspectiveCamera(start.fov, 1, start.near, start.far);
@@ -190,6 +193,7 @@
       firstPicture = false;
       // the frame is on screen once the browser has composited it
       requestAnimationFrame(function () {
+        performance.mark("depthlab-first-picture");
         window.depthlabViewer.firstPictureMs = performance.now();
         document.documentElement.setAttribute("data-depthlab-ready", "1");
       });
@@ -211,8 +215,9 @@
 
   function orbit(dx, dy, height) {
     spherical.setFromVector3(offset);
-    spherical.theta -= (2 * Math.PI * dx) / height;
-    spherical.phi -= (2 * Math.PI * dy) / height;
+    // half a turn per view height
+    spherical.theta -= (Math.PI * dx) / height;
+    spherical.phi -= (Math.PI * dy) / height;
     spherical.makeSafe();
     offset.setFromSpherical(spherical);
     requestRender();
