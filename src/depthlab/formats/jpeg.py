@@ -70,7 +70,7 @@ MATTE_NAMES = {
 OTHER_AUX = {"hdrgainmap": "HDR gain map"}
 
 #: Depth maps and mattes larger than this many pixels are refused before decoding.
-MAX_AUX_PIXELS = 64 * 1024 * 1024
+MAX_AUX_PIXELS = 32 * 1024 * 1024
 #: GDepth units -> metres per unit
 UNIT_SCALE = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
               "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3, "millimetres": 1e-3,
@@ -397,7 +397,7 @@ def gdepth_to_metres(codes: np.ndarray, bits: int, fmt: str, near: float, far: f
     ``d`` is then multiplied by ``unit_scale`` (metres per file unit).  float32 (H, W) out,
     NaN where the result is not a positive finite number.
     """
-    n = codes.astype(np.float64) / float((1 << bits) - 1)
+    n = codes.astype(np.float32) / np.float32((1 << bits) - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         if fmt == "RangeLinear":
             d = near + n * (far - near)
