@@ -1,0 +1,37 @@
+"""Synthetic depth captures with known geometry, written as Apple-layout HEIC files.
+
+>>> from depthlab import synth
+>>> cap = synth.render_front_truedepth()          # a selfie: sphere head before a tilted wall
+>>> cap.truth.scene["primitives"][0]["radius_m"]
+0.09
+>>> synth.write_heic("selfie.heic", cap)          # doctest: +SKIP
+>>> synth.generate_samples("data/sample")         # doctest: +SKIP  (= python -m depthlab.synth)
+
+Modules: :mod:`~depthlab.synth.scenes` (primitives, ray casting, the shipped scenes),
+:mod:`~depthlab.synth.render` (the rear dual and front TrueDepth cameras, ground truth),
+:mod:`~depthlab.synth.heic` (the writer), :mod:`~depthlab.synth.samples` (``data/sample``).
+"""
+
+from __future__ import annotations
+
+from .heic import encode_hevc, heic_bytes, write_heic
+from .render import (
+    DEFAULT_SEED,
+    GroundTruth,
+    SynthCapture,
+    apply_radial,
+    fit_inverse_coefficients,
+    front_calibration,
+    rear_calibration,
+    render_front_truedepth,
+    render_rear_dual,
+)
+from .samples import SAMPLE_NAMES, generate_samples, load_truth, sample_files
+from .scenes import Ellipsoid, Plane, Scene, cast, portrait_scene, selfie_scene
+
+__all__ = [
+    "DEFAULT_SEED", "Ellipsoid", "GroundTruth", "Plane", "SAMPLE_NAMES", "Scene", "SynthCapture",
+    "apply_radial", "cast", "encode_hevc", "fit_inverse_coefficients", "front_calibration",
+    "generate_samples", "heic_bytes", "load_truth", "portrait_scene", "rear_calibration",
+    "render_front_truedepth", "render_rear_dual", "sample_files", "selfie_scene", "write_heic",
+]
