@@ -1,0 +1,311 @@
+"""Projection: the four models, the Projector contract, options, and agreement with Open3D."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import shared_sample
+from depthlab.camera import estimate_calibration, undistort_points
+from depthlab.capture import Calibration, CameraInfo, Capture
+from depthlab.errors import CalibrationError, InvalidInputError
+from depthlab.projection import MODELS, Projector, depth_colours, project
+
+W, H = 64, 48
+K_REF = [[120.0, 0, 64.0], [0, 130.0, 48.0], [0, 0, 1]]  # at 128x96, fx != fy
+
+
+def make_capture(depth: np.ndarray | None = None, calibration: Calibration | None = "default", **kw) -> Capture:
+    if depth is None:
+        yy, xx = np.mgrid[0:H, 0:W]
+        depth = (0.5 + 0.01 * xx + 0.02 * yy).astype(np.float32)
+    disparity = np.where(np.isfinite(depth), 1.0 / depth, np.nan).astype(np.float32)
+    if calibration == "default":
+        calibration = Calibration(intrinsic_matrix=K_REF, reference_size=(128, 96))
+    rgb = np.zeros((H * 2, W * 2, 3), dtype=np.uint8)
+    rgb[..., 0] = np.arange(W * 2, dtype=np.uint8)[None, :]
+    rgb[..., 1] = np.arange(H * 2, dtype=np.uint8)[:, None]
+    rgb[..., 2] = 7
+    matte = np.zeros((H // 2, W // 2), dtype=np.float32)
+    matte[:, : W // 4] = 1.0  # left half at half resolution
+    kw.setdefault("mattes", {"portrait": matte})
+    kw.setdefault("camera", CameraInfo(kind="front TrueDepth"))
+    kw.setdefault("accuracy", "absolute")
+    return Capture(disparity=disparity, calibration=calibration, rgb_loader=lambda: rgb, **kw)
+
+
+# ------------------------------------------------------------------------------------ contract
+
+
+@pytest.mark.parametrize("stride", [1, 2, 5])
+def test_points_contract_shapes_dtypes_and_buffer_reuse(stride):
+    proj = Projector(make_capture(), stride=stride)
+    m = math.ceil(H / stride) * math.ceil(W / stride)
+    xyz, valid = proj.points()
+    assert xyz.shape == (m, 3) and xyz.dtype == np.float32
+    assert valid.shape == (m,) and valid.dtype == bool and valid.all()
+    xyz2, valid2 = proj.points(near=0.8)
+    assert xyz2 is xyz and valid2 is valid  # buffers reused between calls
+    for mode in ("rgb", "depth", "matte"):
+        c = proj.colours(mode)
+        assert c.shape == (m, 3) and c.dtype == np.uint8
+        assert proj.colours(mode) is c  # cached
+
+
+def test_pinhole_is_depth_times_the_ray_with_centre_origin_intrinsics():
+    cap = make_capture()
+    cloud = project(cap, colour="depth")
+    k = cap.calibration.intrinsics_at(W, H)
+    v, u = np.divmod(cloud.pixel_index, W)
+    z = cap.depth.reshape(-1)[cloud.pixel_index]
+    assert np.allclose(cloud.xyz[:, 2], z)
+    assert np.allclose(cloud.xyz[:, 0], (u - k[0, 2]) / k[0, 0] * z, atol=1e-6)
+    assert np.allclose(cloud.xyz[:, 1], (v - k[1, 2]) / k[1, 1] * z, atol=1e-6)
+    assert cloud.units == "m" and cloud.model == "pinhole" and cloud.grid_shape == (H, W)
+    assert np.allclose(cloud.metadata["intrinsics"], k)
+
+
+def test_a_plane_stays_a_plane():
+    depth = np.full((H, W), 2.0, dtype=np.float32)
+    cloud = project(make_capture(depth))
+    assert np.all(cloud.xyz[:, 2] == 2.0)
+    lo, hi = cloud.bounds
+    k = make_capture().calibration.intrinsics_at(W, H)
+    assert lo[0] == pytest.approx((0 - k[0, 2]) / k[0, 0] * 2, abs=1e-6)
+    assert hi[1] == pytest.approx((H - 1 - k[1, 2]) / k[1, 1] * 2, abs=1e-6)
+
+
+def test_nan_near_far_and_mask_drop_points_and_pixel_index_remembers():
+    depth = make_capture().depth.copy()
+    depth[3, 5] = np.nan
+    depth[10, 10:20] = np.nan
+    cap = make_capture(depth)
+    cloud = project(cap, near=0.7, far=1.2, mask="portrait")
+    d = cap.depth.reshape(-1)
+    z = d[cloud.pixel_index]
+    assert np.all(np.isfinite(cloud.xyz)) and np.all((z >= 0.7) & (z <= 1.2))
+    assert np.allclose(cloud.xyz[:, 2], z)
+    v, u = np.divmod(cloud.pixel_index, W)
+    assert np.all(u < W // 2)  # the portrait matte covers the left half
+    expected = np.isfinite(d) & (d >= 0.7) & (d <= 1.2) & (np.arange(H * W) % W < W // 2)
+    assert np.array_equal(np.sort(cloud.pixel_index), np.flatnonzero(expected))
+    assert cloud.metadata["depth_range_m"][0] >= np.float32(0.7)
+
+
+def test_stride_pixel_index_points_into_the_full_depth_map():
+    cap = make_capture()
+    cloud = project(cap, stride=3, near=0.9)
+    v, u = np.divmod(cloud.pixel_index, W)
+    assert np.all(v % 3 == 0) and np.all(u % 3 == 0)
+    assert np.allclose(cloud.xyz[:, 2], cap.depth[v, u])
+
+
+def test_mask_array_and_unknown_matte():
+    cap = make_capture()
+    m = np.zeros((H, W), dtype=bool)
+    m[:10, :10] = True
+    assert len(project(cap, mask=m)) == 100
+    with pytest.raises(InvalidInputError, match="portrait"):
+        project(cap, mask="sky")
+    with pytest.raises(InvalidInputError):
+        project(cap, mask=np.ones((3, 3)))
+
+
+def test_colours_rgb_depth_matte():
+    cap = make_capture()
+    proj = Projector(cap, stride=2)
+    rgb = proj.colours("rgb")
+    expected = cap.rgb_at(W, H)[::2, ::2].reshape(-1, 3)
+    assert np.array_equal(rgb, expected)
+    dc = proj.colours("depth").reshape(math.ceil(H / 2), math.ceil(W / 2), 3)
+    assert dc[0, 0].tolist() == [253, 231, 37]   # nearest: viridis yellow
+    assert dc[-1, -1].tolist() == [68, 1, 84]    # farthest: viridis purple
+    mc = proj.colours("matte", matte="portrait").reshape(math.ceil(H / 2), math.ceil(W / 2), 3)
+    assert mc[5, 2].tolist() == [255, 255, 255] and mc[5, -2].tolist() == [0, 0, 0]
+    cloud = proj.cloud(colour="matte", mask="portrait")
+    assert np.all(cloud.rgb >= 128)
+    with pytest.raises(InvalidInputError):
+        proj.colours("rainbow")
+
+
+def test_depth_colours_grey_for_unknown():
+    c = depth_colours(np.array([1.0, np.nan, 2.0], dtype=np.float32))
+    assert c.tolist() == [[253, 231, 37], [96, 96, 96], [68, 1, 84]]
+
+
+def test_rgb_falls_back_to_depth_colours_without_a_colour_image():
+    cap = Capture(disparity=np.full((3, 4), 2.0, np.float32),
+                  calibration=Calibration(intrinsic_matrix=K_REF, reference_size=(128, 96)))
+    cloud = project(cap)
+    assert "no colour image" in cloud.metadata["colour"] and len(cloud) == 12
+
+
+# ------------------------------------------------------------------------------- other models
+
+
+def test_orthographic_is_the_flat_grid_with_depth_scale_and_aspect():
+    cap = make_capture()
+    cloud = project(cap, model="orthographic", depth_scale=3.0, aspect=2.0)
+    v, u = np.divmod(cloud.pixel_index, W)
+    assert np.allclose(cloud.xyz[:, 0], (u - (W - 1) / 2) / W)
+    assert np.allclose(cloud.xyz[:, 1], 2.0 * (v - (H - 1) / 2) / W)
+    assert np.allclose(cloud.xyz[:, 2], 3.0 * cap.depth[v, u])
+    assert cloud.units == "arbitrary" and cloud.model == "orthographic"
+    assert "arbitrary" in cloud.caption()
+
+
+def test_disparity_as_z_keeps_the_order_but_not_the_shape():
+    cap = make_capture()
+    cloud = project(cap, model="disparity-as-z")
+    v, u = np.divmod(cloud.pixel_index, W)
+    disp = cap.disparity[v, u]
+    lo, hi = cap.disparity_range()
+    assert np.allclose(cloud.xyz[:, 2], lo + hi - disp)
+    # z spans exactly the disparity values, nearer pixels stay nearer
+    assert cloud.xyz[:, 2].min() == pytest.approx(lo) and cloud.xyz[:, 2].max() == pytest.approx(hi)
+    depth = cap.depth[v, u]
+    order = np.argsort(depth)
+    assert np.all(np.diff(cloud.xyz[order, 2]) >= -1e-6)
+    # ...but equal steps in depth are not equal steps in z: the mistake notebook 04 shows
+    near = (depth > 0.6) & (depth < 0.7)
+    far = (depth > 1.4) & (depth < 1.5)
+    dz_near = np.ptp(cloud.xyz[near, 2])
+    dz_far = np.ptp(cloud.xyz[far, 2])
+    assert dz_near > 3 * dz_far
+
+
+def test_pinhole_depth_scale_scales_the_whole_cloud():
+    cap = make_capture()
+    a = project(cap)
+    b = project(cap, depth_scale=2.0)
+    assert np.allclose(b.xyz, 2 * a.xyz)
+    assert b.units == "arbitrary"
+
+
+def test_without_calibration_pinhole_asks_and_orthographic_works():
+    cap = make_capture(calibration=None)
+    with pytest.raises(CalibrationError, match="focal_length_35mm"):
+        project(cap)
+    assert len(project(cap, model="orthographic")) == H * W
+    est = estimate_calibration(W, H, focal_length_35mm=26)
+    cloud = project(cap, calibration=est)
+    assert cloud.intrinsics_estimated and "estimated" in cloud.caption()
+
+
+def test_flags_travel_with_the_cloud():
+    rel = project(make_capture(accuracy="relative", camera=CameraInfo(kind="rear dual")))
+    assert rel.accuracy == "relative" and rel.camera == "rear dual"
+    cap_line = rel.caption()
+    assert cap_line.startswith("rear dual · relative scale · ") and cap_line.endswith(f"{H * W:,} points")
+    assert not rel.intrinsics_estimated
+
+
+def test_bad_arguments():
+    cap = make_capture()
+    with pytest.raises(InvalidInputError):
+        project(cap, model="fisheye")
+    with pytest.raises(InvalidInputError):
+        project(cap, stride=0)
+    with pytest.raises(InvalidInputError):
+        project(cap, depth_scale=-1)
+    with pytest.raises(InvalidInputError):
+        Projector("not a capture")
+
+
+def test_projector_buffers_do_not_leak_into_earlier_clouds():
+    proj = Projector(make_capture())
+    a = proj.cloud(near=0.6)
+    saved = a.xyz.copy()
+    proj.cloud(model="orthographic")
+    proj.points(model="pinhole-raw", depth_scale=5.0)
+    assert np.array_equal(a.xyz, saved)
+
+
+# ------------------------------------------------------------------------------ real samples
+
+
+def test_real_rear_sample_distortion_moves_corner_points():
+    import depthlab
+
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    proj = Projector(cap)
+    rect, _ = proj.points("pinhole")
+    rect = rect.copy()
+    raw, _ = proj.points("pinhole-raw")
+    h, w = cap.shape
+    assert (h, w) == (576, 768) and len(rect) == 442_368
+    # same z, x/y differ by the lens correction: ~1.6 % at the corners, ~0 at the centre
+    assert np.array_equal(rect[:, 2], raw[:, 2])
+    r_rect = np.hypot(rect[:, 0], rect[:, 1]).reshape(h, w)
+    r_raw = np.hypot(raw[:, 0], raw[:, 1]).reshape(h, w)
+    assert 0.012 < 1 - r_rect[0, 0] / r_raw[0, 0] < 0.02
+    # one pixel checked against undistort_points directly
+    cal = cap.calibration
+    rw, rh = cal.reference_size
+    u, v = 700, 40
+    x, y = undistort_points(cal, np.array([(u + 0.5) * rw / w, (v + 0.5) * rh / h]))
+    z = cap.depth[v, u]
+    assert rect[v * w + u, 0] == pytest.approx((x - cal.cx) / cal.fx * z, abs=1e-6)
+    cloud = depthlab.project(cap)
+    assert cloud.accuracy == "relative" and cloud.metadata["lens_distortion_removed"] is True
+
+
+def test_real_front_sample_zero_distortion_and_fx_ne_fy():
+    import depthlab
+
+    cap = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"))
+    proj = Projector(cap)
+    a = proj.points("pinhole")[0].copy()
+    b = proj.points("pinhole-raw")[0]
+    assert np.array_equal(a, b, equal_nan=True)
+    k = cap.calibration.intrinsics_at(*cap.size)
+    assert k[0, 0] != pytest.approx(k[1, 1], rel=0.01)
+    cloud = depthlab.project(cap, mask="portrait", near=0.2, far=1.0)
+    assert cloud.accuracy == "absolute" and 0.25 < np.median(cloud.xyz[:, 2]) < 0.5  # the face, ~0.36 m
+
+
+# ---------------------------------------------------------------------------------- Open3D
+
+
+def _open3d():
+    return pytest.importorskip("open3d", reason="open3d not installed (optional test dependency: pip install open3d)")
+
+
+def _open3d_points(o3d, depth: np.ndarray, k: np.ndarray) -> np.ndarray:
+    h, w = depth.shape
+    color = o3d.geometry.Image(np.zeros((h, w, 3), dtype=np.uint8))
+    dimg = o3d.geometry.Image(np.ascontiguousarray(np.nan_to_num(depth, nan=0.0), dtype=np.float32))
+    # depth already in metres: depth_scale=1; Open3D drops depth beyond depth_trunc (3 m by
+    # default), so lift it well above any depth here
+    rgbd = o3d.geometry.RGBDImage.create_from_color_and_depth(
+        color, dimg, depth_scale=1.0, depth_trunc=1e6, convert_rgb_to_intensity=False)
+    intr = o3d.camera.PinholeCameraIntrinsic(w, h, k[0, 0], k[1, 1], k[0, 2], k[1, 2])
+    pc = o3d.geometry.PointCloud.create_from_rgbd_image(rgbd, intr)
+    return np.asarray(pc.points)
+
+
+def test_agrees_with_open3d_on_synthetic_depth_beyond_3m():
+    o3d = _open3d()
+    yy, xx = np.mgrid[0:H, 0:W]
+    depth = (1.0 + 0.05 * xx + 0.03 * yy).astype(np.float32)  # up to 5.6 m: past the 3 m default
+    depth[4, 4] = np.nan
+    cap = make_capture(depth)
+    ours = project(cap, model="pinhole-raw")
+    theirs = _open3d_points(o3d, cap.depth, cap.calibration.intrinsics_at(W, H))
+    assert ours.xyz.shape == theirs.shape == (H * W - 1, 3)
+    assert np.abs(ours.xyz - theirs).max() <= 1e-6
+
+
+@pytest.mark.parametrize("sample", ["iphone/rear_dual_pug.heic", "iphone/front_truedepth_mattes.heic"])
+def test_agrees_with_open3d_on_real_depth(sample):
+    o3d = _open3d()
+    import depthlab
+
+    cap = depthlab.open(shared_sample(sample))
+    k = cap.calibration.intrinsics_at(*cap.size)
+    ours = project(cap, model="pinhole-raw")
+    theirs = _open3d_points(o3d, cap.depth, k)
+    assert ours.xyz.shape == theirs.shape
+    assert np.abs(ours.xyz - theirs).max() <= 1e-6
