@@ -166,7 +166,7 @@ def grid_spec(bounds_min: Any, bounds_max: Any, units: str = "m") -> dict[str, A
     below the cloud (camera-frame ``y = bounds_max.y``, the lowest point, which is the largest y
     because y points down), centred under the cloud.  Returns ``size`` (edge length),
     ``divisions``, ``step`` (= size / divisions, a :func:`nice_step`), ``centre`` (x, y, z) and a
-    ``label`` such as ``"grid 0.1 m"`` (``"grid 50 arbitrary"`` for a cloud without metres).
+    ``label`` such as ``"grid 0.1 m"`` (``"grid 50 units (arbitrary)"`` for a cloud without metres).
     """
     lo, hi = _bounds(bounds_min, bounds_max)
     extent = float(max(hi[0] - lo[0], hi[2] - lo[2], 1e-6))
@@ -176,7 +176,7 @@ def grid_spec(bounds_min: Any, bounds_max: Any, units: str = "m") -> dict[str, A
     size = divisions * step
     centre_cam = np.array([(lo[0] + hi[0]) / 2, hi[1], (lo[2] + hi[2]) / 2])
     centre = tuple(float(v) + 0.0 for v in centre_cam * np.array([1.0, -1.0, -1.0]))
-    label = f"grid {step:g} m" if units == "m" else f"grid {step:g} {units or 'units'}"
+    label = f"grid {step:g} m" if units == "m" else f"grid {step:g} units ({units or 'not metres'})"
     return {"size": float(size), "divisions": divisions, "step": float(step), "centre": centre, "label": label}
 
 

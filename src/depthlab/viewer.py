@@ -167,11 +167,16 @@ class CloudLayer:
                 self.index.array = self._safe_index(self._index)
                 self.points.visible = bool(self._index.size)
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(min, max) of the drawn points in depthlab's camera frame, or None if none are drawn."""
+    def bounds(self, max_points: int = 50_000) -> tuple[np.ndarray, np.ndarray] | None:
+        """(min, max) of the drawn points in depthlab's camera frame, or None if none are drawn.
+
+        For framing the view and sizing the grid, so it looks at an even sample of at most
+        ``max_points`` drawn points (exact when fewer are drawn): cheap enough for every update.
+        """
         if not self._index.size:
             return None
-        pts = self._pos[self._valid]
+        step = max(1, self._index.size // max_points)
+        pts = self._pos[self._index[::step]]
         lo, hi = pts.min(axis=0).astype(np.float64), pts.max(axis=0).astype(np.float64)
         # back from three.js: y and z flip, so min and max swap on those axes
         flip = np.array([1.0, -1.0, -1.0])

@@ -1,0 +1,541 @@
+"""Notebook controls around the live view: ``show``, ``explore``, ``compare``.
+
+>>> cap = depthlab.open("data/sample/front_truedepth.heic")   # doctest: +SKIP
+>>> depthlab.show(cap)              # colour | depth | live 3D, in one output
+>>> depthlab.explore(cap)           # live 3D view + controls
+>>> depthlab.compare(rear, front)   # two live views side by side, cameras linked
+
+Every control change goes through one path: the new value is stored, and an update is
+*throttled* (the first change is drawn at once, changes arriving within ``THROTTLE_S`` of the
+last update are folded into one trailing update), so dragging a slider never queues more
+geometry than the browser can draw.  An update asks the :class:`~depthlab.projection.Projector`
+for positions (a multiply into a reused buffer) and hands them to
+:meth:`depthlab.viewer.CloudLayer.set`, which changes the existing ``BufferGeometry``'s
+attributes in place: the renderer, scene and camera are never rebuilt.
+
+The export button writes next to the notebook (the kernel's working folder, or ``export_dir``)
+through :func:`depthlab.atomic.atomic_write` and never overwrites: it picks a fresh name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from .capture import Capture
+from .errors import DepthlabError, InvalidInputError, OverwriteError
+from .viewer import CloudView, linked_pair
+
+#: seconds between two geometry updates while a control is being dragged
+THROTTLE_S = 0.12
+
+MODEL_OPTIONS = [
+    ("pinhole, lens distortion removed", "pinhole"),
+    ("pinhole, raw (distortion ignored)", "pinhole-raw"),
+    ("orthographic (teaching: pixel grid pushed back)", "orthographic"),
+    ("disparity as z (the seed's mistake)", "disparity-as-z"),
+]
+COLOUR_OPTIONS = [("photo colours", "rgb"), ("depth colormap", "depth"), ("matte", "matte")]
+EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png")]
+
+_LABEL_WIDTH = "110px"
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+class Throttle:
+    """Call ``fn`` at most once per ``interval`` seconds, always ending with the latest request.
+
+    Inside a running event loop (a Jupyter kernel) the trailing call is scheduled with
+    ``loop.call_later``; without one (scripts, tests) every request is applied at once.
+    Exceptions from ``fn`` go to ``on_error`` (the widgets show them in their status line).
+    """
+
+    def __init__(self, fn: Callable[[], None], interval: float = THROTTLE_S,
+                 on_error: Callable[[BaseException], None] | None = None):
+        self.fn = fn
+        self.interval = float(interval)
+        self.on_error = on_error
+        self._last = -math.inf
+        self._handle: asyncio.TimerHandle | None = None
+
+    def _run(self) -> None:
+        self._handle = None
+        self._last = time.monotonic()
+        try:
+            self.fn()
+        except Exception as exc:  # shown to the user, never lost in the kernel log
+            if self.on_error is None:
+                raise
+            self.on_error(exc)
+
+    def __call__(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self._run()
+            return
+        if self._handle is not None:
+            return  # a trailing update is already scheduled; it will read the latest values
+        wait = self._last + self.interval - time.monotonic()
+        if wait <= 0:
+            self._run()
+        else:
+            self._handle = loop.call_later(wait, self._run)
+
+    def flush(self) -> None:
+        """Apply a scheduled update now (used by tests and before export)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._run()
+
+
+def _png(rgb: np.ndarray, max_side: int = 360) -> bytes:
+    from PIL import Image
+
+    img = Image.fromarray(np.ascontiguousarray(rgb))
+    scale = max_side / max(img.size)
+    if scale < 1:
+        img = img.resize((max(1, round(img.size[0] * scale)), max(1, round(img.size[1] * scale))),
+                         Image.Resampling.BOX)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def depth_image(cap: Capture) -> np.ndarray:
+    """uint8 (H, W, 3) of the depth map in the viridis ramp (near yellow, far purple, unknown grey)."""
+    from .projection import depth_colours
+
+    return depth_colours(cap.depth)
+
+
+def describe(cap: Capture) -> str:
+    """One line for a title: camera kind, accuracy, depth range, depth map size."""
+    acc = {"relative": "relative scale (metres not trustworthy)", "absolute": "absolute scale (metres)"}.get(
+        cap.accuracy or "", "scale unknown")
+    rng = cap.depth_range()
+    r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} m"
+    w, h = cap.size
+    est = ", estimated intrinsics" if cap.calibration is not None and cap.calibration.estimated else ""
+    nocal = ", no calibration" if cap.calibration is None else ""
+    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
+
+
+def default_stride(cap: Capture, max_points: int = 500_000) -> int:
+    """The smallest stride that keeps at most ``max_points`` grid points."""
+    h, w = cap.shape
+    s = 1
+    while math.ceil(h / s) * math.ceil(w / s) > max_points:
+        s += 1
+    return s
+
+
+def fresh_path(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem.suffix``, or ``stem_2.suffix``, ``stem_3.suffix``... whichever is free."""
+    p = folder / f"{stem}{suffix}"
+    n = 2
+    while p.exists():
+        p = folder / f"{stem}_{n}{suffix}"
+        n += 1
+    return p
+
+
+def _safe_stem(text: str) -> str:
+    keep = "".join(c if (c.isalnum() or c in "-_") else "_" for c in text)
+    return keep.strip("_") or "capture"
+
+
+# --------------------------------------------------------------------------------------------
+# one capture in one view
+# --------------------------------------------------------------------------------------------
+
+
+class _Side:
+    """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
+
+    def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any]):
+        from .projection import Projector
+
+        self.cap = cap
+        self.view = view
+        self._projector_cls = Projector
+        self.settings = dict(settings)
+        self.projector = Projector(cap, stride=self.settings["stride"])
+        self.auto_size = 0.0
+        self.description = describe(cap)  # depth range scans the whole map: once
+        xyz, valid, rgb = self._compute()
+        self.layer = view.add(xyz, rgb, valid, frame=True)
+        self.auto_size = self.layer.material.size
+        self._drawn = dict(self.settings)
+        self.title = W.HTML(self._title_html())
+        self.last_update_s = 0.0
+
+    def _mask(self) -> str | None:
+        m = self.settings["mask"]
+        return m if m and m in self.cap.mattes else None
+
+    def _colours(self) -> np.ndarray:
+        mode = self.settings["colour"]
+        if mode == "rgb" and not self.cap.has_rgb:
+            mode = "depth"
+        if mode == "matte":
+            if not self.cap.mattes:
+                mode = "depth"
+            else:
+                return self.projector.colours("matte", matte=self._mask() or next(iter(self.cap.mattes)))
+        return self.projector.colours(mode)
+
+    def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = self.settings
+        xyz, valid = self.projector.points(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
+                                           near=s["near"], far=s["far"], mask=self._mask())
+        return xyz, valid, self._colours()
+
+    @property
+    def units(self) -> str:
+        s = self.settings
+        return "m" if (s["model"] in ("pinhole", "pinhole-raw") and s["depth_scale"] == 1.0) else "arbitrary"
+
+    def _title_html(self) -> str:
+        s = self.settings
+        grid = self.view.grid_label
+        return (f"<b>{self.description}</b><br><span style='opacity:0.8'>model {s['model']} · "
+                f"{self.layer.count:,} of {self.layer.size:,} points · {grid}"
+                f"{'' if self.units == 'm' else ' (arbitrary units, not metres)'} · "
+                f"point size {self.layer.material.size:.3g}</span>")
+
+    def update(self, **changes: Any) -> float:
+        """Apply new settings; send only what changed.  Returns the Python-side seconds spent."""
+        t0 = time.perf_counter()
+        self.settings.update(changes)
+        s, d = self.settings, self._drawn
+        if s["stride"] != d["stride"]:
+            self.projector = self._projector_cls(self.cap, stride=s["stride"])
+        geometry_keys = ("model", "depth_scale", "aspect", "stride")
+        new_xyz = any(s[k] != d[k] for k in geometry_keys)
+        new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask"))
+        new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
+            s["colour"] == "matte" and s["mask"] != d["mask"])
+        if new_xyz or new_valid or new_rgb:
+            xyz, valid = self.projector.points(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
+                                               near=s["near"], far=s["far"], mask=self._mask())
+            self.layer.set(xyz=xyz if new_xyz else None, rgb=self._colours() if new_rgb else None,
+                           valid=valid if new_valid else None)
+        if s["model"] != d["model"] or s["stride"] != d["stride"]:
+            # a new model has other units and extent: new grid, new automatic point size, camera home
+            self.view.units = self.units
+            b = self.view.bounds()
+            if b is not None:
+                from .scene import default_point_size
+
+                self.auto_size = default_point_size(b[0], b[1], max(self.layer.count, 1))
+            self.view.frame(reset_camera=True)
+        # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
+        # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
+        # refits it
+        size = self.auto_size * s["point_scale"]
+        if size > 0 and self.layer.material.size != size:
+            self.layer.material.size = size
+        self._drawn = dict(s)
+        self.title.value = self._title_html()
+        self.last_update_s = time.perf_counter() - t0
+        return self.last_update_s
+
+    def cloud(self):
+        s = self.settings
+        mode = s["colour"] if s["colour"] != "matte" else "matte"
+        if mode == "matte" and not self.cap.mattes:
+            mode = "depth"
+        return self.projector.cloud(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
+                                    near=s["near"], far=s["far"], mask=self._mask(), colour=mode,
+                                    matte=(self._mask() or (next(iter(self.cap.mattes)) if self.cap.mattes else None)))
+
+
+def _initial_settings(caps: list[Capture], model: str | None, stride: int | None) -> dict[str, Any]:
+    has_cal = all(c.calibration is not None for c in caps)
+    if model is None:
+        model = "pinhole" if has_cal else "orthographic"
+    if model in ("pinhole", "pinhole-raw") and not has_cal:
+        raise InvalidInputError(f"model {model!r} needs a calibration and a capture has none; use model='orthographic'")
+    return {
+        "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None, "far": None,
+        "stride": stride or max(default_stride(c) for c in caps), "point_scale": 1.0,
+        "colour": "rgb" if all(c.has_rgb for c in caps) else "depth", "mask": None,
+    }
+
+
+class _Controls:
+    """The control panel; calls ``on_change(changes)`` with the settings a control changed."""
+
+    def __init__(self, caps: list[Capture], settings: dict[str, Any], on_change: Callable[[dict], None]):
+        self.on_change = on_change
+        has_cal = all(c.calibration is not None for c in caps)
+        opts = MODEL_OPTIONS if has_cal else [o for o in MODEL_OPTIONS if not o[1].startswith("pinhole")]
+        style = {"description_width": _LABEL_WIDTH}
+        lay = W.Layout(width="380px")
+        ranges = [r for r in (c.depth_range() for c in caps) if r is not None]
+        lo = min((r[0] for r in ranges), default=0.1)
+        hi = max((r[1] for r in ranges), default=10.0)
+        step = max((hi - lo) / 200, 1e-3)
+        mattes = sorted(set().union(*[set(c.mattes) for c in caps]))
+        self.w: dict[str, W.Widget] = {
+            "model": W.Dropdown(options=opts, value=settings["model"], description="projection", style=style, layout=lay),
+            "depth_scale": W.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.02, description="depth scale",
+                                            style=style, layout=lay, continuous_update=True),
+            "aspect": W.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.05, description="aspect (flat)",
+                                    style=style, layout=lay, continuous_update=True),
+            "clip": W.FloatRangeSlider(value=(lo, hi), min=lo, max=hi + step, step=step, description="near–far (m)",
+                                       readout_format=".2f", style=style, layout=lay, continuous_update=True),
+            "stride": W.IntSlider(value=settings["stride"], min=1, max=8, description="stride", style=style,
+                                  layout=lay, continuous_update=False),
+            "point_scale": W.FloatLogSlider(value=1.0, base=2, min=-3, max=3, step=0.1, description="point size ×",
+                                            style=style, layout=lay, continuous_update=True),
+            "colour": W.Dropdown(options=COLOUR_OPTIONS if mattes else COLOUR_OPTIONS[:2], value=settings["colour"],
+                                 description="colour", style=style, layout=lay),
+            "mask": W.Dropdown(options=[("none", None)] + [(m, m) for m in mattes], value=None,
+                               description="matte mask", style=style, layout=lay, disabled=not mattes),
+        }
+        self._clip_full = (lo, hi + step)
+        self.reset = W.Button(description="reset view", icon="home", layout=W.Layout(width="120px"))
+        self.export_format = W.Dropdown(options=EXPORT_FORMATS, value="ply", layout=W.Layout(width="160px"))
+        self.export = W.Button(description="export", icon="download", layout=W.Layout(width="100px"),
+                               tooltip="writes next to the notebook; never overwrites")
+        self.status = W.HTML("")
+        for name, widget in self.w.items():
+            widget.observe(self._changed(name), names="value")
+
+    def _changed(self, name: str) -> Callable[[dict], None]:
+        def handler(change: dict) -> None:
+            v = change["new"]
+            if name == "clip":
+                lo, hi = v
+                full_lo, full_hi = self._clip_full
+                self.on_change({"near": None if lo <= full_lo else float(lo),
+                                "far": None if hi >= full_hi - 1e-9 else float(hi)})
+            else:
+                self.on_change({name: v})
+        return handler
+
+    def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
+        w = self.w
+        left = W.VBox([w["model"], w["depth_scale"], w["aspect"], w["clip"]])
+        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"]])
+        buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
+        return W.VBox([W.HBox([left, right]), buttons, self.status])
+
+
+class _Session:
+    """Shared logic of Explorer and Comparison: throttled updates, status line, export."""
+
+    sides: list[_Side]
+    controls: _Controls
+
+    def _setup(self, export_dir: str | Path | None) -> None:
+        self.export_dir = Path(export_dir) if export_dir is not None else None
+        self._pending: dict[str, Any] = {}
+        self.throttle = Throttle(self._apply, on_error=self._show_error)
+        self.controls.reset.on_click(lambda _b: self.reset_view())
+        self.controls.export.on_click(lambda _b: self._export_clicked())
+        self.last_update_s = 0.0
+
+    def _targets(self) -> list[_Side]:
+        return self.sides
+
+    def _queue(self, changes: dict[str, Any]) -> None:
+        for side in self._targets():
+            self._pending.setdefault(id(side), {}).update(changes)
+        self.throttle()
+
+    def _apply(self) -> None:
+        pending, self._pending = self._pending, {}
+        spent = 0.0
+        for side in self.sides:
+            ch = pending.get(id(side))
+            if ch:
+                spent += side.update(**ch)
+        self.last_update_s = spent
+        self.controls.status.value = ""
+
+    def _show_error(self, exc: BaseException) -> None:
+        kind = "" if isinstance(exc, DepthlabError) else f"{type(exc).__name__}: "
+        self.controls.status.value = f"<span style='color:#c0392b'>could not update: {kind}{exc}</span>"
+
+    def set(self, **changes: Any) -> None:
+        """Change settings from code (same names as the controls' settings) and update now."""
+        self._queue(changes)
+        self.throttle.flush()
+
+    def reset_view(self) -> None:
+        """Grid refitted to the cloud, camera back at the phone's position looking at it."""
+        self.throttle.flush()
+        for side in self.sides:
+            side.view.units = side.units
+            side.view.frame(reset_camera=True)
+            side.title.value = side._title_html()
+
+    def export(self, fmt: str = "ply", side: int = 0, folder: str | Path | None = None) -> Path:
+        """Write the current cloud (``"pcd"``, ``"ply"``) or a figure (``"png"``) under a fresh name.
+
+        The file goes to ``folder`` (default: ``export_dir``, else the kernel's working folder,
+        which in Jupyter is the notebook's folder); an existing file is never replaced.
+        """
+        if fmt not in ("pcd", "ply", "png"):
+            raise InvalidInputError(f"export format must be 'pcd', 'ply' or 'png', got {fmt!r}")
+        self.throttle.flush()
+        s = self.sides[side]
+        dest_dir = Path(folder) if folder is not None else (self.export_dir or Path.cwd())
+        stem = _safe_stem(f"{s.cap.path.stem if s.cap.path else 'capture'}_{s.settings['model']}")
+        for _attempt in range(20):
+            path = fresh_path(dest_dir, stem, f".{fmt}")
+            try:
+                if fmt == "png":
+                    from .figures import capture_figure, save_figure
+
+                    fig = capture_figure(s.cap, model=s.settings["model"], near=s.settings["near"],
+                                         far=s.settings["far"], mask=s._mask())
+                    try:
+                        return save_figure(fig, path)
+                    finally:
+                        import matplotlib.pyplot as plt
+
+                        plt.close(fig)
+                return s.cloud().save(path)
+            except OverwriteError:
+                continue  # someone took the name meanwhile: pick the next one
+        raise OverwriteError(f"could not find a free name for {stem}.{fmt} in {dest_dir}")
+
+    def _export_clicked(self) -> None:
+        try:
+            paths = [self.export(self.controls.export_format.value, side=i) for i in range(len(self.sides))]
+        except Exception as exc:
+            self._show_error(exc)
+            return
+        names = ", ".join(p.name for p in paths)
+        self.controls.status.value = f"wrote {names} in {paths[0].parent}"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class Explorer(_Session):
+    """A live 3D view of one capture with its controls.  ``explorer.widget`` is the whole panel.
+
+    ``explorer.set(far=1.2, model="orthographic")`` changes settings from code; ``side`` holds the
+    capture, its projector and its layer.
+    """
+
+    def __init__(self, cap: Capture, *, model: str | None = None, stride: int | None = None,
+                 width: int = 720, height: int = 480, export_dir: str | Path | None = None):
+        if not isinstance(cap, Capture):
+            raise InvalidInputError(f"explore() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
+        settings = _initial_settings([cap], model, stride)
+        self.view = CloudView(width, height)
+        self.side = _Side(cap, self.view, settings)
+        self.sides = [self.side]
+        self.controls = _Controls([cap], settings, self._queue)
+        self._setup(export_dir)
+        self.widget = W.VBox([self.side.title, self.view.renderer, self.controls.box()])
+
+
+class Comparison(_Session):
+    """Two captures side by side, one camera: orbit either view and the other follows.
+
+    The controls apply to both views, or to the left or right one only ("apply to").
+    """
+
+    def __init__(self, a: Capture, b: Capture, *, model: str | None = None, stride: int | None = None,
+                 width: int = 460, height: int = 420, export_dir: str | Path | None = None):
+        for c in (a, b):
+            if not isinstance(c, Capture):
+                raise InvalidInputError(f"compare() needs two depthlab Captures, got {type(c).__name__}")
+        settings = _initial_settings([a, b], model, stride)
+        self.views = linked_pair(width, height)
+        self.sides = [_Side(a, self.views[0], settings), _Side(b, self.views[1], settings)]
+        # one camera for both: frame it on the union of the two clouds
+        self._frame_both()
+        self.controls = _Controls([a, b], settings, self._queue)
+        self.apply_to = W.ToggleButtons(options=[("both", "both"), ("left", 0), ("right", 1)], value="both",
+                                        description="apply to", style={"button_width": "60px"})
+        self._setup(export_dir)
+        cols = [W.VBox([s.title, v.renderer], layout=W.Layout(width=f"{width + 10}px"))
+                for s, v in zip(self.sides, self.views)]
+        self.widget = W.VBox([W.HBox(cols), self.controls.box(extra=[self.apply_to])])
+
+    def _frame_both(self) -> None:
+        bs = [v.bounds() for v in self.views]
+        bs = [b for b in bs if b is not None]
+        if not bs:
+            return
+        from .scene import initial_camera
+
+        lo = np.min([b[0] for b in bs], axis=0)
+        hi = np.max([b[1] for b in bs], axis=0)
+        home = initial_camera(lo, hi, aspect=self.views[0].width / self.views[0].height)
+        for v in self.views:
+            v._home = home
+        self.views[0].reset_view()
+
+    def _targets(self) -> list[_Side]:
+        sel = self.apply_to.value
+        return self.sides if sel == "both" else [self.sides[int(sel)]]
+
+    def reset_view(self) -> None:
+        super().reset_view()
+        self._frame_both()
+
+    def _apply(self) -> None:
+        reframe = any("model" in ch or "stride" in ch for ch in self._pending.values())
+        super()._apply()
+        if reframe:
+            self._frame_both()
+
+
+def show(cap: Capture, *, stride: int | None = None, size: int = 320) -> W.Widget:
+    """Colour | depth | live 3D of one capture, in one output (no controls; see :func:`explore`)."""
+    if not isinstance(cap, Capture):
+        raise InvalidInputError(f"show() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
+    h, w = cap.shape
+    box_h = int(round(size * h / w)) if w >= h else size
+    box_w = size if w >= h else int(round(size * w / h))
+    lay = W.Layout(width=f"{box_w}px", height=f"{box_h}px", object_fit="contain")
+    panels = []
+    if cap.has_rgb:
+        panels.append(W.VBox([W.HTML("<b>colour</b>"), W.Image(value=_png(cap.rgb, 2 * size), format="png", layout=lay)]))
+    panels.append(W.VBox([W.HTML("<b>depth</b> (near yellow, far purple, unknown grey)"),
+                          W.Image(value=_png(depth_image(cap), 2 * size), format="png", layout=lay)]))
+    settings = _initial_settings([cap], None, stride)
+    view = CloudView(max(box_w, 320), max(box_h, 240))
+    side = _Side(cap, view, settings)
+    panels.append(W.VBox([W.HTML("<b>3D</b> (drag to orbit, scroll to zoom)"), view.renderer]))
+    out = W.VBox([W.HTML(f"<b>{describe(cap)}</b>"), W.HBox(panels), W.HTML(side._title_html().split("<br>")[1])])
+    out._depthlab_side = side  # keeps the projector alive with the widget; tests read it
+    return out
+
+
+def explore(cap: Capture, **kwargs: Any) -> Explorer:
+    """A live 3D view of ``cap`` with controls (projection model, depth scale, aspect, near/far,
+    stride, point size, colour, matte mask, reset view, export).  See :class:`Explorer`."""
+    return Explorer(cap, **kwargs)
+
+
+def compare(a: Capture, b: Capture, **kwargs: Any) -> Comparison:
+    """Two live views side by side with linked cameras, titled with camera, accuracy and depth
+    range; the controls apply to both or to one side.  See :class:`Comparison`."""
+    return Comparison(a, b, **kwargs)
+
+
+__all__ = ["show", "explore", "compare", "Explorer", "Comparison", "Throttle", "fresh_path", "describe"]
