@@ -605,3 +605,22 @@ def test_fuzzed_lens_blur_header_raises_only_depthlab_errors(samples_dir, fuzz):
         read_jpeg(None, bytes(data))
     except DepthlabError:
         pass
+
+
+def test_ultra_hdr_gain_map_is_no_depth():
+    hdr = {"hdrgm": "http://ns.adobe.com/hdr-gain-map/1.0/"}
+    primary = jpeg(np.zeros((30, 40, 3), np.uint8), xmp=xmp_packet({"hdrgm:Version": "1.0"}, hdr), make="Google")
+    gain = jpeg(np.zeros((15, 20), np.uint8), xmp=xmp_packet({"hdrgm:GainMapMax": "2.0"}, hdr))
+    with pytest.raises(NoDepthError, match=r"40x30 JPEG, from Google, MPF images: HDR gain map \(Ultra HDR\), an Ultra HDR photo"):
+        read_jpeg(Path("pixel.jpg"), with_mpf(primary, [gain]))
+
+
+def test_google_container_depth_item_is_named_as_unsupported():
+    x = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+         b'<rdf:Description rdf:about="" xmlns:Container="http://ns.google.com/photos/1.0/container/" '
+         b'xmlns:Item="http://ns.google.com/photos/1.0/container/item/"><Container:Directory><rdf:Seq>'
+         b'<rdf:li rdf:parseType="Resource"><Container:Item Item:Semantic="Primary" Item:Mime="image/jpeg"/></rdf:li>'
+         b'<rdf:li rdf:parseType="Resource"><Container:Item Item:Semantic="Depth" Item:Mime="image/png" Item:Length="100"/></rdf:li>'
+         b'</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>')
+    with pytest.raises(UnsupportedFormatError, match="Semantic 'Depth'"):
+        read_jpeg(None, jpeg(np.zeros((8, 8, 3), np.uint8), xmp=x))

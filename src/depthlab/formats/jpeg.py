@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -148,6 +150,14 @@ def _rgb_loader(blob: bytes, orientation: Orientation, what: str) -> Callable[[]
     return load
 
 
+@contextlib.contextmanager
+def _quiet():
+    """Silence Pillow's UserWarnings about damaged EXIF: EXIF only describes the photo here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 def _oriented_size(size: tuple[int, int], orientation: Orientation) -> tuple[int, int]:
     return (size[1], size[0]) if orientation.swaps_axes else (int(size[0]), int(size[1]))
 
@@ -191,7 +201,8 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     data = bytes(data)
     segments = list(js.iter_segments(data, what=name))
     exif = js.exif_payload(data, segments)
-    orientation = exif_orientation(exif)
+    with _quiet():
+        orientation = exif_orientation(exif)
     xmp_raw = js.standard_xmp(data, segments)
     xmp: Xmp | None = None
     if xmp_raw is not None:
@@ -214,6 +225,12 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
             f"{name} is a Google Dynamic Depth photo (XMP Device/Camera items with appended files); "
             "depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur (GDepth) JPEGs are supported"
         )
+    if xmp_raw is not None and re.search(rb"Semantic\s*(=\s*[\"']|>)\s*Depth\b", xmp_raw):
+        raise UnsupportedFormatError(
+            f"{name} keeps a depth map as an appended file listed in a Google container (GContainer item with "
+            "Semantic 'Depth'); depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur "
+            "(GDepth) JPEGs are supported"
+        )
     raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {EDITED_HINT}")
 
 
@@ -225,15 +242,16 @@ def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: l
         parts.append(f"a {im.size[0]}x{im.size[1]} JPEG")
     except UnreadableFileError:
         parts.append("a JPEG")
-    tags = read_exif(exif)
+    with _quiet():
+        tags = read_exif(exif)
     who = " ".join(str(tags[t]).strip() for t in (0x010F, 0x0110) if tags.get(t))
     if who:
         parts.append(f"from {who}")
     if aux:
         parts.append("MPF images: " + ", ".join(a["label"] for a in aux))
     if xmp is not None:
-        if xmp.has(HDRGM, "Version") or any(k.startswith("{%s}" % HDRGM) for k in xmp):
-            parts.append("an Ultra HDR gain map")
+        if any(k.startswith("{%s}" % HDRGM) for k in xmp):
+            parts.append("an Ultra HDR photo")
         if any(k.startswith("{%s}" % GFOCUS) for k in xmp):
             parts.append("Lens Blur focus settings but no GDepth map")
     return ", ".join(parts)
@@ -259,6 +277,8 @@ def _classify(xmp: Xmp | None) -> tuple[str, str]:
             return "other", OTHER_AUX[tail]
     if sub:
         return "other", f"auxiliary image {typ or '?'}/{sub}"
+    if any(k.startswith("{%s}" % HDRGM) for k in xmp):
+        return "other", "HDR gain map (Ultra HDR)"
     if typ in ("disparity", "depth"):
         return typ, f"{typ} map"
     return "other", f"auxiliary image {typ}" if typ else "an image without an auxiliary type"
@@ -334,7 +354,9 @@ def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage]
                          f"{display_size[0]}x{display_size[1]} aspect; calibration ignored")
             calibration = None
 
-    camera = camera_from_exif(exif, accuracy=accuracy)
+    with _quiet():
+        camera = camera_from_exif(exif, accuracy=accuracy)
+        exif_tags = read_exif(exif)
     primary_im = _open_image(data, f"{name}: the primary image")
     rgb_size = _oriented_size(primary_im.size, orientation)
 
@@ -352,7 +374,7 @@ def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage]
         "depth_mpf_image": depth_aux["index"],
         "depth_stored_size": stored_size,
         "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
-        "exif_orientation": read_exif(exif).get(TAG_ORIENTATION),
+        "exif_orientation": exif_tags.get(TAG_ORIENTATION),
         "other_aux": sorted({a["label"] for a in aux if a["role"] == "other"}),
         "depth_xmp": {k: v for k, v in xmp.to_dict().items() if "RenderingParameters" not in k},
         "notes": notes,
@@ -469,7 +491,9 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
         colour_blob, colour_what, colour_source = data, f"{name}: the primary image", "primary image"
     rgb_size = _oriented_size(cim.size, orientation)
 
-    camera = camera_from_exif(exif, accuracy=accuracy)
+    with _quiet():
+        camera = camera_from_exif(exif, accuracy=accuracy)
+        exif_tags = read_exif(exif)
     lens_blur = any(k.startswith("{%s}" % GFOCUS) for k in merged)
     if camera.kind == "unknown":
         camera = replace(camera, kind="Lens Blur" if lens_blur else "GDepth")
@@ -483,7 +507,7 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
         "gfocus": focus or None,
         "colour_source": colour_source,
         "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
-        "exif_orientation": read_exif(exif).get(TAG_ORIENTATION),
+        "exif_orientation": exif_tags.get(TAG_ORIENTATION),
         "notes": notes,
     }
     if ext_info is not None and not ext_info["guid_is_md5"]:
