@@ -105,9 +105,7 @@ def _robust_range(values: np.ndarray, percentiles: tuple[float, float]) -> tuple
 def _cmap(name: str):
     import matplotlib
 
-    cmap = matplotlib.colormaps[name].copy()
-    cmap.set_bad((0.85, 0.85, 0.85, 1.0))  # unknown depth: light grey
-    return cmap
+    return matplotlib.colormaps[name].with_extremes(bad=(0.85, 0.85, 0.85, 1.0))  # unknown: light grey
 
 
 def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "viridis_r") -> np.ndarray:

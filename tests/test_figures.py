@@ -1,0 +1,356 @@
+"""depthlab.figures: panel structure, labels with units, titles, pixels, viewpoints, saving."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+
+import depthlab  # noqa: E402
+from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
+from depthlab.errors import InvalidInputError, OverwriteError  # noqa: E402
+from depthlab.figures import (  # noqa: E402
+    VIEWS,
+    capture_figure,
+    colour_mapped,
+    comparison_figure,
+    render_view,
+    save_figure,
+)
+
+from conftest import shared_sample  # noqa: E402
+
+H, W = 12, 16
+
+
+def make_capture(accuracy="absolute", kind="front TrueDepth", h=H, w=W, seed=0, offset=0.0) -> Capture:
+    """A small capture whose every depth pixel is distinct; one unknown pixel at (0, 0)."""
+    rng = np.random.default_rng(seed)
+    depth = (0.5 + offset + np.arange(h * w, dtype=np.float32).reshape(h, w) / (h * w)).astype(np.float32)
+    disparity = 1.0 / depth
+    disparity[0, 0] = np.nan
+    f = 1.2 * w
+    cal = Calibration(intrinsic_matrix=[[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], reference_size=(w, h),
+                      source="test")
+    cap = Capture(disparity=disparity, calibration=cal, accuracy=accuracy, camera=CameraInfo(kind=kind))
+    cap.set_rgb(rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8))
+    return cap
+
+
+def axes_by_label(container) -> dict[str, object]:
+    return {ax.get_label(): ax for ax in container.axes}
+
+
+def all_text(fig) -> str:
+    return "\n".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+
+
+# --------------------------------------------------------------------------------------------
+# Structure
+# --------------------------------------------------------------------------------------------
+
+
+def test_capture_figure_has_four_panels_and_a_colorbar_in_metres():
+    fig = capture_figure(make_capture())
+    assert len(fig.subfigs) == 1
+    axes = axes_by_label(fig.subfigs[0])
+    assert set(axes) == {"colour", "depth", "histogram", "cloud", "colorbar"}
+    assert axes["colorbar"].get_ylabel() == "depth (m)"
+    assert axes["histogram"].get_xlabel() == "depth (m)"
+    assert axes["histogram"].get_ylabel() == "pixels"
+    title = fig.subfigs[0]._suptitle.get_text()
+    assert "front TrueDepth" in title and "absolute scale" in title
+    assert "relative" not in all_text(fig)
+    # a paper's full text width, small fonts
+    assert fig.get_size_inches()[0] == pytest.approx(7.0)
+    assert axes["depth"].title.get_fontsize() <= 8
+
+
+def test_relative_accuracy_is_marked_on_every_metric_label():
+    fig = capture_figure(make_capture(accuracy="relative", kind="rear dual"))
+    axes = axes_by_label(fig.subfigs[0])
+    assert axes["colorbar"].get_ylabel() == "depth (m, relative scale)"
+    assert axes["histogram"].get_xlabel() == "depth (m, relative scale)"
+    assert "relative scale" in axes["cloud"].get_xlabel()
+    title = fig.subfigs[0]._suptitle.get_text()
+    assert "rear dual" in title and "relative scale" in title
+
+
+def test_unknown_accuracy_is_said():
+    fig = capture_figure(make_capture(accuracy=None, kind="Lens Blur"))
+    title = fig.subfigs[0]._suptitle.get_text()
+    assert "Lens Blur" in title and "accuracy unknown" in title
+
+
+def test_disparity_quantity_is_labelled_per_metre():
+    fig = capture_figure(make_capture(), quantity="disparity")
+    axes = axes_by_label(fig.subfigs[0])
+    assert "disparity" in axes
+    assert axes["colorbar"].get_ylabel() == "disparity (1/m)"
+    im = axes["disparity"].images[0]
+    d = make_capture().disparity
+    assert np.allclose(im.get_array().filled(np.nan), d, equal_nan=True)
+
+
+def test_cloud_panel_names_the_model_and_view_and_holds_the_points():
+    cap = make_capture()
+    fig = capture_figure(cap, view="side", stride=1)
+    ax = axes_by_label(fig.subfigs[0])["cloud"]
+    assert ax.get_title() == "3D · pinhole · side"
+    offsets = ax.collections[0].get_offsets()
+    assert len(offsets) == H * W - 1  # every valid pixel once (stride 1), the NaN one dropped
+    # side view: screen x is depth about the median, so its span is the depth span
+    depth = cap.depth[np.isfinite(cap.depth)]
+    assert np.ptp(offsets[:, 0]) == pytest.approx(float(np.ptp(depth)), rel=1e-4)
+
+
+def test_histogram_counts_every_valid_pixel_in_range():
+    cap = make_capture()
+    fig = capture_figure(cap, percentiles=(0, 100))
+    ax = axes_by_label(fig.subfigs[0])["histogram"]
+    heights = [p.get_height() for p in ax.patches if hasattr(p, "get_height")]
+    assert sum(heights) == H * W - 1
+    assert "99.5% valid" in ax.get_title()  # 191 of 192 pixels
+
+
+def test_comparison_of_two_captures_aligns_rows_and_shares_scales_when_both_absolute():
+    a, b = make_capture(), make_capture(seed=1, offset=0.5)
+    fig = comparison_figure(a, b, labels=("near", "far"))
+    assert len(fig.subfigs) == 2
+    rows = [axes_by_label(sf) for sf in fig.subfigs]
+    assert [set(r) for r in rows] == [{"colour", "depth", "histogram", "cloud", "colorbar"}] * 2
+    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    assert titles[0].startswith("near · front TrueDepth") and titles[1].startswith("far · front TrueDepth")
+    lims = [r["depth"].images[0].get_clim() for r in rows]
+    assert lims[0] == lims[1]
+    assert rows[0]["histogram"].get_xlim() == rows[1]["histogram"].get_xlim()
+    assert rows[0]["cloud"].get_xlim() == pytest.approx(rows[1]["cloud"].get_xlim())
+    assert "shared colour and 3D scales" in all_text(fig)
+
+
+def test_comparison_with_a_relative_capture_keeps_separate_scales_and_says_why():
+    rear = make_capture(accuracy="relative", kind="rear dual")
+    front = make_capture(seed=1, offset=0.5)
+    fig = comparison_figure(rear, front)
+    rows = [axes_by_label(sf) for sf in fig.subfigs]
+    assert rows[0]["depth"].images[0].get_clim() != rows[1]["depth"].images[0].get_clim()
+    assert "not comparable" in all_text(fig)
+    assert "relative scale" in fig.subfigs[0]._suptitle.get_text()
+    assert "absolute scale" in fig.subfigs[1]._suptitle.get_text()
+    # the caller can insist
+    fig = comparison_figure(rear, front, shared=True)
+    rows = [axes_by_label(sf) for sf in fig.subfigs]
+    assert rows[0]["depth"].images[0].get_clim() == rows[1]["depth"].images[0].get_clim()
+
+
+def test_comparison_of_two_models_of_one_capture():
+    cap = make_capture()
+    fig = comparison_figure(cap, models=("pinhole", "disparity-as-z"))
+    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    assert titles[0].endswith("pinhole model") and titles[1].endswith("disparity-as-z model")
+    rows = [axes_by_label(sf) for sf in fig.subfigs]
+    assert rows[0]["cloud"].get_title().startswith("3D · pinhole")
+    assert rows[1]["cloud"].get_title().startswith("3D · disparity-as-z")
+    assert rows[0]["cloud"].get_xlabel() == "(m)"
+    assert rows[1]["cloud"].get_xlabel() == "(model units)"  # teaching model: not metres
+
+
+def test_bad_arguments_raise_depthlab_errors():
+    cap = make_capture()
+    with pytest.raises(InvalidInputError, match="quantity"):
+        capture_figure(cap, quantity="height")
+    with pytest.raises(InvalidInputError, match="view"):
+        capture_figure(cap, view="sideways")
+    with pytest.raises(InvalidInputError, match="Capture"):
+        capture_figure(np.zeros((4, 4)))
+    with pytest.raises(InvalidInputError, match="two"):
+        comparison_figure(cap, models=("pinhole",))
+
+
+def test_missing_calibration_leaves_the_3d_panel_with_the_reason():
+    cap = make_capture()
+    cap.calibration = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = capture_figure(cap)
+    ax = axes_by_label(fig.subfigs[0])["cloud"]
+    assert "no 3D view" in ax.texts[0].get_text()
+    assert any("3D panel" in str(w.message) for w in caught)
+    # the teaching model needs no calibration
+    fig = capture_figure(cap, model="orthographic")
+    assert len(axes_by_label(fig.subfigs[0])["cloud"].collections[0].get_offsets()) == H * W - 1
+
+
+# --------------------------------------------------------------------------------------------
+# Pixels: the rendered panels against colours the test computes itself
+# --------------------------------------------------------------------------------------------
+
+
+def _render(fig, tmp_path, dpi=100):
+    """Save ``fig`` as PNG through save_figure; return its pixels and the renderer that drew them."""
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    out = save_figure(fig, tmp_path / "render.png", dpi=dpi)
+    pixels = np.asarray(Image.open(out).convert("RGB"))
+    return pixels, canvas.get_renderer()
+
+
+def _cell_centres(image_artist, renderer, buf_height, h, w):
+    """Pixel (row, col) of the centre of every cell of an h x w image drawn by imshow."""
+    bb = image_artist.get_window_extent(renderer)
+    xs = bb.x0 + (np.arange(w) + 0.5) * bb.width / w
+    ys = bb.y1 - (np.arange(h) + 0.5) * bb.height / h  # display y grows upwards
+    cols = np.floor(xs).astype(int)
+    rows = (buf_height - 1 - np.floor(ys)).astype(int)
+    return rows, cols
+
+
+def test_depth_panel_pixels_match_the_colormap_of_the_labelled_range(tmp_path):
+    cap = make_capture()
+    fig = capture_figure(cap)
+    buf, renderer = _render(fig, tmp_path)
+    axes = axes_by_label(fig.subfigs[0])
+    im = axes["depth"].images[0]
+    # reference: viridis_r over the 1st-99th percentile of the valid depths, unknown = light grey
+    depth = cap.depth
+    lo, hi = np.percentile(depth[np.isfinite(depth)], [1, 99])
+    assert im.get_clim() == pytest.approx((lo, hi))
+    cbar_ticks = axes["colorbar"].get_ylim()
+    assert cbar_ticks == pytest.approx((lo, hi))
+    cmap = matplotlib.colormaps["viridis_r"]
+    expected = np.round(cmap(Normalize(lo, hi, clip=True)(np.nan_to_num(depth)))[..., :3] * 255)
+    expected[0, 0] = round(0.85 * 255)
+    rows, cols = _cell_centres(im, renderer, buf.shape[0], H, W)
+    got = buf[np.ix_(rows, cols)].astype(int)
+    assert np.abs(got - expected).max() <= 2, np.abs(got - expected).max()
+
+
+def test_colour_panel_pixels_are_the_photo_upright(tmp_path):
+    cap = make_capture()
+    fig = capture_figure(cap)
+    buf, renderer = _render(fig, tmp_path)
+    im = axes_by_label(fig.subfigs[0])["colour"].images[0]
+    rows, cols = _cell_centres(im, renderer, buf.shape[0], H, W)
+    assert np.array_equal(buf[np.ix_(rows, cols)], cap.rgb)
+
+
+def test_colour_mapped_matches_matplotlib_and_greys_unknown():
+    v = np.array([[0.0, 0.5, 1.0, np.nan]], dtype=np.float32)
+    out = colour_mapped(v, 0.0, 1.0, "viridis")
+    ref = np.round(matplotlib.colormaps["viridis"]([0.0, 0.5, 1.0])[:, :3] * 255).astype(np.uint8)
+    assert np.array_equal(out[0, :3], ref)
+    assert out[0, 3].tolist() == [217, 217, 217]
+    assert out.dtype == np.uint8 and out.shape == (1, 4, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# Viewpoints
+# --------------------------------------------------------------------------------------------
+
+
+def test_render_view_named_views_put_depth_where_documented():
+    # three points along the optical axis, plus one up (-y) and one right (+x)
+    xyz = np.array([[0, 0, 1], [0, 0, 2], [0, 0, 3], [0, -1, 2], [1, 0, 2]], dtype=np.float32)
+    centre = np.array([0.0, 0.0, 2.0])
+    sx, sy, order = render_view(xyz, *VIEWS["camera"], centre=centre)
+    assert np.allclose(sx, [0, 0, 0, 0, 1]) and np.allclose(sy, [0, 0, 0, 1, 0])  # right is right, up is up
+    assert order[0] == 2 and order[-1] == 0  # farthest first, nearest last
+    sx, sy, order = render_view(xyz, *VIEWS["side"], centre=centre)
+    assert np.allclose(sx[:3], [-1, 0, 1])  # depth runs left to right
+    assert sy[3] == pytest.approx(1)         # up stays up
+    assert order[-1] == 4                     # seen from +x, the point at +x is nearest: drawn last
+    sx, sy, _ = render_view(xyz, *VIEWS["top"], centre=centre)
+    assert np.allclose(sy[:3], [-1, 0, 1])  # depth runs bottom to top
+    assert np.allclose(sx, [0, 0, 0, 0, 1])
+
+
+def test_render_view_is_a_rotation():
+    rng = np.random.default_rng(3)
+    xyz = rng.normal(size=(200, 3))
+    sx, sy, order = render_view(xyz, 33.0, -12.0, centre=np.zeros(3))
+    # orthographic: screen lengths never exceed 3D lengths, and a point's norm is kept in 3D
+    assert np.all(np.hypot(sx, sy) <= np.linalg.norm(xyz, axis=1) + 1e-9)
+    assert sorted(order.tolist()) == list(range(200))
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_save_figure_formats(tmp_path, suffix, magic):
+    fig = capture_figure(make_capture())
+    out = save_figure(fig, tmp_path / f"fig{suffix}")
+    assert out.read_bytes()[:5].startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [f"fig{suffix}"]  # no temporary file left
+
+
+def test_save_figure_png_size_follows_dpi(tmp_path):
+    from PIL import Image
+
+    fig = capture_figure(make_capture())
+    w_in, h_in = fig.get_size_inches()
+    for dpi in (72, 200):
+        out = save_figure(fig, tmp_path / f"f{dpi}.png", dpi=dpi)
+        size = Image.open(out).size
+        assert abs(size[0] - w_in * dpi) <= 1 and abs(size[1] - h_in * dpi) <= 1, (size, dpi)
+
+
+def test_save_figure_never_overwrites_without_being_asked(tmp_path):
+    fig = capture_figure(make_capture())
+    dest = tmp_path / "fig.png"
+    dest.write_bytes(b"keep me")
+    with pytest.raises(OverwriteError):
+        save_figure(fig, dest)
+    assert dest.read_bytes() == b"keep me"
+    save_figure(fig, dest, overwrite=True)
+    assert dest.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(InvalidInputError, match="suffix|png"):
+        save_figure(fig, tmp_path / "fig.jpg")
+
+
+def test_importing_figures_does_not_import_matplotlib():
+    code = "import sys, depthlab, depthlab.figures; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------------------------
+# Real phone files
+# --------------------------------------------------------------------------------------------
+
+
+def test_real_rear_dual_figure_is_marked_relative():
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    fig = capture_figure(cap)
+    axes = axes_by_label(fig.subfigs[0])
+    assert "rear dual" in fig.subfigs[0]._suptitle.get_text()
+    assert axes["colorbar"].get_ylabel() == "depth (m, relative scale)"
+    assert axes["depth"].get_title() == "depth map (768×576)"
+    # the default stride keeps the 3D panel near 30k points
+    n = len(axes["cloud"].collections[0].get_offsets())
+    assert 20_000 <= n <= 30_000
+
+
+def test_real_rear_vs_front_comparison():
+    rear = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    front = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"))
+    fig = comparison_figure(rear, front, labels=("rear", "front"))
+    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    assert "rear dual" in titles[0] and "relative scale" in titles[0]
+    assert "front TrueDepth" in titles[1] and "absolute scale" in titles[1]
+    rows = [axes_by_label(sf) for sf in fig.subfigs]
+    assert rows[0]["depth"].images[0].get_clim() != rows[1]["depth"].images[0].get_clim()
