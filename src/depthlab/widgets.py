@@ -452,19 +452,25 @@ class Explorer(_Session):
 
 
 class Comparison(_Session):
-    """Two captures side by side, one camera: orbit either view and the other follows.
+    """Two captures (or one capture twice) side by side, one camera: orbit either view and the
+    other follows.
 
-    The controls apply to both views, or to the left or right one only ("apply to").
+    ``models=("pinhole", "pinhole-raw")`` starts each side with its own projection model.  The
+    controls apply to both views, or to the left or right one only ("apply to").
     """
 
-    def __init__(self, a: Capture, b: Capture, *, model: str | None = None, stride: int | None = None,
-                 width: int = 460, height: int = 420, export_dir: str | Path | None = None):
+    def __init__(self, a: Capture, b: Capture, *, model: str | None = None, models: tuple[str, str] | None = None,
+                 stride: int | None = None, width: int = 460, height: int = 420,
+                 export_dir: str | Path | None = None):
         for c in (a, b):
             if not isinstance(c, Capture):
                 raise InvalidInputError(f"compare() needs two depthlab Captures, got {type(c).__name__}")
-        settings = _initial_settings([a, b], model, stride)
+        if models is not None and (len(models) != 2 or model is not None):
+            raise InvalidInputError(f"pass either model= or models=(left, right), got model={model!r}, models={models!r}")
+        settings = _initial_settings([a, b], model if models is None else models[0], stride)
+        right = settings if models is None else _initial_settings([a, b], models[1], stride)
         self.views = linked_pair(width, height)
-        self.sides = [_Side(a, self.views[0], settings), _Side(b, self.views[1], settings)]
+        self.sides = [_Side(a, self.views[0], settings), _Side(b, self.views[1], right)]
         # one camera for both: frame it on the union of the two clouds
         self._frame_both()
         self.controls = _Controls([a, b], settings, self._queue)

@@ -1,0 +1,222 @@
+"""The live view and its controls, Python side: geometry in place, throttling, export names."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pythreejs")
+
+from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
+from depthlab.errors import InvalidInputError  # noqa: E402
+from depthlab.scene import to_threejs  # noqa: E402
+from depthlab.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
+from depthlab.widgets import Throttle, compare, explore, fresh_path, show  # noqa: E402
+
+H, W = 48, 64
+
+
+def grid_cloud(z_near=0.8, z_far=2.0):
+    v, u = np.mgrid[0:H, 0:W].astype(np.float32)
+    z = np.full((H, W), z_far, np.float32)
+    z[12:36, 16:48] = z_near
+    f = 50.0
+    xyz = np.stack([(u - W / 2) / f * z, (v - H / 2) / f * z, z], -1).reshape(-1, 3)
+    rgb = np.stack([u / W * 255, v / H * 255, np.full_like(u, 99)], -1).reshape(-1, 3).astype(np.uint8)
+    return xyz, rgb
+
+
+def make_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", scale=1.0):
+    v, u = np.mgrid[0:H, 0:W].astype(np.float32)
+    z = np.full((H, W), 2.0, np.float32) * scale
+    z[12:36, 16:48] = 0.8 * scale
+    disp = 1 / z
+    disp[0, 0] = np.nan
+    cal = Calibration(intrinsic_matrix=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]], reference_size=(256, 192)) if calibrated else None
+    cap = Capture(disparity=disp, calibration=cal, accuracy=accuracy, camera=CameraInfo(kind=kind),
+                  mattes={"portrait": (z < 1.5 * scale).astype(np.float32)})
+    cap.set_rgb(np.stack([u / W * 255, v / H * 255, np.full_like(u, 99)], -1).astype(np.uint8))
+    return cap
+
+
+def test_cloud_view_holds_positions_in_threejs_frame_and_colours_normalised():
+    xyz, rgb = grid_cloud()
+    view = CloudView(320, 240)
+    layer = view.add(xyz, rgb)
+    np.testing.assert_array_equal(layer.position.array, to_threejs(xyz))
+    assert layer.color.array.dtype == np.uint8 and layer.color.normalized
+    assert layer.index.array.dtype == np.uint32 and layer.count == H * W
+    assert layer.material.sizeAttenuation and layer.material.vertexColors == "VertexColors"
+    assert layer.points.frustumCulled is False
+    # the camera starts at the phone, looking down -z (identity rotation)
+    assert tuple(view.camera.position) == (0.0, 0.0, 0.0)
+    assert view.camera.quaternion == pytest.approx((0, 0, 0, 1))
+    assert view.controls.target[2] == pytest.approx(-1.4)
+    assert view.grid_label == "grid 0.2 m"  # x spans 2.56 m: eight steps of ~0.3 -> 0.2
+
+
+def test_updates_change_attributes_in_place_and_send_only_what_changed():
+    xyz, rgb = grid_cloud()
+    view = CloudView(320, 240)
+    layer = view.add(xyz, rgb)
+    objects = (view.renderer, view.scene, view.camera, layer.points, layer.geometry, layer.position, layer.color, layer.index)
+    sent = []
+    for name, attr in (("position", layer.position), ("color", layer.color), ("index", layer.index)):
+        attr.observe(lambda ch, n=name: sent.append(n), names="array")
+    near = xyz[:, 2] < 1.5
+    layer.set(valid=near)
+    assert sent == ["index"] and layer.count == int(near.sum())
+    np.testing.assert_array_equal(layer.index.array, np.flatnonzero(near))
+    layer.set(xyz=xyz * 2)
+    assert sent == ["index", "position"]
+    np.testing.assert_allclose(layer.position.array[near], to_threejs(xyz[near] * 2))
+    # hidden points are parked at 0, never NaN
+    assert np.isfinite(layer.position.array).all()
+    layer.set(rgb=rgb[::-1].copy())
+    assert sent[-1] == "color"
+    # a new grid size (stride) reuses the same attribute objects with arrays of a new length
+    layer.set(xyz=xyz[::4], rgb=rgb[::4], valid=np.ones(len(xyz[::4]), bool))
+    assert layer.size == len(xyz[::4]) and layer.position.array.shape == (len(xyz[::4]), 3)
+    assert (view.renderer, view.scene, view.camera, layer.points, layer.geometry, layer.position, layer.color, layer.index) == objects
+    with pytest.raises(InvalidInputError, match="together"):
+        layer.set(xyz=xyz[::2])
+
+
+def test_nothing_valid_hides_the_points():
+    xyz, rgb = grid_cloud()
+    view = CloudView(320, 240)
+    layer = view.add(xyz, rgb)
+    layer.set(valid=np.zeros(len(xyz), bool))
+    assert layer.count == 0 and layer.points.visible is False and layer.index.array.size == 1
+    layer.set(valid=np.ones(len(xyz), bool))
+    assert layer.points.visible is True
+
+
+def test_look_quaternion_matches_lookat():
+    # a camera at +x looking at the origin turns +90 degrees about y
+    q = _look_quaternion((1, 0, 0), (0, 0, 0), (0, 1, 0))
+    assert q == pytest.approx((0, np.sin(np.pi / 4), 0, np.cos(np.pi / 4)))
+    assert _look_quaternion((0, 0, 0), (0, 0, -2), (0, 1, 0)) == pytest.approx((0, 0, 0, 1))
+
+
+def test_linked_pair_shares_one_camera():
+    a, b = linked_pair(200, 150)
+    assert a.camera is b.camera and a.renderer.camera is b.renderer.camera
+    assert a.controls.controlling is b.controls.controlling
+    assert a.camera not in a.scene.children  # a camera can have one parent only
+
+
+def test_explore_controls_drive_the_layer():
+    cap = make_capture()
+    e = explore(cap)
+    layer = e.side.layer
+    assert layer.count == H * W - 1  # the NaN pixel is not drawn
+    e.controls.w["clip"].value = (0.5, 1.0)
+    assert layer.count == 24 * 32
+    e.controls.w["clip"].value = e.controls.w["clip"].value[0], e.controls.w["clip"].max
+    assert layer.count == H * W - 1 and e.side.settings["far"] is None
+    before = layer.position.array.copy()
+    e.controls.w["depth_scale"].value = 2.0
+    ok = np.isfinite(cap.depth).reshape(-1)
+    np.testing.assert_allclose(layer.position.array[ok], before[ok] * 2, rtol=1e-6)
+    e.controls.w["mask"].value = "portrait"
+    assert layer.count == 24 * 32
+    e.controls.w["colour"].value = "depth"
+    assert not np.array_equal(layer.color.array, cap.rgb.reshape(-1, 3))
+    size = layer.material.size
+    e.controls.w["point_scale"].value = 2.0
+    assert layer.material.size == pytest.approx(2 * size)
+    e.controls.w["stride"].value = 2
+    assert layer.size == (H // 2) * (W // 2)
+    e.controls.w["model"].value = "orthographic"
+    assert "arbitrary" in e.view.grid_label and "arbitrary units" in e.side.title.value
+    assert "front TrueDepth" in e.side.title.value and "absolute" in e.side.title.value
+    assert e.controls.status.value == ""
+
+
+def test_explore_without_calibration_offers_only_the_flat_models():
+    e = explore(make_capture(calibrated=False))
+    values = [v for _, v in e.controls.w["model"].options]
+    assert values == ["orthographic", "disparity-as-z"] and e.side.settings["model"] == "orthographic"
+    with pytest.raises(InvalidInputError, match="calibration"):
+        explore(make_capture(calibrated=False), model="pinhole")
+
+
+def test_update_errors_show_in_the_status_line():
+    e = explore(make_capture())
+    e.set(depth_scale=-1.0)
+    assert "could not update" in e.controls.status.value and "depth_scale" in e.controls.status.value
+
+
+def test_export_writes_next_to_the_notebook_under_fresh_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cap = make_capture()
+    e = explore(cap)
+    (tmp_path / "capture_pinhole.ply").write_bytes(b"precious")
+    p1 = e.export("ply")
+    p2 = e.export("ply")
+    assert p1.name == "capture_pinhole_2.ply" and p2.name == "capture_pinhole_3.ply"
+    assert (tmp_path / "capture_pinhole.ply").read_bytes() == b"precious"
+    from depthlab.pointcloud import PointCloud
+
+    pc = PointCloud.load(p1)
+    assert len(pc) == H * W - 1
+    e.export_format = None
+    e.controls.export_format.value = "pcd"
+    e.controls.export.click()
+    assert (tmp_path / "capture_pinhole.pcd").is_file() and "wrote capture_pinhole.pcd" in e.controls.status.value
+    assert fresh_path(tmp_path, "capture_pinhole", ".pcd").name == "capture_pinhole_2.pcd"
+
+
+def test_compare_links_cameras_and_applies_controls_per_side():
+    rear = make_capture(accuracy="relative", kind="rear dual", scale=1.5)
+    front = make_capture()
+    c = compare(rear, front)
+    va, vb = c.views
+    assert va.camera is vb.camera
+    assert "rear dual" in c.sides[0].title.value and "relative" in c.sides[0].title.value
+    assert "front TrueDepth" in c.sides[1].title.value and "0.80–2.00 m" in c.sides[1].title.value
+    # one home for both, framing the union of the clouds (the rear one reaches 3 m)
+    assert va._home == vb._home and va._home["target"][2] < -1.4
+    c.apply_to.value = 1
+    c.controls.w["clip"].value = (0.5, 1.0)
+    assert c.sides[0].layer.count == H * W - 1 and c.sides[1].layer.count == 24 * 32
+    c.apply_to.value = "both"
+    c.controls.w["clip"].value = (0.5, 1.3)
+    assert c.sides[0].layer.count == 24 * 32
+    m = compare(front, front, models=("pinhole", "disparity-as-z"))
+    assert [s.settings["model"] for s in m.sides] == ["pinhole", "disparity-as-z"]
+
+
+def test_show_puts_colour_depth_and_3d_in_one_output():
+    out = show(make_capture())
+    import ipywidgets as W
+    import pythreejs as three
+
+    found = []
+
+    def walk(w):
+        found.append(type(w))
+        for child in getattr(w, "children", ()):
+            walk(child)
+    walk(out)
+    assert found.count(W.Image) == 2 and three.Renderer in found
+
+
+def test_throttle_folds_bursts_inside_an_event_loop():
+    calls = []
+    t = Throttle(lambda: calls.append(len(calls)), interval=0.05)
+
+    async def burst():
+        for _ in range(10):
+            t()
+        first = len(calls)
+        await asyncio.sleep(0.12)
+        return first
+
+    first = asyncio.run(burst())
+    assert first == 1 and len(calls) == 2  # one at once, one trailing with the latest values
+    t()  # no loop: at once
+    assert len(calls) == 3
