@@ -106,10 +106,9 @@
     });
     const scene = new THREE.Scene();
     scene.add(makePoints(desc, material));
+    // the grid joins after the first picture: compiling its line shader can take a few tenths
+    // of a second with software WebGL, and the points are what the reader waits for
     const grid = config.grid ? makeGrid(config.grid) : null;
-    if (grid) {
-      scene.add(grid);
-    }
     return { desc: desc, scene: scene, material: material, grid: grid, rect: null, caption: null };
   });
   performance.mark("depthlab-data");
@@ -195,6 +194,12 @@
       requestAnimationFrame(function () {
         performance.mark("depthlab-first-picture");
         window.depthlabViewer.firstPictureMs = performance.now();
+        views.forEach(function (view) {
+          if (view.grid) {
+            view.scene.add(view.grid);
+          }
+        });
+        requestRender();
         document.documentElement.setAttribute("data-depthlab-ready", "1");
       });
     }
