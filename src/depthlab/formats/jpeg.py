@@ -126,6 +126,13 @@ def _grey(im, what: str) -> tuple[np.ndarray, int]:
     if mode == "P":
         im = im.convert("L")
         mode = "L"
+    elif mode in ("LA", "RGB", "RGBA", "RGBX"):
+        try:
+            im.load()
+            im = im.getchannel(0)  # copy one band, not all of them
+        except Exception as exc:
+            raise UnreadableFileError(f"{what} cannot be decoded ({type(exc).__name__}: {exc}); the file is damaged") from exc
+        mode = "L"
     arr = _pixels(im, what)
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         if arr.size and (arr.min() < 0 or arr.max() > 65535):
@@ -406,7 +413,10 @@ def _b64(text: str | None, what: str, max_bytes: int) -> bytes | None:
     if len(text) > max_bytes * 4 // 3 + 1024:
         raise UnreadableFileError(f"{what} is {len(text):,} characters of base64, more than allowed; the file is damaged")
     try:
-        return base64.b64decode("".join(text.split()), validate=True)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):  # XMP may wrap long values: drop whitespace, try again
+            return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise UnreadableFileError(f"{what} is not valid base64 ({exc}); the file is damaged") from exc
 
@@ -419,17 +429,21 @@ def gdepth_to_metres(codes: np.ndarray, bits: int, fmt: str, near: float, far: f
     ``d`` is then multiplied by ``unit_scale`` (metres per file unit).  float32 (H, W) out,
     NaN where the result is not a positive finite number.
     """
-    n = codes.astype(np.float32) / np.float32((1 << bits) - 1)
+    top = (1 << bits) - 1
+    if codes.size and int(codes.max()) > top:
+        raise UnreadableFileError(f"GDepth codes reach {int(codes.max())}, above the {bits}-bit maximum {top}")
+    # one value per possible code (256 or 65536), then a table look-up: exact and fast
+    n = np.arange(top + 1, dtype=np.float64) / top
     with np.errstate(divide="ignore", invalid="ignore"):
         if fmt == "RangeLinear":
-            d = near + n * (far - near)
+            lut = near + n * (far - near)
         elif fmt == "RangeInverse":
-            d = (far * near) / (far - n * (far - near))
+            lut = (far * near) / (far - n * (far - near))
         else:
             raise UnreadableFileError(f"GDepth:Format is {fmt!r}; only RangeLinear and RangeInverse exist")
-        d = d * unit_scale
-    d[~(np.isfinite(d) & (d > 0))] = np.nan
-    return d.astype(np.float32)
+        lut = lut * unit_scale
+    lut[~(np.isfinite(lut) & (lut > 0))] = np.nan
+    return lut.astype(np.float32)[codes]
 
 
 def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, exif: bytes | None,
@@ -473,9 +487,10 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
     im = _open_image(blob, what, MAX_AUX_PIXELS)
     stored_size = im.size
     codes, bits = _grey(im, what)
-    depth = gdepth_to_metres(codes, bits, fmt, near, far, unit_scale)
+    codes_all = np.arange((1 << bits), dtype=np.uint16 if bits == 16 else np.uint8)
     with np.errstate(divide="ignore", invalid="ignore"):
-        disparity = np.float32(1.0) / depth
+        disparity_lut = (1.0 / gdepth_to_metres(codes_all, bits, fmt, near, far, unit_scale).astype(np.float64)).astype(np.float32)
+    disparity = disparity_lut[codes]
     disparity = np.ascontiguousarray(orientation.apply(disparity))
     measure = merged.text(GDEPTH, "MeasureType")
     if measure and measure != "OpticalAxis":
