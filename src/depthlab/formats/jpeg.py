@@ -30,8 +30,9 @@ None and the EXIF focal lengths are kept in :class:`CameraInfo` for an estimate.
 from ``GImage:Data`` (Lens Blur's original, unblurred photo, which the depth map was computed for)
 when present, else from the primary (which Lens Blur replaces with the blurred rendering).
 
-Google's newer Dynamic Depth container is recognised and refused with
-:class:`~depthlab.errors.UnsupportedFormatError`.
+Google's newer Dynamic Depth container (and a GContainer listing a "Depth" item) is recognised
+and refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other
+MPF images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
 """
 
 from __future__ import annotations
@@ -199,7 +200,8 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     NoDepthError
         An ordinary JPEG (or one whose depth was stripped); the message names what it holds.
     UnsupportedFormatError
-        Google Dynamic Depth (XMP Device/Camera items plus appended files): not read yet.
+        Google Dynamic Depth (XMP Device/Camera items plus appended files), or a Google container
+        listing an appended depth item: not read yet.
     UnreadableFileError
         Damaged structure: truncated segments, MPF offsets past the end, missing or duplicated
         extended-XMP chunks, a wrong GUID, absurd sizes, undecodable images.
