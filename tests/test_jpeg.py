@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
 from conftest import shared_sample
-from depthlab.capture import Orientation
 from depthlab.errors import DepthlabError, NoDepthError, UnreadableFileError, UnsupportedFormatError
 from depthlab.formats import jpeg_segments as js
 from depthlab.formats.exif import EXIF_ORIENTATIONS
