@@ -30,6 +30,10 @@ None and the EXIF focal lengths are kept in :class:`CameraInfo` for an estimate.
 from ``GImage:Data`` (Lens Blur's original, unblurred photo, which the depth map was computed for)
 when present, else from the primary (which Lens Blur replaces with the blurred rendering).
 
+Camera labels come from :func:`depthlab.formats.exif.camera_kind` on EXIF LensModel, exactly as
+for HEIC ("rear dual", "front TrueDepth", ...); a GDepth file whose EXIF names no lens is labelled
+"Lens Blur" when it carries Lens Blur's ``GFocus`` settings, else "GDepth".
+
 Google's newer Dynamic Depth container (and a GContainer listing a "Depth" item) is recognised
 and refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other
 MPF images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
