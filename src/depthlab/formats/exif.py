@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import Any
 
 from ..capture import CameraInfo, Orientation
@@ -43,10 +44,13 @@ def read_exif(exif: bytes | None) -> dict[int, Any]:
     elif len(raw) > 4 and raw[4:10] == b"Exif\x00\x00":  # HEIF Exif item: 4-byte offset first
         raw = raw[10:]
     try:
-        ex = Image.Exif()
-        ex.load(raw)
-        out = dict(ex.items())
-        out.update(ex.get_ifd(TAG_EXIF_IFD))
+        with warnings.catch_warnings():
+            # Pillow warns ("Tag data larger than file", ...) on damaged EXIF; we answer {} instead
+            warnings.simplefilter("ignore")
+            ex = Image.Exif()
+            ex.load(raw)
+            out = dict(ex.items())
+            out.update(ex.get_ifd(TAG_EXIF_IFD))
         return out
     except Exception:  # damaged EXIF is not fatal: it only describes the photo
         return {}
