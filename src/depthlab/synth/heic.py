@@ -34,6 +34,7 @@ from .render import SynthCapture
 
 TILE = 512
 MAX_SIDE = 16384
+MIN_SIDE = 64  # x265 (via libheif) pads smaller or odd images and crops them with 'clap'
 DEPTH_URN = "urn:mpeg:hevc:2015:auxid:2"
 MATTE_URN = "urn:com:apple:photo:2018:aux:portraiteffectsmatte"
 L008 = 1278226488  # 'L008'
@@ -67,6 +68,12 @@ def encode_hevc(pixels: np.ndarray, *, lossless: bool, quality: int = 80) -> tup
     cfg = hf.property(hf.primary_id, "hvcC")
     if item.type != "hvc1" or cfg is None:
         raise DepthlabError(f"pillow-heif wrote a {item.type!r} primary without hvcC; cannot re-use it")
+    coded = hf.image_size(hf.primary_id)
+    if coded != (a.shape[1], a.shape[0]) or hf.property(hf.primary_id, "clap") is not None:
+        raise InvalidInputError(
+            f"x265 codes a {a.shape[1]}x{a.shape[0]} image as {coded[0]}x{coded[1]} plus a crop; "
+            f"use even sizes of at least {MIN_SIDE} pixels per side"
+        )
     return cfg.payload, hf.item_data(hf.primary_id)
 
 
@@ -203,9 +210,9 @@ def _check_image(name: str, a: Any, channels: int | None) -> np.ndarray:
     if arr.ndim != want or (channels is not None and arr.shape[2] != channels):
         raise InvalidInputError(f"{name} must have shape {'(H, W)' if channels is None else '(H, W, 3)'}, got {arr.shape}")
     h, w = arr.shape[:2]
-    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE) or w % 2 or h % 2:
+    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE) or w % 2 or h % 2:
         raise InvalidInputError(
-            f"{name} is {w}x{h}; HEVC images here must have even sides between 16 and {MAX_SIDE} pixels"
+            f"{name} is {w}x{h}; HEVC images here must have even sides between {MIN_SIDE} and {MAX_SIDE} pixels"
         )
     return arr
 

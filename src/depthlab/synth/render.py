@@ -15,13 +15,13 @@ Stored values follow Apple: 8-bit codes ``v``, disparity ``FloatMin + (FloatMax 
 decimal text, the SEI's d_min/d_max and float32/float64 readings are all the same number.  A
 front hole is code 0 with FloatMin = 0: disparity 0, infinitely far, i.e. unknown.
 
-Lens distortion, in the reading of issue 3: for a radius ``r`` in reference pixels from the
-distortion centre, ``s = (r * PixelSize_mm)^2``, ``P(s) = sum_i c_i s^i`` is a magnification in
-percent and ``r' = r / (1 + P(s) / 100)``.  ``LensDistortionCoefficients`` map a rectilinear
+Lens distortion, in the reading :mod:`depthlab.camera` uses (checked there on the real files):
+for a radius ``r`` in reference pixels from the distortion centre, ``rho = r * PixelSize_mm``,
+``P(rho) = sum_i c_i rho^i`` is a magnification in percent and ``r' = r / (1 + P(rho) / 100)``.  ``LensDistortionCoefficients`` map a rectilinear
 (undistorted) radius to the distorted one, ``InverseLensDistortionCoefficients`` map a distorted
 radius back (Apple's ``lensDistortionLookupTable`` / ``inverseLensDistortionLookupTable``
 directions).  The rear sample's stored pixels (colour and depth) are *distorted*: pixel ``p_d``
-looks along the rectilinear ray of ``p_u = c + (p_d - c) / (1 + P_inverse(s(|p_d - c|)) / 100)``.
+looks along the rectilinear ray of ``p_u = c + (p_d - c) / (1 + P_inverse(|p_d - c| * PixelSize) / 100)``.
 The inverse set is fitted to the forward one so that the two invert each other to < 0.01 px.
 """
 
@@ -134,36 +134,32 @@ class SynthCapture:
 # --------------------------------------------------------------------------------------------
 
 
-def _poly(coeffs: np.ndarray, s: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(s)
-    for c in coeffs[::-1]:
-        out = out * s + c
-    return out
-
-
 def apply_radial(r: np.ndarray, coeffs: np.ndarray, pixel_size_mm: float) -> np.ndarray:
-    """``r' = r / (1 + P(s)/100)``, ``s = (r * pixel_size_mm)^2`` (issue 3's reading).
+    """``r' = r / (1 + P(r * pixel_size_mm) / 100)``: Apple's radial model as
+    :func:`depthlab.camera.radial_scale` applies it (the one implementation).
 
-    Convention: radii in reference-size pixels from the distortion centre.
+    Convention: radii in reference-size pixels from the distortion centre; float64.
     """
+    from ..camera import radial_scale
+
     r = np.asarray(r, dtype=np.float64)
-    return r / (1.0 + _poly(np.asarray(coeffs, dtype=np.float64), (r * pixel_size_mm) ** 2) / 100.0)
+    return r * radial_scale(np.asarray(coeffs, dtype=np.float64), r, pixel_size_mm)
 
 
 def fit_inverse_coefficients(forward: np.ndarray, pixel_size_mm: float, r_max: float) -> np.ndarray:
     """Eight coefficients (c0 = 0) whose :func:`apply_radial` undoes ``forward`` on [0, r_max].
 
-    Least squares on ``P_inv(s(r_f)) = 100 (r_f / r - 1)`` with ``r_f`` the forward image of
-    ``r``; the powers of ``s`` are scaled to [0, 1] for conditioning.
+    Least squares on ``P_inv(rho_f) = 100 (r_f / r - 1)`` with ``r_f`` the forward image of ``r``
+    and ``rho_f = r_f * pixel_size_mm``; the powers of ``rho`` are scaled to [0, 1] for conditioning.
     """
     r = np.linspace(r_max * 1e-3, r_max * 1.05, 2000)
     rf = apply_radial(r, forward, pixel_size_mm)
-    s = (rf * pixel_size_mm) ** 2
-    s_max = float(s.max())
-    a = np.stack([(s / s_max) ** i for i in range(1, 8)], axis=1)
+    rho = rf * pixel_size_mm
+    rho_max = float(rho.max())
+    a = np.stack([(rho / rho_max) ** i for i in range(1, 8)], axis=1)
     target = 100.0 * (rf / r - 1.0)
     b, *_ = np.linalg.lstsq(a, target, rcond=None)
-    return np.concatenate([[0.0], b / s_max ** np.arange(1, 8)])
+    return np.concatenate([[0.0], b / rho_max ** np.arange(1, 8)])
 
 
 def _f32(x: Any) -> np.ndarray:
@@ -255,8 +251,8 @@ def _codes(disparity: np.ndarray, fmin: float, fmax: float) -> np.ndarray:
 
 def _check_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
     w, h = (int(v) for v in size)
-    if w < 16 or h < 16 or w % 2 or h % 2:
-        raise InvalidInputError(f"{name} must be even and at least 16x16, got {size}")
+    if w < 64 or h < 64 or w % 2 or h % 2:
+        raise InvalidInputError(f"{name} must have even sides of at least 64 pixels (what x265 codes without a crop), got {size}")
     return w, h
 
 
@@ -277,7 +273,7 @@ def rear_calibration(colour_size: tuple[int, int] = (1536, 1152)) -> Calibration
     pixel = 7.5 / w
     k = _f32([[f, 0, w / 2 + 3.25 * w / 1536], [0, f, h / 2 - 2.5 * h / 1152], [0, 0, 1]])
     centre = tuple(_f32([w / 2 + 1.75 * w / 1536, h / 2 - 1.25 * h / 1152]).tolist())
-    forward = _f32([0.0, -0.085, 0.0009, 0.0, 0.0, 0.0, 0.0, 0.0])
+    forward = _f32([0.0, 0.0, -0.085, 0.0, 0.0009, 0.0, 0.0, 0.0])
     r_max = float(np.hypot(w, h)) / 2 + 10
     inverse = _f32(fit_inverse_coefficients(forward, pixel, r_max))
     return Calibration(

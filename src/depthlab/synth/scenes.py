@@ -114,7 +114,32 @@ class Hits:
     points: np.ndarray = field(repr=False)
 
 
+def _candidates(e: Ellipsoid, d: np.ndarray) -> np.ndarray | None:
+    """Indices of rays that can meet the ellipsoid (its bounding box seen from the origin),
+    or None when the box reaches behind the camera (then every ray is tried)."""
+    c, r = np.asarray(e.centre), np.asarray(e.radii)
+    z0, z1 = c[2] - r[2], c[2] + r[2]
+    if z0 <= 0:
+        return None
+    sel = np.ones(d.shape[0], dtype=bool)
+    for axis in (0, 1):
+        lo, hi = c[axis] - r[axis], c[axis] + r[axis]
+        bounds = (lo / z0, lo / z1, hi / z0, hi / z1)
+        sel &= (d[:, axis] >= min(bounds)) & (d[:, axis] <= max(bounds))
+    return np.flatnonzero(sel)
+
+
 def _hit_ellipsoid(e: Ellipsoid, d: np.ndarray) -> np.ndarray:
+    idx = _candidates(e, d)
+    if idx is not None:
+        t = np.full(d.shape[0], np.inf)
+        if idx.size:
+            t[idx] = _hit_ellipsoid_all(e, d[idx])
+        return t
+    return _hit_ellipsoid_all(e, d)
+
+
+def _hit_ellipsoid_all(e: Ellipsoid, d: np.ndarray) -> np.ndarray:
     c = np.asarray(e.centre) / np.asarray(e.radii)
     q = d / np.asarray(e.radii)
     a = np.einsum("ij,ij->i", q, q)
@@ -239,7 +264,7 @@ def portrait_scene() -> Scene:
             Ellipsoid("head", (0.0, -0.12, 1.40), (0.085, 0.11, 0.095), SKIN, "face"),
             Ellipsoid("hair", (0.0, -0.16, 1.425), (0.092, 0.095, 0.095), HAIR, "hair"),
             Ellipsoid("neck", (0.0, 0.02, 1.43), (0.045, 0.07, 0.045), SKIN),
-            Ellipsoid("torso", (0.0, 0.32, 1.47), (0.24, 0.22, 0.12), (0.2, 0.45, 0.7), "stripes"),
+            Ellipsoid("torso", (0.0, 0.43, 1.47), (0.25, 0.31, 0.13), (0.2, 0.45, 0.7), "stripes"),
             Ellipsoid("ball", (0.55, 0.65, 1.95), (0.15, 0.15, 0.15), (1.0, 1.0, 1.0), "ball"),
             Plane("floor", (0.0, 0.80, 0.0), (0.0, -1.0, 0.0), (0.62, 0.45, 0.3), "boards", 0.5),
             Plane("wall", (0.0, 0.0, 2.60), (0.2126, 0.0, -1.0), (0.85, 0.83, 0.78), "checker", 0.3),

@@ -1,0 +1,363 @@
+"""Synthetic captures: scenes and their ground truth, the two cameras, the Apple-layout HEIC
+writer (round trips through pillow-heif and depthlab.open), orientation, refusals, and the
+committed samples in data/sample."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+
+import numpy as np
+import pytest
+
+from depthlab import synth
+from depthlab.capture import Orientation
+from depthlab.errors import DepthlabError, InvalidInputError, OverwriteError
+from depthlab.formats import heif_writer as hw
+from depthlab.formats import isobmff
+
+from conftest import DATA_SAMPLE, data_sample, shared_sample
+
+pillow_heif = pytest.importorskip("pillow_heif")
+
+SMALL_REAR = dict(depth_size=(192, 144), colour_size=(384, 288))
+SMALL_FRONT = dict(depth_size=(120, 160), colour_size=(240, 320))
+
+
+@pytest.fixture(scope="module")
+def rear():
+    return synth.render_rear_dual(**SMALL_REAR)
+
+
+@pytest.fixture(scope="module")
+def front():
+    return synth.render_front_truedepth(**SMALL_FRONT)
+
+
+@pytest.fixture(scope="module")
+def front_file(front, tmp_path_factory):
+    p = tmp_path_factory.mktemp("front") / "front.heic"
+    synth.write_heic(p, front)
+    return p
+
+
+@pytest.fixture(scope="module")
+def rear_file(rear, tmp_path_factory):
+    p = tmp_path_factory.mktemp("rear") / "rear.heic"
+    synth.write_heic(p, rear)
+    return p
+
+
+# -- scenes ------------------------------------------------------------------------------------
+
+
+def test_cast_hits_sphere_and_plane_at_their_true_depth():
+    s = synth.Scene("t", (synth.Ellipsoid("ball", (0.1, 0.0, 2.0), (0.5, 0.5, 0.5), (1, 1, 1)),
+                          synth.Plane("wall", (0.0, 0.0, 4.0), (0.0, 0.0, -1.0), (1, 1, 1))))
+    d = np.array([[0.05, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    hits = synth.cast(s, d)
+    assert hits.depth[0] == pytest.approx(1.5 / 1.0 * (2.0 - 0.5) / 1.5 + 0.0, abs=0.02)  # near the front pole
+    # the ray through the centre meets the sphere where |t d - c| = r
+    t = hits.depth[2]
+    assert np.linalg.norm(t * d[2] - [0.1, 0, 2.0]) == pytest.approx(0.5, abs=1e-12)
+    assert hits.depth[1] == pytest.approx(4.0) and s.labels[hits.label[1]] == "wall"
+    assert np.allclose(hits.normal[1], [0, 0, -1])
+
+
+def test_scene_parameters_are_in_the_truth(front, rear):
+    head = front.truth.scene["primitives"][0]
+    assert head == {"kind": "sphere", "label": "head", "centre_m": [0.0, -0.02, 0.45], "radius_m": 0.09}
+    assert rear.truth.relative_scale_factor == 0.8
+    assert front.truth.relative_scale_factor == 1.0
+
+
+# -- cameras -------------------------------------------------------------------------------------
+
+
+def test_distortion_sets_invert_each_other_and_are_plausible():
+    cal = synth.rear_calibration()
+    r = np.linspace(0, np.hypot(*cal.reference_size) / 2, 400)
+    fwd = synth.apply_radial(r, cal.lens_distortion, cal.pixel_size_mm)
+    back = synth.apply_radial(fwd, cal.inverse_lens_distortion, cal.pixel_size_mm)
+    assert np.abs(back - r).max() < 0.01
+    corner = abs(fwd[-1] / r[-1] - 1)
+    assert 0.01 < corner < 0.02  # ~1.5 % at the corners, like the real rear camera
+
+
+def test_rear_rays_agree_with_the_projection_rooms_undistortion():
+    camera = pytest.importorskip("depthlab.camera")
+    cal = synth.rear_calibration()
+    pts = np.array([[10.5, 12.5], [1500.0, 1100.0], [700.25, 300.75]])
+    und = camera.undistort_points(cal, pts)
+    cx, cy = cal.distortion_center
+    r = np.hypot(pts[:, 0] - cx, pts[:, 1] - cy)
+    ru = synth.apply_radial(r, cal.inverse_lens_distortion, cal.pixel_size_mm)
+    assert np.allclose(np.hypot(und[:, 0] - cx, und[:, 1] - cy), ru, atol=1e-6)
+
+
+def test_rear_stores_a_relative_smoothed_disparity(rear):
+    t = rear.truth
+    wall = t.labels == t.label_names.index("wall")
+    inner = wall.copy()
+    for axis in (0, 1):  # away from edges, where smoothing mixes surfaces
+        for shift in range(-8, 9):
+            inner &= np.roll(wall, shift, axis=axis)
+    ratio = rear.disparity[inner] * t.depth_m[inner]
+    assert np.median(ratio) == pytest.approx(0.8, rel=0.01)
+    assert rear.accuracy == "relative" and rear.calibration.has_distortion
+    # soft edges: between head and wall there are intermediate codes
+    assert len(np.unique(rear.depth_codes)) > 100
+
+
+def test_front_is_absolute_sharp_with_holes(front):
+    t = front.truth
+    ok = ~t.holes & np.isfinite(t.depth_m)
+    err = np.abs(1.0 / front.disparity[ok] - t.depth_m[ok])
+    step = (front.float_max - front.float_min) / 255
+    assert np.all(err <= 0.5 * step * t.depth_m[ok] ** 2 * 1.01 + 1e-6)  # only quantisation
+    assert np.all(np.isnan(front.disparity[t.holes]))
+    hair = t.labels == t.label_names.index("hair")
+    assert hair.any() and t.holes[hair].all() and 0.02 < t.holes.mean() < 0.3
+    assert front.accuracy == "absolute" and not front.calibration.has_distortion
+    assert front.calibration.fx == front.calibration.fy  # square pixels
+
+
+def test_render_refuses_sizes_hevc_cannot_code():
+    with pytest.raises(InvalidInputError):
+        synth.render_front_truedepth(depth_size=(121, 160))
+    with pytest.raises(InvalidInputError):
+        synth.render_rear_dual(depth_size=(32, 24))
+
+
+# -- the written file ---------------------------------------------------------------------------
+
+
+def test_file_opens_in_pillow_heif_with_exact_depth_and_matte(front_file, front):
+    f = pillow_heif.open_heif(front_file)
+    assert f.size == (240, 320)
+    depth = f.info["depth_images"][0]
+    assert np.array_equal(np.asarray(depth), front.depth_codes)
+    meta = depth.info["metadata"]
+    assert meta["d_min"] == front.float_min and meta["d_max"] == front.float_max and meta["representation_type"] == 1
+    assert list(f.info["aux"]) == ["urn:com:apple:photo:2018:aux:portraiteffectsmatte"]
+    matte = f.get_aux_image(f.info["aux"]["urn:com:apple:photo:2018:aux:portraiteffectsmatte"][0])
+    assert np.array_equal(np.asarray(matte), front.matte_codes)
+    assert np.abs(np.asarray(f).astype(int) - front.rgb).mean() < 3
+
+
+def test_depth_xmp_carries_apples_keys_exactly(rear_file, rear):
+    hf = isobmff.parse_heif(rear_file.read_bytes())
+    depth_id = next(r.from_id for r in hf.refs if r.type == "auxl" and hf.aux_type(r.from_id).endswith("auxid:2"))
+    xmp_id = next(r.from_id for r in hf.refs if r.type == "cdsc" and depth_id in r.to_ids)
+    text = hf.item_data(xmp_id).decode()
+    for key in ("IntMaxValue", "StoredFormat>1278226488", "NativeFormat>1751411059", "IntMinValue", "FloatMaxValue",
+                "FloatMinValue", "AuxiliaryImageType>disparity", "IntrinsicMatrixReferenceWidth>384", "IntrinsicMatrix>",
+                "IntrinsicMatrixReferenceHeight>288", "InverseLensDistortionCoefficients", "LensDistortionCenterOffsetX",
+                "LensDistortionCoefficients", "Accuracy>relative", "PixelSize", "ExtrinsicMatrix", "LensDistortionCenterOffsetY"):
+        assert key in text, key
+    sei = hw.parse_depth_representation_sei(hf.aux_subtype(depth_id))
+    assert (sei["d_min"], sei["d_max"]) == (rear.float_min, rear.float_max)
+
+
+def test_exif_names_the_camera(front_file):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif.load(pillow_heif.open_heif(front_file).info["exif"])
+    ifd = exif.get_ifd(0x8769)
+    assert exif[0x010F] == "depthlab" and "TrueDepth" in exif[0x0110]
+    assert ifd[0xA405] == 30 and "TrueDepth" in ifd[0xA434] and float(ifd[0x920A]) > 0
+
+
+@pytest.mark.parametrize("which", ["front", "rear"])
+def test_depthlab_open_reads_back_exactly_what_was_written(which, request):
+    import depthlab
+
+    cap = request.getfixturevalue(which)
+    path = request.getfixturevalue(f"{which}_file")
+    got = depthlab.open(path)
+    assert got.accuracy == cap.accuracy
+    assert got.encoding.float_min == cap.float_min and got.encoding.float_max == cap.float_max
+    assert np.array_equal(got.disparity, cap.disparity, equal_nan=True)
+    c, w = got.calibration, cap.calibration
+    assert c.reference_size == w.reference_size
+    for name in ("intrinsic_matrix", "lens_distortion", "inverse_lens_distortion", "extrinsic_matrix"):
+        assert np.array_equal(getattr(c, name), getattr(w, name)), name
+    assert c.distortion_center == w.distortion_center and c.pixel_size_mm == w.pixel_size_mm
+    assert np.array_equal(got.mattes["portrait"], cap.matte)
+    assert got.rgb.shape == cap.rgb.shape
+
+
+def test_structure_matches_a_real_rear_dual_file(rear_file):
+    real = isobmff.parse_heif(shared_sample("iphone/rear_dual_pug.heic").read_bytes())
+    ours = isobmff.parse_heif(rear_file.read_bytes())
+
+    def kinds(hf):
+        return ({it.type for it in hf.items.values()}, {r.type for r in hf.refs},
+                {p.type for p in hf.property_boxes}, hf.items[hf.primary_id].type)
+
+    real_items, real_refs, real_props, real_primary = kinds(real)
+    our_items, our_refs, our_props, our_primary = kinds(ours)
+    assert our_items == real_items == {"hvc1", "grid", "Exif", "mime"}
+    assert our_refs == real_refs == {"dimg", "cdsc", "auxl"}
+    assert our_props == real_props
+    assert our_primary == real_primary == "grid"
+    # each aux image carries the same property kinds as Apple's depth item
+    depth_real = next(i for i in real.items if real.aux_type(i) == "urn:mpeg:hevc:2015:auxid:2")
+    depth_ours = next(i for i in ours.items if ours.aux_type(i) == "urn:mpeg:hevc:2015:auxid:2")
+    assert [p.type for p in ours.properties(depth_ours)] == [p.type for p in real.properties(depth_real)]
+
+
+# -- orientation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("orientation", [Orientation(270), Orientation(90, "horizontal"), Orientation(180, "vertical")])
+def test_rotated_and_mirrored_captures_read_back_upright_and_aligned(front, orientation, tmp_path):
+    import depthlab
+
+    # a marker the colour, depth and matte all share: an off-centre square in the top-left
+    cap = dataclasses.replace(front, rgb=front.rgb.copy(), depth_codes=front.depth_codes.copy(), matte_codes=front.matte_codes.copy())
+    cap.rgb[20:40, 30:50] = (255, 0, 255)
+    cap.depth_codes[10:20, 15:25] = 250
+    cap.matte_codes[10:20, 15:25] = 77
+    p = tmp_path / "o.heic"
+    synth.write_heic(p, cap, orientation=orientation)
+    hf = isobmff.parse_heif(p.read_bytes())
+    depth_id = next(i for i in hf.items if hf.aux_type(i) == "urn:mpeg:hevc:2015:auxid:2")
+    stored = hf.image_size(depth_id)
+    assert stored == ((160, 120) if orientation.swaps_axes else (120, 160))
+    for item in (hf.primary_id, depth_id):
+        assert [k for k, _ in hf.transforms(item)] == (["irot", "imir"] if orientation.mirror else ["irot"])
+    got = depthlab.open(p)
+    assert np.array_equal(got.disparity, cap.disparity, equal_nan=True)
+    assert np.array_equal(got.mattes["portrait"], cap.matte)
+    magenta = (got.rgb[..., 0] > 200) & (got.rgb[..., 1] < 60) & (got.rgb[..., 2] > 200)
+    ys, xs = np.nonzero(magenta)
+    assert (ys.min(), ys.max(), xs.min(), xs.max()) == pytest.approx((20, 39, 30, 49), abs=1)
+    c, w = got.calibration, cap.calibration
+    assert c.reference_size == w.reference_size
+    assert np.allclose(c.intrinsic_matrix, w.intrinsic_matrix, rtol=0, atol=1e-9)
+    assert np.allclose(c.distortion_center, w.distortion_center, rtol=0, atol=1e-9)
+
+
+# -- refusals -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", [
+    dict(depth_codes=np.zeros((160, 120), np.float32)),
+    dict(depth_codes=np.zeros((160, 120, 2), np.uint8)),
+    dict(matte_codes=np.zeros((161, 120), np.uint8)),
+    dict(rgb=np.zeros((32, 32, 3), np.uint8)),
+    dict(float_max=float("inf")),
+    dict(float_max=0.1),
+    dict(float_max=3.0000001),
+    dict(accuracy="roughly"),
+])
+def test_writer_refuses_what_it_cannot_represent_and_leaves_nothing(front, tmp_path, change):
+    bad = dataclasses.replace(front, **change)
+    with pytest.raises(DepthlabError):
+        synth.write_heic(tmp_path / "bad.heic", bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writer_refuses_non_finite_calibration(front, tmp_path):
+    cal = front.calibration
+    broken = dataclasses.replace(front, calibration=cal)
+    object.__setattr__(cal := dataclasses.replace(cal), "pixel_size_mm", float("nan"))
+    broken = dataclasses.replace(front, calibration=cal)
+    with pytest.raises(InvalidInputError):
+        synth.write_heic(tmp_path / "bad.heic", broken)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writer_never_replaces_without_overwrite(front, tmp_path):
+    p = tmp_path / "x.heic"
+    p.write_bytes(b"keep me")
+    with pytest.raises(OverwriteError):
+        synth.write_heic(p, front)
+    assert p.read_bytes() == b"keep me"
+
+
+# -- ground truth recovered through writer, reader and projection --------------------------------
+
+
+def _fit_sphere(p: np.ndarray) -> tuple[np.ndarray, float]:
+    a = np.hstack([2 * p, np.ones((len(p), 1))])
+    b = (p ** 2).sum(axis=1)
+    x, *_ = np.linalg.lstsq(a, b, rcond=None)
+    centre = x[:3]
+    return centre, float(np.sqrt(x[3] + centre @ centre))
+
+
+def _fit_plane_normal(p: np.ndarray) -> np.ndarray:
+    q = p - p.mean(axis=0)
+    n = np.linalg.svd(q, full_matrices=False)[2][-1]
+    return n if n[2] < 0 else -n
+
+
+def test_projection_of_the_front_sample_recovers_its_geometry():
+    import depthlab
+
+    project = pytest.importorskip("depthlab.projection").project
+    path = data_sample("front_truedepth.heic")
+    truth = synth.load_truth(path)
+    cloud = project(depthlab.open(path), model="pinhole")
+    labels = truth.labels.ravel()[cloud.pixel_index]
+    xyz = cloud.xyz.astype(np.float64)
+    head = truth.scene["primitives"][truth.label_names.index("head") - 1]
+    centre, radius = _fit_sphere(xyz[labels == truth.label_names.index("head")])
+    assert radius == pytest.approx(head["radius_m"], rel=0.01)
+    assert np.linalg.norm(centre - head["centre_m"]) < 0.01 * np.linalg.norm(head["centre_m"])
+    wall = truth.scene["primitives"][truth.label_names.index("wall") - 1]
+    n = _fit_plane_normal(xyz[labels == truth.label_names.index("wall")])
+    angle = np.degrees(np.arccos(np.clip(n @ np.asarray(wall["normal"]), -1, 1)))
+    assert angle < 1.0
+
+
+def test_rear_sample_records_its_relative_scale():
+    import depthlab
+
+    path = data_sample("rear_dual.heic")
+    doc = json.loads(data_sample("rear_dual_truth.json").read_text())
+    assert doc["accuracy"] == "relative" and doc["relative_scale_factor"] == 0.8
+    truth = synth.load_truth(path)
+    cap = depthlab.open(path)
+    wall = truth.labels == truth.label_names.index("wall")
+    ratio = np.nanmedian(cap.depth[wall] / truth.depth_m[wall])
+    assert ratio == pytest.approx(1 / 0.8, rel=0.02)  # depth read from the file = true depth / factor
+
+
+# -- the committed samples ----------------------------------------------------------------------
+
+
+def test_committed_samples_are_what_the_generator_makes_today():
+    data_sample("rear_dual.heic")
+    fresh = synth.sample_files()
+    assert sorted(fresh) == sorted(p.name for p in DATA_SAMPLE.iterdir() if p.name in fresh)
+    for name, data in fresh.items():
+        committed = (DATA_SAMPLE / name).read_bytes()
+        assert committed == data, f"data/sample/{name} differs from the generator's output; run `depthlab samples --force`"
+    assert all(len(d) < 600_000 for d in fresh.values())
+
+
+def test_generate_samples_refuses_to_overwrite(tmp_path, monkeypatch):
+    (tmp_path / "rear_dual.heic").write_bytes(b"mine")
+    monkeypatch.setattr(synth.samples, "sample_files", lambda seed=0: {"rear_dual.heic": b"new", "x.json": b"{}"})
+    with pytest.raises(OverwriteError):
+        synth.generate_samples(tmp_path)
+    assert (tmp_path / "rear_dual.heic").read_bytes() == b"mine" and not (tmp_path / "x.json").exists()
+    synth.generate_samples(tmp_path, overwrite=True)
+    assert (tmp_path / "rear_dual.heic").read_bytes() == b"new"
+
+
+def test_truth_round_trips_through_its_files(front, tmp_path):
+    js, npz = synth.samples.truth_files(front, "front.heic")
+    (tmp_path / "f_truth.json").write_bytes(js)
+    (tmp_path / "f_truth.npz").write_bytes(npz)
+    t = synth.load_truth(tmp_path / "f.heic")
+    ok = np.isfinite(front.truth.depth_m)
+    assert np.array_equal(np.isfinite(t.depth_m), ok)
+    assert np.abs(t.depth_m[ok] - front.truth.depth_m[ok]).max() <= 0.5e-4 + 1e-6
+    assert np.array_equal(t.labels, front.truth.labels) and np.array_equal(t.holes, front.truth.holes)
+    assert synth.samples.truth_files(front, "front.heic") == (js, npz)  # deterministic bytes
