@@ -189,6 +189,9 @@ def test_options_are_written_and_checked(cloud):
         dhtml.html_document(cloud, stride=2)
     with pytest.raises(InvalidInputError, match="PointCloud, a Capture"):
         dhtml.html_document(np.zeros((3, 3)))
+    empty = PointCloud(xyz=np.zeros((0, 3), np.float32), rgb=np.zeros((0, 3), np.uint8))
+    with pytest.raises(InvalidInputError, match="no points"):
+        dhtml.html_document(empty)
 
 
 def test_text_cannot_break_out_of_the_page(cloud):

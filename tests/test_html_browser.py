@@ -34,14 +34,19 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     if not CHROMIUM.is_file():
         pytest.skip(f"browser test needs Chromium at {CHROMIUM} (Debian package 'chromium'); not found")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +79,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 class Session:
     """One page opened with all other requests aborted; records console output and blocked URLs."""
 
-    def __init__(self, browser, url: str, **context_kw):
-        self.context = browser.new_context(viewport=VIEWPORT, **context_kw)
+    def __init__(self, browser, url: str, ready: str = "html[data-depthlab-ready]", **context_kw):
+        context_kw.setdefault("viewport", VIEWPORT)
+        self.context = browser.new_context(**context_kw)
         self.page = self.context.new_page()
         self.url = url
         self.console: list[tuple[str, str]] = []
@@ -84,7 +90,7 @@ class Session:
         self.page.on("pageerror", lambda e: self.console.append(("pageerror", str(e))))
         self.page.route("**/*", self._route)
         self.page.goto(url)
-        self.page.wait_for_selector("html[data-depthlab-ready]", timeout=60_000)
+        self.page.wait_for_selector(ready, state="attached", timeout=60_000)
 
     def _route(self, route):
         if route.request.url == self.url:
@@ -223,3 +229,24 @@ def test_two_clouds_side_by_side_share_the_camera(browser, pages):
         assert s.errors() == [] and s.blocked == []
     finally:
         s.close()
+
+
+def test_two_clouds_stack_in_a_tall_window(browser, pages):
+    s = Session(browser, pages["two"].as_uri(), viewport={"width": 400, "height": 800})
+    try:
+        img = s.picture()
+        assert drawn_fraction(img, (0, 0, 400, 400)) > 0.3 and drawn_fraction(img, (0, 400, 400, 800)) > 0.3
+        assert s.errors() == []
+    finally:
+        s.close()
+
+
+def test_without_webgl_the_page_says_so(playwright, pages):
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS + ["--disable-webgl"])
+    try:
+        s = Session(b, pages["one"].as_uri(), ready="html[data-depthlab-error]")
+        assert "could not start WebGL" in s.page.locator(".dl-message").inner_text()
+        assert s.blocked == []
+        s.close()
+    finally:
+        b.close()

@@ -155,8 +155,6 @@ def _background_hex(background: Any) -> str:
     if isinstance(background, (tuple, list)) and len(background) == 3:
         vals = [float(v) for v in background]
         if all(math.isfinite(v) and 0 <= v <= 255 for v in vals):
-            if all(v <= 1.0 for v in vals) and any(isinstance(v, float) for v in background):
-                vals = [v * 255 for v in vals]
             return "#" + "".join(f"{int(round(v)):02x}" for v in vals)
     raise InvalidInputError(
         f"background must be a colour like '#15171c', '#fff' or (r, g, b) in 0..255, got {background!r}"
