@@ -19,7 +19,17 @@ from typing import Iterator
 from ..errors import UnreadableFileError
 
 MAX_DEPTH = 16  # box nesting we follow
-MAX_ITEMS = 65536
+#: Items, locations, property associations and references we read.  An iPhone 16 file holds
+#: about 125 items and libheif refuses more than 1000; a bound far below 65536 keeps a hostile
+#: 'iloc'/'ipma'/'iref' with millions of (present) entries from costing seconds of Python loops.
+MAX_ITEMS = 4096
+#: ipma property indices are at most 15 bits
+MAX_PROPERTIES = 32767
+#: Boxes laid end to end in one container (a phone file has a handful at the top level, a few
+#: hundred in 'ipco'); a file of millions of tiny boxes is refused instead of walked.
+MAX_BOXES = 65536
+#: Extents over all items of one 'iloc' (phones write one per item; libheif allows 32 per item).
+MAX_EXTENTS = 65536
 
 
 @dataclass(frozen=True)
@@ -192,13 +202,20 @@ class HeifFile:
 # --------------------------------------------------------------------------------------------
 
 
-def iter_boxes(data: bytes, start: int = 0, end: int | None = None) -> Iterator[Box]:
-    """Yield the boxes laid end to end in ``data[start:end]``, checking every size."""
+def iter_boxes(data: bytes, start: int = 0, end: int | None = None, *, max_boxes: int = MAX_BOXES) -> Iterator[Box]:
+    """Yield the boxes laid end to end in ``data[start:end]``, checking every size.
+
+    More than ``max_boxes`` boxes in one run raise :class:`UnreadableFileError`.
+    """
     end = len(data) if end is None else end
     if end > len(data):
         raise UnreadableFileError(f"a box claims to end at byte {end}, past the end of the file ({len(data)} bytes)")
     pos = start
+    count = 0
     while pos < end:
+        count += 1
+        if count > max_boxes:
+            raise UnreadableFileError(f"more than {max_boxes:,} boxes in a row at offset {pos}; the file is damaged")
         if end - pos < 8:
             raise UnreadableFileError(f"{end - pos} stray bytes at offset {pos} where a box header was expected")
         size, raw_type = struct.unpack_from(">I4s", data, pos)
@@ -359,6 +376,8 @@ def _parse_iref(data: bytes, box: Box) -> list[Ref]:
     w = 2 if v == 0 else 4
     refs: list[Ref] = []
     for b in iter_boxes(data, c.pos, box.end):
+        if len(refs) >= MAX_ITEMS:
+            raise UnreadableFileError(f"'iref' holds more than {MAX_ITEMS:,} references; the file is damaged")
         r = _Cursor(data, b.body, b.end, f"iref/{b.type}")
         frm = r.u(w)
         n = r.u(2)
@@ -374,12 +393,16 @@ def _parse_iprp(data: bytes, box: Box) -> tuple[list[Property], dict[int, list[t
     for b in iter_boxes(data, box.body, box.end):
         if b.type == "ipco":
             for p in iter_boxes(data, b.body, b.end):
+                if len(props) >= MAX_PROPERTIES:
+                    raise UnreadableFileError(f"'ipco' holds more than {MAX_PROPERTIES:,} properties; the file is damaged")
                 props.append(Property(p.type, bytes(data[p.body:p.end]), False, bytes(data[p.offset:p.end])))
         elif b.type == "ipma":
             c = _Cursor(data, b.body, b.end, "ipma")
             v, flags = _fullbox(c)
             n = c.u(4)
             idw = 2 if v < 1 else 4
+            if n > MAX_ITEMS:
+                raise UnreadableFileError(f"'ipma' claims {n:,} entries; depthlab reads at most {MAX_ITEMS:,}")
             if n * (idw + 1) > c.left:
                 raise UnreadableFileError(f"'ipma' claims {n:,} entries but holds at most {c.left // (idw + 1):,}")
             aw = 2 if flags & 1 else 1
@@ -407,10 +430,13 @@ def _parse_iloc(data: bytes, box: Box) -> dict[int, tuple[int, list[Extent]]]:
         if s not in (0, 4, 8):
             raise UnreadableFileError(f"'iloc' uses a field size of {s} bytes; only 0, 4 and 8 exist")
     count = c.u(2 if v < 2 else 4)
+    if count > MAX_ITEMS:
+        raise UnreadableFileError(f"'iloc' claims {count:,} items; depthlab reads at most {MAX_ITEMS:,}")
     per_item_min = (2 if v < 2 else 4) + (2 if v else 0) + 2 + base_size + 2
     if count * per_item_min > c.left:
         raise UnreadableFileError(f"'iloc' claims {count:,} items but holds at most {c.left // per_item_min:,}")
     out: dict[int, tuple[int, list[Extent]]] = {}
+    total_extents = 0
     for _ in range(count):
         iid = c.u(2 if v < 2 else 4)
         method = (c.u(2) & 15) if v in (1, 2) else 0
@@ -418,6 +444,9 @@ def _parse_iloc(data: bytes, box: Box) -> dict[int, tuple[int, list[Extent]]]:
         base = c.u(base_size)
         n = c.u(2)
         per_ext = idx_size + off_size + len_size
+        total_extents += n
+        if total_extents > MAX_EXTENTS:
+            raise UnreadableFileError(f"'iloc' lists more than {MAX_EXTENTS:,} extents; the file is damaged")
         if n * per_ext > c.left:
             raise UnreadableFileError(f"'iloc' item {iid} claims {n:,} extents but the box holds at most {c.left // max(per_ext, 1):,}")
         exts = []
