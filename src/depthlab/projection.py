@@ -40,6 +40,9 @@ from .errors import CalibrationError, InvalidInputError
 
 __all__ = ["MODELS", "COLOURS", "Projector", "project", "depth_colours"]
 
+# points per block in Projector.points: ~64k float32 per array stays in L2 through all passes
+_CHUNK = 1 << 16
+
 MODELS = ("pinhole", "pinhole-raw", "orthographic", "disparity-as-z")
 COLOURS = ("rgb", "depth", "matte")
 
@@ -222,6 +225,14 @@ class Projector:
             self._rays["flat"] = g
         return g
 
+    def _disparity_range(self) -> tuple[float, float]:
+        rng = self._rays.get("disparity_range")
+        if rng is None:
+            lo, hi = _finite_range(self.capture.disparity)
+            rng = (0.0, 0.0) if lo is None else (lo, hi)
+            self._rays["disparity_range"] = rng  # type: ignore[assignment]
+        return rng  # type: ignore[return-value]
+
     def _disparity_grid(self) -> np.ndarray:
         if self._disparity is None:
             s = self.stride
@@ -333,43 +344,87 @@ class Projector:
         if not math.isfinite(ds) or ds <= 0:
             raise InvalidInputError(f"depth_scale must be a positive finite number, got {depth_scale!r}")
         xyz = self._xyz
-        d = self._depth
-        if model in ("pinhole", "pinhole-raw"):
+        valid = self._valid
+        pinhole = model in ("pinhole", "pinhole-raw")
+        if pinhole:
             rx, ry = self.ray_planes(model)
-            if ds != 1.0:
-                np.multiply(d, np.float32(ds), out=self._tmp_f)
-                d = self._tmp_f
-            np.multiply(rx, d, out=xyz[:, 0])
-            np.multiply(ry, d, out=xyz[:, 1])
-            np.copyto(xyz[:, 2], d)
         else:
             a = float(aspect)
             if not math.isfinite(a) or a <= 0:
                 raise InvalidInputError(f"aspect must be a positive finite number, got {aspect!r}")
             g = self._flat_grid()
-            np.multiply(g, np.array([1.0, a], dtype=np.float32), out=xyz[:, :2])
-            if model == "orthographic":
-                np.multiply(d, np.float32(ds), out=xyz[:, 2])
-            else:
+            ga = np.array([1.0, a], dtype=np.float32)
+            if model == "disparity-as-z":
                 disp = self._disparity_grid()
-                rng = self.capture.disparity_range()
-                lo, hi = rng if rng is not None else (0.0, 0.0)
-                np.subtract(np.float32(lo + hi), disp, out=xyz[:, 2])
-                xyz[:, 2] *= np.float32(ds)
-                # unknown depth (NaN or non-positive disparity) has no point either
-                xyz[~self._finite, 2] = np.nan
-        valid = self._valid
-        np.copyto(valid, self._finite)
-        tmp = self._tmp_bool
-        if near is not None:
-            np.greater_equal(self._depth, np.float32(near), out=tmp)
-            valid &= tmp
-        if far is not None:
-            np.less_equal(self._depth, np.float32(far), out=tmp)
-            valid &= tmp
-        if mask is not None:
-            valid &= self.mask(mask)
+                lo, hi = self._disparity_range()
+                mirror = np.float32(lo + hi)
+        m_arr = None if mask is None else self.mask(mask)
+        f32 = np.float32
+        near32 = None if near is None else f32(near)
+        far32 = None if far is None else f32(far)
+        # chunks small enough that each input is read from memory once for all the passes
+        for i0 in range(0, self.size, _CHUNK):
+            i1 = min(self.size, i0 + _CHUNK)
+            d = self._depth[i0:i1]
+            out = xyz[i0:i1]
+            tf = self._tmp_f[i0:i1]
+            if pinhole:
+                if ds != 1.0:
+                    np.multiply(d, f32(ds), out=tf)
+                    dz = tf
+                else:
+                    dz = d
+                np.multiply(rx[i0:i1], dz, out=out[:, 0])
+                np.multiply(ry[i0:i1], dz, out=out[:, 1])
+                np.copyto(out[:, 2], dz)
+            else:
+                np.multiply(g[i0:i1], ga, out=out[:, :2])
+                if model == "orthographic":
+                    np.multiply(d, f32(ds), out=out[:, 2])
+                else:
+                    np.subtract(mirror, disp[i0:i1], out=tf)
+                    np.multiply(tf, f32(ds), out=tf)
+                    # unknown depth (NaN or non-positive disparity) has no point either
+                    np.copyto(tf, f32(np.nan), where=~self._finite[i0:i1])
+                    np.copyto(out[:, 2], tf)
+            v = valid[i0:i1]
+            np.copyto(v, self._finite[i0:i1])
+            tb = self._tmp_bool[i0:i1]
+            if near32 is not None:
+                np.greater_equal(d, near32, out=tb)
+                np.logical_and(v, tb, out=v)
+            if far32 is not None:
+                np.less_equal(d, far32, out=tb)
+                np.logical_and(v, tb, out=v)
+            if m_arr is not None:
+                np.logical_and(v, m_arr[i0:i1], out=v)
         return xyz, valid
+
+    def _compact(self, valid: np.ndarray, n: int, cols: np.ndarray):
+        """The valid rows of positions, colours and pixel indices, block by block (cache-warm),
+        and the depth range of those rows (None when there are none)."""
+        pts = np.empty((n, 3), dtype=np.float32)
+        rgb = np.empty((n, 3), dtype=np.uint8)
+        idx = np.empty(n, dtype=np.int64)
+        pix = None if self.stride == 1 else self.pixel_index()
+        lo, hi = math.inf, -math.inf
+        pos = 0
+        for i0 in range(0, self.size, _CHUNK):
+            i1 = min(self.size, i0 + _CHUNK)
+            sel = np.flatnonzero(valid[i0:i1])
+            k = sel.size
+            if k == 0:
+                continue
+            np.take(self._xyz[i0:i1], sel, axis=0, out=pts[pos:pos + k], mode="clip")
+            np.take(cols[i0:i1], sel, axis=0, out=rgb[pos:pos + k], mode="clip")
+            if pix is None:
+                np.add(sel, i0, out=idx[pos:pos + k])
+            else:
+                np.take(pix[i0:i1], sel, out=idx[pos:pos + k], mode="clip")
+            dsel = np.take(self._depth[i0:i1], sel)
+            lo, hi = min(lo, float(dsel.min())), max(hi, float(dsel.max()))
+            pos += k
+        return pts, rgb, idx, ([lo, hi] if n else None)
 
     def cloud(
         self,
@@ -408,20 +463,12 @@ class Projector:
         elif n_valid == self.size:
             pts, rgb, idx = xyz.copy(), cols.copy(), self.pixel_index().copy()
         else:
-            sel = np.flatnonzero(valid)
-            pts = np.take(xyz, sel, axis=0)
-            rgb = np.take(cols, sel, axis=0)
-            idx = sel if self.stride == 1 else np.take(self.pixel_index(), sel)
+            pts, rgb, idx, drange = self._compact(valid, n_valid, cols)
         cap = self.capture
         cal = self.calibration
         pinhole = model in ("pinhole", "pinhole-raw")
         if n_valid == self.size:
             drange = list(self.depth_range() or ()) or None
-        elif n_valid:
-            dsel = np.take(self._depth, sel)
-            drange = [float(dsel.min()), float(dsel.max())]
-        else:
-            drange = None
         meta: dict[str, Any] = {
             "source": None if cap.path is None else str(cap.path),
             "format": cap.format,
