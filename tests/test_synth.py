@@ -5,7 +5,6 @@ committed samples in data/sample."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 
 import numpy as np
@@ -94,6 +93,11 @@ def test_rear_rays_agree_with_the_projection_rooms_undistortion():
     r = np.hypot(pts[:, 0] - cx, pts[:, 1] - cy)
     ru = synth.apply_radial(r, cal.inverse_lens_distortion, cal.pixel_size_mm)
     assert np.allclose(np.hypot(und[:, 0] - cx, und[:, 1] - cy), ru, atol=1e-6)
+    # the rays the rear sample was rendered along are the rays the projection uses for its pixels
+    ours = synth.render.pixel_rays(cal, 192, 144, distorted=True)
+    theirs = camera.pixel_rays(cal, 192, 144, undistort=True)
+    assert np.allclose(ours, theirs, rtol=0, atol=2e-6)
+    assert not np.allclose(ours, camera.pixel_rays(cal, 192, 144, undistort=False), rtol=0, atol=1e-3)
 
 
 def test_rear_stores_a_relative_smoothed_disparity(rear):
@@ -261,13 +265,14 @@ def test_writer_refuses_what_it_cannot_represent_and_leaves_nothing(front, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
-def test_writer_refuses_non_finite_calibration(front, tmp_path):
-    cal = front.calibration
-    broken = dataclasses.replace(front, calibration=cal)
-    object.__setattr__(cal := dataclasses.replace(cal), "pixel_size_mm", float("nan"))
-    broken = dataclasses.replace(front, calibration=cal)
+@pytest.mark.parametrize("field,value", [("pixel_size_mm", float("nan")), ("distortion_center", (float("inf"), 1.0)),
+                                         ("lens_distortion", None)])
+def test_writer_refuses_non_finite_or_missing_calibration(front, tmp_path, field, value):
+    # Calibration() itself refuses non-finite numbers; a writer must not trust that it was built normally
+    cal = dataclasses.replace(front.calibration)
+    object.__setattr__(cal, field, value)
     with pytest.raises(InvalidInputError):
-        synth.write_heic(tmp_path / "bad.heic", broken)
+        synth.write_heic(tmp_path / "bad.heic", dataclasses.replace(front, calibration=cal))
     assert list(tmp_path.iterdir()) == []
 
 

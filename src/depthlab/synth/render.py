@@ -27,12 +27,12 @@ The inverse set is fitted to the forward one so that the two invert each other t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..capture import Calibration, CameraInfo, Capture, DepthEncoding, depth_from_disparity
+from ..capture import Calibration, CameraInfo, Capture, DepthEncoding
 from ..errors import InvalidInputError
 from .scenes import Scene, cast, portrait_scene, selfie_scene
 
@@ -99,6 +99,11 @@ class SynthCapture:
     name: str = "synthetic"
     filtered: bool = True
     extra_xmp: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def relative_scale_factor(self) -> float:
+        """Stored disparity / true disparity (1.0 for absolute captures)."""
+        return self.truth.relative_scale_factor
 
     @property
     def disparity(self) -> np.ndarray:
