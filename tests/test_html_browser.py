@@ -79,10 +79,13 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 class Session:
     """One page opened with all other requests aborted; records console output and blocked URLs."""
 
-    def __init__(self, browser, url: str, ready: str = "html[data-depthlab-ready]", **context_kw):
+    def __init__(self, browser, url: str, ready: str = "html[data-depthlab-ready]", init_script: str | None = None,
+                 **context_kw):
         context_kw.setdefault("viewport", VIEWPORT)
         self.context = browser.new_context(**context_kw)
         self.page = self.context.new_page()
+        if init_script:
+            self.page.add_init_script(init_script)
         self.url = url
         self.console: list[tuple[str, str]] = []
         self.blocked: list[str] = []
@@ -162,6 +165,21 @@ def test_page_draws_points_and_drag_zoom_reset_work(browser, pages, server, wher
         assert s.errors() == []
         # the page asked for nothing (the browser's own /favicon.ico probe when served is not the page's)
         assert [u for u in s.blocked if not u.endswith("/favicon.ico")] == []
+    finally:
+        s.close()
+
+
+def test_base64_fallback_draws_the_same_picture(browser, pages):
+    """Browsers without Uint8Array.fromBase64 decode with atob: the same points, the same picture."""
+    s = Session(browser, pages["one"].as_uri())
+    native = s.page.evaluate("typeof Uint8Array.fromBase64 === 'function'")
+    first = s.picture()
+    s.close()
+    s = Session(browser, pages["one"].as_uri(), init_script="delete Uint8Array.fromBase64;")
+    try:
+        assert s.page.evaluate("typeof Uint8Array.fromBase64") == "undefined"
+        assert changed_fraction(first, s.picture()) < 0.002, f"native fromBase64 was {native}"
+        assert s.errors() == []
     finally:
         s.close()
 

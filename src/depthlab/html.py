@@ -201,16 +201,12 @@ def _as_clouds(clouds: Any, project_options: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _caption(cloud: Any, lo: np.ndarray, span_true: np.ndarray) -> dict[str, Any]:
+def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
+    """What the page says under a cloud: PointCloud.caption() and the box size with its unit."""
     units = getattr(cloud, "units", None)
     accuracy = getattr(cloud, "accuracy", None)
     camera = getattr(cloud, "camera", None) or "unknown camera"
-    line = None
-    if callable(getattr(cloud, "caption", None)):
-        try:
-            line = str(cloud.caption())
-        except Exception:  # a caption must never stop an export
-            line = None
+    line = str(cloud.caption()) if callable(getattr(cloud, "caption", None)) else ""
     if not line:
         parts = [str(camera)]
         parts.append({"relative": "relative scale", "absolute": "absolute scale (metres trustworthy)"}.get(
@@ -266,7 +262,7 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
         "count": int(xyz.shape[0]),
         "positions": pos,
         "colours": {"encoding": "uint8-base64", "element": rgb_id},
-        "caption": _caption(cloud, lo, true_span),
+        "caption": _caption(cloud, true_span),
         # the notebook view's default, in scene units
         "pointSize": default_point_size(xyz.min(axis=0), xyz.max(axis=0), xyz.shape[0]),
     }
