@@ -306,7 +306,7 @@ class _Controls:
                                             style=style, layout=lay, continuous_update=True),
             "colour": W.Dropdown(options=COLOUR_OPTIONS if mattes else COLOUR_OPTIONS[:2], value=settings["colour"],
                                  description="colour", style=style, layout=lay),
-            "mask": W.Dropdown(options=[("none", None)] + [(m, m) for m in mattes], value=None,
+            "mask": W.Dropdown(options=[("none", "")] + [(m, m) for m in mattes], value="",
                                description="matte mask", style=style, layout=lay, disabled=not mattes),
         }
         self._clip_full = (lo, hi + step)
@@ -327,7 +327,7 @@ class _Controls:
                 self.on_change({"near": None if lo <= full_lo else float(lo),
                                 "far": None if hi >= full_hi - 1e-9 else float(hi)})
             else:
-                self.on_change({name: v})
+                self.on_change({name: (v or None) if name == "mask" else v})
         return handler
 
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:

@@ -1,0 +1,183 @@
+"""The notebooks in a real browser: JupyterLab + Debian's headless Chromium (software WebGL).
+
+For every notebook: run all cells in JupyterLab, then assert that no output shows a widget error
+("Error displaying widget", "... can not be instantiated") or a traceback, that the page raised no
+uncaught JavaScript error, that every 3D canvas shows more than background, and that moving a
+slider changes the canvas.  In 03 the cameras are linked: orbiting the left view moves the right.
+Screenshots go to ``test-artifacts/browser/``.
+
+Runs only with ``-m browser`` selected or by default with the rest; without /usr/bin/chromium (or
+``DEPTHLAB_CHROMIUM``) it skips with the reason, unless ``DEPTHLAB_REQUIRE_BROWSER=1`` (CI), which
+turns every skip into a failure.  Never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from browser_support import Lab, LabPage, chromium_path, launch_browser, non_background_fraction
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+REQUIRE = os.environ.get("DEPTHLAB_REQUIRE_BROWSER") == "1"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SAMPLES = Path(os.environ.get("DEPTHLAB_NOTEBOOK_SAMPLES", ROOT / "data" / "sample"))
+NEEDED = ("rear_dual.heic", "front_truedepth.heic", "rear_dual_truth.json", "rear_dual_truth.npz",
+          "front_truedepth_truth.json", "front_truedepth_truth.npz")
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"{reason} (DEPTHLAB_REQUIRE_BROWSER=1 makes this a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = chromium_path()
+    if exe is None:
+        unavailable("no Chromium at /usr/bin/chromium (set DEPTHLAB_CHROMIUM to another binary); "
+                    "install Debian's chromium package to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright Python client is not installed (pip install playwright; no browser download needed)")
+    with sync_playwright() as p:
+        b = launch_browser(p, exe)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    missing = [n for n in NEEDED if not (SAMPLES / n).is_file()]
+    if missing:
+        unavailable(f"generated samples {', '.join(missing)} missing from {SAMPLES} (run `depthlab samples`)")
+    root = tmp_path_factory.mktemp("lab")
+    (root / "data").mkdir()
+    os.symlink(SAMPLES.resolve(), root / "data" / "sample", target_is_directory=True)
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with Lab(root, log_path=ARTIFACTS / "jupyterlab.log") as server:
+        yield server
+
+
+def wait_for_canvases(lp: LabPage, timeout: float = 60.0) -> int:
+    """Wait until the 3D canvases have appeared and their number is stable for 2 s."""
+    deadline = time.monotonic() + timeout
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        n = lp.canvases().count()
+        if n != last:
+            last, since = n, time.monotonic()
+        elif n > 0 and time.monotonic() - since > 2.0:
+            return n
+        time.sleep(0.25)
+    return last
+
+
+def wait_for_change(lp: LabPage, index: int, before: np.ndarray, timeout: float = 20.0) -> float:
+    """Largest mean absolute pixel change of canvas ``index`` seen within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    change = 0.0
+    while time.monotonic() < deadline:
+        img = lp.canvas_image(index)
+        if img.shape == before.shape:
+            change = float(np.abs(img.astype(np.int16) - before.astype(np.int16)).mean())
+            if change > 0.5:
+                return change
+        time.sleep(0.3)
+    return change
+
+
+def drag_far_handle(lp: LabPage, output_index: int, fraction: float = 0.25) -> None:
+    """Drag the upper handle of the "near–far" range slider of one output to ``fraction`` of its track."""
+    out = lp.page.locator(".jp-OutputArea-output:has(canvas)").nth(output_index)
+    slider = out.locator(".widget-hslider:has(.widget-label:text-is('near–far (m)'))").first
+    handle = slider.locator(".noUi-handle").last
+    track = slider.locator(".noUi-target").first
+    handle.scroll_into_view_if_needed()
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    page = lp.page
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    x_to = tb["x"] + tb["width"] * fraction
+    page.mouse.move(x_to, hb["y"] + hb["height"] / 2, steps=12)  # a drag: many values, throttled
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_renders_and_reacts_in_chromium(browser, lab, path):
+    lp = LabPage(browser, lab)
+    try:
+        lp.open_notebook(f"notebooks/{path.name}")
+        seconds = lp.run_all()
+        n = wait_for_canvases(lp)
+        lp.page.screenshot(path=str(ARTIFACTS / f"{path.stem}_page.png"), full_page=True)
+        errors = lp.error_outputs()
+        assert not errors, f"error output in {path.name}: {errors[:3]}"
+        assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"
+        assert n >= 1, "no 3D canvas was rendered"
+        for i in range(n):
+            img = lp.canvas_image(i, ARTIFACTS / f"{path.stem}_canvas{i}.png")
+            frac = non_background_fraction(img)
+            assert frac > 0.05, f"canvas {i} of {path.name} is (nearly) empty: {frac:.3f} non-background"
+
+        # moving a slider changes the canvas of the same output
+        outputs = lp.page.locator(".jp-OutputArea-output:has(canvas)")
+        target = next((k for k in range(outputs.count())
+                       if outputs.nth(k).locator(".widget-label:text-is('near–far (m)')").count()), None)
+        assert target is not None, "no near–far slider next to a 3D view"
+        first_canvas = lp.page.evaluate(
+            """k => {
+                const all = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea canvas')];
+                const out = [...document.querySelectorAll('.jp-OutputArea-output')].filter(o => o.querySelector('canvas'))[k];
+                return all.indexOf(out.querySelector('canvas'));
+            }""", target)
+        before = lp.canvas_image(first_canvas)
+        drag_far_handle(lp, target)
+        change = wait_for_change(lp, first_canvas, before)
+        lp.canvas_image(first_canvas, ARTIFACTS / f"{path.stem}_after_slider.png")
+        assert change > 0.5, f"moving the near–far slider did not change the canvas (mean change {change:.2f})"
+        assert not lp.page_errors, f"uncaught JavaScript errors after the slider: {lp.page_errors[:5]}"
+        assert not lp.error_outputs()
+        print(f"{path.stem}: ran in {seconds:.1f} s, {n} canvases, slider change {change:.1f}")
+    finally:
+        lp.close()
+        lab.shutdown_kernels()
+
+
+def test_compare_cameras_are_linked(browser, lab):
+    """Orbiting the left view of 03's comparison moves the right view too."""
+    lp = LabPage(browser, lab)
+    try:
+        lp.open_notebook("notebooks/03_rear_vs_front.ipynb")
+        lp.run_all()
+        wait_for_canvases(lp)
+        pair = lp.page.locator(".jp-OutputArea-output:has(canvas)").first
+        assert pair.locator("canvas").count() == 2
+        left_idx, right_idx = 0, 1
+        before_right = lp.canvas_image(right_idx)
+        left = lp.canvases().nth(left_idx)
+        left.scroll_into_view_if_needed()
+        box = left.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        lp.page.mouse.move(cx, cy)
+        lp.page.mouse.down()
+        lp.page.mouse.move(cx + box["width"] / 4, cy + 10, steps=10)
+        lp.page.mouse.up()
+        change = wait_for_change(lp, right_idx, before_right)
+        lp.canvas_image(right_idx, ARTIFACTS / "03_right_after_orbiting_left.png")
+        assert change > 0.5, f"orbiting the left view did not move the right one (mean change {change:.2f})"
+        assert not lp.page_errors
+    finally:
+        lp.close()
+        lab.shutdown_kernels()
