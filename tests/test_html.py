@@ -220,6 +220,7 @@ def test_teaching_model_caption_says_not_metres():
     config, _ = parse_page(dhtml.html_document(c))
     assert "not metres" in config["clouds"][0]["caption"]["scale"]
     assert "model units" in config["clouds"][0]["caption"]["scale"]
+    assert config["grid"]["label"].endswith("units (arbitrary)")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def html_document(
         "title": str(title),
         "background": bg,
         "camera": camera,
-        "grid": grid_spec(lows, highs, units="m" if units == "m" else "units"),
+        "grid": grid_spec(lows, highs, units="m" if units == "m" else (units or "arbitrary")),
         "clouds": descs,
         "linked": len(descs) > 1,
     }
