@@ -164,11 +164,17 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised by subprocess te
     raise Interrupted()
 
 
+def _worker_sigterm(signum, frame):  # pragma: no cover - runs in worker processes
+    # SystemExit unwinds the task (atomic_write removes its temporary file) and ends the worker
+    # quietly (multiprocessing prints no traceback for SystemExit).
+    raise SystemExit(128 + signal.SIGTERM)
+
+
 def _worker_init(decode_threads: int) -> None:
-    # Ctrl-C reaches the whole process group: the parent decides, workers finish or are
-    # terminated (SIGTERM -> Interrupted -> atomic_write removes its temporary file).
+    # Ctrl-C reaches the whole process group: the parent decides; it terminates the workers
+    # (SIGTERM), which unwind whatever they were writing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _worker_sigterm)
     try:
         import pillow_heif
 

@@ -1,0 +1,408 @@
+"""The `depthlab` command, run as a user runs it: a subprocess, exit codes, files, messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA_SAMPLE, SHARED_SAMPLES, shared_sample
+
+COMMANDS = ("info", "export", "figure", "depth", "html", "samples")
+
+
+def depthlab_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("depthlab")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "depthlab.cli"]
+
+
+def run(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("DEPTHLAB_DEBUG", None)
+    return subprocess.run(depthlab_cmd() + [str(a) for a in args], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout, env=env)
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("depthlab: ")]
+
+
+def assert_no_traceback(proc):
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
+
+
+def no_temp_files(folder: Path) -> bool:
+    return not any(p.name.endswith(".part") for p in folder.rglob("*"))
+
+
+@pytest.fixture
+def bad_files(tmp_path) -> list[Path]:
+    """Inputs that must each fail on their own line: truncated, not an image, empty, missing."""
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    truncated = bad / "truncated.heic"
+    truncated.write_bytes(pug.read_bytes()[:5000])
+    text = bad / "notes.jpg"
+    text.write_text("not a photo at all\n")
+    empty = bad / "empty.heic"
+    empty.write_bytes(b"")
+    return [truncated, text, empty, bad / "missing.heic"]
+
+
+# --------------------------------------------------------------------------------------------
+# Help and usage
+# --------------------------------------------------------------------------------------------
+
+
+def test_top_level_help_lists_commands_and_exit_codes():
+    proc = run("--help")
+    assert proc.returncode == 0
+    for cmd in COMMANDS:
+        assert cmd in proc.stdout
+    assert "exit codes" in proc.stdout and "130" in proc.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    proc = run(command, "--help")
+    assert proc.returncode == 0
+    assert "example" in proc.stdout
+    assert f"depthlab {command}" in proc.stdout.split("example", 1)[1]
+
+
+@pytest.mark.parametrize("args", [
+    (),
+    ("export", "x.heic"),                                # -o missing
+    ("export", "x.heic", "-o", "out", "--format", "xyz"),
+    ("export", "x.heic", "-o", "out", "--jobs", "0"),
+    ("export", "x.heic", "-o", "out", "--near", "-1"),
+    ("figure", "a.heic", "b.heic", "c.heic", "-o", "f.png"),
+    ("figure", "a.heic", "-o", "f.jpg"),
+    ("figure", "a.heic", "b.heic", "--models", "pinhole", "orthographic", "-o", "f.png"),
+    ("depth", "a.heic", "b.heic", "-o", "one.png"),
+    ("frobnicate",),
+])
+def test_usage_errors_exit_2_without_traceback(tmp_path, args):
+    proc = run(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "error" in proc.stderr
+    assert_no_traceback(proc)
+
+
+# --------------------------------------------------------------------------------------------
+# info
+# --------------------------------------------------------------------------------------------
+
+
+def test_info_prints_the_summary():
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    proc = run("info", pug)
+    assert proc.returncode == 0, proc.stderr
+    assert "rear dual" in proc.stdout
+    assert "relative" in proc.stdout
+    assert "768x576" in proc.stdout
+
+
+def test_info_json_is_the_capture_summary():
+    front = shared_sample("iphone/front_truedepth_mattes.heic")
+    proc = run("info", "--json", front)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["accuracy"] == "absolute"
+    assert data["camera"]["kind"] == "front TrueDepth"
+    assert data["depth_size"] == [480, 640]
+    assert set(data["mattes"]) >= {"portrait", "skin", "hair", "teeth", "glasses"}
+
+
+def test_info_on_bad_files_one_line_each_no_traceback(bad_files):
+    nodepth = shared_sample("iphone/ios18_mattes_no_depth.heic")
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    proc = run("info", pug, nodepth, *bad_files)
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    errors = error_lines(proc.stderr)
+    assert len(errors) == len(bad_files) + 1
+    for path in [nodepth, *bad_files]:
+        assert sum(str(path) in line for line in errors) == 1
+    assert "no depth map" in next(line for line in errors if str(nodepth) in line)
+    assert "rear dual" in proc.stdout  # the good file was still described
+
+
+def test_info_single_bad_file_exits_1_with_one_line(bad_files):
+    proc = run("info", bad_files[0])
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# export: the batch with bad files
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_export_batch_with_bad_files(tmp_path, bad_files, jobs):
+    from depthlab.pointcloud import PointCloud
+
+    good = [shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")]
+    out = tmp_path / "out"
+    out.mkdir()
+    sentinel = out / "rear_dual_pug.ply"  # an existing output must survive untouched
+    sentinel.write_bytes(b"precious")
+    proc = run("export", *good, *bad_files, shared_sample("iphone/rear_dual_2x_upright.heic"),
+               "-o", out, "--format", "ply", "--jobs", jobs, "--stride", 2)
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    errors = error_lines(proc.stderr)
+    # each bad file and the refused overwrite reported once, on one line
+    assert len(errors) == len(bad_files) + 1, proc.stderr
+    for path in bad_files:
+        assert sum(str(path) in line for line in errors) == 1
+    assert any("already exists" in line and "--force" in line for line in errors)
+    assert sentinel.read_bytes() == b"precious"
+    # good outputs written and complete
+    front = PointCloud.load(out / "front_truedepth_mattes.ply")
+    assert front.grid_shape == (640, 480) and len(front) > 0.9 * 240 * 320
+    assert front.accuracy == "absolute"
+    assert PointCloud.load(out / "rear_dual_2x_upright.ply").grid_shape == (768, 576)
+    assert sorted(p.name for p in out.iterdir()) == ["front_truedepth_mattes.ply", "rear_dual_2x_upright.ply",
+                                                     "rear_dual_pug.ply"]
+    assert no_temp_files(tmp_path)
+    summary = proc.stderr.strip().splitlines()[-1]
+    assert "2 of 7 photos done, 5 failed" in summary
+
+
+def test_export_force_replaces_and_jobs_give_identical_points(tmp_path):
+    from depthlab.pointcloud import PointCloud
+
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run("export", pug, "-o", a, "--jobs", 1, "--stride", 3).returncode == 0
+    # two copies under other names exercise the pool; the same points as the in-process run
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("one.heic", "two.heic"):
+        shutil.copyfile(pug, src / name)
+    proc = run("export", src, "-o", b, "--jobs", 2, "--stride", 3)
+    assert proc.returncode == 0, proc.stderr
+    ref = PointCloud.load(a / "rear_dual_pug.pcd")
+    for name in ("one.pcd", "two.pcd"):
+        other = PointCloud.load(b / name)
+        assert np.array_equal(other.xyz, ref.xyz) and np.array_equal(other.rgb, ref.rgb)
+        assert np.array_equal(other.pixel_index, ref.pixel_index)
+    ref = (a / "rear_dual_pug.pcd").read_bytes()
+    # refuses, then replaces with --force
+    (a / "rear_dual_pug.pcd").write_bytes(b"old")
+    assert run("export", pug, "-o", a, "--stride", 3).returncode == 1
+    assert (a / "rear_dual_pug.pcd").read_bytes() == b"old"
+    assert run("export", pug, "-o", a, "--stride", 3, "--force").returncode == 0
+    assert (a / "rear_dual_pug.pcd").read_bytes() == ref
+
+
+def test_export_options_reach_the_projection(tmp_path):
+    from depthlab.pointcloud import PointCloud
+
+    front = shared_sample("iphone/front_truedepth_mattes.heic")
+    proc = run("export", front, "-o", tmp_path, "--near", "0.3", "--far", "0.5", "--mask", "portrait",
+               "--model", "pinhole-raw", "--stride", 2)
+    assert proc.returncode == 0, proc.stderr
+    cloud = PointCloud.load(tmp_path / "front_truedepth_mattes.pcd")
+    z = cloud.xyz[:, 2]
+    assert 0.3 - 1e-4 <= z.min() and z.max() <= 0.5 + 1e-4
+    assert cloud.model == "pinhole-raw"
+    assert 0 < len(cloud) < 240 * 320 * 0.8
+
+
+def test_export_clashing_names_are_disambiguated(tmp_path):
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copyfile(pug, src / "same.heic")
+    shutil.copyfile(shared_sample("iphone/rear_dual_portrait.jpg"), src / "same.jpg")
+    proc = run("export", src, "-o", tmp_path / "out", "--stride", 4)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["same.heic.pcd", "same.jpg.pcd"]
+
+
+# --------------------------------------------------------------------------------------------
+# Ctrl-C
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_leaves_only_complete_files(tmp_path, jobs):
+    from depthlab.pointcloud import PointCloud
+
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(12):
+        shutil.copyfile(pug, src / f"p{i:02d}.heic")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(depthlab_cmd() + ["export", str(src), "-o", str(out), "--jobs", str(jobs)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("*.pcd"))):
+        time.sleep(0.02)
+    assert out.is_dir() and any(out.glob("*.pcd")), "export produced nothing within a minute"
+    time.sleep(0.15)  # most likely in the middle of writing the next file
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C: the whole process group
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert no_temp_files(tmp_path)
+    written = sorted(out.glob("*.pcd"))
+    assert 1 <= len(written) < 12
+    for path in written:
+        assert len(PointCloud.load(path)) == 768 * 576
+
+
+# --------------------------------------------------------------------------------------------
+# depth, figure, html
+# --------------------------------------------------------------------------------------------
+
+
+def test_depth_writes_16bit_millimetres_and_a_preview(tmp_path):
+    from PIL import Image
+
+    import depthlab
+
+    front = shared_sample("iphone/front_truedepth_mattes.heic")
+    dest = tmp_path / "depth.png"
+    proc = run("depth", front, "-o", dest)
+    assert proc.returncode == 0, proc.stderr
+    img = Image.open(dest)
+    assert img.mode == "I;16" and img.size == (480, 640)
+    assert img.text["depthlab:unit"] == "mm" and img.text["depthlab:accuracy"] == "absolute"
+    mm = np.asarray(img)
+    depth = depthlab.open(front).depth
+    ok = np.isfinite(depth)
+    assert np.array_equal(mm[ok], np.round(depth[ok] * 1000).astype(np.uint16))
+    assert np.all(mm[~ok] == 0)
+    preview = Image.open(tmp_path / "depth.preview.png")
+    assert preview.mode == "RGB" and preview.size == (480, 640)
+    # never overwrites without --force; with --force it does
+    dest.write_bytes(b"mine")
+    proc = run("depth", front, "-o", dest)
+    assert proc.returncode == 1 and dest.read_bytes() == b"mine"
+    assert "--force" in proc.stderr
+    assert run("depth", front, "-o", dest, "--force").returncode == 0
+    assert Image.open(dest).mode == "I;16"
+
+
+def test_depth_disparity_folder_batch(tmp_path, bad_files):
+    from PIL import Image
+
+    import depthlab
+
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    proc = run("depth", pug, bad_files[1], "-o", tmp_path / "maps", "--quantity", "disparity", "--no-preview")
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["rear_dual_pug.disparity.png"]
+    img = Image.open(tmp_path / "maps" / "rear_dual_pug.disparity.png")
+    assert img.text["depthlab:unit"] == "0.001/m" and img.text["depthlab:accuracy"] == "relative"
+    stored = np.asarray(img).astype(np.float64) / 1000
+    assert np.abs(stored - depthlab.open(pug).disparity).max() <= 0.0005 + 1e-6
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_figure_one_photo(tmp_path, suffix):
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    dest = tmp_path / f"fig{suffix}"
+    proc = run("figure", pug, "-o", dest, "--dpi", 100)
+    assert proc.returncode == 0, proc.stderr
+    head = dest.read_bytes()[:5]
+    assert head.startswith({".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}[suffix])
+
+
+def test_figure_comparisons_and_no_overwrite(tmp_path):
+    from PIL import Image
+
+    rear = shared_sample("iphone/rear_dual_pug.heic")
+    front = shared_sample("iphone/front_truedepth_mattes.heic")
+    dest = tmp_path / "pair.png"
+    proc = run("figure", rear, front, "-o", dest, "--dpi", 100, "--view", "side")
+    assert proc.returncode == 0, proc.stderr
+    w, h = Image.open(dest).size
+    assert w == 700 and h > 300  # 7 in at 100 dpi; two rows
+    proc = run("figure", rear, "--models", "pinhole", "disparity-as-z", "-o", dest, "--dpi", 100)
+    assert proc.returncode == 1 and "already exists" in proc.stderr
+    proc = run("figure", rear, "--models", "pinhole", "disparity-as-z", "-o", tmp_path / "m.png", "--dpi", 100)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_figure_bad_photo_one_line(tmp_path, bad_files):
+    proc = run("figure", bad_files[0], "-o", tmp_path / "f.png")
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    assert len(error_lines(proc.stderr)) == 1 and str(bad_files[0]) in proc.stderr
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_html_page(tmp_path):
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    dest = tmp_path / "view.html"
+    proc = run("html", pug, "-o", dest, "--stride", 4)
+    assert proc.returncode == 0, proc.stderr
+    text = dest.read_text()
+    assert text.lstrip().lower().startswith("<!doctype html")
+    assert run("html", pug, "-o", dest, "--stride", 4).returncode == 1
+
+
+# --------------------------------------------------------------------------------------------
+# samples and the generated samples in data/sample
+# --------------------------------------------------------------------------------------------
+
+
+def test_samples_regenerates_and_refuses_to_overwrite(tmp_path):
+    pytest.importorskip("depthlab.synth")
+    out = tmp_path / "sample"
+    proc = run("samples", "-o", out, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    heics = sorted(out.glob("*.heic"))
+    assert heics
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = run("samples", "-o", out)
+    assert proc.returncode == 1 and "--force" in proc.stderr
+    assert_no_traceback(proc)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # the generated files open and export
+    proc = run("export", out, "-o", tmp_path / "clouds", "--stride", 4)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(heics)
+
+
+def test_data_sample_info_and_figure(tmp_path):
+    heics = sorted(DATA_SAMPLE.glob("*.heic")) if DATA_SAMPLE.is_dir() else []
+    if not heics:
+        pytest.skip("data/sample holds no generated samples (run `depthlab samples`)")
+    proc = run("info", *heics)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("camera") >= len(heics)
+    proc = run("figure", heics[0], "-o", tmp_path / "f.png", "--dpi", 80)
+    assert proc.returncode == 0, proc.stderr
+    proc = run("export", DATA_SAMPLE, "-o", tmp_path / "out", "--stride", 4)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_shared_samples_folder_as_batch(tmp_path):
+    if not SHARED_SAMPLES.is_dir():
+        pytest.skip(f"{SHARED_SAMPLES} is absent")
+    proc = run("depth", SHARED_SAMPLES / "iphone", SHARED_SAMPLES / "android", "-o", tmp_path, "--no-preview")
+    # the two photos without depth fail, each on one line; the other five are written
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    errors = error_lines(proc.stderr)
+    assert len(errors) == 2 and all("no depth map" in e for e in errors)
+    assert len(list(tmp_path.glob("*.depth.png"))) == 5
