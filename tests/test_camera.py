@@ -303,3 +303,42 @@ def test_exif_of_the_real_sample_estimates_its_calibration():
     cal = calibration_from_exif(exif, *size)
     assert cal.estimated and cal.source == "EXIF FocalLengthIn35mmFilm"
     assert cal.fx == pytest.approx(PUG.fx, rel=0.002)
+
+
+def _door_edge_points(rgb: np.ndarray) -> np.ndarray:
+    """Sub-pixel positions (corner origin) of the dark door-edge line near the pug photo's left
+    border, one per 4th row, found as the darkest point of each row near its expected place."""
+    g = rgb[..., 1].astype(np.float32)
+    x0, y0, x1, y1 = 660, 360, 390, 2600  # rough ends of the line at 4032x3024
+    pts = []
+    for y in range(y0 + 40, y1 - 40, 4):
+        xp = x0 + (x1 - x0) * (y - y0) / (y1 - y0)
+        lo = int(xp - 40)
+        row = np.convolve(g[y - 1:y + 2, lo:lo + 80].mean(axis=0), np.ones(5) / 5, mode="same")
+        i = int(np.argmin(row[3:-3])) + 3
+        a, b, c = row[i - 1], row[i], row[i + 1]
+        off = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c else 0.0
+        pts.append((lo + i + off + 0.5, y + 0.5))
+    return np.array(pts)
+
+
+def _sagitta(p: np.ndarray) -> float:
+    """Bow of a near-vertical polyline: the quadratic term of x(y) over its half-length."""
+    y = p[:, 1]
+    c = np.polyfit(y - y.mean(), p[:, 0], 2)
+    return abs(c[0]) * (np.ptp(y) / 2) ** 2
+
+
+def test_the_chosen_direction_straightens_a_straight_edge_in_the_photo():
+    """Evidence for which set is distorted -> rectilinear, from the photo itself: the door edge
+    is a straight line in the world; undistort_points (inverse set) makes it straighter, the
+    forward set used the same way makes it more bowed."""
+    import depthlab
+
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    assert cap.rgb_size == cap.calibration.reference_size == (4032, 3024)
+    pts = _door_edge_points(cap.rgb)
+    raw = _sagitta(pts)
+    ours = _sagitta(undistort_points(cap.calibration, pts))
+    other = _sagitta(distort_points(cap.calibration, pts))
+    assert ours < raw - 1.0 < other - 2.0

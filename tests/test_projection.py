@@ -309,3 +309,26 @@ def test_agrees_with_open3d_on_real_depth(sample):
     theirs = _open3d_points(o3d, cap.depth, k)
     assert ours.xyz.shape == theirs.shape
     assert np.abs(ours.xyz - theirs).max() <= 1e-6
+
+
+def test_without_calibration_the_exif_focal_length_is_used_and_flagged():
+    cap = make_capture(calibration=None, camera=CameraInfo(kind="Lens Blur", focal_length_35mm=26.0))
+    cloud = project(cap)
+    assert cloud.intrinsics_estimated and cloud.metadata["calibration_source"] == "EXIF FocalLengthIn35mmFilm"
+    f = 26.0 * math.hypot(W, H) / math.hypot(36, 24)
+    assert np.allclose(cloud.metadata["intrinsics"], [[f, 0, W / 2 - 0.5], [0, f, H / 2 - 0.5], [0, 0, 1]])
+    # a focal length in mm alone (no sensor size) is not enough: asked for, never invented
+    cap = make_capture(calibration=None, camera=CameraInfo(kind="phone", focal_length_mm=4.6))
+    with pytest.raises(CalibrationError, match="FocalLength only"):
+        project(cap)
+
+
+def test_real_lens_blur_jpeg_gets_estimated_intrinsics():
+    import depthlab
+
+    cap = depthlab.open(shared_sample("android/lens_blur_gdepth.jpg"))
+    assert cap.calibration is None
+    cloud = depthlab.project(cap, stride=8)
+    assert cloud.intrinsics_estimated and "estimated intrinsics" in cloud.caption()
+    k = np.asarray(cloud.metadata["intrinsics"])
+    assert k[0, 0] == pytest.approx(34 * math.hypot(1536, 2048) / math.hypot(36, 24))

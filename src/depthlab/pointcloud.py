@@ -132,7 +132,7 @@ class PointCloud:
             z = self.xyz[:, 2]
             rng = [float(z.min()), float(z.max())]
         if rng:
-            parts.append(f"{rng[0]:.2g}–{rng[1]:.2g} m")
+            parts.append(f"{_fmt_m(rng[0])}–{_fmt_m(rng[1])} m")
         parts.append(f"{len(self):,} points")
         return " · ".join(parts)
 
@@ -305,6 +305,11 @@ class PointCloud:
         from .html import to_html
 
         return to_html(self, path, overwrite=overwrite, **kw)
+
+
+def _fmt_m(v: float) -> str:
+    """Two significant digits below 10 m (0.42, 1.8), whole metres above (25, 334)."""
+    return f"{v:.2g}" if abs(v) < 10 else f"{v:.0f}"
 
 
 def _json_default(o: Any) -> Any:

@@ -159,8 +159,20 @@ class Projector:
         # buffers reused by points()
         self._xyz = np.empty((self.size, 3), dtype=np.float32)
         self._valid = np.empty(self.size, dtype=bool)
-        self._tmp_bool = np.empty(self.size, dtype=bool)
-        self._tmp_f = np.empty(self.size, dtype=np.float32)
+        self._tmp_bool_buf: np.ndarray | None = None  # allocated on first need (near/far)
+        self._tmp_f_buf: np.ndarray | None = None     # (depth_scale != 1, disparity-as-z)
+
+    @property
+    def _tmp_bool(self) -> np.ndarray:
+        if self._tmp_bool_buf is None:
+            self._tmp_bool_buf = np.empty(self.size, dtype=bool)
+        return self._tmp_bool_buf
+
+    @property
+    def _tmp_f(self) -> np.ndarray:
+        if self._tmp_f_buf is None:
+            self._tmp_f_buf = np.empty(self.size, dtype=np.float32)
+        return self._tmp_f_buf
 
     # -- cached pieces ------------------------------------------------------------------------
     def depth_range(self) -> tuple[float, float] | None:
@@ -178,12 +190,17 @@ class Projector:
 
     def _need_calibration(self, model: str) -> Calibration:
         if self.calibration is None:
-            raise CalibrationError(
-                f"model {model!r} needs the camera's intrinsics and this capture has no calibration. "
-                "Estimate them (depthlab.camera.calibration_from_exif(exif, w, h) or "
-                "estimate_calibration(w, h, focal_length_35mm=...)) and pass calibration=..., "
-                "or use model='orthographic'"
-            )
+            from .camera import calibration_from_camera
+
+            h, w = self.depth_shape
+            try:
+                # no stored calibration: estimate from the photo's EXIF focal length, flagged
+                self.calibration = calibration_from_camera(self.capture.camera, w, h)
+            except CalibrationError as exc:
+                raise CalibrationError(
+                    f"model {model!r} needs the camera's intrinsics: this capture stores no calibration "
+                    f"and {exc}; or use model='orthographic'"
+                ) from None
         return self.calibration
 
     def ray_planes(self, model: str = "pinhole") -> tuple[np.ndarray, np.ndarray]:
@@ -367,7 +384,7 @@ class Projector:
             i1 = min(self.size, i0 + _CHUNK)
             d = self._depth[i0:i1]
             out = xyz[i0:i1]
-            tf = self._tmp_f[i0:i1]
+            tf = self._tmp_f[i0:i1] if (ds != 1.0 or model == "disparity-as-z") else None
             if pinhole:
                 if ds != 1.0:
                     np.multiply(d, f32(ds), out=tf)
@@ -389,7 +406,7 @@ class Projector:
                     np.copyto(out[:, 2], tf)
             v = valid[i0:i1]
             np.copyto(v, self._finite[i0:i1])
-            tb = self._tmp_bool[i0:i1]
+            tb = self._tmp_bool[i0:i1] if (near32 is not None or far32 is not None) else None
             if near32 is not None:
                 np.greater_equal(d, near32, out=tb)
                 np.logical_and(v, tb, out=v)
