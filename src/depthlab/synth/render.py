@@ -339,7 +339,7 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
     matte = _matte(scene, labels, sigma=1.0)
     f35 = 26.0
     camera = CameraInfo(kind="rear dual", make="depthlab", model="synthetic rear dual camera",
-                        lens_model="depthlab synthetic back dual wide camera 5.52mm f/1.6",
+                        lens_model=f"depthlab synthetic back dual wide camera {cal.fx * cal.pixel_size_mm:.2f}mm f/1.6",
                         focal_length_mm=round(cal.fx * cal.pixel_size_mm, 2), focal_length_35mm=f35)
     truth = GroundTruth(depth_m=depth, labels=labels, label_names=scene.labels, scene=scene.to_dict(),
                         relative_scale_factor=float(relative_scale_factor),
@@ -382,7 +382,7 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
     rgb = _shade(scene, colour_hits).reshape(ch, cw, 3)
     matte = _matte(scene, labels, sigma=0.7)
     camera = CameraInfo(kind="front TrueDepth", make="depthlab", model="synthetic TrueDepth camera",
-                        lens_model="depthlab synthetic front TrueDepth camera 2.71mm f/1.9",
+                        lens_model=f"depthlab synthetic front TrueDepth camera {cal.fx * cal.pixel_size_mm:.2f}mm f/1.9",
                         focal_length_mm=round(cal.fx * cal.pixel_size_mm, 2), focal_length_35mm=30.0)
     truth = GroundTruth(depth_m=depth, labels=labels, label_names=scene.labels, scene=scene.to_dict(),
                         relative_scale_factor=1.0, holes=holes,

@@ -253,23 +253,24 @@ HAIR = (0.09, 0.07, 0.06)
 
 
 def portrait_scene() -> Scene:
-    """A head-and-shoulders figure about 1.4 m away before a slightly turned wall at ~2.6 m,
+    """A head-and-shoulders figure about 1.1 m away before a slightly turned wall at ~2.6 m,
     on a wooden floor, with a striped ball (a sphere of known radius) to the right.
     Made for the rear dual camera (26 mm-equivalent, landscape)."""
     return Scene(
         name="portrait",
-        description="head-and-shoulders figure (ellipsoids) 1.4 m away, ball (sphere r=0.15 m) on a "
+        description="head-and-shoulders figure (ellipsoids) 1.1 m away, ball (sphere r=0.15 m) on a "
                     "floor plane, textured wall plane turned 12 degrees about the vertical axis",
         primitives=(
-            Ellipsoid("head", (0.0, -0.12, 1.40), (0.085, 0.11, 0.095), SKIN, "face"),
-            Ellipsoid("hair", (0.0, -0.16, 1.425), (0.092, 0.095, 0.095), HAIR, "hair"),
-            Ellipsoid("neck", (0.0, 0.02, 1.43), (0.045, 0.07, 0.045), SKIN),
-            Ellipsoid("torso", (0.0, 0.43, 1.47), (0.25, 0.31, 0.13), (0.2, 0.45, 0.7), "stripes"),
+            Ellipsoid("head", (0.0, -0.13, 1.10), (0.08, 0.105, 0.09), SKIN, "face"),
+            Ellipsoid("hair", (0.0, -0.17, 1.125), (0.087, 0.09, 0.09), HAIR, "hair"),
+            Ellipsoid("neck", (0.0, 0.02, 1.13), (0.042, 0.1, 0.042), SKIN),
+            Ellipsoid("shoulders", (0.0, 0.27, 1.18), (0.30, 0.16, 0.13), (0.2, 0.45, 0.7), "stripes"),
+            Ellipsoid("torso", (0.0, 0.55, 1.20), (0.24, 0.32, 0.14), (0.2, 0.45, 0.7), "stripes"),
             Ellipsoid("ball", (0.55, 0.65, 1.95), (0.15, 0.15, 0.15), (1.0, 1.0, 1.0), "ball"),
             Plane("floor", (0.0, 0.80, 0.0), (0.0, -1.0, 0.0), (0.62, 0.45, 0.3), "boards", 0.5),
             Plane("wall", (0.0, 0.0, 2.60), (0.2126, 0.0, -1.0), (0.85, 0.83, 0.78), "checker", 0.3),
         ),
-        person=("head", "hair", "neck", "torso"),
+        person=("head", "hair", "neck", "shoulders", "torso"),
     )
 
 
