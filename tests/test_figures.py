@@ -163,6 +163,7 @@ def test_comparison_of_two_models_of_one_capture():
     assert rows[1]["cloud"].get_title().startswith("3D · disparity-as-z")
     assert rows[0]["cloud"].get_xlabel() == "(m)"
     assert rows[1]["cloud"].get_xlabel() == "(model units)"  # teaching model: not metres
+    assert "3D views on their own scales" in all_text(fig)  # metres and model units do not share
 
 
 def test_bad_arguments_raise_depthlab_errors():

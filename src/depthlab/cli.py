@@ -28,13 +28,14 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .errors import DepthlabError, InvalidInputError, OverwriteError
+from .errors import CalibrationError, DepthlabError, OverwriteError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -67,6 +68,8 @@ def _one_line(exc: BaseException, src: Path | None = None) -> str:
     """An exception as one line for people; a leading file name that repeats ``src`` is dropped."""
     if isinstance(exc, DepthlabError):
         msg = str(exc)
+        if isinstance(exc, CalibrationError):
+            msg += " (on the command line: --model orthographic needs no calibration)"
     elif isinstance(exc, MemoryError):
         msg = "ran out of memory"
     else:
@@ -467,13 +470,17 @@ def cmd_figure(args) -> int:
         current = None
         common = dict(quantity=args.quantity, view=_parse_view(args.view), near=args.near, far=args.far,
                       mask=args.mask, width=args.width)
-        if args.models:
-            fig = comparison_figure(caps[0], models=args.models, **common)
-        elif len(caps) == 2:
-            labels = args.labels or (srcs[0].stem, srcs[1].stem)
-            fig = comparison_figure(caps[0], caps[1], model=args.model, labels=labels, **common)
-        else:
-            fig = capture_figure(caps[0], model=args.model, **common)
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            if args.models:
+                fig = comparison_figure(caps[0], models=args.models, **common)
+            elif len(caps) == 2:
+                labels = args.labels or (srcs[0].stem, srcs[1].stem)
+                fig = comparison_figure(caps[0], caps[1], model=args.model, labels=labels, **common)
+            else:
+                fig = capture_figure(caps[0], model=args.model, **common)
+        for note in notes:  # e.g. "3D panel left empty: ..." -- one line each, no source lines
+            _err(f"note: {' '.join(str(note.message).split())}")
         save_figure(fig, dest, dpi=args.dpi, overwrite=args.force)
     except Exception as exc:  # noqa: BLE001 - one line, no traceback
         _err(f"{current}: {_one_line(exc, current)}" if current is not None else _one_line(exc))
@@ -682,9 +689,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # output piped into e.g. `head`: stop quietly
-        with _suppress():
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        # output piped into e.g. `head`, which stopped reading: end quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except DepthlabError as exc:
         _err(_one_line(exc))
@@ -693,14 +700,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return EXIT_OK  # pragma: no cover
-
-
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return True
 
 
 if __name__ == "__main__":  # pragma: no cover

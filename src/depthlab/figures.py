@@ -328,7 +328,7 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
         if cl.units == "m" and cap.accuracy == "relative":
             unit = "m, relative scale"
         ax_cloud.set_xlabel(f"({unit})", fontsize=_SMALL)
-        note = " · intrinsics estimated" if cl.estimated else ""
+        note = "\nintrinsics estimated" if cl.estimated else ""
         ax_cloud.set_title(f"3D · {cl.model} · {view_name}{note}", fontsize=_FONT)
         ax_cloud.set_facecolor((0.97, 0.97, 0.97))
     else:
@@ -472,11 +472,13 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
             half = float(max(np.percentile(np.abs(sx), 99.5), np.percentile(np.abs(sy), 99.5))) * 1.05 or 1.0
             limits[i] = (half, centre)
             halves.append(half)
+    cloud_shared = False
     if shared and len(specs) > 1:
         units = {s.cloud.units for s in specs if s.cloud is not None}
-        if len(units) == 1 and halves:
+        if len(units) == 1 and len(halves) == len(specs):
             h = max(halves)
             limits = [None if lim is None else (h, lim[1]) for lim in limits]
+            cloud_shared = True
 
     show_model = len(specs) > 1 and len(set(models)) > 1
     heights = [_row_height(s.cap, width) for s in specs]
@@ -486,9 +488,12 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
         _draw_row(sf, spec, quantity=quantity, cmap=cmap, view=view, bins=bins, cloud_limits=lim,
                   point_size=point_size, show_model=show_model)
     if len(specs) > 1:
-        note = "shared colour and 3D scales" if shared else "each row on its own scale"
-        if not shared and any(s.cap.accuracy != "absolute" for s in specs):
-            note += " (relative-scale depth is not comparable between photos)"
+        if shared:
+            note = "shared colour and 3D scales" if cloud_shared else "shared colour scale; 3D views on their own scales"
+        else:
+            note = "each row on its own scale"
+            if any(s.cap.accuracy != "absolute" for s in specs):
+                note += " (relative-scale depth is not comparable between photos)"
         fig.supxlabel(note, fontsize=_SMALL, color="0.3")
     fig.set_label("depthlab comparison" if len(specs) > 1 else "depthlab capture")
     return fig
