@@ -216,12 +216,14 @@ def test_structure_matches_a_real_rear_dual_file(rear_file):
 # -- orientation --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("orientation", [Orientation(270), Orientation(90, "horizontal"), Orientation(180, "vertical")])
-def test_rotated_and_mirrored_captures_read_back_upright_and_aligned(front, orientation, tmp_path):
+@pytest.mark.parametrize("which,orientation", [("front", Orientation(270)), ("front", Orientation(90, "horizontal")),
+                                               ("front", Orientation(180, "vertical")), ("rear", Orientation(90))])
+def test_rotated_and_mirrored_captures_read_back_upright_and_aligned(which, orientation, tmp_path, request):
     import depthlab
 
+    base = request.getfixturevalue(which)
     # a marker the colour, depth and matte all share: an off-centre square in the top-left
-    cap = dataclasses.replace(front, rgb=front.rgb.copy(), depth_codes=front.depth_codes.copy(), matte_codes=front.matte_codes.copy())
+    cap = dataclasses.replace(base, rgb=base.rgb.copy(), depth_codes=base.depth_codes.copy(), matte_codes=base.matte_codes.copy())
     cap.rgb[20:40, 30:50] = (255, 0, 255)
     cap.depth_codes[10:20, 15:25] = 250
     cap.matte_codes[10:20, 15:25] = 77
@@ -230,7 +232,8 @@ def test_rotated_and_mirrored_captures_read_back_upright_and_aligned(front, orie
     hf = isobmff.parse_heif(p.read_bytes())
     depth_id = next(i for i in hf.items if hf.aux_type(i) == "urn:mpeg:hevc:2015:auxid:2")
     stored = hf.image_size(depth_id)
-    assert stored == ((160, 120) if orientation.swaps_axes else (120, 160))
+    h, w = cap.depth_codes.shape
+    assert stored == ((h, w) if orientation.swaps_axes else (w, h))
     for item in (hf.primary_id, depth_id):
         assert [k for k, _ in hf.transforms(item)] == (["irot", "imir"] if orientation.mirror else ["irot"])
     got = depthlab.open(p)

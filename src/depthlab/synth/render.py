@@ -271,6 +271,9 @@ def rear_calibration(colour_size: tuple[int, int] = (1536, 1152)) -> Calibration
 
     The sensor is 7.5 mm wide (PixelSize = 7.5 mm / width); the forward coefficients give a
     radial change of about 1.5 % in the corners; the inverse set is fitted to them.
+
+    Convention: reference size = ``colour_size``; intrinsics and distortion centre in reference
+    pixels, corner origin (Apple's); every number is a float32 value, as Apple stores them.
     """
     w, h = colour_size
     diag = float(np.hypot(w, h))
@@ -290,7 +293,10 @@ def rear_calibration(colour_size: tuple[int, int] = (1536, 1152)) -> Calibration
 
 def front_calibration(colour_size: tuple[int, int] = (960, 1280)) -> Calibration:
     """A 30 mm-equivalent front TrueDepth camera at ``colour_size`` (portrait), square pixels,
-    principal point at the image centre, all distortion coefficients zero (as the real file)."""
+    principal point at the image centre, all distortion coefficients zero (as the real file).
+
+    Convention: as :func:`rear_calibration` (reference size = ``colour_size``, corner origin).
+    """
     w, h = colour_size
     diag = float(np.hypot(w, h))
     f = float(np.round(30.0 * diag / 43.2666 * 4) / 4)
