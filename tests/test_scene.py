@@ -89,9 +89,21 @@ def test_grid_lies_under_the_cloud_in_metres():
     assert g["size"] >= 2.0
     # lowest point of the cloud is camera y = +0.75 -> three.js y = -0.75; centred under the cloud
     assert g["centre"] == pytest.approx((0.0, -0.75, -1.2))
-    assert grid_spec([0, 0, 0], [100, 1, 1], units="arbitrary")["label"].endswith("arbitrary")
+    assert grid_spec([0, 0, 0], [100, 1, 1], units="arbitrary")["label"] == "grid 10 units (arbitrary)"
 
 
 def test_default_point_size_matches_spacing():
     # 100 x 100 points over 1 m x 1 m: spacing 1 cm -> 1.5 cm points
     assert default_point_size([0, 0, 1], [1, 1, 1], 10_000) == pytest.approx(0.015)
+
+
+def test_initial_camera_fit_all_shows_the_near_face_of_a_flat_cloud():
+    # orthographic teaching cloud: one unit wide at every depth from 1.6 to 3.8
+    lo, hi = [-0.5, -0.375, 1.6], [0.5, 0.375, 3.8]
+    far = initial_camera(lo, hi, fit="far")
+    whole = initial_camera(lo, hi, fit="all")
+    assert far["fov"] == pytest.approx(2 * math.degrees(math.atan(0.5 / 3.8 * 1.08)))
+    assert whole["fov"] == pytest.approx(2 * math.degrees(math.atan(0.5 / 1.6 * 1.08)))
+    assert whole["position"] == (0.0, 0.0, 0.0)
+    with pytest.raises(InvalidInputError):
+        initial_camera(lo, hi, fit="near")

@@ -70,7 +70,7 @@ def _bounds(bounds_min: Any, bounds_max: Any) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0) -> dict[str, Any]:
+def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: str = "far") -> dict[str, Any]:
     """Where the virtual camera starts: at the phone, looking along its optical axis at the cloud.
 
     Parameters
@@ -78,6 +78,10 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0) -> dic
     bounds_min, bounds_max : 3-vectors in depthlab's camera frame (x right, y down, z forward),
         e.g. ``PointCloud.bounds``.
     aspect : width / height of the view the camera renders into (the horizontal extent must fit).
+    fit : ``"far"`` (default) fits the bounds' far face: right for a cloud projected through a
+        pinhole camera at the origin, whose far face spans the phone's field of view.  ``"all"``
+        fits every corner (the near face too): for the flat teaching models, whose near points
+        are as wide as the far ones.
 
     Returns
     -------
@@ -89,13 +93,15 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0) -> dic
     view is what the phone saw and orbiting turns around the subject.  If the cloud does not
     straddle the optical axis, the target is the cloud's centre instead.  The field of view is
     the smallest that shows the bounds' far face (for a pinhole cloud: the phone's own field of
-    view) with a small margin.  If that would exceed ``MAX_FOV_DEG`` (a cloud close to or behind
+    view; ``fit="all"``: every corner) with a small margin.  If that would exceed ``MAX_FOV_DEG`` (a cloud close to or behind
     the origin, or a teaching model wider than deep) the camera steps back along the viewing
     direction, keeping ``FALLBACK_FOV_DEG``.
     """
     lo, hi = _bounds(bounds_min, bounds_max)
     if not (aspect > 0 and math.isfinite(aspect)):
         raise InvalidInputError(f"aspect must be positive, got {aspect}")
+    if fit not in ("far", "all"):
+        raise InvalidInputError(f"fit must be 'far' or 'all', got {fit!r}")
     centre = (lo + hi) / 2
     size = float(np.linalg.norm(hi - lo)) or 1.0
     straddles = lo[0] <= 0 <= hi[0] and lo[1] <= 0 <= hi[1]
@@ -109,8 +115,8 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0) -> dic
     if dist > 1e-9 and hi[2] > 0:
         d = view / dist
         # corners of the far face, measured in the camera's own axes (d is close to +z)
-        zf = hi[2]
-        corners = np.array([[x, y, zf] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])])
+        faces = (hi[2],) if fit == "far" else (lo[2], hi[2])
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in faces])
         along = corners @ d
         if np.all(along > 1e-9):
             right = np.cross(d, [0.0, -1.0, 0.0])  # camera frame: up is -y

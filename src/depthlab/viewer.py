@@ -215,6 +215,8 @@ class CloudView:
                                        width=self.width, height=self.height, antialias=False)
         self._home: dict[str, Any] | None = None
         self.grid_label = ""
+        #: how the home camera frames the clouds: "far" (pinhole clouds) or "all" (flat models)
+        self.fit = "far"
 
     # -- clouds -------------------------------------------------------------------------------
     def add(self, xyz: np.ndarray, rgb: np.ndarray | None = None, valid: np.ndarray | None = None,
@@ -257,7 +259,7 @@ class CloudView:
             return None
         g = grid_spec(*b, units=self.units)
         self._set_grid(g)
-        home = initial_camera(*b, aspect=self.width / self.height)
+        home = initial_camera(*b, aspect=self.width / self.height, fit=self.fit)
         self._home = home
         if reset_camera:
             self.reset_view()

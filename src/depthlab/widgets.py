@@ -178,6 +178,7 @@ class _Side:
         self.auto_size = 0.0
         self.description = describe(cap)  # depth range scans the whole map: once
         xyz, valid, rgb = self._compute()
+        view.fit = self.fit
         self.layer = view.add(xyz, rgb, valid, frame=True)
         self.auto_size = self.layer.material.size
         self._drawn = dict(self.settings)
@@ -204,6 +205,11 @@ class _Side:
         xyz, valid = self.projector.points(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
                                            near=s["near"], far=s["far"], mask=self._mask())
         return xyz, valid, self._colours()
+
+    @property
+    def fit(self) -> str:
+        """How the home camera frames this side: pinhole clouds by their far face, flat ones whole."""
+        return "far" if self.settings["model"] in ("pinhole", "pinhole-raw") else "all"
 
     @property
     def units(self) -> str:
@@ -238,6 +244,7 @@ class _Side:
         if s["model"] != d["model"] or s["stride"] != d["stride"]:
             # a new model has other units and extent: new grid, new automatic point size, camera home
             self.view.units = self.units
+            self.view.fit = self.fit
             b = self.view.bounds()
             if b is not None:
                 from .scene import default_point_size
@@ -384,6 +391,7 @@ class _Session:
         self.throttle.flush()
         for side in self.sides:
             side.view.units = side.units
+            side.view.fit = side.fit
             side.view.frame(reset_camera=True)
             side.title.value = side._title_html()
 
@@ -490,7 +498,8 @@ class Comparison(_Session):
 
         lo = np.min([b[0] for b in bs], axis=0)
         hi = np.max([b[1] for b in bs], axis=0)
-        home = initial_camera(lo, hi, aspect=self.views[0].width / self.views[0].height)
+        fit = "far" if all(s.fit == "far" for s in self.sides) else "all"
+        home = initial_camera(lo, hi, aspect=self.views[0].width / self.views[0].height, fit=fit)
         for v in self.views:
             v._home = home
         self.views[0].reset_view()
