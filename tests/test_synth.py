@@ -343,9 +343,13 @@ def test_committed_samples_are_what_the_generator_makes_today():
     data_sample("rear_dual.heic")
     fresh = synth.sample_files()
     assert sorted(fresh) == sorted(p.name for p in DATA_SAMPLE.iterdir() if p.name in fresh)
+    made_with = json.loads((DATA_SAMPLE / "rear_dual_truth.json").read_text())["hevc_encoder"]
     for name, data in fresh.items():
         committed = (DATA_SAMPLE / name).read_bytes()
-        assert committed == data, f"data/sample/{name} differs from the generator's output; run `depthlab samples --force`"
+        assert committed == data, (
+            f"data/sample/{name} differs from the generator's output (committed files made with {made_with}; "
+            f"this machine has {synth.samples.encoder_description()}); run `depthlab samples --force` and commit"
+        )
     assert all(len(d) < 600_000 for d in fresh.values())
 
 

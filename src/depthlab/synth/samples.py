@@ -51,6 +51,14 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
+def encoder_description() -> str:
+    """Which HEVC encoder codes the samples (their bytes depend on it): x265, libheif, pillow-heif."""
+    import pillow_heif
+
+    info = pillow_heif.libheif_info()
+    return f"{info.get('HEIF', 'unknown HEVC encoder')}; libheif {info.get('libheif', '?')}; pillow-heif {pillow_heif.__version__}"
+
+
 def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
     """(JSON bytes, NPZ bytes) of a capture's ground truth."""
     t = cap.truth
@@ -64,6 +72,7 @@ def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
     doc: dict[str, Any] = {
         "file": heic_name,
         "generator": "depthlab.synth.generate_samples (python -m depthlab.synth / depthlab samples)",
+        "hevc_encoder": encoder_description(),
         "camera": cap.camera.to_dict(),
         "accuracy": cap.accuracy,
         "stored": {"quantity": "disparity", "unit": "1/m", "bits": 8, "float_min": cap.float_min,
