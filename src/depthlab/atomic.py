@@ -34,6 +34,8 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[I
         raise WriteError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
     try:
+        # mkstemp creates 0600; give the file the mode an ordinary open() would (0666 less umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -47,6 +49,12 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[I
         if isinstance(exc, OSError) and not isinstance(exc, (OverwriteError, WriteError)):
             raise WriteError(f"writing {dest} failed: {exc.strerror or exc}; nothing was replaced") from exc
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, overwrite: bool = False) -> Path:
