@@ -152,14 +152,19 @@ def read_calibration(xmp: Xmp) -> Calibration | None:
     ext = xmp.floats(DEPTHDATA, "ExtrinsicMatrix", 12)
     cx = xmp.float(DEPTHDATA, "LensDistortionCenterOffsetX")
     cy = xmp.float(DEPTHDATA, "LensDistortionCenterOffsetY")
+    # read (and check) every number before building, so only Calibration's own complaints are
+    # wrapped below -- a bad number already says which key and file it came from
+    distortion = xmp.floats(DEPTHDATA, "LensDistortionCoefficients", 8)
+    inverse = xmp.floats(DEPTHDATA, "InverseLensDistortionCoefficients", 8)
+    pixel_size = xmp.float(DEPTHDATA, "PixelSize")
     try:
         return Calibration(
             intrinsic_matrix=kmat,
             reference_size=(rw, rh),
-            lens_distortion=xmp.floats(DEPTHDATA, "LensDistortionCoefficients", 8),
-            inverse_lens_distortion=xmp.floats(DEPTHDATA, "InverseLensDistortionCoefficients", 8),
+            lens_distortion=distortion,
+            inverse_lens_distortion=inverse,
             distortion_center=None if cx is None or cy is None else (cx, cy),
-            pixel_size_mm=xmp.float(DEPTHDATA, "PixelSize"),
+            pixel_size_mm=pixel_size,
             extrinsic_matrix=None if ext is None else np.array(ext).reshape(4, 3).T,
             estimated=False,
             source="depth item XMP (AVCameraCalibrationData)",
