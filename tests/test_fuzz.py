@@ -1229,7 +1229,8 @@ def test_insert_bytes_keeps_a_heif_readable():
 
 @pytest.mark.slow
 def test_long_run():
-    """10,000+ cases: ``DEPTHLAB_FUZZ_CASES=10000 pytest tests/test_fuzz.py -m slow -s``."""
+    """10,000+ cases: ``DEPTHLAB_FUZZ_CASES=10000 pytest tests/test_fuzz.py -m slow -s``
+    (``DEPTHLAB_FUZZ_REPORT=file.json`` keeps every case's outcome)."""
     n = int(os.environ.get("DEPTHLAB_FUZZ_CASES", "0") or 0)
     if n <= 0:
         pytest.skip("set DEPTHLAB_FUZZ_CASES (e.g. 10000) to run the long fuzz run")
@@ -1248,6 +1249,9 @@ def test_long_run():
     print(f"\nlong fuzz run ({time.perf_counter() - t0:.0f}s wall, seed {BASE_SEED + 1}): {summary}")
     bad = problems(results)
     peak = max(r.get("rss", 0) for r in results)
+    report = os.environ.get("DEPTHLAB_FUZZ_REPORT")
+    if report:  # every case with its outcome, for a closer look
+        Path(report).write_text(json.dumps({"summary": summary, "problems": bad, "results": results}, default=str))
     assert not bad, f"{len(bad)} of {len(results)} cases failed:\n" + "\n".join(bad[:20])
     assert peak < PEAK_RSS_BOUND
 
