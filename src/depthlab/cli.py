@@ -529,8 +529,23 @@ def cmd_samples(args) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+EXIT_CODES_HELP = "exit codes: 0 ok, 1 some inputs failed (each reported), 2 usage error, 130 interrupted"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's examples as written; shows defaults only where they say something."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("default" in text or not action.option_strings
+                or action.default in (None, False, argparse.SUPPRESS)):
+            return text
+        return text + " (default: %(default)s)"
+
+    def add_text(self, text):
+        if text and text.startswith("example") and "exit codes" not in text:
+            text = text + "\n\n" + EXIT_CODES_HELP
+        super().add_text(text)
 
 
 def _positive_int(text: str) -> int:
@@ -591,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  depthlab info IMG_1234.heic\n"
             "  depthlab export photos/ -o clouds/ --format ply --far 3\n"
             "  depthlab figure rear.heic front.heic -o compare.pdf\n\n"
-            "exit codes: 0 ok, 1 some inputs failed, 2 usage error, 130 interrupted\n"
+            f"{EXIT_CODES_HELP}\n"
             "run 'depthlab COMMAND --help' for a command's options"
         ),
     )
