@@ -130,11 +130,22 @@ def main() -> int:
     }, args.repeat)
     rows.append(("a", "open+project(depth)", res["open+project(depth)"], "seed pipeline", res["seed pipeline"]))
     rows.append(("a", "  of which open", res["open"], "", None))
+    rgb_cap = depthlab.open(SAMPLE)
+    full_rgb = rgb_cap.rgb
+
+    def resize_only():
+        rgb_cap.set_rgb(full_rgb)  # clears the per-size cache
+        return rgb_cap.rgb_at(*rgb_cap.size)
+
     res = timed_alternating({
         "open+project(rgb)": lambda: depthlab.project(depthlab.open(SAMPLE), colour="rgb"),
         "decode primary": lambda: decode_primary(SAMPLE),
+        "open+cap.rgb": lambda: depthlab.open(SAMPLE).rgb,
+        "rgb_at": resize_only,
     }, max(3, args.repeat // 3))
     rows.append(("b", "open+project(rgb)", res["open+project(rgb)"], "decode primary", res["decode primary"]))
+    rows.append(("b", "  of which open + colour decode", res["open+cap.rgb"], "decode primary", res["decode primary"]))
+    rows.append(("b", "  of which area-average to depth size", res["rgb_at"], "", None))
 
     # (c) warm re-projection at 442k
     cap = depthlab.open(SAMPLE)

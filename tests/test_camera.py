@@ -342,3 +342,16 @@ def test_the_chosen_direction_straightens_a_straight_edge_in_the_photo():
     ours = _sagitta(undistort_points(cap.calibration, pts))
     other = _sagitta(distort_points(cap.calibration, pts))
     assert ours < raw - 1.0 < other - 2.0
+
+
+@pytest.mark.parametrize("size", [(768, 576), (4032, 3024), (101, 76)])
+def test_tabulated_rays_stay_within_0005_reference_pixels_of_the_polynomial(size):
+    w, h = size
+    rays = pixel_rays(PUG, w, h).reshape(h, w, 3)
+    rw, rh = PUG.reference_size
+    uu, vv = np.meshgrid(np.arange(0, w, max(1, w // 97)), np.arange(0, h, max(1, h // 89)))
+    exact = undistort_points(PUG, np.stack([(uu + 0.5) * rw / w, (vv + 0.5) * rh / h], axis=-1))
+    ex = (exact[..., 0] - PUG.cx) / PUG.fx
+    ey = (exact[..., 1] - PUG.cy) / PUG.fy
+    err_px = np.hypot(rays[vv, uu, 0] - ex, rays[vv, uu, 1] - ey) * PUG.fx
+    assert err_px.max() <= 0.005
