@@ -91,12 +91,12 @@ def depth_colours(depth: np.ndarray, lo: float | None = None, hi: float | None =
         lo = (0.0 if flo is None else flo) if lo is None else lo
         hi = (1.0 if fhi is None else fhi) if hi is None else hi
     span = hi - lo if hi > lo else 1.0
-    # index 1 (far) .. 255 (near); NaN survives minimum/maximum and becomes 0 (grey) via fmax
-    t = np.subtract(np.float32(hi), d)
-    np.multiply(t, np.float32(254.0 / span), out=t)
-    np.add(t, np.float32(1.5), out=t)
-    np.minimum(t, np.float32(255.0), out=t)
-    np.maximum(t, np.float32(1.0), out=t)
+    # index 1 (far) .. 255 (near) = 1.5 + (hi - d) * 254 / span; NaN survives clip and becomes
+    # 0 (grey) via fmax
+    scale = np.float32(254.0 / span)
+    t = np.multiply(d, -scale)
+    np.add(t, np.float32(1.5 + hi * 254.0 / span), out=t)
+    np.clip(t, np.float32(1.0), np.float32(255.0), out=t)
     np.fmax(t, np.float32(0.0), out=t)
     idx = t.astype(np.uint8)
     return np.take(_viridis_lut(), idx, axis=0)
