@@ -164,6 +164,18 @@ def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
         np.testing.assert_allclose(config["camera"][key], cam[key])
     assert config["camera"]["fov"] == pytest.approx(cam["fov"])
     assert config["camera"]["position"] == [0.0, 0.0, 0.0]  # the phone's own viewpoint
+    # the page picks the field of view for its own aspect as initial_camera would
+    fit = config["camera"]["fit"]
+    stepped_back = 0
+    for aspect in (0.5, 0.8, 1.0, 4 / 3, 2.0):
+        fov = np.degrees(2 * np.arctan(max(fit["tan_y"], fit["tan_x"] / aspect)))
+        cam_a = initial_camera(lo, hi, aspect=aspect)
+        if cam_a["position"] == (0.0, 0.0, 0.0):
+            assert fov == pytest.approx(cam_a["fov"], rel=1e-6)
+        else:  # a narrow view: initial_camera steps back, the page keeps the phone's viewpoint and widens
+            stepped_back += 1
+            assert fov > cam_a["fov"]
+    assert stepped_back < 5
     c = config["clouds"][0]
     assert c["count"] == 442_368
     assert c["caption"]["camera"] == "rear dual" and c["caption"]["accuracy"] == "relative"

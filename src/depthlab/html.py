@@ -269,6 +269,28 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
     return desc, blocks
 
 
+def _page_camera(initial_camera: Any, lows: np.ndarray, highs: np.ndarray) -> dict[str, Any]:
+    """``initial_camera`` for a view whose aspect is only known in the browser.
+
+    The camera is placed for a square view; ``fit`` gives the tangents of the half field of view
+    the cloud needs horizontally (``tan_x``) and vertically (``tan_y``), so the page uses
+    ``max(tan_y, tan_x / aspect)`` for its actual aspect -- what ``initial_camera`` would return
+    for that aspect.  When the camera had to step back from the phone, both are the square view's.
+    """
+    def plain(cam: dict[str, Any]) -> dict[str, Any]:
+        return {k: (np.asarray(v, np.float64).tolist() if isinstance(v, (tuple, list, np.ndarray)) else float(v))
+                for k, v in dict(cam).items()}
+
+    square = plain(initial_camera(lows, highs, aspect=1.0))
+    wide = plain(initial_camera(lows, highs, aspect=1e3))  # only the vertical extent constrains
+    tan_x = math.tan(math.radians(square["fov"]) / 2)
+    tan_y = tan_x
+    if wide["position"] == square["position"] and wide["target"] == square["target"]:
+        tan_y = min(tan_x, math.tan(math.radians(wide["fov"]) / 2))
+    square["fit"] = {"tan_x": tan_x, "tan_y": tan_y}
+    return square
+
+
 def html_document(
     clouds: Any,
     *,
@@ -299,10 +321,7 @@ def html_document(
     # the same first view as the notebook: the phone's own position, framing every cloud shown
     lows = np.array([np.asarray(c.xyz, np.float64).min(axis=0) for c in items]).min(axis=0)
     highs = np.array([np.asarray(c.xyz, np.float64).max(axis=0) for c in items]).max(axis=0)
-    # computed for a square view; the page widens the vertical field of view for narrower views
-    cam = initial_camera(lows, highs, aspect=1.0)
-    camera = {k: (np.asarray(v, np.float64).tolist() if isinstance(v, (tuple, list, np.ndarray)) else float(v))
-              for k, v in dict(cam).items()}
+    camera = _page_camera(initial_camera, lows, highs)
 
     if title is None:
         names = []

@@ -141,9 +141,8 @@
     camera.near = Math.max(radius * 1e-4, Math.min(start.near, dist * 0.01));
     camera.far = Math.max(start.far, dist + 4 * radius);
     camera.aspect = aspect;
-    // the start field of view was chosen for a square view: widen it for narrower ones so the
-    // horizontal extent still fits
-    const tanHalf = Math.tan((start.fov * Math.PI) / 360) / Math.min(1, aspect);
+    // the vertical field of view that fits the cloud both ways at this view's aspect
+    const tanHalf = Math.max(start.fit.tan_y, start.fit.tan_x / aspect);
     camera.fov = (360 / Math.PI) * Math.atan(tanHalf);
     camera.updateProjectionMatrix();
     camera.updateMatrixWorld();
@@ -174,6 +173,7 @@
   }
 
   let renderPending = false;
+  let sizeFactor = 1; // the point-size slider's multiplier
   let firstPicture = true;
 
   function render() {
@@ -186,6 +186,11 @@
       renderer.setViewport(r.x, y, r.w, r.h);
       renderer.setScissor(r.x, y, r.w, r.h);
       updateCamera(r.w / Math.max(1, r.h));
+      // three.js scales point sizes by (canvas height / 2) / depth, as if the field of view were
+      // 90 degrees and the view filled the canvas; undo both so pointSize is a true diameter in
+      // scene units
+      const tanHalf = Math.tan((camera.fov * Math.PI) / 360);
+      view.material.size = (view.desc.pointSize * sizeFactor * r.h) / (h * tanHalf);
       renderer.render(view.scene, camera);
     });
     if (firstPicture) {
@@ -346,10 +351,7 @@
   const sizeSlider = element("input", { type: "range", min: "-2", max: "2", step: "0.05", value: "0" });
   sizeSlider.setAttribute("aria-label", "point size");
   sizeSlider.addEventListener("input", function () {
-    const factor = Math.pow(2, parseFloat(sizeSlider.value));
-    views.forEach(function (view) {
-      view.material.size = view.desc.pointSize * factor;
-    });
+    sizeFactor = Math.pow(2, parseFloat(sizeSlider.value));
     requestRender();
   });
   panel.appendChild(element("label", {}, ["Point size", sizeSlider]));
