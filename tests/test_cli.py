@@ -406,3 +406,39 @@ def test_shared_samples_folder_as_batch(tmp_path):
     errors = error_lines(proc.stderr)
     assert len(errors) == 2 and all("no depth map" in e for e in errors)
     assert len(list(tmp_path.glob("*.depth.png"))) == 5
+
+
+# --------------------------------------------------------------------------------------------
+# The batch runner in-process: --jobs is a CPU budget
+# --------------------------------------------------------------------------------------------
+
+
+def _decode_threads_now(src: Path) -> str:
+    import pillow_heif
+
+    if src.name == "boom":
+        raise ValueError("a bug")
+    return str(pillow_heif.options.DECODE_THREADS)
+
+
+def test_jobs_budget_sets_decode_threads_and_failures_are_counted(capsys):
+    import pillow_heif
+
+    from depthlab.cli import Task, run_batch
+
+    before = pillow_heif.options.DECODE_THREADS
+    seen = []
+
+    def record(src: Path) -> str:
+        seen.append(_decode_threads_now(src))
+        return "ok"
+
+    # one photo gets the whole budget; --jobs 1 means one thread
+    assert run_batch([Task(Path("a"), record)], jobs=3, progress=False, label="t") == (1, 0)
+    assert run_batch([Task(Path("a"), record)], jobs=1, progress=False, label="t") == (1, 0)
+    assert seen == ["3", "1"]
+    assert pillow_heif.options.DECODE_THREADS == before  # restored
+    ok, failed = run_batch([Task(Path("a"), record), Task(Path("boom"), record)], jobs=1, progress=False, label="t")
+    assert (ok, failed) == (1, 1)
+    err = capsys.readouterr().err
+    assert "depthlab: boom: internal error (ValueError: a bug)" in err and "Traceback" not in err

@@ -173,17 +173,24 @@ def _worker_sigterm(signum, frame):  # pragma: no cover - runs in worker process
     raise SystemExit(128 + signal.SIGTERM)
 
 
+def _set_decode_threads(threads: int) -> int | None:
+    """Limit libheif's decoding threads (pillow-heif option) in this process; returns the old value."""
+    try:
+        import pillow_heif
+
+        old = pillow_heif.options.DECODE_THREADS
+        pillow_heif.options.DECODE_THREADS = threads
+        return old
+    except Exception:  # noqa: BLE001 - only a tuning knob
+        return None
+
+
 def _worker_init(decode_threads: int) -> None:
     # Ctrl-C reaches the whole process group: the parent decides; it terminates the workers
     # (SIGTERM), which unwind whatever they were writing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_sigterm)
-    try:
-        import pillow_heif
-
-        pillow_heif.options.DECODE_THREADS = decode_threads
-    except Exception:  # noqa: BLE001 - only a tuning knob
-        pass
+    _set_decode_threads(decode_threads)
 
 
 def default_jobs() -> int:
@@ -204,28 +211,33 @@ def _preload() -> None:
 
 
 def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label: str) -> tuple[int, int]:
-    """Run ``tasks`` on ``jobs`` processes; report failures as they come; return (ok, failed).
+    """Run ``tasks`` using at most ``jobs`` cores; report failures as they come; return (ok, failed).
 
-    Results are reported in completion order; ``KeyboardInterrupt`` propagates after the
-    workers are stopped (their temporary files removed).
+    ``jobs`` is a CPU budget: ``min(jobs, len(tasks))`` photos are processed at a time, one per
+    worker process (in this process when that is one), and each decodes HEIC with
+    ``jobs // workers`` libheif threads -- one per worker in a full batch, all of the budget for
+    a single photo.  Results are reported in completion order; ``KeyboardInterrupt`` propagates
+    after the workers are stopped (their temporary files removed).
     """
     from tqdm import tqdm
 
     n = len(tasks)
-    jobs = max(1, min(jobs, n))
+    workers = max(1, min(jobs, n))
+    threads = max(1, jobs // workers)
     show = (sys.stderr.isatty() if progress is None else progress) and n > 1
     ok = failed = 0
     items = list(enumerate(tasks))
     pool = None
-    if jobs > 1:
+    restore = None
+    if workers > 1:
         import multiprocessing as mp
 
         _preload()
         method = "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn"
-        threads = max(1, default_jobs() // jobs)
-        pool = mp.get_context(method).Pool(jobs, initializer=_worker_init, initargs=(threads,))
+        pool = mp.get_context(method).Pool(workers, initializer=_worker_init, initargs=(threads,))
         results = pool.imap_unordered(_run_task, items)
     else:
+        restore = _set_decode_threads(threads)
         results = map(_run_task, items)
     bar = tqdm(total=n, desc=label, unit="file", disable=not show, file=sys.stderr, dynamic_ncols=True)
     try:
@@ -247,6 +259,8 @@ def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label:
         if pool is not None:
             pool.close()
             pool.join()
+        if restore is not None:
+            _set_decode_threads(restore)
     return ok, failed
 
 
@@ -580,7 +594,7 @@ def _metres(text: str) -> float:
 
 def _add_batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("-j", "--jobs", type=_positive_int, default=default_jobs(),
-                   help="worker processes (default: all cores)")
+                   help="use at most N cores: N photos at a time, one process each (default: all cores)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on a terminal)")
     p.add_argument("-f", "--force", action="store_true", help="replace existing output files")
