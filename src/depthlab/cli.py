@@ -112,8 +112,10 @@ def expand_inputs(items: Sequence[str]) -> list[Path]:
 
 def output_names(inputs: Sequence[Path], suffix: str) -> list[str]:
     """One output file name per input: ``stem + suffix``; ``name + suffix`` where stems clash."""
-    stems = [p.stem for p in inputs]
-    names = [s + suffix if stems.count(s) == 1 else p.name + suffix for s, p in zip(stems, inputs)]
+    from collections import Counter
+
+    counts = Counter(p.stem for p in inputs)
+    names = [p.stem + suffix if counts[p.stem] == 1 else p.name + suffix for p in inputs]
     seen: dict[str, Path] = {}
     for n, p in zip(names, inputs):
         if n in seen:
