@@ -233,6 +233,9 @@ def test_teaching_model_caption_says_not_metres():
     assert "not metres" in config["clouds"][0]["caption"]["scale"]
     assert "model units" in config["clouds"][0]["caption"]["scale"]
     assert config["grid"]["label"].endswith("units (arbitrary)")
+    # framed whole, like the notebook frames the flat teaching models
+    home = initial_camera(*c.bounds, aspect=1.0, fit="all")
+    assert config["camera"]["fov"] == pytest.approx(home["fov"]) and config["camera"]["position"] == list(home["position"])
 
 
 # ------------------------------------------------------------------------------------------------

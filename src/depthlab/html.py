@@ -21,6 +21,7 @@ page decodes nothing but base64.  440k points take about 5.9 MB (three.js is 0.5
 from __future__ import annotations
 
 import base64
+import functools
 import html as _html
 import importlib.metadata
 import importlib.util
@@ -321,7 +322,9 @@ def html_document(
     # the same first view as the notebook: the phone's own position, framing every cloud shown
     lows = np.array([np.asarray(c.xyz, np.float64).min(axis=0) for c in items]).min(axis=0)
     highs = np.array([np.asarray(c.xyz, np.float64).max(axis=0) for c in items]).max(axis=0)
-    camera = _page_camera(initial_camera, lows, highs)
+    # as the notebook: pinhole clouds are framed by their far face, flat teaching models whole
+    fit = "far" if all(getattr(c, "model", "pinhole") in ("pinhole", "pinhole-raw") for c in items) else "all"
+    camera = _page_camera(functools.partial(initial_camera, fit=fit), lows, highs)
 
     if title is None:
         names = []
