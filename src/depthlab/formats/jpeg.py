@@ -78,6 +78,9 @@ OTHER_AUX = {"hdrgainmap": "HDR gain map"}
 
 #: Depth maps and mattes larger than this many pixels are refused before decoding.
 MAX_AUX_PIXELS = 32 * 1024 * 1024
+#: Colour images larger than this are refused before decoding (a 48-megapixel photo is 8064x6048).
+#: JpegImageFile is built directly, so Pillow's own decompression-bomb check never runs for it.
+MAX_COLOUR_PIXELS = 8192 * 8192
 #: GDepth units -> metres per unit
 UNIT_SCALE = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
               "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3, "millimetres": 1e-3,
@@ -152,7 +155,7 @@ def _grey(im, what: str) -> tuple[np.ndarray, int]:
 
 def _rgb_loader(blob: bytes, orientation: Orientation, what: str) -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
-        im = _open_image(blob, what)
+        im = _open_image(blob, what, MAX_COLOUR_PIXELS)
         try:
             im = im.convert("RGB")
         except Exception as exc:
