@@ -223,6 +223,15 @@ def test_two_clouds_share_one_camera_over_their_union(cloud):
     lo = np.minimum(cloud.xyz.min(axis=0), small.xyz.min(axis=0))
     hi = np.maximum(cloud.xyz.max(axis=0), small.xyz.max(axis=0))
     np.testing.assert_allclose(config["camera"]["target"], initial_camera(lo, hi)["target"])
+    # the near half-size cloud needs no more than the far one here; a nearer, wider one widens the view
+    near_wide = make_cloud(48, 64, scale=0.3)
+    near_wide.xyz[:, :2] *= 1.1
+    cfg2, _ = parse_page(dhtml.html_document([cloud, near_wide]))
+    lo2, hi2 = near_wide.bounds
+    own = initial_camera(lo2, hi2, aspect=1.0)
+    assert cfg2["camera"]["position"] == [0.0, 0.0, 0.0]
+    assert cfg2["camera"]["fov"] == pytest.approx(own["fov"], rel=1e-6)
+    assert cfg2["camera"]["fov"] > initial_camera(np.minimum(lo, lo2), np.maximum(hi, hi2))["fov"] + 3
     got = decoded_positions(config, blocks, 1)
     assert np.abs(got - to_threejs(small.xyz)).max() < 1e-5
 

@@ -270,26 +270,50 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
     return desc, blocks
 
 
-def _page_camera(initial_camera: Any, lows: np.ndarray, highs: np.ndarray) -> dict[str, Any]:
-    """``initial_camera`` for a view whose aspect is only known in the browser.
+def _page_camera(initial_camera: Any, bounds: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """``initial_camera`` for views whose aspect is only known in the browser.
 
-    The camera is placed for a square view; ``fit`` gives the tangents of the half field of view
-    the cloud needs horizontally (``tan_x``) and vertically (``tan_y``), so the page uses
-    ``max(tan_y, tan_x / aspect)`` for its actual aspect -- what ``initial_camera`` would return
-    for that aspect.  When the camera had to step back from the phone, both are the square view's.
+    ``bounds`` holds each cloud's (min, max) in the camera frame.  The camera is placed for a
+    square view of their union; ``fit`` gives the tangents of the half field of view needed
+    horizontally (``tan_x``) and vertically (``tan_y``), so the page uses
+    ``max(tan_y, tan_x / aspect)`` for its actual aspect -- what ``initial_camera`` returns for
+    that aspect.  With two clouds seen from the phone along the same axis, each cloud's own
+    fit counts too, so a near, wide cloud is not cropped by framing the union's far face.
+    When the camera had to step back from the phone, both are the square view's.
     """
     def plain(cam: dict[str, Any]) -> dict[str, Any]:
         return {k: (np.asarray(v, np.float64).tolist() if isinstance(v, (tuple, list, np.ndarray)) else float(v))
                 for k, v in dict(cam).items()}
 
-    square = plain(initial_camera(lows, highs, aspect=1.0))
-    wide = plain(initial_camera(lows, highs, aspect=1e3))  # only the vertical extent constrains
-    tan_x = math.tan(math.radians(square["fov"]) / 2)
-    tan_y = tan_x
-    if wide["position"] == square["position"] and wide["target"] == square["target"]:
-        tan_y = min(tan_x, math.tan(math.radians(wide["fov"]) / 2))
-    square["fit"] = {"tan_x": tan_x, "tan_y": tan_y}
-    return square
+    def direction(cam: dict[str, Any]) -> np.ndarray:
+        d = np.subtract(cam["target"], cam["position"])
+        return d / (np.linalg.norm(d) or 1.0)
+
+    def tangents(lo: np.ndarray, hi: np.ndarray) -> tuple[dict[str, Any], float, float] | None:
+        square = plain(initial_camera(lo, hi, aspect=1.0))
+        wide = plain(initial_camera(lo, hi, aspect=1e3))  # only the vertical extent constrains
+        if square["position"] != [0.0, 0.0, 0.0] or wide["position"] != square["position"]:
+            return None  # stepped back from the phone
+        tan_x = math.tan(math.radians(square["fov"]) / 2)
+        return square, tan_x, min(tan_x, math.tan(math.radians(wide["fov"]) / 2))
+
+    lows = np.min([lo for lo, _ in bounds], axis=0)
+    highs = np.max([hi for _, hi in bounds], axis=0)
+    union = tangents(lows, highs)
+    if union is None:
+        camera = plain(initial_camera(lows, highs, aspect=1.0))
+        t = math.tan(math.radians(camera["fov"]) / 2)
+        camera["fit"] = {"tan_x": t, "tan_y": t}
+        return camera
+    camera, tan_x, tan_y = union
+    if len(bounds) > 1:
+        for lo, hi in bounds:
+            own = tangents(lo, hi)
+            if own is not None and np.allclose(direction(own[0]), direction(camera), atol=1e-9):
+                tan_x, tan_y = max(tan_x, own[1]), max(tan_y, own[2])
+    camera["fov"] = math.degrees(2 * math.atan(max(tan_x, tan_y)))
+    camera["fit"] = {"tan_x": tan_x, "tan_y": tan_y}
+    return camera
 
 
 def html_document(
@@ -320,11 +344,12 @@ def html_document(
         blocks.update(b)
 
     # the same first view as the notebook: the phone's own position, framing every cloud shown
-    lows = np.array([np.asarray(c.xyz, np.float64).min(axis=0) for c in items]).min(axis=0)
-    highs = np.array([np.asarray(c.xyz, np.float64).max(axis=0) for c in items]).max(axis=0)
+    bounds = [(np.asarray(c.xyz, np.float64).min(axis=0), np.asarray(c.xyz, np.float64).max(axis=0)) for c in items]
+    lows = np.min([lo for lo, _ in bounds], axis=0)
+    highs = np.max([hi for _, hi in bounds], axis=0)
     # as the notebook: pinhole clouds are framed by their far face, flat teaching models whole
     fit = "far" if all(getattr(c, "model", "pinhole") in ("pinhole", "pinhole-raw") for c in items) else "all"
-    camera = _page_camera(functools.partial(initial_camera, fit=fit), lows, highs)
+    camera = _page_camera(functools.partial(initial_camera, fit=fit), bounds)
 
     if title is None:
         names = []
