@@ -117,10 +117,19 @@ def test_explore_controls_drive_the_layer():
     assert layer.count == 24 * 32
     e.controls.w["clip"].value = e.controls.w["clip"].value[0], e.controls.w["clip"].max
     assert layer.count == H * W - 1 and e.side.settings["far"] is None
-    before = layer.position.array.copy()
+    before = layer.position.array
+    size = layer.material.size
+    sent = []
+    layer.position.observe(lambda ch: sent.append(ch), names="array")
     e.controls.w["depth_scale"].value = 2.0
+    # a pinhole depth scale is a uniform stretch drawn by the GPU: no positions are re-sent,
+    # and points grow with it so the view from the phone looks the same
+    assert sent == [] and layer.position.array is before
+    assert layer.points.scale == (2.0, 2.0, 2.0) and layer.material.size == pytest.approx(2 * size)
+    xyz, _ = e.side.projector.points(depth_scale=2.0)
     ok = np.isfinite(cap.depth).reshape(-1)
-    np.testing.assert_allclose(layer.position.array[ok], before[ok] * 2, rtol=1e-6)
+    np.testing.assert_allclose(to_threejs(xyz[ok]), before[ok] * np.float32(2), rtol=1e-6)
+    e.controls.w["depth_scale"].value = 1.0
     e.controls.w["mask"].value = "portrait"
     assert layer.count == 24 * 32
     e.controls.w["colour"].value = "depth"
@@ -132,6 +141,13 @@ def test_explore_controls_drive_the_layer():
     assert layer.size == (H // 2) * (W // 2)
     e.controls.w["model"].value = "orthographic"
     assert "arbitrary" in e.view.grid_label and "arbitrary units" in e.side.title.value
+    # flat models: depth scale stretches z, aspect stretches y
+    e.set(depth_scale=3.0, aspect=0.5)
+    assert layer.points.scale == (1.0, 0.5, 3.0)
+    xyz, _ = e.side.projector.points("orthographic", depth_scale=3.0, aspect=0.5)
+    valid = layer._valid  # what is drawn (the mask is still on)
+    drawn = layer.position.array[valid] * np.array([1, -0.5, -3], np.float32)
+    np.testing.assert_allclose(drawn, xyz[valid], rtol=1e-5)
     assert "front TrueDepth" in e.side.title.value and "absolute" in e.side.title.value
     assert e.controls.status.value == ""
 

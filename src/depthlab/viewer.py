@@ -10,9 +10,9 @@ round spacing in metres, and any number of clouds (:class:`CloudLayer`).  Each c
 * ``color`` uint8 (M, 3), normalised: one colour per grid pixel.
 * ``index`` uint32 (K,): the pixels that are drawn (finite, inside near/far and the mask).
 
-Changing near/far or a mask re-sends only the index; a new model or depth scale re-sends the
-positions; a new colour mode the colours; a new stride all three (the same attribute objects
-take arrays of a new length).  The renderer, camera, scene and geometry are created once.
+Changing near/far or a mask re-sends only the index; a stretch (depth scale, aspect) is the
+``Points`` object's scale, three numbers; a new model re-sends the positions; a new colour mode
+the colours; a new stride all three (the same attribute objects take arrays of a new length).  The renderer, camera, scene and geometry are created once.
 
 pythreejs and ipywidgets are imported here, never by ``import depthlab``.
 """
@@ -106,6 +106,7 @@ class CloudLayer:
         # bounds change with every update; culling against a stale sphere would hide the cloud
         self.points = three.Points(geometry=self.geometry, material=self.material, frustumCulled=False,
                                    visible=bool(self._index.size))
+        self._scale = (1.0, 1.0, 1.0)
 
     @staticmethod
     def _positions(xyz: np.ndarray, valid: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -167,8 +168,29 @@ class CloudLayer:
                 self.index.array = self._safe_index(self._index)
                 self.points.visible = bool(self._index.size)
 
-    def bounds(self, max_points: int = 50_000) -> tuple[np.ndarray, np.ndarray] | None:
+    @property
+    def scale(self) -> tuple[float, float, float]:
+        """Per-axis stretch of the cloud, applied on the GPU (``Points.scale``); default (1, 1, 1).
+
+        Convention: factors along depthlab's camera axes (x, y, z); positive, so the same
+        factors apply in three.js's frame.  Changing it sends three numbers, not the points:
+        a depth-scale or aspect slider costs nothing to draw.
+        """
+        return self._scale
+
+    @scale.setter
+    def scale(self, factors: Sequence[float]) -> None:
+        f = tuple(float(v) for v in factors)
+        if len(f) != 3 or not all(v > 0 and math.isfinite(v) for v in f):
+            raise InvalidInputError(f"scale must be three positive factors, got {factors!r}")
+        if f != self._scale:
+            self._scale = f
+            self.points.scale = f
+
+    def bounds(self, max_points: int = 50_000, scaled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
         """(min, max) of the drawn points in depthlab's camera frame, or None if none are drawn.
+
+        ``scaled``: include :attr:`scale` (where the points are drawn) or not (the positions sent).
 
         For framing the view and sizing the grid, so it looks at an even sample of at most
         ``max_points`` drawn points (exact when fewer are drawn): cheap enough for every update.
@@ -179,7 +201,7 @@ class CloudLayer:
         pts = self._pos[self._index[::step]]
         lo, hi = pts.min(axis=0).astype(np.float64), pts.max(axis=0).astype(np.float64)
         # back from three.js: y and z flip, so min and max swap on those axes
-        flip = np.array([1.0, -1.0, -1.0])
+        flip = np.array([1.0, -1.0, -1.0]) * (np.array(self._scale) if scaled else 1.0)
         a, b = lo * flip, hi * flip
         return np.minimum(a, b), np.maximum(a, b)
 

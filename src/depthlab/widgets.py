@@ -179,7 +179,9 @@ class _Side:
         self.description = describe(cap)  # depth range scans the whole map: once
         xyz, valid, rgb = self._compute()
         view.fit = self.fit
-        self.layer = view.add(xyz, rgb, valid, frame=True)
+        self.layer = view.add(xyz, rgb, valid, frame=False)
+        self.layer.scale = self._scale()
+        view.frame()
         self.auto_size = self.layer.material.size
         self._drawn = dict(self.settings)
         self.title = W.HTML(self._title_html())
@@ -200,10 +202,28 @@ class _Side:
                 return self.projector.colours("matte", matte=self._mask() or next(iter(self.cap.mattes)))
         return self.projector.colours(mode)
 
-    def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _points(self) -> tuple[np.ndarray, np.ndarray]:
+        # depth scale and aspect are applied on the GPU (layer.scale): positions at 1 and 1
         s = self.settings
-        xyz, valid = self.projector.points(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
-                                           near=s["near"], far=s["far"], mask=self._mask())
+        return self.projector.points(model=s["model"], depth_scale=1.0, aspect=1.0,
+                                     near=s["near"], far=s["far"], mask=self._mask())
+
+    def _scale(self) -> tuple[float, float, float]:
+        """The stretch that turns positions at depth scale 1 and aspect 1 into the settings' ones.
+
+        Pinhole models: depth scale multiplies every point's distance (uniform scale); flat
+        models: it multiplies z only, and aspect multiplies y (see :mod:`depthlab.projection`).
+        """
+        s = self.settings
+        ds, a = float(s["depth_scale"]), float(s["aspect"])
+        if not (ds > 0 and math.isfinite(ds)):
+            raise InvalidInputError(f"depth_scale must be a positive finite number, got {ds!r}")
+        if not (a > 0 and math.isfinite(a)):
+            raise InvalidInputError(f"aspect must be a positive finite number, got {a!r}")
+        return (ds, ds, ds) if s["model"] in ("pinhole", "pinhole-raw") else (1.0, a, ds)
+
+    def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        xyz, valid = self._points()
         return xyz, valid, self._colours()
 
     @property
@@ -231,21 +251,21 @@ class _Side:
         s, d = self.settings, self._drawn
         if s["stride"] != d["stride"]:
             self.projector = self._projector_cls(self.cap, stride=s["stride"])
-        geometry_keys = ("model", "depth_scale", "aspect", "stride")
-        new_xyz = any(s[k] != d[k] for k in geometry_keys)
+        new_xyz = any(s[k] != d[k] for k in ("model", "stride"))
         new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
             s["colour"] == "matte" and s["mask"] != d["mask"])
+        scale = self._scale()
         if new_xyz or new_valid or new_rgb:
-            xyz, valid = self.projector.points(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
-                                               near=s["near"], far=s["far"], mask=self._mask())
+            xyz, valid = self._points()
             self.layer.set(xyz=xyz if new_xyz else None, rgb=self._colours() if new_rgb else None,
                            valid=valid if new_valid else None)
+        self.layer.scale = scale
         if s["model"] != d["model"] or s["stride"] != d["stride"]:
             # a new model has other units and extent: new grid, new automatic point size, camera home
             self.view.units = self.units
             self.view.fit = self.fit
-            b = self.view.bounds()
+            b = self.layer.bounds(scaled=False)
             if b is not None:
                 from .scene import default_point_size
 
@@ -254,7 +274,9 @@ class _Side:
         # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
         # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
         # refits it
-        size = self.auto_size * s["point_scale"]
+        # a uniform (pinhole) stretch moves points away from the camera: grow them with it so the
+        # view from the phone keeps its look; a flat model's z stretch leaves x-y spacing alone
+        size = self.auto_size * s["point_scale"] * (scale[0] if self.fit == "far" else 1.0)
         if size > 0 and self.layer.material.size != size:
             self.layer.material.size = size
         self._drawn = dict(s)
