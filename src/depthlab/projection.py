@@ -42,6 +42,8 @@ __all__ = ["MODELS", "COLOURS", "Projector", "project", "depth_colours"]
 
 # points per block in Projector.points: ~64k float32 per array stays in L2 through all passes
 _CHUNK = 1 << 16
+# rows per block when gathering the valid points into a new cloud
+_COMPACT_CHUNK = 1 << 18
 
 MODELS = ("pinhole", "pinhole-raw", "orthographic", "disparity-as-z")
 COLOURS = ("rgb", "depth", "matte")
@@ -119,6 +121,9 @@ class Projector:
     colours per mode, masks per matte, index arrays, output buffers — is computed once, on first
     use.  :meth:`points` then only does what the slider values change: a multiply and a few
     comparisons into preallocated float32/bool buffers.
+
+    One Projector serves one stride (keep one per stride a viewer offers); the model, scale,
+    aspect, clipping, mask and colour mode can change on every call.
 
     Parameters
     ----------
@@ -426,8 +431,8 @@ class Projector:
         pix = None if self.stride == 1 else self.pixel_index()
         lo, hi = math.inf, -math.inf
         pos = 0
-        for i0 in range(0, self.size, _CHUNK):
-            i1 = min(self.size, i0 + _CHUNK)
+        for i0 in range(0, self.size, _COMPACT_CHUNK):
+            i1 = min(self.size, i0 + _COMPACT_CHUNK)
             sel = np.flatnonzero(valid[i0:i1])
             k = sel.size
             if k == 0:
