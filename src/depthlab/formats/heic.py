@@ -50,6 +50,11 @@ AUX_LABELS = {
 }
 
 MAX_XMP_ITEM = 4 * 1024 * 1024
+#: Declared sizes refused before decoding.  A grid can repeat one small tile up to libheif's
+#: 1000 references, so a 1 MB file may declare a 15872x15872 primary (3 GB of RGB).
+#: A 48-megapixel photo is 8064x6048; Apple's depth maps are 768x576, mattes about 2016x1512.
+MAX_COLOUR_PIXELS = 8192 * 8192
+MAX_AUX_PIXELS = 32 * 1024 * 1024
 EDITED_HINT = (
     "Depth survives only in unmodified originals: portrait-mode photos exported from the phone "
     "as originals (AirDrop 'All Photos Data', Image Capture, or 'Export Unmodified Original'); "
@@ -88,7 +93,14 @@ def _open_pillow_heif(data: bytes, what: str):
         raise UnreadableFileError(f"{what}: libheif could not read this HEIF file ({exc}); it is damaged or truncated") from exc
 
 
-def _to_array(img: Any, what: str) -> np.ndarray:
+def _to_array(img: Any, what: str, max_pixels: int | None = None) -> np.ndarray:
+    if max_pixels is not None:
+        try:
+            w, h = (int(v) for v in img.size)  # known before decoding
+        except Exception as exc:
+            raise UnreadableFileError(f"{what} has no readable size ({exc})") from exc
+        if w <= 0 or h <= 0 or w * h > max_pixels:
+            raise UnreadableFileError(f"{what} declares {w}x{h} pixels, which is not a plausible size; the file is damaged")
     try:
         pil = img.to_pillow()
         arr = np.asarray(pil)
@@ -210,7 +222,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     dimg = depth_images[0]
     heif_meta = dict(getattr(dimg, "info", {}).get("metadata") or {})
 
-    raw = _to_array(dimg, f"{name}: the depth image")
+    raw = _to_array(dimg, f"{name}: the depth image", MAX_AUX_PIXELS)
     if raw.ndim != 2 or raw.size == 0:
         raise UnreadableFileError(f"{name}: the depth image decoded to shape {raw.shape}, expected a 2-D map")
     bits = 8 if raw.dtype == np.uint8 else 16
@@ -291,7 +303,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     camera = camera_from_exif(exif, accuracy=accuracy)
 
     def load_rgb() -> np.ndarray:
-        arr = _to_array(ph, f"{name}: the primary image")
+        arr = _to_array(ph, f"{name}: the primary image", MAX_COLOUR_PIXELS)
         if arr.ndim == 2:
             arr = np.repeat(arr[:, :, None], 3, axis=2)
         if arr.dtype != np.uint8:
@@ -337,7 +349,7 @@ def _matte_loader(ph: Any, aux_id: int, what: str) -> Callable[[], np.ndarray]:
             img = ph.get_aux_image(aux_id)
         except Exception as exc:
             raise UnreadableFileError(f"{what} could not be decoded by libheif ({exc})") from exc
-        arr = _to_array(img, what)
+        arr = _to_array(img, what, MAX_AUX_PIXELS)
         if arr.ndim == 3:
             arr = arr[:, :, 0]
         top = 255.0 if arr.dtype == np.uint8 else float(np.iinfo(arr.dtype).max) if arr.dtype.kind in "ui" else 1.0
