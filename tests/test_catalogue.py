@@ -267,6 +267,52 @@ def test_zero_size_depth(tmp_path):
 
 
 # =============================================================================================
+# decompression bombs: small files declaring huge images
+# =============================================================================================
+
+
+def test_grid_repeating_one_tile_is_refused_before_decoding(tmp_path):
+    """A 1.3 MB HEIC whose primary grid lists one 512x512 tile 31x31 times (libheif allows up to
+    1000 references) declares 15872x15872 pixels: 3 GB of RGB.  Depth still opens; the colour
+    image is refused before anything is decoded."""
+    data = shared_sample(PUG).read_bytes()
+    hf = isobmff.parse_heif(data)
+    tile = hf.refs_from(hf.primary_id, "dimg")[0]
+    n, side = 31, 31 * 512
+
+    b = hw.HeifBuilder()
+    idmap = {}
+    for iid in sorted(hf.items):
+        it = hf.items[iid]
+        props = [((hw.ispe(side, side) if iid == hf.primary_id and p.type == "ispe" else p.raw), p.essential)
+                 for p in hf.properties(iid)]
+        payload = hw.grid_descriptor(n, n, side, side) if iid == hf.primary_id else hf.item_data(iid)
+        idmap[iid] = b.add_item(it.type, payload, props, name=it.name, content_type=it.content_type,
+                                hidden=it.hidden, in_idat=hf.locations[iid][0] == 1)
+    for r in hf.refs:
+        to = (tile,) * (n * n) if (r.from_id, r.type) == (hf.primary_id, "dimg") else r.to_ids
+        b.add_ref(r.type, idmap[r.from_id], [idmap[t] for t in to])
+    b.set_primary(idmap[hf.primary_id])
+    bomb = b.to_bytes()
+    assert len(bomb) < 1.5e6
+    cap = depthlab.open(_write(tmp_path, "bomb.heic", bomb))
+    assert cap.shape == (576, 768) and cap.calibration is not None
+    with pytest.raises(depthlab.UnreadableFileError) as err:
+        cap.rgb
+    assert str(err.value) == "bomb.heic: the primary image declares 15872x15872 pixels, which is not a plausible size; the file is damaged"
+
+
+def test_jpeg_frame_header_claiming_a_huge_image(tmp_path):
+    data = bytearray(shared_sample(PORTRAIT_JPG).read_bytes())
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5:sof + 9] = (20000).to_bytes(2, "big") * 2
+    cap = depthlab.open(_write(tmp_path, "bomb.jpg", bytes(data)))
+    with pytest.raises(depthlab.UnreadableFileError) as err:
+        cap.rgb
+    assert str(err.value) == "bomb.jpg: the primary image declares 20000x20000 pixels, which is not a plausible size; the file is damaged"
+
+
+# =============================================================================================
 # NaN and infinity in XMP numbers
 # =============================================================================================
 

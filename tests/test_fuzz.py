@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -59,6 +60,7 @@ PEAK_RSS_BOUND = 1 * 2**30  # asserted on ru_maxrss of each worker
 NORMAL_CASES = 260  # spread over the samples, every family at least once on each
 BASE_SEED = int(os.environ.get("DEPTHLAB_FUZZ_SEED", "7"))
 MIB = 2**20
+PROGRESS_EVERY = int(os.environ.get("DEPTHLAB_FUZZ_PROGRESS", "0") or 0)  # long runs: report every N cases
 
 
 # =============================================================================================
@@ -73,6 +75,13 @@ def all_samples() -> list[Path]:
         if folder.is_dir():
             out += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SAMPLE_SUFFIXES)
     return out
+
+
+def other_files() -> list[Path]:
+    """Everything else in data/sample (ground-truth JSON/NPZ): fuzzed too, as non-photos."""
+    if not DATA_SAMPLE.is_dir():
+        return []
+    return sorted(p for p in DATA_SAMPLE.rglob("*") if p.is_file() and p.suffix.lower() not in SAMPLE_SUFFIXES)
 
 
 def sample_id(p: Path) -> str:
@@ -741,6 +750,48 @@ def m_ispe(data: bytes, rng: random.Random):
     return bytes(out), desc
 
 
+def m_grid_bomb(data: bytes, rng: random.Random):
+    """A grid that repeats one small tile n x n times: a 1 MB file declaring a huge image.
+
+    The grid descriptor and ispe get the new size, a new 'dimg' reference lists the same tile
+    n*n times, and the old reference box is renamed 'free' (same size, nothing moves).
+    """
+    if not _is_heif(data):
+        return m_sof(data, rng)
+    try:
+        from depthlab.formats import isobmff
+
+        hf = isobmff.parse_heif(data)
+    except Exception:
+        return m_ispe(data, rng)
+    nodes = heif_nodes(data)
+    idat = next((n for n in nodes if n.type == "idat"), None)
+    grids = [i for i, it in hf.items.items() if it.type == "grid" and hf.locations.get(i, (0,))[0] == 1 and hf.refs_from(i, "dimg")]
+    iref = next((n for n in nodes if n.type == "iref"), None)
+    if idat is None or iref is None or not grids or data[iref.body] != 0:
+        return m_ispe(data, rng)
+    gid = hf.primary_id if hf.primary_id in grids and rng.random() < 0.7 else rng.choice(grids)
+    tile = hf.refs_from(gid, "dimg")[0]
+    tw, th = hf.image_size(tile) or (512, 512)
+    n = rng.choice([8, 16, 24, 31, 32])
+    w, h = min(n * tw, 0xFFFF), min(n * th, 0xFFFF)
+    out = bytearray(data)
+    (ext,) = hf.locations[gid][1][:1]
+    g = idat.body + ext.offset
+    if ext.length < 8 or g + 8 > idat.end:
+        return m_ispe(data, rng)
+    struct.pack_into(">BBBBHH", out, g, 0, 0, n - 1, n - 1, w, h)
+    gispe = hf.property(gid, "ispe")
+    for node in nodes:
+        if node.type == "ispe" and data[node.offset:node.end] == gispe.raw:
+            struct.pack_into(">II", out, node.body + 4, w, h)
+    old = next(c for c in nodes if c.parents and c.parents[-1] is iref and c.type == "dimg"
+               and int.from_bytes(data[c.body:c.body + 2], "big") == gid)
+    out[old.offset + 4:old.offset + 8] = b"free"
+    new = struct.pack(">I4sHH", 12 + 2 * n * n, b"dimg", gid, n * n) + struct.pack(">H", tile) * (n * n)
+    return insert_bytes(bytes(out), iref.end, new, iref.parents + (iref,)), f"grid {gid}: {n}x{n} copies of tile {tile} -> {w}x{h}"
+
+
 def m_xmp(data: bytes, rng: random.Random, big_ok: bool = True):
     """Replace the depth item's XMP (HEIC) or an XMP segment (JPEG) with a hostile packet."""
     body, kind = hostile_xmp(rng, big_ok)
@@ -797,6 +848,96 @@ def m_extended_xmp(data: bytes, rng: random.Random, big_ok: bool = True):
     res = data[:first.offset] + blob + data[last.end:]
     res = shift_mpf(res, first.offset, len(blob) - (last.end - first.offset))
     return res, f"extended XMP replaced by {hk} in {len(new_segs)} chunks"
+
+
+EXT_PREFIX = b"http://ns.adobe.com/xmp/extension/\x00"
+
+
+def extended_packet(data: bytes) -> tuple[list[Segment], bytes, bytes] | None:
+    """(segments, GUID, reassembled packet) of the extended XMP, chunks taken in offset order."""
+    segs = [s for s in xmp_segments(data) if data[s.payload:s.payload + len(EXT_PREFIX)] == EXT_PREFIX]
+    if not segs:
+        return None
+    guid = data[segs[0].payload + len(EXT_PREFIX):segs[0].payload + len(EXT_PREFIX) + 32]
+    parts = []
+    for s in segs:
+        p = s.payload + len(EXT_PREFIX) + 32
+        off = struct.unpack_from(">I", data, p + 4)[0]
+        parts.append((off, data[p + 8:s.end]))
+    return segs, guid, b"".join(c for _, c in sorted(parts))
+
+
+def rechunk(data: bytes, segs: list[Segment], guid: bytes, body: bytes, chunk: int = 65400) -> bytes:
+    """Replace the extended-XMP segments ``segs`` (consecutive) by ``body`` in fresh chunks."""
+    new_segs = []
+    for off in range(0, max(len(body), 1), chunk):
+        payload = EXT_PREFIX + guid + struct.pack(">II", len(body), off) + body[off:off + chunk]
+        new_segs.append(b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload)
+    first, last = segs[0], segs[-1]
+    blob = b"".join(new_segs)
+    res = data[:first.offset] + blob + data[last.end:]
+    return shift_mpf(res, first.offset, len(blob) - (last.end - first.offset))
+
+
+def png_bytes(width: int, height: int, bit_depth: int = 8, colour: int = 0, full: bool = True) -> bytes:
+    """A PNG of zeros (greyscale by default); ``full=False`` writes the header and a token IDAT
+    (enough for a reader that checks the size before decoding)."""
+    import zlib
+
+    def chunk(t: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + t + payload + struct.pack(">I", zlib.crc32(t + payload))
+
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+    row = b"\x00" * (1 + width * channels * bit_depth // 8)
+    if full:
+        z = zlib.compressobj(6)
+        idat = b"".join(z.compress(row) for _ in range(height)) + z.flush()
+    else:
+        idat = zlib.compress(row)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def m_gdepth(data: bytes, rng: random.Random):
+    """Google Lens Blur: the depth PNG in GDepth:Data (sizes near and past the reader's limit,
+    16-bit, RGBA, not a PNG, broken base64) and the GDepth numbers (Near/Far/Format)."""
+    import base64
+
+    ext = None if _is_heif(data) else extended_packet(data)
+    if ext is None or b"GDepth:Data=\"" not in ext[2]:
+        return m_ispe(data, rng) if _is_heif(data) else m_sof(data, rng)
+    segs, guid, packet = ext
+    kind = rng.choice(["png_near_limit", "png_past_limit", "png_16bit", "png_rgba", "not_png", "bad_base64",
+                       "empty", "near_far", "near_far", "format"])
+    if kind in ("near_far", "format"):
+        key = rng.choice([b"Near", b"Far"]) if kind == "near_far" else b"Format"
+        value = rng.choice([b"nan", b"inf", b"-1", b"0", b"1e308", b"abc"]) if kind == "near_far" else rng.choice([b"RangeBogus", b"", b"RangeLinear"])
+        m = re.search(rb'GDepth:' + key + rb'="([^"]*)"', data)
+        if m is None:
+            return m_sof(data, rng)
+        s, e = m.span(1)
+        if len(value) > e - s:
+            value = value[: e - s]
+        return data[:s] + value.ljust(e - s) + data[e:], f"GDepth:{key.decode()} -> {value.decode()!r}"
+    if kind == "png_near_limit":
+        w = rng.choice([5600, 4096])
+        blob, desc = png_bytes(w, w), f"{w}x{w} 8-bit PNG"
+    elif kind == "png_past_limit":
+        w = rng.choice([5800, 20000, 65535])
+        blob, desc = png_bytes(w, w, full=False), f"{w}x{w} PNG (header)"
+    elif kind == "png_16bit":
+        blob, desc = png_bytes(3000, 4000, 16), "3000x4000 16-bit PNG"
+    elif kind == "png_rgba":
+        blob, desc = png_bytes(2048, 1536, 8, 6), "2048x1536 RGBA PNG"
+    elif kind == "not_png":
+        blob, desc = bytes(rng.randrange(256) for _ in range(3000)), "random bytes"
+    elif kind == "empty":
+        blob, desc = b"", "nothing"
+    else:
+        blob, desc = b"", "broken base64"
+    b64 = base64.b64encode(blob) if kind != "bad_base64" else b"!!!not base64***" * 10
+    body = re.sub(rb'GDepth:Data="[^"]*"', b'GDepth:Data="' + b64 + b'"', packet, count=1)
+    return rechunk(data, segs, guid, body), f"GDepth:Data -> {desc}"
 
 
 def m_mpf(data: bytes, rng: random.Random):
@@ -872,7 +1013,7 @@ def m_sof(data: bytes, rng: random.Random):
         return m_segment_length(data, rng)
     seg = rng.choice(segs)
     out = bytearray(data)
-    h, w = rng.choice([(0, 0), (0xFFFF, 0xFFFF), (1, 0xFFFF), (0xFFFF, 1)])
+    h, w = rng.choice([(0, 0), (0xFFFF, 0xFFFF), (1, 0xFFFF), (0xFFFF, 1), (12000, 12000), (9000, 16000), (5600, 5600)])
     struct.pack_into(">HH", out, seg.payload + 1, h, w)
     return bytes(out), f"SOF at {seg.offset}: {w}x{h}"
 
@@ -902,9 +1043,11 @@ MUTATORS = {
     "duplicate": (m_duplicate_box, 3),
     "recursive": (m_recursive, 2),
     "ispe": (m_ispe, 2),
+    "grid_bomb": (m_grid_bomb, 2),
     "xmp": (m_xmp, 4),
     "extended_xmp": (m_extended_xmp, 1),
     "mpf": (m_mpf, 2),
+    "gdepth": (m_gdepth, 2),
     "whole_file": (m_whole_file, 1),
 }
 
@@ -1072,6 +1215,8 @@ def _run_worker(cases: list[dict], results: dict, env: dict) -> None:
                     results[todo[k]] = r
                     done_local.add(k)
                     current[0] = None
+                    if PROGRESS_EVERY and len(results) % PROGRESS_EVERY == 0:
+                        print(f"  fuzz worker: {len(results)} of {len(cases)} cases", file=sys.stderr, flush=True)
             if not th.is_alive() and seen >= len(lines):
                 break
             if time.monotonic() - last > WATCHDOG_SECONDS:
@@ -1157,6 +1302,7 @@ def normal_run() -> list[dict]:
     if not samples:
         pytest.skip(f"no samples: neither {SHARED_SAMPLES} nor {DATA_SAMPLE} holds HEIC/JPEG files")
     cases = plan_cases(samples, max(len(MUTATORS), NORMAL_CASES // len(samples)))
+    cases += plan_cases(other_files(), len(MUTATORS), seed=BASE_SEED + 100)
     # the normal suite keeps at most two 100 MB cases; the long run has no such limit
     big = 0
     for c in cases:
@@ -1169,7 +1315,7 @@ def normal_run() -> list[dict]:
 
 
 def test_every_sample_is_fuzzed_with_every_family(normal_run):
-    samples = {str(p) for p in all_samples()}
+    samples = {str(p) for p in all_samples() + other_files()}
     assert {r["case"]["sample"] for r in normal_run} == samples
     assert any(str(p).startswith(str(SHARED_SAMPLES)) for p in all_samples()) or not SHARED_SAMPLES.is_dir()
     for s in samples:
@@ -1207,7 +1353,6 @@ def test_mutators_are_deterministic():
 def test_insert_bytes_keeps_a_heif_readable():
     """The structural helpers are right: a duplicated 'ispe' (harmless) still reads the same depth."""
     from conftest import shared_sample
-    import depthlab
     import numpy as np
 
     p = shared_sample("iphone/rear_dual_pug.heic")
@@ -1224,7 +1369,6 @@ def test_insert_bytes_keeps_a_heif_readable():
     moved = replace_item_data_at_end(data, xmp[0], b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
     c = open_bytes(moved, p)  # no apdi range left: libheif's d_min/d_max are used instead
     assert c.calibration is None and c.encoding.float_max == pytest.approx(4.382812, abs=1e-3)
-    assert depthlab.DepthlabError
 
 
 @pytest.mark.slow
