@@ -355,3 +355,17 @@ def test_real_rear_vs_front_comparison():
     assert "front TrueDepth" in titles[1] and "absolute scale" in titles[1]
     rows = [axes_by_label(sf) for sf in fig.subfigs]
     assert rows[0]["depth"].images[0].get_clim() != rows[1]["depth"].images[0].get_clim()
+
+
+def test_notebook_shows_the_figure_exactly_once():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    tests = Path(__file__).resolve().parent
+    setup = f"import sys; sys.path.insert(0, {str(tests)!r})\nfrom test_figures import make_capture\nfrom depthlab.figures import capture_figure\n"
+    for prefix in ("", "%matplotlib inline\n", "import matplotlib.pyplot as plt\n"):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(prefix + setup + "capture_figure(make_capture())")]
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+        images = [o for o in nb.cells[0].outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, (prefix, nb.cells[0].outputs)

@@ -20,9 +20,10 @@ matplotlib is imported inside the functions, so ``import depthlab`` stays light.
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 import os
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,22 +121,37 @@ def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "vir
     return np.round(rgba[..., :3] * 255).astype(np.uint8)
 
 
-def _new_figure(width: float, height: float):
-    """A Figure that displays once in Jupyter and needs no GUI elsewhere.
-
-    Inside an IPython kernel (or when the user already uses pyplot) the figure is made through
-    pyplot, so the notebook's image formatter is active, then detached from pyplot so the cell
-    does not show it a second time.  Elsewhere (scripts, the CLI) a plain Agg-backed Figure.
-    """
-    if "matplotlib.pyplot" in sys.modules or "ipykernel" in sys.modules:
-        import matplotlib.pyplot as plt
-
-        fig = plt.figure(figsize=(width, height), layout="constrained")
-        plt.close(fig)
-        return fig
+@functools.lru_cache(maxsize=None)
+def _figure_class():
+    """matplotlib's Figure with a PNG ``_repr_png_``, made on first use (keeps imports lazy)."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    class DepthlabFigure(Figure):
+        """A plain matplotlib Figure that Jupyter shows as a PNG even without ``%matplotlib inline``."""
+
+        repr_dpi = 150
+
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=self.repr_dpi)
+            return buf.getvalue()
+
+    DepthlabFigure.__module__ = __name__
+    return DepthlabFigure
+
+
+def _new_figure(width: float, height: float):
+    """A Figure outside pyplot, drawn by Agg: no GUI window, shown exactly once in a notebook.
+
+    pyplot is not used, so the inline backend does not show the figure a second time at the end
+    of the cell; Jupyter displays the returned figure through ``_repr_png_`` (or through
+    matplotlib's own formatter when ``%matplotlib inline`` registered one).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _figure_class()(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------------------------
