@@ -369,3 +369,20 @@ def test_notebook_shows_the_figure_exactly_once():
         nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
         images = [o for o in nb.cells[0].outputs if "image/png" in o.get("data", {})]
         assert len(images) == 1, (prefix, nb.cells[0].outputs)
+
+
+def test_single_column_width_gives_a_two_by_two_grid():
+    fig = capture_figure(make_capture(), width=3.5)
+    assert fig.get_size_inches()[0] == pytest.approx(3.5)
+    fig.canvas.draw()
+    axes = axes_by_label(fig.subfigs[0])
+    pos = {k: axes[k].get_position() for k in ("colour", "depth", "histogram", "cloud")}
+    # colour | depth on top, histogram | cloud below
+    assert pos["colour"].y0 > pos["histogram"].y1 and pos["depth"].y0 > pos["cloud"].y1
+    assert pos["colour"].x1 < pos["depth"].x0 and pos["histogram"].x1 < pos["cloud"].x0
+    wide = capture_figure(make_capture(), layout="row", width=3.5)
+    wide.canvas.draw()
+    a = axes_by_label(wide.subfigs[0])
+    assert a["colour"].get_position().x1 < a["depth"].get_position().x0 < a["histogram"].get_position().x0
+    with pytest.raises(InvalidInputError, match="layout"):
+        capture_figure(make_capture(), layout="column")

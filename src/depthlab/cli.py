@@ -485,7 +485,7 @@ def cmd_figure(args) -> int:
             caps.append(_open(src))
         current = None
         common = dict(quantity=args.quantity, view=_parse_view(args.view), near=args.near, far=args.far,
-                      mask=args.mask, width=args.width)
+                      mask=args.mask, width=args.width, layout=args.layout)
         with warnings.catch_warnings(record=True) as notes:
             warnings.simplefilter("always")
             if args.models:
@@ -662,7 +662,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--far", type=_metres, default=None, help="3D panel: drop points farther than this (metres)")
     p.add_argument("--mask", default=None, metavar="MATTE", help="3D panel: keep pixels inside this matte")
     p.add_argument("--dpi", type=_positive_float, default=300, help="PNG resolution")
-    p.add_argument("--width", type=_positive_float, default=7.0, help="figure width in inches")
+    p.add_argument("--width", type=_positive_float, default=7.0,
+                   help="figure width in inches: 7 spans a two-column paper, 3.5 fits one column")
+    p.add_argument("--layout", choices=("auto", "row", "grid"), default="auto",
+                   help="panels in a row, a 2x2 grid, or auto (grid below 5 in)")
     p.add_argument("-f", "--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_figure)
 

@@ -261,10 +261,13 @@ def _style(ax) -> None:
 
 def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: int,
               cloud_limits: tuple[float, np.ndarray] | None, point_size: float,
-              show_model: bool) -> dict[str, Any]:
+              show_model: bool, grid: bool = False) -> dict[str, Any]:
     cap = spec.cap
     h, w = cap.shape
-    axes = subfig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.18, 1, 1]})
+    if grid:  # 2 x 2 for a single paper column
+        axes = subfig.subplots(2, 2, gridspec_kw={"width_ratios": [1, 1.18]}).ravel()
+    else:
+        axes = subfig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1.18, 1, 1]})
     ax_rgb, ax_map, ax_hist, ax_cloud = axes
     for ax, name in zip(axes, ("colour", quantity, "histogram", "cloud")):
         ax.set_label(name)
@@ -372,8 +375,11 @@ def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, strid
     return _RowSpec(cap, label, model, cloud, err, values, _robust_range(values, percentiles))
 
 
-def _row_height(cap: Capture, width: float) -> float:
+def _row_height(cap: Capture, width: float, grid: bool) -> float:
     h, w = cap.shape
+    if grid:
+        panel = width / 2.3
+        return 2 * max(1.2, panel * h / w + 0.55) + 0.2
     panel = width / 4.4
     return max(1.35, panel * h / w + 0.75)
 
@@ -388,7 +394,7 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
                    max_points: int = 30_000, near: float | None = None, far: float | None = None,
                    mask: str | None = None, cmap: str | None = None, bins: int = 64,
                    percentiles: tuple[float, float] = (1.0, 99.0), point_size: float = 1.0,
-                   width: float = PAPER_WIDTH_IN, label: str | None = None):
+                   width: float = PAPER_WIDTH_IN, layout: str = "auto", label: str | None = None):
     """One capture in four panels: colour | depth map + colorbar | histogram | 3D view.
 
     Parameters
@@ -406,7 +412,10 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
         is bright in both).  Unknown pixels are light grey.
     percentiles : the colour scale (and histogram range) spans these percentiles of the valid
         values; the colorbar shows an arrow where values lie beyond it.
-    width : figure width in inches (7 in = a two-column paper's text width); fonts are 6-8 pt.
+    width : figure width in inches: 7 in (the default) spans a two-column paper's text width,
+        3.5 in fits one column.  Fonts are 6-8 pt at any width.
+    layout : ``"row"`` (four panels side by side), ``"grid"`` (2 x 2) or ``"auto"``: a row from
+        5 in wide, a grid below (a single paper column).
     label : optional prefix of the row title.
 
     Returns
@@ -418,7 +427,7 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
     """
     return _figure([cap], labels=[label], models=[model], quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
-                   percentiles=percentiles, point_size=point_size, width=width, shared=False)
+                   percentiles=percentiles, point_size=point_size, width=width, layout=layout, shared=False)
 
 
 def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[str | None] | None = None,
@@ -427,7 +436,7 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
                       stride: int | None = None, max_points: int = 30_000, near: float | None = None,
                       far: float | None = None, mask: str | None = None, cmap: str | None = None,
                       bins: int = 64, percentiles: tuple[float, float] = (1.0, 99.0),
-                      point_size: float = 1.0, width: float = PAPER_WIDTH_IN):
+                      point_size: float = 1.0, width: float = PAPER_WIDTH_IN, layout: str = "auto"):
     """Two rows of the :func:`capture_figure` panels, aligned: two captures or two models of one.
 
     ``comparison_figure(rear, front)`` compares two photos; ``comparison_figure(cap,
@@ -457,11 +466,16 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
         raise InvalidInputError(f"shared must be True, False or 'auto', got {shared!r}")
     return _figure([a, b], labels=labels, models=models, quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
-                   percentiles=percentiles, point_size=point_size, width=width, shared=shared)
+                   percentiles=percentiles, point_size=point_size, width=width, layout=layout, shared=shared)
 
 
 def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, far, mask, cmap, bins,
-            percentiles, point_size, width, shared):
+            percentiles, point_size, width, layout, shared):
+    if layout not in ("auto", "row", "grid"):
+        raise InvalidInputError(f"layout must be 'auto', 'row' or 'grid', got {layout!r}")
+    if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
+        raise InvalidInputError(f"width must be a positive number of inches, got {width!r}")
+    grid = layout == "grid" or (layout == "auto" and width < 5.0)
     if quantity not in _DEFAULT_CMAP:
         raise InvalidInputError(f"quantity must be 'depth' or 'disparity', got {quantity!r}")
     cmap = cmap or _DEFAULT_CMAP[quantity]
@@ -497,19 +511,19 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
             cloud_shared = True
 
     show_model = len(specs) > 1 and len(set(models)) > 1
-    heights = [_row_height(s.cap, width) for s in specs]
+    heights = [_row_height(s.cap, width, grid) for s in specs]
     fig = _new_figure(width, sum(heights) + (0.18 if len(specs) > 1 else 0))
     subfigs = fig.subfigures(len(specs), 1, height_ratios=heights, squeeze=False)[:, 0]
     for sf, spec, lim in zip(subfigs, specs, limits):
         _draw_row(sf, spec, quantity=quantity, cmap=cmap, view=view, bins=bins, cloud_limits=lim,
-                  point_size=point_size, show_model=show_model)
+                  point_size=point_size, show_model=show_model, grid=grid)
     if len(specs) > 1:
         if shared:
             note = "shared colour and 3D scales" if cloud_shared else "shared colour scale; 3D views on their own scales"
         else:
             note = "each row on its own scale"
             if any(s.cap.accuracy != "absolute" for s in specs):
-                note += " (relative-scale depth is not comparable between photos)"
+                note += ("\n" if grid else " ") + "(relative-scale depth is not comparable between photos)"
         fig.supxlabel(note, fontsize=_SMALL, color="0.3")
     fig.set_label("depthlab comparison" if len(specs) > 1 else "depthlab capture")
     return fig
