@@ -109,12 +109,20 @@ def _writer_figure(path: Path, overwrite: bool) -> None:
     save_figure(fig, path, dpi=50, overwrite=overwrite)
 
 
-def _writer_cli_depth_png(path: Path, overwrite: bool) -> None:
-    depth_one = _need("depthlab.cli", "depth_one")
-    src = path.parent.parent / "src.heic"
+def _cli_source(folder: Path) -> Path:
+    """The photo the CLI writer reads: written next to (not inside) the output folder, before
+    any failure is armed."""
+    src = folder.parent / "src.heic"
     if not src.exists():
         synth, cap = _synth_capture()
         synth.write_heic(src, cap)
+    return src
+
+
+def _writer_cli_depth_png(path: Path, overwrite: bool) -> None:
+    depth_one = _need("depthlab.cli", "depth_one")
+    src = path.parent.parent / "src.heic"
+    assert src.exists(), "prepare() writes the source first"
     depth_one(src, dest=path, preview=None, quantity="depth", force=overwrite)
 
 
@@ -132,9 +140,13 @@ WRITERS = {
 
 
 @pytest.fixture
-def out_dir(tmp_path) -> Path:
+def out_dir(tmp_path, request) -> Path:
     d = tmp_path / "out"
     d.mkdir()
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("writer") == "cli depth png":
+        _need("depthlab.cli", "depth_one")
+        _cli_source(d)
     return d
 
 
