@@ -60,11 +60,6 @@ __all__ = [
     "FULL_FRAME_DIAGONAL_MM",
 ]
 
-# pixel_rays tabulates the radial factor over r^2: largest position error it may add (reference
-# pixels; 0.005 px at 4032x3024 is 0.001 px of a 768x576 depth map) and the coarsest step
-_LUT_ERROR_PX = 0.005
-_R2_STEP_MAX = 4096.0
-
 #: Diagonal of a 36 x 24 mm frame: the reference of ``FocalLengthIn35mmFilm``.
 FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)
 
@@ -160,8 +155,8 @@ def pixel_rays(cal: Calibration, width: int, height: int, stride: int = 1, undis
 
     ``undistort=True`` removes Apple's lens distortion first (the inverse coefficient set; a
     calibration without a model, or with all-zero coefficients, gives the plain pinhole rays).
-    The radial factor comes from a table over r^2 built per call: each ray is within 0.005
-    reference pixels of :func:`undistort_points`.  Multiply row ``i`` by that pixel's depth (m)
+    The radial polynomial is evaluated for every pixel in float32 (within 1e-3 reference pixels
+    of :func:`undistort_points`, which works in float64).  Multiply row ``i`` by that pixel's depth (m)
     to get the point in metres.
 
     Convention: rows in row-major order of the strided grid (``ceil(H/stride) * ceil(W/stride)``
@@ -197,36 +192,17 @@ def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undis
         dxf = dx / np.float32(fx)
         dyf = dy / np.float32(fy)
         offx, offy = np.float32((ccx - cx) / fx), np.float32((ccy - cy) / fy)
-        # The radial factor as a function of r^2, tabulated once per call: with floor indexing a
-        # point moves by at most |dk/dr| * step / 4 reference pixels from where the exact
-        # polynomial puts it; the step is chosen to keep that under _LUT_ERROR_PX.  Per pixel this
-        # costs an index and a lookup instead of Horner's 16 passes.
-        # (the table spans the whole reference frame, so every size and stride shares it)
-        rw, rh = cal.reference_size
-        r2max = max(ccx, rw - ccx, abs(ccx)) ** 2 + max(ccy, rh - ccy, abs(ccy)) ** 2
-        r2max = max(r2max, float(max(abs(dx[0]), abs(dx[-1])) ** 2 + max(abs(dy[0]), abs(dy[-1])) ** 2))
-        r_coarse = np.linspace(0.0, math.sqrt(r2max) + 1.0, 513)
-        k_coarse = radial_scale(cal.inverse_lens_distortion, r_coarse, cal.pixel_size_mm)
-        slope = 2.0 * float(np.abs(np.diff(k_coarse) / np.diff(r_coarse)).max())  # 2x margin
-        step = min(_R2_STEP_MAX, 4.0 * _LUT_ERROR_PX / slope) if slope > 0 else _R2_STEP_MAX
-        n_lut = int(r2max / step) + 2
-        r_mid = np.sqrt((np.arange(n_lut, dtype=np.float64) + 0.5) * step)
-        lut = radial_scale(cal.inverse_lens_distortion, r_mid, cal.pixel_size_mm)
-        lut32 = lut.astype(np.float32)
-        inv_step = np.float32(1.0 / step)
-        dx2 *= inv_step
-        dy2s = dy * dy * inv_step
-        # blocks of rows small enough to stay in cache through all passes
+        # blocks of rows small enough to stay in cache through Horner's passes
         rows = max(1, 16384 // max(nu, 1))
-        r2 = np.empty((rows, nu), dtype=np.float32)
-        idx = np.empty((rows, nu), dtype=np.intp)
+        r = np.empty((rows, nu), dtype=np.float32)
         k = np.empty((rows, nu), dtype=np.float32)
+        dy2 = dy * dy
         for v0 in range(0, nv, rows):
             v1 = min(nv, v0 + rows)
-            rb, ib, kb = r2[: v1 - v0], idx[: v1 - v0], k[: v1 - v0]
-            np.add(dx2[None, :], dy2s[v0:v1, None], out=rb)
-            np.copyto(ib, rb, casting="unsafe")  # floor of a non-negative value
-            np.take(lut32, ib, out=kb, mode="clip")
+            rb, kb = r[: v1 - v0], k[: v1 - v0]
+            np.add(dx2[None, :], dy2[v0:v1, None], out=rb)
+            np.sqrt(rb, out=rb)
+            _radial_scale_into(cal.inverse_lens_distortion, rb, cal.pixel_size_mm, kb)
             np.multiply(kb, dxf[None, :], out=rx[v0:v1])
             np.add(rx[v0:v1], offx, out=rx[v0:v1])
             np.multiply(kb, dyf[v0:v1, None], out=ry[v0:v1])
