@@ -212,30 +212,55 @@ class LabPage:
         self.wait_kernel_idle(timeout)
 
     def wait_kernel_idle(self, timeout: float = 90.0) -> None:
-        # the toolbar's kernel status and the execution-in-progress prompts "[*]"
+        # the status bar's kernel indicator says idle (it appears once the kernel is connected)
+        # and no cell shows the execution-in-progress prompt "[*]"
         self.page.wait_for_function(
             """() => {
                 const busy = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]
                     .some(e => e.textContent.includes('*'));
                 const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-                const idle = !status || status.getAttribute('data-status') === 'idle';
-                return !busy && idle;
+                return !busy && status !== null && status.getAttribute('data-status') === 'idle';
             }""", timeout=timeout * 1000)
 
-    def run_all(self, timeout: float = 180.0) -> float:
-        """Run every cell (Run > Run All Cells) and wait until all have run; returns seconds."""
-        page = self.page
-        t0 = time.monotonic()
-        page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.wait_for_function(
+    def _all_ran(self) -> bool:
+        return self.page.evaluate(
             """() => {
                 const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
                 return prompts.length > 0 && prompts.every(e => /\\[\\d+\\]/.test(e.textContent));
-            }""", timeout=timeout * 1000)
-        self.wait_kernel_idle(timeout)
-        return time.monotonic() - t0
+            }""")
+
+    def _started(self) -> bool:
+        return self.page.evaluate(
+            """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+                      .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))""")
+
+    def run_all(self, timeout: float = 180.0, artifacts: Path | None = None) -> float:
+        """Run every cell (Run > Run All Cells) and wait until all have run; returns seconds.
+
+        If no cell has started 20 s after the click (the kernel was still connecting), the
+        command is given again, up to three times.  On a timeout a screenshot is saved to
+        ``artifacts`` when given.
+        """
+        page = self.page
+        t0 = time.monotonic()
+        deadline = t0 + timeout
+        for _attempt in range(3):
+            page.keyboard.press("Escape")
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            started = time.monotonic()
+            while time.monotonic() - started < 20 and not self._started():
+                time.sleep(0.25)
+            if self._started():
+                break
+        while time.monotonic() < deadline:
+            if self._all_ran():
+                self.wait_kernel_idle(max(deadline - time.monotonic(), 1.0))
+                return time.monotonic() - t0
+            time.sleep(0.25)
+        if artifacts is not None:
+            page.screenshot(path=str(artifacts / "run_all_timeout.png"))
+        raise TimeoutError(f"the notebook's cells did not all run within {timeout:.0f} s")
 
     def output_texts(self) -> list[str]:
         return self.page.eval_on_selector_all(".jp-Notebook .jp-OutputArea-output", "els => els.map(e => e.innerText)")

@@ -119,7 +119,7 @@ def test_notebook_renders_and_reacts_in_chromium(browser, lab, path):
     lp = LabPage(browser, lab)
     try:
         lp.open_notebook(f"notebooks/{path.name}")
-        seconds = lp.run_all()
+        seconds = lp.run_all(artifacts=ARTIFACTS)
         n = wait_for_canvases(lp)
         lp.page.screenshot(path=str(ARTIFACTS / f"{path.stem}_page.png"), full_page=True)
         errors = lp.error_outputs()
