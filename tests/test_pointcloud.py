@@ -171,3 +171,28 @@ def test_to_html_delegates(tmp_path, monkeypatch):
     c = make_cloud(5)
     c.to_html(tmp_path / "a.html", overwrite=True, point_size=0.01)
     assert seen["cloud"] is c and seen["overwrite"] is True and seen["kw"] == {"point_size": 0.01}
+
+
+def test_round_trips_any_cloud(tmp_path_factory):
+    """Property: whatever the sizes and values (finite float32, any colours), both formats give
+    back exactly what was saved."""
+    pytest.importorskip("hypothesis")
+    from hypothesis import given, settings, strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    folder = tmp_path_factory.mktemp("prop")
+    counter = iter(range(10**6))
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.integers(0, 300).flatmap(lambda n: st.tuples(
+        arrays(np.float32, (n, 3), elements=st.floats(-1e6, 1e6, width=32)),
+        arrays(np.uint8, (n, 3)))))
+    def check(arrs):
+        xyz, rgb = arrs
+        c = PointCloud(xyz=xyz, rgb=rgb, pixel_index=np.arange(len(xyz)), grid_shape=(1, max(1, len(xyz))))
+        i = next(counter)
+        for suffix in (".pcd", ".ply"):
+            back = PointCloud.load(c.save(folder / f"p{i}{suffix}"))
+            assert np.array_equal(back.xyz, xyz) and np.array_equal(back.rgb, rgb)
+
+    check()

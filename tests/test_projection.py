@@ -332,3 +332,18 @@ def test_real_lens_blur_jpeg_gets_estimated_intrinsics():
     assert cloud.intrinsics_estimated and "estimated intrinsics" in cloud.caption()
     k = np.asarray(cloud.metadata["intrinsics"])
     assert k[0, 0] == pytest.approx(34 * math.hypot(1536, 2048) / math.hypot(36, 24))
+
+
+@pytest.mark.parametrize("sample", ["iphone/rear_dual_2x_upright.heic", "iphone/rear_dual_portrait.jpg"])
+def test_other_real_samples_project_in_front_of_the_camera(sample):
+    import depthlab
+
+    cap = depthlab.open(shared_sample(sample))
+    cloud = depthlab.project(cap, stride=2, colour="depth")
+    h, w = cap.shape
+    assert len(cloud) == np.count_nonzero(np.isfinite(cap.depth[::2, ::2]))
+    assert np.all(np.isfinite(cloud.xyz)) and np.all(cloud.xyz[:, 2] > 0)
+    # the field of view matches the calibration: the widest ray is about half the frame over f
+    k = cap.calibration.intrinsics_at(w, h)
+    x_over_z = np.abs(cloud.xyz[:, 0] / cloud.xyz[:, 2]).max()
+    assert x_over_z == pytest.approx(max(k[0, 2], w - 1 - k[0, 2]) / k[0, 0], rel=0.03)
