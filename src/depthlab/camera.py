@@ -222,9 +222,12 @@ def rectification_map(cal: Calibration, width: int, height: int) -> tuple[np.nda
     """For each pixel of the rectilinear ``width`` x ``height`` output, where to sample the
     distorted image of the same size.
 
-    Returns ``(map_x, map_y)``, float32 (H, W), in the centre-origin pixel coordinates of the
-    distorted image (the layout ``cv2.remap`` takes).  Uses ``LensDistortionCoefficients``
+    Returns ``(map_x, map_y)``, float32 (H, W).  Uses ``LensDistortionCoefficients``
     (rectilinear -> distorted).  Identity where every coefficient is zero.
+
+    Convention: output pixel (u, v) = ``map_x[v, u]``, ``map_y[v, u]`` are centre-origin pixel
+    coordinates in the distorted image (the layout ``cv2.remap`` takes); both images are
+    ``width`` x ``height`` views of the calibration's frame, display orientation.
     """
     w, h = int(width), int(height)
     xs, ys, nu, nv = _grid_reference_coords(cal, w, h, 1)
