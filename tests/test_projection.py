@@ -313,6 +313,8 @@ def test_agrees_with_open3d_on_real_depth(sample):
 
 def test_without_calibration_the_exif_focal_length_is_used_and_flagged():
     cap = make_capture(calibration=None, camera=CameraInfo(kind="Lens Blur", focal_length_35mm=26.0))
+    assert Projector(cap).pinhole_available
+    assert not Projector(make_capture(calibration=None)).pinhole_available
     cloud = project(cap)
     assert cloud.intrinsics_estimated and cloud.metadata["calibration_source"] == "EXIF FocalLengthIn35mmFilm"
     f = 26.0 * math.hypot(W, H) / math.hypot(36, 24)

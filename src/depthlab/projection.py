@@ -193,6 +193,16 @@ class Projector:
         h, w = self.depth_shape
         return cal.intrinsics_at(w, h)
 
+    @property
+    def pinhole_available(self) -> bool:
+        """True when the pinhole models can run: a stored calibration, or one estimated from the
+        photo's EXIF focal length (then ``calibration.estimated`` is True)."""
+        try:
+            self._need_calibration("pinhole")
+        except CalibrationError:
+            return False
+        return True
+
     def _need_calibration(self, model: str) -> Calibration:
         if self.calibration is None:
             from .camera import calibration_from_camera
