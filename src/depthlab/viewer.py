@@ -198,8 +198,8 @@ class CloudLayer:
         if not self._index.size:
             return None
         step = max(1, self._index.size // max_points)
-        pts = self._pos[self._index[::step]]
-        lo, hi = pts.min(axis=0).astype(np.float64), pts.max(axis=0).astype(np.float64)
+        cols = self._pos[self._index[::step]].T.copy()  # (3, n): reductions along rows are fast
+        lo, hi = cols.min(axis=1).astype(np.float64), cols.max(axis=1).astype(np.float64)
         # back from three.js: y and z flip, so min and max swap on those axes
         flip = np.array([1.0, -1.0, -1.0]) * (np.array(self._scale) if scaled else 1.0)
         a, b = lo * flip, hi * flip
