@@ -236,3 +236,30 @@ def test_throttle_folds_bursts_inside_an_event_loop():
     assert first == 1 and len(calls) == 2  # one at once, one trailing with the latest values
     t()  # no loop: at once
     assert len(calls) == 3
+
+
+def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
+    """In a Jupyter kernel the event loop runs: a burst of slider values draws the first at once
+    and the last one shortly after, never the ones in between."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    setup = (
+        "import asyncio\nimport numpy as np\n"
+        "from depthlab import Calibration, CameraInfo, Capture\nfrom depthlab.widgets import explore\n"
+        "z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32).reshape(48, 64)\n"
+        "cal = Calibration(intrinsic_matrix=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]], reference_size=(256, 192))\n"
+        "e = explore(Capture(disparity=1 / z, calibration=cal))\n"
+        "calls = []\nrun = e.throttle.fn\ne.throttle.fn = lambda: (calls.append(dict(e._pending)), run())\n"
+    )
+    burst = "for k in range(20):\n    e.controls.w['clip'].value = (0.5, 2.9 - 0.1 * k)\nprint(len(calls), e.throttle._handle is not None)"
+    after = "await asyncio.sleep(0.5)\nprint(len(calls), e.throttle._handle is None, e.side.settings['far'], e.side.layer.count)"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (setup, burst, after)])
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    burst_out = nb.cells[1].outputs[0]["text"].split()
+    after_out = nb.cells[2].outputs[0]["text"].split()
+    assert burst_out == ["1", "True"]  # the first value drawn at once, the rest waiting
+    assert after_out[:2] == ["2", "True"]  # one trailing update with the latest value
+    far = float(after_out[2])
+    assert far == pytest.approx(2.9 - 0.1 * 19, abs=1e-6)
+    z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32)
+    assert int(after_out[3]) == int(np.count_nonzero((z >= 0.5) & (z <= np.float32(far))))
