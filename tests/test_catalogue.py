@@ -161,6 +161,44 @@ def test_ios18_photo_without_depth_names_its_new_aux_types():
                    f"other auxiliary images: HDR gain map, linear thumbnail, style delta map). {EDITED_HINT}")
 
 
+def test_portrait_jpeg_whose_depth_image_was_dropped(tmp_path):
+    """An Apple portrait JPEG re-saved by a tool that kept the MPF gain map but not the depth."""
+    import struct
+
+    data = bytearray(shared_sample(PORTRAIT_JPG).read_bytes())
+    mpf = data.find(b"MPF\x00") + 4  # TIFF header of the MPF index (big-endian in this file)
+    assert data[mpf:mpf + 2] == b"MM"
+    ifd = mpf + struct.unpack_from(">I", data, mpf + 4)[0]
+    for k in range(struct.unpack_from(">H", data, ifd)[0]):
+        entry = ifd + 2 + 12 * k
+        tag = struct.unpack_from(">H", data, entry)[0]
+        if tag == 0xB001:  # NumberOfImages 3 -> 2
+            struct.pack_into(">I", data, entry + 8, 2)
+        elif tag == 0xB002:  # MPEntry: 3 x 16 bytes -> 2 x 16
+            struct.pack_into(">I", data, entry + 4, 32)
+    depth_start = 1_738_263  # MPF image 2, the disparity map (README facts)
+    assert data[depth_start:depth_start + 3] == b"\xff\xd8\xff"
+    msg = _message(_write(tmp_path, "kept gain map.jpg", bytes(data[:depth_start])), depthlab.NoDepthError)
+    assert msg == ("kept gain map.jpg holds no depth map (a 4032x3024 JPEG, from Apple iPhone 12 mini, MPF images: "
+                   f"HDR gain map). {EDITED_HINT}")
+
+
+@pytest.mark.parametrize("sample, cut, message", [
+    (PUG, 650_000, "box 'mdat' at offset 3934 claims 1,295,147 bytes but only 646,066 remain; the file is truncated or damaged"),
+    (PUG, 2_000, "box 'meta' at offset 36 claims 3,898 bytes but only 1,964 remain; the file is truncated or damaged"),
+    (PORTRAIT_JPG, 900_000, "cut.jpg: the MPF index: image 0 claims bytes 0..1,596,598 but the file has 900,000 bytes; "
+                            "it is truncated or the index is damaged"),
+    (PORTRAIT_JPG, 1_760_000, "cut.jpg: the MPF index: image 2 claims bytes 1,738,263..1,776,333 but the file has "
+                              "1,760,000 bytes; it is truncated or the index is damaged"),
+])
+def test_truncated_download(tmp_path, sample, cut, message):
+    """A download cut short.  (HEIC box-level messages do not name the file yet; the CLI prefixes
+    the path to every message.)"""
+    name = "cut" + Path(sample).suffix
+    data = shared_sample(sample).read_bytes()[:cut]
+    assert _message(_write(tmp_path, name, data), depthlab.UnreadableFileError) == message
+
+
 # =============================================================================================
 # unknown and undecodable auxiliary images must not stop the rest from loading
 # =============================================================================================
