@@ -1,9 +1,10 @@
 """Hostile and broken files: a seeded mutator over every real and generated sample.
 
-Every sample in ../shared/samples and data/sample is mutated and truncated in ways that target
+Every photo in ../shared/samples and data/sample is mutated and truncated in ways that target
 the structures the readers walk (HEIF boxes, ``iloc`` extents, ``ispe``, item references, JPEG
 segments, the MPF index, XMP packets), then opened with :func:`depthlab.open` and touched all
-over: depth, colour, calibration and every matte.  What must hold for every case:
+over: depth, colour, calibration and every matte.  The other files in data/sample (ground
+truth JSON/NPZ) get a few cases each, as non-photos.  What must hold for every case:
 
 * only :class:`~depthlab.DepthlabError` subclasses escape (anything else is a failure, and so is
   a DepthlabError caused by ``MemoryError``: the memory bound was hit instead of the input being
@@ -14,8 +15,9 @@ over: depth, colour, calibration and every matte.  What must hold for every case
   0.3 s alone and 1.3 s wall at load 7);
 * memory stays bounded: every worker runs under ``RLIMIT_AS`` = :data:`ADDRESS_SPACE_LIMIT`
   (4 GiB of address space, hard) and its peak resident set (``ru_maxrss``) must stay under
-  :data:`PEAK_RSS_BOUND` (1 GiB) -- the largest legitimate case decodes a 12-megapixel primary
-  (36 MB of RGB) plus libheif's buffers, about 0.35 GiB;
+  :data:`PEAK_RSS_BOUND` (1 GiB).  The readers refuse declared sizes past 50 megapixels of
+  colour and 4096x4096 of depth or matte before decoding; the largest case they accept (a
+  ~48-megapixel primary) peaks near 0.8 GiB, a real 12-megapixel photo near 0.35 GiB;
 * nothing hangs or crashes the interpreter (each worker is a subprocess with a watchdog).
 
 Cases run in two worker subprocesses (one per core), so a segfault or an endless loop in a C
