@@ -489,7 +489,9 @@ class Capture:
         else:
             from PIL import Image
 
-            out = np.asarray(Image.fromarray(img).resize(key, Image.Resampling.BOX))
+            # box filter after an integer pre-reduction (reducing_gap): area averaging at a
+            # fraction of the cost of a full box resize of a 12-megapixel image
+            out = np.asarray(Image.fromarray(img).resize(key, Image.Resampling.BOX, reducing_gap=2.0))
         self._rgb_at[key] = out
         return out
 

@@ -104,8 +104,11 @@ def _to_array(img: Any, what: str, max_pixels: int | None = None) -> np.ndarray:
         if w <= 0 or h <= 0 or w * h > max_pixels:
             raise UnreadableFileError(f"{what} declares {w}x{h} pixels, which is not a plausible size; the file is damaged")
     try:
-        pil = img.to_pillow()
-        arr = np.asarray(pil)
+        # pillow-heif images expose the decoded buffer through the array interface: reading it
+        # directly skips a copy into a PIL image (~100 ms on a 12-megapixel primary)
+        arr = np.asarray(img)
+        if arr.dtype == object or arr.ndim < 2:
+            arr = np.asarray(img.to_pillow())
     except Exception as exc:
         raise UnreadableFileError(f"{what} could not be decoded ({exc})") from exc
     return arr
