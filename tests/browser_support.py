@@ -245,6 +245,7 @@ class LabPage:
         t0 = time.monotonic()
         deadline = t0 + timeout
         for _attempt in range(3):
+            self.settle_dialogs(artifacts)
             page.keyboard.press("Escape")
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
@@ -261,6 +262,26 @@ class LabPage:
         if artifacts is not None:
             page.screenshot(path=str(artifacts / "run_all_timeout.png"))
         raise TimeoutError(f"the notebook's cells did not all run within {timeout:.0f} s")
+
+    def dialogs(self) -> list[str]:
+        return self.page.eval_on_selector_all("dialog.jp-Dialog", "els => els.map(e => e.innerText)")
+
+    def settle_dialogs(self, artifacts: Path | None = None, wait: float = 15.0) -> None:
+        """Let a modal dialog go away by itself (e.g. a slow kernel start); accept the kernel
+        chooser's default (the notebook's own python3); fail with the text of any other."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            texts = self.dialogs()
+            if not texts:
+                return
+            if any("Select Kernel" in t for t in texts):
+                self.page.locator("dialog.jp-Dialog .jp-mod-accept").first.click()
+            time.sleep(0.5)
+        texts = self.dialogs()
+        if texts:
+            if artifacts is not None:
+                self.page.screenshot(path=str(artifacts / "dialog.png"))
+            raise AssertionError(f"JupyterLab shows a dialog: {texts}")
 
     def output_texts(self) -> list[str]:
         return self.page.eval_on_selector_all(".jp-Notebook .jp-OutputArea-output", "els => els.map(e => e.innerText)")

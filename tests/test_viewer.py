@@ -179,7 +179,6 @@ def test_export_writes_next_to_the_notebook_under_fresh_names(tmp_path, monkeypa
 
     pc = PointCloud.load(p1)
     assert len(pc) == H * W - 1
-    e.export_format = None
     e.controls.export_format.value = "pcd"
     e.controls.export.click()
     assert (tmp_path / "capture_pinhole.pcd").is_file() and "wrote capture_pinhole.pcd" in e.controls.status.value
