@@ -59,6 +59,9 @@ def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is
             raise UnreadableFileError(f"{p}: no such file")
         if p.is_dir():
             raise UnreadableFileError(f"{p} is a folder; give a photo file")
+        if not p.is_file():
+            # a named pipe would block open() forever; a device (/dev/zero) reads without end
+            raise UnreadableFileError(f"{p} is not a regular file (a pipe, socket or device); give a photo file")
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise UnreadableFileError(f"{p.name} is {size / 2**20:.0f} MiB; phone photos are far smaller, so it is not one")
