@@ -123,6 +123,27 @@ def test_not_an_image(tmp_path, name, content, what):
     assert msg == f"{name} is {what}; {KNOWS}"
 
 
+def _open_in_subprocess(path: Path) -> str:
+    """The message depthlab.open gives for ``path``, in a subprocess with a timeout (a pipe used
+    to block open() forever; a regression must fail the test, not hang the suite)."""
+    code = ("import depthlab, sys\n"
+            "try:\n    depthlab.open(sys.argv[1])\nexcept depthlab.DepthlabError as e:\n    print(type(e).__name__ + ': ' + str(e))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    return proc.stdout.strip()
+
+
+def test_pipes_and_devices_are_refused_without_reading(tmp_path):
+    import os
+
+    fifo = tmp_path / "photo.heic"
+    os.mkfifo(fifo)
+    assert _open_in_subprocess(fifo) == (
+        f"UnreadableFileError: {fifo} is not a regular file (a pipe, socket or device); give a photo file")
+    if Path("/dev/zero").exists():
+        assert _open_in_subprocess(Path("/dev/zero")) == (
+            "UnreadableFileError: /dev/zero is not a regular file (a pipe, socket or device); give a photo file")
+
+
 def test_empty_and_one_byte_files(tmp_path):
     assert _message(_write(tmp_path, "empty.heic", b"")) == "empty.heic is empty"
     assert _message(_write(tmp_path, "one.jpg", b"\xff")) == f"one.jpg is not an image depthlab knows; {KNOWS}"
