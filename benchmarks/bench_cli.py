@@ -83,6 +83,8 @@ def main() -> int:
             print(f"  {name} --jobs {jobs}: median {med:.2f} s wall, {statistics.median(cpu[jobs]):.2f} s CPU"
                   f"  (runs: {', '.join(f'{t:.2f}' for t in times[jobs])})")
         ratio = base / cand
+        paired = statistics.median(t1 / t2 for t1, t2 in zip(times[1], times[2]))
+        print(f"  median of back-to-back pair ratios: {paired:.2f}x")
         print(f"  fastest runs: --jobs 1 {min(times[1]):.2f} s, --jobs 2 {min(times[2]):.2f} s "
               f"({min(times[1]) / min(times[2]):.2f}x)")
         print(f"  load average before the runs: {load:.2f} on {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores "
