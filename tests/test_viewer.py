@@ -262,3 +262,12 @@ def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
     assert far == pytest.approx(2.9 - 0.1 * 19, abs=1e-6)
     z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32)
     assert int(after_out[3]) == int(np.count_nonzero((z >= 0.5) & (z <= np.float32(far))))
+
+
+def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
+    cap = make_capture(calibrated=False)
+    cap.camera = CameraInfo(kind="Lens Blur", focal_length_35mm=26.0)
+    e = explore(cap)
+    assert e.side.settings["model"] == "pinhole"
+    assert [v for _, v in e.controls.w["model"].options][0] == "pinhole"
+    assert "intrinsics estimated from EXIF" in e.side.title.value

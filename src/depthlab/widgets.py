@@ -130,9 +130,23 @@ def describe(cap: Capture) -> str:
     rng = cap.depth_range()
     r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} m"
     w, h = cap.size
-    est = ", estimated intrinsics" if cap.calibration is not None and cap.calibration.estimated else ""
-    nocal = ", no calibration" if cap.calibration is None else ""
+    cal = cap.calibration
+    if cal is None and _pinhole_ok(cap):
+        est, nocal = ", intrinsics estimated from EXIF", ""
+    else:
+        est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
+        nocal = ", no calibration" if cal is None else ""
     return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
+
+
+def _pinhole_ok(cap: Capture) -> bool:
+    """Can the pinhole models run: a stored calibration, or intrinsics estimated from EXIF."""
+    if cap.calibration is not None:
+        return True
+    from .projection import Projector
+
+    probe = Projector(cap, stride=max(1, max(cap.shape) // 64))
+    return bool(getattr(probe, "pinhole_available", False))
 
 
 def default_stride(cap: Capture, max_points: int = 500_000) -> int:
@@ -295,11 +309,12 @@ class _Side:
 
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None) -> dict[str, Any]:
-    has_cal = all(c.calibration is not None for c in caps)
+    has_cal = all(_pinhole_ok(c) for c in caps)
     if model is None:
         model = "pinhole" if has_cal else "orthographic"
     if model in ("pinhole", "pinhole-raw") and not has_cal:
-        raise InvalidInputError(f"model {model!r} needs a calibration and a capture has none; use model='orthographic'")
+        raise InvalidInputError(f"model {model!r} needs the camera's intrinsics and a capture has neither a "
+                                f"calibration nor an EXIF focal length; use model='orthographic'")
     return {
         "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None, "far": None,
         "stride": stride or max(default_stride(c) for c in caps), "point_scale": 1.0,
@@ -312,7 +327,7 @@ class _Controls:
 
     def __init__(self, caps: list[Capture], settings: dict[str, Any], on_change: Callable[[dict], None]):
         self.on_change = on_change
-        has_cal = all(c.calibration is not None for c in caps)
+        has_cal = all(_pinhole_ok(c) for c in caps)
         opts = MODEL_OPTIONS if has_cal else [o for o in MODEL_OPTIONS if not o[1].startswith("pinhole")]
         style = {"description_width": _LABEL_WIDTH}
         lay = W.Layout(width="380px")
