@@ -72,3 +72,24 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert seconds < 90
     # nothing but the notebook itself (and exports a user asks for) is written next to it
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(p.name for p in NOTEBOOKS)
+
+
+def test_rear_vs_front_runs_on_the_real_pair_when_offered(tmp_path):
+    """03's option: the real iPhone pair from ../shared/samples (skips where that folder is absent)."""
+    from conftest import shared_sample
+
+    rear, front = shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")
+    folder = working_copy(tmp_path)
+    # the notebook looks for ../../shared/samples/iphone relative to itself: point that at the real folder
+    (tmp_path.parent / "shared").mkdir(exist_ok=True)
+    link = tmp_path.parent / "shared" / "samples"
+    if not link.exists():
+        os.symlink(rear.parents[1], link, target_is_directory=True)
+    nb = nbformat.read(folder / "03_rear_vs_front.ipynb", as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    first.source = first.source.replace("USE_REAL_PAIR = False", "USE_REAL_PAIR = True")
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "rear_dual_pug.heic" in text and "front_truedepth_mattes.heic" in text
+    assert front.is_file()
