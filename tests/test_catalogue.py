@@ -205,16 +205,15 @@ def test_portrait_jpeg_whose_depth_image_was_dropped(tmp_path):
 
 
 @pytest.mark.parametrize("sample, cut, message", [
-    (PUG, 650_000, "box 'mdat' at offset 3934 claims 1,295,147 bytes but only 646,066 remain; the file is truncated or damaged"),
-    (PUG, 2_000, "box 'meta' at offset 36 claims 3,898 bytes but only 1,964 remain; the file is truncated or damaged"),
+    (PUG, 650_000, "cut.heic: box 'mdat' at offset 3934 claims 1,295,147 bytes but only 646,066 remain; the file is truncated or damaged"),
+    (PUG, 2_000, "cut.heic: box 'meta' at offset 36 claims 3,898 bytes but only 1,964 remain; the file is truncated or damaged"),
     (PORTRAIT_JPG, 900_000, "cut.jpg: the MPF index: image 0 claims bytes 0..1,596,598 but the file has 900,000 bytes; "
                             "it is truncated or the index is damaged"),
     (PORTRAIT_JPG, 1_760_000, "cut.jpg: the MPF index: image 2 claims bytes 1,738,263..1,776,333 but the file has "
                               "1,760,000 bytes; it is truncated or the index is damaged"),
 ])
 def test_truncated_download(tmp_path, sample, cut, message):
-    """A download cut short.  (HEIC box-level messages do not name the file yet; the CLI prefixes
-    the path to every message.)"""
+    """A download cut short: the message names the file and where it ends."""
     name = "cut" + Path(sample).suffix
     data = shared_sample(sample).read_bytes()[:cut]
     assert _message(_write(tmp_path, name, data), depthlab.UnreadableFileError) == message
@@ -381,22 +380,37 @@ def test_jpeg_frame_header_claiming_a_huge_image(tmp_path):
      "nan.heic: the depth item's XMP: FloatMinValue is 'nan', not a finite number; the file is damaged"),
     (b"<apdi:FloatMaxValue>4.382812<", b"<apdi:FloatMaxValue>inf<",
      "nan.heic: the depth item's XMP: FloatMaxValue is 'inf', not a finite number; the file is damaged"),
-    (b"<depthData:PixelSize>0.001900<", b"<depthData:PixelSize>-inf<",
-     "nan.heic: the depth item's XMP: PixelSize is '-inf', not a finite number; the file is damaged"),
-    (b"<rdf:li>3032.59423828125<", b"<rdf:li>NaN<",
-     "nan.heic: the depth item's XMP: IntrinsicMatrix is 'NaN', not a finite number; the file is damaged"),
-    (b"<depthData:IntrinsicMatrixReferenceWidth>4032<", b"<depthData:IntrinsicMatrixReferenceWidth>nan<",
-     "nan.heic: the depth item's XMP: IntrinsicMatrixReferenceWidth is 'nan', not a finite number; the file is damaged"),
     (b"<apdi:FloatMinValue>1.498047<", b"<apdi:FloatMinValue>1e999<",
      "nan.heic: the depth item's XMP: FloatMinValue is '1e999', not a finite number; the file is damaged"),
 ])
 def test_non_finite_xmp_numbers_heic(tmp_path, old, new, message):
+    """A broken value range makes the depth values unknowable: the file is refused."""
     data = shared_sample(PUG).read_bytes()
     count = data.count(old)
     assert count >= 1
     bad = data.replace(old, new[:-1].ljust(len(old) - 1) + b"<", 1)
     assert len(bad) == len(data)
     assert _message(_write(tmp_path, "nan.heic", bad), depthlab.UnreadableFileError) == message
+
+
+@pytest.mark.parametrize("old, new, note", [
+    (b"<depthData:PixelSize>0.001900<", b"<depthData:PixelSize>-inf<",
+     "calibration ignored: nan.heic: the depth item's XMP: PixelSize is '-inf', not a finite number; the file is damaged"),
+    (b"<rdf:li>3032.59423828125<", b"<rdf:li>NaN<",
+     "calibration ignored: nan.heic: the depth item's XMP: IntrinsicMatrix is 'NaN', not a finite number; the file is damaged"),
+    (b"<depthData:IntrinsicMatrixReferenceWidth>4032<", b"<depthData:IntrinsicMatrixReferenceWidth>nan<",
+     "calibration ignored: nan.heic: the depth item's XMP: IntrinsicMatrixReferenceWidth is 'nan', not a finite number; the file is damaged"),
+])
+def test_non_finite_calibration_keeps_depth_and_says_why(tmp_path, old, new, note):
+    """The depth values do not depend on the calibration: a broken calibration number drops the
+    calibration (projection then falls back to EXIF, flagged as estimated) with a note."""
+    data = shared_sample(PUG).read_bytes()
+    bad = data.replace(old, new[:-1].ljust(len(old) - 1) + b"<", 1)
+    assert len(bad) == len(data) and bad != data
+    cap = depthlab.open(_write(tmp_path, "nan.heic", bad))
+    assert cap.calibration is None
+    assert note in cap.metadata["notes"]
+    assert cap.shape == (576, 768) and np.isfinite(cap.disparity).all()
 
 
 def test_non_finite_xmp_number_jpeg(tmp_path):

@@ -21,6 +21,9 @@ from .errors import OverwriteError, WriteError
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[IO[bytes]]:
     dest = Path(path)
+    if dest.is_symlink():
+        # write through a link to its target, as open() would, instead of replacing the link
+        dest = dest.resolve()
     if dest.exists() and not overwrite:
         raise OverwriteError(
             f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it"
@@ -34,8 +37,13 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[I
         raise WriteError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     tmp = Path(tmp_name)
     try:
-        # mkstemp creates 0600; give the file the mode an ordinary open() would (0666 less umask)
-        os.chmod(tmp, 0o666 & ~_umask())
+        # mkstemp creates 0600: keep the mode of the file being replaced, or give a new file
+        # the mode an ordinary open() would (0666 less the umask)
+        try:
+            mode = dest.stat().st_mode & 0o7777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -52,6 +60,14 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[I
 
 
 def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (no race with threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

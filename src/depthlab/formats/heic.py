@@ -197,7 +197,10 @@ def _same_aspect(a: tuple[float, float], b: tuple[float, float], tol: float = 0.
 def read_heic(path: Path | None, data: bytes) -> Capture:
     """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
     name = path.name if path else "HEIC data"
-    hf = isobmff.parse_heif(data)
+    try:
+        hf = isobmff.parse_heif(data)
+    except UnreadableFileError as exc:  # name the file in box-level messages
+        raise UnreadableFileError(f"{name}: {exc}") from exc
     aux = _aux_items(hf)
     depth_ids = [i for i, u in aux.items() if u in DEPTH_URNS]
     ph = _open_pillow_heif(data, name)
@@ -286,7 +289,12 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         accuracy = xmp.text(DEPTHDATA, "Accuracy")
         if accuracy not in ("relative", "absolute"):
             accuracy = None
-        calibration = read_calibration(xmp)
+        try:
+            calibration = read_calibration(xmp)
+        except UnreadableFileError as exc:
+            # the depth values do not depend on the calibration: keep them, say what was wrong
+            notes.append(f"calibration ignored: {exc}")
+            calibration = None
     display_size = (disparity.shape[1], disparity.shape[0])
     if calibration is not None:
         ref = calibration.reference_size
