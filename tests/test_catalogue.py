@@ -298,7 +298,7 @@ def test_depth_without_calibration_or_exif_says_what_to_do(tmp_path):
     with pytest.raises(depthlab.CalibrationError) as err:
         depthlab.project(cap, stride=8)
     assert str(err.value) == (
-        "model 'pinhole' needs the camera's intrinsics: this capture stores no calibration and this file stores no "
+        "model 'pinhole' needs the camera's intrinsics: this file stores no "
         "calibration and its EXIF has no focal length (no FocalLengthIn35mmFilm, no focal-plane resolution); "
         "intrinsics cannot be estimated. Give a focal length: depthlab.camera.estimate_calibration(w, h, "
         "focal_length_35mm=...) and pass it as calibration=; or use model='orthographic'")

@@ -213,8 +213,7 @@ class Projector:
                 self.calibration = calibration_from_camera(self.capture.camera, w, h)
             except CalibrationError as exc:
                 raise CalibrationError(
-                    f"model {model!r} needs the camera's intrinsics: this capture stores no calibration "
-                    f"and {exc}; or use model='orthographic'"
+                    f"model {model!r} needs the camera's intrinsics: {exc}; or use model='orthographic'"
                 ) from None
         return self.calibration
 

@@ -179,5 +179,8 @@ def parse_xmp(data: bytes, what: str = "XMP", max_bytes: int = MAX_XMP_BYTES) ->
     rdf_roots = [root] if _local(root.tag) == (RDF, "RDF") else root.findall(".//{%s}RDF" % RDF)
     for rdf in rdf_roots:
         for desc in rdf:
-            _collect(desc, values)
+            try:
+                _collect(desc, values)
+            except UnreadableFileError as exc:
+                raise UnreadableFileError(f"{what}: {exc}") from None
     return Xmp(values, what)
