@@ -149,6 +149,15 @@ class Lab:
         return json.loads(body) if body else None
 
     def shutdown_kernels(self) -> None:
+        """End every session (and its kernel), then any kernel left: the next page starts clean.
+
+        Deleting only a kernel leaves its session behind; reopening that notebook would then
+        reconnect to a dead kernel and JupyterLab cancels its pending requests with errors."""
+        for sess in self.api("/api/sessions"):
+            try:
+                self.api(f"/api/sessions/{sess['id']}", method="DELETE")
+            except OSError:
+                pass
         for k in self.api("/api/kernels"):
             try:
                 self.api(f"/api/kernels/{k['id']}", method="DELETE")
@@ -202,6 +211,7 @@ class LabPage:
         self.context.add_init_script(DRAW_PROBE_JS)
         self.page = self.context.new_page()
         self.page_errors: list[str] = []
+        self.dialog_log: list[str] = []  # texts of modal dialogs met (for failure messages)
         self.console_errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         self.page.on("console", lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None)
@@ -270,12 +280,17 @@ class LabPage:
         """Let a modal dialog go away by itself (e.g. a slow kernel start); accept the kernel
         chooser's default (the notebook's own python3); fail with the text of any other."""
         deadline = time.monotonic() + wait
+        accepted = False
         while time.monotonic() < deadline:
             texts = self.dialogs()
             if not texts:
                 return
-            if any("Select Kernel" in t for t in texts):
+            if texts[0] not in self.dialog_log:
+                self.dialog_log.append(texts[0])
+            if not accepted and any("Select Kernel" in t for t in texts):
+                # once: every accept of the kernel chooser starts another kernel
                 self.page.locator("dialog.jp-Dialog .jp-mod-accept").first.click()
+                accepted = True
             time.sleep(0.5)
         texts = self.dialogs()
         if texts:

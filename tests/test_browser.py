@@ -119,12 +119,12 @@ def test_notebook_renders_and_reacts_in_chromium(browser, lab, path):
     lp = LabPage(browser, lab)
     try:
         lp.open_notebook(f"notebooks/{path.name}")
-        seconds = lp.run_all(artifacts=ARTIFACTS)
+        seconds = lp.run_all(timeout=300, artifacts=ARTIFACTS)
         n = wait_for_canvases(lp)
         lp.page.screenshot(path=str(ARTIFACTS / f"{path.stem}_page.png"), full_page=True)
         errors = lp.error_outputs()
         assert not errors, f"error output in {path.name}: {errors[:3]}"
-        assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"
+        assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}; dialogs seen: {lp.dialog_log}"
         assert n >= 1, "no 3D canvas was rendered"
         for i in range(n):
             img = lp.canvas_image(i, ARTIFACTS / f"{path.stem}_canvas{i}.png")
@@ -160,7 +160,7 @@ def test_compare_cameras_are_linked(browser, lab):
     lp = LabPage(browser, lab)
     try:
         lp.open_notebook("notebooks/03_rear_vs_front.ipynb")
-        lp.run_all()
+        lp.run_all(timeout=300, artifacts=ARTIFACTS)
         wait_for_canvases(lp)
         pair = lp.page.locator(".jp-OutputArea-output:has(canvas)").first
         assert pair.locator("canvas").count() == 2
