@@ -516,9 +516,7 @@ def test_cli_info_goes_past_bad_files(mixed_folder, tmp_path):
         assert len(lines) == 1, (name, proc.stderr)
     assert "holds no depth map" in proc.stderr and "not an image" in proc.stderr
     assert "Traceback" not in proc.stderr
-    if _summary_line(proc.stdout + proc.stderr, 2, 6, 4) is None:
-        pytest.xfail("`depthlab info` reports each bad file and exits 1 but prints no summary line "
-                     "('2 of 6 ... 4 failed'); issue 7 part 4 asks for one (cli.py, CLI engineer)")
+    assert _summary_line(proc.stdout + proc.stderr, 2, 6, 4), proc.stderr
 
 
 def test_cli_export_goes_past_bad_files(mixed_folder, tmp_path):

@@ -379,6 +379,7 @@ def cmd_info(args) -> int:
     failed = 0
     summaries = []
     first = True
+    t0 = time.perf_counter()
     for src in inputs:
         try:
             cap = _open(src)
@@ -394,6 +395,8 @@ def cmd_info(args) -> int:
     if args.json and summaries:
         out = summaries[0] if len(inputs) == 1 else summaries
         print(json.dumps(out, indent=2, default=_json_default))
+    if len(inputs) > 1:  # a batch ends with a summary (on stderr: stdout stays pure text/JSON)
+        return _summary("info", len(inputs) - failed, failed, time.perf_counter() - t0, "")
     return EXIT_FAILED if failed else EXIT_OK
 
 
