@@ -38,7 +38,7 @@ _LAZY = {
     "compare": ("depthlab.widgets", "compare"),
     "to_html": ("depthlab.html", "to_html"),
 }
-_LAZY_MODULES = {"figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
 
 
 def __getattr__(name: str) -> Any:
