@@ -185,6 +185,25 @@ def test_export_writes_next_to_the_notebook_under_fresh_names(tmp_path, monkeypa
     assert fresh_path(tmp_path, "capture_pinhole", ".pcd").name == "capture_pinhole_2.pcd"
 
 
+def test_export_html_offline_page_one_for_a_comparison(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    e = explore(make_capture())
+    e.controls.export_format.value = "html"
+    e.controls.export.click()
+    page = tmp_path / "capture_pinhole.html"
+    assert page.is_file() and "wrote capture_pinhole.html" in e.controls.status.value
+    text = page.read_text()
+    assert "<script src" not in text and "front TrueDepth" in text
+    c = compare(make_capture(accuracy="relative", kind="rear dual", scale=1.5), make_capture())
+    c.controls.export_format.value = "html"
+    c.controls.export.click()
+    pair = sorted(p.name for p in tmp_path.glob("*_vs_*.html"))
+    assert pair == ["capture_pinhole_vs_capture_pinhole.html"]
+    assert "rear dual" in (tmp_path / pair[0]).read_text()
+    with pytest.raises(InvalidInputError, match="html only"):
+        c.export("ply", side=None)
+
+
 def test_compare_links_cameras_and_applies_controls_per_side():
     rear = make_capture(accuracy="relative", kind="rear dual", scale=1.5)
     front = make_capture()

@@ -44,7 +44,8 @@ MODEL_OPTIONS = [
     ("disparity as z (the seed's mistake)", "disparity-as-z"),
 ]
 COLOUR_OPTIONS = [("photo colours", "rgb"), ("depth colormap", "depth"), ("matte", "matte")]
-EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png")]
+EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png"),
+                  ("offline 3D page .html", "html")]
 
 _LABEL_WIDTH = "110px"
 
@@ -432,21 +433,31 @@ class _Session:
             side.view.frame(reset_camera=True)
             side.title.value = side._title_html()
 
-    def export(self, fmt: str = "ply", side: int = 0, folder: str | Path | None = None) -> Path:
-        """Write the current cloud (``"pcd"``, ``"ply"``) or a figure (``"png"``) under a fresh name.
+    def export(self, fmt: str = "ply", side: int | None = 0, folder: str | Path | None = None) -> Path:
+        """Write the current cloud (``"pcd"``, ``"ply"``), a figure (``"png"``) or an offline 3D
+        page (``"html"``; ``side=None`` puts every side of a comparison in one page, cameras
+        linked) under a fresh name.
 
         The file goes to ``folder`` (default: ``export_dir``, else the kernel's working folder,
         which in Jupyter is the notebook's folder); an existing file is never replaced.
         """
-        if fmt not in ("pcd", "ply", "png"):
-            raise InvalidInputError(f"export format must be 'pcd', 'ply' or 'png', got {fmt!r}")
+        if fmt not in ("pcd", "ply", "png", "html"):
+            raise InvalidInputError(f"export format must be 'pcd', 'ply', 'png' or 'html', got {fmt!r}")
+        if side is None and fmt != "html":
+            raise InvalidInputError("side=None (all sides in one file) is for html only")
         self.throttle.flush()
-        s = self.sides[side]
+        sides = self.sides if side is None else [self.sides[side]]
+        s = sides[0]
         dest_dir = Path(folder) if folder is not None else (self.export_dir or Path.cwd())
-        stem = _safe_stem(f"{s.cap.path.stem if s.cap.path else 'capture'}_{s.settings['model']}")
+        stem = "_vs_".join(_safe_stem(f"{x.cap.path.stem if x.cap.path else 'capture'}_{x.settings['model']}") for x in sides)
         for _attempt in range(20):
             path = fresh_path(dest_dir, stem, f".{fmt}")
             try:
+                if fmt == "html":
+                    from .html import to_html
+
+                    clouds = [x.cloud() for x in sides]
+                    return to_html(clouds if len(clouds) > 1 else clouds[0], path)
                 if fmt == "png":
                     from .figures import capture_figure, save_figure
 
@@ -465,7 +476,11 @@ class _Session:
 
     def _export_clicked(self) -> None:
         try:
-            paths = [self.export(self.controls.export_format.value, side=i) for i in range(len(self.sides))]
+            fmt = self.controls.export_format.value
+            if fmt == "html":  # one page; a comparison keeps its two views side by side
+                paths = [self.export(fmt, side=None)]
+            else:
+                paths = [self.export(fmt, side=i) for i in range(len(self.sides))]
         except Exception as exc:
             self._show_error(exc)
             return
