@@ -97,9 +97,11 @@ class Lab:
     def _env(self) -> dict[str, str]:
         settings = self._tmp / "settings"
         (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
-        # every cell stays in the DOM: outputs below the fold are rendered and can be checked
+        # every cell stays in the DOM: outputs below the fold are rendered and can be checked;
+        # the notebook's own kernel starts without the "Select Kernel" dialog (under load the
+        # kernelspecs can arrive after the notebook opens, and the dialog then stayed up in CI)
         (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
-            json.dumps({"windowingMode": "none"}))
+            json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
         (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false", "checkForUpdates": False}))
@@ -141,9 +143,13 @@ class Lab:
         self.stop()
         raise RuntimeError(f"JupyterLab did not answer within {self.timeout} s; log: {self.log_path}")
 
-    def api(self, path: str, method: str = "GET") -> Any:
-        req = urllib.request.Request(f"{self.url}{path}", method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+    def api(self, path: str, method: str = "GET", data: Any = None) -> Any:
+        headers = {"Authorization": f"token {self.token}"}
+        body_out = None
+        if data is not None:
+            body_out = json.dumps(data).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(f"{self.url}{path}", method=method, headers=headers, data=body_out)
         with urllib.request.urlopen(req, timeout=10) as r:
             body = r.read()
         return json.loads(body) if body else None
@@ -217,6 +223,11 @@ class LabPage:
         self.page.on("console", lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None)
 
     def open_notebook(self, relpath: str, timeout: float = 90.0) -> None:
+        # start the notebook's kernel on the server first: the page then joins that session
+        # instead of choosing a kernel itself (under load the chooser dialog could race with the
+        # kernelspecs and start, kill and restart kernels while "Run All" was being given)
+        self.lab.api("/api/sessions", method="POST", data={
+            "path": relpath, "type": "notebook", "name": Path(relpath).name, "kernel": {"name": "python3"}})
         self.page.goto(f"{self.lab.url}/lab/tree/{relpath}?token={self.lab.token}&reset", timeout=timeout * 1000)
         self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout * 1000)
         self.wait_kernel_idle(timeout)
@@ -237,6 +248,16 @@ class LabPage:
             """() => {
                 const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
                 return prompts.length > 0 && prompts.every(e => /\\[\\d+\\]/.test(e.textContent));
+            }""")
+
+    def _idle_with_cells_left(self) -> bool:
+        return self.page.evaluate(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+                const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                return status !== null && status.getAttribute('data-status') === 'idle'
+                    && !prompts.some(e => e.textContent.includes('*'))
+                    && prompts.some(e => !/\\[\\d+\\]/.test(e.textContent));
             }""")
 
     def _started(self) -> bool:
@@ -264,10 +285,25 @@ class LabPage:
                 time.sleep(0.25)
             if self._started():
                 break
+        stalled_since: float | None = None
+        reissued = 0
         while time.monotonic() < deadline:
             if self._all_ran():
                 self.wait_kernel_idle(max(deadline - time.monotonic(), 1.0))
                 return time.monotonic() - t0
+            # a run that stopped half-way (kernel idle, no cell running, some never run) is
+            # given the command again, twice at most
+            if self._idle_with_cells_left():
+                stalled_since = stalled_since or time.monotonic()
+                if time.monotonic() - stalled_since > 20 and reissued < 2:
+                    reissued += 1
+                    stalled_since = None
+                    self.settle_dialogs(artifacts)
+                    page.keyboard.press("Escape")
+                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            else:
+                stalled_since = None
             time.sleep(0.25)
         if artifacts is not None:
             page.screenshot(path=str(artifacts / "run_all_timeout.png"))
@@ -280,17 +316,19 @@ class LabPage:
         """Let a modal dialog go away by itself (e.g. a slow kernel start); accept the kernel
         chooser's default (the notebook's own python3); fail with the text of any other."""
         deadline = time.monotonic() + wait
-        accepted = False
+        accepted_at: float | None = None
         while time.monotonic() < deadline:
             texts = self.dialogs()
             if not texts:
                 return
             if texts[0] not in self.dialog_log:
                 self.dialog_log.append(texts[0])
-            if not accepted and any("Select Kernel" in t for t in texts):
-                # once: every accept of the kernel chooser starts another kernel
+            if any("Select Kernel" in t for t in texts) and (
+                    accepted_at is None or time.monotonic() - accepted_at > 5.0):
+                # every accept that registers starts a kernel and closes the dialog, so click
+                # again only when the dialog is still up 5 s later (the click was lost)
                 self.page.locator("dialog.jp-Dialog .jp-mod-accept").first.click()
-                accepted = True
+                accepted_at = time.monotonic()
             time.sleep(0.5)
         texts = self.dialogs()
         if texts:
