@@ -534,3 +534,14 @@ def test_cli_export_goes_past_bad_files(mixed_folder, tmp_path):
     again = _run(["export", str(folder), "-o", str(out), "--stride", "8", "--jobs", "1"], tmp_path)
     assert again.returncode == 1
     assert _summary_line(again.stderr + again.stdout, 0, 6, 6), again.stderr
+
+
+def test_non_finite_calibration_in_portrait_jpeg_keeps_depth(tmp_path):
+    """The JPEG reader shares the HEIC rule: a broken calibration number drops the calibration
+    with a note, the depth is kept."""
+    data = shared_sample(PORTRAIT_JPG).read_bytes()
+    bad = _same_length_replace(data, b"<depthData:PixelSize>0.001400<", b"<depthData:PixelSize>nan     <")
+    cap = depthlab.open(_write(tmp_path, "nan.jpg", bad))
+    assert cap.calibration is None
+    assert any(n.startswith("calibration ignored: ") and "PixelSize is 'nan'" in n for n in cap.metadata["notes"])
+    assert cap.shape == (576, 768) and np.isfinite(cap.disparity).all()

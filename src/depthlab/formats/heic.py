@@ -23,10 +23,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..capture import Calibration, CameraInfo, Capture, DepthEncoding, LazyMattes, Orientation
-from ..errors import DepthlabError, NoDepthError, UnreadableFileError
+from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
+from ..errors import NoDepthError, UnreadableFileError
 from . import isobmff
 from .exif import camera_from_exif
+from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
 from .xmp import APDI, DEPTHDATA, Xmp, parse_xmp
 
 DEPTH_URNS = ("urn:mpeg:hevc:2015:auxid:2", "urn:mpeg:mpegB:cicp:systems:auxiliary:depth")
@@ -57,11 +58,6 @@ MAX_XMP_ITEM = 4 * 1024 * 1024
 #: Apple's depth maps are 768x576, mattes about 2016x1512.
 MAX_COLOUR_PIXELS = 50_000_000
 MAX_AUX_PIXELS = 4096 * 4096  # a 5600x5600 depth map took 1.8 s CPU to open and touch
-EDITED_HINT = (
-    "Depth survives only in unmodified originals: portrait-mode photos exported from the phone "
-    "as originals (AirDrop 'All Photos Data', Image Capture, or 'Export Unmodified Original'); "
-    "edited, shared or converted copies lose it."
-)
 
 
 def _orientation_of(transforms: list[tuple[str, int]]) -> Orientation:
@@ -151,49 +147,6 @@ def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[in
     return "; ".join(parts)
 
 
-def read_calibration(xmp: Xmp) -> Calibration | None:
-    """Calibration from the depth item's XMP (AVCameraCalibrationData keys), or None if absent.
-
-    ``IntrinsicMatrix`` is stored column-major (9 values), ``ExtrinsicMatrix`` column-major 4x3
-    (12 values: R's three columns, then t).  Non-finite or malformed numbers raise
-    :class:`UnreadableFileError`.
-    """
-    k = xmp.floats(DEPTHDATA, "IntrinsicMatrix", 9)
-    if k is None:
-        return None
-    rw = xmp.int(DEPTHDATA, "IntrinsicMatrixReferenceWidth")
-    rh = xmp.int(DEPTHDATA, "IntrinsicMatrixReferenceHeight")
-    if not rw or not rh or rw <= 0 or rh <= 0:
-        raise UnreadableFileError(f"{xmp.what}: IntrinsicMatrix has no valid reference size ({rw}x{rh})")
-    kmat = np.array(k, dtype=np.float64).reshape(3, 3).T
-    ext = xmp.floats(DEPTHDATA, "ExtrinsicMatrix", 12)
-    cx = xmp.float(DEPTHDATA, "LensDistortionCenterOffsetX")
-    cy = xmp.float(DEPTHDATA, "LensDistortionCenterOffsetY")
-    # read (and check) every number before building, so only Calibration's own complaints are
-    # wrapped below -- a bad number already says which key and file it came from
-    distortion = xmp.floats(DEPTHDATA, "LensDistortionCoefficients", 8)
-    inverse = xmp.floats(DEPTHDATA, "InverseLensDistortionCoefficients", 8)
-    pixel_size = xmp.float(DEPTHDATA, "PixelSize")
-    try:
-        return Calibration(
-            intrinsic_matrix=kmat,
-            reference_size=(rw, rh),
-            lens_distortion=distortion,
-            inverse_lens_distortion=inverse,
-            distortion_center=None if cx is None or cy is None else (cx, cy),
-            pixel_size_mm=pixel_size,
-            extrinsic_matrix=None if ext is None else np.array(ext).reshape(4, 3).T,
-            estimated=False,
-            source="depth item XMP (AVCameraCalibrationData)",
-        )
-    except DepthlabError as exc:
-        raise UnreadableFileError(f"{xmp.what}: the calibration is invalid ({exc})") from exc
-
-
-def _same_aspect(a: tuple[float, float], b: tuple[float, float], tol: float = 0.02) -> bool:
-    return abs(a[0] / a[1] - b[0] / b[1]) <= tol * (a[0] / a[1])
-
-
 def read_heic(path: Path | None, data: bytes) -> Capture:
     """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
     name = path.name if path else "HEIC data"
@@ -218,7 +171,6 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
 
     # --- metadata: the depth item's XMP (Apple) and libheif's depth representation ---------
     xmp = _item_xmp(hf, depth_id, what=f"{name}: the depth item's XMP")
-    depth_images = []
     try:
         depth_images = list(ph.info.get("depth_images", []))
     except Exception:
@@ -247,7 +199,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         int_max = int_max if imax is None else imax
         stored = xmp.int(APDI, "StoredFormat")
         native = xmp.int(APDI, "NativeFormat")
-        fmt = " from ".join(_fourcc(v) for v in (stored, native) if v is not None) or None
+        fmt = " from ".join(f for f in (fourcc(stored), fourcc(native)) if f) or None
         kind = xmp.text(APDI, "AuxiliaryImageType")
         if kind is not None and kind not in ("disparity", "depth"):
             raise UnreadableFileError(f"{name}: the depth item says it holds {kind!r}, not disparity or depth")
@@ -273,14 +225,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     if not (np.isfinite(fmin) and np.isfinite(fmax)) or int_max == int_min:
         raise UnreadableFileError(f"{name}: the depth value range {fmin}..{fmax} over codes {int_min}..{int_max} is unusable")
 
-    scale = np.float32((fmax - fmin) / (int_max - int_min))
-    values = (raw.astype(np.float32) - np.float32(int_min)) * scale + np.float32(fmin)
-    if kind == "depth":
-        with np.errstate(divide="ignore"):
-            disparity = np.where(values > 0, np.float32(1.0) / values, np.nan).astype(np.float32)
-    else:
-        disparity = values
-        disparity[~(disparity > 0)] = np.nan
+    disparity = disparity_from_codes(raw, fmin, fmax, int_min, int_max, kind)
 
     # --- calibration, in the display frame ------------------------------------------------
     calibration = None
@@ -289,23 +234,8 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         accuracy = xmp.text(DEPTHDATA, "Accuracy")
         if accuracy not in ("relative", "absolute"):
             accuracy = None
-        try:
-            calibration = read_calibration(xmp)
-        except UnreadableFileError as exc:
-            # the depth values do not depend on the calibration: keep them, say what was wrong
-            notes.append(f"calibration ignored: {exc}")
-            calibration = None
-    display_size = (disparity.shape[1], disparity.shape[0])
-    if calibration is not None:
-        ref = calibration.reference_size
-        if stored_size and _same_aspect(ref, stored_size) and not orientation.is_identity:
-            calibration = calibration.oriented(orientation)
-        if not _same_aspect(calibration.reference_size, display_size):
-            notes.append(
-                f"calibration reference size {ref[0]}x{ref[1]} does not match the depth map's "
-                f"{display_size[0]}x{display_size[1]} aspect; calibration ignored"
-            )
-            calibration = None
+        display_size = (disparity.shape[1], disparity.shape[0])
+        calibration = calibration_for_display(xmp, stored_size, display_size, orientation, notes)
 
     # --- camera, colour, mattes ---------------------------------------------------------------
     exif = None
@@ -369,11 +299,3 @@ def _matte_loader(ph: Any, aux_id: int, what: str) -> Callable[[], np.ndarray]:
         return (arr.astype(np.float32) / np.float32(top)).clip(0, 1)
 
     return load
-
-
-def _fourcc(v: int) -> str:
-    try:
-        s = int(v).to_bytes(4, "big").decode("ascii")
-        return s if s.isprintable() else str(v)
-    except (OverflowError, UnicodeDecodeError, ValueError):
-        return str(v)

@@ -54,11 +54,11 @@ from typing import Any
 
 import numpy as np
 
-from ..capture import Calibration, Capture, DepthEncoding, LazyMattes, Orientation
+from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import jpeg_segments as js
 from .exif import TAG_ORIENTATION, camera_from_exif, exif_orientation, read_exif
-from .heic import EDITED_HINT, read_calibration
+from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
 from .xmp import APDI, DEPTHDATA, GDEPTH, GIMAGE, XMPNOTE, Xmp, parse_xmp
 
 GFOCUS = "http://ns.google.com/photos/1.0/focus/"
@@ -176,20 +176,6 @@ def _quiet():
 
 def _oriented_size(size: tuple[int, int], orientation: Orientation) -> tuple[int, int]:
     return (size[1], size[0]) if orientation.swaps_axes else (int(size[0]), int(size[1]))
-
-
-def _fourcc(v: int | None) -> str | None:
-    if v is None:
-        return None
-    try:
-        s = int(v).to_bytes(4, "big").decode("ascii")
-    except (OverflowError, UnicodeDecodeError, ValueError):
-        return str(v)
-    return s if s.isprintable() else str(v)
-
-
-def _same_aspect(a: tuple[float, float], b: tuple[float, float], tol: float = 0.02) -> bool:
-    return abs(a[0] / a[1] - b[0] / b[1]) <= tol * (a[0] / a[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,33 +329,19 @@ def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage]
     if int_max == int_min:
         raise UnreadableFileError(f"{what}: IntMinValue and IntMaxValue are both {int_min}; the value range is unusable")
     kind = depth_aux["role"]
-    fmt = " from ".join(s for s in (_fourcc(xmp.int(APDI, "StoredFormat")), _fourcc(xmp.int(APDI, "NativeFormat"))) if s)
+    fmt = " from ".join(f for f in (fourcc(xmp.int(APDI, "StoredFormat")), fourcc(xmp.int(APDI, "NativeFormat"))) if f)
 
-    scale = np.float32((fmax - fmin) / (int_max - int_min))
-    values = (codes.astype(np.float32) - np.float32(int_min)) * scale + np.float32(fmin)
-    if kind == "depth":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            disparity = np.where(values > 0, np.float32(1.0) / values, np.float32(np.nan)).astype(np.float32)
-    else:
-        disparity = values
-        disparity[~(disparity > 0)] = np.nan
+    disparity = disparity_from_codes(codes, fmin, fmax, int_min, int_max, kind)
     disparity = np.ascontiguousarray(orientation.apply(disparity))
 
     notes: list[str] = []
     accuracy = xmp.text(DEPTHDATA, "Accuracy")
     if accuracy not in ("relative", "absolute"):
         accuracy = None
-    calibration: Calibration | None = read_calibration(xmp)
     display_size = (disparity.shape[1], disparity.shape[0])
-    if calibration is not None:
-        calibration = replace(calibration, source="depth image XMP in the JPEG's MPF (AVCameraCalibrationData)")
-        ref = calibration.reference_size
-        if _same_aspect(ref, stored_size):
-            calibration = calibration.oriented(orientation)
-        if not _same_aspect(calibration.reference_size, display_size):
-            notes.append(f"calibration reference size {ref[0]}x{ref[1]} does not match the depth map's "
-                         f"{display_size[0]}x{display_size[1]} aspect; calibration ignored")
-            calibration = None
+    calibration = calibration_for_display(
+        xmp, stored_size, display_size, orientation, notes,
+        source="depth image XMP in the JPEG's MPF (AVCameraCalibrationData)")
 
     with _quiet():
         camera = camera_from_exif(exif, accuracy=accuracy)

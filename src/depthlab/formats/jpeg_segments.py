@@ -171,7 +171,7 @@ def read_mpf(data: bytes, segments: Sequence[Segment], what: str = "the JPEG") -
     entries_at = entries_len = None
     for i in range(count):
         e = ifd + 2 + 12 * i
-        tag, typ, cnt = u16(e), u16(e + 2), u32(e + 4)
+        tag, cnt = u16(e), u32(e + 4)
         if tag == 0xB001:  # NumberOfImages, LONG
             n_images = u32(e + 8)
         elif tag == 0xB002:  # MPEntry, UNDEFINED, 16 bytes per image
