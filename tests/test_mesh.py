@@ -134,12 +134,12 @@ def test_texture_is_capped_and_depth_coloured_without_a_photo():
 def test_a_smooth_slanted_surface_stays_whole():
     # the test camera has a short focal length (60 px): 40 degrees is a steep wall here, seen
     # at up to ~60 degrees from the ray at the far edge
-    m = depthlab.mesh(make_capture(slanted_plane(40)))
+    m = depthlab.mesh(make_capture(slanted_plane(40)), simplify=0)
     assert len(m) == 2 * (H - 1) * (W - 1)
 
 
 def test_an_occlusion_is_cut_and_no_face_bridges_it():
-    m = depthlab.mesh(make_capture(step_scene()))
+    m = depthlab.mesh(make_capture(step_scene()), simplify=0)
     z = face_depths(m)
     assert not ((z.min(axis=1) < 1.5) & (z.max(axis=1) > 1.5)).any()
     # everything else stays: the square (23x23 cells) and the wall around it
@@ -153,7 +153,7 @@ def test_an_occlusion_is_cut_and_no_face_bridges_it():
 def test_holes_stay_holes():
     d = slanted_plane(20)
     d[10:20, 30:40] = np.nan
-    m = depthlab.mesh(make_capture(d))
+    m = depthlab.mesh(make_capture(d), simplify=0)
     rows, cols = pixel_rc(m)
     assert not ((rows >= 10) & (rows < 20) & (cols >= 30) & (cols < 40)).any()
     # the 11 x 11 cells touching the hole lose their triangles, except that each of the four
@@ -236,8 +236,50 @@ def test_bad_max_step(bad):
 
 def test_real_pug_meshes_with_most_of_its_grid():
     cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
-    m = depthlab.mesh(cap)
+    m = depthlab.mesh(cap, simplify=0)
     h, w = m.grid_shape
     # a real photo: most cells are whole, some are cut (the pug in front of the floor)
     assert 0.8 * 2 * (h - 1) * (w - 1) < len(m) < 2 * (h - 1) * (w - 1)
     assert m.texture.shape == (3024, 4032, 3)
+
+
+# ------------------------------------------------------------------------------- simplification
+
+
+def boundary_edges(faces_px: np.ndarray) -> set[tuple[int, int]]:
+    """Edges used by exactly one triangle, as sorted pixel-index pairs."""
+    e = np.sort(np.concatenate([faces_px[:, [0, 1]], faces_px[:, [1, 2]], faces_px[:, [2, 0]]]), axis=1)
+    uniq, counts = np.unique(e, axis=0, return_counts=True)
+    return set(map(tuple, uniq[counts == 1].tolist()))
+
+
+@pytest.mark.parametrize("sample", ["rear_dual.heic", "front_truedepth.heic"])
+def test_simplified_mesh_has_no_cracks_and_the_same_outline(sample):
+    # a T-junction would leave edges used once inside the surface: the open edges of the
+    # simplified mesh must be exactly those of the full grid mesh (its cuts and its border)
+    cap = depthlab.open(data_sample(sample))
+    full = depthlab.mesh(cap, simplify=0)
+    simple = depthlab.mesh(cap)
+    assert len(simple) < 0.5 * len(full)
+    np.testing.assert_array_equal(simple.vertices, full.vertices)
+    assert boundary_edges(simple.pixel_index[simple.faces]) == boundary_edges(full.pixel_index[full.faces])
+    # every edge is shared by at most two triangles, and the area is the same surface
+    f = simple.faces
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    assert np.unique(e, axis=0, return_counts=True)[1].max() == 2
+    # the same surface: the big triangles skip the stair-steps of the 8-bit disparity, which
+    # add a few per cent of area to the full grid, never more
+    assert 0.93 * full.area() <= simple.area() <= full.area()
+
+
+def test_a_plane_simplifies_to_fans_that_face_the_camera_and_a_curve_does_not():
+    plane = depthlab.mesh(make_capture(slanted_plane(30)))
+    full = 2 * (H - 1) * (W - 1)
+    assert len(plane) < 0.25 * full
+    v = plane.vertices.astype(np.float64)
+    a, b, c = (v[plane.faces[:, i]] for i in range(3))
+    assert (np.einsum("ij,ij->i", np.cross(b - a, c - a), (a + b + c) / 3) < 0).all()
+    yy, xx = np.mgrid[0:H, 0:W]
+    # ripples 2 cm deep at 2 m, 8 pixels apart: nowhere flat over a 4-pixel block
+    ripple = (1.0 / (0.5 + 0.0025 * np.sin(2 * np.pi * (xx + yy) / 8))).astype(np.float32)
+    assert len(depthlab.mesh(make_capture(ripple))) == full
