@@ -283,3 +283,229 @@ def test_a_plane_simplifies_to_fans_that_face_the_camera_and_a_curve_does_not():
     # ripples 2 cm deep at 2 m, 8 pixels apart: nowhere flat over a 4-pixel block
     ripple = (1.0 / (0.5 + 0.0025 * np.sin(2 * np.pi * (xx + yy) / 8))).astype(np.float32)
     assert len(depthlab.mesh(make_capture(ripple))) == full
+
+
+# ------------------------------------------------------------------------------------- files
+
+import json  # noqa: E402
+import struct  # noqa: E402
+
+trimesh = pytest.importorskip("trimesh", reason="trimesh reads the mesh files back")
+
+COMPONENT_DTYPE = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+TYPE_SIZE = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
+
+
+def parse_glb(data: bytes) -> tuple[dict, bytes]:
+    """The JSON and BIN chunks of a GLB, checking the container as the glTF 2.0 spec states
+    it (12-byte header 'glTF', version 2, total length; chunks padded to 4 bytes)."""
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    assert magic == b"glTF" and version == 2 and length == len(data)
+    off, chunks = 12, {}
+    while off < length:
+        clen, ctype = struct.unpack_from("<I4s", data, off)
+        assert clen % 4 == 0, f"chunk {ctype} of {clen} bytes is not 4-byte aligned"
+        chunks[ctype] = data[off + 8: off + 8 + clen]
+        off += 8 + clen
+    assert off == length
+    return json.loads(chunks[b"JSON"]), chunks.get(b"BIN\x00", b"")
+
+
+def accessor_array(gltf: dict, binary: bytes, index: int) -> np.ndarray:
+    acc = gltf["accessors"][index]
+    view = gltf["bufferViews"][acc["bufferView"]]
+    dtype = np.dtype(COMPONENT_DTYPE[acc["componentType"]])
+    n = TYPE_SIZE[acc["type"]]
+    start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
+    assert start % dtype.itemsize == 0 and view.get("byteOffset", 0) % 4 == 0
+    assert view.get("byteStride", dtype.itemsize * n) == dtype.itemsize * n  # tightly packed here
+    return np.frombuffer(binary, dtype=dtype, count=acc["count"] * n, offset=start).reshape(acc["count"], n)
+
+
+@pytest.fixture(scope="module")
+def rear_mesh():
+    return depthlab.mesh(depthlab.open(data_sample("rear_dual.heic")))
+
+
+def test_glb_is_valid_gltf_upright_textured_and_unlit(rear_mesh, tmp_path):
+    from PIL import Image
+
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.glb")
+    gltf, binary = parse_glb(path.read_bytes())
+    assert gltf["asset"]["version"] == "2.0"
+    prim = gltf["meshes"][0]["primitives"][0]
+    pos = accessor_array(gltf, binary, prim["attributes"]["POSITION"]).astype(np.float64)
+    acc = gltf["accessors"][prim["attributes"]["POSITION"]]
+    # the spec requires min/max on POSITION, and they must be the data's
+    np.testing.assert_allclose(acc["min"], pos.min(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(acc["max"], pos.max(axis=0), rtol=1e-6)
+    idx = accessor_array(gltf, binary, prim["indices"]).reshape(-1, 3)
+    assert idx.max() < len(pos) and len(idx) == len(m)
+    uv = accessor_array(gltf, binary, prim["attributes"]["TEXCOORD_0"])
+    assert (uv >= 0).all() and (uv <= 1).all()
+    # glTF axes: looking down -z, so everything is at negative z; y up, so the photo's top
+    # rows are higher than its bottom rows; same distances as the camera frame
+    kept, faces = m.used_vertices()
+    assert (pos[:, 2] < 0).all()
+    np.testing.assert_allclose(np.sort(-pos[:, 2]), np.sort(m.vertices[kept, 2]), rtol=1e-6)
+    rows = m.pixel_index[kept] // m.grid_shape[1]
+    top, bottom = rows < 50, rows > m.grid_shape[0] - 50
+    assert pos[top, 1].mean() > 0 > pos[bottom, 1].mean()
+    # glTF uv: origin at the image's top-left; a vertex in the photo's top rows has small v
+    assert uv[top, 1].max() < 0.1 and uv[bottom, 1].min() > 0.9
+    # triangles face the viewer at the origin looking down -z: counter-clockwise seen from it
+    a, b, c = (pos[idx[:, i]] for i in range(3))
+    facing = np.einsum("ij,ij->i", np.cross(b - a, c - a), (a + b + c) / 3)
+    assert (facing < 0).mean() > 0.99
+    # the photo is embedded as a JPEG, the material's base colour texture, unlit
+    image = gltf["images"][gltf["textures"][0]["source"]]
+    view = gltf["bufferViews"][image["bufferView"]]
+    jpeg = binary[view.get("byteOffset", 0): view.get("byteOffset", 0) + view["byteLength"]]
+    assert image["mimeType"] == "image/jpeg" and jpeg[:2] == b"\xff\xd8"
+    import io
+
+    assert Image.open(io.BytesIO(jpeg)).size == (m.texture.shape[1], m.texture.shape[0])
+    mat = gltf["materials"][prim["material"]]
+    assert mat["pbrMetallicRoughness"]["baseColorTexture"]["index"] == 0
+    assert "KHR_materials_unlit" in mat["extensions"] and "KHR_materials_unlit" in gltf["extensionsUsed"]
+
+
+def test_glb_reads_back_with_trimesh(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.glb")
+    scene = trimesh.load(path, process=False)
+    (g,) = scene.geometry.values()
+    kept, faces = m.used_vertices()
+    assert len(g.faces) == len(m) and len(g.vertices) == len(kept)
+    np.testing.assert_allclose(np.sort(g.vertices[:, 0]), np.sort(m.vertices[kept, 0]), atol=1e-6)
+    assert g.visual.uv.shape == (len(kept), 2)
+    assert g.visual.material.baseColorTexture.size == (m.texture.shape[1], m.texture.shape[0])
+
+
+def test_real_pug_glb_is_shareable_and_faithful(tmp_path):
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    m = depthlab.mesh(cap)
+    path = m.save(tmp_path / "pug.glb")
+    assert path.stat().st_size <= 12_000_000
+    # faithful: the stored surface passes within one stored disparity step of every point of
+    # the full grid (the simplified triangles are planar fits of flat 4x4 blocks)
+    full = depthlab.mesh(cap, simplify=0)
+    step = cap.encoding.step
+    gltf, binary = parse_glb(path.read_bytes())
+    prim = gltf["meshes"][0]["primitives"][0]
+    pos = accessor_array(gltf, binary, prim["attributes"]["POSITION"]).astype(np.float64)
+    idx = accessor_array(gltf, binary, prim["indices"]).reshape(-1, 3)
+    # every point of the full grid lies in some stored triangle's image-space footprint; its
+    # depth there, interpolated linearly in disparity over the triangle, matches within a step
+    z_full = full.vertices[:, 2].astype(np.float64)
+    assert len(idx) < 0.5 * len(full)
+    assert (1.0 / z_full).max() - (1.0 / z_full).min() > 20 * step  # the check below is not vacuous
+    kept, _ = m.used_vertices()
+    h, w = m.grid_shape
+    px = m.pixel_index[kept]
+    r, c = px // w, px % w
+    # for every stored triangle, barycentric interpolation of disparity at the grid points inside it
+    worst = 0.0
+    zgrid = np.full(h * w, np.nan)
+    zgrid[full.pixel_index] = z_full
+    big = np.flatnonzero(np.ptp(r[idx], axis=1) > 1)
+    for t in big[:: max(1, len(big) // 2000)]:
+        tr, tc = r[idx[t]].astype(float), c[idx[t]].astype(float)
+        d = 1.0 / -pos[idx[t], 2]
+        rr, cc = np.mgrid[int(tr.min()): int(tr.max()) + 1, int(tc.min()): int(tc.max()) + 1]
+        m_ = np.array([[tc[0], tc[1], tc[2]], [tr[0], tr[1], tr[2]], [1, 1, 1]])
+        lam = np.linalg.solve(m_, np.stack([cc.ravel(), rr.ravel(), np.ones(cc.size)]))
+        inside = (lam >= -1e-9).all(axis=0)
+        pred = d @ lam[:, inside]
+        actual = 1.0 / zgrid[(rr.ravel() * w + cc.ravel())[inside]]
+        worst = max(worst, float(np.abs(pred - actual).max()))
+    assert worst <= 2 * step
+
+
+def test_obj_comes_with_its_material_and_texture(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.obj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rear.jpeg", "rear.mtl", "rear.obj"]
+    text = path.read_text()
+    assert "mtllib rear.mtl" in text and "usemtl rear" in text
+    mtl = (tmp_path / "rear.mtl").read_text()
+    assert "map_Kd rear.jpeg" in mtl and "Kd 1.0 1.0 1.0" in mtl
+    back = trimesh.load(path, process=False)
+    kept, _ = m.used_vertices()
+    assert len(back.faces) == len(m) and len(back.vertices) == len(kept)
+    assert back.visual.material.image.size == (m.texture.shape[1], m.texture.shape[0])
+    assert back.visual.uv.shape == (len(kept), 2)
+
+
+def test_obj_set_is_never_half_written(rear_mesh, tmp_path, monkeypatch):
+    m = rear_mesh
+    (tmp_path / "a.mtl").write_text("mine")
+    with pytest.raises(depthlab.OverwriteError, match="a.mtl"):
+        m.save(tmp_path / "a.obj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mtl"]
+    assert (tmp_path / "a.mtl").read_text() == "mine"
+    # a failure while writing the OBJ itself removes the texture and material written before it
+    import depthlab.mesh_files as mf
+
+    real = mf.atomic_write
+
+    def failing(path, overwrite=False):
+        if str(path).endswith(".obj"):
+            raise depthlab.WriteError("disk full (simulated)")
+        return real(path, overwrite=overwrite)
+
+    monkeypatch.setattr(mf, "atomic_write", failing)
+    with pytest.raises(depthlab.WriteError):
+        m.save(tmp_path / "b.obj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mtl"]
+
+
+def test_ply_has_faces_and_the_photo_colours(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.ply")
+    back = trimesh.load(path, process=False)
+    kept, faces = m.used_vertices()
+    assert len(back.faces) == len(m)
+    np.testing.assert_array_equal(back.faces, faces)
+    np.testing.assert_allclose(back.vertices, m.vertices[kept] * [1, -1, -1], atol=1e-6)
+    # colour of each vertex = the photo at its pixel (photo at 2x: the top-left texel of the 2x2)
+    h, w = m.grid_shape
+    th, tw = m.texture.shape[:2]
+    px = m.pixel_index[kept]
+    expect = m.texture[(px // w) * th // h + th // (2 * h), (px % w) * tw // w + tw // (2 * w)]
+    np.testing.assert_array_equal(back.visual.vertex_colors[:, :3], expect)
+    assert b"comment depthlab" in path.read_bytes()[:2000]
+
+
+def test_stl_of_the_surface_in_millimetres_on_the_bed(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.stl")
+    back = trimesh.load(path, process=False)
+    assert len(back.faces) == len(m)
+    kept, _ = m.used_vertices()
+    span = np.ptp(m.vertices[kept].astype(np.float64), axis=0) * 1000
+    np.testing.assert_allclose(back.extents, span, rtol=1e-5)
+    assert back.bounds[0][2] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_files_are_not_overwritten_and_bad_names_are_refused(rear_mesh, tmp_path):
+    p = tmp_path / "x.glb"
+    p.write_bytes(b"mine")
+    with pytest.raises(depthlab.OverwriteError):
+        rear_mesh.save(p)
+    assert p.read_bytes() == b"mine"
+    rear_mesh.save(p, overwrite=True)
+    assert p.read_bytes()[:4] == b"glTF"
+    with pytest.raises(InvalidInputError, match=".glb"):
+        rear_mesh.save(tmp_path / "x.fbx")
+    assert not (tmp_path / "x.fbx").exists()
+
+
+def test_missing_trimesh_is_named(rear_mesh, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trimesh", None)
+    with pytest.raises(DepthlabError, match="pip install trimesh"):
+        rear_mesh.save(tmp_path / "x.glb")
+    assert list(tmp_path.iterdir()) == []

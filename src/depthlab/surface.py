@@ -144,6 +144,25 @@ class Mesh:
         remap = np.cumsum(used, dtype=np.int64) - 1
         return kept, remap[self.faces].astype(np.int32)
 
+    # -- hand-offs and files ------------------------------------------------------------------
+    def to_trimesh(self, frame: str = "camera"):
+        """A ``trimesh.Trimesh`` with the texture as its material (unused vertices dropped).
+
+        ``frame="camera"`` keeps depthlab's frame (y down, z forward); ``"gltf"`` turns it to
+        glTF's (y up, looking down -z: a half turn about x, so faces keep their winding).
+        """
+        from .mesh_files import to_trimesh
+
+        return to_trimesh(self, frame=frame)
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False, **options: Any) -> Path:
+        """Write the mesh by extension: ``.glb``, ``.obj`` (+ ``.mtl`` + ``.jpg`` beside it),
+        ``.ply``, ``.stl``.  Atomic and never overwriting without ``overwrite=True``; see
+        :mod:`depthlab.mesh_files` for what each file holds."""
+        from .mesh_files import save_mesh
+
+        return save_mesh(self, path, overwrite=overwrite, **options)
+
 
 def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """float64 (M,) area of each triangle."""
