@@ -509,3 +509,64 @@ def test_missing_trimesh_is_named(rear_mesh, tmp_path, monkeypatch):
     with pytest.raises(DepthlabError, match="pip install trimesh"):
         rear_mesh.save(tmp_path / "x.glb")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------ solid
+
+
+def edge_use_counts(faces: np.ndarray) -> np.ndarray:
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    return np.unique(e, axis=0, return_counts=True)[1]
+
+
+def signed_volume(v: np.ndarray, f: np.ndarray) -> float:
+    a, b, c = (v[f[:, i]].astype(np.float64) for i in range(3))
+    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+
+
+@pytest.mark.parametrize("kw", [{}, {"far": 1.8}, {"stride": 3, "simplify": 0}, {"model": "orthographic"}])
+def test_solid_is_closed_with_positive_volume_and_its_stl_is_watertight(kw, tmp_path):
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    m = depthlab.mesh(cap, **kw)
+    sol = m.solid()
+    # every edge shared by exactly two triangles; volume positive (faces point outwards)
+    assert (edge_use_counts(sol.faces) == 2).all()
+    vol = signed_volume(sol.vertices, sol.faces)
+    assert vol > 0
+    # the flat back: a plane behind the farthest point, perpendicular to the camera axis
+    zmax = m.vertices[np.unique(m.faces), 2].max()
+    back_z = sol.vertices[:, 2].max()
+    assert back_z > zmax and (np.isclose(sol.vertices[:, 2], back_z)).sum() >= len(sol.vertices) // 2
+    path = sol.save(tmp_path / "relief.stl")
+    stl = trimesh.load(path)
+    assert stl.is_watertight and stl.is_winding_consistent and stl.volume > 0
+    # millimetres: the STL's volume is the solid's in m^3 x 1e9 (the y/z flips keep handedness)
+    if m.units == "m":
+        assert stl.volume == pytest.approx(vol * 1e9, rel=1e-3)
+
+
+def test_solid_closes_occlusions_as_walls_but_keeps_holes():
+    d = step_scene()
+    d[40:44, 2:6] = np.nan
+    m = depthlab.mesh(make_capture(d), simplify=0)
+    sol = m.solid(thickness=0.1)
+    front = sol.metadata["solid"]["front_triangles"]
+    # every cell that has its points is triangulated again, the occlusion's cells included;
+    # the 5x5 cells touching the hole are not (its four corner cells keep one triangle each)
+    assert front == 2 * ((H - 1) * (W - 1) - 5 * 5) + 4
+    assert (edge_use_counts(sol.faces) == 2).all()
+    assert sol.vertices[:, 2].max() == pytest.approx(2.1)
+
+
+def test_metric_solid_of_a_relative_capture_is_refused():
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    assert cap.accuracy == "relative"
+    m = depthlab.mesh(cap, stride=4)
+    with pytest.raises(InvalidInputError, match="relative"):
+        m.solid(metric=True)
+    with pytest.raises(InvalidInputError, match="arbitrary"):
+        depthlab.mesh(cap, stride=4, model="orthographic", depth_scale=2).solid(metric=True)
+    front = depthlab.mesh(make_capture(slanted_plane()), simplify=0)  # absolute, metres
+    assert (edge_use_counts(front.solid(metric=True).faces) == 2).all()
+    with pytest.raises(InvalidInputError, match="thickness"):
+        front.solid(thickness=-1)

@@ -163,6 +163,13 @@ class Mesh:
 
         return save_mesh(self, path, overwrite=overwrite, **options)
 
+    def solid(self, thickness: float | None = None, metric: bool = False) -> "Mesh":
+        """A closed, watertight relief — surface, walls, flat back — for a slicer; see
+        :func:`depthlab.relief.solid`.  ``solid().save("relief.stl")`` writes it in mm."""
+        from .relief import solid
+
+        return solid(self, thickness=thickness, metric=metric)
+
 
 def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """float64 (M,) area of each triangle."""
