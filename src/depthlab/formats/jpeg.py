@@ -1,4 +1,4 @@
-"""JPEG depth photos: Apple portrait JPEGs (MPF) and Google Lens Blur / GDepth JPEGs.
+"""JPEG depth photos: Apple portrait JPEGs (MPF), Google Lens Blur / GDepth and Dynamic Depth JPEGs.
 
 Entry point: :func:`read_jpeg` (called by :func:`depthlab.open` for files starting FF D8 FF).
 
@@ -34,9 +34,11 @@ Camera labels come from :func:`depthlab.formats.exif.camera_kind` on EXIF LensMo
 for HEIC ("rear dual", "front TrueDepth", ...); a GDepth file whose EXIF names no lens is labelled
 "Lens Blur" when it carries Lens Blur's ``GFocus`` settings, else "GDepth".
 
-Google's newer Dynamic Depth container (and a GContainer listing a "Depth" item) is recognised
-and refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other
-MPF images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
+**Google Dynamic Depth** (Pixel portraits; description in the main or the extended XMP, depth,
+confidence and original image appended after the primary): read by
+:mod:`depthlab.formats.dynamic_depth`.  A GContainer listing a "Depth" item is recognised and
+refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other MPF
+images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
 """
 
 from __future__ import annotations
@@ -62,7 +64,6 @@ from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, f
 from .xmp import APDI, DEPTHDATA, GDEPTH, GIMAGE, XMPNOTE, Xmp, parse_xmp
 
 GFOCUS = "http://ns.google.com/photos/1.0/focus/"
-DYNAMIC_DEPTH_NS = "http://ns.google.com/photos/dd/1.0/"
 HDRGM = "http://ns.adobe.com/hdr-gain-map/1.0/"
 
 #: Apple aux names (SubType, or the last part of the type URN) -> matte name
@@ -194,8 +195,7 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     NoDepthError
         An ordinary JPEG (or one whose depth was stripped); the message names what it holds.
     UnsupportedFormatError
-        Google Dynamic Depth (XMP Device/Camera items plus appended files), or a Google container
-        listing an appended depth item: not read yet.
+        A Google container (GContainer) listing an appended depth item: not read yet.
     UnreadableFileError
         Damaged structure: truncated segments, MPF offsets past the end, missing or duplicated
         extended-XMP chunks, a wrong GUID, absurd sizes, undecodable images.
@@ -218,16 +218,17 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     if xmp is not None and any(k.startswith("{%s}" % GDEPTH) for k in xmp):
         return _read_gdepth(path, name, data, segments, xmp, exif, orientation)
 
+    from . import dynamic_depth
+
+    found = dynamic_depth.find(data, segments, xmp_raw, xmp, name)
+    if found is not None:
+        return dynamic_depth.read_dynamic_depth(path, name, data, segments, found, exif, orientation)
+
     mpf = js.read_mpf(data, segments, what=name)
     aux = _classify_mpf(data, mpf, name) if mpf else []
     if any(a["role"] in ("disparity", "depth") for a in aux):
         return _read_apple(path, name, data, mpf, aux, exif, orientation)
 
-    if xmp is not None and any(k.startswith("{" + DYNAMIC_DEPTH_NS) for k in xmp):
-        raise UnsupportedFormatError(
-            f"{name} is a Google Dynamic Depth photo (XMP Device/Camera items with appended files); "
-            "depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur (GDepth) JPEGs are supported"
-        )
     if xmp_raw is not None and re.search(rb"Semantic\s*(=\s*[\"']|>)\s*Depth\b", xmp_raw):
         raise UnsupportedFormatError(
             f"{name} keeps a depth map as an appended file listed in a Google container (GContainer item with "
