@@ -380,7 +380,8 @@ def test_samples_regenerates_and_refuses_to_overwrite(tmp_path):
     # the generated files open and export
     proc = run("export", out, "-o", tmp_path / "clouds", "--stride", 4)
     assert proc.returncode == 0, proc.stderr
-    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(heics)
+    photos = heics + sorted(out.glob("*.jpg"))  # the Dynamic Depth sample is a JPEG
+    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(photos)
 
 
 def test_data_sample_info_and_figure(tmp_path):
