@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
-from ..errors import NoDepthError, UnreadableFileError
+from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import isobmff
 from .exif import camera_from_exif
 from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
@@ -166,6 +166,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
             f"{name} holds no depth map ({_describe_contents(hf, aux, primary_size)}). {EDITED_HINT}"
         )
     depth_id = depth_ids[0]
+    refuse_undecodable_depth(hf, depth_id, name)
     stored_size = hf.image_size(depth_id)
     orientation = _orientation_of(hf.transforms(depth_id))
 
@@ -284,6 +285,43 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         rgb_loader=load_rgb,
         rgb_size=primary_size,  # type: ignore[arg-type]
     )
+
+
+#: JPEG frame markers of the lossless processes (ITU T.81: SOF3, and SOF7/11/15 with
+#: differential or arithmetic coding): libheif's JPEG plugin (libjpeg) decodes none of them
+LOSSLESS_JPEG_SOF = {0xC3: "SOF3", 0xC7: "SOF7", 0xCB: "SOF11", 0xCF: "SOF15"}
+#: item types whose pixels libheif decodes with the decoders pillow-heif ships (libde265)
+DECODABLE_ITEM_TYPES = {"hvc1", "grid", "iden", "iovl"}
+
+
+def refuse_undecodable_depth(hf: isobmff.HeifFile, depth_id: int, name: str) -> None:
+    """Raise :class:`UnsupportedFormatError` naming the compression when the depth item is coded
+    in a way libheif (as pillow-heif ships it) cannot decode: lossless JPEG (recent iPhones store
+    some depth maps so), or any item type other than HEVC.  Called before decoding so the user
+    learns what the file holds instead of a decoder's plugin error."""
+    item = hf.items[depth_id]
+    if item.type in DECODABLE_ITEM_TYPES:
+        return
+    if item.type == "jpeg":
+        from . import jpeg_segments as js
+
+        blob = hf.item_data(depth_id, max_bytes=64 * 2**20)
+        try:
+            sof = next((s for s in js.iter_segments(blob, what="the depth item") if 0xC0 <= s.marker <= 0xCF
+                        and s.marker not in (0xC4, 0xC8, 0xCC)), None)
+        except UnreadableFileError:
+            sof = None
+        if sof is not None and sof.marker in LOSSLESS_JPEG_SOF:
+            bits = blob[sof.start] if sof.end > sof.start else "?"
+            raise UnsupportedFormatError(
+                f"{name}: the depth map (item {depth_id}) is compressed as lossless JPEG ({LOSSLESS_JPEG_SOF[sof.marker]}, "
+                f"{bits}-bit), which libheif cannot decode; depthlab cannot read this photo's depth yet")
+        raise UnsupportedFormatError(
+            f"{name}: the depth map (item {depth_id}) is compressed as JPEG inside the HEIF file, which the libheif "
+            "that pillow-heif ships cannot decode (it has no JPEG plugin); depthlab cannot read this photo's depth yet")
+    raise UnsupportedFormatError(
+        f"{name}: the depth map (item {depth_id}) is a {item.type!r} item, a compression libheif as shipped with "
+        "pillow-heif cannot decode (it decodes HEVC); depthlab cannot read this photo's depth yet")
 
 
 def _matte_loader(ph: Any, aux_id: int, what: str) -> Callable[[], np.ndarray]:

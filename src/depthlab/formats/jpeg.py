@@ -229,6 +229,12 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     if any(a["role"] in ("disparity", "depth") for a in aux):
         return _read_apple(path, name, data, mpf, aux, exif, orientation)
 
+    sef = samsung_sef_names(data, segments)
+    if any(n.startswith("DualShot_DepthMap") for n in sef):
+        raise UnsupportedFormatError(
+            f"{name} is a Samsung Live Focus photo: its depth map is in the Samsung SEF trailer at the end of the file "
+            f"({', '.join(sef)}). depthlab does not read that trailer yet (no licensed sample exists to test a reader "
+            "against); Apple portrait HEIC/JPEG, Google Dynamic Depth and Lens Blur (GDepth) JPEGs are supported")
     if xmp_raw is not None and re.search(rb"Semantic\s*(=\s*[\"']|>)\s*Depth\b", xmp_raw):
         raise UnsupportedFormatError(
             f"{name} keeps a depth map as an appended file listed in a Google container (GContainer item with "
@@ -236,6 +242,41 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
             "(GDepth) JPEGs are supported"
         )
     raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {EDITED_HINT}")
+
+
+#: Samsung's SEF trailer ends the file with this magic, after its directory ("SEFH" ...)
+SEF_END = b"SEFT"
+_SEF_NAME = re.compile(rb"(?:DualShot|Image_UTC|MCC|Camera|Shot|Photo|Burst)_[A-Za-z0-9_]{1,48}")
+
+
+def samsung_sef_names(data: bytes, segments) -> list[str]:
+    """Names of the blocks in a Samsung SEF trailer (``DualShot_DepthMap_1``, ...), or [] when the
+    JPEG does not end with one.
+
+    Convention (Samsung's trailer, as other tools describe it): the file ends with a 4-byte
+    little-endian directory size and ``SEFT``; the directory starts with ``SEFH``; each data block
+    (between the primary's EOI and the directory) carries its name as text.  Only the names are
+    looked for, in the bytes after the primary image: detection, not reading.
+    """
+    if len(data) < 16 or data[-4:] != SEF_END:
+        return []
+    size = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - size
+    if size < 12 or start < 0 or data[start:start + 4] != b"SEFH":
+        return []
+    try:
+        primary_end = js.end_of_image(data, segments)
+    except UnreadableFileError:
+        primary_end = 0
+    tail = data[max(primary_end, start - 64 * 2**20):start] if primary_end < start else b""  # bounded scan
+    names: list[str] = []
+    for m in _SEF_NAME.finditer(tail):
+        n = m.group(0).decode("ascii")
+        if n not in names:
+            names.append(n)
+        if len(names) >= 32:
+            break
+    return names
 
 
 def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: list[dict]) -> str:
