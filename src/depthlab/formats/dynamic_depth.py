@@ -458,15 +458,9 @@ def locate_items(data: bytes, segments, items: list[ContainerItem], what: str) -
     flush with the end of the file (a writer may insert something between).  Lengths that
     overrun the file, or items that do not start with their type's signature, raise
     :class:`UnreadableFileError`."""
-    primary_end = js.end_of_image(data, segments, what=what)
     rest = items[1:]
     total = sum(i.length + i.padding for i in rest) + items[0].padding
     n = len(data)
-    if primary_end + total - (rest[-1].padding if rest else 0) > n:
-        raise UnreadableFileError(
-            f"{what}: the Dynamic Depth container lists {total:,} bytes of items after the primary image, but only "
-            f"{n - primary_end:,} bytes follow it; the file is truncated or the item lengths are wrong")
-
     misplaced: list[ContainerItem] = []
 
     def place(start: int) -> list[ContainerItem] | None:
@@ -480,6 +474,19 @@ def locate_items(data: bytes, segments, items: list[ContainerItem], what: str) -
             pos += it.length + it.padding
         return out
 
+    # fast path: the items end the file and the primary's EOI sits right before them (what phones
+    # write); otherwise find the EOI by scanning the primary's entropy-coded data
+    flush = n - total
+    if rest and flush > 2 and data[flush - 2:flush] == b"\xff\xd9":
+        placed = place(flush)
+        if placed is not None:
+            return placed
+        misplaced.clear()
+    primary_end = js.end_of_image(data, segments, what=what)
+    if primary_end + total - (rest[-1].padding if rest else 0) > n:
+        raise UnreadableFileError(
+            f"{what}: the Dynamic Depth container lists {total:,} bytes of items after the primary image, but only "
+            f"{n - primary_end:,} bytes follow it; the file is truncated or the item lengths are wrong")
     placed = place(primary_end)
     if placed is None and primary_end + total < n:
         placed = place(n - total)
@@ -503,6 +510,18 @@ def range_values(codes: np.ndarray, bits: int, fmt: str, near: float, far: float
     from .jpeg import gdepth_to_metres  # the same two formulas (GDepth defined them first)
 
     return gdepth_to_metres(codes, bits, fmt, near, far)
+
+
+def disparity_lut(bits: int, fmt: str, near: float, far: float, diopters: bool) -> np.ndarray:
+    """float32 disparity (1/m) per possible code: ``1 / value`` for distances, the value itself
+    for Diopters; NaN where the value is not a positive finite number.  Indexing it with the codes
+    decodes a map in one pass."""
+    top = (1 << bits) - 1
+    values = range_values(np.arange(top + 1, dtype=np.uint16 if bits == 16 else np.uint8), bits, fmt, near, far)
+    if diopters:
+        return values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.float32(1.0) / values).astype(np.float32)
 
 
 def ray_norms(k: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -599,7 +618,7 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
     dim = _open_image(dblob, dwhat, MAX_AUX_PIXELS)
     stored_size = dim.size
     codes, bits = _grey(dim, dwhat)
-    values = range_values(codes, bits, dm.format, dm.near, dm.far)  # float32, file units
+    lut = disparity_lut(bits, dm.format, dm.near, dm.far, diopters=dm.units == "Diopters")
 
     # --- colour: the original where the container holds it ------------------------------------
     colour_blob, colour_what, colour_source = data, f"{name}: the primary image", "primary image"
@@ -623,11 +642,7 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
         calibration = None
 
     # --- optical-axis depth ---------------------------------------------------------------------
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if dm.units == "Diopters":
-            disparity = values.copy()  # 1/m already
-        else:
-            disparity = (np.float32(1.0) / values).astype(np.float32)
+    disparity = np.take(lut, codes)  # NaN where the value is not a positive distance
     if dm.measure_type == "OpticRay":
         if calibration is not None:
             k = calibration.intrinsics_at(*stored_size)
@@ -636,7 +651,6 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
             notes.append("MeasureType OpticRay: distances along each pixel's ray converted to optical-axis depth")
         else:
             notes.append("MeasureType OpticRay but no usable intrinsics: distances along the rays kept as depth")
-    disparity[~(disparity > 0)] = np.nan
     disparity = np.ascontiguousarray(orientation.apply(disparity))
     if calibration is not None:
         calibration = calibration.oriented(orientation)
