@@ -42,8 +42,8 @@ def sniff(head: bytes) -> str:
 def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is depthlab.open
     """Open a depth photo and return a :class:`~depthlab.Capture`.
 
-    Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF) and
-    Google Lens Blur (GDepth) JPEG.  Metadata and the depth map are read now; the colour image
+    Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF),
+    Google Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur (GDepth) JPEG.  Metadata and the depth map are read now; the colour image
     and mattes are decoded on first use.
 
     Raises

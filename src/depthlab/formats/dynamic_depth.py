@@ -589,8 +589,6 @@ def find(data: bytes, segments, xmp_raw: bytes | None, xmp: Xmp | None, name: st
 def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, found: Found,
                        exif: bytes | None, orientation: Orientation) -> Capture:
     """Read the Dynamic Depth JPEG held in ``data`` (see the module docstring)."""
-    from dataclasses import replace as dc_replace
-
     from .exif import TAG_ORIENTATION, camera_from_exif, read_exif
     from .jpeg import MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, _grey, _open_image, _oriented_size, _quiet, _rgb_loader
 
@@ -674,7 +672,7 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
         camera = camera_from_exif(exif, accuracy=accuracy)
         exif_tags = read_exif(exif)
     if camera.kind == "unknown":
-        camera = dc_replace(camera, kind="Dynamic Depth")
+        camera = replace(camera, kind="Dynamic Depth")
 
     model = desc.imaging_model
     meta: dict[str, Any] = {
