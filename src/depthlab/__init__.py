@@ -37,8 +37,9 @@ _LAZY = {
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
     "to_html": ("depthlab.html", "to_html"),
+    "refine": ("depthlab.refinement", "refine"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "refinement"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,7 +58,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "refine",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError",
