@@ -38,8 +38,13 @@ _LAZY = {
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
     "to_html": ("depthlab.html", "to_html"),
+    # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
+    "mesh": ("depthlab.surface", "mesh"),
+    "Mesh": ("depthlab.surface", "Mesh"),
+    # likewise depthlab.refine lives in depthlab.refinement
+    "refine": ("depthlab.refinement", "refine"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "surface", "refinement"}
 
 
 def _load(module: str) -> Any:
@@ -71,7 +76,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "refine",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",
