@@ -401,11 +401,13 @@ def test_shared_samples_folder_as_batch(tmp_path):
     if not SHARED_SAMPLES.is_dir():
         pytest.skip(f"{SHARED_SAMPLES} is absent")
     proc = run("depth", SHARED_SAMPLES / "iphone", SHARED_SAMPLES / "android", "-o", tmp_path, "--no-preview")
-    # the two photos without depth fail, each on one line; the other five are written
+    # the three photos without depth fail, each on one line (the spatial pair named as such);
+    # the other five are written
     assert proc.returncode == 1
     assert_no_traceback(proc)
     errors = error_lines(proc.stderr)
-    assert len(errors) == 2 and all("no depth map" in e for e in errors)
+    assert len(errors) == 3 and all("no depth map" in e for e in errors)
+    assert sum("is a spatial (stereo) photo" in e for e in errors) == 1
     assert len(list(tmp_path.glob("*.depth.png"))) == 5
 
 

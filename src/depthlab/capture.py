@@ -119,6 +119,10 @@ class Calibration:
         ``LensDistortionCenterOffsetX/Y``, reference-size pixels, corner origin.
     pixel_size_mm : float or None
         ``PixelSize``: the size of one reference pixel on the sensor, millimetres.
+    distortion_max_radius_px : float or None
+        ``DistortionCalibrationValidMaxRadiusInPixels`` (reference pixels from the distortion
+        centre) when the file stores it: the radius within which the distortion polynomials
+        were fitted (see :mod:`depthlab.camera`).
     extrinsic_matrix : (3, 4) float64 or None
         ``ExtrinsicMatrix`` ``[R | t]`` as stored (row-major after reading Apple's layout).
     estimated : bool
@@ -137,6 +141,7 @@ class Calibration:
     extrinsic_matrix: np.ndarray | None = None
     estimated: bool = False
     source: str = ""
+    distortion_max_radius_px: float | None = None
 
     def __post_init__(self) -> None:
         k = _as_matrix(self.intrinsic_matrix, (3, 3), "intrinsic_matrix")
@@ -161,6 +166,11 @@ class Calibration:
             if not math.isfinite(p) or p <= 0:
                 raise InvalidInputError(f"pixel_size_mm must be positive and finite, got {self.pixel_size_mm}")
             object.__setattr__(self, "pixel_size_mm", p)
+        if self.distortion_max_radius_px is not None:
+            m = float(self.distortion_max_radius_px)
+            if not math.isfinite(m) or m <= 0:
+                raise InvalidInputError(f"distortion_max_radius_px must be positive and finite, got {self.distortion_max_radius_px}")
+            object.__setattr__(self, "distortion_max_radius_px", m)
 
     # -- derived values -----------------------------------------------------------------------
     @property
@@ -250,6 +260,8 @@ class Calibration:
             "extrinsic_matrix": lst(self.extrinsic_matrix),
             "estimated": self.estimated,
             "source": self.source,
+            **({"distortion_max_radius_px": self.distortion_max_radius_px}
+               if self.distortion_max_radius_px is not None else {}),
         }
 
 

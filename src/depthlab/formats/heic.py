@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
+from ..deps import require
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import isobmff
 from .exif import camera_from_exif
@@ -83,7 +84,7 @@ def _orientation_of(transforms: list[tuple[str, int]]) -> Orientation:
 
 
 def _open_pillow_heif(data: bytes, what: str):
-    import pillow_heif
+    pillow_heif = require("pillow_heif", "reading HEIC files")
 
     try:
         return pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
@@ -147,6 +148,28 @@ def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[in
     return "; ".join(parts)
 
 
+def _stereo_views(hf: isobmff.HeifFile) -> list[tuple[int, int] | None] | None:
+    """Sizes of the views of a 'ster' entity group (a spatial photo's left and right), or None."""
+    for g in hf.groups:
+        if g.type == "ster" and len(g.entity_ids) >= 2:
+            return [hf.image_size(i) if i in hf.items else None for i in g.entity_ids[:2]]
+    return None
+
+
+def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, name: str) -> NoDepthError:
+    """A spatial (stereo) photo is named as such; anything else may be a copy that lost its depth."""
+    views = _stereo_views(hf)
+    if views is not None:
+        w, h = views[0] or views[1] or (size or (0, 0))
+        each = f", {w}x{h} each" if w and h else ""
+        return NoDepthError(
+            f"{name} is a spatial (stereo) photo: left and right views{each}, no depth map. depthlab reads "
+            "the depth maps of Portrait-mode photos; a spatial photo stores two views instead, and depthlab "
+            "does not compute depth from them."
+        )
+    return NoDepthError(f"{name} holds no depth map ({_describe_contents(hf, aux, size)}). {EDITED_HINT}")
+
+
 def read_heic(path: Path | None, data: bytes) -> Capture:
     """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
     name = path.name if path else "HEIC data"
@@ -162,9 +185,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     except Exception:
         primary_size = None
     if not depth_ids:
-        raise NoDepthError(
-            f"{name} holds no depth map ({_describe_contents(hf, aux, primary_size)}). {EDITED_HINT}"
-        )
+        raise _no_depth_error(hf, aux, primary_size, name)
     depth_id = depth_ids[0]
     refuse_undecodable_depth(hf, depth_id, name)
     stored_size = hf.image_size(depth_id)
