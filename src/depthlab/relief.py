@@ -50,7 +50,7 @@ def solid(mesh, thickness: float | None = None, metric: bool = False):
     ``uv``/``pixel_index`` are copied to the back, so a textured file shows the photo on the
     front (and mirrored on the back).
     """
-    from .surface import BLOCK, Mesh, _cell_triangles
+    from .surface import BLOCK, Mesh, cell_cuts, cell_faces
 
     if not isinstance(mesh, Mesh):
         raise InvalidInputError(f"solid needs a depthlab Mesh, got {type(mesh).__name__}")
@@ -91,9 +91,9 @@ def solid(mesh, thickness: float | None = None, metric: bool = False):
             for dc in range(BLOCK):
                 covered[blocks[:, 0] + dr, blocks[:, 1] + dc] = True
     valid = np.isfinite(zgrid).reshape(gh, gw)
-    tri, keep = _cell_triangles(zgrid.reshape(gh, gw), valid, np.inf)
+    keep, use_ad = cell_cuts(zgrid.reshape(gh, gw), valid, np.inf)
     keep &= ~covered[..., None]
-    front = np.concatenate([lut[tri[keep]], mesh.faces[big].astype(np.int64)])
+    front = np.concatenate([lut[cell_faces(keep, use_ad, gw)], mesh.faces[big].astype(np.int64)])
 
     # only the vertices the front uses
     used = np.zeros(len(z), dtype=bool)

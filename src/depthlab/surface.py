@@ -43,7 +43,8 @@ import numpy as np
 from .capture import Calibration, Capture
 from .errors import InvalidInputError
 
-__all__ = ["Mesh", "mesh", "grid_faces", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE"]
+__all__ = ["Mesh", "mesh", "grid_faces", "cell_cuts", "cell_faces", "flat_blocks", "block_fans", "surface_faces",
+           "triangle_areas", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY", "BLOCK"]
 
 DEFAULT_MAX_STEP = 0.03
 DEFAULT_MAX_TEXTURE = 4096
@@ -188,100 +189,122 @@ def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndar
     valid : bool (h, w), which grid points exist.
     max_step : largest relative difference ``|z1 - z2| / min(z1, z2)`` an edge may join.
 
-    Returns int64 (M, 3) *grid* indices (row-major ``r * w + c``), two triangles per cell at
-    most, counter-clockwise seen from the camera (x right, y down, z forward), cells in
-    row-major order.  Each cell is split along the diagonal whose depths differ less.
+    Returns int64 (M, 3) *grid* indices (row-major ``r * w + c``), at most two triangles per
+    cell, counter-clockwise seen from the camera (x right, y down, z forward).  Each cell is
+    split along the diagonal whose depths differ less.
     """
-    tri, keep = _cell_triangles(depth, valid, max_step)
-    return tri[keep]
+    keep, use_ad = cell_cuts(depth, valid, max_step)
+    return cell_faces(keep, use_ad, np.shape(depth)[1])
 
 
-def _cell_triangles(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(tri, keep): int64 (h-1, w-1, 2, 3) the two triangles of every cell in grid indices,
-    bool (h-1, w-1, 2) which of them pass the cut (see :func:`grid_faces`)."""
-    d = np.where(valid, np.asarray(depth, dtype=np.float32), np.float32(np.nan))
-    h, w = d.shape
+def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(keep, use_ad) for every cell of the grid: bool (h-1, w-1, 2) which of its two
+    triangles pass the cut, bool (h-1, w-1) whether it is split along the a-d diagonal (top-left
+    to bottom-right) rather than b-c.  See :func:`grid_faces`; :func:`cell_faces` builds them.
+
+    The relative test runs on log depth: ``|ln z1 - ln z2| <= ln(1 + max_step)`` is exactly
+    ``|z1 - z2| <= max_step * min(z1, z2)``; unknown points are NaN and fail every test.
+    """
+    h, w = np.shape(depth)
     if h < 2 or w < 2:
-        return np.empty((0, 0, 2, 3), dtype=np.int64), np.empty((0, 0, 2), dtype=bool)
-    t = np.float32(max_step)
-
-    def rel(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        # |p - q| / min(p, q); NaN when either is unknown (every comparison with it is False)
-        diff = np.abs(p - q)
-        np.divide(diff, np.minimum(p, q), out=diff)
-        return diff
-
-    a, b, c, dd = d[:-1, :-1], d[:-1, 1:], d[1:, :-1], d[1:, 1:]
+        return np.zeros((max(h - 1, 0), max(w - 1, 0), 2), dtype=bool), np.zeros((max(h - 1, 0), max(w - 1, 0)), dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
-        horiz = rel(d[:, :-1], d[:, 1:])     # (h, w-1): edge (r, c)-(r, c+1)
-        vert = rel(d[:-1, :], d[1:, :])      # (h-1, w): edge (r, c)-(r+1, c)
-        r_ad = rel(a, dd)
-        r_bc = rel(b, c)
-    e_ab, e_cd = horiz[:-1] <= t, horiz[1:] <= t
-    e_ac, e_bd = vert[:, :-1] <= t, vert[:, 1:] <= t
-    e_ad, e_bc = r_ad <= t, r_bc <= t
-    # split along a-d when it joins closer depths, or when b or c is missing
-    use_ad = (r_ad < r_bc) | np.isnan(r_bc)
+        log_d = np.log(np.asarray(depth, dtype=np.float32))
+    np.copyto(log_d, np.float32(np.nan), where=~np.asarray(valid, dtype=bool))
+    limit = np.float32(np.log1p(max_step))
+
+    def apart(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        r = np.subtract(p, q)
+        return np.abs(r, out=r)
+
+    d_ad = apart(log_d[1:, 1:], log_d[:-1, :-1])
+    d_bc = apart(log_d[:-1, 1:], log_d[1:, :-1])
+    with np.errstate(invalid="ignore"):
+        e_h = apart(log_d[:, 1:], log_d[:, :-1]) <= limit      # (h, w-1): (r, c)-(r, c+1)
+        e_v = apart(log_d[1:], log_d[:-1]) <= limit            # (h-1, w): (r, c)-(r+1, c)
+        e_ad, e_bc = d_ad <= limit, d_bc <= limit
+        # split along a-d when it joins closer depths, or when b or c is missing
+        use_ad = (d_ad < d_bc) | np.isnan(d_bc)
+    e_ab, e_cd, e_ac, e_bd = e_h[:-1], e_h[1:], e_v[:, :-1], e_v[:, 1:]
     keep = np.empty((h - 1, w - 1, 2), dtype=bool)
     keep[..., 0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
     keep[..., 1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
-
-    base = (np.arange(h - 1, dtype=np.int64)[:, None] * w + np.arange(w - 1, dtype=np.int64)[None, :])
-    ia, ib, ic, id_ = base, base + 1, base + w, base + w + 1
-    tri = np.empty((h - 1, w - 1, 2, 3), dtype=np.int64)
-    tri[:, :, 0, 0] = ia
-    tri[:, :, 0, 1] = ic
-    tri[:, :, 0, 2] = np.where(use_ad, id_, ib)
-    tri[:, :, 1, 0] = np.where(use_ad, ia, ib)
-    tri[:, :, 1, 1] = np.where(use_ad, id_, ic)
-    tri[:, :, 1, 2] = np.where(use_ad, ib, id_)
-    return tri, keep
+    return keep, use_ad
 
 
-def flat_block_fans(
-    depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: float, block: int = BLOCK,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fewer, larger triangles where the depth grid is flat: (cell_flat, fans).
+def cell_faces(keep: np.ndarray, use_ad: np.ndarray, width: int) -> np.ndarray:
+    """int32 (M, 3) grid indices of the kept cell triangles (all first triangles, then all
+    second ones), for a grid ``width`` points wide; cell corners a (top-left), b (top-right),
+    c (bottom-left), d (bottom-right)."""
+    w = int(width)
+    hc, wc = keep.shape[:2]
+    corner = (np.arange(hc, dtype=np.int32)[:, None] * np.int32(w) + np.arange(wc, dtype=np.int32)[None, :])
+    out = []
+    for k in (0, 1):
+        sel = keep[..., k]
+        a = corner[sel]
+        ad = use_ad[sel].astype(np.int32)
+        t = np.empty((a.size, 3), dtype=np.int32)
+        if k == 0:   # use_ad: (a, c, d); else (a, c, b)
+            t[:, 0] = a
+            t[:, 1] = a + w
+            t[:, 2] = a + 1 + w * ad
+        else:        # use_ad: (a, d, b); else (b, c, d)
+            t[:, 0] = a + 1 - ad
+            t[:, 1] = a + w + ad
+            t[:, 2] = a + 1 + w - w * ad
+        out.append(t)
+    return np.concatenate(out)
 
-    The grid is cut into blocks of ``block`` x ``block`` cells (``block`` even).  A block is
-    *flat* when all its cells kept both triangles, its disparities (1/depth) lie within
-    ``tolerance`` of an affine function of the pixel position — a plane in space is exactly
-    that, for a pinhole camera — and its depths span at most ``max_span`` (relative; :func:`mesh` allows
-    half a block's worth of grid edges, so a big triangle on a steep wall stays short in depth).  A flat block's triangles become a fan
-    around its centre point; a side shared with another flat block is one edge from corner to
-    corner, a side next to anything else keeps every grid point, so the two sides meet without
-    cracks (no T-junctions).  Only original grid points are used.
 
-    ``tolerance`` is in 1/depth units: a number, or a function of each block's mean
-    disparity returning one per block.  Returns
-    ``cell_flat`` bool (h-1, w-1) — the cells the fans replace — and ``fans`` int64 (K, 3) grid
-    indices, counter-clockwise seen from the camera.
-    """
+def flat_blocks(depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: float, block: int = BLOCK) -> np.ndarray:
+    """bool (nb_r, nb_c): which ``block`` x ``block``-cell blocks (from the top-left corner)
+    are flat — every cell kept both triangles, the disparities (1/depth) lie within
+    ``tolerance`` of their least-squares affine fit in pixel position (a plane in space is
+    affine in disparity, for a pinhole camera), and the depths span at most ``max_span``
+    (relative).  ``tolerance``: 1/depth units, a number or a function of each block's mean
+    disparity."""
     B = int(block)
-    h, w = depth.shape
-    cell_flat = np.zeros((h - 1, w - 1), dtype=bool)
+    h, w = np.shape(depth)
     nb_r, nb_c = (h - 1) // B, (w - 1) // B
-    if nb_r == 0 or nb_c == 0:
-        return cell_flat, np.empty((0, 3), dtype=np.int64)
-    from numpy.lib.stride_tricks import sliding_window_view
+    if nb_r <= 0 or nb_c <= 0:
+        return np.zeros((max(nb_r, 0), max(nb_c, 0)), dtype=bool)
+    # a block's cells all kept both triangles: AND of the B x B strided views (fast on 2-D)
+    both = keep[..., 0] & keep[..., 1]
+    cells_ok = np.ones((nb_r, nb_c), dtype=bool)
+    for i in range(B):
+        for j in range(B):
+            cells_ok &= both[i: nb_r * B: B, j: nb_c * B: B]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disp = np.float32(1.0) / np.asarray(depth, dtype=np.float32)
+    # the (B+1)^2 points of every block, point-major: (P, blocks), each row one strided view
+    offsets = [(i, j) for i in range(B + 1) for j in range(B + 1)]
+    v = np.stack([disp[i: i + nb_r * B: B, j: j + nb_c * B: B].reshape(-1) for i, j in offsets])
+    jr = np.array([i for i, _ in offsets], dtype=np.float32) - np.float32(B / 2)
+    jc = np.array([j for _, j in offsets], dtype=np.float32) - np.float32(B / 2)
+    norm = np.float32(jc @ jc)
+    mean = v.mean(axis=0)
+    gx, gy = (jc @ v) / norm, (jr @ v) / norm                          # least-squares slopes
+    plane = mean[None, :] + jc[:, None] * gx[None, :] + jr[:, None] * gy[None, :]
+    np.subtract(v, plane, out=plane)
+    with np.errstate(invalid="ignore"):
+        worst = np.abs(plane, out=plane).max(axis=0)
+        lo, hi = v.min(axis=0), v.max(axis=0)                          # disparity: hi is the nearest
+        tol = tolerance(mean) if callable(tolerance) else tolerance
+        ok = (worst <= tol) & (hi <= np.float32(1.0 + max_span) * lo)
+    return cells_ok & ok.reshape(nb_r, nb_c)
 
-    cells_ok = keep[: nb_r * B, : nb_c * B].all(axis=-1).reshape(nb_r, B, nb_c, B).all(axis=(1, 3))
-    win = sliding_window_view(np.asarray(depth, dtype=np.float64), (B + 1, B + 1))[::B, ::B][:nb_r, :nb_c]
-    pts = win.reshape(nb_r, nb_c, (B + 1) ** 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        disp = 1.0 / pts
-        yy, xx = np.mgrid[0 : B + 1, 0 : B + 1]
-        design = np.stack([xx.ravel(), yy.ravel(), np.ones((B + 1) ** 2)], axis=1).astype(np.float64)
-        fit = disp @ (design @ np.linalg.pinv(design)).T     # least-squares affine fit, per block
-        resid = np.abs(disp - fit).max(axis=-1)
-        if callable(tolerance):
-            tolerance = tolerance(disp.mean(axis=-1))
-        lo, hi = pts.min(axis=-1), pts.max(axis=-1)
-        flat = cells_ok & (resid <= tolerance) & ((hi - lo) <= max_span * lo)
-    if not flat.any():
-        return cell_flat, np.empty((0, 3), dtype=np.int64)
-    cell_flat[: nb_r * B, : nb_c * B] = np.repeat(np.repeat(flat, B, axis=0), B, axis=1)
 
+def block_fans(flat: np.ndarray, width: int, block: int = BLOCK) -> np.ndarray:
+    """int64 (K, 3) grid indices: each flat block's fan around its centre point.
+
+    A side shared with another flat block is one edge from corner to corner; a side next to
+    anything else keeps every grid point, so the fan meets the neighbouring cells' triangles
+    edge for edge (no T-junctions, no cracks).  Only original grid points are used; the
+    triangles wind counter-clockwise seen from the camera.
+    """
+    B, w = int(block), int(width)
+    nb_r, nb_c = flat.shape
     padded = np.zeros((nb_r + 2, nb_c + 2), dtype=bool)
     padded[1:-1, 1:-1] = flat
     bi, bj = np.nonzero(flat)
@@ -289,19 +312,37 @@ def flat_block_fans(
     k = np.arange(B + 1)
     # each side's points in fan order (counter-clockwise seen from the camera in x right,
     # y down): top right->left, left top->bottom, bottom left->right, right bottom->top
-    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])          # (4, B+1)
+    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])
     side_c = np.stack([B - k, np.zeros_like(k), k, np.full_like(k, B)])
     neighbour_flat = np.stack([padded[bi, bj + 1], padded[bi + 1, bj], padded[bi + 2, bj + 1], padded[bi + 1, bj + 2]], axis=1)
     side = (r0[:, None, None] + side_r[None]) * w + (c0[:, None, None] + side_c[None])   # (n, 4, B+1)
-    centre = (r0 + B // 2) * w + (c0 + B // 2)
-    # fine sides: B triangles (centre, p_k, p_k+1); coarse sides: one (centre, p_0, p_B)
-    fine = side[~neighbour_flat]                                                      # (nf, B+1)
-    cf = np.repeat(centre[:, None], 4, axis=1)[~neighbour_flat]
+    centre = np.repeat(((r0 + B // 2) * w + (c0 + B // 2))[:, None], 4, axis=1)
+    fine, cf = side[~neighbour_flat], centre[~neighbour_flat]
     fine_tris = np.stack([np.repeat(cf, B), fine[:, :-1].reshape(-1), fine[:, 1:].reshape(-1)], axis=1)
-    coarse = side[neighbour_flat]
-    cc = np.repeat(centre[:, None], 4, axis=1)[neighbour_flat]
+    coarse, cc = side[neighbour_flat], centre[neighbour_flat]
     coarse_tris = np.stack([cc, coarse[:, 0], coarse[:, -1]], axis=1)
-    return cell_flat, np.concatenate([fine_tris, coarse_tris]).astype(np.int64)
+    return np.concatenate([fine_tris, coarse_tris]).astype(np.int64)
+
+
+def surface_faces(depth: np.ndarray, valid: np.ndarray, max_step: float, tolerance: Any = None,
+                  block: int = BLOCK) -> np.ndarray:
+    """int64 (M, 3) grid indices of the mesh's triangles: :func:`grid_faces`, with flat blocks
+    (:func:`flat_blocks`, when ``tolerance`` is given) replaced by :func:`block_fans`.  A big
+    triangle may span half a block's worth of grid edges in depth."""
+    keep, use_ad = cell_cuts(depth, valid, max_step)
+    w = np.shape(depth)[1]
+    if tolerance is None:
+        return cell_faces(keep, use_ad, w)
+    flat = flat_blocks(depth, keep, tolerance, block // 2 * max_step, block)
+    if not flat.any():
+        return cell_faces(keep, use_ad, w)
+    B = int(block)
+    nb_r, nb_c = flat.shape
+    outside = ~flat[..., None]
+    for i in range(B):          # the fans replace the cells of flat blocks
+        for j in range(B):
+            keep[i: nb_r * B: B, j: nb_c * B: B] &= outside
+    return np.concatenate([cell_faces(keep, use_ad, w), block_fans(flat, w, B)])
 
 
 def mesh(
@@ -337,7 +378,7 @@ def mesh(
         ``simplify`` steps of the depth map's own quantisation (for an 8-bit disparity map, one
         step of the stored disparity; for float maps 0.1 % of the disparity per unit) become a
         fan of 4-16 triangles around the block's centre point, sewn to their neighbours without
-        cracks (:func:`flat_block_fans`).  The vertices stay the projection's points; only
+        cracks (:func:`flat_blocks`, :func:`block_fans`).  The vertices stay the projection's points; only
         the faces change.  The real pug photo drops from ~876k to ~200k triangles.
 
     Raises :class:`~depthlab.errors.InvalidInputError` when nothing is left to mesh (no valid
@@ -382,32 +423,29 @@ def mesh(
             f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
             f"{gh} x {gw}; use a smaller stride"
         )
-    depth_grid = proj._depth.reshape(gh, gw)
-    valid_grid = valid.reshape(gh, gw)
-    tri, keep = _cell_triangles(depth_grid, valid_grid, step * proj.stride)
-    if simplify > 0:
-        cell_flat, fans = flat_block_fans(depth_grid, keep, _disparity_tolerance(cap, simplify),
-                                          BLOCK // 2 * step * proj.stride)
-        keep &= ~cell_flat[..., None]
-        tri = np.concatenate([tri[keep], fans])
-    else:
-        tri = tri[keep]
+    tolerance = _disparity_tolerance(cap, simplify) if simplify > 0 else None
+    tri = surface_faces(proj._depth.reshape(gh, gw), valid.reshape(gh, gw), step * proj.stride, tolerance)
     if tri.shape[0] == 0:
         raise InvalidInputError(
             f"nothing to mesh: no two neighbouring points of the {n} kept are within max_step={step} "
             "in depth; raise max_step, lower the stride or widen near/far"
         )
-    # grid index -> vertex index (the valid points, row-major, as the projection keeps them)
-    lut = np.cumsum(valid, dtype=np.int64) - 1
-    faces = lut[tri].astype(np.int32)
-    sel = np.flatnonzero(valid)
-    vertices = xyz[sel]
-    pix = proj.pixel_index()[sel] if proj.stride > 1 else sel.astype(np.int64)
-
     h, w = proj.depth_shape
-    uv = np.empty((n, 2), dtype=np.float32)
-    uv[:, 0] = ((pix % w).astype(np.float32) + np.float32(0.5)) / np.float32(w)
-    uv[:, 1] = np.float32(1.0) - ((pix // w).astype(np.float32) + np.float32(0.5)) / np.float32(h)
+    if n == proj.size:
+        # every grid point is a vertex: no renumbering, no gathering (the Projector is ours)
+        faces = tri.astype(np.int32)
+        sel = None
+        vertices = xyz
+        pix = proj.pixel_index()
+        uv = _grid_uv(proj).reshape(-1, 2)
+    else:
+        # grid index -> vertex index (the valid points, row-major, as the projection keeps them)
+        lut = np.cumsum(valid, dtype=np.int32) - 1
+        faces = lut[tri]
+        sel = np.flatnonzero(valid)
+        vertices = xyz[sel]
+        pix = proj.pixel_index()[sel]
+        uv = _grid_uv(proj).reshape(-1, 2)[sel]
 
     colour = "rgb"
     if cap.has_rgb:
@@ -419,7 +457,11 @@ def mesh(
 
     pinhole = model in ("pinhole", "pinhole-raw")
     cal = proj.calibration
-    drange = [float(np.nanmin(proj._depth[sel])), float(np.nanmax(proj._depth[sel]))]
+    if sel is None:
+        drange = list(proj.depth_range())
+    else:
+        dsel = proj._depth[sel]
+        drange = [float(dsel.min()), float(dsel.max())]
     meta: dict[str, Any] = {
         "source": None if cap.path is None else str(cap.path),
         "format": cap.format,
@@ -453,6 +495,17 @@ def mesh(
         camera=cap.camera.kind,
         metadata=meta,
     )
+
+
+def _grid_uv(proj: Any) -> np.ndarray:
+    """float32 (gh, gw, 2): uv of every grid point's pixel centre (origin bottom-left)."""
+    h, w = proj.depth_shape
+    s = proj.stride
+    gh, gw = proj.grid_shape
+    uv = np.empty((gh, gw, 2), dtype=np.float32)
+    uv[..., 0] = ((np.arange(0, w, s, dtype=np.float64) + 0.5) / w).astype(np.float32)[None, :]
+    uv[..., 1] = (1.0 - (np.arange(0, h, s, dtype=np.float64) + 0.5) / h).astype(np.float32)[:, None]
+    return uv
 
 
 def _disparity_tolerance(cap: Capture, simplify: float) -> Any:
