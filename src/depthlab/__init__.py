@@ -36,9 +36,12 @@ _LAZY = {
     "show": ("depthlab.widgets", "show"),
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
-    "to_html": ("depthlab.html", "to_html"),
+    "to_html": ("depthlab.export", "to_html"),
+    "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
+    "grid_points": ("depthlab.projection", "grid_points"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
+                 "formats", "settings", "geometry", "colour", "conventions", "export", "depth_png", "batch"}
 
 
 def __getattr__(name: str) -> Any:
@@ -58,6 +61,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "ProjectionSettings", "grid_points",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError",
