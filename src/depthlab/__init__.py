@@ -39,9 +39,12 @@ _LAZY = {
     "to_html": ("depthlab.export", "to_html"),
     "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
     "grid_points": ("depthlab.projection", "grid_points"),
+    # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
+    "mesh": ("depthlab.surface", "mesh"),
+    "Mesh": ("depthlab.surface", "Mesh"),
 }
 _LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
-                 "formats", "settings", "geometry", "colour", "conventions", "export", "depth_png", "batch"}
+                 "formats", "surface", "settings", "geometry", "colour", "conventions", "export", "depth_png", "batch"}
 
 
 def __getattr__(name: str) -> Any:
@@ -60,7 +63,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh",
     "ProjectionSettings", "grid_points",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
