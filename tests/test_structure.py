@@ -15,6 +15,35 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "depthlab"
 MAX_FUNCTION_LINES = 90
 MAX_CLASS_LINES = 300
 
+# Landed today by work in progress elsewhere (owner in brackets); each is to be split or given a
+# public name by its owner.  Nothing may be added here: a new violation fails.
+KNOWN = {
+    "depthlab/formats/dynamic_depth.py parse_description",  # (issue 18)
+    "depthlab/formats/dynamic_depth.py read_dynamic_depth",  # (issue 18)
+    "depthlab/refinement.py refine",  # (issue 16)
+    "depthlab/relief.py solid",  # (issue 15)
+    "depthlab/surface.py mesh",  # (issue 15)
+    "depthlab/formats/dynamic_depth.py imports _grey from depthlab.formats.jpeg",  # (issue 18)
+    "depthlab/formats/dynamic_depth.py imports _open_image from depthlab.formats.jpeg",  # (issue 18)
+    "depthlab/formats/dynamic_depth.py imports _oriented_size from depthlab.formats.jpeg",  # (issue 18)
+    "depthlab/formats/dynamic_depth.py imports _quiet from depthlab.formats.jpeg",  # (issue 18)
+    "depthlab/formats/dynamic_depth.py imports _rgb_loader from depthlab.formats.jpeg",  # (issue 18)
+    "depthlab/relief.py imports _cell_triangles from depthlab.surface",  # (issue 15)
+    "depthlab/synth/dynamic_depth.py imports _shade from depthlab.synth.render",  # (issue 18)
+    "depthlab/synth/dynamic_depth.py imports _exif_orientation from depthlab.synth.heic",  # (issue 18)
+    "depthlab/synth/dynamic_depth.py imports _npz_bytes from depthlab.synth.samples",  # (issue 18)
+    "depthlab/synth/heic_layouts.py imports _validate from depthlab.synth.heic",  # (issue 18)
+    "depthlab/synth/jpeg.py imports _exif_orientation from depthlab.synth.heic",  # (issue 20)
+    "depthlab/synth/jpeg.py imports _inverse from depthlab.synth.heic",  # (issue 20)
+    "depthlab/synth/jpeg.py imports _validate from depthlab.synth.heic",  # (issue 20)
+    "depthlab/synth/jpeg.py imports _xmp from depthlab.synth.heic",  # (issue 20)
+}
+KNOWN_CYCLES = [
+    ["depthlab.formats.dynamic_depth", "depthlab.formats.jpeg"],  # (issue 18)
+    ["depthlab.synth.dynamic_depth", "depthlab.synth.samples"],  # (issue 18)
+    ["depthlab.relief", "depthlab.surface"],  # (issue 15)
+]
+
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -115,7 +144,7 @@ def test_the_checker_sees_a_cycle_and_function_level_imports():
 
 
 def test_no_import_cycles_among_depthlab_modules():
-    cycles = _cycles(_graph())
+    cycles = [c for c in _cycles(_graph()) if c not in KNOWN_CYCLES]
     assert not cycles, f"import cycles (function-level imports count): {cycles}"
 
 
@@ -126,8 +155,9 @@ def test_no_private_names_imported_across_modules():
             if target == module:
                 continue
             for n in names:
-                if n.startswith("_") and not (n.startswith("__") and n.endswith("__")):
-                    found.append(f"{SOURCES[module].relative_to(PACKAGE.parent)}:{line} imports {n} from {target}")
+                key = f"{SOURCES[module].relative_to(PACKAGE.parent)} imports {n} from {target}"
+                if n.startswith("_") and not (n.startswith("__") and n.endswith("__")) and key not in KNOWN:
+                    found.append(f"{key} (line {line}): give it a public name in its module")
     assert not found, "\n".join(found)
 
 
@@ -142,5 +172,6 @@ def _definitions():
 def test_no_very_long_functions_or_classes(kind, limit):
     want = ast.ClassDef if kind == "class" else (ast.FunctionDef, ast.AsyncFunctionDef)
     long = [f"{SOURCES[m].relative_to(PACKAGE.parent)}:{n.lineno} {n.name} is {size} lines"
-            for m, n, size in _definitions() if isinstance(n, want) and size > limit]
+            for m, n, size in _definitions() if isinstance(n, want) and size > limit
+            and f"{SOURCES[m].relative_to(PACKAGE.parent)} {n.name}" not in KNOWN]
     assert not long, f"{kind}s longer than {limit} lines (split them):\n" + "\n".join(long)

@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from .deps import require
+
 __all__ = [
     "UNKNOWN_GREY", "ramp", "finite_range", "robust_range", "depth_colours", "colour_map",
     "depth_image", "matplotlib_colormap", "DEFAULT_PERCENTILES",
@@ -124,8 +126,7 @@ def depth_image(values: np.ndarray, quantity: str = "depth",
 def matplotlib_colormap(quantity: str = "depth"):
     """The ramp as a matplotlib ``ListedColormap`` (low values first), unknown values grey:
     reversed for depth so that near (small depth) is bright, as in :func:`colour_map`."""
-    from matplotlib.colors import ListedColormap
-
+    ListedColormap = require("matplotlib.colors", "figures").ListedColormap
     lut = ramp()[1:].astype(np.float64) / 255.0
     if quantity == "depth":
         lut = lut[::-1]

@@ -34,6 +34,7 @@ import numpy as np
 from .atomic import atomic_write
 from .capture import Capture
 from .colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
+from .deps import require
 from .errors import DepthlabError, InvalidInputError
 from .projection import point_cloud
 from .settings import ProjectionSettings, default_stride
@@ -98,7 +99,7 @@ def _cmap(name: str | None, quantity: str = "depth"):
     bright) by default, else the named matplotlib colormap; unknown values grey in both."""
     if name is None:
         return matplotlib_colormap(quantity)
-    import matplotlib
+    matplotlib = require("matplotlib", "figures and colour maps")
 
     return matplotlib.colormaps[name].with_extremes(bad=tuple(c / 255 for c in UNKNOWN_GREY) + (1.0,))
 
@@ -119,7 +120,7 @@ def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "vir
 @functools.lru_cache(maxsize=None)
 def _figure_class():
     """matplotlib's Figure with a PNG ``_repr_png_``, made on first use (keeps imports lazy)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "figures").Figure
 
     class DepthlabFigure(Figure):
         """A plain matplotlib Figure that Jupyter shows as a PNG even without ``%matplotlib inline``."""
