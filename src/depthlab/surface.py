@@ -41,7 +41,10 @@ from typing import Any
 import numpy as np
 
 from .capture import Calibration, Capture
+from .colour import depth_colours
 from .errors import InvalidInputError
+from .projection import Projector
+from .settings import is_pinhole
 
 __all__ = ["Mesh", "mesh", "grid_faces", "cell_cuts", "cell_faces", "flat_blocks", "block_fans", "surface_faces",
            "triangle_areas", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY", "BLOCK"]
@@ -388,8 +391,76 @@ def mesh(
     Convention: see the module docstring (camera frame x right, y down, z forward; uv origin
     bottom-left; pixel centres at +0.5).
     """
-    from .projection import Projector, depth_colours
+    step, simplify = _check_mesh_options(cap, max_step, simplify, max_texture)
 
+    proj = Projector(cap, stride=stride, calibration=calibration)
+    xyz, valid = proj.points(model, depth_scale, aspect, near, far, mask)
+    gh, gw = proj.grid_shape
+    n = int(np.count_nonzero(valid))
+    if n == 0:
+        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
+            "near/far/mask leave no point"
+        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
+                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
+    if gh < 2 or gw < 2:
+        raise InvalidInputError(
+            f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
+            f"{gh} x {gw}; use a smaller stride"
+        )
+    tolerance = _disparity_tolerance(cap, simplify) if simplify > 0 else None
+    tri = surface_faces(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), step * proj.stride, tolerance)
+    if tri.shape[0] == 0:
+        raise InvalidInputError(
+            f"nothing to mesh: no two neighbouring points of the {n} kept are within max_step={step} "
+            "in depth; raise max_step, lower the stride or widen near/far"
+        )
+    h, w = proj.depth_shape
+    if n == proj.size:
+        # every grid point is a vertex: no renumbering, no gathering (the Projector is ours)
+        sel, faces, vertices, pix = None, tri, xyz, proj.pixel_index()
+        uv = _grid_uv(proj).reshape(-1, 2)
+    else:
+        # grid index -> vertex index (the valid points, row-major, as the projection keeps them)
+        sel = np.flatnonzero(valid)
+        faces = (np.cumsum(valid, dtype=np.int32) - 1)[tri]
+        vertices, pix = xyz[sel], proj.pixel_index()[sel]
+        uv = _grid_uv(proj).reshape(-1, 2)[sel]
+    texture, colour = _texture_of(cap, proj, max_texture)
+    params = {"model": model, "stride": proj.stride, "near": near, "far": far,
+              "mask": mask if (mask is None or isinstance(mask, str)) else "array",
+              "max_step": step, "max_texture": max_texture, "simplify": simplify,
+              "depth_scale": float(depth_scale), "aspect": float(aspect)}
+    meta = _mesh_metadata(cap, proj, params, colour, sel, (gh, gw))
+    return Mesh(
+        vertices=vertices,
+        faces=faces,
+        uv=uv,
+        texture=texture,
+        pixel_index=pix,
+        grid_shape=(h, w),
+        model=model,
+        units="m" if (is_pinhole(model) and float(depth_scale) == 1.0) else "arbitrary",
+        accuracy=cap.accuracy,
+        camera=cap.camera.kind,
+        metadata=meta,
+    )
+
+
+def _disparity_tolerance(cap: Capture, simplify: float) -> Any:
+    """How far (1/m) a block's disparities may stray from a plane: ``simplify`` quantisation
+    steps of the stored map (disparity steps as they are; depth steps converted at each
+    block's disparity), or ``simplify`` x 0.1 % of the disparity for maps stored as floats."""
+    enc = cap.encoding
+    q = None if enc is None else enc.step
+    if q is not None and enc.quantity == "disparity":
+        return simplify * q
+    if q is not None and enc.quantity == "depth":
+        return lambda disp: simplify * q * disp * disp
+    return lambda disp: simplify * 1e-3 * disp
+
+
+def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any) -> tuple[float, float]:
+    """The checked ``max_step`` and ``simplify`` (``cap`` and ``max_texture`` checked too)."""
     if not isinstance(cap, Capture):
         raise InvalidInputError(f"mesh needs a depthlab Capture, got {type(cap).__name__}")
     try:
@@ -408,93 +479,7 @@ def mesh(
         raise InvalidInputError(f"simplify must be a number >= 0 or None, got {simplify!r}")
     if max_texture is not None and (int(max_texture) != max_texture or max_texture < 1):
         raise InvalidInputError(f"max_texture must be a positive integer or None, got {max_texture!r}")
-
-    proj = Projector(cap, stride=stride, calibration=calibration)
-    xyz, valid = proj.points(model, depth_scale, aspect, near, far, mask)
-    gh, gw = proj.grid_shape
-    n = int(np.count_nonzero(valid))
-    if n == 0:
-        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj._depth).any() else \
-            "near/far/mask leave no point"
-        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
-                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
-    if gh < 2 or gw < 2:
-        raise InvalidInputError(
-            f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
-            f"{gh} x {gw}; use a smaller stride"
-        )
-    tolerance = _disparity_tolerance(cap, simplify) if simplify > 0 else None
-    tri = surface_faces(proj._depth.reshape(gh, gw), valid.reshape(gh, gw), step * proj.stride, tolerance)
-    if tri.shape[0] == 0:
-        raise InvalidInputError(
-            f"nothing to mesh: no two neighbouring points of the {n} kept are within max_step={step} "
-            "in depth; raise max_step, lower the stride or widen near/far"
-        )
-    h, w = proj.depth_shape
-    if n == proj.size:
-        # every grid point is a vertex: no renumbering, no gathering (the Projector is ours)
-        faces = tri.astype(np.int32)
-        sel = None
-        vertices = xyz
-        pix = proj.pixel_index()
-        uv = _grid_uv(proj).reshape(-1, 2)
-    else:
-        # grid index -> vertex index (the valid points, row-major, as the projection keeps them)
-        lut = np.cumsum(valid, dtype=np.int32) - 1
-        faces = lut[tri]
-        sel = np.flatnonzero(valid)
-        vertices = xyz[sel]
-        pix = proj.pixel_index()[sel]
-        uv = _grid_uv(proj).reshape(-1, 2)[sel]
-
-    colour = "rgb"
-    if cap.has_rgb:
-        texture = _capped(cap.rgb, max_texture)
-    else:
-        colour = "depth (no colour image)"
-        rng = proj.depth_range() or (0.0, 1.0)
-        texture = depth_colours(cap.depth, rng[0], rng[1])
-
-    pinhole = model in ("pinhole", "pinhole-raw")
-    cal = proj.calibration
-    if sel is None:
-        drange = list(proj.depth_range())
-    else:
-        dsel = proj._depth[sel]
-        drange = [float(dsel.min()), float(dsel.max())]
-    meta: dict[str, Any] = {
-        "source": None if cap.path is None else str(cap.path),
-        "format": cap.format,
-        "depth_range_m": drange,
-        "parameters": {
-            "model": model, "stride": proj.stride, "near": near, "far": far,
-            "mask": mask if (mask is None or isinstance(mask, str)) else "array",
-            "max_step": step, "max_texture": max_texture, "simplify": simplify,
-            "depth_scale": float(depth_scale), "aspect": float(aspect),
-        },
-        "colour": colour,
-        "grid_points": int(gh * gw),
-        "grid_cells": int((gh - 1) * (gw - 1)),
-    }
-    if pinhole and cal is not None:
-        meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
-        meta["intrinsics_size"] = [w, h]
-        meta["calibration_source"] = cal.source
-        meta["intrinsics_estimated"] = bool(cal.estimated)
-        meta["lens_distortion_removed"] = bool(model == "pinhole" and cal.has_distortion)
-    return Mesh(
-        vertices=vertices,
-        faces=faces,
-        uv=uv,
-        texture=texture,
-        pixel_index=pix,
-        grid_shape=(h, w),
-        model=model,
-        units="m" if (pinhole and float(depth_scale) == 1.0) else "arbitrary",
-        accuracy=cap.accuracy,
-        camera=cap.camera.kind,
-        metadata=meta,
-    )
+    return step, simplify
 
 
 def _grid_uv(proj: Any) -> np.ndarray:
@@ -508,17 +493,41 @@ def _grid_uv(proj: Any) -> np.ndarray:
     return uv
 
 
-def _disparity_tolerance(cap: Capture, simplify: float) -> Any:
-    """How far (1/m) a block's disparities may stray from a plane: ``simplify`` quantisation
-    steps of the stored map (disparity steps as they are; depth steps converted at each
-    block's disparity), or ``simplify`` x 0.1 % of the disparity for maps stored as floats."""
-    enc = cap.encoding
-    q = None if enc is None else enc.step
-    if q is not None and enc.quantity == "disparity":
-        return simplify * q
-    if q is not None and enc.quantity == "depth":
-        return lambda disp: simplify * q * disp * disp
-    return lambda disp: simplify * 1e-3 * disp
+def _texture_of(cap: Capture, proj: Any, max_texture: int | None) -> tuple[np.ndarray, str]:
+    """The texture image and what it shows: the photo, or depth colours without one."""
+    if cap.has_rgb:
+        return _capped(cap.rgb, max_texture), "rgb"
+    rng = proj.depth_range() or (0.0, 1.0)
+    return depth_colours(cap.depth, rng[0], rng[1]), "depth (no colour image)"
+
+
+def _mesh_metadata(cap: Capture, proj: Any, params: dict[str, Any], colour: str, sel: np.ndarray | None,
+                   grid: tuple[int, int]) -> dict[str, Any]:
+    """Provenance of a mesh: source, depth range of its vertices, parameters, intrinsics used."""
+    gh, gw = grid
+    h, w = proj.depth_shape
+    cal = proj.calibration
+    if sel is None:  # every grid point kept
+        drange = list(proj.depth_range())
+    else:
+        kept = proj.depth[sel]
+        drange = [float(kept.min()), float(kept.max())]
+    meta: dict[str, Any] = {
+        "source": None if cap.path is None else str(cap.path),
+        "format": cap.format,
+        "depth_range_m": drange,
+        "parameters": params,
+        "colour": colour,
+        "grid_points": int(gh * gw),
+        "grid_cells": int((gh - 1) * (gw - 1)),
+    }
+    if is_pinhole(params["model"]) and cal is not None:
+        meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
+        meta["intrinsics_size"] = [w, h]
+        meta["calibration_source"] = cal.source
+        meta["intrinsics_estimated"] = bool(cal.estimated)
+        meta["lens_distortion_removed"] = bool(params["model"] == "pinhole" and cal.has_distortion)
+    return meta
 
 
 def _capped(img: np.ndarray, max_side: int | None) -> np.ndarray:
