@@ -45,14 +45,13 @@ from .colour import depth_colours
 from .errors import InvalidInputError
 from .projection import Projector
 from .settings import is_pinhole
+from .triangulate import surface_faces, triangle_areas
 
-__all__ = ["Mesh", "mesh", "grid_faces", "cell_cuts", "cell_faces", "flat_blocks", "block_fans", "surface_faces",
-           "triangle_areas", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY", "BLOCK"]
+__all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
 
 DEFAULT_MAX_STEP = 0.03
 DEFAULT_MAX_TEXTURE = 4096
 DEFAULT_SIMPLIFY = 1.0
-BLOCK = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,184 +167,27 @@ class Mesh:
         return save_mesh(self, path, overwrite=overwrite, **options)
 
     def solid(self, thickness: float | None = None, metric: bool = False) -> "Mesh":
-        """A closed, watertight relief — surface, walls, flat back — for a slicer; see
-        :func:`depthlab.relief.solid`.  ``solid().save("relief.stl")`` writes it in mm."""
-        from .relief import solid
+        """A closed, watertight relief — surface, walls, flat back — for a slicer (see
+        :mod:`depthlab.relief`); ``solid().save("relief.stl")`` writes it in millimetres.
 
-        return solid(self, thickness=thickness, metric=metric)
+        ``thickness``: how far behind the farthest point the flat back lies (the mesh's units;
+        default 10 % of the depth range).  ``metric=True``: refuse unless the capture's depth
+        is absolute and in metres (a true-to-size print).  The solid's vertices are the
+        surface's followed by their copies on the back (same uv and pixels).
+        """
+        from .relief import check_metric, close_relief
 
-
-def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """float64 (M,) area of each triangle."""
-    v = np.asarray(vertices, dtype=np.float64)
-    f = np.asarray(faces)
-    a, b, c = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
-    return 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
-
-
-def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndarray:
-    """Triangles on a grid of depths, cut where neighbouring depths jump.
-
-    Parameters
-    ----------
-    depth : float (h, w) depths (any positive unit; only ratios matter).
-    valid : bool (h, w), which grid points exist.
-    max_step : largest relative difference ``|z1 - z2| / min(z1, z2)`` an edge may join.
-
-    Returns int64 (M, 3) *grid* indices (row-major ``r * w + c``), at most two triangles per
-    cell, counter-clockwise seen from the camera (x right, y down, z forward).  Each cell is
-    split along the diagonal whose depths differ less.
-    """
-    keep, use_ad = cell_cuts(depth, valid, max_step)
-    return cell_faces(keep, use_ad, np.shape(depth)[1])
-
-
-def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(keep, use_ad) for every cell of the grid: bool (h-1, w-1, 2) which of its two
-    triangles pass the cut, bool (h-1, w-1) whether it is split along the a-d diagonal (top-left
-    to bottom-right) rather than b-c.  See :func:`grid_faces`; :func:`cell_faces` builds them.
-
-    The relative test runs on log depth: ``|ln z1 - ln z2| <= ln(1 + max_step)`` is exactly
-    ``|z1 - z2| <= max_step * min(z1, z2)``; unknown points are NaN and fail every test.
-    """
-    h, w = np.shape(depth)
-    if h < 2 or w < 2:
-        return np.zeros((max(h - 1, 0), max(w - 1, 0), 2), dtype=bool), np.zeros((max(h - 1, 0), max(w - 1, 0)), dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        log_d = np.log(np.asarray(depth, dtype=np.float32))
-    np.copyto(log_d, np.float32(np.nan), where=~np.asarray(valid, dtype=bool))
-    limit = np.float32(np.log1p(max_step))
-
-    def apart(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        r = np.subtract(p, q)
-        return np.abs(r, out=r)
-
-    d_ad = apart(log_d[1:, 1:], log_d[:-1, :-1])
-    d_bc = apart(log_d[:-1, 1:], log_d[1:, :-1])
-    with np.errstate(invalid="ignore"):
-        e_h = apart(log_d[:, 1:], log_d[:, :-1]) <= limit      # (h, w-1): (r, c)-(r, c+1)
-        e_v = apart(log_d[1:], log_d[:-1]) <= limit            # (h-1, w): (r, c)-(r+1, c)
-        e_ad, e_bc = d_ad <= limit, d_bc <= limit
-        # split along a-d when it joins closer depths, or when b or c is missing
-        use_ad = (d_ad < d_bc) | np.isnan(d_bc)
-    e_ab, e_cd, e_ac, e_bd = e_h[:-1], e_h[1:], e_v[:, :-1], e_v[:, 1:]
-    keep = np.empty((h - 1, w - 1, 2), dtype=bool)
-    keep[..., 0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
-    keep[..., 1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
-    return keep, use_ad
-
-
-def cell_faces(keep: np.ndarray, use_ad: np.ndarray, width: int) -> np.ndarray:
-    """int32 (M, 3) grid indices of the kept cell triangles (all first triangles, then all
-    second ones), for a grid ``width`` points wide; cell corners a (top-left), b (top-right),
-    c (bottom-left), d (bottom-right)."""
-    w = int(width)
-    hc, wc = keep.shape[:2]
-    corner = (np.arange(hc, dtype=np.int32)[:, None] * np.int32(w) + np.arange(wc, dtype=np.int32)[None, :])
-    out = []
-    for k in (0, 1):
-        sel = keep[..., k]
-        a = corner[sel]
-        ad = use_ad[sel].astype(np.int32)
-        t = np.empty((a.size, 3), dtype=np.int32)
-        if k == 0:   # use_ad: (a, c, d); else (a, c, b)
-            t[:, 0] = a
-            t[:, 1] = a + w
-            t[:, 2] = a + 1 + w * ad
-        else:        # use_ad: (a, d, b); else (b, c, d)
-            t[:, 0] = a + 1 - ad
-            t[:, 1] = a + w + ad
-            t[:, 2] = a + 1 + w - w * ad
-        out.append(t)
-    return np.concatenate(out)
-
-
-def flat_blocks(depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: float, block: int = BLOCK) -> np.ndarray:
-    """bool (nb_r, nb_c): which ``block`` x ``block``-cell blocks (from the top-left corner)
-    are flat — every cell kept both triangles, the disparities (1/depth) lie within
-    ``tolerance`` of their least-squares affine fit in pixel position (a plane in space is
-    affine in disparity, for a pinhole camera), and the depths span at most ``max_span``
-    (relative).  ``tolerance``: 1/depth units, a number or a function of each block's mean
-    disparity."""
-    B = int(block)
-    h, w = np.shape(depth)
-    nb_r, nb_c = (h - 1) // B, (w - 1) // B
-    if nb_r <= 0 or nb_c <= 0:
-        return np.zeros((max(nb_r, 0), max(nb_c, 0)), dtype=bool)
-    # a block's cells all kept both triangles: AND of the B x B strided views (fast on 2-D)
-    both = keep[..., 0] & keep[..., 1]
-    cells_ok = np.ones((nb_r, nb_c), dtype=bool)
-    for i in range(B):
-        for j in range(B):
-            cells_ok &= both[i: nb_r * B: B, j: nb_c * B: B]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        disp = np.float32(1.0) / np.asarray(depth, dtype=np.float32)
-    # the (B+1)^2 points of every block, point-major: (P, blocks), each row one strided view
-    offsets = [(i, j) for i in range(B + 1) for j in range(B + 1)]
-    v = np.stack([disp[i: i + nb_r * B: B, j: j + nb_c * B: B].reshape(-1) for i, j in offsets])
-    jr = np.array([i for i, _ in offsets], dtype=np.float32) - np.float32(B / 2)
-    jc = np.array([j for _, j in offsets], dtype=np.float32) - np.float32(B / 2)
-    norm = np.float32(jc @ jc)
-    mean = v.mean(axis=0)
-    gx, gy = (jc @ v) / norm, (jr @ v) / norm                          # least-squares slopes
-    plane = mean[None, :] + jc[:, None] * gx[None, :] + jr[:, None] * gy[None, :]
-    np.subtract(v, plane, out=plane)
-    with np.errstate(invalid="ignore"):
-        worst = np.abs(plane, out=plane).max(axis=0)
-        lo, hi = v.min(axis=0), v.max(axis=0)                          # disparity: hi is the nearest
-        tol = tolerance(mean) if callable(tolerance) else tolerance
-        ok = (worst <= tol) & (hi <= np.float32(1.0 + max_span) * lo)
-    return cells_ok & ok.reshape(nb_r, nb_c)
-
-
-def block_fans(flat: np.ndarray, width: int, block: int = BLOCK) -> np.ndarray:
-    """int64 (K, 3) grid indices: each flat block's fan around its centre point.
-
-    A side shared with another flat block is one edge from corner to corner; a side next to
-    anything else keeps every grid point, so the fan meets the neighbouring cells' triangles
-    edge for edge (no T-junctions, no cracks).  Only original grid points are used; the
-    triangles wind counter-clockwise seen from the camera.
-    """
-    B, w = int(block), int(width)
-    nb_r, nb_c = flat.shape
-    padded = np.zeros((nb_r + 2, nb_c + 2), dtype=bool)
-    padded[1:-1, 1:-1] = flat
-    bi, bj = np.nonzero(flat)
-    r0, c0 = bi * B, bj * B
-    k = np.arange(B + 1)
-    # each side's points in fan order (counter-clockwise seen from the camera in x right,
-    # y down): top right->left, left top->bottom, bottom left->right, right bottom->top
-    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])
-    side_c = np.stack([B - k, np.zeros_like(k), k, np.full_like(k, B)])
-    neighbour_flat = np.stack([padded[bi, bj + 1], padded[bi + 1, bj], padded[bi + 2, bj + 1], padded[bi + 1, bj + 2]], axis=1)
-    side = (r0[:, None, None] + side_r[None]) * w + (c0[:, None, None] + side_c[None])   # (n, 4, B+1)
-    centre = np.repeat(((r0 + B // 2) * w + (c0 + B // 2))[:, None], 4, axis=1)
-    fine, cf = side[~neighbour_flat], centre[~neighbour_flat]
-    fine_tris = np.stack([np.repeat(cf, B), fine[:, :-1].reshape(-1), fine[:, 1:].reshape(-1)], axis=1)
-    coarse, cc = side[neighbour_flat], centre[neighbour_flat]
-    coarse_tris = np.stack([cc, coarse[:, 0], coarse[:, -1]], axis=1)
-    return np.concatenate([fine_tris, coarse_tris]).astype(np.int64)
-
-
-def surface_faces(depth: np.ndarray, valid: np.ndarray, max_step: float, tolerance: Any = None,
-                  block: int = BLOCK) -> np.ndarray:
-    """int64 (M, 3) grid indices of the mesh's triangles: :func:`grid_faces`, with flat blocks
-    (:func:`flat_blocks`, when ``tolerance`` is given) replaced by :func:`block_fans`.  A big
-    triangle may span half a block's worth of grid edges in depth."""
-    keep, use_ad = cell_cuts(depth, valid, max_step)
-    w = np.shape(depth)[1]
-    if tolerance is None:
-        return cell_faces(keep, use_ad, w)
-    flat = flat_blocks(depth, keep, tolerance, block // 2 * max_step, block)
-    if not flat.any():
-        return cell_faces(keep, use_ad, w)
-    B = int(block)
-    nb_r, nb_c = flat.shape
-    outside = ~flat[..., None]
-    for i in range(B):          # the fans replace the cells of flat blocks
-        for j in range(B):
-            keep[i: nb_r * B: B, j: nb_c * B: B] &= outside
-    return np.concatenate([cell_faces(keep, use_ad, w), block_fans(flat, w, B)])
+        if metric:
+            check_metric(self.accuracy, self.units, self.model)
+        stride = int(self.metadata.get("parameters", {}).get("stride", 1))
+        v, f, kept, facts = close_relief(self.vertices, self.faces, self.pixel_index, self.grid_shape, stride,
+                                         thickness, perspective=is_pinhole(self.model))
+        meta = dict(self.metadata)
+        meta["solid"] = dict(facts, metric=bool(metric))
+        return Mesh(vertices=v, faces=f, uv=np.concatenate([self.uv[kept], self.uv[kept]]), texture=self.texture,
+                    pixel_index=np.concatenate([self.pixel_index[kept], self.pixel_index[kept]]),
+                    grid_shape=self.grid_shape, model=self.model, units=self.units, accuracy=self.accuracy,
+                    camera=self.camera, metadata=meta)
 
 
 def mesh(
@@ -381,7 +223,7 @@ def mesh(
         ``simplify`` steps of the depth map's own quantisation (for an 8-bit disparity map, one
         step of the stored disparity; for float maps 0.1 % of the disparity per unit) become a
         fan of 4-16 triangles around the block's centre point, sewn to their neighbours without
-        cracks (:func:`flat_blocks`, :func:`block_fans`).  The vertices stay the projection's points; only
+        cracks (:mod:`depthlab.triangulate`).  The vertices stay the projection's points; only
         the faces change.  The real pug photo drops from ~876k to ~200k triangles.
 
     Raises :class:`~depthlab.errors.InvalidInputError` when nothing is left to mesh (no valid
@@ -396,17 +238,7 @@ def mesh(
     proj = Projector(cap, stride=stride, calibration=calibration)
     xyz, valid = proj.points(model, depth_scale, aspect, near, far, mask)
     gh, gw = proj.grid_shape
-    n = int(np.count_nonzero(valid))
-    if n == 0:
-        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
-            "near/far/mask leave no point"
-        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
-                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
-    if gh < 2 or gw < 2:
-        raise InvalidInputError(
-            f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
-            f"{gh} x {gw}; use a smaller stride"
-        )
+    n = _check_grid(proj, valid, near, far, mask)
     tolerance = _disparity_tolerance(cap, simplify) if simplify > 0 else None
     tri = surface_faces(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), step * proj.stride, tolerance)
     if tri.shape[0] == 0:
@@ -480,6 +312,23 @@ def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any
     if max_texture is not None and (int(max_texture) != max_texture or max_texture < 1):
         raise InvalidInputError(f"max_texture must be a positive integer or None, got {max_texture!r}")
     return step, simplify
+
+
+def _check_grid(proj: Any, valid: np.ndarray, near: Any, far: Any, mask: Any) -> int:
+    """The number of valid grid points, or a clear error when nothing can be meshed."""
+    gh, gw = proj.grid_shape
+    n = int(np.count_nonzero(valid))
+    if n == 0:
+        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
+            "near/far/mask leave no point"
+        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
+                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
+    if gh < 2 or gw < 2:
+        raise InvalidInputError(
+            f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
+            f"{gh} x {gw}; use a smaller stride"
+        )
+    return n
 
 
 def _grid_uv(proj: Any) -> np.ndarray:
