@@ -370,6 +370,22 @@ def _add_projection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", choices=("rgb", "depth"), default="rgb", help="point colours")
 
 
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) or meshes (GLB/OBJ/STL) of many photos",
+                       description=("Project each photo to a 3D point cloud (DIR/<name>.pcd or .ply) or a textured mesh cut "
+                                    "at occlusions (DIR/<name>.glb, .obj with .mtl and .jpeg beside it, or .stl: the closed "
+                                    "relief of Mesh.solid(), in millimetres, for a slicer)."),
+                       epilog=("examples:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4\n"
+                               "  depthlab export IMG_1234.heic -o meshes/ --format glb --far 2"))
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--format", choices=("pcd", "ply") + MESH_FORMATS, default="pcd",
+                   help="point cloud (pcd, ply) or mesh (glb, obj, stl) file format")
+    _add_projection(p)
+    _add_batch(p)
+    p.set_defaults(func=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="depthlab", formatter_class=_Formatter,
@@ -393,19 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print Capture.summary() as JSON (a list for several photos)")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) or meshes (GLB/OBJ/STL) of many photos",
-                       description=("Project each photo to a 3D point cloud (DIR/<name>.pcd or .ply) or a textured mesh cut "
-                                    "at occlusions (DIR/<name>.glb, .obj with .mtl and .jpeg beside it, or .stl: the closed "
-                                    "relief of Mesh.solid(), in millimetres, for a slicer)."),
-                       epilog=("examples:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4\n"
-                               "  depthlab export IMG_1234.heic -o meshes/ --format glb --far 2"))
-    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
-    p.add_argument("--format", choices=("pcd", "ply") + MESH_FORMATS, default="pcd",
-                   help="point cloud (pcd, ply) or mesh (glb, obj, stl) file format")
-    _add_projection(p)
-    _add_batch(p)
-    p.set_defaults(func=cmd_export)
+    _add_export(sub)
 
     p = sub.add_parser("figure", formatter_class=_Formatter, help="a paper-ready figure of one or two photos",
                        description="Colour | depth map with colorbar | histogram | 3D view, for one photo or two aligned rows.",
