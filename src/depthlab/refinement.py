@@ -210,26 +210,26 @@ def _cholesky_solve(cov: list[list[np.ndarray]], rhs: list[np.ndarray]) -> list[
     c = len(rhs)
     low: list[list[np.ndarray | None]] = [[None] * c for _ in range(c)]
     for j in range(c):
-        s = cov[j][j].copy()
+        s = cov[j][j]
         for k in range(j):
-            s -= low[j][k] * low[j][k]
+            s = s - low[j][k] * low[j][k]
         low[j][j] = np.sqrt(np.maximum(s, 1e-12))
         for i in range(j + 1, c):
-            s = cov[i][j].copy()
+            s = cov[i][j]
             for k in range(j):
-                s -= low[i][k] * low[j][k]
+                s = s - low[i][k] * low[j][k]
             low[i][j] = s / low[j][j]
     y: list[np.ndarray] = []
     for i in range(c):
-        s = rhs[i].copy()
+        s = rhs[i]
         for k in range(i):
-            s -= low[i][k] * y[k]
+            s = s - low[i][k] * y[k]
         y.append(s / low[i][i])
     x: list[np.ndarray | None] = [None] * c
     for i in reversed(range(c)):
-        s = y[i].copy()
+        s = y[i]
         for k in range(i + 1, c):
-            s -= low[k][i] * x[k]
+            s = s - low[k][i] * x[k]
         x[i] = s / low[i][i]
     return x  # type: ignore[return-value]
 
@@ -279,8 +279,34 @@ def _coefficients(p: np.ndarray, w: np.ndarray, g: list[np.ndarray], ncol: int, 
     return [ms[1 + i] * inv for i in range(c)], ms[1 + c] * inv
 
 
+def _evaluate(coefs: list[np.ndarray], rgb: np.ndarray | None, lower: np.ndarray, upper: np.ndarray,
+              keep: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``clip(o + sum_c a_c * rgb_c, lower, upper)`` at ``size``, NaN where ``keep`` is False
+    (nearest source pixel), with every map resampled bilinearly.  Done in Pillow's C loops
+    (resize, ImageMath) with one conversion to numpy at the end: at 12 MP numpy's passes over
+    six full-size float maps cost more than the whole colour decode."""
+    from PIL import Image, ImageMath
+
+    bil = Image.Resampling.BILINEAR
+
+    def up(x: np.ndarray, mode=bil) -> Image.Image:
+        return Image.fromarray(np.ascontiguousarray(x, dtype=np.float32), mode="F").resize(size, mode)
+
+    env: dict[str, Image.Image] = {"o": up(coefs[0]), "lo": up(lower), "hi": up(upper),
+                                   "hole": up(np.where(keep, np.float32(0.0), np.float32(np.nan)), Image.Resampling.NEAREST)}
+    if rgb is None:
+        expr = lambda e: e["max"](e["min"](e["o"], e["hi"]), e["lo"]) + e["hole"]  # noqa: E731
+    else:
+        for name, band, c in zip("rgb", Image.fromarray(rgb).split(), coefs[1:]):
+            env[name] = band.convert("F")
+            env["a" + name] = up(c)
+        expr = lambda e: e["max"](e["min"](e["o"] + e["ar"] * e["r"] + e["ag"] * e["g"] + e["ab"] * e["b"], e["hi"]), e["lo"]) + e["hole"]  # noqa: E731
+    out = ImageMath.lambda_eval(expr, **env)
+    return np.array(out, dtype=np.float32)
+
+
 def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str | None = "colour",
-           radius: int = 6, eps: float = 5e-5, coarse: int = 2) -> Capture:
+           radius: int = 6, eps: float = 5e-5, coarse: int = 3) -> Capture:
     """A new :class:`~depthlab.Capture` with refined float disparity (and depth) at ``size``.
 
     Parameters
@@ -345,15 +371,23 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
     p = np.divide(psum, wsum, out=np.zeros_like(psum), where=wsum > 0)
     g = _positions((gh, gw), (h, w), radius)
     ncol = 0
+    guide_depth = None
     if guide:
-        small = cap.rgb_at(gw, gh)
+        from PIL import Image
+
+        guide_depth = cap.rgb_at(w, h)  # the photo area-averaged once; the coarse guide from it
+        small = np.asarray(Image.fromarray(guide_depth).resize((gw, gh), Image.Resampling.BOX))
         g = [small[:, :, i] / 255.0 for i in range(3)] + g
         ncol = 3
     a, b = _coefficients(p, wsum, g, ncol, r_grid, eps, NOISE_CODES2 * code * code)
-    # fold the position terms into the offset: they are linear, so they resample exactly
+    # fold the position terms into the offset (they are linear, so they resample exactly) and
+    # the 1/255 of the colour into its coefficients
     offset = b + a[ncol] * g[ncol] + a[ncol + 1] * g[ncol + 1]
-    offset = _resize(offset.astype(np.float32), (w, h))  # bilinear
-    a = [_resize(a[i].astype(np.float32), (w, h)) for i in range(ncol)]
+    coefs = [offset] + [a[i] / 255.0 for i in range(ncol)]
+    known = np.isfinite(offset)
+    # where no window reaches a known pixel (deep inside a hole) the nearest known pixel's
+    # coefficients are used: filled holes continue the surface around them
+    coefs = _nearest_fill([np.where(known, x, 0.0).astype(np.float32) for x in coefs], known)
 
     # 5 (bounds, on the depth grid): half a code where trusted, the local stored range elsewhere
     nd = _ndimage()
@@ -365,23 +399,20 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
     tol = np.float32(0.5 * code) / (np.maximum(conf, np.float32(1e-6)) if guide else np.float32(1.0))
     lower = np.where(valid, np.maximum(lo, d - tol), lo)
     upper = np.where(valid, np.minimum(hi, d + tol), hi)
-    known = np.isfinite(offset) & np.isfinite(lower) & np.isfinite(upper)
-    # where nothing is known within reach (deep inside a hole), the nearest known pixel's
-    # coefficients and bounds are used: filled holes continue the surface around them
+    bounded = np.isfinite(lower) & np.isfinite(upper)
+    lower, upper = _nearest_fill([np.where(bounded, x, 0.0).astype(np.float32) for x in (lower, upper)], bounded)
     keep = np.ones_like(valid) if fill else valid
-    coef = [offset] + a + [lower, upper]
-    coef = _nearest_fill([np.where(known, x, 0).astype(np.float32) for x in coef], known)
 
     # 4: evaluate at the output size with the guide at that size
     size_wh = (out_w, out_h)
-    q = _resize(coef[0], size_wh).copy()
-    if guide:
-        rgb = cap.rgb_at(out_w, out_h)
+    if size_wh == (w, h):
+        q = _resize(coefs[0], size_wh).copy()
         for i in range(ncol):
-            q += _resize(coef[1 + i], size_wh) * (rgb[:, :, i] * np.float32(1.0 / 255.0))
-    q = np.clip(q, _resize(coef[-2], size_wh), _resize(coef[-1], size_wh))
-    keep_out = _resize(keep.astype(np.float32), size_wh, nearest=True) > 0.5
-    q[~keep_out] = np.nan
+            q += _resize(coefs[1 + i], size_wh) * guide_depth[:, :, i]
+        q = np.clip(q, lower, upper, out=q)
+        q[~keep] = np.nan
+    else:
+        q = _evaluate(coefs, cap.rgb_at(out_w, out_h) if guide else None, lower, upper, keep, size_wh)
 
     info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
                       source_size=(w, h), size=size_wh, guide=guide, radius=radius, eps=float(eps), code_per_m=float(code),
