@@ -255,3 +255,13 @@ def test_import_depthlab_stays_light():
     code = "import sys, depthlab; depthlab.refine; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_colour_size_keeps_the_holes_where_they_were(front):
+    cap = front[0]
+    holes = ~np.isfinite(cap.disparity)
+    out = depthlab.refine(cap, size="colour")
+    assert out.size == (960, 1280)
+    # each colour pixel belongs to the depth pixel it falls in (2x2 here)
+    big_holes = np.repeat(np.repeat(holes, 2, axis=0), 2, axis=1)
+    assert np.array_equal(~np.isfinite(out.disparity), big_holes)

@@ -279,30 +279,82 @@ def _coefficients(p: np.ndarray, w: np.ndarray, g: list[np.ndarray], ncol: int, 
     return [ms[1 + i] * inv for i in range(c)], ms[1 + c] * inv
 
 
+def _area_average(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 (H, W, 3) photo area-averaged (box filter) to ``size`` = (w, h), in horizontal
+    bands on a few threads (handing a 12 MP photo to Pillow and reducing it costs more than the
+    whole refinement at depth size; both release the GIL).  Each band's box covers exactly its
+    output rows, so the result is that of one whole-image box resize."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    w, h = size
+    big_h, big_w = rgb.shape[:2]
+    if (big_w, big_h) == (w, h):
+        return rgb
+    out = np.empty((h, w, 3), dtype=np.uint8)
+    nb = max(1, min(4, os.cpu_count() or 1, h // 16))
+    edges = [round(i * h / nb) for i in range(nb + 1)]
+
+    def band(y0: int, y1: int) -> None:
+        s0, s1 = int(np.floor(y0 * big_h / h)), int(np.ceil(y1 * big_h / h))
+        im = Image.fromarray(np.ascontiguousarray(rgb[s0:s1]))
+        box = (0, y0 * big_h / h - s0, big_w, y1 * big_h / h - s0)
+        out[y0:y1] = np.asarray(im.resize((w, y1 - y0), Image.Resampling.BOX, box=box))
+
+    with ThreadPoolExecutor(max_workers=nb) as pool:
+        list(pool.map(lambda ab: band(*ab), zip(edges[:-1], edges[1:])))
+    return out
+
+
 def _evaluate(coefs: list[np.ndarray], rgb: np.ndarray | None, lower: np.ndarray, upper: np.ndarray,
               keep: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``clip(o + sum_c a_c * rgb_c, lower, upper)`` at ``size``, NaN where ``keep`` is False
-    (nearest source pixel), with every map resampled bilinearly.  Done in Pillow's C loops
-    (resize, ImageMath) with one conversion to numpy at the end: at 12 MP numpy's passes over
-    six full-size float maps cost more than the whole colour decode."""
-    from PIL import Image, ImageMath
+    """``clip(o + sum_c a_c * rgb_c, lower, upper)`` at ``size``: the coefficients resampled
+    bilinearly (Pillow, pixel centres aligned), the bounds and ``keep`` (NaN where False) those
+    of the stored pixel each output pixel falls in.
 
+    At 12 MP the work is a few dozen passes over 48 MB maps, so it is done in horizontal bands
+    on a few threads (Pillow's resize and numpy's arithmetic release the GIL), each band's maps
+    small enough to stay in cache; Pillow's ``box`` makes each band's resampling exactly that
+    of the whole image.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    out_w, out_h = size
+    out = np.empty((out_h, out_w), dtype=np.float32)
+    src = [Image.fromarray(np.ascontiguousarray(x, dtype=np.float32), mode="F") for x in coefs]
     bil = Image.Resampling.BILINEAR
+    # bounds and holes belong to the stored pixel an output pixel falls in (nearest, by index)
+    sh, sw = lower.shape
+    iy = np.minimum(((np.arange(out_h) + 0.5) * (sh / out_h)).astype(np.intp), sh - 1)
+    ix = np.minimum(((np.arange(out_w) + 0.5) * (sw / out_w)).astype(np.intp), sw - 1)
+    all_kept = bool(keep.all())
 
-    def up(x: np.ndarray, mode=bil) -> Image.Image:
-        return Image.fromarray(np.ascontiguousarray(x, dtype=np.float32), mode="F").resize(size, mode)
+    def band(y0: int, y1: int) -> None:
+        q = None
+        for i, im in enumerate(src):
+            ch, cw = im.size[1], im.size[0]
+            up = np.asarray(im.resize((out_w, y1 - y0), bil, box=(0, y0 * ch / out_h, cw, y1 * ch / out_h)))
+            if i == 0:
+                q = up.copy()
+            else:
+                q += up * rgb[y0:y1, :, i - 1]
+        rows = iy[y0:y1]
+        np.clip(q, lower[rows][:, ix], upper[rows][:, ix], out=q)
+        if not all_kept:
+            q[~keep[rows][:, ix]] = np.nan
+        out[y0:y1] = q
 
-    env: dict[str, Image.Image] = {"o": up(coefs[0]), "lo": up(lower), "hi": up(upper),
-                                   "hole": up(np.where(keep, np.float32(0.0), np.float32(np.nan)), Image.Resampling.NEAREST)}
-    if rgb is None:
-        expr = lambda e: e["max"](e["min"](e["o"], e["hi"]), e["lo"]) + e["hole"]  # noqa: E731
-    else:
-        for name, band, c in zip("rgb", Image.fromarray(rgb).split(), coefs[1:]):
-            env[name] = band.convert("F")
-            env["a" + name] = up(c)
-        expr = lambda e: e["max"](e["min"](e["o"] + e["ar"] * e["r"] + e["ag"] * e["g"] + e["ab"] * e["b"], e["hi"]), e["lo"]) + e["hole"]  # noqa: E731
-    out = ImageMath.lambda_eval(expr, **env)
-    return np.array(out, dtype=np.float32)
+    rows = 128
+    edges = list(range(0, out_h, rows)) + [out_h]
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda ab: band(*ab), zip(edges[:-1], edges[1:])))
+    return out
 
 
 def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str | None = "colour",
@@ -375,7 +427,7 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
     if guide:
         from PIL import Image
 
-        guide_depth = cap.rgb_at(w, h)  # the photo area-averaged once; the coarse guide from it
+        guide_depth = _area_average(cap.rgb, (w, h))  # the photo area-averaged once; the coarse guide from it
         small = np.asarray(Image.fromarray(guide_depth).resize((gw, gh), Image.Resampling.BOX))
         g = [small[:, :, i] / 255.0 for i in range(3)] + g
         ncol = 3
@@ -412,7 +464,7 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         q = np.clip(q, lower, upper, out=q)
         q[~keep] = np.nan
     else:
-        q = _evaluate(coefs, cap.rgb_at(out_w, out_h) if guide else None, lower, upper, keep, size_wh)
+        q = _evaluate(coefs, _area_average(cap.rgb, size_wh) if guide else None, lower, upper, keep, size_wh)
 
     info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
                       source_size=(w, h), size=size_wh, guide=guide, radius=radius, eps=float(eps), code_per_m=float(code),
