@@ -37,8 +37,11 @@ _LAZY = {
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
     "to_html": ("depthlab.html", "to_html"),
+    # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
+    "mesh": ("depthlab.surface", "mesh"),
+    "Mesh": ("depthlab.surface", "Mesh"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "surface"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,7 +60,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError",
