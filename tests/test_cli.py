@@ -380,7 +380,8 @@ def test_samples_regenerates_and_refuses_to_overwrite(tmp_path):
     # the generated files open and export
     proc = run("export", out, "-o", tmp_path / "clouds", "--stride", 4)
     assert proc.returncode == 0, proc.stderr
-    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(heics)
+    photos = heics + sorted(out.glob("*.jpg"))  # the Dynamic Depth sample is a JPEG
+    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(photos)
 
 
 def test_data_sample_info_and_figure(tmp_path):
@@ -408,6 +409,7 @@ def test_shared_samples_folder_as_batch(tmp_path):
     errors = error_lines(proc.stderr)
     assert len(errors) == len(no_depth) and all("no depth map" in e for e in errors)
     assert {n for n in no_depth if any(n in e for e in errors)} == no_depth
+    assert sum("is a spatial (stereo) photo" in e for e in errors) == 1  # named as such
     written = sorted(p.name for p in tmp_path.glob("*.depth.png"))
     assert written == sorted(n.rsplit(".", 1)[0] + ".depth.png" for n in with_depth)
 
@@ -428,7 +430,7 @@ def _decode_threads_now(src: Path) -> str:
 def test_jobs_budget_sets_decode_threads_and_failures_are_counted(capsys):
     import pillow_heif
 
-    from depthlab.cli import Task, run_batch
+    from depthlab.batch import Task, run_batch
 
     before = pillow_heif.options.DECODE_THREADS
     seen = []
