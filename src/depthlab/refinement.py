@@ -357,6 +357,52 @@ def _evaluate(coefs: list[np.ndarray], rgb: np.ndarray | None, lower: np.ndarray
     return out
 
 
+def _fit(d: np.ndarray, conf: np.ndarray, guide_depth: np.ndarray | None, radius: int, eps: float,
+         coarse: int, code: float) -> list[np.ndarray]:
+    """Steps 1-3 on a grid ``coarse`` times coarser than the depth map: float32 maps
+    ``[offset, a_R, a_G, a_B]`` (colour in 0..255) or ``[offset]`` without a guide."""
+    from PIL import Image
+
+    h, w = d.shape
+    gw, gh = max(1, round(w / coarse)), max(1, round(h / coarse))
+    wsum = _resize(conf, (gw, gh), box=True).astype(np.float64)
+    psum = _resize(np.where(conf > 0, d * conf, np.float32(0.0)), (gw, gh), box=True).astype(np.float64)
+    p = np.divide(psum, wsum, out=np.zeros_like(psum), where=wsum > 0)
+    g = _positions((gh, gw), (h, w), radius)
+    ncol = 0
+    if guide_depth is not None:
+        small = np.asarray(Image.fromarray(guide_depth).resize((gw, gh), Image.Resampling.BOX))
+        g = [small[:, :, i] / 255.0 for i in range(3)] + g
+        ncol = 3
+    a, b = _coefficients(p, wsum, g, ncol, max(1, round(radius / coarse)), eps, NOISE_CODES2 * code * code)
+    # fold the position terms into the offset (they are linear, so they resample exactly) and
+    # the 1/255 of the colour into its coefficients
+    offset = b + a[ncol] * g[ncol] + a[ncol + 1] * g[ncol + 1]
+    coefs = [offset] + [a[i] / 255.0 for i in range(ncol)]
+    known = np.isfinite(offset)
+    # where no window reaches a known pixel (deep inside a hole) the nearest known pixel's
+    # coefficients are used: filled holes continue the surface around them
+    return _nearest_fill([np.where(known, x, 0.0).astype(np.float32) for x in coefs], known)
+
+
+def _bounds(d: np.ndarray, conf: np.ndarray, code: float, radius: int, tight: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5 on the depth grid: ``stored -/+ code / (2 c)`` within the stored range of the
+    window; ``tight``: half a code everywhere.  Holes get their nearest pixel's bounds."""
+    nd = _ndimage()
+    valid = np.isfinite(d)
+    win = 2 * radius + 1
+    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=win)
+    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=win)
+    # without a guide nothing tells a blurred edge from a steep surface: every pixel stays in
+    # its quantisation interval (de-quantisation only, edges as stored)
+    tol = np.float32(0.5 * code) / (np.float32(1.0) if tight else np.maximum(conf, np.float32(1e-6)))
+    lower = np.where(valid, np.maximum(lo, d - tol), lo)
+    upper = np.where(valid, np.minimum(hi, d + tol), hi)
+    bounded = np.isfinite(lower) & np.isfinite(upper)
+    lower, upper = _nearest_fill([np.where(bounded, x, 0.0).astype(np.float32) for x in (lower, upper)], bounded)
+    return lower, upper
+
+
 def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str | None = "colour",
            radius: int = 6, eps: float = 5e-5, coarse: int = 3) -> Capture:
     """A new :class:`~depthlab.Capture` with refined float disparity (and depth) at ``size``.
@@ -398,6 +444,8 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         raise InvalidInputError(f"radius must be a whole number of depth pixels from 1 to 50, got {radius!r}")
     if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
         raise InvalidInputError(f"eps must be a positive number, got {eps!r}")
+    if isinstance(coarse, bool) or not isinstance(coarse, (int, np.integer)) or not 1 <= coarse <= 8:
+        raise InvalidInputError(f"coarse must be a whole number from 1 to 8, got {coarse!r}")
     if guide and not cap.has_rgb:
         raise InvalidInputError(
             "this capture has no colour image to guide the refinement (e.g. a depth map without its photo); "
@@ -408,58 +456,20 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
     if not valid.any():
         raise InvalidInputError("the capture has no known depth pixel to refine")
     h, w = d.shape
-    radius = int(radius)
-    if isinstance(coarse, bool) or not isinstance(coarse, (int, np.integer)) or not 1 <= coarse <= 8:
-        raise InvalidInputError(f"coarse must be a whole number from 1 to 8, got {coarse!r}")
     code = code_step(cap)
-
-    # 1-3: confidence-weighted local fit, on a grid ``coarse`` times coarser than the depth map
     conf = confidence(d, code)
-    k = max(1, int(coarse))
-    gw, gh = max(1, round(w / k)), max(1, round(h / k))
-    r_grid = max(1, round(radius / k))
-    wsum = _resize(conf, (gw, gh), box=True).astype(np.float64)
-    psum = _resize(np.where(valid, d * conf, np.float32(0.0)), (gw, gh), box=True).astype(np.float64)
-    p = np.divide(psum, wsum, out=np.zeros_like(psum), where=wsum > 0)
-    g = _positions((gh, gw), (h, w), radius)
-    ncol = 0
-    guide_depth = None
-    if guide:
-        from PIL import Image
-
-        guide_depth = _area_average(cap.rgb, (w, h))  # the photo area-averaged once; the coarse guide from it
-        small = np.asarray(Image.fromarray(guide_depth).resize((gw, gh), Image.Resampling.BOX))
-        g = [small[:, :, i] / 255.0 for i in range(3)] + g
-        ncol = 3
-    a, b = _coefficients(p, wsum, g, ncol, r_grid, eps, NOISE_CODES2 * code * code)
-    # fold the position terms into the offset (they are linear, so they resample exactly) and
-    # the 1/255 of the colour into its coefficients
-    offset = b + a[ncol] * g[ncol] + a[ncol + 1] * g[ncol + 1]
-    coefs = [offset] + [a[i] / 255.0 for i in range(ncol)]
-    known = np.isfinite(offset)
-    # where no window reaches a known pixel (deep inside a hole) the nearest known pixel's
-    # coefficients are used: filled holes continue the surface around them
-    coefs = _nearest_fill([np.where(known, x, 0.0).astype(np.float32) for x in coefs], known)
-
-    # 5 (bounds, on the depth grid): half a code where trusted, the local stored range elsewhere
-    nd = _ndimage()
-    win = 2 * radius + 1
-    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=win)
-    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=win)
-    # without a guide nothing tells a blurred edge from a steep surface: every pixel stays in
-    # its quantisation interval (de-quantisation only, edges as stored)
-    tol = np.float32(0.5 * code) / (np.maximum(conf, np.float32(1e-6)) if guide else np.float32(1.0))
-    lower = np.where(valid, np.maximum(lo, d - tol), lo)
-    upper = np.where(valid, np.minimum(hi, d + tol), hi)
-    bounded = np.isfinite(lower) & np.isfinite(upper)
-    lower, upper = _nearest_fill([np.where(bounded, x, 0.0).astype(np.float32) for x in (lower, upper)], bounded)
+    if cap.has_confidence:  # a stored confidence map (Dynamic Depth) weighs in too
+        conf = conf * np.clip(cap.confidence, 0.0, 1.0).astype(np.float32)
+    guide_depth = _area_average(cap.rgb, (w, h)) if guide else None  # the photo area-averaged once
+    coefs = _fit(d, conf, guide_depth, int(radius), float(eps), int(coarse), code)
+    lower, upper = _bounds(d, conf, code, int(radius), tight=not guide)
     keep = np.ones_like(valid) if fill else valid
 
     # 4: evaluate at the output size with the guide at that size
     size_wh = (out_w, out_h)
     if size_wh == (w, h):
         q = _resize(coefs[0], size_wh).copy()
-        for i in range(ncol):
+        for i in range(len(coefs) - 1):
             q += _resize(coefs[1 + i], size_wh) * guide_depth[:, :, i]
         q = np.clip(q, lower, upper, out=q)
         q[~keep] = np.nan
@@ -467,10 +477,14 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         q = _evaluate(coefs, _area_average(cap.rgb, size_wh) if guide else None, lower, upper, keep, size_wh)
 
     info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
-                      source_size=(w, h), size=size_wh, guide=guide, radius=radius, eps=float(eps), code_per_m=float(code),
-                      fill=bool(fill), seconds=0.0)
+                      source_size=(w, h), size=size_wh, guide=guide, radius=int(radius), eps=float(eps), code_per_m=float(code),
+                      fill=bool(fill), seconds=round(time.perf_counter() - t0, 4))
+    return _refined_capture(cap, q, info)
+
+
+def _refined_capture(cap: Capture, q: np.ndarray, info: Refinement) -> Capture:
+    """The new Capture: everything of ``cap`` but the disparity, plus the provenance."""
     meta = dict(cap.metadata) if isinstance(cap.metadata, dict) else {}
-    info = Refinement(**(info.to_dict() | {"seconds": round(time.perf_counter() - t0, 4)}))
     meta["refined"] = info.to_dict()
     meta["notes"] = list(meta.get("notes") or []) + [str(info)]
     out = Capture(
@@ -479,6 +493,6 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         # the photo is the source's: decoded once, shared (not copied)
         rgb_loader=(lambda: cap.rgb) if cap.has_rgb else None, rgb_size=cap.rgb_size,
     )
-    if guide:
+    if info.guide:
         out.set_rgb(cap.rgb)
     return out

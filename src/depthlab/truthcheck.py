@@ -111,6 +111,8 @@ class Comparison:
     holes_kept: float | None  # fraction of the stored holes still unknown (None: no holes)
     wall_step_stored: float | None  # largest neighbour step on the wall, codes
     wall_step_refined: float | None
+    rmse_stored_measured: float | None = None  # 1/m, only where the sensor measured (the truth's
+    rmse_refined_measured: float | None = None  # holes left out: a filtered map fills them)
 
     @property
     def ratio(self) -> float:
@@ -120,6 +122,10 @@ class Comparison:
         fit = "compared as stored (absolute)" if self.model == "none" else f"after a least-squares {self.model} fit"
         lines = [f"{self.name}: disparity RMSE {fit}: stored {self.rmse_stored:.4f} 1/m, refined "
                  f"{self.rmse_refined:.4f} 1/m ({self.ratio:.2f}x)"]
+        if self.rmse_stored_measured is not None:
+            lines.append(f"  where the sensor measured (filled holes left out): stored {self.rmse_stored_measured:.4f}, "
+                         f"refined {self.rmse_refined_measured:.4f} 1/m "
+                         f"({self.rmse_refined_measured / self.rmse_stored_measured:.2f}x)")
         if self.holes_kept is not None:
             lines.append(f"  holes still holes: {self.holes_kept:.0%}")
         if self.wall_step_stored is not None:
@@ -145,7 +151,12 @@ def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model
         if wall.any():
             ws = max_step_codes(stored.disparity, wall, code)
             wr = max_step_codes(refined.disparity, wall, code)
-    return Comparison(name or (stored.path.stem if stored.path else "capture"), m, _rmse(es), _rmse(er), kept, ws, wr)
+    sm = rm = None
+    sensor_holes = getattr(truth, "holes", None)
+    if sensor_holes is not None and np.any(sensor_holes):
+        measured = ~np.asarray(sensor_holes, dtype=bool)
+        sm, rm = _rmse(es[measured]), _rmse(er[measured])
+    return Comparison(name or (stored.path.stem if stored.path else "capture"), m, _rmse(es), _rmse(er), kept, ws, wr, sm, rm)
 
 
 def _edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
