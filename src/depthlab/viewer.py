@@ -370,7 +370,8 @@ class CloudView:
         self.show_grid = bool(grid)
         self.camera = camera or three.PerspectiveCamera(position=[0, 0, 0], up=[0, 1, 0], fov=50,
                                                         aspect=self.width / self.height, near=0.001, far=100)
-        self.controls = three.OrbitControls(controlling=self.camera, target=[0, 0, -1])
+        # half a turn per view height, as the HTML page
+        self.controls = three.OrbitControls(controlling=self.camera, target=[0, 0, -1], rotateSpeed=0.5)
         self.grid = three.GridHelper(1.0, 10, "#8a8a99", "#4a4a55")
         self.grid.visible = self.show_grid
         # everything drawn sits in one group: a linked view moves it so that it orbits its own

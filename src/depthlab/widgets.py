@@ -185,11 +185,14 @@ def _safe_stem(text: str) -> str:
 class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
-    def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any]):
+    def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any], linked: bool = False):
         from .projection import Projector
 
         self.cap = cap
         self.view = view
+        # a linked view (compare) never moves the shared camera itself: the comparison frames
+        # both at once, so the browser never sees an intermediate orbit target
+        self.linked = linked
         self._projector_cls = Projector
         self.settings = dict(settings)
         self.projector = Projector(cap, stride=self.settings["stride"])
@@ -203,7 +206,7 @@ class _Side:
         if self.settings["render"] == "surface":
             self._show_surface()
         view.pivot = self.pivot()
-        view.frame()
+        view.frame(reset_camera=not linked)
         self._drawn = dict(self.settings)
         self.title = W.HTML(self._title_html())
         self.last_update_s = 0.0
@@ -352,7 +355,7 @@ class _Side:
             self.view.units = self.units
             self.view.fit = self.fit
             self.view.pivot = self.pivot()
-            self.view.frame(reset_camera=True)
+            self.view.frame(reset_camera=not self.linked)
         # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
         # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
         # refits it
@@ -631,7 +634,7 @@ class Comparison(_Session):
         settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render)
         right = settings if models is None else _initial_settings([a, b], models[1], stride, render=render)
         self.views = linked_pair(width, height)
-        self.sides = [_Side(a, self.views[0], settings), _Side(b, self.views[1], right)]
+        self.sides = [_Side(a, self.views[0], settings, linked=True), _Side(b, self.views[1], right, linked=True)]
         # one camera for both: frame it on the union of the two clouds
         self._frame_both()
         self.controls = _Controls([a, b], settings, self._queue)
@@ -659,7 +662,11 @@ class Comparison(_Session):
         return self.sides if sel == "both" else [self.sides[int(sel)]]
 
     def reset_view(self) -> None:
-        super().reset_view()
+        """Both views back to their phones' pictures, the one camera orbiting each subject."""
+        self.throttle.flush()
+        for side in self.sides:
+            side.view.units = side.units
+            side.title.value = side._title_html()
         self._frame_both()
 
     def _apply(self) -> None:
