@@ -35,6 +35,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .deps import dependency_in, missing_error, require
 from .errors import CalibrationError, DepthlabError, OverwriteError
 
 EXIT_OK = 0
@@ -72,6 +73,8 @@ def _one_line(exc: BaseException, src: Path | None = None) -> str:
             msg += " (on the command line: --model orthographic needs no calibration)"
     elif isinstance(exc, MemoryError):
         msg = "ran out of memory"
+    elif isinstance(exc, ImportError) and dependency_in(exc):
+        msg = str(missing_error(dependency_in(exc), exc))
     else:
         msg = f"internal error ({type(exc).__name__}: {exc}); please report it (set {DEBUG_ENV}=1 for the traceback)"
         if os.environ.get(DEBUG_ENV):
@@ -221,7 +224,7 @@ def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label:
     a single photo.  Results are reported in completion order; ``KeyboardInterrupt`` propagates
     after the workers are stopped (their temporary files removed).
     """
-    from tqdm import tqdm
+    tqdm = require("tqdm", "progress bars of the command line").tqdm
 
     n = len(tasks)
     workers = max(1, min(jobs, n))

@@ -33,6 +33,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .capture import Capture
+from .deps import require
 from .errors import DepthlabError, InvalidInputError
 
 __all__ = [
@@ -104,7 +105,7 @@ def _robust_range(values: np.ndarray, percentiles: tuple[float, float]) -> tuple
 
 
 def _cmap(name: str):
-    import matplotlib
+    matplotlib = require("matplotlib", "figures and colour maps")
 
     return matplotlib.colormaps[name].with_extremes(bad=(0.85, 0.85, 0.85, 1.0))  # unknown: light grey
 
@@ -124,7 +125,7 @@ def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "vir
 @functools.lru_cache(maxsize=None)
 def _figure_class():
     """matplotlib's Figure with a PNG ``_repr_png_``, made on first use (keeps imports lazy)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "figures").Figure
 
     class DepthlabFigure(Figure):
         """A plain matplotlib Figure that Jupyter shows as a PNG even without ``%matplotlib inline``."""

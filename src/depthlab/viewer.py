@@ -102,8 +102,9 @@ class SurfaceLayer:
 
     Convention: ``vertices`` float (N, 3) in depthlab's camera frame (converted to three.js's by
     :func:`depthlab.scene.to_threejs`); ``faces`` int (M, 3) vertex indices; ``uv`` float (N, 2)
-    texture coordinates in [0, 1] with v = 0 at the top row of ``texture`` (uint8 (H, W, 3));
-    the texture is sent once as a JPEG (quality 92) at the resolution given.
+    texture coordinates in [0, 1], origin at the bottom-left of ``texture`` (OpenGL's, as
+    :func:`depthlab.mesh` gives them); ``texture`` uint8 (H, W, 3), row 0 at the top, sent once
+    as a JPEG (quality 92) at the resolution given (the photo's, up to depthlab.mesh's cap).
     """
 
     def __init__(self, vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, texture: np.ndarray,
@@ -114,7 +115,7 @@ class SurfaceLayer:
                                            normalized=False)
         self.geometry = three.BufferGeometry(attributes={"position": self.position, "uv": self.uv}, index=self.index)
         self.texture = three.ImageTexture(imageUri=_jpeg_uri(texture, texture_jpeg), minFilter="LinearFilter",
-                                          magFilter="LinearFilter", generateMipmaps=False, flipY=False)
+                                          magFilter="LinearFilter", generateMipmaps=False)
         self.material = three.MeshBasicMaterial(map=self.texture, side="DoubleSide")
         self.mesh = three.Mesh(geometry=self.geometry, material=self.material, frustumCulled=False)
         self.points = self.mesh  # what the view adds to its scene (same name as CloudLayer)

@@ -265,10 +265,8 @@ class _Side:
         return centre * np.asarray(self._scale())
 
     def _mesh(self):
-        try:
-            from .mesh import mesh
-        except ImportError as exc:
-            raise DepthlabError(f"render='surface' needs depthlab.mesh, which this installation lacks ({exc})") from None
+        from .surface import mesh
+
         s = self.settings
         return mesh(self.cap, model=s["model"], stride=s["stride"], near=s["near"], far=s["far"], mask=self._mask())
 

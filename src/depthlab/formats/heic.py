@@ -24,7 +24,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
-from ..errors import NoDepthError, UnreadableFileError
+from ..deps import require
+from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import isobmff
 from .exif import camera_from_exif
 from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
@@ -83,7 +84,7 @@ def _orientation_of(transforms: list[tuple[str, int]]) -> Orientation:
 
 
 def _open_pillow_heif(data: bytes, what: str):
-    import pillow_heif
+    pillow_heif = require("pillow_heif", "reading HEIC files")
 
     try:
         return pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
@@ -147,6 +148,28 @@ def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[in
     return "; ".join(parts)
 
 
+def _stereo_views(hf: isobmff.HeifFile) -> list[tuple[int, int] | None] | None:
+    """Sizes of the views of a 'ster' entity group (a spatial photo's left and right), or None."""
+    for g in hf.groups:
+        if g.type == "ster" and len(g.entity_ids) >= 2:
+            return [hf.image_size(i) if i in hf.items else None for i in g.entity_ids[:2]]
+    return None
+
+
+def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, name: str) -> NoDepthError:
+    """A spatial (stereo) photo is named as such; anything else may be a copy that lost its depth."""
+    views = _stereo_views(hf)
+    if views is not None:
+        w, h = views[0] or views[1] or (size or (0, 0))
+        each = f", {w}x{h} each" if w and h else ""
+        return NoDepthError(
+            f"{name} is a spatial (stereo) photo: left and right views{each}, no depth map. depthlab reads "
+            "the depth maps of Portrait-mode photos; a spatial photo stores two views instead, and depthlab "
+            "does not compute depth from them."
+        )
+    return NoDepthError(f"{name} holds no depth map ({_describe_contents(hf, aux, size)}). {EDITED_HINT}")
+
+
 def read_heic(path: Path | None, data: bytes) -> Capture:
     """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
     name = path.name if path else "HEIC data"
@@ -162,10 +185,9 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     except Exception:
         primary_size = None
     if not depth_ids:
-        raise NoDepthError(
-            f"{name} holds no depth map ({_describe_contents(hf, aux, primary_size)}). {EDITED_HINT}"
-        )
+        raise _no_depth_error(hf, aux, primary_size, name)
     depth_id = depth_ids[0]
+    refuse_undecodable_depth(hf, depth_id, name)
     stored_size = hf.image_size(depth_id)
     orientation = _orientation_of(hf.transforms(depth_id))
 
@@ -284,6 +306,43 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         rgb_loader=load_rgb,
         rgb_size=primary_size,  # type: ignore[arg-type]
     )
+
+
+#: JPEG frame markers of the lossless processes (ITU T.81: SOF3, and SOF7/11/15 with
+#: differential or arithmetic coding): libheif's JPEG plugin (libjpeg) decodes none of them
+LOSSLESS_JPEG_SOF = {0xC3: "SOF3", 0xC7: "SOF7", 0xCB: "SOF11", 0xCF: "SOF15"}
+#: item types whose pixels libheif decodes with the decoders pillow-heif ships (libde265)
+DECODABLE_ITEM_TYPES = {"hvc1", "grid", "iden", "iovl"}
+
+
+def refuse_undecodable_depth(hf: isobmff.HeifFile, depth_id: int, name: str) -> None:
+    """Raise :class:`UnsupportedFormatError` naming the compression when the depth item is coded
+    in a way libheif (as pillow-heif ships it) cannot decode: lossless JPEG (recent iPhones store
+    some depth maps so), or any item type other than HEVC.  Called before decoding so the user
+    learns what the file holds instead of a decoder's plugin error."""
+    item = hf.items[depth_id]
+    if item.type in DECODABLE_ITEM_TYPES:
+        return
+    if item.type == "jpeg":
+        from . import jpeg_segments as js
+
+        blob = hf.item_data(depth_id, max_bytes=64 * 2**20)
+        try:
+            sof = next((s for s in js.iter_segments(blob, what="the depth item") if 0xC0 <= s.marker <= 0xCF
+                        and s.marker not in (0xC4, 0xC8, 0xCC)), None)
+        except UnreadableFileError:
+            sof = None
+        if sof is not None and sof.marker in LOSSLESS_JPEG_SOF:
+            bits = blob[sof.start] if sof.end > sof.start else "?"
+            raise UnsupportedFormatError(
+                f"{name}: the depth map (item {depth_id}) is compressed as lossless JPEG ({LOSSLESS_JPEG_SOF[sof.marker]}, "
+                f"{bits}-bit), which libheif cannot decode; depthlab cannot read this photo's depth yet")
+        raise UnsupportedFormatError(
+            f"{name}: the depth map (item {depth_id}) is compressed as JPEG inside the HEIF file, which the libheif "
+            "that pillow-heif ships cannot decode (it has no JPEG plugin); depthlab cannot read this photo's depth yet")
+    raise UnsupportedFormatError(
+        f"{name}: the depth map (item {depth_id}) is a {item.type!r} item, a compression libheif as shipped with "
+        "pillow-heif cannot decode (it decodes HEVC); depthlab cannot read this photo's depth yet")
 
 
 def _matte_loader(ph: Any, aux_id: int, what: str) -> Callable[[], np.ndarray]:

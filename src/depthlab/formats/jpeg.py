@@ -1,4 +1,4 @@
-"""JPEG depth photos: Apple portrait JPEGs (MPF) and Google Lens Blur / GDepth JPEGs.
+"""JPEG depth photos: Apple portrait JPEGs (MPF), Google Lens Blur / GDepth and Dynamic Depth JPEGs.
 
 Entry point: :func:`read_jpeg` (called by :func:`depthlab.open` for files starting FF D8 FF).
 
@@ -34,9 +34,11 @@ Camera labels come from :func:`depthlab.formats.exif.camera_kind` on EXIF LensMo
 for HEIC ("rear dual", "front TrueDepth", ...); a GDepth file whose EXIF names no lens is labelled
 "Lens Blur" when it carries Lens Blur's ``GFocus`` settings, else "GDepth".
 
-Google's newer Dynamic Depth container (and a GContainer listing a "Depth" item) is recognised
-and refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other
-MPF images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
+**Google Dynamic Depth** (Pixel portraits; description in the main or the extended XMP, depth,
+confidence and original image appended after the primary): read by
+:mod:`depthlab.formats.dynamic_depth`.  A GContainer listing a "Depth" item is recognised and
+refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other MPF
+images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
 """
 
 from __future__ import annotations
@@ -62,7 +64,6 @@ from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, f
 from .xmp import APDI, DEPTHDATA, GDEPTH, GIMAGE, XMPNOTE, Xmp, parse_xmp
 
 GFOCUS = "http://ns.google.com/photos/1.0/focus/"
-DYNAMIC_DEPTH_NS = "http://ns.google.com/photos/dd/1.0/"
 HDRGM = "http://ns.adobe.com/hdr-gain-map/1.0/"
 
 #: Apple aux names (SubType, or the last part of the type URN) -> matte name
@@ -194,8 +195,7 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     NoDepthError
         An ordinary JPEG (or one whose depth was stripped); the message names what it holds.
     UnsupportedFormatError
-        Google Dynamic Depth (XMP Device/Camera items plus appended files), or a Google container
-        listing an appended depth item: not read yet.
+        A Google container (GContainer) listing an appended depth item: not read yet.
     UnreadableFileError
         Damaged structure: truncated segments, MPF offsets past the end, missing or duplicated
         extended-XMP chunks, a wrong GUID, absurd sizes, undecodable images.
@@ -218,16 +218,23 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     if xmp is not None and any(k.startswith("{%s}" % GDEPTH) for k in xmp):
         return _read_gdepth(path, name, data, segments, xmp, exif, orientation)
 
+    from . import dynamic_depth
+
+    found = dynamic_depth.find(data, segments, xmp_raw, xmp, name)
+    if found is not None:
+        return dynamic_depth.read_dynamic_depth(path, name, data, segments, found, exif, orientation)
+
     mpf = js.read_mpf(data, segments, what=name)
     aux = _classify_mpf(data, mpf, name) if mpf else []
     if any(a["role"] in ("disparity", "depth") for a in aux):
         return _read_apple(path, name, data, mpf, aux, exif, orientation)
 
-    if xmp is not None and any(k.startswith("{" + DYNAMIC_DEPTH_NS) for k in xmp):
+    sef = samsung_sef_names(data, segments)
+    if any(n.startswith("DualShot_DepthMap") for n in sef):
         raise UnsupportedFormatError(
-            f"{name} is a Google Dynamic Depth photo (XMP Device/Camera items with appended files); "
-            "depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur (GDepth) JPEGs are supported"
-        )
+            f"{name} is a Samsung Live Focus photo: its depth map is in the Samsung SEF trailer at the end of the file "
+            f"({', '.join(sef)}). depthlab does not read that trailer yet (no licensed sample exists to test a reader "
+            "against); Apple portrait HEIC/JPEG, Google Dynamic Depth and Lens Blur (GDepth) JPEGs are supported")
     if xmp_raw is not None and re.search(rb"Semantic\s*(=\s*[\"']|>)\s*Depth\b", xmp_raw):
         raise UnsupportedFormatError(
             f"{name} keeps a depth map as an appended file listed in a Google container (GContainer item with "
@@ -235,6 +242,41 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
             "(GDepth) JPEGs are supported"
         )
     raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {EDITED_HINT}")
+
+
+#: Samsung's SEF trailer ends the file with this magic, after its directory ("SEFH" ...)
+SEF_END = b"SEFT"
+_SEF_NAME = re.compile(rb"(?:DualShot|Image_UTC|MCC|Camera|Shot|Photo|Burst)_[A-Za-z0-9_]{1,48}")
+
+
+def samsung_sef_names(data: bytes, segments) -> list[str]:
+    """Names of the blocks in a Samsung SEF trailer (``DualShot_DepthMap_1``, ...), or [] when the
+    JPEG does not end with one.
+
+    Convention (Samsung's trailer, as other tools describe it): the file ends with a 4-byte
+    little-endian directory size and ``SEFT``; the directory starts with ``SEFH``; each data block
+    (between the primary's EOI and the directory) carries its name as text.  Only the names are
+    looked for, in the bytes after the primary image: detection, not reading.
+    """
+    if len(data) < 16 or data[-4:] != SEF_END:
+        return []
+    size = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - size
+    if size < 12 or start < 0 or data[start:start + 4] != b"SEFH":
+        return []
+    try:
+        primary_end = js.end_of_image(data, segments)
+    except UnreadableFileError:
+        primary_end = 0
+    tail = data[max(primary_end, start - 64 * 2**20):start] if primary_end < start else b""  # bounded scan
+    names: list[str] = []
+    for m in _SEF_NAME.finditer(tail):
+        n = m.group(0).decode("ascii")
+        if n not in names:
+            names.append(n)
+        if len(names) >= 32:
+            break
+    return names
 
 
 def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: list[dict]) -> str:
