@@ -37,14 +37,18 @@ _LAZY = {
     "show": ("depthlab.widgets", "show"),
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
-    "to_html": ("depthlab.html", "to_html"),
+    "to_html": ("depthlab.export", "to_html"),
+    "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
+    "grid_points": ("depthlab.projection", "grid_points"),
     # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
     "mesh": ("depthlab.surface", "mesh"),
     "Mesh": ("depthlab.surface", "Mesh"),
     # likewise depthlab.refine lives in depthlab.refinement
     "refine": ("depthlab.refinement", "refine"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "surface", "refinement"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
+                 "formats", "surface", "refinement", "settings", "geometry", "colour", "conventions", "export",
+                 "depth_png", "batch"}
 
 
 def _load(module: str) -> Any:
@@ -77,6 +81,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "refine",
+    "ProjectionSettings", "grid_points",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",

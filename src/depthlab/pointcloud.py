@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import html
 from .atomic import atomic_write
 from .deps import require
 from .errors import DepthlabError, InvalidInputError, UnreadableFileError
@@ -301,9 +302,7 @@ class PointCloud:
 
     def to_html(self, path: str | os.PathLike, overwrite: bool = False, **kw: Any) -> Path:
         """One self-contained offline HTML page of this cloud (see :func:`depthlab.html.to_html`)."""
-        from .html import to_html
-
-        return to_html(self, path, overwrite=overwrite, **kw)
+        return html.to_html(self, path, overwrite=overwrite, **kw)
 
 
 def _fmt_m(v: float) -> str:

@@ -30,20 +30,21 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from . import colour
 from .capture import Capture
 from .errors import DepthlabError, InvalidInputError, OverwriteError
+from .figures import capture_figure, save_figure
+from .html import to_html
+from .projection import Projector, pinhole_available
+
+from .settings import COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
 THROTTLE_S = 0.12
 
-MODEL_OPTIONS = [
-    ("pinhole, lens distortion removed", "pinhole"),
-    ("pinhole, raw (distortion ignored)", "pinhole-raw"),
-    ("orthographic (teaching: pixel grid pushed back)", "orthographic"),
-    ("disparity as z (the seed's mistake)", "disparity-as-z"),
-]
-COLOUR_OPTIONS = [("photo colours", "rgb"), ("depth colormap", "depth"), ("matte", "matte")]
+MODEL_OPTIONS = [(label, model) for model, label in MODEL_LABELS.items()]
+COLOUR_OPTIONS = list(zip(("photo colours", "depth colormap", "matte"), COLOURS))
 RENDER_OPTIONS = [("points", "points"), ("surface", "surface")]
 #: the matte whose centre the view orbits when a capture has one
 SUBJECT_MATTE = "portrait"
@@ -121,10 +122,9 @@ def _png(rgb: np.ndarray, max_side: int = 360) -> bytes:
 
 
 def depth_image(cap: Capture) -> np.ndarray:
-    """uint8 (H, W, 3) of the depth map in the viridis ramp (near yellow, far purple, unknown grey)."""
-    from .projection import depth_colours
-
-    return depth_colours(cap.depth)
+    """uint8 (H, W, 3) of the depth map as the figures and the CLI preview draw it
+    (:func:`depthlab.colour.depth_image`: near yellow, far purple, unknown grey)."""
+    return colour.depth_image(cap.depth)[0]
 
 
 def describe(cap: Capture) -> str:
@@ -135,31 +135,12 @@ def describe(cap: Capture) -> str:
     r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} m"
     w, h = cap.size
     cal = cap.calibration
-    if cal is None and _pinhole_ok(cap):
+    if cal is None and pinhole_available(cap):
         est, nocal = ", intrinsics estimated from EXIF", ""
     else:
         est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
         nocal = ", no calibration" if cal is None else ""
     return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
-
-
-def _pinhole_ok(cap: Capture) -> bool:
-    """Can the pinhole models run: a stored calibration, or intrinsics estimated from EXIF."""
-    if cap.calibration is not None:
-        return True
-    from .projection import Projector
-
-    probe = Projector(cap, stride=max(1, max(cap.shape) // 64))
-    return bool(getattr(probe, "pinhole_available", False))
-
-
-def default_stride(cap: Capture, max_points: int = 500_000) -> int:
-    """The smallest stride that keeps at most ``max_points`` grid points."""
-    h, w = cap.shape
-    s = 1
-    while math.ceil(h / s) * math.ceil(w / s) > max_points:
-        s += 1
-    return s
 
 
 def fresh_path(folder: Path, stem: str, suffix: str) -> Path:
@@ -186,8 +167,6 @@ class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
     def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any], linked: bool = False):
-        from .projection import Projector
-
         self.cap = cap
         self.view = view
         # a linked view (compare) never moves the shared camera itself: the comparison frames
@@ -215,16 +194,17 @@ class _Side:
         m = self.settings["mask"]
         return m if m and m in self.cap.mattes else None
 
+    def projection(self) -> ProjectionSettings:
+        """The projection these settings describe (mask: only a matte this capture has)."""
+        s = self.settings
+        return ProjectionSettings(model=s["model"], near=s["near"], far=s["far"], stride=s["stride"],
+                                  mask=self._mask(), colour=s["colour"], depth_scale=s["depth_scale"],
+                                  aspect=s["aspect"])
+
     def _colours(self) -> np.ndarray:
-        mode = self.settings["colour"]
-        if mode == "rgb" and not self.cap.has_rgb:
-            mode = "depth"
-        if mode == "matte":
-            if not self.cap.mattes:
-                mode = "depth"
-            else:
-                return self.projector.colours("matte", matte=self._mask() or next(iter(self.cap.mattes)))
-        return self.projector.colours(mode)
+        p = self.projection()
+        mode = p.colour_for(self.cap.has_rgb, bool(self.cap.mattes))
+        return self.projector.colours(mode, matte=p.matte_for(self.cap.mattes) if mode == "matte" else None)
 
     def _points(self) -> tuple[np.ndarray, np.ndarray]:
         # depth scale and aspect are applied on the GPU (layer.scale): positions at 1 and 1
@@ -238,7 +218,10 @@ class _Side:
 
         s = self.settings
         h, w = self.projector.depth_shape
-        k = self.projector.intrinsics() if s["model"] in ("pinhole", "pinhole-raw") else None
+        k = None
+        if is_pinhole(s["model"]):
+            self.projector.ray_grid(s["model"])  # resolves the calibration (stored or from EXIF)
+            k = self.projector.calibration.intrinsics_at(w, h)
         # depth scale and aspect stretch the points on the GPU: the footprint is at 1 and 1
         return point_footprint(s["model"], s["stride"], (w, h), intrinsics=k, aspect=1.0)
 
@@ -298,7 +281,7 @@ class _Side:
             raise InvalidInputError(f"depth_scale must be a positive finite number, got {ds!r}")
         if not (a > 0 and math.isfinite(a)):
             raise InvalidInputError(f"aspect must be a positive finite number, got {a!r}")
-        return (ds, ds, ds) if s["model"] in ("pinhole", "pinhole-raw") else (1.0, a, ds)
+        return (ds, ds, ds) if is_pinhole(s["model"]) else (1.0, a, ds)
 
     def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         xyz, valid = self._points()
@@ -307,12 +290,11 @@ class _Side:
     @property
     def fit(self) -> str:
         """How the home camera frames this side: pinhole clouds by their far face, flat ones whole."""
-        return "far" if self.settings["model"] in ("pinhole", "pinhole-raw") else "all"
+        return "far" if is_pinhole(self.settings["model"]) else "all"
 
     @property
     def units(self) -> str:
-        s = self.settings
-        return "m" if (s["model"] in ("pinhole", "pinhole-raw") and s["depth_scale"] == 1.0) else "arbitrary"
+        return self.projection().units
 
     def _title_html(self) -> str:
         s = self.settings
@@ -363,13 +345,8 @@ class _Side:
         return self.last_update_s
 
     def cloud(self):
-        s = self.settings
-        mode = s["colour"] if s["colour"] != "matte" else "matte"
-        if mode == "matte" and not self.cap.mattes:
-            mode = "depth"
-        return self.projector.cloud(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
-                                    near=s["near"], far=s["far"], mask=self._mask(), colour=mode,
-                                    matte=(self._mask() or (next(iter(self.cap.mattes)) if self.cap.mattes else None)))
+        p = self.projection()
+        return self.projector.cloud(p.replace(colour=p.colour_for(self.cap.has_rgb, bool(self.cap.mattes))))
 
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
@@ -377,13 +354,13 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
                       colour: str | None = None, mask: str | None = None) -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
     wrong one fails at once with a message, not later in a slider)."""
-    has_cal = all(_pinhole_ok(c) for c in caps)
+    has_cal = all(pinhole_available(c) for c in caps)
     models = [m for _, m in MODEL_OPTIONS]
     if model is None:
         model = "pinhole" if has_cal else "orthographic"
     if model not in models:
         raise InvalidInputError(f"model must be one of {models}, got {model!r}")
-    if model in ("pinhole", "pinhole-raw") and not has_cal:
+    if is_pinhole(model) and not has_cal:
         raise InvalidInputError(f"model {model!r} needs the camera's intrinsics and a capture has neither a "
                                 f"calibration nor an EXIF focal length; use model='orthographic'")
     renders = [r for _, r in RENDER_OPTIONS]
@@ -410,7 +387,7 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         raise InvalidInputError(f"mask must be one of the mattes {mattes or '(none in this capture)'} or None, got {mask!r}")
     return {
         "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None if near is None else float(near),
-        "far": None if far is None else float(far), "stride": stride or max(default_stride(c) for c in caps),
+        "far": None if far is None else float(far), "stride": stride or max(default_stride(c.shape) for c in caps),
         "point_scale": float(point_size), "colour": colour, "mask": mask or None, "render": render,
     }
 
@@ -420,8 +397,8 @@ class _Controls:
 
     def __init__(self, caps: list[Capture], settings: dict[str, Any], on_change: Callable[[dict], None]):
         self.on_change = on_change
-        has_cal = all(_pinhole_ok(c) for c in caps)
-        opts = MODEL_OPTIONS if has_cal else [o for o in MODEL_OPTIONS if not o[1].startswith("pinhole")]
+        has_cal = all(pinhole_available(c) for c in caps)
+        opts = MODEL_OPTIONS if has_cal else [o for o in MODEL_OPTIONS if o[1] not in PINHOLE_MODELS]
         style = {"description_width": _LABEL_WIDTH}
         lay = W.Layout(width="380px")
         ranges = [r for r in (c.depth_range() for c in caps) if r is not None]
@@ -553,13 +530,9 @@ class _Session:
             path = fresh_path(dest_dir, stem, f".{fmt}")
             try:
                 if fmt == "html":
-                    from .html import to_html
-
                     clouds = [x.cloud() for x in sides]
                     return to_html(clouds if len(clouds) > 1 else clouds[0], path)
                 if fmt == "png":
-                    from .figures import capture_figure, save_figure
-
                     fig = capture_figure(s.cap, model=s.settings["model"], near=s.settings["near"],
                                          far=s.settings["far"], mask=s._mask())
                     try:

@@ -470,17 +470,33 @@ def gdepth_to_metres(codes: np.ndarray, bits: int, fmt: str, near: float, far: f
     return lut.astype(np.float32)[codes]
 
 
+def _with_extended_xmp(data: bytes, segments, xmp: Xmp, guid: str | None, name: str,
+                       what: str) -> tuple[Xmp, dict[str, Any] | None]:
+    """The XMP merged with its extended part (when ``guid`` names one) and facts about that part."""
+    if not guid:
+        return xmp, None
+    ext = js.extended_xmp(data, segments, guid, what=name)
+    merged_ext = parse_xmp(ext.data, what=f"{name}: the extended XMP", max_bytes=js.MAX_EXTENDED_XMP)
+    merged = Xmp({**xmp.to_dict(), **merged_ext.to_dict()}, what=what)
+    return merged, {"guid": ext.guid, "bytes": len(ext.data), "chunks": ext.chunks, "guid_is_md5": ext.md5_ok}
+
+
+def _gdepth_units(units: str | None, notes: list[str]) -> tuple[float, str]:
+    """(metres per GDepth unit, accuracy) for ``GDepth:Units``; unknown units are noted."""
+    if units is None:
+        notes.append("no GDepth:Units: Near/Far kept as they are (treated as metres); the scale is arbitrary")
+        return 1.0, "relative"
+    if units.lower() in UNIT_SCALE:
+        return UNIT_SCALE[units.lower()], "absolute"
+    notes.append(f"unknown GDepth:Units {units!r}: values kept as they are; the scale is arbitrary")
+    return 1.0, "relative"
+
+
 def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, exif: bytes | None,
                  orientation: Orientation) -> Capture:
     w = f"{name}: the GDepth XMP"
-    merged = xmp
-    ext_info: dict[str, Any] | None = None
     guid = xmp.text(XMPNOTE, "HasExtendedXMP")
-    if guid:
-        ext = js.extended_xmp(data, segments, guid, what=name)
-        merged_ext = parse_xmp(ext.data, what=f"{name}: the extended XMP", max_bytes=js.MAX_EXTENDED_XMP)
-        merged = Xmp({**xmp.to_dict(), **merged_ext.to_dict()}, what=w)
-        ext_info = {"guid": ext.guid, "bytes": len(ext.data), "chunks": ext.chunks, "guid_is_md5": ext.md5_ok}
+    merged, ext_info = _with_extended_xmp(data, segments, xmp, guid, name, w)
     fmt = merged.text(GDEPTH, "Format")
     near = merged.float(GDEPTH, "Near")
     far = merged.float(GDEPTH, "Far")
@@ -498,14 +514,7 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
         raise UnreadableFileError(f"{w}: Near {near} and Far {far} do not describe a depth range (need 0 < Near < Far)")
     units = merged.text(GDEPTH, "Units")
     notes: list[str] = []
-    if units is None:
-        unit_scale, accuracy = 1.0, "relative"
-        notes.append("no GDepth:Units: Near/Far kept as they are (treated as metres); the scale is arbitrary")
-    elif units.lower() in UNIT_SCALE:
-        unit_scale, accuracy = UNIT_SCALE[units.lower()], "absolute"
-    else:
-        unit_scale, accuracy = 1.0, "relative"
-        notes.append(f"unknown GDepth:Units {units!r}: values kept as they are; the scale is arbitrary")
+    unit_scale, accuracy = _gdepth_units(units, notes)
     mime = merged.text(GDEPTH, "Mime")
     what = f"{name}: the GDepth depth image ({mime or 'no GDepth:Mime'})"
     im = _open_image(blob, what, MAX_AUX_PIXELS)

@@ -61,9 +61,6 @@ class Xmp(Mapping):
         except KeyError:
             return default
 
-    def has(self, ns: str, name: str) -> bool:
-        return "{%s}%s" % (ns, name) in self._values
-
     def text(self, ns: str, name: str) -> str | None:
         v = self.get((ns, name))
         if v is None:
