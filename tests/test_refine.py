@@ -221,6 +221,10 @@ def test_figures_and_exports_take_a_refined_capture(rear, rear_refined, tmp_path
     cloud = depthlab.project(rear_refined, stride=3)
     path = cloud.save(tmp_path / "refined.ply")
     assert path.stat().st_size > 1000
+    mesh = depthlab.mesh(rear_refined, stride=2)
+    assert len(mesh.faces) > 1000
+    page = depthlab.to_html(rear_refined, tmp_path / "refined.html", stride=4)
+    assert page.stat().st_size > 10_000
 
 
 # ------------------------------------------------------------------------------ bad input
