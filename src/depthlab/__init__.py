@@ -37,8 +37,10 @@ _LAZY = {
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
     "to_html": ("depthlab.html", "to_html"),
+    "refocus": ("depthlab.defocus", "refocus"),
+    "refocus_view": ("depthlab.refocus_live", "refocus_view"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "defocus", "refocus_live"}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,7 +59,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "refocus", "refocus_view",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError",
