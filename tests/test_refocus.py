@@ -297,3 +297,43 @@ def test_pug_full_size_default_focus_is_near_and_sharp():
     # the pug sits near the centre, nearer than the wall behind it
     assert lo < img.focus_m < (lo + hi) / 2
     assert "centre" in img.info.focus_source
+
+
+# --------------------------------------------------------------------------------- live control
+
+
+def test_the_live_control_moves_focus_and_aperture(rear):
+    pytest.importorskip("ipywidgets")
+    from PIL import Image
+    import io
+
+    view = depthlab.refocus_view(rear.cap, width=768)
+    assert view.size == (768, 576)
+    assert view.focus.value == pytest.approx(view.refocuser.subject().focus_m, rel=0.01), "starts on the subject"
+    assert "capture units" in view.focus.description and "relative" in view.note.value
+    shown = np.asarray(Image.open(io.BytesIO(view.image.value)))
+    assert shown.shape == (576, 768, 3)
+
+    # f-number slider: the wall at f/16 keeps more of its detail than at f/1.4 (same focus)
+    small_wall = ndimage.binary_erosion(rear.region("wall")[::2, ::2], iterations=4)
+    orig_small = rear.cap.rgb_at(768, 576)
+    view.set(focus=rear.focus_on("head"), f_number=1.4)
+    wide = gradient_energy(view.last, small_wall) / gradient_energy(orig_small, small_wall)
+    view.f_number.value = 16.0  # as a user drags it (no event loop here: drawn at once)
+    assert view.last.info.f_number == 16.0
+    narrow = gradient_energy(view.last, small_wall) / gradient_energy(orig_small, small_wall)
+    assert narrow > 2 * wide, (wide, narrow)
+
+    # focus slider in metres; focus_at picks the distance at a preview pixel
+    view.focus.value = rear.focus_on("wall")
+    assert view.last.focus_m == pytest.approx(rear.focus_on("wall"), rel=0.01)
+    head_rows, head_cols = np.nonzero(rear.inner("head")[::2, ::2])
+    z = view.focus_at(float(np.median(head_cols)), float(np.median(head_rows)))
+    assert z == pytest.approx(rear.focus_on("head"), rel=0.05)
+    assert f"{view.last.focus_m:.3g}" in view.status.value and "ms" in view.status.value
+    with pytest.raises(InvalidInputError):
+        view.set(focus=-1)
+    with pytest.raises(InvalidInputError):
+        view.focus_at(5000, 10)
+    view.subject_button.click()
+    assert view.last.focus_m == pytest.approx(view.refocuser.subject().focus_m, rel=0.01)

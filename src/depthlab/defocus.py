@@ -345,24 +345,34 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
     return a
 
 
-def _upsample(a: np.ndarray, f: int, height: int, width: int) -> np.ndarray:
-    """Bilinear, pixel-centre aligned with :func:`_block_mean`, back to (C, height, width)."""
-    if f == 1:
-        return a[:, :height, :width]
-    from PIL import Image
+def _up2(a: np.ndarray, axis: int) -> np.ndarray:
+    """Double ``a`` along ``axis`` by linear interpolation, centres aligned with a 2x block mean
+    (fine pixel 2i sits a quarter of a coarse pixel before coarse pixel i); edges clamp."""
+    n = a.shape[axis]
+    idx = np.arange(n)
+    prev = np.take(a, np.maximum(idx - 1, 0), axis=axis)
+    nxt = np.take(a, np.minimum(idx + 1, n - 1), axis=axis)
+    a = a * np.float32(0.75)
+    even = a + prev * np.float32(0.25)
+    odd = a + nxt * np.float32(0.25)
+    out = np.stack([even, odd], axis=axis + 1)
+    shape = list(a.shape)
+    shape[axis] = 2 * n
+    return out.reshape(shape)
 
-    c, H, W = a.shape
-    out = np.empty((c, height, width), dtype=np.float32)
-    box = (0.0, 0.0, width / f, height / f)  # the level grid spans H*f x W*f; keep its first part
-    for i in range(c):
-        im = Image.fromarray(a[i], mode="F")
-        out[i] = np.asarray(im.resize((width, height), Image.Resampling.BILINEAR, box=box))
-    return out
+
+def _upsample(a: np.ndarray, f: int, height: int, width: int) -> np.ndarray:
+    """(C, H, W) at a pyramid level ``f`` (a power of two) back to (C, height, width): repeated
+    linear doubling, pixel centres aligned with :func:`_block_mean`."""
+    while f > 1:
+        a = _up2(_up2(a, 1), 2)
+        f //= 2
+    return a[:, :height, :width]
 
 
 def _level(radius: float) -> int:
     """Pyramid level at which a disc of ``radius`` working pixels is blurred: the working grid
-    up to 1.5 px (3x3 kernel), else the level where it is at most 2.5 px (5x5 kernel)."""
+    up to 1.5 px (a separable 3-tap kernel), else the level where it is at most 2.5 px (5x5)."""
     if radius <= 1.5:
         return 0
     return max(1, int(math.ceil(math.log2(radius / 2.5))))
@@ -435,7 +445,14 @@ def render_layers(rgb: np.ndarray, radius: np.ndarray, detail_scale: int = 1) ->
         np.multiply(colour[:, y0:y1, x0:x1], alpha, out=layer[:3])
         layer[3] = alpha
         np.multiply(alpha, np.float32(_detail_weight(ri * detail_scale, detail_scale)), out=layer[4])
-        if rad >= 0.5:
+        if 0.5 <= rad <= 1.5:
+            # a small disc: a separable three-tap kernel of the disc's variance (r**2 / 4 per
+            # axis) looks the same and costs a third
+            a = np.float32(rad * rad / 8.0)
+            k1 = np.array([a, 1 - 2 * a, a], dtype=np.float32)
+            layer = ndimage.correlate1d(layer, k1, axis=1, mode="constant", cval=0.0)
+            layer = ndimage.correlate1d(layer, k1, axis=2, mode="constant", cval=0.0)
+        elif rad > 1.5:
             f = 2 ** _level(rad)
             small = _block_mean(layer, f)
             k = disc_kernel(rad / f)
@@ -487,72 +504,110 @@ def refocus(cap: Any, focus: float | None = None, f_number: float = 2.8, focal_l
     Convention: display orientation, the depth map resampled (bilinear, in disparity) to the
     image; unknown depth takes the nearest known value.
     """
-    n = _positive(f_number, "f_number", " (e.g. 1.4 ... 16)")
-    if focus is not None:
-        focus = _positive(focus, "focus", " in metres")
-    if focal_length_35mm is not None:
-        f35, f35_source = _positive(focal_length_35mm, "focal_length_35mm", " (mm)"), "given"
-    else:
-        f35, f35_source = lens_focal_length_35mm(cap)
-    if not getattr(cap, "has_rgb", False):
-        raise InvalidInputError(
-            "this capture has no colour image to refocus (a depth map alone cannot be blurred); "
-            "open the original photo with depthlab.open"
-        )
-    if size is None:
-        full = cap.rgb
-        H, W = full.shape[:2]
-    else:
-        try:
-            W, H = (int(v) for v in size)
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"size must be (width, height), got {size!r}") from None
-        if W <= 0 or H <= 0:
-            raise InvalidInputError(f"size must be positive, got {size!r}")
-        full = cap.rgb_at(W, H)
-    if focus is None:
-        choice = choose_focus(cap)
-        focus_m, focus_source = choice.focus_m, choice.source
-    else:
-        focus_m, focus_source = focus, "given"
-    k = radius_per_disparity(focus_m, n, f35, (W, H))  # full-size pixels per 1/m
+    return Refocuser(cap, size=size, focal_length_35mm=focal_length_35mm).render(focus=focus, f_number=f_number)
 
-    scale = max(1, int(math.ceil(max(W, H) / WORK_MAX_SIDE)))
-    from PIL import Image
 
-    if scale == 1:
-        work = full
-    else:
-        full_image = Image.fromarray(full)
-        work = np.asarray(full_image.reduce(scale))
-    wh, ww = work.shape[:2]
-    d = _resize_float(_subject_biased(_fill_unknown(cap.disparity)), ww, wh)
-    radius_work = (d - np.float32(1.0 / focus_m)) * np.float32(k / scale)
-    blurred, detail = render_layers(work, radius_work, detail_scale=scale)
-    low = np.clip(blurred + 0.5, 0, 255).astype(np.uint8)
-    if scale == 1:
-        out = low
-    else:
-        out = _add_detail(full_image, low, detail)
-    accuracy = getattr(cap, "accuracy", None)
-    notes = []
-    units = "m"
-    if accuracy == "relative":
-        units = "capture units (relative accuracy: a scaled copy of metres)"
-        notes.append("relative-accuracy depth: the focus distance and the blur are in the capture's own units, "
-                     "not trustworthy metres (the look is right, the numbers are scaled)")
-    elif accuracy is None:
-        notes.append("the file does not say how accurate its depth is; distances may be scaled")
-    if f35_source != "given" and not f35_source.startswith("EXIF"):
-        notes.append(f"35 mm-equivalent focal length {f35:.1f} mm estimated from the {f35_source}")
-    if focus_source != "given":
-        notes.append(f"focused at {focus_m:.3g} m on {focus_source}")
-    dr = cap.disparity_range()
-    max_r = 0.0 if dr is None else float(max(abs(dr[0] - 1 / focus_m), abs(dr[1] - 1 / focus_m)) * k)
-    info = RefocusInfo(focus_m=float(focus_m), focus_source=focus_source, f_number=n, focal_length_35mm=f35,
-                       focal_length_source=f35_source, accuracy=accuracy, units=units, max_blur_radius_px=max_r,
-                       size=(W, H), notes=tuple(notes))
-    return RefocusedImage(out, info)
+class Refocuser:
+    """One capture prepared for refocusing at one output size; :meth:`render` is the cheap part.
+
+    Holds the colour image at ``size``, its reduced working copy, the working disparity (holes
+    filled, subject-biased, resampled) and the focus choice, so a live control re-renders a
+    new focus or f-number without redoing them.  ``depthlab.refocus`` is
+    ``Refocuser(cap, size, focal_length_35mm).render(focus, f_number)``.
+
+    ``work_max_side`` bounds the working copy's long side (the layers are blurred there); a
+    smaller one is faster and only approximates blur radii below ``size / work_max_side``
+    output pixels more coarsely (the live preview uses 320).
+    """
+
+    def __init__(self, cap: Any, size: tuple[int, int] | None = None, focal_length_35mm: float | None = None,
+                 work_max_side: int = WORK_MAX_SIDE):
+        if focal_length_35mm is not None:
+            self.focal_length_35mm = _positive(focal_length_35mm, "focal_length_35mm", " (mm)")
+            self.focal_length_source = "given"
+        else:
+            self.focal_length_35mm, self.focal_length_source = lens_focal_length_35mm(cap)
+        if not getattr(cap, "has_rgb", False):
+            raise InvalidInputError(
+                "this capture has no colour image to refocus (a depth map alone cannot be blurred); "
+                "open the original photo with depthlab.open"
+            )
+        if size is None:
+            full = cap.rgb
+            H, W = full.shape[:2]
+        else:
+            try:
+                W, H = (int(v) for v in size)
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"size must be (width, height), got {size!r}") from None
+            if W <= 0 or H <= 0:
+                raise InvalidInputError(f"size must be positive, got {size!r}")
+            full = cap.rgb_at(W, H)
+        from PIL import Image
+
+        self.cap = cap
+        self.size = (W, H)
+        self.scale = max(1, int(math.ceil(max(W, H) / max(int(work_max_side), 16))))
+        self._full = full
+        self._full_image = None if self.scale == 1 else Image.fromarray(full)
+        self._work = full if self.scale == 1 else np.asarray(self._full_image.reduce(self.scale))
+        wh, ww = self._work.shape[:2]
+        self.disparity = _fill_unknown(cap.disparity)
+        self._work_disparity = _resize_float(_subject_biased(self.disparity), ww, wh)
+        self._choice: FocusChoice | None = None
+
+    def subject(self) -> FocusChoice:
+        """Where ``focus=None`` focuses (:func:`choose_focus`, computed once)."""
+        if self._choice is None:
+            self._choice = choose_focus(self.cap)
+        return self._choice
+
+    def focus_at(self, x: float, y: float) -> float:
+        """The distance (m, capture units) seen at pixel (x, y) of the output (x = column, y = row,
+        pixel centres at integers); the median over a 5x5 depth-pixel window."""
+        W, H = self.size
+        if not (0 <= x < W and 0 <= y < H):
+            raise InvalidInputError(f"({x}, {y}) is outside the {W}x{H} image")
+        h, w = self.disparity.shape
+        u, v = int((x + 0.5) * w / W), int((y + 0.5) * h / H)
+        win = self.disparity[max(v - 2, 0):v + 3, max(u - 2, 0):u + 3]
+        return float(1.0 / np.median(win))
+
+    def render(self, focus: float | None = None, f_number: float = 2.8) -> RefocusedImage:
+        """The refocused image; see :func:`refocus` for the parameters."""
+        n = _positive(f_number, "f_number", " (e.g. 1.4 ... 16)")
+        if focus is not None:
+            focus_m, focus_source = _positive(focus, "focus", " in metres"), "given"
+        else:
+            choice = self.subject()
+            focus_m, focus_source = choice.focus_m, choice.source
+        f35 = self.focal_length_35mm
+        k = radius_per_disparity(focus_m, n, f35, self.size)  # output pixels per 1/m
+        scale = self.scale
+        radius_work = (self._work_disparity - np.float32(1.0 / focus_m)) * np.float32(k / scale)
+        blurred, detail = render_layers(self._work, radius_work, detail_scale=scale)
+        low = np.clip(blurred + 0.5, 0, 255).astype(np.uint8)
+        out = low if scale == 1 else _add_detail(self._full_image, low, detail)
+
+        accuracy = getattr(self.cap, "accuracy", None)
+        notes = []
+        units = "m"
+        if accuracy == "relative":
+            units = "capture units (relative accuracy: a scaled copy of metres)"
+            notes.append("relative-accuracy depth: the focus distance and the blur are in the capture's own units, "
+                         "not trustworthy metres (the look is right, the numbers are scaled)")
+        elif accuracy is None:
+            notes.append("the file does not say how accurate its depth is; distances may be scaled")
+        if self.focal_length_source != "given" and not self.focal_length_source.startswith("EXIF"):
+            notes.append(f"35 mm-equivalent focal length {f35:.1f} mm estimated from the {self.focal_length_source}")
+        if focus_source != "given":
+            notes.append(f"focused at {focus_m:.3g} m on {focus_source}")
+        d = self.disparity
+        max_r = float(max(abs(float(d.min()) - 1 / focus_m), abs(float(d.max()) - 1 / focus_m)) * k)
+        info = RefocusInfo(focus_m=float(focus_m), focus_source=focus_source, f_number=n, focal_length_35mm=f35,
+                           focal_length_source=self.focal_length_source, accuracy=accuracy, units=units,
+                           max_blur_radius_px=max_r, size=self.size, notes=tuple(notes))
+        return RefocusedImage(out, info)
 
 
 def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
@@ -574,7 +629,7 @@ def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
-    "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "RefocusInfo", "RefocusedImage", "blur_diameter_mm", "blur_radius_px",
+    "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
     "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
     "render_layers",
 ]
