@@ -337,3 +337,23 @@ def test_the_live_control_moves_focus_and_aperture(rear):
         view.focus_at(5000, 10)
     view.subject_button.click()
     assert view.last.focus_m == pytest.approx(view.refocuser.subject().focus_m, rel=0.01)
+
+
+def test_save_writes_atomically_and_never_overwrites_unasked(tmp_path):
+    from PIL import Image
+
+    from depthlab import OverwriteError
+
+    rgb = np.random.default_rng(2).integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    img = depthlab.refocus(toy_capture(rgb, np.full((20, 30), 0.5)), focus=2.0, f_number=2)
+    out = img.save(tmp_path / "a.jpg")
+    back = Image.open(out)
+    assert back.size == (60, 40) and b"focus 2 m, f/2" in back.info.get("comment", b"")
+    with pytest.raises(OverwriteError):
+        img.save(out)
+    img.save(tmp_path / "a.png")
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "a.png")), img)
+    img.save(out, overwrite=True)
+    with pytest.raises(InvalidInputError, match="unknown image type"):
+        img.save(tmp_path / "a.bmpx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"], "no temporary files left"

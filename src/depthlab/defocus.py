@@ -40,7 +40,9 @@ spreads over what is behind it.  Blurring happens at a working resolution of at 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -284,6 +286,30 @@ class RefocusedImage(np.ndarray):
     @property
     def focus_m(self) -> float | None:
         return None if self.info is None else self.info.focus_m
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False, quality: int = 92) -> Path:
+        """Write the image (JPEG, PNG, TIFF or WebP, by the suffix) atomically; an existing file
+        is replaced only with ``overwrite=True``.  JPEGs carry the focus and lens in their comment."""
+        from PIL import Image
+
+        from .atomic import atomic_write
+
+        dest = Path(path)
+        fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
+               ".webp": "WEBP"}.get(dest.suffix.lower())
+        if fmt is None:
+            raise InvalidInputError(f"{dest.name}: unknown image type; use .jpg, .png, .tif or .webp")
+        img = Image.fromarray(np.ascontiguousarray(self))
+        opts: dict[str, Any] = {}
+        if fmt in ("JPEG", "WEBP"):
+            opts["quality"] = int(quality)
+        if fmt == "JPEG" and self.info is not None:
+            i = self.info
+            opts["comment"] = (f"depthlab refocus: focus {i.focus_m:.4g} {i.units}, f/{i.f_number:g}, "
+                               f"{i.focal_length_35mm:.3g} mm (35 mm equiv.)").encode()
+        with atomic_write(dest, overwrite=overwrite) as fh:
+            img.save(fh, format=fmt, **opts)
+        return dest
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -628,8 +654,74 @@ def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
     return np.asarray(up)
 
 
+# --------------------------------------------------------------------------------------------
+# Figures for teaching (matplotlib, imported when drawn)
+# --------------------------------------------------------------------------------------------
+
+
+def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4, 2.8, 8.0, 16.0),
+                       focal_length_35mm: float = 26.0, image_size: tuple[int, int] = (4032, 3024),
+                       depth_range_m: tuple[float, float] = (0.4, 20.0)):
+    """Blur radius against depth (left) and against disparity (right) for a few f-numbers.
+
+    Against depth the curves bend (blur rises steeply in front of the focus and levels off
+    behind it); against disparity they are straight lines through the focus: blur is
+    proportional to ``|1/z - 1/z_f|``.  Returns a matplotlib Figure.
+
+    Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
+    disparity in 1/m.
+    """
+    from .figures import _new_figure  # outside pyplot: shown once in a notebook
+
+    z = np.geomspace(depth_range_m[0], depth_range_m[1], 400)
+    fig = _new_figure(11, 4)
+    ax_z, ax_d = fig.subplots(1, 2)
+    for n in f_numbers:
+        r = np.abs(blur_radius_px(z, focus_m, n, focal_length_35mm, image_size))
+        ax_z.plot(z, r, label=f"f/{n:g}")
+        ax_d.plot(1.0 / z, r, label=f"f/{n:g}")
+    for ax in (ax_z, ax_d):
+        ax.set_ylabel(f"blur radius (px of a {image_size[0]}×{image_size[1]} photo)")
+        ax.grid(alpha=0.3)
+        ax.legend(title=f"{focal_length_35mm:g} mm equiv.")
+    ax_z.axvline(focus_m, color="k", lw=0.8, ls="--")
+    ax_z.set_xscale("log")
+    ax_z.set_xlabel("depth z (m)")
+    ax_z.set_title(f"against depth: curves (focus {focus_m:g} m)")
+    ax_d.axvline(1.0 / focus_m, color="k", lw=0.8, ls="--")
+    ax_d.set_xlabel("disparity 1/z (1/m)")
+    ax_d.set_title("against disparity: straight lines")
+    return fig
+
+
+def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size: tuple[int, int] | None = None,
+                   original: bool = True):
+    """The photo (optional) and refocused versions side by side, each titled with its focus and
+    f-number.  ``settings`` are keyword sets for :func:`refocus` (default: f/1.4, f/4, f/16 at
+    the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
+    from .figures import _new_figure  # outside pyplot: shown once in a notebook
+
+    settings = settings if settings is not None else [{"f_number": 1.4}, {"f_number": 4.0}, {"f_number": 16.0}]
+    if size is None:
+        w, h = cap.rgb_size or (cap.rgb.shape[1], cap.rgb.shape[0])
+        size = (min(w, 640), round(h * min(w, 640) / w))
+    prepared = Refocuser(cap, size=size)
+    panels = [(cap.rgb_at(*size), "photo as stored")] if original else []
+    for kw in settings:
+        img = prepared.render(focus=kw.get("focus"), f_number=kw.get("f_number", 2.8))
+        unit = "m" if img.info.units == "m" else "units"
+        panels.append((img, f"f/{img.info.f_number:g}, focus {img.focus_m:.2f} {unit}"))
+    fig = _new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
+    axes = fig.subplots(1, len(panels), squeeze=False)
+    for ax, (img, title) in zip(axes[0], panels):
+        ax.imshow(np.asarray(img))
+        ax.set_title(title, fontsize=10)
+        ax.axis("off")
+    return fig
+
+
 __all__ = [
-    "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
+    "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "blur_curves_figure", "refocus_figure", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
     "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
     "render_layers",
 ]
