@@ -81,6 +81,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: the config file of the README's explore command (`jupyter lab --config=jupyter_lab_config.py`)
+LAB_CONFIG = Path(__file__).resolve().parents[1] / "jupyter_lab_config.py"
+
+
 class Lab:
     """A JupyterLab server for one test session; use as a context manager."""
 
@@ -105,10 +109,7 @@ class Lab:
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
         (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-        # no "Build Recommended" dialog for unrelated prebuilt extensions in the environment
-        (self._tmp / "config" / "labconfig").mkdir(parents=True)
-        (self._tmp / "config" / "labconfig" / "page_config.json").write_text(
-            json.dumps({"buildCheck": False, "buildAvailable": False}))
+        (self._tmp / "config").mkdir(parents=True)
         env = dict(os.environ)
         env.update({
             "JUPYTERLAB_SETTINGS_DIR": str(settings),
@@ -126,6 +127,9 @@ class Lab:
             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly", "--ServerApp.allow_root=True",
+            # the README's explore command's own config (no "Build Recommended" modal), so the
+            # browser tests see what a user of that command sees
+            f"--config={LAB_CONFIG}",
         ]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=self._env(),

@@ -181,3 +181,24 @@ def test_compare_cameras_are_linked(browser, lab):
     finally:
         lp.close()
         lab.shutdown_kernels()
+
+
+def test_opening_a_notebook_shows_no_dialog(browser, lab):
+    """The README's explore flow greets nobody with a modal, even with open3d (and so dash's
+    old-style lab extension, which asks for a "Build") installed beside depthlab."""
+    import importlib.util
+
+    lp = LabPage(browser, lab)
+    try:
+        lp.open_notebook("notebooks/01_first_look.ipynb")
+        deadline = time.monotonic() + 8.0  # the build check answers a moment after the page loads
+        seen: list[str] = []
+        while time.monotonic() < deadline:
+            seen += [t for t in lp.dialogs() if t not in seen]
+            time.sleep(0.5)
+        assert seen == [], f"opening a notebook showed a dialog: {seen}"
+        if importlib.util.find_spec("dash") is not None:  # the case the config is for: say so when it is tested
+            status = lab.api("/lab/api/build")
+            assert status["status"] == "needed", status  # a build *would* be recommended without the config
+    finally:
+        lp.close()

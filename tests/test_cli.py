@@ -380,7 +380,8 @@ def test_samples_regenerates_and_refuses_to_overwrite(tmp_path):
     # the generated files open and export
     proc = run("export", out, "-o", tmp_path / "clouds", "--stride", 4)
     assert proc.returncode == 0, proc.stderr
-    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(heics)
+    photos = heics + sorted(out.glob("*.jpg"))  # the Dynamic Depth sample is a JPEG
+    assert len(list((tmp_path / "clouds").glob("*.pcd"))) == len(photos)
 
 
 def test_data_sample_info_and_figure(tmp_path):
@@ -400,11 +401,13 @@ def test_shared_samples_folder_as_batch(tmp_path):
     if not SHARED_SAMPLES.is_dir():
         pytest.skip(f"{SHARED_SAMPLES} is absent")
     proc = run("depth", SHARED_SAMPLES / "iphone", SHARED_SAMPLES / "android", "-o", tmp_path, "--no-preview")
-    # the two photos without depth fail, each on one line; the other five are written
+    # the three photos without depth fail, each on one line (the spatial pair named as such);
+    # the other five are written
     assert proc.returncode == 1
     assert_no_traceback(proc)
     errors = error_lines(proc.stderr)
-    assert len(errors) == 2 and all("no depth map" in e for e in errors)
+    assert len(errors) == 3 and all("no depth map" in e for e in errors)
+    assert sum("is a spatial (stereo) photo" in e for e in errors) == 1
     assert len(list(tmp_path.glob("*.depth.png"))) == 5
 
 
@@ -424,7 +427,7 @@ def _decode_threads_now(src: Path) -> str:
 def test_jobs_budget_sets_decode_threads_and_failures_are_counted(capsys):
     import pillow_heif
 
-    from depthlab.cli import Task, run_batch
+    from depthlab.batch import Task, run_batch
 
     before = pillow_heif.options.DECODE_THREADS
     seen = []

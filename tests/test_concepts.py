@@ -25,9 +25,11 @@ def front():
 def test_scale_against_truth_shows_relative_vs_absolute(rear, front):
     r = concepts.scale_against_truth(*rear, name="rear")
     f = concepts.scale_against_truth(*front, name="front")
-    # the rear sample stores disparity 0.8x the truth, so its depth reads 1/0.8 = 1.25x too far
-    assert r.ratio == pytest.approx(1 / rear[1].relative_scale_factor, rel=0.01)
-    assert r.ratio == pytest.approx(1.25, rel=0.01) and r.accuracy == "relative"
+    # the rear sample stores 0.8 x true disparity + 0.1 1/m: read / true = 1 / (0.8 + 0.1 z),
+    # not one number -- 1.11 at 1 m, 0.91 at 3 m; its median over the map is what is printed
+    z = rear[1].depth_m[np.isfinite(rear[1].depth_m)]
+    assert r.ratio == pytest.approx(np.median(1 / (0.8 + 0.1 * z)), rel=0.02)
+    assert abs(r.ratio - 1 / 0.8) > 0.2 and r.accuracy == "relative"
     assert f.ratio == pytest.approx(1.0, abs=0.01) and f.accuracy == "absolute"
     assert str(r) == "rear  (relative): depth read from the file / true depth = %.3f" % r.ratio
 
@@ -69,3 +71,27 @@ def test_truth_must_match_the_grid(rear):
 
     with pytest.raises(InvalidInputError):
         concepts.scale_against_truth(cap, Small())
+
+
+def test_affine_fit_recovers_the_rear_samples_scale_and_offset(rear, front):
+    a = concepts.fit_affine_disparity(*rear)
+    assert a.scale == pytest.approx(0.8, abs=0.01) and a.offset_per_m == pytest.approx(0.1, abs=0.005)
+    assert a.rms_per_m < 0.01 and a.n > 0.5 * rear[0].disparity.size
+    assert str(a) == f"stored disparity = {a.scale:.3f} x true disparity {a.offset_per_m:+.3f} 1/m (rms {a.rms_per_m:.4f} 1/m over {a.n} pixels)"
+    assert "0.799 x true disparity +0.100 1/m" in str(a)
+    # corrected depth is the true depth
+    cap, truth = rear
+    ok = np.isfinite(truth.depth_m) & (truth.labels == truth.label_names.index("wall"))
+    corrected = a.true_depth(cap.depth[ok])
+    assert np.median(np.abs(corrected / truth.depth_m[ok] - 1)) < 0.01
+    f = concepts.fit_affine_disparity(*front)
+    assert f.scale == pytest.approx(1.0, abs=0.01) and abs(f.offset_per_m) < 0.01
+
+
+def test_two_measured_distances_give_scale_and_offset():
+    # stored 0.9 at 1 m and 0.3 at 4 m: 0.8 / z + 0.1
+    a = concepts.affine_from_two_distances(0.9, 1.0, 0.3, 4.0)
+    assert (a.scale, a.offset_per_m) == pytest.approx((0.8, 0.1))
+    assert a.true_depth(1 / 0.5) == pytest.approx(2.0)
+    with pytest.raises(InvalidInputError):
+        concepts.affine_from_two_distances(0.9, 1.0, 0.9, 1.0)

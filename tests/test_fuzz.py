@@ -942,6 +942,146 @@ def m_gdepth(data: bytes, rng: random.Random):
     return rechunk(data, segs, guid, body), f"GDepth:Data -> {desc}"
 
 
+# ---- Google Dynamic Depth (issue 18): the description, its container items, the GUID ----------
+
+DD_MARK = b"ns.google.com/photos/dd/1.0/"
+
+
+def _dd_packet(data: bytes):
+    """(where, segments, guid, packet) of the XMP holding a Dynamic Depth description:
+    where = "ext" (extended XMP) or "main"; None when the file has none."""
+    ext = extended_packet(data)
+    if ext is not None and DD_MARK in ext[2]:
+        return "ext", ext[0], ext[1], ext[2]
+    for seg in xmp_segments(data):
+        body = data[seg.payload:seg.end]
+        if body.startswith(b"http://ns.adobe.com/xap/1.0/\x00") and DD_MARK in body:
+            return "main", [seg], None, body[29:]
+    return None
+
+
+def _dd_rewrite(data: bytes, found, body: bytes) -> bytes:
+    where, segs, guid, _ = found
+    if where == "ext":
+        return rechunk(data, segs, guid, body)
+    prefix = b"http://ns.adobe.com/xap/1.0/\x00"
+    if len(prefix) + len(body) + 2 > 0xFFFF:
+        body = body[: 0xFFFF - len(prefix) - 2]
+    return replace_segment(data, segs[0], prefix + body)
+
+
+def _dd_items(packet: bytes) -> list[tuple[str, int]]:
+    """(DataURI, Length) of the container items, in order (attribute form, as Pixels write it)."""
+    out = []
+    for m in re.finditer(rb"<Container:Item\b([^>]*)/?>", packet):
+        attrs = m.group(1)
+        uri = re.search(rb'Item:DataURI="([^"]*)"', attrs)
+        ln = re.search(rb'Item:Length="([^"]*)"', attrs)
+        try:
+            out.append(((uri.group(1) if uri else b"").decode("latin-1"), int(ln.group(1)) if ln else 0))
+        except ValueError:
+            out.append(((uri.group(1) if uri else b"").decode("latin-1"), 0))
+    return out
+
+
+def _dd_set_length(packet: bytes, uri: str, value: bytes) -> bytes:
+    pat = rb'(<Container:Item\b[^>]*?Item:Length=")[^"]*("[^>]*Item:DataURI="' + re.escape(uri.encode("latin-1")) + rb'")'
+    return re.sub(pat, lambda m: m.group(1) + value + m.group(2), packet, count=1)
+
+
+def m_dynamic_depth(data: bytes, rng: random.Random, big_ok: bool = True):
+    """Google Dynamic Depth (Pixel portraits): truncated items, item lengths that overrun or
+    lie, GUID mismatches between the main XMP and the extension, URIs that point elsewhere,
+    hostile numbers, items swapped for image bombs, and 100 MB (or 20 MB) descriptions."""
+    found = None if _is_heif(data) else _dd_packet(data)
+    if found is None:
+        return m_extended_xmp(data, rng, big_ok) if not _is_heif(data) else m_xmp(data, rng, big_ok)
+    where, segs, guid, packet = found
+    items = _dd_items(packet)
+    appended = [(u, n) for u, n in items[1:] if n > 0]
+    total = sum(n for _, n in appended)
+    kinds = ["truncate_item", "length_overrun", "length_lie", "length_garbage", "guid_main", "guid_segment",
+             "uri", "numbers", "item_bomb", "mime", "many_items", "big_description"]
+    kind = rng.choice(kinds)
+    if kind == "truncate_item" and appended:
+        cut = rng.randrange(max(1, len(data) - total), len(data))
+        return data[:cut], f"Dynamic Depth: file cut at {cut:,} (inside the appended items)"
+    if kind in ("length_overrun", "length_lie", "length_garbage") and appended:
+        uri, n = rng.choice(appended)
+        value = {"length_overrun": rng.choice([b"4294967295", b"2147483648", str(len(data)).encode(), str(n + 1).encode()]),
+                 "length_lie": str(max(1, n + rng.choice([-4096, -1, 1, 17]))).encode(),
+                 "length_garbage": rng.choice([b"-5", b"1e400", b"nan", b"abc", b"", b"0", b"99999999999999999999"])}[kind]
+        return _dd_rewrite(data, found, _dd_set_length(packet, uri, value)), f"Dynamic Depth: {uri} Item:Length {n} -> {value!r}"
+    if kind == "guid_main" and where == "ext":
+        new = rng.choice([b"0" * 32, b"ZZ" * 16, b"1234", guid[:31] + (b"0" if guid[31:] != b"0" else b"1")])
+        return data.replace(b'HasExtendedXMP="' + guid + b'"', b'HasExtendedXMP="' + new + b'"', 1), \
+            f"Dynamic Depth: main XMP names GUID {new!r}"
+    if kind == "guid_segment" and where == "ext":
+        out = bytearray(data)
+        seg = rng.choice(segs)
+        p = seg.payload + len(EXT_PREFIX)
+        out[p:p + 32] = b"F" * 32
+        return bytes(out), f"Dynamic Depth: extension segment at {seg.offset} carries another GUID"
+    if kind == "uri" and items:
+        key = rng.choice([b"DepthURI", b"ConfidenceURI", b"ItemURI"])
+        value = rng.choice([b"primary_image", b"android/nothing", b"", b"android/original_image", b"android/depthmap",
+                            b"android/confidencemap"])
+        body = re.sub(rb'(:' + key + rb'=")[^"]*"', lambda m: m.group(1) + value + b'"', packet, count=1)
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: {key.decode()} -> {value!r}"
+    if kind == "numbers":
+        key = rng.choice([b"DepthMap:Near", b"DepthMap:Far", b"DepthMap:Format", b"DepthMap:Units", b"DepthMap:MeasureType",
+                          b"ImagingModel:FocalLengthX", b"ImagingModel:ImageWidth", b"ImagingModel:PrincipalPointY",
+                          b"ImagingModel:Distortion", b"DepthMap:FocalTable", b"ImagingModel:DistortionCount"])
+        value = rng.choice([b"nan", b"inf", b"-1", b"0", b"1e308", b"abc", b"65536", b"0.5", b"OpticRay", b"Diopters",
+                            b"RangeInverse", b"!!!" * 50, b"A" * 100_000])
+        body = re.sub(rb"(" + key + rb'=")[^"]*"', lambda m: m.group(1) + value + b'"', packet, count=1)
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: {key.decode()} -> {value[:20]!r}"
+    if kind == "item_bomb" and appended:
+        uri, n = rng.choice(appended)
+        which = rng.choice(["jpeg_sof", "png_header", "png_rgba", "random"])
+        if which == "jpeg_sof":
+            from PIL import Image
+            import io as _io
+
+            buf = _io.BytesIO()
+            Image.new("L", (16, 16)).save(buf, "JPEG")
+            blob = bytearray(buf.getvalue())
+            at = blob.find(b"\xff\xc0")
+            struct.pack_into(">HH", blob, at + 5, *rng.choice([(65535, 65535), (12000, 12000), (0, 0)]))
+            blob = bytes(blob)
+        elif which == "png_header":
+            blob = png_bytes(rng.choice([20000, 65535]), 20000, full=False)
+        elif which == "png_rgba":
+            blob = png_bytes(2048, 1536, 8, 6)
+        else:
+            blob = bytes(rng.randrange(256) for _ in range(2000))
+        # swap the item's bytes, keep the lengths honest so the reader gets as far as decoding
+        offsets, pos = [], len(data) - total
+        for u, ln in appended:
+            offsets.append((u, pos, ln))
+            pos += ln
+        u, start, ln = next(t for t in offsets if t[0] == uri)
+        out = data[:start] + blob + data[start + ln:]
+        return _dd_rewrite(out, found, _dd_set_length(packet, uri, str(len(blob)).encode())), \
+            f"Dynamic Depth: {uri} replaced by {which} ({len(blob):,} bytes)"
+    if kind == "mime" and items:
+        value = rng.choice([b"image/png", b"text/plain", b"", b"image/jpeg"])
+        body = re.sub(rb'(Item:Mime=")[^"]*"', lambda m: m.group(1) + value + b'"', packet,
+                      count=rng.randrange(1, len(items) + 1))
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: Item:Mime -> {value!r}"
+    if kind == "many_items":
+        n = rng.choice([65, 10_000, 200_000])
+        extra = b'<rdf:li><Container:Item Item:Mime="image/jpeg" Item:Length="1" Item:DataURI="x"/></rdf:li>' * n
+        body = packet.replace(b"</rdf:Seq></Container:Directory>", extra + b"</rdf:Seq></Container:Directory>", 1)
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: {n:,} more container items"
+    # big_description: a well-formed description padded with a long comment (100 MB when allowed)
+    size = 100 * MIB if big_ok else 20 * MIB
+    body = packet.replace(b"</x:xmpmeta>", b"<!-- " + b"d" * size + b" --></x:xmpmeta>", 1)
+    if where != "ext":
+        return m_extended_xmp(data, rng, big_ok)
+    return _dd_rewrite(data, found, body), f"Dynamic Depth: description of {len(body) / MIB:.0f} MB"
+
+
 def m_mpf(data: bytes, rng: random.Random):
     """MPF index entries pointing past the end, overlapping, zero-sized, or a huge entry count."""
     if _is_heif(data):
@@ -1050,6 +1190,7 @@ MUTATORS = {
     "extended_xmp": (m_extended_xmp, 1),
     "mpf": (m_mpf, 2),
     "gdepth": (m_gdepth, 2),
+    "dynamic_depth": (m_dynamic_depth, 2),
     "whole_file": (m_whole_file, 1),
 }
 
@@ -1057,7 +1198,7 @@ MUTATORS = {
 def make_case(data: bytes, family: str, seed: int, big_ok: bool = True) -> tuple[bytes, str]:
     rng = random.Random(seed)
     fn = MUTATORS[family][0]
-    if fn in (m_xmp, m_extended_xmp):
+    if fn in (m_xmp, m_extended_xmp, m_dynamic_depth):
         return fn(data, rng, big_ok)
     return fn(data, rng)
 
@@ -1107,6 +1248,10 @@ def touch_everything(cap) -> dict:
         assert m.dtype == np.float32 and m.ndim == 2, (name, m.dtype, m.shape)
         assert np.all(np.isfinite(m)) and float(m.min()) >= 0 and float(m.max()) <= 1, name
         touched.append(name)
+    conf = cap.confidence  # Dynamic Depth: float32 0..1 at depth size, else None
+    if conf is not None:
+        assert conf.dtype == np.float32 and conf.shape == d.shape, (conf.dtype, conf.shape)
+        assert np.all(np.isfinite(conf)) and float(conf.min()) >= 0 and float(conf.max()) <= 1
     json.dumps(cap.summary(), default=str)
     return {"mattes": touched, "calibration": cal is not None, "shape": list(d.shape)}
 
@@ -1308,7 +1453,7 @@ def normal_run() -> list[dict]:
     # the normal suite keeps at most two 100 MB cases; the long run has no such limit
     big = 0
     for c in cases:
-        c["big_ok"] = big < 2 and c["family"] in ("xmp", "extended_xmp", "whole_file")
+        c["big_ok"] = big < 2 and c["family"] in ("xmp", "extended_xmp", "whole_file", "dynamic_depth")
         big += c["big_ok"]
     t0 = time.perf_counter()
     results = run_cases(cases)
@@ -1387,7 +1532,7 @@ def test_long_run():
     cases = plan_cases(samples, per, seed=BASE_SEED + 1)[:n]
     big_budget = int(os.environ.get("DEPTHLAB_FUZZ_BIG", "20"))
     for c in cases:
-        c["big_ok"] = big_budget > 0 and c["family"] in ("xmp", "extended_xmp", "whole_file")
+        c["big_ok"] = big_budget > 0 and c["family"] in ("xmp", "extended_xmp", "whole_file", "dynamic_depth")
         big_budget -= c["big_ok"]
     t0 = time.perf_counter()
     results = run_cases(cases)

@@ -175,3 +175,21 @@ def test_rotated_depth_item_brings_calibration_along():
     d0 = np.array([(u - k0[0, 2]) / k0[0, 0], (v - k0[1, 2]) / k0[1, 1]])
     d1 = np.array([(u1 - k1[0, 2]) / k1[0, 0], (v1 - k1[1, 2]) / k1[1, 1]])
     assert d1 == pytest.approx([d0[1], -d0[0]], abs=1e-9)
+
+
+def test_spatial_photo_is_named_as_a_stereo_pair():
+    """A 'ster' entity group (left, right) and no depth item: say what the photo is, not "edited copy"."""
+    with pytest.raises(depthlab.NoDepthError) as err:
+        depthlab.open(shared_sample("iphone/spatial_stereo_pair.heic"))
+    msg = str(err.value)
+    assert msg.startswith("spatial_stereo_pair.heic is a spatial (stereo) photo: left and right views, 2560x2560 each, no depth map.")
+    assert "unmodified originals" not in msg
+
+
+def test_entity_groups_are_read():
+    from depthlab.formats import isobmff
+
+    hf = isobmff.parse_heif(shared_sample("iphone/spatial_stereo_pair.heic").read_bytes())
+    assert [(g.type, g.entity_ids) for g in hf.groups] == [("ster", (26, 52))]
+    pug = isobmff.parse_heif(shared_sample("iphone/rear_dual_pug.heic").read_bytes())
+    assert pug.groups == ()

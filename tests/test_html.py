@@ -197,9 +197,9 @@ def test_options_are_written_and_checked(cloud):
         dhtml.html_document(cloud, point_size=-1)
     with pytest.raises(InvalidInputError, match="one cloud or two"):
         dhtml.html_document([cloud, cloud, cloud])
-    with pytest.raises(InvalidInputError, match="only apply to a Capture"):
-        dhtml.html_document(cloud, stride=2)
-    with pytest.raises(InvalidInputError, match="PointCloud, a Capture"):
+    with pytest.raises(TypeError):
+        dhtml.html_document(cloud, stride=2)  # the page writer takes clouds, not projection options
+    with pytest.raises(InvalidInputError, match="PointCloud"):
         dhtml.html_document(np.zeros((3, 3)))
     empty = PointCloud(xyz=np.zeros((0, 3), np.float32), rgb=np.zeros((0, 3), np.uint8))
     with pytest.raises(InvalidInputError, match="no points"):
@@ -303,14 +303,19 @@ def test_a_capture_is_projected_with_project_options(tmp_path):
     cal = Calibration(intrinsic_matrix=[[60.0, 0, 32], [0, 60.0, 24], [0, 0, 1]], reference_size=(w, h))
     cap = Capture(disparity=disparity, calibration=cal, accuracy="absolute", camera=CameraInfo(kind="front TrueDepth"))
     cap.set_rgb(np.full((h, w, 3), 200, np.uint8))
-    config, blocks = parse_page(dhtml.html_document(cap, stride=2, colour="rgb"))
+    page = depthlab.to_html(cap, tmp_path / "cap.html", stride=2, colour="rgb")
+    config, blocks = parse_page(page.read_text(encoding="utf-8"))
     expected = projection.project(cap, stride=2, colour="rgb")
     assert config["clouds"][0]["count"] == len(expected.xyz) == 24 * 32 - 5 * 32
     span = np.array(config["clouds"][0]["positions"]["span"])
     assert np.all(np.abs(decoded_positions(config, blocks) - to_threejs(expected.xyz)) <= span / 131070 + 1e-7)
     assert config["clouds"][0]["caption"]["accuracy"] == "absolute"
-    with pytest.raises(InvalidInputError, match="unknown option"):
-        dhtml.html_document(cap, strid=2)
+    with pytest.raises(InvalidInputError, match="unknown .*option"):
+        depthlab.to_html(cap, tmp_path / "other.html", strid=2)
+    with pytest.raises(InvalidInputError, match="only apply to a Capture"):
+        depthlab.to_html(expected, tmp_path / "other.html", stride=2)
+    with pytest.raises(InvalidInputError, match="project it first"):
+        dhtml.html_document(cap)
 
 
 def test_pointcloud_method_and_pair_title(tmp_path):

@@ -67,8 +67,8 @@ def test_cast_hits_sphere_and_plane_at_their_true_depth():
 def test_scene_parameters_are_in_the_truth(front, rear):
     head = front.truth.scene["primitives"][0]
     assert head == {"kind": "sphere", "label": "head", "centre_m": [0.0, -0.02, 0.45], "radius_m": 0.09}
-    assert rear.truth.relative_scale_factor == 0.8
-    assert front.truth.relative_scale_factor == 1.0
+    assert rear.truth.relative_scale_factor == 0.8 and rear.truth.relative_disparity_offset == 0.1
+    assert front.truth.relative_scale_factor == 1.0 and front.truth.relative_disparity_offset == 0.0
 
 
 # -- cameras -------------------------------------------------------------------------------------
@@ -82,6 +82,9 @@ def test_distortion_sets_invert_each_other_and_are_plausible():
     assert np.abs(back - r).max() < 0.01
     corner = abs(fwd[-1] / r[-1] - 1)
     assert 0.01 < corner < 0.02  # ~1.5 % at the corners, like the real rear camera
+    # Apple's form: P in t = rho**2, so the change near the centre grows as r**2 (no kink)
+    k = fwd[1:4] / r[1:4] - 1
+    assert k[1] / k[0] == pytest.approx((r[2] / r[1]) ** 2, rel=1e-3)
 
 
 def test_rear_rays_agree_with_the_projection_rooms_undistortion():
@@ -107,24 +110,56 @@ def test_rear_stores_a_relative_smoothed_disparity(rear):
     for axis in (0, 1):  # away from edges, where smoothing mixes surfaces
         for shift in range(-8, 9):
             inner &= np.roll(wall, shift, axis=axis)
-    ratio = rear.disparity[inner] * t.depth_m[inner]
-    assert np.median(ratio) == pytest.approx(0.8, rel=0.01)
+    # stored = 0.8 x true + 0.1 1/m: affine in disparity, not a scale alone
+    a, b = np.polyfit(1.0 / t.depth_m[inner], rear.disparity[inner], 1)
+    assert a == pytest.approx(0.8, abs=0.01) and b == pytest.approx(0.1, abs=0.005)
+    assert np.allclose(t.stored_disparity(1 / t.depth_m[inner]), 0.8 / t.depth_m[inner] + 0.1)
+    assert np.allclose(t.true_depth(1 / (0.8 / t.depth_m[inner] + 0.1)), t.depth_m[inner], rtol=1e-6)
     assert rear.accuracy == "relative" and rear.calibration.has_distortion
     # soft edges: between head and wall there are intermediate codes
     assert len(np.unique(rear.depth_codes)) > 100
 
 
-def test_front_is_absolute_sharp_with_holes(front):
+def test_front_is_absolute_sharp_and_filtered_like_its_flag(front):
+    """Filtered=True (the Camera app's photos; the real front files are 100 % valid): the pixels
+    the sensor missed are filled, not stored as holes."""
     t = front.truth
+    assert front.filtered and t.filtered
     ok = ~t.holes & np.isfinite(t.depth_m)
     err = np.abs(1.0 / front.disparity[ok] - t.depth_m[ok])
     step = (front.float_max - front.float_min) / 255
     assert np.all(err <= 0.5 * step * t.depth_m[ok] ** 2 * 1.01 + 1e-6)  # only quantisation
-    assert np.all(np.isnan(front.disparity[t.holes]))
+    assert np.isfinite(front.disparity).all()  # filled: every pixel has a value
     hair = t.labels == t.label_names.index("hair")
     assert hair.any() and t.holes[hair].all() and 0.02 < t.holes.mean() < 0.3
+    # an isolated dropout is filled within the range of the measured pixels around it
+    d = front.disparity
+    lone = [(v, u) for v, u in np.argwhere(t.holes[1:-1, 1:-1]) + 1 if t.holes[v - 1:v + 2, u - 1:u + 2].sum() == 1]
+    assert lone
+    for v, u in lone[:20]:
+        around = d[v - 1:v + 2, u - 1:u + 2][~t.holes[v - 1:v + 2, u - 1:u + 2]]
+        assert around.min() - step <= d[v, u] <= around.max() + step
     assert front.accuracy == "absolute" and not front.calibration.has_distortion
     assert front.calibration.fx == front.calibration.fy  # square pixels
+
+
+def test_unfiltered_front_keeps_its_holes_and_says_so():
+    f = synth.render_front_truedepth(depth_size=(120, 160), colour_size=(240, 320), filtered=False)
+    assert not f.filtered and not f.truth.filtered
+    assert np.all(np.isnan(f.disparity[f.truth.holes])) and np.isfinite(f.disparity[~f.truth.holes & np.isfinite(f.truth.depth_m)]).all()
+    xmp = synth.heic.depth_xmp(f, f.calibration).decode()
+    assert "<depthData:Filtered>False</depthData:Filtered>" in xmp or 'depthData:Filtered="False"' in xmp
+
+
+def test_fill_holes_fills_from_measured_neighbours():
+    v = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 3.0], [1.0, 1.0, 3.0, 3.0]])
+    holes = v == 0
+    out = synth.render.fill_holes(v, holes)
+    assert np.array_equal(out[~holes], v[~holes])
+    assert out[1, 1] == pytest.approx(np.mean([1, 1, 1, 1, 1, 1, 3]))  # its 7 measured neighbours
+    assert 1.0 < out[1, 2] < 3.0
+    with pytest.raises(InvalidInputError):
+        synth.render.fill_holes(v, np.ones_like(holes))
 
 
 def test_render_refuses_sizes_hevc_cannot_code():
@@ -311,7 +346,8 @@ def test_projection_of_the_front_sample_recovers_its_geometry():
     path = data_sample("front_truedepth.heic")
     truth = synth.load_truth(path)
     cloud = project(depthlab.open(path), model="pinhole")
-    labels = truth.labels.ravel()[cloud.pixel_index]
+    # measured pixels only: the filled ones (Filtered=True) are interpolations, not geometry
+    labels = np.where(truth.holes.ravel(), 255, truth.labels.ravel())[cloud.pixel_index]
     xyz = cloud.xyz.astype(np.float64)
     head = truth.scene["primitives"][truth.label_names.index("head") - 1]
     centre, radius = _fit_sphere(xyz[labels == truth.label_names.index("head")])
@@ -323,17 +359,22 @@ def test_projection_of_the_front_sample_recovers_its_geometry():
     assert angle < 1.0
 
 
-def test_rear_sample_records_its_relative_scale():
+def test_rear_sample_records_its_relative_error():
     import depthlab
 
     path = data_sample("rear_dual.heic")
     doc = json.loads(data_sample("rear_dual_truth.json").read_text())
     assert doc["accuracy"] == "relative" and doc["relative_scale_factor"] == 0.8
+    assert doc["relative_disparity_offset"] == 0.1
     truth = synth.load_truth(path)
+    assert (truth.relative_scale_factor, truth.relative_disparity_offset) == (0.8, 0.1)
     cap = depthlab.open(path)
     wall = truth.labels == truth.label_names.index("wall")
-    ratio = np.nanmedian(cap.depth[wall] / truth.depth_m[wall])
-    assert ratio == pytest.approx(1 / 0.8, rel=0.02)  # depth read from the file = true depth / factor
+    # depth read from the file = 1 / (0.8 / true depth + 0.1): for the wall at ~3 m, ~2.6 m
+    z = truth.depth_m[wall]
+    assert np.nanmedian(cap.depth[wall]) == pytest.approx(np.median(1 / (0.8 / z + 0.1)), rel=0.02)
+    front_doc = json.loads(data_sample("front_truedepth_truth.json").read_text())
+    assert front_doc["filtered"] is True and "filled" in front_doc["holes_stored_as"]
 
 
 # -- the committed samples ----------------------------------------------------------------------

@@ -120,7 +120,7 @@ def _cli_source(folder: Path) -> Path:
 
 
 def _writer_cli_depth_png(path: Path, overwrite: bool) -> None:
-    depth_one = _need("depthlab.cli", "depth_one")
+    depth_one = _need("depthlab.batch", "depth_one")
     src = path.parent.parent / "src.heic"
     assert src.exists(), "prepare() writes the source first"
     depth_one(src, dest=path, preview=None, quantity="depth", force=overwrite)
@@ -145,7 +145,7 @@ def out_dir(tmp_path, request) -> Path:
     d.mkdir()
     callspec = getattr(request.node, "callspec", None)
     if callspec is not None and callspec.params.get("writer") == "cli depth png":
-        _need("depthlab.cli", "depth_one")
+        _need("depthlab.batch", "depth_one")
         _cli_source(d)
     return d
 

@@ -1,38 +1,87 @@
 """Camera geometry: intrinsics at a resolution, Apple's lens-distortion model, rectification,
 and intrinsics estimated from EXIF for files that carry no calibration.
 
-Apple's radial model, as read from the depth item's XMP
---------------------------------------------------------
-Apple stores eight ``LensDistortionCoefficients`` c0..c7 and eight
-``InverseLensDistortionCoefficients``, a distortion centre (``LensDistortionCenterOffsetX/Y``,
-reference-size pixels, corner origin) and ``PixelSize`` (mm per reference pixel).  A point at
-distance ``r`` (reference pixels) from the centre moves along its radius to
+Apple's radial model, as Apple's own code evaluates it
+------------------------------------------------------
+**What Apple documents** (AVCameraCalibrationData): the calibration has an intrinsic matrix at a
+reference size, ``pixelSize`` ("the size, in millimeters, of one image pixel"), a
+``lensDistortionCenter`` (offset from the top-left corner) and two lookup tables: the
+``lensDistortionLookupTable`` is "for use in rectifying camera images" and the
+``inverseLensDistortionLookupTable`` "for use in reapplying camera geometry to a rectified
+image".  The depth item's XMP stores, instead of tables, eight ``LensDistortionCoefficients``
+and eight ``InverseLensDistortionCoefficients`` (``depthData:``).  Apple does not document how
+the coefficients are evaluated.
 
-    r' = r / (1 + P(rho) / 100),   rho = r * PixelSize (mm),   P(rho) = sum_i c_i * rho**i
+**What Apple's code does** (decompiled system frameworks, public in code search; facts only,
+no code carried over): the classes that consume this same dictionary (keys
+``PixelSize``, ``LensDistortionCenter``, ``LensDistortionCoefficients``,
+``InverseLensDistortionCoefficients``, ``DistortionCalibrationValidMaxRadiusInPixels``) —
+``VCCamera``, ``CinematicFramingRenderer``, ``DeskCamRenderingSession`` — store ``PixelSize**2``
+(named ``mmFactor``), keep the coefficients in structs whose fields are named
+``c0, c2, c4, ..., c14`` (even powers), put ``LensDistortionCoefficients`` in a field named
+``forwardGeometricDistortionPolynomial`` and the inverse set in
+``inverseGeometricDistortionPolynomial``, and map a point ``p`` with ``v = p - centre`` as
 
-i.e. P is a polynomial in the radius *on the sensor in millimetres* and gives a radial
-magnification in percent.  We checked this reading against the alternatives on the real files
-(rear_dual_pug.heic and rear_dual_2x_upright.heic): applying one set after the other returns
-every radius of the frame to within 0.10 px (pug) and 0.21 px (2x), whereas a polynomial in
-``rho**2`` closes to 0.35 px / 2 px, and ``r' = r * (1 + P/100)`` to 0.35 px / 0.63 px.  The
-magnification reaches about 1.6 % at the corners of the pug frame.
+    p' = centre + v / (1 + 0.01 * P(|v|**2 * PixelSize**2)),    P(t) = sum_i c_i * t**i
 
-Which set does what follows Apple's AVCameraCalibrationData documentation: the
-``lensDistortionLookupTable`` is for *rectifying* — for each pixel of the rectilinear output it
-gives the point to sample in the distorted camera image — so ``LensDistortionCoefficients`` map
-**rectilinear -> distorted**; the ``inverseLensDistortionLookupTable`` goes back from the
-distorted image, so ``InverseLensDistortionCoefficients`` map **distorted -> rectilinear**.
-Depth maps are distorted like the photo they align with, so a depth pixel's ray is found with
-the *inverse* set (:func:`undistort_points`), and :func:`rectification_map` uses the forward set.
-The photo agrees: the straight door edge near the left border of rear_dual_pug.heic (x ~ 400-660
-px at 4032x3024) bows by a sagitta of 6.3 px as stored, 4.5 px after :func:`undistort_points`
-and 8.2 px if the other set were used that way (``tests/test_camera.py``).
+(Horner's scheme in ``t``; ``distortPoint`` uses the forward set).  So P is a polynomial in
+``rho**2``, ``rho = r * PixelSize`` the radius on the sensor in millimetres, and gives a
+magnification in percent: even in ``r`` and smooth at the centre, like every radial lens model.
+``DistortionCalibrationValidMaxRadiusInPixels`` bounds the radius where the fit is meant to be
+used (the frameworks test ``|distortPoint(p) - centre| < max radius``).
+
+**What we measured on the real files** (``../shared/samples/iphone``; ``tests/test_camera.py``
+asserts each number of this table).  Closure = largest ``|inverse(forward(r)) - r|`` and
+``|forward(inverse(r)) - r|`` in reference pixels, over the whole frame (centre to the farthest
+corner) and within 80 % of that radius; *differ* = largest distance between the two readings'
+rectified positions:
+
+    file                        corner r | closure rho        | closure rho**2     | differ
+                                         | all      80 %      | all      80 %      |
+    rear_dual_pug.heic          2542 px  | 0.095    0.095     | 0.350    0.043     |  6.3 px
+    rear_dual_2x_upright.heic   2549 px  | 0.214    0.114     | 0.071    0.012     | 22.6 px
+    rear_dual_portrait.jpg      2543 px  | 0.227    0.158     | 0.528    0.033     | 16.4 px
+    front_truedepth_mattes.heic 2160 px  | 0        0         | 0        0         |  0 (all c_i = 0)
+
+Within 80 % of the radius ``rho**2`` closes 2-10x better on every file; only near the extreme
+corners of two files does it close worse, where its correction also stops growing (on pug the
+shift is 36.4 px at r = 2000 and 34.8 px at r = 2400): the polynomials were fitted over a valid
+radius short of the corners, which is what ``DistortionCalibrationValidMaxRadiusInPixels`` says
+when a file stores it (none of ours does).  Straight edges near the rim do not decide between
+the readings (sagitta of a quadratic fitted to the edge, px; residual rms to a line):
+
+    edge                                      as stored | rho     | rho**2  | other set, rho**2
+    pug, door edge left, r 1450-1903           -6.29    | -4.46   | -4.36   | -8.40
+    portrait.jpg, dark/grey edge right, 1195-1923  -3.69    | -7.04   | -8.62   | +1.10
+    portrait.jpg, grey/cream edge right            -1.16    | -4.17   | -1.62   | -1.61
+
+The readings differ by at most ~0.2-1.6 px there, less than the edges' own departures from
+straightness (the JPEG's photo is rendered with synthetic background blur; the 2x file, where the
+readings differ most, has no sharp straight edge near its rim), and a flat wall's disparity is
+equally planar with either (pug: plane-fit residual 0.0082 1/m with both).  **Decision:** the
+model is Apple's own evaluation, ``P(rho**2)``, with division; the closure inside the valid
+radius and the smoothness agree with it.  (The previous reading, ``P(rho)``, was chosen for its
+closure over the whole radius on pug alone.)
+
+Directions, as Apple's field names and documentation say: ``LensDistortionCoefficients`` map
+**rectilinear -> distorted** (:func:`distort_points`, :func:`rectification_map`: for each pixel
+of the rectified output, where to sample the camera image); ``InverseLensDistortionCoefficients``
+map **distorted -> rectilinear** (:func:`undistort_points`, :func:`pixel_rays`).  Depth maps are
+distorted like the photo they align with, so a depth pixel's ray is found with the inverse set.
+On pug the door edge agrees (sagitta 6.3 px as stored, 4.4 px after :func:`undistort_points`,
+8.4 px with the other set used that way); on the JPEG's edge the other set straightens more, so
+this check is weak, and the direction rests on Apple's naming.
+
+Beyond ``Calibration.distortion_max_radius_px`` (when the file stores it) the radial factor is
+held at its value on that radius: a polynomial fitted inside it is not evidence outside it.
+That is our choice; Apple's code uses the radius to mark points outside as invalid.
 
 Convention (whole module): pixel coordinates are ``(x, y)`` = (column, row); functions taking
 ``reference`` coordinates use Apple's corner origin at the calibration's reference size (pixel
-(0, 0)'s centre is (0.5, 0.5)); functions taking an image ``size`` use the centre-origin
-convention of :meth:`Calibration.intrinsics_at` (pixel (u, v)'s centre is (u, v)).  Rays are in
-the camera frame x right, y down, z forward, scaled so that z = 1.
+(0, 0)'s centre is (0.5, 0.5), an interpretation: see the README's "Pixels"); functions taking
+an image ``size`` use the centre-origin convention of :meth:`Calibration.intrinsics_at` (pixel
+(u, v)'s centre is (u, v)).  Rays are in the camera frame x right, y down, z forward, scaled so
+that z = 1.
 """
 
 from __future__ import annotations
@@ -69,8 +118,13 @@ FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)
 # --------------------------------------------------------------------------------------------
 
 
-def radial_scale(coefficients: np.ndarray, radius_px: np.ndarray, pixel_size_mm: float) -> np.ndarray:
-    """Factor ``r'/r = 1 / (1 + P(r * pixel_size_mm) / 100)`` for radii in reference pixels.
+def radial_scale(coefficients: np.ndarray, radius_px: np.ndarray, pixel_size_mm: float,
+                 max_radius_px: float | None = None) -> np.ndarray:
+    """Factor ``r'/r = 1 / (1 + P((r * pixel_size_mm)**2) / 100)`` for radii in reference pixels.
+
+    Apple's evaluation (module docstring): ``P(t) = sum_i c_i * t**i`` in ``t = rho**2``.
+    Radii beyond ``max_radius_px`` (``DistortionCalibrationValidMaxRadiusInPixels``, when known)
+    get the factor of that radius.
 
     Convention: ``radius_px`` in reference-size pixels from the distortion centre; the result has
     the dtype of ``radius_px`` when it is float32 or float64 (float64 otherwise).
@@ -78,19 +132,30 @@ def radial_scale(coefficients: np.ndarray, radius_px: np.ndarray, pixel_size_mm:
     r = np.asarray(radius_px)
     dtype = r.dtype if r.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     out = np.empty(r.shape, dtype=dtype)
-    _radial_scale_into(coefficients, r, pixel_size_mm, out)
+    r2 = np.array(r, dtype=dtype)
+    np.multiply(r2, r2, out=r2)
+    _radial_scale_into(coefficients, r2, pixel_size_mm, out, max_radius_px)
     return out
 
 
-def _radial_scale_into(coefficients: np.ndarray, r: np.ndarray, pixel_size_mm: float, out: np.ndarray) -> None:
-    """Horner's scheme in place: ``out = 1 / (1 + P(r * pixel_size) / 100)``."""
+def _radial_scale_into(coefficients: np.ndarray, r2: np.ndarray, pixel_size_mm: float, out: np.ndarray,
+                       max_radius_px: float | None = None) -> None:
+    """Horner's scheme in place: ``out = 1 / (1 + P(r2 * pixel_size**2) / 100)``.
+
+    ``r2`` is the *squared* radius (reference pixels**2), a scratch array of ``out``'s dtype that
+    is overwritten with ``t = rho**2`` (mm**2).  Horner runs in ``t`` (order 1-30 on a phone
+    sensor), not in pixels**2, so that float32 neither underflows the folded coefficients nor
+    overflows ``r2**7``.
+    """
     t = out.dtype.type
-    # P(rho)/100 with rho = r * ps  ==  sum_i (c_i * ps**i / 100) * r**i : fold the constants
-    c = np.asarray(coefficients, dtype=np.float64) * (float(pixel_size_mm) ** np.arange(len(coefficients))) / 100.0
+    c = np.asarray(coefficients, dtype=np.float64) / 100.0
     c[0] += 1.0
+    if max_radius_px is not None and math.isfinite(max_radius_px) and max_radius_px > 0:
+        np.minimum(r2, t(float(max_radius_px) ** 2), out=r2)
+    np.multiply(r2, t(float(pixel_size_mm) ** 2), out=r2)
     out.fill(t(c[-1]))
     for ci in c[-2::-1]:
-        np.multiply(out, r, out=out)
+        np.multiply(out, r2, out=out)
         np.add(out, t(ci), out=out)
     np.reciprocal(out, out=out)
 
@@ -114,7 +179,7 @@ def _apply(cal: Calibration, coefficients: np.ndarray, points: np.ndarray) -> np
     centre = np.asarray(cal.distortion_center, dtype=np.float64)
     d = pts - centre
     r = np.hypot(d[..., 0], d[..., 1])
-    return centre + d * radial_scale(coefficients, r, cal.pixel_size_mm)[..., None]
+    return centre + d * radial_scale(coefficients, r, cal.pixel_size_mm, cal.distortion_max_radius_px)[..., None]
 
 
 def undistort_points(cal: Calibration, points: np.ndarray) -> np.ndarray:
@@ -200,9 +265,8 @@ def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undis
         for v0 in range(0, nv, rows):
             v1 = min(nv, v0 + rows)
             rb, kb = r[: v1 - v0], k[: v1 - v0]
-            np.add(dx2[None, :], dy2[v0:v1, None], out=rb)
-            np.sqrt(rb, out=rb)
-            _radial_scale_into(cal.inverse_lens_distortion, rb, cal.pixel_size_mm, kb)
+            np.add(dx2[None, :], dy2[v0:v1, None], out=rb)  # squared radius: P is in rho**2
+            _radial_scale_into(cal.inverse_lens_distortion, rb, cal.pixel_size_mm, kb, cal.distortion_max_radius_px)
             np.multiply(kb, dxf[None, :], out=rx[v0:v1])
             np.add(rx[v0:v1], offx, out=rx[v0:v1])
             np.multiply(kb, dyf[v0:v1, None], out=ry[v0:v1])

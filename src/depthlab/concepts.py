@@ -77,6 +77,73 @@ def scale_against_truth(cap: Capture, truth: Any, name: str = "") -> ScaleCheck:
 
 
 @dataclass(frozen=True)
+class AffineDisparity:
+    """A relative capture's error as Apple's ``AVDepthData.Accuracy`` documentation describes it:
+    a focal-length error scales depth, a principal-point error offsets disparity, so
+
+        stored disparity = scale * true disparity + offset_per_m        (1/m)
+
+    Convention: disparity in 1/m, depth in m; ``rms_per_m`` is the fit's residual (1/m) over the
+    ``n`` pixels (or points) it used.
+    """
+
+    scale: float
+    offset_per_m: float
+    rms_per_m: float = 0.0
+    n: int = 0
+
+    def true_depth(self, depth_read_m: Any) -> Any:
+        """Correct a depth read from the file (m) into metres: ``scale / (1/read - offset)``."""
+        read = np.asarray(depth_read_m, dtype=np.float64)
+        return self.scale / (1.0 / read - self.offset_per_m)
+
+    def __str__(self) -> str:
+        fit = f" (rms {self.rms_per_m:.4f} 1/m over {self.n} pixels)" if self.n > 2 else ""
+        return f"stored disparity = {self.scale:.3f} x true disparity {self.offset_per_m:+.3f} 1/m{fit}"
+
+
+def fit_affine_disparity(cap: Capture, truth: Any) -> AffineDisparity:
+    """Least-squares ``scale`` and ``offset`` of the stored disparity against the true one.
+
+    Convention: both maps on the same pixel grid (display orientation), true depth in metres;
+    pixels unknown in either are left out, then pixels whose residual exceeds 3x the median
+    absolute residual (depth edges, where the stored map is smoothed) and the fit is repeated.
+    """
+    true = np.asarray(truth.depth_m, dtype=np.float64)
+    if true.shape != cap.shape:
+        raise InvalidInputError(f"ground truth is {true.shape[1]}x{true.shape[0]}, the capture {cap.size[0]}x{cap.size[1]}")
+    d = np.asarray(cap.disparity, dtype=np.float64)
+    ok = np.isfinite(d) & np.isfinite(true) & (true > 0)
+    if ok.sum() < 3:
+        raise InvalidInputError("fewer than three pixels have both a stored and a true depth")
+    x, y = 1.0 / true[ok], d[ok]
+    keep = np.ones(x.size, dtype=bool)
+    for _ in range(2):
+        a, b = np.polyfit(x[keep], y[keep], 1)
+        res = y - (a * x + b)
+        mad = float(np.median(np.abs(res[keep])))
+        keep = np.abs(res) <= max(3 * mad, 1e-9)
+    a, b = np.polyfit(x[keep], y[keep], 1)
+    rms = float(np.sqrt(np.mean((y[keep] - (a * x[keep] + b)) ** 2)))
+    return AffineDisparity(float(a), float(b), rms, int(keep.sum()))
+
+
+def affine_from_two_distances(disparity_1: float, distance_1_m: float,
+                              disparity_2: float, distance_2_m: float) -> AffineDisparity:
+    """The scale and offset from two points whose true distance was measured (a tape measure).
+
+    Solves ``d_i = scale / z_i + offset`` for the stored disparities ``d_i`` (1/m) at true depths
+    ``z_i`` (m, along the optical axis).  The two depths must differ.
+    """
+    z1, z2 = float(distance_1_m), float(distance_2_m)
+    if not (z1 > 0 and z2 > 0) or abs(1 / z1 - 1 / z2) < 1e-9:
+        raise InvalidInputError(f"two different positive distances are needed, got {z1} m and {z2} m")
+    scale = (float(disparity_1) - float(disparity_2)) / (1 / z1 - 1 / z2)
+    offset = float(disparity_1) - scale / z1
+    return AffineDisparity(scale, offset, 0.0, 2)
+
+
+@dataclass(frozen=True)
 class DistortionShift:
     """How far removing the lens distortion moves the points of a capture."""
 

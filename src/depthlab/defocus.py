@@ -322,11 +322,10 @@ class RefocusedImage(np.ndarray):
 
 
 def _scipy_ndimage():
-    try:
-        from scipy import ndimage
-    except ImportError as exc:  # pragma: no cover - scipy is a dependency
-        raise ImportError("refocus needs scipy: pip install scipy") from exc
-    return ndimage
+    """scipy.ndimage, imported when a refocus runs; a missing scipy is named with its pip line."""
+    from .deps import require
+
+    return require("scipy.ndimage", "refocus (depth-of-field blur)")
 
 
 def disc_kernel(radius: float) -> np.ndarray:
@@ -671,10 +670,10 @@ def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4
     Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
     disparity in 1/m.
     """
-    from .figures import _new_figure  # outside pyplot: shown once in a notebook
+    from .figures import new_figure  # outside pyplot: shown once in a notebook
 
     z = np.geomspace(depth_range_m[0], depth_range_m[1], 400)
-    fig = _new_figure(11, 4)
+    fig = new_figure(11, 4)
     ax_z, ax_d = fig.subplots(1, 2)
     for n in f_numbers:
         r = np.abs(blur_radius_px(z, focus_m, n, focal_length_35mm, image_size))
@@ -699,7 +698,7 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
     """The photo (optional) and refocused versions side by side, each titled with its focus and
     f-number.  ``settings`` are keyword sets for :func:`refocus` (default: f/1.4, f/4, f/16 at
     the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
-    from .figures import _new_figure  # outside pyplot: shown once in a notebook
+    from .figures import new_figure  # outside pyplot: shown once in a notebook
 
     settings = settings if settings is not None else [{"f_number": 1.4}, {"f_number": 4.0}, {"f_number": 16.0}]
     if size is None:
@@ -711,7 +710,7 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
         img = prepared.render(focus=kw.get("focus"), f_number=kw.get("f_number", 2.8))
         unit = "m" if img.info.units == "m" else "units"
         panels.append((img, f"f/{img.info.f_number:g}, focus {img.focus_m:.2f} {unit}"))
-    fig = _new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
+    fig = new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
     axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (img, title) in zip(axes[0], panels):
         ax.imshow(np.asarray(img))

@@ -25,7 +25,6 @@ import functools
 import html as _html
 import importlib.metadata
 import importlib.util
-import inspect
 import json
 import math
 import os
@@ -37,6 +36,8 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import DepthlabError, InvalidInputError
+from .scene import default_point_size, grid_spec, initial_camera, to_threejs
+from .settings import is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
 QMAX = 65535
@@ -162,44 +163,19 @@ def _background_hex(background: Any) -> str:
     )
 
 
-def _project_keywords() -> set[str]:
-    from . import projection
-
-    params = list(inspect.signature(projection.project).parameters.values())
-    return {p.name for p in params[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-
-
-def _as_clouds(clouds: Any, project_options: dict[str, Any]) -> list[Any]:
-    from .capture import Capture
-
+def as_clouds(clouds: Any) -> list[Any]:
+    """One cloud or a list/tuple of two, checked: what the page shows (clouds only; a Capture is
+    projected one level up, by :func:`depthlab.export.to_html`)."""
     items = list(clouds) if isinstance(clouds, (list, tuple)) else [clouds]
     if not 1 <= len(items) <= 2:
         raise InvalidInputError(f"to_html shows one cloud or two side by side, got {len(items)}")
-    if project_options:
-        allowed = _project_keywords()
-        unknown = sorted(set(project_options) - allowed)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown option(s) {unknown} for to_html; besides its own options it takes "
-                f"depthlab.project's: {sorted(allowed)}"
-            )
-        if not any(isinstance(c, Capture) for c in items):
-            raise InvalidInputError(
-                f"projection options {sorted(project_options)} only apply to a Capture; this is already "
-                "a point cloud (project it with those options first)"
-            )
-    out = []
     for item in items:
-        if isinstance(item, Capture):
-            from .projection import project
-
-            item = project(item, **project_options)
         if not (hasattr(item, "xyz") and hasattr(item, "rgb")):
+            hint = " (project it first, or use depthlab.to_html, which does)" if hasattr(item, "disparity") else ""
             raise InvalidInputError(
-                f"to_html takes a PointCloud, a Capture or a list of two of them, got {type(item).__name__}"
+                f"to_html takes a PointCloud or a list of two, got {type(item).__name__}{hint}"
             )
-        out.append(item)
-    return out
+    return items
 
 
 def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
@@ -235,8 +211,6 @@ def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
 
 def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any], dict[str, str]]:
     """JSON description of one cloud and its binary blocks (element id -> text)."""
-    from .scene import default_point_size, to_threejs
-
     xyz = np.asarray(cloud.xyz, dtype=np.float32)
     rgb = np.asarray(cloud.rgb)
     if xyz.ndim != 2 or xyz.shape[1] != 3:
@@ -323,12 +297,9 @@ def html_document(
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
     _positions: str = "uint16",
-    **project_options: Any,
 ) -> str:
     """The page :func:`to_html` writes, as a string (same arguments, no path)."""
-    from .scene import grid_spec, initial_camera
-
-    items = _as_clouds(clouds, project_options)
+    items = as_clouds(clouds)
     bg = _background_hex(background)
     if point_size is not None:
         point_size = float(point_size)
@@ -348,7 +319,7 @@ def html_document(
     lows = np.min([lo for lo, _ in bounds], axis=0)
     highs = np.max([hi for _, hi in bounds], axis=0)
     # as the notebook: pinhole clouds are framed by their far face, flat teaching models whole
-    fit = "far" if all(getattr(c, "model", "pinhole") in ("pinhole", "pinhole-raw") for c in items) else "all"
+    fit = "far" if all(is_pinhole(getattr(c, "model", "")) for c in items) else "all"
     camera = _page_camera(functools.partial(initial_camera, fit=fit), bounds)
 
     if title is None:
@@ -375,6 +346,11 @@ def html_document(
         "linked": len(descs) > 1,
     }
 
+    return _page(str(title), bg, config, blocks, three_js, viewer_js)
+
+
+def _page(title: str, bg: str, config: dict[str, Any], blocks: dict[str, str], three_js: str, viewer_js: str) -> str:
+    """The HTML text: styles, the config and data blocks, three.js and the viewer, inlined."""
     data_blocks = "\n".join(
         f'<script type="application/octet-stream" id="{key}">{value}</script>' for key, value in blocks.items()
     )
@@ -424,22 +400,19 @@ def to_html(
     point_size: float | None = None,
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
-    **project_options: Any,
 ) -> Path:
     """Write one self-contained offline HTML page showing a point cloud (or two, linked).
 
     Parameters
     ----------
-    clouds : PointCloud, Capture, or a list/tuple of two of them
+    clouds : PointCloud, or a list/tuple of two
         Two are shown side by side with one shared (linked) camera, like ``compare()``.
-        A Capture is projected first with ``depthlab.project(capture, **project_options)``.
+        (:func:`depthlab.to_html` also takes Captures and projects them first.)
     path : where to write; an existing file is never replaced unless ``overwrite=True``.
     point_size : point diameter in scene units (metres for the pinhole models); default
         ``depthlab.scene.default_point_size`` (as the notebook view).  The page has a slider.
     background : ``"#rrggbb"``, ``"#rgb"`` or (r, g, b) in 0..255.
     title : the page title; default from the source file name.
-    **project_options : ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``,
-        ``depth_scale``, ``aspect`` -- exactly those of :func:`depthlab.project`.
 
     Convention: positions are shown in three.js's frame (x right, y up, z toward the viewer) via
     ``depthlab.scene.to_threejs``; the first view is ``depthlab.scene.initial_camera`` (the
@@ -454,7 +427,7 @@ def to_html(
     """
     # atomic_write refuses an existing file before any projection or encoding work is done
     with atomic_write(path, overwrite=overwrite) as fh:
-        page = html_document(clouds, point_size=point_size, background=background, title=title, **project_options)
+        page = html_document(clouds, point_size=point_size, background=background, title=title)
         fh.write(page.encode("utf-8"))
     return Path(path)
 

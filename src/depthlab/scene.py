@@ -53,11 +53,6 @@ def to_threejs(xyz: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def from_threejs(xyz: np.ndarray) -> np.ndarray:
-    """The inverse of :func:`to_threejs` (the map is its own inverse); float32 (N, 3)."""
-    return to_threejs(xyz)
-
-
 def _bounds(bounds_min: Any, bounds_max: Any) -> tuple[np.ndarray, np.ndarray]:
     lo = np.asarray(bounds_min, dtype=np.float64).reshape(-1)
     hi = np.asarray(bounds_max, dtype=np.float64).reshape(-1)
@@ -199,4 +194,4 @@ def default_point_size(bounds_min: Any, bounds_max: Any, n_points: int) -> float
     return 1.5 * spacing
 
 
-__all__ = ["to_threejs", "from_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size"]
+__all__ = ["to_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size"]

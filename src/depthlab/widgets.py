@@ -30,20 +30,21 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from . import colour
 from .capture import Capture
 from .errors import DepthlabError, InvalidInputError, OverwriteError
+from .figures import capture_figure, save_figure
+from .html import to_html
+from .projection import Projector, pinhole_available
+from .scene import default_point_size, initial_camera
+from .settings import COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
 THROTTLE_S = 0.12
 
-MODEL_OPTIONS = [
-    ("pinhole, lens distortion removed", "pinhole"),
-    ("pinhole, raw (distortion ignored)", "pinhole-raw"),
-    ("orthographic (teaching: pixel grid pushed back)", "orthographic"),
-    ("disparity as z (the seed's mistake)", "disparity-as-z"),
-]
-COLOUR_OPTIONS = [("photo colours", "rgb"), ("depth colormap", "depth"), ("matte", "matte")]
+MODEL_OPTIONS = [(label, model) for model, label in MODEL_LABELS.items()]
+COLOUR_OPTIONS = list(zip(("photo colours", "depth colormap", "matte"), COLOURS))
 EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png"),
                   ("offline 3D page .html", "html")]
 
@@ -118,10 +119,9 @@ def _png(rgb: np.ndarray, max_side: int = 360) -> bytes:
 
 
 def depth_image(cap: Capture) -> np.ndarray:
-    """uint8 (H, W, 3) of the depth map in the viridis ramp (near yellow, far purple, unknown grey)."""
-    from .projection import depth_colours
-
-    return depth_colours(cap.depth)
+    """uint8 (H, W, 3) of the depth map as the figures and the CLI preview draw it
+    (:func:`depthlab.colour.depth_image`: near yellow, far purple, unknown grey)."""
+    return colour.depth_image(cap.depth)[0]
 
 
 def describe(cap: Capture) -> str:
@@ -132,31 +132,12 @@ def describe(cap: Capture) -> str:
     r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} m"
     w, h = cap.size
     cal = cap.calibration
-    if cal is None and _pinhole_ok(cap):
+    if cal is None and pinhole_available(cap):
         est, nocal = ", intrinsics estimated from EXIF", ""
     else:
         est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
         nocal = ", no calibration" if cal is None else ""
     return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
-
-
-def _pinhole_ok(cap: Capture) -> bool:
-    """Can the pinhole models run: a stored calibration, or intrinsics estimated from EXIF."""
-    if cap.calibration is not None:
-        return True
-    from .projection import Projector
-
-    probe = Projector(cap, stride=max(1, max(cap.shape) // 64))
-    return bool(getattr(probe, "pinhole_available", False))
-
-
-def default_stride(cap: Capture, max_points: int = 500_000) -> int:
-    """The smallest stride that keeps at most ``max_points`` grid points."""
-    h, w = cap.shape
-    s = 1
-    while math.ceil(h / s) * math.ceil(w / s) > max_points:
-        s += 1
-    return s
 
 
 def fresh_path(folder: Path, stem: str, suffix: str) -> Path:
@@ -183,8 +164,6 @@ class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
     def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any]):
-        from .projection import Projector
-
         self.cap = cap
         self.view = view
         self._projector_cls = Projector
@@ -206,16 +185,17 @@ class _Side:
         m = self.settings["mask"]
         return m if m and m in self.cap.mattes else None
 
+    def projection(self) -> ProjectionSettings:
+        """The projection these settings describe (mask: only a matte this capture has)."""
+        s = self.settings
+        return ProjectionSettings(model=s["model"], near=s["near"], far=s["far"], stride=s["stride"],
+                                  mask=self._mask(), colour=s["colour"], depth_scale=s["depth_scale"],
+                                  aspect=s["aspect"])
+
     def _colours(self) -> np.ndarray:
-        mode = self.settings["colour"]
-        if mode == "rgb" and not self.cap.has_rgb:
-            mode = "depth"
-        if mode == "matte":
-            if not self.cap.mattes:
-                mode = "depth"
-            else:
-                return self.projector.colours("matte", matte=self._mask() or next(iter(self.cap.mattes)))
-        return self.projector.colours(mode)
+        p = self.projection()
+        mode = p.colour_for(self.cap.has_rgb, bool(self.cap.mattes))
+        return self.projector.colours(mode, matte=p.matte_for(self.cap.mattes) if mode == "matte" else None)
 
     def _points(self) -> tuple[np.ndarray, np.ndarray]:
         # depth scale and aspect are applied on the GPU (layer.scale): positions at 1 and 1
@@ -235,7 +215,7 @@ class _Side:
             raise InvalidInputError(f"depth_scale must be a positive finite number, got {ds!r}")
         if not (a > 0 and math.isfinite(a)):
             raise InvalidInputError(f"aspect must be a positive finite number, got {a!r}")
-        return (ds, ds, ds) if s["model"] in ("pinhole", "pinhole-raw") else (1.0, a, ds)
+        return (ds, ds, ds) if is_pinhole(s["model"]) else (1.0, a, ds)
 
     def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         xyz, valid = self._points()
@@ -244,12 +224,11 @@ class _Side:
     @property
     def fit(self) -> str:
         """How the home camera frames this side: pinhole clouds by their far face, flat ones whole."""
-        return "far" if self.settings["model"] in ("pinhole", "pinhole-raw") else "all"
+        return "far" if is_pinhole(self.settings["model"]) else "all"
 
     @property
     def units(self) -> str:
-        s = self.settings
-        return "m" if (s["model"] in ("pinhole", "pinhole-raw") and s["depth_scale"] == 1.0) else "arbitrary"
+        return self.projection().units
 
     def _title_html(self) -> str:
         s = self.settings
@@ -282,8 +261,6 @@ class _Side:
             self.view.fit = self.fit
             b = self.layer.bounds(scaled=False)
             if b is not None:
-                from .scene import default_point_size
-
                 self.auto_size = default_point_size(b[0], b[1], max(self.layer.count, 1))
             self.view.frame(reset_camera=True)
         # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
@@ -300,26 +277,21 @@ class _Side:
         return self.last_update_s
 
     def cloud(self):
-        s = self.settings
-        mode = s["colour"] if s["colour"] != "matte" else "matte"
-        if mode == "matte" and not self.cap.mattes:
-            mode = "depth"
-        return self.projector.cloud(model=s["model"], depth_scale=s["depth_scale"], aspect=s["aspect"],
-                                    near=s["near"], far=s["far"], mask=self._mask(), colour=mode,
-                                    matte=(self._mask() or (next(iter(self.cap.mattes)) if self.cap.mattes else None)))
+        p = self.projection()
+        return self.projector.cloud(p.replace(colour=p.colour_for(self.cap.has_rgb, bool(self.cap.mattes))))
 
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None) -> dict[str, Any]:
-    has_cal = all(_pinhole_ok(c) for c in caps)
+    has_cal = all(pinhole_available(c) for c in caps)
     if model is None:
         model = "pinhole" if has_cal else "orthographic"
-    if model in ("pinhole", "pinhole-raw") and not has_cal:
+    if is_pinhole(model) and not has_cal:
         raise InvalidInputError(f"model {model!r} needs the camera's intrinsics and a capture has neither a "
                                 f"calibration nor an EXIF focal length; use model='orthographic'")
     return {
         "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None, "far": None,
-        "stride": stride or max(default_stride(c) for c in caps), "point_scale": 1.0,
-        "colour": "rgb" if all(c.has_rgb for c in caps) else "depth", "mask": None,
+        "stride": stride or max(default_stride(c.shape) for c in caps), "point_scale": 1.0,
+        "colour": ProjectionSettings().colour_for(all(c.has_rgb for c in caps)), "mask": None,
     }
 
 
@@ -328,8 +300,8 @@ class _Controls:
 
     def __init__(self, caps: list[Capture], settings: dict[str, Any], on_change: Callable[[dict], None]):
         self.on_change = on_change
-        has_cal = all(_pinhole_ok(c) for c in caps)
-        opts = MODEL_OPTIONS if has_cal else [o for o in MODEL_OPTIONS if not o[1].startswith("pinhole")]
+        has_cal = all(pinhole_available(c) for c in caps)
+        opts = MODEL_OPTIONS if has_cal else [o for o in MODEL_OPTIONS if o[1] not in PINHOLE_MODELS]
         style = {"description_width": _LABEL_WIDTH}
         lay = W.Layout(width="380px")
         ranges = [r for r in (c.depth_range() for c in caps) if r is not None]
@@ -454,13 +426,9 @@ class _Session:
             path = fresh_path(dest_dir, stem, f".{fmt}")
             try:
                 if fmt == "html":
-                    from .html import to_html
-
                     clouds = [x.cloud() for x in sides]
                     return to_html(clouds if len(clouds) > 1 else clouds[0], path)
                 if fmt == "png":
-                    from .figures import capture_figure, save_figure
-
                     fig = capture_figure(s.cap, model=s.settings["model"], near=s.settings["near"],
                                          far=s.settings["far"], mask=s._mask())
                     try:
@@ -546,8 +514,6 @@ class Comparison(_Session):
         bs = [b for b in bs if b is not None]
         if not bs:
             return
-        from .scene import initial_camera
-
         lo = np.min([b[0] for b in bs], axis=0)
         hi = np.max([b[1] for b in bs], axis=0)
         fit = "far" if all(s.fit == "far" for s in self.sides) else "all"

@@ -78,6 +78,7 @@ def read_calibration(xmp: Xmp) -> Calibration | None:
     distortion = xmp.floats(DEPTHDATA, "LensDistortionCoefficients", 8)
     inverse = xmp.floats(DEPTHDATA, "InverseLensDistortionCoefficients", 8)
     pixel_size = xmp.float(DEPTHDATA, "PixelSize")
+    max_radius = xmp.float(DEPTHDATA, "DistortionCalibrationValidMaxRadiusInPixels")
     try:
         return Calibration(
             intrinsic_matrix=kmat,
@@ -87,6 +88,7 @@ def read_calibration(xmp: Xmp) -> Calibration | None:
             distortion_center=None if cx is None or cy is None else (cx, cy),
             pixel_size_mm=pixel_size,
             extrinsic_matrix=None if ext is None else np.array(ext).reshape(4, 3).T,
+            distortion_max_radius_px=max_radius,
             estimated=False,
             source="depth item XMP (AVCameraCalibrationData)",
         )

@@ -136,6 +136,8 @@ def depth_xmp(cap: SynthCapture, calibration: Calibration) -> bytes:
         ("depthData:ExtrinsicMatrix", _seq(c.extrinsic_matrix.T.ravel())),  # column-major 4x3
         ("depthData:LensDistortionCenterOffsetY", xmp_number(c.distortion_center[1])),
     ]
+    if c.distortion_max_radius_px is not None:  # only when the calibration has one (our real files do not)
+        body.append(("depthData:DistortionCalibrationValidMaxRadiusInPixels", str(int(round(c.distortion_max_radius_px)))))
     return _xmp({"apdi": "http://ns.apple.com/pixeldatainfo/1.0/", "depthData": "http://ns.apple.com/depthData/1.0/"}, body)
 
 

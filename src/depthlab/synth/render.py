@@ -3,11 +3,16 @@
 Two cameras, each returning a :class:`SynthCapture` (what the phone would store, in display
 orientation, plus the ground truth):
 
-* :func:`render_rear_dual` — 768x576 disparity, ``Accuracy`` relative (the stored disparity is the
-  true one times a known ``relative_scale_factor``), smoothed and soft at depth edges, calibration
-  of a 26 mm-equivalent lens *with* lens distortion in Apple's coefficient form;
-* :func:`render_front_truedepth` — 480x640 disparity, ``Accuracy`` absolute, sharp, with holes where
-  structured light fails (grazing angles, dark hair, a few random dropouts), a 30 mm-equivalent lens
+* :func:`render_rear_dual` — 768x576 disparity, ``Accuracy`` relative: the stored disparity is
+  *affine* in the true one, ``stored = relative_scale_factor * true + relative_disparity_offset``
+  (1/m), the two errors Apple's ``AVDepthData.Accuracy`` documentation names (a focal-length
+  error scales depth, a principal-point error offsets disparity); smoothed and soft at depth
+  edges; calibration of a 26 mm-equivalent lens *with* lens distortion in Apple's coefficient form;
+* :func:`render_front_truedepth` — 480x640 disparity, ``Accuracy`` absolute, sharp.  Structured
+  light fails at grazing angles, on dark hair and at a few random pixels (``truth.holes``).  As
+  stored by the Camera app (``Filtered`` True, like the real front files, which are 100 % valid)
+  those pixels are filled from their neighbours; with ``filtered=False`` (an unfiltered stream,
+  e.g. ``AVCaptureDepthDataOutput`` with filtering off) they stay holes.  A 30 mm-equivalent lens
   without distortion (as the real front sample), square pixels.
 
 Stored values follow Apple: 8-bit codes ``v``, disparity ``FloatMin + (FloatMax - FloatMin) * v /
@@ -15,13 +20,14 @@ Stored values follow Apple: 8-bit codes ``v``, disparity ``FloatMin + (FloatMax 
 decimal text, the SEI's d_min/d_max and float32/float64 readings are all the same number.  A
 front hole is code 0 with FloatMin = 0: disparity 0, infinitely far, i.e. unknown.
 
-Lens distortion, in the reading :mod:`depthlab.camera` uses (checked there on the real files):
-for a radius ``r`` in reference pixels from the distortion centre, ``rho = r * PixelSize_mm``,
-``P(rho) = sum_i c_i rho^i`` is a magnification in percent and ``r' = r / (1 + P(rho) / 100)``.  ``LensDistortionCoefficients`` map a rectilinear
-(undistorted) radius to the distorted one, ``InverseLensDistortionCoefficients`` map a distorted
-radius back (Apple's ``lensDistortionLookupTable`` / ``inverseLensDistortionLookupTable``
-directions).  The rear sample's stored pixels (colour and depth) are *distorted*: pixel ``p_d``
-looks along the rectilinear ray of ``p_u = c + (p_d - c) / (1 + P_inverse(|p_d - c| * PixelSize) / 100)``.
+Lens distortion, as Apple's code evaluates it (:mod:`depthlab.camera` has the evidence): for a
+radius ``r`` in reference pixels from the distortion centre, ``t = (r * PixelSize_mm)**2``,
+``P(t) = sum_i c_i t^i`` is a magnification in percent and ``r' = r / (1 + P(t) / 100)``.
+``LensDistortionCoefficients`` map a rectilinear (undistorted) radius to the distorted one,
+``InverseLensDistortionCoefficients`` map a distorted radius back (Apple's forward/inverse
+``GeometricDistortionPolynomial`` and lookup-table directions).  The rear sample's stored pixels
+(colour and depth) are *distorted*: pixel ``p_d`` looks along the rectilinear ray of
+``p_u = c + (p_d - c) / (1 + P_inverse((|p_d - c| * PixelSize)**2) / 100)``.
 The inverse set is fitted to the forward one so that the two invert each other to < 0.01 px.
 """
 
@@ -52,9 +58,11 @@ class GroundTruth:
     ``depth_m`` float32 (H, W): true z in metres at each depth pixel's centre (NaN: no surface);
     ``labels`` uint8 (H, W): index into ``label_names`` of the surface seen there;
     ``scene``: the scene's parameters (:meth:`Scene.to_dict`);
-    ``relative_scale_factor``: stored disparity / true disparity (1.0 for absolute captures), so
-    depth read from the file = true depth / factor;
-    ``holes``: bool (H, W), pixels stored as "unknown".
+    ``relative_scale_factor`` ``a`` and ``relative_disparity_offset`` ``b`` (1/m): stored
+    disparity = ``a`` * true disparity + ``b`` (1 and 0 for absolute captures), so depth read from
+    the file = ``1 / (a / z + b)``;
+    ``holes``: bool (H, W), pixels the sensor could not measure (stored as "unknown" when
+    ``filtered`` is False, filled from their neighbours when it is True).
     """
 
     depth_m: np.ndarray
@@ -64,16 +72,31 @@ class GroundTruth:
     relative_scale_factor: float = 1.0
     holes: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    relative_disparity_offset: float = 0.0
+    filtered: bool = True
+
+    def stored_disparity(self, true_disparity: np.ndarray | float) -> np.ndarray | float:
+        """What the file stores (1/m) for a true disparity (1/m): ``a * d + b``."""
+        return self.relative_scale_factor * true_disparity + self.relative_disparity_offset
+
+    def true_depth(self, depth_read_m: np.ndarray | float) -> np.ndarray | float:
+        """The true depth (m) behind a depth read from the file (m): inverts the affine error."""
+        return self.relative_scale_factor / (1.0 / np.asarray(depth_read_m, dtype=np.float64) - self.relative_disparity_offset)
 
     def to_dict(self) -> dict[str, Any]:
         valid = np.isfinite(self.depth_m)
         return {
             "scene": self.scene,
             "relative_scale_factor": self.relative_scale_factor,
-            "relative_scale_meaning": "stored disparity = true disparity * factor; depth read from the file = true depth / factor",
+            "relative_disparity_offset": self.relative_disparity_offset,
+            "relative_scale_meaning": ("stored disparity (1/m) = relative_scale_factor * true disparity + relative_disparity_offset; "
+                                       "depth read from the file = 1 / (relative_scale_factor / true depth + relative_disparity_offset)"),
+            "filtered": self.filtered,
             "depth_size": [int(self.depth_m.shape[1]), int(self.depth_m.shape[0])],
             "true_depth_range_m": [float(np.nanmin(self.depth_m)), float(np.nanmax(self.depth_m))] if valid.any() else None,
             "hole_fraction": None if self.holes is None else float(self.holes.mean()),
+            "holes_stored_as": None if self.holes is None else ("filled from neighbours (Filtered=True)" if self.filtered
+                                                                 else "unknown, code 0 (Filtered=False)"),
             "notes": list(self.notes),
         }
 
@@ -102,8 +125,13 @@ class SynthCapture:
 
     @property
     def relative_scale_factor(self) -> float:
-        """Stored disparity / true disparity (1.0 for absolute captures)."""
+        """``a`` in stored disparity = a * true disparity + b (1.0 for absolute captures)."""
         return self.truth.relative_scale_factor
+
+    @property
+    def relative_disparity_offset(self) -> float:
+        """``b`` (1/m) in stored disparity = a * true disparity + b (0.0 for absolute captures)."""
+        return self.truth.relative_disparity_offset
 
     @property
     def disparity(self) -> np.ndarray:
@@ -140,7 +168,7 @@ class SynthCapture:
 
 
 def apply_radial(r: np.ndarray, coeffs: np.ndarray, pixel_size_mm: float) -> np.ndarray:
-    """``r' = r / (1 + P(r * pixel_size_mm) / 100)``: Apple's radial model as
+    """``r' = r / (1 + P((r * pixel_size_mm)**2) / 100)``: Apple's radial model as
     :func:`depthlab.camera.radial_scale` applies it (the one implementation).
 
     Convention: radii in reference-size pixels from the distortion centre; float64.
@@ -154,17 +182,18 @@ def apply_radial(r: np.ndarray, coeffs: np.ndarray, pixel_size_mm: float) -> np.
 def fit_inverse_coefficients(forward: np.ndarray, pixel_size_mm: float, r_max: float) -> np.ndarray:
     """Eight coefficients (c0 = 0) whose :func:`apply_radial` undoes ``forward`` on [0, r_max].
 
-    Least squares on ``P_inv(rho_f) = 100 (r_f / r - 1)`` with ``r_f`` the forward image of ``r``
-    and ``rho_f = r_f * pixel_size_mm``; the powers of ``rho`` are scaled to [0, 1] for conditioning.
+    Least squares on ``P_inv(t_f) = 100 (r_f / r - 1)`` with ``r_f`` the forward image of ``r``
+    and ``t_f = (r_f * pixel_size_mm)**2``; the powers of ``t`` are scaled to [0, 1] for
+    conditioning.
     """
     r = np.linspace(r_max * 1e-3, r_max * 1.05, 2000)
     rf = apply_radial(r, forward, pixel_size_mm)
-    rho = rf * pixel_size_mm
-    rho_max = float(rho.max())
-    a = np.stack([(rho / rho_max) ** i for i in range(1, 8)], axis=1)
+    tf = (rf * pixel_size_mm) ** 2
+    t_max = float(tf.max())
+    a = np.stack([(tf / t_max) ** i for i in range(1, 8)], axis=1)
     target = 100.0 * (rf / r - 1.0)
     b, *_ = np.linalg.lstsq(a, target, rcond=None)
-    return np.concatenate([[0.0], b / rho_max ** np.arange(1, 8)])
+    return np.concatenate([[0.0], b / t_max ** np.arange(1, 8)])
 
 
 def _f32(x: Any) -> np.ndarray:
@@ -219,6 +248,35 @@ def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
         for i, w in enumerate(k):
             acc += w * (p[i:i + n] if axis == 0 else p[:, i:i + n])
         out = acc
+    return out
+
+
+def fill_holes(values: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """Fill ``holes`` of a float (H, W) map from their measured neighbours, ring by ring: each
+    pass gives every hole pixel touching a known one the mean of its known 8-neighbours.
+
+    A stand-in for the hole filling Apple's depth filtering does (``Filtered`` True); no
+    claim that Apple fills this way.  Returns a new float64 array; ``values`` at non-holes kept.
+    """
+    out = np.asarray(values, dtype=np.float64).copy()
+    known = ~np.asarray(holes, dtype=bool)
+    if not known.any():
+        raise InvalidInputError("nothing measured to fill the holes from")
+    h, w = out.shape
+    while not known.all():
+        v = np.pad(np.where(known, out, 0.0), 1)
+        k = np.pad(known.astype(np.float64), 1)
+        total = np.zeros((h, w))
+        count = np.zeros((h, w))
+        for dy in (0, 1, 2):
+            for dx in (0, 1, 2):
+                if dy == 1 and dx == 1:
+                    continue
+                total += v[dy:dy + h, dx:dx + w]
+                count += k[dy:dy + h, dx:dx + w]
+        ring = ~known & (count > 0)
+        out[ring] = total[ring] / count[ring]
+        known = known | ring
     return out
 
 
@@ -281,7 +339,8 @@ def rear_calibration(colour_size: tuple[int, int] = (1536, 1152)) -> Calibration
     pixel = 7.5 / w
     k = _f32([[f, 0, w / 2 + 3.25 * w / 1536], [0, f, h / 2 - 2.5 * h / 1152], [0, 0, 1]])
     centre = tuple(_f32([w / 2 + 1.75 * w / 1536, h / 2 - 1.25 * h / 1152]).tolist())
-    forward = _f32([0.0, 0.0, -0.085, 0.0, 0.0009, 0.0, 0.0, 0.0])
+    # P(t) = -0.085 t + 0.0009 t**2 in t = rho**2 (mm**2): the lens of the earlier samples
+    forward = _f32([0.0, -0.085, 0.0009, 0.0, 0.0, 0.0, 0.0, 0.0])
     r_max = float(np.hypot(w, h)) / 2 + 10
     inverse = _f32(fit_inverse_coefficients(forward, pixel, r_max))
     return Calibration(
@@ -318,12 +377,13 @@ def _matte(scene: Scene, labels: np.ndarray, sigma: float) -> np.ndarray:
 
 def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] = (768, 576),
                      colour_size: tuple[int, int] = (1536, 1152), relative_scale_factor: float = 0.8,
-                     blur_px: float = 2.0) -> SynthCapture:
+                     relative_disparity_offset: float = 0.1, blur_px: float = 2.0) -> SynthCapture:
     """Render ``scene`` (default :func:`portrait_scene`) as an iPhone rear dual camera stores it.
 
-    The depth is what a stereo pair gives: disparity (1/m) times ``relative_scale_factor`` (the
-    scale a relative-accuracy capture gets wrong), smoothed by a Gaussian of ``blur_px`` depth
-    pixels (soft at depth edges), quantised to 8 bits over float16 FloatMin/Max.  Colour and depth
+    The depth is what a stereo pair gives: disparity (1/m), wrong by a scale and an offset as a
+    relative-accuracy capture may be (``stored = relative_scale_factor * true +
+    relative_disparity_offset``, 1/m), smoothed by a Gaussian of ``blur_px`` depth pixels (soft at
+    depth edges), quantised to 8 bits over float16 FloatMin/Max.  Colour and depth
     are rendered through the stored lens distortion (see the module docstring for the direction).
     """
     scene = scene or portrait_scene()
@@ -331,13 +391,16 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
     cw, ch = _check_size("colour_size", colour_size)
     if not (np.isfinite(relative_scale_factor) and relative_scale_factor > 0):
         raise InvalidInputError(f"relative_scale_factor must be positive, got {relative_scale_factor}")
+    if not (np.isfinite(relative_disparity_offset) and relative_disparity_offset >= 0):
+        raise InvalidInputError(f"relative_disparity_offset must be >= 0 (1/m; negative would push far things past infinity), "
+                                f"got {relative_disparity_offset}")
     cal = rear_calibration((cw, ch))
     hits = cast(scene, pixel_rays(cal, dw, dh, distorted=True))
     depth = hits.depth.reshape(dh, dw).astype(np.float32)
     labels = hits.label.reshape(dh, dw)
     far = np.nanmax(depth) if np.isfinite(depth).any() else 1.0
     true_disp = 1.0 / np.where(np.isfinite(depth), depth, far * 4).astype(np.float64)
-    stored = gaussian_blur(true_disp * relative_scale_factor, blur_px)
+    stored = gaussian_blur(true_disp * relative_scale_factor + relative_disparity_offset, blur_px)
     fmin, fmax = _half_float_range(float(stored.min()), float(stored.max()))
     codes = _codes(stored, fmin, fmax)
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=True))
@@ -349,7 +412,9 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
                         focal_length_mm=round(cal.fx * cal.pixel_size_mm, 2), focal_length_35mm=f35)
     truth = GroundTruth(depth_m=depth, labels=labels, label_names=scene.labels, scene=scene.to_dict(),
                         relative_scale_factor=float(relative_scale_factor),
-                        notes=[f"stored disparity = true disparity x {relative_scale_factor}, Gaussian-smoothed (sigma {blur_px} px)",
+                        relative_disparity_offset=float(relative_disparity_offset),
+                        notes=[f"stored disparity = {relative_scale_factor} x true disparity + {relative_disparity_offset} 1/m, "
+                               f"Gaussian-smoothed (sigma {blur_px} px)",
                                "depth and colour rendered through the stored lens distortion: stored pixels are distorted; "
                                "InverseLensDistortionCoefficients take them to the rectilinear image"])
     return SynthCapture(rgb=rgb, depth_codes=codes, float_min=fmin, float_max=fmax, matte_codes=matte,
@@ -359,12 +424,14 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
 def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int, int] = (480, 640),
                            colour_size: tuple[int, int] = (960, 1280), float_max: float = 3.0,
                            grazing_cos: float = 0.3, dropout: float = 0.003,
-                           seed: int = DEFAULT_SEED) -> SynthCapture:
+                           seed: int = DEFAULT_SEED, filtered: bool = True) -> SynthCapture:
     """Render ``scene`` (default :func:`selfie_scene`) as the front TrueDepth camera stores it.
 
-    Absolute disparity, no smoothing; holes (stored as code 0 with FloatMin = 0, i.e. disparity 0)
-    where the projected pattern fails: surfaces seen at grazing angles (|cos| < ``grazing_cos``),
-    dark hair, and a fraction ``dropout`` of random pixels (``seed``).
+    Absolute disparity, no smoothing.  The projected pattern fails on surfaces seen at grazing
+    angles (|cos| < ``grazing_cos``), dark hair, and a fraction ``dropout`` of random pixels
+    (``seed``): ``truth.holes``.  ``filtered`` (the Camera app's photos, ``Filtered`` True) fills
+    them from their neighbours (:func:`fill_holes`); ``filtered=False`` (an unfiltered stream)
+    stores them as code 0 with FloatMin = 0, i.e. disparity 0: unknown.
     """
     scene = scene or selfie_scene()
     dw, dh = _check_size("depth_size", depth_size)
@@ -382,8 +449,11 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
     disp = np.where(holes, 0.0, 1.0 / np.where(np.isfinite(depth), depth, 1.0))
     if float(disp.max()) > float_max:
         raise InvalidInputError(f"the scene comes closer than 1/{float_max} m; raise float_max")
+    if filtered:
+        disp = fill_holes(disp, holes)
     codes = _codes(disp, 0.0, float_max)
-    codes[holes] = 0
+    if not filtered:
+        codes[holes] = 0
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=False))
     rgb = _shade(scene, colour_hits).reshape(ch, cw, 3)
     matte = _matte(scene, labels, sigma=0.7)
@@ -391,8 +461,10 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
                         lens_model=f"depthlab synthetic front TrueDepth camera {cal.fx * cal.pixel_size_mm:.2f}mm f/1.9",
                         focal_length_mm=round(cal.fx * cal.pixel_size_mm, 2), focal_length_35mm=30.0)
     truth = GroundTruth(depth_m=depth, labels=labels, label_names=scene.labels, scene=scene.to_dict(),
-                        relative_scale_factor=1.0, holes=holes,
-                        notes=["holes: grazing angles, dark hair, random dropouts; stored as code 0 = disparity 0 (unknown)"])
+                        relative_scale_factor=1.0, holes=holes, filtered=bool(filtered),
+                        notes=["holes: grazing angles, dark hair, random dropouts; "
+                               + ("filled from their measured neighbours, as a filtered map (Filtered=True) is"
+                                  if filtered else "stored as code 0 = disparity 0 (unknown): an unfiltered map (Filtered=False)")])
     return SynthCapture(rgb=rgb, depth_codes=codes, float_min=0.0, float_max=float(np.float16(float_max)),
                         matte_codes=matte, calibration=cal, accuracy="absolute", camera=camera, truth=truth,
-                        name="front_truedepth")
+                        name="front_truedepth", filtered=bool(filtered))

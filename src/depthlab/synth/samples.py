@@ -2,7 +2,7 @@
 
 ``generate_samples(out_dir)`` renders the two scenes with the fixed seed and writes, per capture,
 ``<name>.heic`` (Apple layout), ``<name>_truth.json`` (scene parameters, calibration, stored value
-range, relative-scale factor) and ``<name>_truth.npz`` (true depth and labels per depth pixel).
+range, the relative error's scale and offset in disparity) and ``<name>_truth.npz`` (true depth and labels per depth pixel).
 Nothing in the output depends on the clock, the machine or the file system, so a test can
 regenerate the files and compare bytes.
 
@@ -82,7 +82,9 @@ def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
         "label_names": t.label_names,
         "arrays": {"depth_1e4m": "true depth z per depth pixel, units of 0.1 mm, 0 = no surface",
                    "labels": "index into label_names of the surface each depth pixel sees",
-                   **({"holes": "pixels stored as unknown (code 0)"} if t.holes is not None else {})},
+                   **({"holes": "pixels the sensor could not measure (" + ("filled from neighbours in the stored map: Filtered=True)"
+                                                                            if t.filtered else "stored as unknown, code 0: Filtered=False)")}
+                      if t.holes is not None else {})},
         **t.to_dict(),
     }
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
@@ -97,6 +99,10 @@ def sample_files(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
         js, npz = truth_files(cap, f"{name}.heic")
         out[f"{name}_truth.json"] = js
         out[f"{name}_truth.npz"] = npz
+    # the Pixel-layout Google Dynamic Depth capture (issue 18): its writer makes its own truth files
+    from .dynamic_depth import sample_files as dynamic_depth_files
+
+    out.update(dynamic_depth_files())
     return out
 
 
@@ -129,7 +135,7 @@ def load_truth(path: str | os.PathLike) -> GroundTruth:
     """
     p = Path(path)
     stem = p.name
-    for suffix in (".heic", "_truth.json", "_truth.npz"):
+    for suffix in (".heic", ".jpg", "_truth.json", "_truth.npz"):
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break
@@ -144,4 +150,6 @@ def load_truth(path: str | os.PathLike) -> GroundTruth:
         raise UnreadableFileError(f"cannot read the ground truth {js.name}/{npz.name}: {exc}") from exc
     depth = np.where(units > 0, units.astype(np.float32) * np.float32(DEPTH_UNIT_M), np.float32(np.nan)).astype(np.float32)
     return GroundTruth(depth_m=depth, labels=labels, label_names=list(doc["label_names"]), scene=doc["scene"],
-                       relative_scale_factor=float(doc["relative_scale_factor"]), holes=holes, notes=list(doc.get("notes", [])))
+                       relative_scale_factor=float(doc["relative_scale_factor"]), holes=holes, notes=list(doc.get("notes", [])),
+                       relative_disparity_offset=float(doc.get("relative_disparity_offset", 0.0)),
+                       filtered=bool(doc.get("filtered", True)))

@@ -1,0 +1,401 @@
+"""Refined depth: edge-aware, de-quantised, at any size, with the colour image as the guide.
+
+The stored maps are 8-bit and small: one code of pug's disparity is 0.011 1/m (bands on a wall),
+and the rear dual camera's depth bleeds across the outline of the subject.  :func:`refine` turns
+a :class:`~depthlab.Capture` into a new one whose float disparity is
+
+* **edge-aware**: a *confidence-weighted guided filter* (a local linear model of disparity in
+  the colour and in the pixel position, fitted in every window) explains the disparity by the
+  colour where the stored map is trustworthy and carries it across where it is not, so a depth
+  edge follows the colour edge instead of the stored blur;
+* **de-quantised**: the same local fit replaces the staircase of 8-bit codes on smooth surfaces
+  by a ramp (the position channels let a tilted plane stay a plane instead of a staircase or a
+  copy of the colour's shading);
+* **not inventing detail**: where the stored map is smooth the result stays within half a code
+  of the stored value (the interval the true value was rounded from); elsewhere it stays within
+  the range of stored values nearby;
+* **at any size**: the coefficients are fitted on the depth grid and evaluated at the requested
+  size with the colour image at that size (a "fast guided filter"), so ``size="colour"`` gives
+  a map whose edges are the photo's.
+
+Holes (unknown pixels) are *missing*, not zeros: every average is normalised by the weights of
+the known pixels, and holes stay holes unless ``fill=True``.
+
+Method, step by step (conventions: disparity in 1/m; arrays (H, W) in display orientation; the
+depth grid's pixel (u, v) covers output pixels whose centres map to it as in
+:meth:`~depthlab.Calibration.intrinsics_at`, i.e. ``u_depth = (u_out + 0.5) * w / W - 0.5``):
+
+1. ``code`` = one stored step in 1/m (:attr:`~depthlab.DepthEncoding.step`; at least 1/255 of
+   the map's range, so 16-bit or float maps are treated as no finer than 8-bit here).
+2. confidence ``c = 1 / (1 + (slope / 2 codes)^2)`` with ``slope`` half the range of the stored
+   values in the 3x3 neighbourhood (1/m per pixel): ~1 on smooth surfaces, ~0 on depth edges
+   and on the rear camera's blurred transitions; 0 at holes.
+3. in every (2r+1)^2 window, weighted by ``c``: least squares ``p ~ a . g + b`` where ``g`` is
+   (R, G, B in 0..1, u / r, v / r), ridge ``eps`` on ``a`` (He, Sun & Tang's guided filter with
+   position channels and confidence weights).
+4. the coefficients are averaged over the windows covering each pixel and evaluated with the
+   guide at the output size.
+5. clamp into ``[stored - code / (2c), stored + code / (2c)]`` intersected with the stored
+   range within the window.
+
+scipy (``scipy.ndimage``) is imported when :func:`refine` runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from .capture import Capture
+from .errors import DepthlabError, InvalidInputError
+
+#: largest output accepted, in pixels (a 48 MP phone photo fits; 12 MP is typical)
+MAX_PIXELS = 50_000_000
+#: confidence halves where the stored map changes by this many codes per pixel
+SLOPE_CODES = 2.0
+#: a window follows the colour only where its stored values leave a plane by more than this
+#: many codes squared (variance); quantisation alone leaves ~1/12
+NOISE_CODES2 = 4.0
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What :func:`refine` did, for the new capture's ``metadata["refined"]`` (provenance)."""
+
+    method: str
+    source_size: tuple[int, int]  # (w, h) of the stored map
+    size: tuple[int, int]  # (w, h) of the refined map
+    guide: str | None  # "colour" or None (no guide: position channels only)
+    radius: int  # window radius in source (depth-map) pixels
+    eps: float
+    code_per_m: float  # the quantisation step used, 1/m
+    fill: bool
+    seconds: float
+
+    def __str__(self) -> str:
+        g = "the colour image as guide" if self.guide else "no guide (smoothing along planes only)"
+        holes = "holes filled" if self.fill else "holes kept"
+        return (f"refined by depthlab.refine from {self.source_size[0]}x{self.source_size[1]} to "
+                f"{self.size[0]}x{self.size[1]}: {self.method}, {g}, radius {self.radius} depth px, "
+                f"eps {self.eps:g}, code {self.code_per_m:.4g} 1/m, {holes}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ndimage():
+    try:
+        from scipy import ndimage
+    except ImportError as exc:  # pragma: no cover - scipy is a dependency
+        raise DepthlabError("refine() needs scipy: pip install scipy") from exc
+    return ndimage
+
+
+def target_size(cap: Capture, size: Any) -> tuple[int, int]:
+    """The (width, height) that ``size`` asks for: ``"depth"``, ``"colour"`` or ``(w, h)``.
+
+    Raises :class:`~depthlab.errors.InvalidInputError` for zero or negative sizes, more than
+    :data:`MAX_PIXELS`, an aspect ratio other than the depth map's (beyond 2 %), or ``"colour"``
+    on a capture without a colour image.
+    """
+    h0, w0 = cap.shape
+    if isinstance(size, str):
+        if size == "depth":
+            return (w0, h0)
+        if size in ("colour", "color"):
+            if not cap.has_rgb:
+                raise InvalidInputError("size='colour': this capture has no colour image; give size='depth' or (w, h)")
+            if cap.rgb_size is None:
+                _ = cap.rgb  # decodes and records the size
+            w, h = cap.rgb_size  # type: ignore[misc]
+            return _checked(int(w), int(h), w0, h0)
+        raise InvalidInputError(f"size must be 'depth', 'colour' or (width, height), got {size!r}")
+    try:
+        w, h = size
+        if isinstance(w, bool) or isinstance(h, bool) or int(w) != w or int(h) != h:
+            raise TypeError
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"size must be 'depth', 'colour' or (width, height) in whole pixels, got {size!r}") from None
+    return _checked(int(w), int(h), w0, h0)
+
+
+def _checked(w: int, h: int, w0: int, h0: int) -> tuple[int, int]:
+    if w <= 0 or h <= 0:
+        raise InvalidInputError(f"size must be positive, got {w}x{h}")
+    if w * h > MAX_PIXELS:
+        raise InvalidInputError(f"size {w}x{h} is {w * h / 1e6:.0f} MP; refine() makes at most {MAX_PIXELS / 1e6:.0f} MP "
+                                "(a 12 MP photo is 4032x3024); ask for a smaller size")
+    sx, sy = w / w0, h / h0
+    if abs(sx - sy) > 0.02 * max(sx, sy):
+        raise InvalidInputError(f"size {w}x{h} does not have the depth map's aspect ({w0}x{h0}); the calibration "
+                                f"only scales between sizes of the same view, e.g. ({w0 * 2}, {h0 * 2})")
+    return w, h
+
+
+def code_step(cap: Capture) -> float:
+    """One stored code in 1/m as :func:`refine` uses it (see step 1 of the module docstring)."""
+    d = cap.disparity[np.isfinite(cap.disparity)]
+    span = float(d.max() - d.min()) if d.size else 0.0
+    step = None
+    if cap.encoding is not None and cap.encoding.quantity == "disparity":
+        step = cap.encoding.step
+    if step is None and d.size:
+        # depth-coded maps (GDepth): the typical gap between the distinct values present
+        gaps = np.diff(np.unique(d))
+        step = float(np.median(gaps)) if gaps.size else None
+    step = max(step or 0.0, span / 255.0)
+    return step if step > 0 else 1e-3
+
+
+def confidence(disparity: np.ndarray, code: float) -> np.ndarray:
+    """float32 (H, W) in 0..1: how far the stored value can be trusted as it is.
+
+    ``1 / (1 + (slope / (SLOPE_CODES * code))^2)`` with ``slope`` half the range of the valid
+    stored values in the 3x3 neighbourhood (1/m per pixel); 0 at holes.
+    """
+    nd = _ndimage()
+    d = np.asarray(disparity, dtype=np.float32)
+    valid = np.isfinite(d)
+    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=3)
+    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=3)
+    slope = np.where(valid, (hi - lo) * 0.5, 0.0) / np.float32(SLOPE_CODES * code)
+    c = np.float32(1.0) / (np.float32(1.0) + slope * slope)
+    c[~valid] = 0.0
+    return c.astype(np.float32)
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    """Mean over (2r+1)^2 windows of the last two axes, edges reflected."""
+    size = (1,) * (x.ndim - 2) + (2 * r + 1, 2 * r + 1)
+    return _ndimage().uniform_filter(x, size=size, mode="reflect")
+
+
+def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool = False, box: bool = False) -> np.ndarray:
+    """Resize a float32 (H, W) map to ``size`` = (W, H): bilinear, nearest or box (area mean),
+    pixel centres aligned as in :meth:`~depthlab.Calibration.intrinsics_at`.  NaN-free input."""
+    from PIL import Image
+
+    if (img.shape[1], img.shape[0]) == tuple(size):
+        return img
+    mode = Image.Resampling.NEAREST if nearest else Image.Resampling.BOX if box else Image.Resampling.BILINEAR
+    return np.asarray(Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F").resize(size, mode))
+
+
+def _nearest_fill(arrays: list[np.ndarray], known: np.ndarray) -> list[np.ndarray]:
+    """Give unknown pixels the values of the nearest known pixel (all arrays alike)."""
+    if known.all() or not known.any():
+        return arrays
+    idx = _ndimage().distance_transform_edt(~known, return_distances=False, return_indices=True)
+    return [a[tuple(idx)] for a in arrays]
+
+
+def _positions(shape: tuple[int, int], source: tuple[int, int], radius: int) -> list[np.ndarray]:
+    """(u - w/2) / radius and (v - h/2) / radius (float64) at the pixel centres of an (H, W) grid,
+    in pixels of the ``source`` (h, w) depth grid (centre convention: ``u_src = (u + 0.5) * w / W
+    - 0.5``).  Centred, so that window variances keep their precision."""
+    h, w = shape
+    sh, sw = source
+    u = ((np.arange(w) + 0.5) * (sw / w) - 0.5 - sw / 2) / radius
+    v = ((np.arange(h) + 0.5) * (sh / h) - 0.5 - sh / 2) / radius
+    return [np.broadcast_to(u[None, :], (h, w)), np.broadcast_to(v[:, None], (h, w))]
+
+
+def _cholesky_solve(cov: list[list[np.ndarray]], rhs: list[np.ndarray]) -> list[np.ndarray]:
+    """Solve ``cov x = rhs`` for every pixel at once (cov symmetric positive definite, given as
+    C x C lists of (H, W) arrays): Cholesky by hand, vectorised over pixels (a batched LAPACK
+    call costs ~2 us per pixel; this ~C^3/6 array operations)."""
+    c = len(rhs)
+    low: list[list[np.ndarray | None]] = [[None] * c for _ in range(c)]
+    for j in range(c):
+        s = cov[j][j].copy()
+        for k in range(j):
+            s -= low[j][k] * low[j][k]
+        low[j][j] = np.sqrt(np.maximum(s, 1e-12))
+        for i in range(j + 1, c):
+            s = cov[i][j].copy()
+            for k in range(j):
+                s -= low[i][k] * low[j][k]
+            low[i][j] = s / low[j][j]
+    y: list[np.ndarray] = []
+    for i in range(c):
+        s = rhs[i].copy()
+        for k in range(i):
+            s -= low[i][k] * y[k]
+        y.append(s / low[i][i])
+    x: list[np.ndarray | None] = [None] * c
+    for i in reversed(range(c)):
+        s = y[i].copy()
+        for k in range(i + 1, c):
+            s -= low[k][i] * x[k]
+        x[i] = s / low[i][i]
+    return x  # type: ignore[return-value]
+
+
+def _coefficients(p: np.ndarray, w: np.ndarray, g: list[np.ndarray], ncol: int, radius: int,
+                  eps: float, noise: float) -> tuple[list[np.ndarray], np.ndarray]:
+    """Window-averaged coefficients (a: C arrays, b) of the weighted local fit ``p ~ a . g + b``
+    on one grid (float64: float32 loses the covariances to cancellation); NaN where no window
+    around a pixel holds a known value.
+
+    The first ``ncol`` channels are colour: ``eps`` is added to their variance, and their model
+    is blended with a plane-only fit (the last two channels) by ``gamma = r / (r + noise)``, ``r``
+    the window's variance of ``p`` about its best plane: a window whose stored values are a
+    plane up to quantisation (``r`` ~ code^2 / 12) keeps its plane and does not copy the colour's
+    texture into depth; a window across a depth edge (``r`` >> code^2) follows the colour.
+    """
+    c = len(g)
+    pairs = [(i, j) for i in range(c) for j in range(i, c)]
+    wg = [w * gi for gi in g]
+    wp = w * p
+    stack = np.stack([w, wp, wp * p, *wg, *[wg[i] * g[j] for i, j in pairs], *[x * p for x in wg]])
+    m = _box(stack, radius)
+    mw = m[0]
+    support = mw > 1e-6
+    inv = 1.0 / np.where(support, mw, 1.0)
+    mp = m[1] * inv
+    var_p = m[2] * inv - mp * mp
+    mg = [m[3 + i] * inv for i in range(c)]
+    cov: list[list[np.ndarray]] = [[None] * c for _ in range(c)]  # type: ignore[list-item]
+    for k, (i, j) in enumerate(pairs):
+        cov[i][j] = cov[j][i] = m[3 + c + k] * inv - mg[i] * mg[j]
+    for i in range(c):
+        cov[i][i] = cov[i][i] + (eps if i < ncol else 1e-6)
+    rhs = [m[3 + c + len(pairs) + i] * inv - mg[i] * mp for i in range(c)]
+    a = _cholesky_solve(cov, rhs)
+    if ncol:
+        pos = list(range(ncol, c))
+        a_plane = _cholesky_solve([[cov[i][j] for j in pos] for i in pos], [rhs[i] for i in pos])
+        resid = np.maximum(var_p - sum(ap * rhs[i] for ap, i in zip(a_plane, pos)), 0.0)
+        gamma = resid / (resid + noise)
+        a = [gamma * a[i] for i in range(ncol)] + [gamma * a[i] + (1.0 - gamma) * ap for i, ap in zip(pos, a_plane)]
+    b = mp - sum(ai * mi for ai, mi in zip(a, mg))
+    s = support.astype(np.float64)
+    ms = _box(np.stack([s, *[ai * s for ai in a], b * s]), radius)
+    ok = ms[0] > 1e-6
+    inv = np.where(ok, 1.0 / np.where(ok, ms[0], 1.0), np.nan)
+    return [ms[1 + i] * inv for i in range(c)], ms[1 + c] * inv
+
+
+def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str | None = "colour",
+           radius: int = 6, eps: float = 5e-5, coarse: int = 2) -> Capture:
+    """A new :class:`~depthlab.Capture` with refined float disparity (and depth) at ``size``.
+
+    Parameters
+    ----------
+    cap : the capture to refine (it is not changed).
+    size : ``"depth"`` (the stored map's size, the default), ``"colour"`` (the photo's size) or
+        ``(width, height)`` of the same aspect; at most :data:`MAX_PIXELS`.
+    fill : fill holes from the colour-guided fit around them (default False: holes stay holes).
+    guide : ``"colour"`` (the default) or None.  A capture without a colour image (e.g. a Lens
+        Blur JPEG without its photo) needs ``guide=None``: the map is then de-quantised along
+        local planes only, edges are kept as stored (not sharpened), and the provenance says so.
+    radius : window radius in depth-map pixels (6: wider than the rear camera's blurred edges).
+    eps : ridge on the colour coefficients (colour in 0..1); larger keeps more of the stored map,
+        smaller follows the colour edges more closely.
+    coarse : the local fits are made on a grid this many times coarser than the depth map and
+        resampled (He & Sun's fast guided filter; 1 = on the depth grid itself, slower).
+
+    Returns
+    -------
+    Capture
+        Same calibration (``calibration.intrinsics_at(w, h)`` gives the new size's intrinsics),
+        accuracy, camera, encoding (the source file's), mattes and colour; ``disparity`` float32
+        at ``size`` (1/m, NaN where unknown); ``metadata["refined"]`` holds the
+        :class:`Refinement` as a dict and ``metadata["notes"]`` says it in words.
+
+    Raises
+    ------
+    InvalidInputError
+        Bad ``size`` (zero, above 50 MP, another aspect), a bad ``radius``/``eps``/``guide``,
+        a capture without colour and ``guide="colour"``, or a map without a known pixel.
+    """
+    t0 = time.perf_counter()
+    if guide not in ("colour", "color", None):
+        raise InvalidInputError(f"guide must be 'colour' or None, got {guide!r}")
+    guide = None if guide is None else "colour"
+    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)) or not 1 <= radius <= 50:
+        raise InvalidInputError(f"radius must be a whole number of depth pixels from 1 to 50, got {radius!r}")
+    if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
+        raise InvalidInputError(f"eps must be a positive number, got {eps!r}")
+    if guide and not cap.has_rgb:
+        raise InvalidInputError(
+            "this capture has no colour image to guide the refinement (e.g. a depth map without its photo); "
+            "pass guide=None to de-quantise it without a guide (edges are then kept as stored, not sharpened)")
+    out_w, out_h = target_size(cap, size)
+    d = cap.disparity
+    valid = np.isfinite(d)
+    if not valid.any():
+        raise InvalidInputError("the capture has no known depth pixel to refine")
+    h, w = d.shape
+    radius = int(radius)
+    if isinstance(coarse, bool) or not isinstance(coarse, (int, np.integer)) or not 1 <= coarse <= 8:
+        raise InvalidInputError(f"coarse must be a whole number from 1 to 8, got {coarse!r}")
+    code = code_step(cap)
+
+    # 1-3: confidence-weighted local fit, on a grid ``coarse`` times coarser than the depth map
+    conf = confidence(d, code)
+    k = max(1, int(coarse))
+    gw, gh = max(1, round(w / k)), max(1, round(h / k))
+    r_grid = max(1, round(radius / k))
+    wsum = _resize(conf, (gw, gh), box=True).astype(np.float64)
+    psum = _resize(np.where(valid, d * conf, np.float32(0.0)), (gw, gh), box=True).astype(np.float64)
+    p = np.divide(psum, wsum, out=np.zeros_like(psum), where=wsum > 0)
+    g = _positions((gh, gw), (h, w), radius)
+    ncol = 0
+    if guide:
+        small = cap.rgb_at(gw, gh)
+        g = [small[:, :, i] / 255.0 for i in range(3)] + g
+        ncol = 3
+    a, b = _coefficients(p, wsum, g, ncol, r_grid, eps, NOISE_CODES2 * code * code)
+    # fold the position terms into the offset: they are linear, so they resample exactly
+    offset = b + a[ncol] * g[ncol] + a[ncol + 1] * g[ncol + 1]
+    offset = _resize(offset.astype(np.float32), (w, h))  # bilinear
+    a = [_resize(a[i].astype(np.float32), (w, h)) for i in range(ncol)]
+
+    # 5 (bounds, on the depth grid): half a code where trusted, the local stored range elsewhere
+    nd = _ndimage()
+    win = 2 * radius + 1
+    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=win)
+    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=win)
+    # without a guide nothing tells a blurred edge from a steep surface: every pixel stays in
+    # its quantisation interval (de-quantisation only, edges as stored)
+    tol = np.float32(0.5 * code) / (np.maximum(conf, np.float32(1e-6)) if guide else np.float32(1.0))
+    lower = np.where(valid, np.maximum(lo, d - tol), lo)
+    upper = np.where(valid, np.minimum(hi, d + tol), hi)
+    known = np.isfinite(offset) & np.isfinite(lower) & np.isfinite(upper)
+    # where nothing is known within reach (deep inside a hole), the nearest known pixel's
+    # coefficients and bounds are used: filled holes continue the surface around them
+    keep = np.ones_like(valid) if fill else valid
+    coef = [offset] + a + [lower, upper]
+    coef = _nearest_fill([np.where(known, x, 0).astype(np.float32) for x in coef], known)
+
+    # 4: evaluate at the output size with the guide at that size
+    size_wh = (out_w, out_h)
+    q = _resize(coef[0], size_wh).copy()
+    if guide:
+        rgb = cap.rgb_at(out_w, out_h)
+        for i in range(ncol):
+            q += _resize(coef[1 + i], size_wh) * (rgb[:, :, i] * np.float32(1.0 / 255.0))
+    q = np.clip(q, _resize(coef[-2], size_wh), _resize(coef[-1], size_wh))
+    keep_out = _resize(keep.astype(np.float32), size_wh, nearest=True) > 0.5
+    q[~keep_out] = np.nan
+
+    info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
+                      source_size=(w, h), size=size_wh, guide=guide, radius=radius, eps=float(eps), code_per_m=float(code),
+                      fill=bool(fill), seconds=0.0)
+    meta = dict(cap.metadata) if isinstance(cap.metadata, dict) else {}
+    info = Refinement(**(info.to_dict() | {"seconds": round(time.perf_counter() - t0, 4)}))
+    meta["refined"] = info.to_dict()
+    meta["notes"] = list(meta.get("notes") or []) + [str(info)]
+    out = Capture(
+        disparity=q, calibration=cap.calibration, accuracy=cap.accuracy, camera=cap.camera, encoding=cap.encoding,
+        mattes=cap.mattes, path=cap.path, format=f"{cap.format} (refined)" if cap.format else "refined", metadata=meta,
+        # the photo is the source's: decoded once, shared (not copied)
+        rgb_loader=(lambda: cap.rgb) if cap.has_rgb else None, rgb_size=cap.rgb_size,
+    )
+    if guide:
+        out.set_rgb(cap.rgb)
+    return out

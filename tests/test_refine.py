@@ -1,0 +1,257 @@
+"""depthlab.refine against the generated samples' ground truth (data/sample/*_truth.*).
+
+Every number here is computed by the test itself from the true depth: disparity RMSE after a
+least-squares fit for relative captures (scale + offset in disparity, Apple's documented error
+model for relative depth, which contains today's pure-scale sample as a special case), none
+for absolute ones; steps along the tilted walls; hole bookkeeping.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import depthlab
+from depthlab import Capture, InvalidInputError, synth
+from conftest import data_sample
+
+scipy_ndimage = pytest.importorskip("scipy.ndimage", reason="refine needs scipy (a runtime dependency)")
+
+
+@pytest.fixture(scope="module")
+def rear():
+    p = data_sample("rear_dual.heic")
+    return depthlab.open(p), synth.load_truth(p)
+
+
+@pytest.fixture(scope="module")
+def front():
+    p = data_sample("front_truedepth.heic")
+    return depthlab.open(p), synth.load_truth(p)
+
+
+@pytest.fixture(scope="module")
+def rear_refined(rear):
+    return depthlab.refine(rear[0])
+
+
+@pytest.fixture(scope="module")
+def front_refined(front):
+    return depthlab.refine(front[0])
+
+
+def fitted_error(disparity: np.ndarray, truth, accuracy: str | None, mask: np.ndarray | None = None) -> np.ndarray:
+    """Disparity error (1/m) against the truth, NaN where either is unknown.  Relative captures
+    are first fitted to the truth by least squares: true = s * d + o (over ``mask``)."""
+    true = 1.0 / truth.depth_m.astype(np.float64)
+    d = disparity.astype(np.float64)
+    ok = np.isfinite(d) & np.isfinite(true)
+    if mask is not None:
+        ok &= mask
+    if accuracy == "relative":
+        a = np.stack([d[ok], np.ones(ok.sum())], axis=1)
+        (s, o), *_ = np.linalg.lstsq(a, true[ok], rcond=None)
+        d = s * d + o
+    return np.where(ok, d - true, np.nan)
+
+
+def rmse(err: np.ndarray) -> float:
+    return float(np.sqrt(np.nanmean(err ** 2)))
+
+
+def region_far_from_others(truth, label: str, distance: int, extra_unknown: np.ndarray | None = None) -> np.ndarray:
+    """Pixels of ``label`` more than ``distance`` pixels away from any other surface (or hole)."""
+    part = truth.labels == truth.label_names.index(label)
+    if extra_unknown is not None:
+        part &= ~extra_unknown
+    return scipy_ndimage.binary_erosion(part, iterations=distance)
+
+
+def max_step_codes(disparity: np.ndarray, region: np.ndarray, code: float) -> float:
+    """Largest difference between 4-neighbours inside ``region``, in stored codes."""
+    steps = []
+    for axis in (0, 1):
+        diff = np.abs(np.diff(disparity.astype(np.float64), axis=axis))
+        both = (region[1:] & region[:-1]) if axis == 0 else (region[:, 1:] & region[:, :-1])
+        vals = diff[both]
+        steps.append(vals[np.isfinite(vals)].max())
+    return max(steps) / code
+
+
+# ------------------------------------------------------------------------------ accuracy
+
+
+def test_rear_sample_error_at_most_0_8_of_the_stored_map(rear, rear_refined):
+    cap, truth = rear
+    stored = rmse(fitted_error(cap.disparity, truth, cap.accuracy))
+    refined = rmse(fitted_error(rear_refined.disparity, truth, cap.accuracy))
+    assert cap.accuracy == "relative"
+    assert refined <= 0.8 * stored, f"refined RMSE {refined:.5f} vs stored {stored:.5f} 1/m ({refined / stored:.3f}x)"
+
+
+def test_rear_sample_depth_no_longer_bleeds_across_the_outline(rear, rear_refined):
+    cap, truth = rear
+    person = np.isin(truth.labels, [truth.label_names.index(n) for n in truth.scene["person_labels"]])
+    outline = scipy_ndimage.binary_dilation(person, iterations=4) & ~scipy_ndimage.binary_erosion(person, iterations=4)
+    stored = rmse(fitted_error(cap.disparity, truth, cap.accuracy)[outline])
+    refined = rmse(fitted_error(rear_refined.disparity, truth, cap.accuracy)[outline])
+    assert refined <= 0.75 * stored, f"within 4 px of the outline: refined {refined:.4f} vs stored {stored:.4f} 1/m"
+
+
+def test_front_sample_not_worse_and_holes_stay_holes(front, front_refined):
+    cap, truth = front
+    assert cap.accuracy == "absolute"  # metres are compared as they are, no fit
+    stored = rmse(fitted_error(cap.disparity, truth, cap.accuracy))
+    refined = rmse(fitted_error(front_refined.disparity, truth, cap.accuracy))
+    assert refined <= stored, f"refined RMSE {refined:.5f} vs stored {stored:.5f} 1/m"
+    holes = ~np.isfinite(cap.disparity)
+    if holes.any():
+        kept = float(np.mean(~np.isfinite(front_refined.disparity[holes])))
+        assert kept >= 0.95, f"only {kept:.1%} of the front sample's holes stayed holes"
+    # nothing new goes missing either
+    assert np.isfinite(front_refined.disparity[~holes]).all()
+
+
+def test_holes_kept_or_filled_on_demand(rear):
+    cap = rear[0]
+    d = cap.disparity.copy()
+    rng = np.random.default_rng(3)
+    holes = rng.random(d.shape) < 0.02
+    holes[200:260, 100:180] = True  # a large hole too
+    d[holes] = np.nan
+    holed = Capture(disparity=d, calibration=cap.calibration, accuracy=cap.accuracy, camera=cap.camera,
+                    encoding=cap.encoding)
+    holed.set_rgb(cap.rgb)
+    kept = depthlab.refine(holed)
+    assert np.array_equal(~np.isfinite(kept.disparity), holes)
+    filled = depthlab.refine(holed, fill=True)
+    assert np.isfinite(filled.disparity).all()
+    lo, hi = np.nanmin(d), np.nanmax(d)
+    assert lo - 1e-6 <= filled.disparity.min() and filled.disparity.max() <= hi + 1e-6
+    # filled values are near the truth of what was removed (the stored values there)
+    assert np.median(np.abs(filled.disparity[holes] - cap.disparity[holes])) < 5 * cap.encoding.step
+
+
+# ------------------------------------------------------------------------------ planes
+
+
+@pytest.mark.parametrize("name", ["rear", "front"])
+def test_no_step_larger_than_half_a_code_on_the_tilted_wall(name, rear, front, rear_refined, front_refined):
+    cap, truth = rear if name == "rear" else front
+    out = rear_refined if name == "rear" else front_refined
+    code = cap.encoding.step
+    # the wall, 20 depth pixels (beyond the filter's reach) from any other surface; steps to or
+    # from a hole (the front sample's scattered dropouts) are not steps
+    wall = region_far_from_others(truth, "wall", 20)
+    assert wall.sum() > 50_000
+    assert max_step_codes(cap.disparity, wall, code) >= 0.99  # the stored map has its bands ...
+    assert max_step_codes(out.disparity, wall, code) <= 0.5  # ... the refined one none above half a code
+    # and the wall got closer to the truth, not just smoother
+    assert rmse(fitted_error(out.disparity, truth, cap.accuracy)[wall]) < rmse(fitted_error(cap.disparity, truth, cap.accuracy)[wall])
+
+
+# ------------------------------------------------------------------------------ a capture like any other
+
+
+def test_refined_capture_keeps_everything_else(rear, rear_refined):
+    cap = rear[0]
+    out = rear_refined
+    assert out is not cap and out.shape == cap.shape and out.disparity.dtype == np.float32
+    assert out.calibration is cap.calibration and out.accuracy == cap.accuracy and out.camera == cap.camera
+    assert out.path == cap.path and set(out.mattes) == set(cap.mattes)
+    assert np.array_equal(out.rgb, cap.rgb)
+    np.testing.assert_allclose(out.depth[np.isfinite(out.depth)], 1.0 / out.disparity[np.isfinite(out.depth)], rtol=1e-6)
+    info = out.metadata["refined"]
+    assert info["size"] == (768, 576) and info["source_size"] == (768, 576) and info["guide"] == "colour"
+    assert "refined" in out.metadata["notes"][-1] and "holes kept" in out.metadata["notes"][-1]
+    # more than the 8-bit levels: a float map
+    assert np.unique(out.disparity[np.isfinite(out.disparity)]).size > 10 * 256
+    # the source is not changed
+    assert np.unique(cap.disparity).size <= 256
+
+
+def test_refine_to_colour_size_with_the_calibration_of_that_size(rear):
+    cap = rear[0]
+    out = depthlab.refine(cap, size="colour")
+    assert out.size == (1536, 1152) == tuple(cap.rgb_size)
+    k = out.calibration.intrinsics_at(*out.size)
+    k0 = cap.calibration.intrinsics_at(*cap.size)
+    assert k[0, 0] == pytest.approx(2 * k0[0, 0]) and k[0, 2] == pytest.approx(2 * (k0[0, 2] + 0.5) - 0.5)
+    cloud = depthlab.project(out, stride=4)
+    assert len(cloud.xyz) == np.isfinite(out.disparity[::4, ::4]).sum()
+    # at colour size the map still agrees with the depth-size one where both say the same place
+    small = depthlab.refine(cap)
+    down = out.disparity.reshape(576, 2, 768, 2).mean(axis=(1, 3))
+    assert np.nanmedian(np.abs(down - small.disparity)) < cap.encoding.step
+
+
+def test_refine_to_a_given_size(front):
+    cap = front[0]
+    out = depthlab.refine(cap, size=(240, 320))
+    assert out.size == (240, 320)
+    assert out.metadata["refined"]["size"] == (240, 320)
+
+
+def test_figures_and_exports_take_a_refined_capture(rear, rear_refined, tmp_path):
+    pytest.importorskip("matplotlib")
+    from depthlab import figures
+
+    fig = figures.comparison_figure(rear[0], rear_refined, labels=("stored", "refined"))
+    assert len(fig.subfigs) == 2
+    cloud = depthlab.project(rear_refined, stride=3)
+    path = cloud.save(tmp_path / "refined.ply")
+    assert path.stat().st_size > 1000
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("size", [(0, 0), (0, 576), (-768, -576), (9000, 6750), (768, 100), "huge", (1.5, 2), None])
+def test_bad_sizes_are_refused_clearly(rear, size):
+    with pytest.raises(InvalidInputError) as err:
+        depthlab.refine(rear[0], size=size)
+    assert str(size).strip("()").split(",")[0].strip("'") in str(err.value) or "size" in str(err.value)
+
+
+def test_more_than_50_megapixels_is_refused_before_any_work(rear):
+    with pytest.raises(InvalidInputError, match="50 MP"):
+        depthlab.refine(rear[0], size=(8192, 6144))
+
+
+def test_capture_without_colour_needs_guide_none(rear, rear_refined):
+    cap, truth = rear
+    bare = Capture(disparity=cap.disparity, calibration=cap.calibration, accuracy=cap.accuracy, encoding=cap.encoding)
+    with pytest.raises(InvalidInputError, match="no colour image.*guide=None"):
+        depthlab.refine(bare)
+    with pytest.raises(InvalidInputError, match="no colour"):
+        depthlab.refine(bare, size="colour", guide=None)
+    out = depthlab.refine(bare, guide=None)
+    assert out.metadata["refined"]["guide"] is None and "no guide" in out.metadata["notes"][-1]
+    assert not out.has_rgb
+    # without a guide the bands still go, the error does not grow (edges are kept as stored)
+    stored = rmse(fitted_error(cap.disparity, truth, cap.accuracy))
+    assert rmse(fitted_error(out.disparity, truth, cap.accuracy)) <= 1.02 * stored
+    wall = region_far_from_others(truth, "wall", 20)
+    assert max_step_codes(out.disparity, wall, cap.encoding.step) <= 0.5
+
+
+@pytest.mark.parametrize("kw", [{"radius": 0}, {"radius": 2.5}, {"eps": 0}, {"eps": float("nan")}, {"guide": "depth"}, {"coarse": 0}])
+def test_bad_parameters_are_refused(rear, kw):
+    with pytest.raises(InvalidInputError):
+        depthlab.refine(rear[0], **kw)
+
+
+def test_a_map_without_any_known_pixel_is_refused(rear):
+    cap = rear[0]
+    empty = Capture(disparity=np.full((60, 80), np.nan, np.float32))
+    with pytest.raises(InvalidInputError, match="no known depth"):
+        depthlab.refine(empty, guide=None)
+
+
+def test_import_depthlab_stays_light():
+    code = "import sys, depthlab; depthlab.refine; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
