@@ -50,7 +50,11 @@ class Rear:
         assert (h % dh, w % dw) == (0, 0) and h // dh == w // dw, "colour is a whole multiple of the depth size"
         self.labels = np.kron(self.truth.labels, np.ones((h // dh, w // dw), dtype=self.truth.labels.dtype))
         self.names = self.truth.label_names
-        self.scale = self.truth.relative_scale_factor  # stored disparity = true disparity * scale
+
+    def read(self, true_depth):
+        """The depth the file reports (capture units) for a true depth: stored disparity is
+        ``a * true disparity + b`` (the sample's relative-accuracy error, from its truth)."""
+        return 1.0 / self.truth.stored_disparity(1.0 / np.asarray(true_depth, dtype=np.float64))
 
     def region(self, *names: str) -> np.ndarray:
         return np.isin(self.labels, [self.names.index(n) for n in names])
@@ -61,7 +65,7 @@ class Rear:
     def focus_on(self, name: str) -> float:
         """Median true depth of a labelled surface, in the capture's own (relative) units."""
         true_depth = np.nanmedian(self.truth.depth_m[self.truth.labels == self.names.index(name)])
-        return float(true_depth / self.scale)
+        return float(self.read(true_depth))
 
     def kept(self, img: np.ndarray, mask: np.ndarray) -> float:
         return gradient_energy(img, mask) / gradient_energy(self.orig, mask)
@@ -150,7 +154,7 @@ def test_f8_blurs_the_wall_visibly_less_than_f14(rear, head_f14):
 def test_default_focus_lands_on_the_subject(rear):
     img = depthlab.refocus(rear.cap, f_number=1.4)
     person = [rear.names.index(n) for n in ("head", "hair", "neck", "shoulders", "torso")]
-    person_depth = rear.truth.depth_m[np.isin(rear.truth.labels, person)] / rear.scale
+    person_depth = rear.read(rear.truth.depth_m[np.isin(rear.truth.labels, person)])
     assert np.nanmin(person_depth) <= img.focus_m <= np.nanmax(person_depth)
     assert abs(img.focus_m - rear.focus_on("head")) < abs(img.focus_m - rear.focus_on("wall"))
     assert "matte" in img.info.focus_source
