@@ -361,3 +361,14 @@ def test_save_writes_atomically_and_never_overwrites_unasked(tmp_path):
     with pytest.raises(InvalidInputError, match="unknown image type"):
         img.save(tmp_path / "a.bmpx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"], "no temporary files left"
+
+
+@pytest.mark.parametrize("size", ["depth", "colour"])
+def test_refocus_works_on_refined_captures(rear, size):
+    refined = depthlab.refine(rear.cap, size=size)
+    img = depthlab.refocus(refined, focus=rear.focus_on("head"), f_number=1.4)
+    assert img.shape == rear.orig.shape and "relative" in img.info.units
+    assert rear.kept(img, rear.inner("head")) >= 0.8 and rear.kept(img, rear.inner("wall")) <= 0.5
+    dist = ndimage.distance_transform_edt(~rear.region("wall"))
+    band = rear.region("head", "hair") & (dist >= 2) & (dist <= 5)
+    assert np.abs(luma(img) - luma(rear.orig))[band].mean() <= 3.0
