@@ -372,3 +372,31 @@ def test_refocus_works_on_refined_captures(rear, size):
     dist = ndimage.distance_transform_edt(~rear.region("wall"))
     band = rear.region("head", "hair") & (dist >= 2) & (dist <= 5)
     assert np.abs(luma(img) - luma(rear.orig))[band].mean() <= 3.0
+
+
+# --------------------------------------------------------------------------------- command line
+
+
+def test_cli_refocus_writes_once_says_where_it_focused_and_refuses_to_overwrite(rear, tmp_path, capsys):
+    from PIL import Image
+
+    from depthlab.cli import main
+
+    out = tmp_path / "out.jpg"
+    src = str(data_sample("rear_dual.heic"))
+    assert main(["refocus", src, "-o", str(out), "--f-number", "1.4", "-j", "1"]) == 0
+    said = capsys.readouterr().out
+    assert "focus 1.1" in said and "portrait matte" in said and "f/1.4" in said, said
+    img = np.asarray(Image.open(out))
+    assert img.shape == rear.orig.shape
+    assert rear.kept(img, rear.inner("wall")) <= 0.5 and rear.kept(img, rear.inner("head")) >= 0.7  # JPEG costs a little
+    before = out.read_bytes()
+    assert main(["refocus", src, "-o", str(out), "--focus", "3", "-j", "1"]) == 1
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
+    assert main(["refocus", src, "-o", str(out), "--focus", "3", "-j", "1", "--force"]) == 0
+    assert out.read_bytes() != before and "focus 3 capture units" in capsys.readouterr().out
+    for bad in (["--focus", "0"], ["--focus", "-2"], ["--f-number", "0"], ["--f-number", "x"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["refocus", src, "-o", str(tmp_path / "b.jpg"), *bad])
+        assert exc.value.code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jpg"]

@@ -719,8 +719,31 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
     return fig
 
 
+# --------------------------------------------------------------------------------------------
+# One photo from the command line
+# --------------------------------------------------------------------------------------------
+
+#: image types :meth:`RefocusedImage.save` writes, by suffix
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
+
+
+def refocus_one(src: Path, *, dest: Path, force: bool, focus: float | None = None, f_number: float = 2.8,
+                focal_length_35mm: float | None = None) -> str:
+    """``depthlab refocus``'s work for one photo: open, refocus, write ``dest`` atomically
+    (never over an existing file without ``force``); returns the one-line result."""
+    from .batch import open_photo, refuse_existing
+
+    refuse_existing([dest], force)
+    img = refocus(open_photo(src), focus=focus, f_number=f_number, focal_length_35mm=focal_length_35mm)
+    img.save(dest, overwrite=force)
+    i = img.info
+    unit = "m" if i.units == "m" else "capture units (relative depth)"
+    how = "" if i.focus_source == "given" else f" on {i.focus_source}"
+    return f"{dest} (focus {i.focus_m:.3g} {unit}{how}, f/{i.f_number:g}, {i.focal_length_35mm:.3g} mm equiv.)"
+
+
 __all__ = [
-    "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "blur_curves_figure", "refocus_figure", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
+    "FRAME_35MM_DIAGONAL_MM", "IMAGE_SUFFIXES", "FocusChoice", "refocus_one", "blur_curves_figure", "refocus_figure", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
     "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
     "render_layers",
 ]
