@@ -383,6 +383,30 @@ def _add_projection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", choices=("rgb", "depth"), default="rgb", help="point colours")
 
 
+def _add_refocus(sub) -> None:
+    """The ``refocus`` command's options (issue 17)."""
+    p = sub.add_parser("refocus", formatter_class=_Formatter, help="re-render the portrait blur: new focus, new f-number",
+                       description=("Blur each photo by its depth map with a thin lens (35 mm-equivalent focal length from "
+                                    "EXIF), layered by depth so a sharp subject keeps its outline. Without --focus it "
+                                    "focuses on the subject (portrait matte, else the nearest large region near the "
+                                    "centre) and prints the distance. Rear dual photos have relative depth: --focus is "
+                                    "then in the photo's own units (see `depthlab info`)."),
+                       epilog=("examples:\n  depthlab refocus IMG_1234.heic -o out.jpg --f-number 1.4\n"
+                               "  depthlab refocus IMG_1234.heic -o far.jpg --focus 3 --f-number 2\n"
+                               "  depthlab refocus photos/ -o refocused/          # <name>.refocus.jpg per photo"))
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    p.add_argument("-o", "--output", required=True, metavar="IMAGE|DIR",
+                   help="a .jpg/.png/.tif/.webp name for one photo, else a folder (<name>.refocus.jpg per photo)")
+    p.add_argument("--focus", type=_positive_float, default=None, metavar="M",
+                   help="focus distance in metres (default: the subject)")
+    p.add_argument("--f-number", type=_positive_float, default=2.8, metavar="N",
+                   help="35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (default 2.8)")
+    p.add_argument("--focal-length", type=_positive_float, default=None, metavar="MM",
+                   help="35 mm-equivalent focal length (default: the photo's EXIF)")
+    _add_batch(p)
+    p.set_defaults(func=cmd_refocus)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="depthlab", formatter_class=_Formatter,
@@ -452,28 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-preview", action="store_true", help="skip the colour-mapped preview")
     _add_batch(p)
     p.set_defaults(func=cmd_depth)
-
-    p = sub.add_parser("refocus", formatter_class=_Formatter, help="re-render the portrait blur: new focus, new f-number",
-                       description=("Blur each photo by its depth map with a thin lens (35 mm-equivalent focal length from "
-                                    "EXIF), layered by depth so a sharp subject keeps its outline. Without --focus it "
-                                    "focuses on the subject (portrait matte, else the nearest large region near the "
-                                    "centre) and prints the distance. Rear dual photos have relative depth: --focus is "
-                                    "then in the photo's own units (see `depthlab info`)."),
-                       epilog=("examples:\n  depthlab refocus IMG_1234.heic -o out.jpg --f-number 1.4\n"
-                               "  depthlab refocus IMG_1234.heic -o far.jpg --focus 3 --f-number 2\n"
-                               "  depthlab refocus photos/ -o refocused/          # <name>.refocus.jpg per photo"))
-    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
-    p.add_argument("-o", "--output", required=True, metavar="IMAGE|DIR",
-                   help="a .jpg/.png/.tif/.webp name for one photo, else a folder (<name>.refocus.jpg per photo)")
-    p.add_argument("--focus", type=_positive_float, default=None, metavar="M",
-                   help="focus distance in metres (default: the subject)")
-    p.add_argument("--f-number", type=_positive_float, default=2.8, metavar="N",
-                   help="35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (default 2.8)")
-    p.add_argument("--focal-length", type=_positive_float, default=None, metavar="MM",
-                   help="35 mm-equivalent focal length (default: the photo's EXIF)")
-    _add_batch(p)
-    p.set_defaults(func=cmd_refocus)
-
+    _add_refocus(sub)
     p = sub.add_parser("html", formatter_class=_Formatter, help="offline HTML 3D views",
                        description="Write a self-contained HTML page (no network needed) showing each photo's point cloud.",
                        epilog=("examples:\n  depthlab html IMG_1234.heic -o view.html\n"
