@@ -1676,6 +1676,30 @@ def test_long_run(tmp_path):
     assert peak < PEAK_RSS_BOUND
 
 
+@pytest.mark.slow
+def test_long_run_dynamic_depth():
+    """The Dynamic Depth reader alone (issue 18): ``DEPTHLAB_FUZZ_DD_CASES=3000 pytest
+    tests/test_fuzz.py -m slow -k dynamic_depth -s`` mutates data/sample/pixel_portrait.jpg with
+    every family, the ``dynamic_depth`` family ten times as often as each other (seed
+    ``DEPTHLAB_FUZZ_SEED`` + 18; the first three cases may be 100 MB descriptions)."""
+    n = int(os.environ.get("DEPTHLAB_FUZZ_DD_CASES", "0") or 0)
+    if n <= 0:
+        pytest.skip("set DEPTHLAB_FUZZ_DD_CASES (e.g. 3000) to run the long Dynamic Depth fuzz run")
+    sample = DATA_SAMPLE / "pixel_portrait.jpg"
+    if not sample.is_file():
+        pytest.skip("data/sample/pixel_portrait.jpg missing (run `depthlab samples`)")
+    families = list(MUTATORS) + ["dynamic_depth"] * 9
+    rng = random.Random(BASE_SEED + 18)
+    cases = [{"sample": str(sample), "family": rng.choice(families), "seed": rng.randrange(2**31), "big_ok": i < 3}
+             for i in range(n)]
+    t0 = time.perf_counter()
+    results = run_cases(cases)
+    print(f"\nDynamic Depth fuzz run ({time.perf_counter() - t0:.0f}s wall, seed {BASE_SEED + 18}): " + summarise(results))
+    bad = problems(results)
+    assert not bad, f"{len(bad)} of {len(results)} cases failed:\n" + "\n".join(bad[:20])
+    assert max(r.get("rss", 0) for r in results) < PEAK_RSS_BOUND
+
+
 # =============================================================================================
 # command line: worker mode and replay
 # =============================================================================================
