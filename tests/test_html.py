@@ -180,9 +180,9 @@ def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
     config, _ = parse_page(page)
     cam = config["camera"]
     assert cam["position"] == [0.0, 0.0, 0.0] and cam["up"] == [0.0, 1.0, 0.0]
-    # target on the optical axis (three.js looks down -z) at the depth between the ball's front
-    # (1.2 - 0.3 m) and the wall (2 m)
-    np.testing.assert_allclose(cam["target"], [0.0, 0.0, -(0.9 + 2.0) / 2], atol=1e-4)
+    # the page orbits the subject: the ball in the middle of the picture, whose front is 0.9 m
+    # from the phone (radius 0.3 m at 1.2 m), not the middle of the box (1.45 m)
+    assert cam["target"][:2] == [0.0, 0.0] and -1.0 < cam["target"][2] < -0.9
     # the phone's half field of view: tan = half the image / focal length
     tan_x, tan_y = 383.5 / 600, 287.5 / 600
     fit = cam["fit"]
@@ -198,12 +198,12 @@ def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
     assert "m (x × y × z)" in c["caption"]["scale"] and "not trustworthy" in c["caption"]["scale"]
     assert config["grid"]["label"].endswith(" m")
     assert config["title"] == "ball.heic — depthlab" and "<title>ball.heic — depthlab</title>" in page
-    assert config["background"] == "#15171c" and 0 < c["pointSize"] < 0.05
+    assert config["background"] == "#15171c" and c["footprint"][0] == 0 and 0 < c["footprint"][1] < 0.05
 
 
 def test_options_are_written_and_checked(cloud):
     config, _ = parse_page(dhtml.html_document(cloud, point_size=0.01, background="#FFF", title="T"))
-    assert config["clouds"][0]["pointSize"] == 0.01 and config["background"] == "#ffffff" and config["title"] == "T"
+    assert config["clouds"][0]["footprint"] == [0.0, pytest.approx(0.01 / 1.25)] and config["background"] == "#ffffff" and config["title"] == "T"
     config, _ = parse_page(dhtml.html_document(cloud, background=(255, 128, 0)))
     assert config["background"] == "#ff8000"
     with pytest.raises(InvalidInputError, match="background"):
@@ -230,15 +230,17 @@ def test_text_cannot_break_out_of_the_page(cloud):
     assert config["title"] == evil  # shown as text by the viewer (textContent), intact
 
 
-def test_two_clouds_share_one_camera_over_their_union(cloud):
+def test_two_clouds_share_one_camera_each_orbiting_its_subject(cloud):
     small = make_cloud(144, 192, scale=0.5, camera="front TrueDepth", accuracy="absolute")
     config, blocks = parse_page(dhtml.html_document([cloud, small]))
     assert config["linked"] is True and [c["count"] for c in config["clouds"]] == [442_368, 27_648]
     assert config["clouds"][1]["caption"]["accuracy"] == "absolute"
-    # the half-size copy spans 0.45..1 m, the full one 0.9..2 m: the target is on the optical axis
-    # at the middle of their union's depth
-    np.testing.assert_allclose(config["camera"]["target"], [0.0, 0.0, -(0.45 + 2.0) / 2], atol=1e-4)
-    assert fraction_in_view(config["camera"], np.vstack([cloud.xyz, small.xyz])) == 1.0
+    # one camera turning around the first ball (0.9-1.0 m); the half-size scene is scaled by 2
+    # about its phone, which puts its ball (0.45-0.5 m) on the same pivot and keeps its picture
+    assert config["camera"]["position"] == [0.0, 0.0, 0.0] and -1.0 < config["camera"]["target"][2] < -0.9
+    assert config["clouds"][0]["transform"]["scale"] == [1.0, 1.0, 1.0]
+    assert config["clouds"][1]["transform"]["scale"] == pytest.approx([2.0] * 3, rel=0.02)
+    assert config["clouds"][1]["transform"]["position"] == pytest.approx([0, 0, 0], abs=1e-9)
     # the near half-size cloud needs no more than the far one here; a nearer, wider one (its points
     # 10 % wider than a 64x48 pinhole with f = 50 px sees) widens the view until it is seen whole
     near_wide = make_cloud(48, 64, scale=0.3)
@@ -260,11 +262,17 @@ def test_teaching_model_caption_says_not_metres():
     assert "not metres" in config["clouds"][0]["caption"]["scale"]
     assert "model units" in config["clouds"][0]["caption"]["scale"]
     assert config["grid"]["label"].endswith("units (arbitrary)")
-    # framed whole, like the notebook frames the flat teaching models: every point in a square view,
-    # and the cloud fills it (not a speck in the middle)
+    # framed whole, like the notebook frames the flat teaching models
+    # stepped back and looking at the subject, every corner of the cloud is inside the view
     cam = config["camera"]
+    pos, look = np.array(cam["position"]), np.array(cam["target"]) - np.array(cam["position"])
+    look /= np.linalg.norm(look)
+    lo, hi = c.bounds
+    corners = to_threejs(np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]))
+    rays = corners - pos
+    angles = np.degrees(np.arccos(rays @ look / np.linalg.norm(rays, axis=1)))
+    assert angles.max() < cam["fov"] / 2
     assert fraction_in_view(cam, c.xyz) == 1.0
-    assert fraction_in_view(cam, c.xyz, shrink=0.5) < 1.0  # it reaches past the middle half of the view
 
 
 # ------------------------------------------------------------------------------------------------
@@ -342,7 +350,7 @@ def test_pointcloud_method_and_pair_title(tmp_path):
     a = make_cloud(48, 64)
     out = a.to_html(tmp_path / "a.html", point_size=0.02)
     config, _ = parse_page(out.read_text(encoding="utf-8"))
-    assert config["clouds"][0]["pointSize"] == 0.02
+    assert config["clouds"][0]["footprint"] == [0.0, pytest.approx(0.02 / 1.25)]
     b = make_cloud(48, 64, metadata={"source": "/x/front.heic"})
     config, _ = parse_page(dhtml.html_document((a, b)))
     assert config["title"] == "ball.heic vs front.heic — depthlab"
