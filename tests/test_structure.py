@@ -20,7 +20,6 @@ MAX_CLASS_LINES = 300
 KNOWN = {
     "depthlab/formats/dynamic_depth.py parse_description",  # (issue 18)
     "depthlab/formats/dynamic_depth.py read_dynamic_depth",  # (issue 18)
-    "depthlab/refinement.py refine",  # (issue 16)
     "depthlab/formats/dynamic_depth.py imports _grey from depthlab.formats.jpeg",  # (issue 18)
     "depthlab/formats/dynamic_depth.py imports _open_image from depthlab.formats.jpeg",  # (issue 18)
     "depthlab/formats/dynamic_depth.py imports _oriented_size from depthlab.formats.jpeg",  # (issue 18)
