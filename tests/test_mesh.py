@@ -607,3 +607,82 @@ def test_cli_mesh_export_of_nothing_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "nothing to mesh" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------- HTML page
+
+
+def page_config(html: str) -> tuple[dict, dict]:
+    import re
+
+    config = json.loads(re.search(r'<script type="application/json" id="depthlab-config">(.*?)</script>', html, re.S)
+                        .group(1).replace("<\\/", "</"))
+    blocks = dict(re.findall(r'<script type="application/octet-stream" id="([^"]+)">(.*?)</script>', html, re.S))
+    return config, blocks
+
+
+def test_html_page_of_a_surface_holds_the_mesh_and_the_photo(rear_mesh, tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    m = rear_mesh
+    path = m.to_html(tmp_path / "surface.html")
+    html = path.read_text(encoding="utf-8")
+    assert "<script src" not in html and "http://" not in html.split("<script>")[0]
+    config, blocks = page_config(html)
+    (desc,) = config["clouds"]
+    assert desc["kind"] == "mesh" and desc["triangles"] == len(m)
+    kept, faces = m.used_vertices()
+    idx = np.frombuffer(base64.b64decode(blocks[desc["indices"]["element"]]), dtype="<u4").reshape(-1, 3)
+    np.testing.assert_array_equal(idx, faces)
+    q = np.frombuffer(base64.b64decode(blocks[desc["positions"]["element"]]), dtype="<u2").reshape(-1, 3)
+    pos = np.asarray(desc["positions"]["min"]) + q / 65535.0 * np.asarray(desc["positions"]["span"])
+    # three.js frame: x right, y up, z toward the viewer; within the stated storage error
+    np.testing.assert_allclose(pos, m.vertices[kept] * [1, -1, -1], atol=max(desc["positions"]["max_error"]) * 1.01)
+    uv = np.frombuffer(base64.b64decode(blocks[desc["uv"]["element"]]), dtype="<u2").reshape(-1, 2) / 65535.0
+    np.testing.assert_allclose(uv, m.uv[kept], atol=1e-5)
+    jpeg = base64.b64decode(blocks[desc["texture"]["element"]])
+    assert Image.open(io.BytesIO(jpeg)).size == (m.texture.shape[1], m.texture.shape[0])
+    assert "triangles" in desc["caption"]["line"]
+    with pytest.raises(depthlab.OverwriteError):
+        m.to_html(path)
+
+
+@pytest.mark.browser
+def test_html_surface_draws_the_photo_and_orbits(rear_mesh, tmp_path):
+    tb = pytest.importorskip("test_html_browser")
+    if not tb.CHROMIUM.is_file():
+        tb.unavailable(f"browser test needs Chromium at {tb.CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    path = rear_mesh.to_html(tmp_path / "surface.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(tb.CHROMIUM), headless=True, args=tb.ARGS)
+        try:
+            s = tb.Session(browser, path.as_uri())
+            s.page.wait_for_selector("html[data-depthlab-texture]", state="attached", timeout=60_000)
+            first = s.picture()
+            assert s.errors() == [] and s.blocked == []
+            body = first[60:540].astype(int)              # between the panel and the caption
+            background = (np.abs(body - np.array(tb.BACKGROUND)).sum(axis=2) < 12).mean()
+            # the photo fills the view from the phone's position: little background, and the
+            # photo's own colours (the generated scene's red ball, blue jumper, wooden floor)
+            assert background < 0.15
+            red = (body[..., 0] > 170) & (body[..., 1] < 90) & (body[..., 2] < 90)
+            blue = (body[..., 2] > 140) & (body[..., 0] < 110)
+            assert red.mean() > 0.002 and blue.mean() > 0.02
+            assert body.std(axis=(0, 1)).min() > 25   # textured, not the grey drawn before the photo loads
+            s.page.mouse.move(400, 300)
+            s.page.mouse.down()
+            s.page.mouse.move(480, 300, steps=8)
+            s.page.mouse.up()
+            turned = s.picture()
+            assert tb.changed_fraction(first, turned) > 0.2
+            s.page.keyboard.press("r")
+            back = s.picture()
+            assert tb.changed_fraction(first, back) < 0.01
+            s.close()
+        finally:
+            browser.close()

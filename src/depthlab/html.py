@@ -170,6 +170,7 @@ def as_clouds(clouds: Any) -> list[Any]:
     items = list(clouds) if isinstance(clouds, (list, tuple)) else [clouds]
     if not 1 <= len(items) <= 2:
         raise InvalidInputError(f"to_html shows one cloud or two side by side, got {len(items)}")
+    items = [_surface_view(item) if _is_mesh(item) else item for item in items]
     for item in items:
         if not (hasattr(item, "xyz") and hasattr(item, "rgb")):
             hint = " (project it first, or use depthlab.to_html, which does)" if hasattr(item, "disparity") else ""
@@ -177,6 +178,59 @@ def as_clouds(clouds: Any) -> list[Any]:
                 f"to_html takes a PointCloud or a list of two, got {type(item).__name__}{hint}"
             )
     return items
+
+
+def _is_mesh(item: Any) -> bool:
+    return all(hasattr(item, a) for a in ("vertices", "faces", "uv", "texture"))
+
+
+def _surface_view(mesh: Any) -> Any:
+    """A :class:`~depthlab.surface.Mesh` seen as the page sees a cloud (``xyz``: the vertices its
+    triangles use, with their pixels, caption and provenance), carrying the mesh itself."""
+    from types import SimpleNamespace
+
+    if len(mesh) == 0:
+        raise InvalidInputError("this mesh has no triangles; nothing to show")
+    kept, faces = mesh.used_vertices()
+    return SimpleNamespace(
+        mesh=mesh, faces=faces, uv=mesh.uv[kept], xyz=mesh.vertices[kept], rgb=None,
+        pixel_index=mesh.pixel_index[kept], grid_shape=mesh.grid_shape, metadata=mesh.metadata,
+        model=mesh.model, units=mesh.units, accuracy=mesh.accuracy, camera=mesh.camera,
+        caption=mesh.caption, intrinsics_estimated=bool(mesh.metadata.get("intrinsics_estimated", False)),
+    )
+
+
+def _encode_surface(view: Any, index: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """JSON description of one textured surface and its binary blocks: positions quantised as a
+    cloud's, uint32 triangle indices, uint16 uv (``round(uv * 65535)``), the photo as JPEG."""
+    from .mesh_files import texture_jpeg
+
+    xyz = np.asarray(view.xyz, dtype=np.float32)
+    three = np.asarray(to_threejs(xyz), dtype=np.float32)
+    q, lo, span = quantise_positions(three)
+    true_span = three.max(axis=0).astype(np.float64) - three.min(axis=0)
+    ids = {k: f"depthlab-{k}-{index}" for k in ("positions", "indices", "uv", "texture")}
+    uv = np.clip(np.rint(np.asarray(view.uv, dtype=np.float64) * QMAX), 0, QMAX).astype("<u2")
+    blocks = {
+        ids["positions"]: base64.b64encode(q.tobytes()).decode("ascii"),
+        ids["indices"]: base64.b64encode(np.ascontiguousarray(view.faces, dtype="<u4").tobytes()).decode("ascii"),
+        ids["uv"]: base64.b64encode(uv.tobytes()).decode("ascii"),
+        ids["texture"]: base64.b64encode(texture_jpeg(view.mesh.texture)).decode("ascii"),
+    }
+    desc = {
+        "kind": "mesh",
+        "count": int(xyz.shape[0]),
+        "triangles": int(len(view.faces)),
+        "positions": {"encoding": "uint16-base64", "element": ids["positions"], "min": lo.tolist(),
+                      "span": span.tolist(), "max_error": (span / (2 * QMAX)).tolist()},
+        "indices": {"encoding": "uint32-base64", "element": ids["indices"]},
+        "uv": {"encoding": "uint16-base64", "element": ids["uv"]},
+        "texture": {"mime": "image/jpeg", "element": ids["texture"],
+                    "size": [int(view.mesh.texture.shape[1]), int(view.mesh.texture.shape[0])]},
+        "caption": _caption(view, true_span),
+        "footprint": [0.0, 0.0],
+    }
+    return desc, blocks
 
 
 def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
@@ -363,7 +417,7 @@ def html_document(
 
     descs, blocks = [], {}
     for i, cloud in enumerate(items):
-        d, b = _encode_cloud(cloud, i, _positions)
+        d, b = _encode_surface(cloud, i) if hasattr(cloud, "mesh") else _encode_cloud(cloud, i, _positions)
         descs.append(d)
         blocks.update(b)
 
@@ -389,6 +443,8 @@ def html_document(
             title = " vs ".join(names) + " — depthlab"
         else:
             title = "depthlab point clouds" if len(items) > 1 else "depthlab point cloud"
+            if any(hasattr(item, "mesh") for item in items):
+                title = "depthlab surface"
     if point_size is not None:
         for d in descs:
             d["footprint"] = [0.0, point_size / COVERAGE]
@@ -464,8 +520,9 @@ def to_html(
 
     Parameters
     ----------
-    clouds : PointCloud, or a list/tuple of two
-        Two are shown side by side with one shared (linked) camera, like ``compare()``.
+    clouds : PointCloud or :class:`~depthlab.surface.Mesh` (a textured surface), or a
+        list/tuple of two; two are shown side by side with one shared (linked) camera, like
+        ``compare()``.
         (:func:`depthlab.to_html` also takes Captures and projects them first.)
     path : where to write; an existing file is never replaced unless ``overwrite=True``.
     point_size : point diameter in scene units (metres for the pinhole models); default

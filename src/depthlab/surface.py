@@ -166,6 +166,14 @@ class Mesh:
 
         return save_mesh(self, path, overwrite=overwrite, **options)
 
+    def to_html(self, path: str | os.PathLike, overwrite: bool = False, **options: Any) -> Path:
+        """The offline 3D page of this surface: the HTML export's viewer, camera and controls,
+        the photo drawn on the triangles (:func:`depthlab.html.to_html`; ``background``,
+        ``title``).  Never overwrites without ``overwrite=True``."""
+        from .html import to_html
+
+        return to_html(self, path, overwrite=overwrite, **options)
+
     def solid(self, thickness: float | None = None, metric: bool = False) -> "Mesh":
         """A closed, watertight relief — surface, walls, flat back — for a slicer (see
         :mod:`depthlab.relief`); ``solid().save("relief.stl")`` writes it in millimetres.

@@ -93,6 +93,49 @@
     return points;
   }
 
+  // A textured surface from depthlab.mesh (desc.kind === "mesh"): positions quantised like a
+  // cloud's (uint16 over the box: the object's scale and position turn q / 65535 back into
+  // min + q / 65535 * span), uint32 triangle indices, uint16 uv (OpenGL convention: origin at
+  // the photo's bottom-left, so the texture keeps flipY), the photo as an embedded JPEG drawn
+  // unlit.  The JPEG decodes asynchronously: the surface is drawn grey until it arrives, then
+  // the page redraws and sets data-depthlab-texture on <html>.
+  function makeMesh(desc) {
+    const geometry = new THREE.BufferGeometry();
+    const pos = desc.positions;
+    const bytes = decodeBase64(blockText(pos.element));
+    setAttribute(geometry, "position", new THREE.BufferAttribute(
+      new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2), 3, true));
+    const uvBytes = decodeBase64(blockText(desc.uv.element));
+    setAttribute(geometry, "uv", new THREE.BufferAttribute(
+      new Uint16Array(uvBytes.buffer, uvBytes.byteOffset, uvBytes.byteLength / 2), 2, true));
+    const idx = decodeBase64(blockText(desc.indices.element));
+    geometry.setIndex(new THREE.BufferAttribute(new Uint32Array(idx.buffer, idx.byteOffset, idx.byteLength / 4), 1));
+    const texture = new THREE.Texture();
+    // no mipmaps: a photo of any size is used as it is (three.js would shrink it to a power of two)
+    texture.generateMipmaps = false;
+    texture.minFilter = THREE.LinearFilter;
+    texture.wrapS = texture.wrapT = THREE.ClampToEdgeWrapping;
+    const material = new THREE.MeshBasicMaterial({ color: 0x808080, side: THREE.DoubleSide });
+    const image = new Image();
+    image.onload = function () {
+      texture.image = image;
+      texture.needsUpdate = true;
+      material.map = texture;
+      material.color.set(0xffffff);
+      material.needsUpdate = true;
+      const html = document.documentElement;
+      html.setAttribute("data-depthlab-texture", String(Number(html.getAttribute("data-depthlab-texture") || 0) + 1));
+      requestRender();
+    };
+    image.src = "data:" + desc.texture.mime + ";base64," + blockText(desc.texture.element);
+    const surface = new THREE.Mesh(geometry, material);
+    surface.scale.fromArray(pos.span);
+    surface.position.fromArray(pos.min);
+    // the geometry's own bounds are in quantised units; the camera keeps the surface in view
+    surface.frustumCulled = false;
+    return surface;
+  }
+
   // ---------------------------------------------------------------------------------------
   // Renderer, scenes, one shared camera
   // ---------------------------------------------------------------------------------------
