@@ -160,8 +160,11 @@ def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
     config, _ = parse_page(page)
     lo, hi = cloud.xyz.min(axis=0), cloud.xyz.max(axis=0)
     cam = initial_camera(lo, hi, aspect=1.0)
-    for key in ("position", "target", "up"):
+    for key in ("position", "up"):
         np.testing.assert_allclose(config["camera"][key], cam[key])
+    # the page orbits the subject: the ball in the middle of the picture, whose front is 0.9 m
+    # from the phone (radius 0.3 m at 1.2 m), not the middle of the box (1.45 m)
+    assert config["camera"]["target"][:2] == [0.0, 0.0] and -1.0 < config["camera"]["target"][2] < -0.9
     assert config["camera"]["fov"] == pytest.approx(cam["fov"])
     assert config["camera"]["position"] == [0.0, 0.0, 0.0]  # the phone's own viewpoint
     # the page picks the field of view for its own aspect as initial_camera would
@@ -183,12 +186,12 @@ def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
     assert "m (x × y × z)" in c["caption"]["scale"] and "not trustworthy" in c["caption"]["scale"]
     assert config["grid"]["label"].endswith(" m")
     assert config["title"] == "ball.heic — depthlab" and "<title>ball.heic — depthlab</title>" in page
-    assert config["background"] == "#15171c" and 0 < c["pointSize"] < 0.05
+    assert config["background"] == "#15171c" and c["footprint"][0] == 0 and 0 < c["footprint"][1] < 0.05
 
 
 def test_options_are_written_and_checked(cloud):
     config, _ = parse_page(dhtml.html_document(cloud, point_size=0.01, background="#FFF", title="T"))
-    assert config["clouds"][0]["pointSize"] == 0.01 and config["background"] == "#ffffff" and config["title"] == "T"
+    assert config["clouds"][0]["footprint"] == [0.0, pytest.approx(0.01 / 1.25)] and config["background"] == "#ffffff" and config["title"] == "T"
     config, _ = parse_page(dhtml.html_document(cloud, background=(255, 128, 0)))
     assert config["background"] == "#ff8000"
     with pytest.raises(InvalidInputError, match="background"):
@@ -215,14 +218,19 @@ def test_text_cannot_break_out_of_the_page(cloud):
     assert config["title"] == evil  # shown as text by the viewer (textContent), intact
 
 
-def test_two_clouds_share_one_camera_over_their_union(cloud):
+def test_two_clouds_share_one_camera_each_orbiting_its_subject(cloud):
     small = make_cloud(144, 192, scale=0.5, camera="front TrueDepth", accuracy="absolute")
     config, blocks = parse_page(dhtml.html_document([cloud, small]))
     assert config["linked"] is True and [c["count"] for c in config["clouds"]] == [442_368, 27_648]
     assert config["clouds"][1]["caption"]["accuracy"] == "absolute"
     lo = np.minimum(cloud.xyz.min(axis=0), small.xyz.min(axis=0))
     hi = np.maximum(cloud.xyz.max(axis=0), small.xyz.max(axis=0))
-    np.testing.assert_allclose(config["camera"]["target"], initial_camera(lo, hi)["target"])
+    # one camera turning around the first ball (0.9-1.0 m); the half-size scene is scaled by 2
+    # about its phone, which puts its ball (0.45-0.5 m) on the same pivot and keeps its picture
+    assert config["camera"]["position"] == [0.0, 0.0, 0.0] and -1.0 < config["camera"]["target"][2] < -0.9
+    assert config["clouds"][0]["transform"]["scale"] == [1.0, 1.0, 1.0]
+    assert config["clouds"][1]["transform"]["scale"] == pytest.approx([2.0] * 3, rel=0.02)
+    assert config["clouds"][1]["transform"]["position"] == pytest.approx([0, 0, 0], abs=1e-9)
     # the near half-size cloud needs no more than the far one here; a nearer, wider one widens the view
     near_wide = make_cloud(48, 64, scale=0.3)
     near_wide.xyz[:, :2] *= 1.1
@@ -244,7 +252,16 @@ def test_teaching_model_caption_says_not_metres():
     assert config["grid"]["label"].endswith("units (arbitrary)")
     # framed whole, like the notebook frames the flat teaching models
     home = initial_camera(*c.bounds, aspect=1.0, fit="all")
-    assert config["camera"]["fov"] == pytest.approx(home["fov"]) and config["camera"]["position"] == list(home["position"])
+    assert config["camera"]["fov"] == pytest.approx(home["fov"])
+    # stepped back and looking at the subject, every corner of the cloud is inside the view
+    cam = config["camera"]
+    pos, look = np.array(cam["position"]), np.array(cam["target"]) - np.array(cam["position"])
+    look /= np.linalg.norm(look)
+    lo, hi = c.bounds
+    corners = to_threejs(np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]))
+    rays = corners - pos
+    angles = np.degrees(np.arccos(rays @ look / np.linalg.norm(rays, axis=1)))
+    assert angles.max() < cam["fov"] / 2
 
 
 # ------------------------------------------------------------------------------------------------
@@ -322,7 +339,7 @@ def test_pointcloud_method_and_pair_title(tmp_path):
     a = make_cloud(48, 64)
     out = a.to_html(tmp_path / "a.html", point_size=0.02)
     config, _ = parse_page(out.read_text(encoding="utf-8"))
-    assert config["clouds"][0]["pointSize"] == 0.02
+    assert config["clouds"][0]["footprint"] == [0.0, pytest.approx(0.02 / 1.25)]
     b = make_cloud(48, 64, metadata={"source": "/x/front.heic"})
     config, _ = parse_page(dhtml.html_document((a, b)))
     assert config["title"] == "ball.heic vs front.heic — depthlab"

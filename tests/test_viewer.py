@@ -11,7 +11,7 @@ pytest.importorskip("pythreejs")
 
 from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
 from depthlab.errors import InvalidInputError  # noqa: E402
-from depthlab.scene import to_threejs  # noqa: E402
+from depthlab.scene import POINT_VERTEX_SHADER, to_threejs  # noqa: E402
 from depthlab.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
 from depthlab.widgets import Throttle, compare, explore, fresh_path, show  # noqa: E402
 
@@ -48,11 +48,14 @@ def test_cloud_view_holds_positions_in_threejs_frame_and_colours_normalised():
     np.testing.assert_array_equal(layer.position.array, to_threejs(xyz))
     assert layer.color.array.dtype == np.uint8 and layer.color.normalized
     assert layer.index.array.dtype == np.uint32 and layer.count == H * W
-    assert layer.material.sizeAttenuation and layer.material.vertexColors == "VertexColors"
+    # points are drawn by the shared point shader (one size rule with the HTML page)
+    assert layer.material.vertexShader == POINT_VERTEX_SHADER and layer.material.vertexColors == "VertexColors"
+    assert layer.material.uniforms["viewportHeight"]["value"] == 240
     assert layer.points.frustumCulled is False
     # the camera starts at the phone, looking down -z (identity rotation)
     assert tuple(view.camera.position) == (0.0, 0.0, 0.0)
     assert view.camera.quaternion == pytest.approx((0, 0, 0, 1))
+    # no subject given: the pivot is the optical axis at the depth of the bounds' centre
     assert view.controls.target[2] == pytest.approx(-1.4)
     assert view.grid_label == "grid 0.2 m"  # x spans 2.56 m: eight steps of ~0.3 -> 0.2
 
@@ -118,14 +121,16 @@ def test_explore_controls_drive_the_layer():
     e.controls.w["clip"].value = e.controls.w["clip"].value[0], e.controls.w["clip"].max
     assert layer.count == H * W - 1 and e.side.settings["far"] is None
     before = layer.position.array
-    size = layer.material.size
+    footprint = layer.footprint
+    # one point per depth pixel, as wide as that pixel at its depth: stride / f per metre
+    assert footprint == {"per_depth": pytest.approx(1 / (200.0 * W / 256)), "constant": 0.0}
     sent = []
     layer.position.observe(lambda ch: sent.append(ch), names="array")
     e.controls.w["depth_scale"].value = 2.0
     # a pinhole depth scale is a uniform stretch drawn by the GPU: no positions are re-sent,
-    # and points grow with it so the view from the phone looks the same
+    # and points grow with it (the shader scales the footprint with the object's scale)
     assert sent == [] and layer.position.array is before
-    assert layer.points.scale == (2.0, 2.0, 2.0) and layer.material.size == pytest.approx(2 * size)
+    assert layer.points.scale == (2.0, 2.0, 2.0) and layer.footprint == footprint
     xyz, _ = e.side.projector.points(depth_scale=2.0)
     ok = np.isfinite(cap.depth).reshape(-1)
     np.testing.assert_allclose(to_threejs(xyz[ok]), before[ok] * np.float32(2), rtol=1e-6)
@@ -134,9 +139,9 @@ def test_explore_controls_drive_the_layer():
     assert layer.count == 24 * 32
     e.controls.w["colour"].value = "depth"
     assert not np.array_equal(layer.color.array, cap.rgb.reshape(-1, 3))
-    size = layer.material.size
+    size = layer.material.uniforms["sizeScale"]["value"]
     e.controls.w["point_scale"].value = 2.0
-    assert layer.material.size == pytest.approx(2 * size)
+    assert layer.material.uniforms["sizeScale"]["value"] == pytest.approx(2 * size)
     e.controls.w["stride"].value = 2
     assert layer.size == (H // 2) * (W // 2)
     e.controls.w["model"].value = "orthographic"
@@ -212,8 +217,10 @@ def test_compare_links_cameras_and_applies_controls_per_side():
     assert va.camera is vb.camera
     assert "rear dual" in c.sides[0].title.value and "relative" in c.sides[0].title.value
     assert "front TrueDepth" in c.sides[1].title.value and "0.80–2.00 m" in c.sides[1].title.value
-    # one home for both, framing the union of the clouds (the rear one reaches 3 m)
-    assert va._home == vb._home and va._home["target"][2] < -1.4
+    # one camera, each view orbiting its own subject (the portrait matte, at 1.2 m and 0.8 m):
+    # the right view's contents are scaled 1.2 / 0.8 about its phone, which keeps its picture
+    assert va._home == vb._home and va._home["target"] == pytest.approx((0, 0, -1.2))
+    assert va.transform["scale"] == pytest.approx((1, 1, 1)) and vb.transform["scale"] == pytest.approx((1.5,) * 3)
     c.apply_to.value = 1
     c.controls.w["clip"].value = (0.5, 1.0)
     assert c.sides[0].layer.count == H * W - 1 and c.sides[1].layer.count == 24 * 32
