@@ -535,6 +535,7 @@ class Capture:
             "encoding": None if self.encoding is None else self.encoding.to_dict(),
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "mattes": {name: None for name in self.mattes},
+            "notes": list(self.metadata.get("notes") or []) if isinstance(self.metadata, dict) else [],
         }
 
     def __repr__(self) -> str:
