@@ -547,3 +547,14 @@ def test_the_samples_intrinsics_agree_with_their_exif():
     for name in ("rear_dual.heic", "front_truedepth.heic"):
         cap = depthlab.open(data_sample(name))
         assert not any("EXIF focal length" in n for n in cap.metadata.get("notes", []))
+
+
+def test_the_front_files_principal_point_is_the_exact_image_centre():
+    """README "Pixels": the evidence for the corner-origin reading of Apple's reference frame."""
+    import depthlab
+
+    cal = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic")).calibration
+    w, h = cal.reference_size
+    assert (w, h) == (2316, 3088)
+    assert cal.cx == pytest.approx(w / 2, abs=1e-3) and cal.cy == pytest.approx(h / 2, abs=1e-3)
+    assert abs(cal.cx - (w - 1) / 2) == pytest.approx(0.5, abs=1e-3)

@@ -43,7 +43,7 @@ _LAZY = {
     # likewise depthlab.refine lives in depthlab.refinement
     "refine": ("depthlab.refinement", "refine"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "surface", "refinement"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "surface", "refinement", "lesson_figures"}
 
 
 def __getattr__(name: str) -> Any:
