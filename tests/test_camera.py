@@ -538,6 +538,11 @@ def test_every_reader_notes_intrinsics_that_disagree_with_exif(name, warned):
     assert ("intrinsics ≠ EXIF" in widgets.describe(cap)) == warned
     if warned:
         assert "fx 2085.5 px disagrees (-22%)" in notes[0] and "fy 2718.4 px agrees (+2%)" in notes[0]
+        from depthlab import figures
+
+        fig = figures.capture_figure(cap)
+        titles = [sf.get_suptitle() for sf in getattr(fig, "subfigs", [])] + [fig.get_suptitle()]
+        assert any("intrinsics ≠ EXIF (fx 22% below EXIF)" in t for t in titles)
 
 
 def test_the_samples_intrinsics_agree_with_their_exif():
