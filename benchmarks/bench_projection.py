@@ -175,8 +175,8 @@ def main() -> int:
 
     cases = {
         "Projector.points (slider)": slider_points,
-        "Projector.cloud rgb": lambda: proj.cloud("pinhole", near=near, colour="rgb"),
-        "Projector.cloud rgb, all": lambda: proj.cloud("pinhole", colour="rgb"),
+        "Projector.cloud rgb": lambda: proj.cloud(near=near, colour="rgb"),
+        "Projector.cloud rgb, all": lambda: proj.cloud(colour="rgb"),
     }
     if have_o3d:
         cases["Open3D create_from_rgbd_image"] = open3d_case(cap.depth, cap.rgb_at(w, h), k)
@@ -195,8 +195,8 @@ def main() -> int:
     bproj.colours("rgb")
     cases = {
         "Projector.points (slider)": lambda: bproj.points("pinhole", near=near),
-        "Projector.cloud rgb": lambda: bproj.cloud("pinhole", near=near, colour="rgb"),
-        "Projector.cloud rgb, all": lambda: bproj.cloud("pinhole", colour="rgb"),
+        "Projector.cloud rgb": lambda: bproj.cloud(near=near, colour="rgb"),
+        "Projector.cloud rgb, all": lambda: bproj.cloud(colour="rgb"),
     }
     if have_o3d:
         cases["Open3D create_from_rgbd_image"] = open3d_case(big.depth, big_rgb, big.calibration.intrinsics_at(bw, bh))

@@ -224,15 +224,18 @@ def test_depth_panel_pixels_match_the_colormap_of_the_labelled_range(tmp_path):
     buf, renderer = _render(fig, tmp_path)
     axes = axes_by_label(fig.subfigs[0])
     im = axes["depth"].images[0]
-    # reference: viridis_r over the 1st-99th percentile of the valid depths, unknown = light grey
+    # reference: depthlab's ramp (the same as the live view and the CLI preview) over the
+    # 1st-99th percentile of the valid depths, near yellow, unknown grey
+    from depthlab.colour import colour_map
+
     depth = cap.depth
     lo, hi = np.percentile(depth[np.isfinite(depth)], [1, 99])
     assert im.get_clim() == pytest.approx((lo, hi))
     cbar_ticks = axes["colorbar"].get_ylim()
     assert cbar_ticks == pytest.approx((lo, hi))
-    cmap = matplotlib.colormaps["viridis_r"]
-    expected = np.round(cmap(Normalize(lo, hi, clip=True)(np.nan_to_num(depth)))[..., :3] * 255)
-    expected[0, 0] = round(0.85 * 255)
+    expected = colour_map(depth, lo, hi).astype(int)
+    assert expected[0, 0].tolist() == [96, 96, 96]
+    assert expected[np.unravel_index(np.nanargmin(depth), depth.shape)].tolist() == [253, 231, 37]
     rows, cols = _cell_centres(im, renderer, buf.shape[0], H, W)
     got = buf[np.ix_(rows, cols)].astype(int)
     assert np.abs(got - expected).max() <= 2, np.abs(got - expected).max()
@@ -252,7 +255,7 @@ def test_colour_mapped_matches_matplotlib_and_greys_unknown():
     out = colour_mapped(v, 0.0, 1.0, "viridis")
     ref = np.round(matplotlib.colormaps["viridis"]([0.0, 0.5, 1.0])[:, :3] * 255).astype(np.uint8)
     assert np.array_equal(out[0, :3], ref)
-    assert out[0, 3].tolist() == [217, 217, 217]
+    assert out[0, 3].tolist() == [96, 96, 96]  # the one grey of unknown depth
     assert out.dtype == np.uint8 and out.shape == (1, 4, 3)
 
 

@@ -1,6 +1,8 @@
 """Hostile and broken files: a seeded mutator over every real and generated sample.
 
-Every photo in ../shared/samples and data/sample is mutated and truncated in ways that target
+Every photo in ../shared/samples and data/sample, and JPEGs generated here with
+:mod:`depthlab.synth.jpeg` (an Apple portrait JPEG and a GDepth Lens Blur JPEG, so the JPEG
+readers are fuzzed where the real samples are absent too), is mutated and truncated in ways that target
 the structures the readers walk (HEIF boxes, ``iloc`` extents, ``ispe``, item references, JPEG
 segments, the MPF index, XMP packets), then opened with :func:`depthlab.open` and touched all
 over: depth, colour, calibration and every matte.  The other files in data/sample (ground
@@ -9,6 +11,12 @@ truth JSON/NPZ) get a few cases each, as non-photos.  What must hold for every c
 * only :class:`~depthlab.DepthlabError` subclasses escape (anything else is a failure, and so is
   a DepthlabError caused by ``MemoryError``: the memory bound was hit instead of the input being
   refused up front);
+* no DepthlabError hides a programming error: an IndexError, KeyError, TypeError,
+  AttributeError, struct.error, ZeroDivisionError... anywhere in its cause chain, or a ValueError
+  raised by depthlab's own code that only ``depthlab.open``'s safety net caught, is a failure
+  (``tests/error_chain.py`` says exactly what counts);
+* the mutations must not all be refused: at least :data:`MIN_OPEN_SHARE` of the cases on files
+  that open unmutated still open (a reader that refuses everything fails);
 * the case (open + touching everything) takes under 2 s of CPU time (``time.process_time`` of the
   worker, all threads) and under 10 s of wall time.  CPU time is what the case costs; wall time
   on a shared 2-core machine mostly measures the neighbours (a clean 12-megapixel decode takes
@@ -23,7 +31,8 @@ truth JSON/NPZ) get a few cases each, as non-photos.  What must hold for every c
 Cases run in two worker subprocesses (one per core), so a segfault or an endless loop in a C
 library is reported with the case that caused it instead of taking pytest down.  Every case is
 reproducible from (sample, family, seed): ``python tests/test_fuzz.py --replay SAMPLE FAMILY SEED``
-writes the mutated file and opens it in this process.
+writes the mutated file and opens it in this process (``python tests/test_fuzz.py --generate DIR``
+writes the generated JPEG samples first).
 
 The normal suite runs about :data:`NORMAL_CASES` cases.  The long run:
 ``DEPTHLAB_FUZZ_CASES=10000 pytest tests/test_fuzz.py -m slow``.
@@ -47,6 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from error_chain import programming_error
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -79,6 +90,32 @@ def all_samples() -> list[Path]:
     return out
 
 
+GENERATED_DIRNAME = "generated"
+
+
+def generated_jpegs(folder: Path) -> list[Path]:
+    """Write the generated JPEG samples into ``folder/generated`` (made from the synthetic scenes,
+    at a reduced size so cases stay cheap) and return their paths.
+
+    ``apple_portrait.jpg``: rear dual capture as an iPhone portrait JPEG stored rotated (EXIF
+    orientation 6), MPF gain map + disparity with calibration XMP + portrait matte.
+    ``gdepth_lens_blur.jpg``: the same capture as Lens Blur writes it (8-bit RangeInverse depth
+    PNG and the original colour JPEG in a multi-segment extended XMP).
+    """
+    from depthlab.capture import Orientation
+    from depthlab.synth import jpeg as synth_jpeg
+    from depthlab.synth import render_rear_dual
+
+    out = folder / GENERATED_DIRNAME
+    out.mkdir(parents=True, exist_ok=True)
+    cap = render_rear_dual(depth_size=(384, 288), colour_size=(768, 576))
+    files = {"apple_portrait.jpg": synth_jpeg.apple_portrait_jpeg_bytes(cap, Orientation(90)),
+             "gdepth_lens_blur.jpg": synth_jpeg.gdepth_jpeg_bytes(cap)}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return [out / name for name in sorted(files)]
+
+
 def other_files() -> list[Path]:
     """Everything else in data/sample (ground-truth JSON/NPZ): fuzzed too, as non-photos."""
     if not DATA_SAMPLE.is_dir():
@@ -87,6 +124,8 @@ def other_files() -> list[Path]:
 
 
 def sample_id(p: Path) -> str:
+    if p.parent.name == GENERATED_DIRNAME:
+        return f"{GENERATED_DIRNAME}/{p.name}"
     for folder in (SHARED_SAMPLES, DATA_SAMPLE):
         try:
             return f"{folder.name}/{p.relative_to(folder)}"
@@ -942,6 +981,146 @@ def m_gdepth(data: bytes, rng: random.Random):
     return rechunk(data, segs, guid, body), f"GDepth:Data -> {desc}"
 
 
+# ---- Google Dynamic Depth (issue 18): the description, its container items, the GUID ----------
+
+DD_MARK = b"ns.google.com/photos/dd/1.0/"
+
+
+def _dd_packet(data: bytes):
+    """(where, segments, guid, packet) of the XMP holding a Dynamic Depth description:
+    where = "ext" (extended XMP) or "main"; None when the file has none."""
+    ext = extended_packet(data)
+    if ext is not None and DD_MARK in ext[2]:
+        return "ext", ext[0], ext[1], ext[2]
+    for seg in xmp_segments(data):
+        body = data[seg.payload:seg.end]
+        if body.startswith(b"http://ns.adobe.com/xap/1.0/\x00") and DD_MARK in body:
+            return "main", [seg], None, body[29:]
+    return None
+
+
+def _dd_rewrite(data: bytes, found, body: bytes) -> bytes:
+    where, segs, guid, _ = found
+    if where == "ext":
+        return rechunk(data, segs, guid, body)
+    prefix = b"http://ns.adobe.com/xap/1.0/\x00"
+    if len(prefix) + len(body) + 2 > 0xFFFF:
+        body = body[: 0xFFFF - len(prefix) - 2]
+    return replace_segment(data, segs[0], prefix + body)
+
+
+def _dd_items(packet: bytes) -> list[tuple[str, int]]:
+    """(DataURI, Length) of the container items, in order (attribute form, as Pixels write it)."""
+    out = []
+    for m in re.finditer(rb"<Container:Item\b([^>]*)/?>", packet):
+        attrs = m.group(1)
+        uri = re.search(rb'Item:DataURI="([^"]*)"', attrs)
+        ln = re.search(rb'Item:Length="([^"]*)"', attrs)
+        try:
+            out.append(((uri.group(1) if uri else b"").decode("latin-1"), int(ln.group(1)) if ln else 0))
+        except ValueError:
+            out.append(((uri.group(1) if uri else b"").decode("latin-1"), 0))
+    return out
+
+
+def _dd_set_length(packet: bytes, uri: str, value: bytes) -> bytes:
+    pat = rb'(<Container:Item\b[^>]*?Item:Length=")[^"]*("[^>]*Item:DataURI="' + re.escape(uri.encode("latin-1")) + rb'")'
+    return re.sub(pat, lambda m: m.group(1) + value + m.group(2), packet, count=1)
+
+
+def m_dynamic_depth(data: bytes, rng: random.Random, big_ok: bool = True):
+    """Google Dynamic Depth (Pixel portraits): truncated items, item lengths that overrun or
+    lie, GUID mismatches between the main XMP and the extension, URIs that point elsewhere,
+    hostile numbers, items swapped for image bombs, and 100 MB (or 20 MB) descriptions."""
+    found = None if _is_heif(data) else _dd_packet(data)
+    if found is None:
+        return m_extended_xmp(data, rng, big_ok) if not _is_heif(data) else m_xmp(data, rng, big_ok)
+    where, segs, guid, packet = found
+    items = _dd_items(packet)
+    appended = [(u, n) for u, n in items[1:] if n > 0]
+    total = sum(n for _, n in appended)
+    kinds = ["truncate_item", "length_overrun", "length_lie", "length_garbage", "guid_main", "guid_segment",
+             "uri", "numbers", "item_bomb", "mime", "many_items", "big_description"]
+    kind = rng.choice(kinds)
+    if kind == "truncate_item" and appended:
+        cut = rng.randrange(max(1, len(data) - total), len(data))
+        return data[:cut], f"Dynamic Depth: file cut at {cut:,} (inside the appended items)"
+    if kind in ("length_overrun", "length_lie", "length_garbage") and appended:
+        uri, n = rng.choice(appended)
+        value = {"length_overrun": rng.choice([b"4294967295", b"2147483648", str(len(data)).encode(), str(n + 1).encode()]),
+                 "length_lie": str(max(1, n + rng.choice([-4096, -1, 1, 17]))).encode(),
+                 "length_garbage": rng.choice([b"-5", b"1e400", b"nan", b"abc", b"", b"0", b"99999999999999999999"])}[kind]
+        return _dd_rewrite(data, found, _dd_set_length(packet, uri, value)), f"Dynamic Depth: {uri} Item:Length {n} -> {value!r}"
+    if kind == "guid_main" and where == "ext":
+        new = rng.choice([b"0" * 32, b"ZZ" * 16, b"1234", guid[:31] + (b"0" if guid[31:] != b"0" else b"1")])
+        return data.replace(b'HasExtendedXMP="' + guid + b'"', b'HasExtendedXMP="' + new + b'"', 1), \
+            f"Dynamic Depth: main XMP names GUID {new!r}"
+    if kind == "guid_segment" and where == "ext":
+        out = bytearray(data)
+        seg = rng.choice(segs)
+        p = seg.payload + len(EXT_PREFIX)
+        out[p:p + 32] = b"F" * 32
+        return bytes(out), f"Dynamic Depth: extension segment at {seg.offset} carries another GUID"
+    if kind == "uri" and items:
+        key = rng.choice([b"DepthURI", b"ConfidenceURI", b"ItemURI"])
+        value = rng.choice([b"primary_image", b"android/nothing", b"", b"android/original_image", b"android/depthmap",
+                            b"android/confidencemap"])
+        body = re.sub(rb'(:' + key + rb'=")[^"]*"', lambda m: m.group(1) + value + b'"', packet, count=1)
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: {key.decode()} -> {value!r}"
+    if kind == "numbers":
+        key = rng.choice([b"DepthMap:Near", b"DepthMap:Far", b"DepthMap:Format", b"DepthMap:Units", b"DepthMap:MeasureType",
+                          b"ImagingModel:FocalLengthX", b"ImagingModel:ImageWidth", b"ImagingModel:PrincipalPointY",
+                          b"ImagingModel:Distortion", b"DepthMap:FocalTable", b"ImagingModel:DistortionCount"])
+        value = rng.choice([b"nan", b"inf", b"-1", b"0", b"1e308", b"abc", b"65536", b"0.5", b"OpticRay", b"Diopters",
+                            b"RangeInverse", b"!!!" * 50, b"A" * 100_000])
+        body = re.sub(rb"(" + key + rb'=")[^"]*"', lambda m: m.group(1) + value + b'"', packet, count=1)
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: {key.decode()} -> {value[:20]!r}"
+    if kind == "item_bomb" and appended:
+        uri, n = rng.choice(appended)
+        which = rng.choice(["jpeg_sof", "png_header", "png_rgba", "random"])
+        if which == "jpeg_sof":
+            from PIL import Image
+            import io as _io
+
+            buf = _io.BytesIO()
+            Image.new("L", (16, 16)).save(buf, "JPEG")
+            blob = bytearray(buf.getvalue())
+            at = blob.find(b"\xff\xc0")
+            struct.pack_into(">HH", blob, at + 5, *rng.choice([(65535, 65535), (12000, 12000), (0, 0)]))
+            blob = bytes(blob)
+        elif which == "png_header":
+            blob = png_bytes(rng.choice([20000, 65535]), 20000, full=False)
+        elif which == "png_rgba":
+            blob = png_bytes(2048, 1536, 8, 6)
+        else:
+            blob = bytes(rng.randrange(256) for _ in range(2000))
+        # swap the item's bytes, keep the lengths honest so the reader gets as far as decoding
+        offsets, pos = [], len(data) - total
+        for u, ln in appended:
+            offsets.append((u, pos, ln))
+            pos += ln
+        u, start, ln = next(t for t in offsets if t[0] == uri)
+        out = data[:start] + blob + data[start + ln:]
+        return _dd_rewrite(out, found, _dd_set_length(packet, uri, str(len(blob)).encode())), \
+            f"Dynamic Depth: {uri} replaced by {which} ({len(blob):,} bytes)"
+    if kind == "mime" and items:
+        value = rng.choice([b"image/png", b"text/plain", b"", b"image/jpeg"])
+        body = re.sub(rb'(Item:Mime=")[^"]*"', lambda m: m.group(1) + value + b'"', packet,
+                      count=rng.randrange(1, len(items) + 1))
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: Item:Mime -> {value!r}"
+    if kind == "many_items":
+        n = rng.choice([65, 10_000, 200_000])
+        extra = b'<rdf:li><Container:Item Item:Mime="image/jpeg" Item:Length="1" Item:DataURI="x"/></rdf:li>' * n
+        body = packet.replace(b"</rdf:Seq></Container:Directory>", extra + b"</rdf:Seq></Container:Directory>", 1)
+        return _dd_rewrite(data, found, body), f"Dynamic Depth: {n:,} more container items"
+    # big_description: a well-formed description padded with a long comment (100 MB when allowed)
+    size = 100 * MIB if big_ok else 20 * MIB
+    body = packet.replace(b"</x:xmpmeta>", b"<!-- " + b"d" * size + b" --></x:xmpmeta>", 1)
+    if where != "ext":
+        return m_extended_xmp(data, rng, big_ok)
+    return _dd_rewrite(data, found, body), f"Dynamic Depth: description of {len(body) / MIB:.0f} MB"
+
+
 def m_mpf(data: bytes, rng: random.Random):
     """MPF index entries pointing past the end, overlapping, zero-sized, or a huge entry count."""
     if _is_heif(data):
@@ -1050,6 +1229,7 @@ MUTATORS = {
     "extended_xmp": (m_extended_xmp, 1),
     "mpf": (m_mpf, 2),
     "gdepth": (m_gdepth, 2),
+    "dynamic_depth": (m_dynamic_depth, 2),
     "whole_file": (m_whole_file, 1),
 }
 
@@ -1057,7 +1237,7 @@ MUTATORS = {
 def make_case(data: bytes, family: str, seed: int, big_ok: bool = True) -> tuple[bytes, str]:
     rng = random.Random(seed)
     fn = MUTATORS[family][0]
-    if fn in (m_xmp, m_extended_xmp):
+    if fn in (m_xmp, m_extended_xmp, m_dynamic_depth):
         return fn(data, rng, big_ok)
     return fn(data, rng)
 
@@ -1107,6 +1287,10 @@ def touch_everything(cap) -> dict:
         assert m.dtype == np.float32 and m.ndim == 2, (name, m.dtype, m.shape)
         assert np.all(np.isfinite(m)) and float(m.min()) >= 0 and float(m.max()) <= 1, name
         touched.append(name)
+    conf = cap.confidence  # Dynamic Depth: float32 0..1 at depth size, else None
+    if conf is not None:
+        assert conf.dtype == np.float32 and conf.shape == d.shape, (conf.dtype, conf.shape)
+        assert np.all(np.isfinite(conf)) and float(conf.min()) >= 0 and float(conf.max()) <= 1
     json.dumps(cap.summary(), default=str)
     return {"mattes": touched, "calibration": cal is not None, "shape": list(d.shape)}
 
@@ -1136,6 +1320,8 @@ def run_one(path: Path) -> dict:
             res["outcome"] = "EMPTY_MESSAGE"
         elif any(n in ("MemoryError",) for n in chain[1:]):
             res["outcome"] = "MEMORY"
+        else:
+            classify_wrapped_bug(exc, res)
     except BaseException as exc:  # noqa: BLE001 - the point of the test
         res["outcome"] = "ESCAPED"
         res["message"] = f"{type(exc).__name__}: {exc}"[:400]
@@ -1143,6 +1329,16 @@ def run_one(path: Path) -> dict:
     res["seconds"] = time.perf_counter() - t0
     res["cpu"] = time.process_time() - c0
     return res
+
+
+def classify_wrapped_bug(exc: BaseException, res: dict) -> None:
+    """Mark a refusal that hides a programming error (see ``tests/error_chain.py``) as
+    ``WRAPPED_BUG``, with the traceback of the hidden error."""
+    bug = programming_error(exc)
+    if bug is not None:
+        res["outcome"] = "WRAPPED_BUG"
+        res["message"] = f"{bug} (wrapped as {type(exc).__name__}: {str(exc)[:200]})"
+        res["traceback"] = "".join(traceback.format_exception(exc))[-3000:]
 
 
 def _rss_bytes() -> int:
@@ -1263,7 +1459,7 @@ def run_cases(cases: list[dict], workers: int = 2) -> list[dict]:
     return [dict(results.get(i, {"outcome": "LOST", "seconds": 0, "rss": 0}), case=cases[i]) for i in range(len(cases))]
 
 
-BAD = {"ESCAPED", "HANG", "CRASH", "MEMORY", "EMPTY_MESSAGE", "LOST", "MUTATOR_ERROR"}
+BAD = {"ESCAPED", "WRAPPED_BUG", "HANG", "CRASH", "MEMORY", "EMPTY_MESSAGE", "LOST", "MUTATOR_ERROR"}
 
 
 def problems(results: list[dict]) -> list[str]:
@@ -1299,16 +1495,23 @@ def summarise(results: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def normal_run() -> list[dict]:
-    samples = all_samples()
-    if not samples:
-        pytest.skip(f"no samples: neither {SHARED_SAMPLES} nor {DATA_SAMPLE} holds HEIC/JPEG files")
+def generated(tmp_path_factory) -> list[Path]:
+    """The generated JPEG samples, written under pytest's temporary folder for this run."""
+    return generated_jpegs(tmp_path_factory.mktemp("fuzz-samples"))
+
+
+@pytest.fixture(scope="module")
+def normal_run(generated) -> list[dict]:
+    from conftest import shared_samples_dir
+
+    shared_samples_dir()  # skips where ../shared/samples is absent, fails where it is required
+    samples = all_samples() + generated
     cases = plan_cases(samples, max(len(MUTATORS), NORMAL_CASES // len(samples)))
     cases += plan_cases(other_files(), len(MUTATORS), seed=BASE_SEED + 100)
     # the normal suite keeps at most two 100 MB cases; the long run has no such limit
     big = 0
     for c in cases:
-        c["big_ok"] = big < 2 and c["family"] in ("xmp", "extended_xmp", "whole_file")
+        c["big_ok"] = big < 2 and c["family"] in ("xmp", "extended_xmp", "whole_file", "dynamic_depth")
         big += c["big_ok"]
     t0 = time.perf_counter()
     results = run_cases(cases)
@@ -1316,8 +1519,8 @@ def normal_run() -> list[dict]:
     return results
 
 
-def test_every_sample_is_fuzzed_with_every_family(normal_run):
-    samples = {str(p) for p in all_samples() + other_files()}
+def test_every_sample_is_fuzzed_with_every_family(normal_run, generated):
+    samples = {str(p) for p in all_samples() + generated + other_files()}
     assert {r["case"]["sample"] for r in normal_run} == samples
     assert any(str(p).startswith(str(SHARED_SAMPLES)) for p in all_samples()) or not SHARED_SAMPLES.is_dir()
     for s in samples:
@@ -1326,6 +1529,33 @@ def test_every_sample_is_fuzzed_with_every_family(normal_run):
     # the mutations do bite: most cases are refused, a few still open (small flips in pixels)
     outcomes = Counter(r["outcome"] for r in normal_run)
     assert outcomes["UnreadableFileError"] > len(normal_run) // 4, outcomes
+
+
+# the share of cases on a depth photo (one that opens unmutated) that still open and touch fine:
+# measured 2026-11-30 over the normal run: see test_a_share_of_mutants_still_opens
+MIN_OPEN_SHARE = 0.15
+
+
+def test_a_share_of_mutants_still_opens(normal_run, generated):
+    """A reader that refuses everything must fail: mutations that leave the structure intact
+    (flips in pixel data, a lost EXIF tag, a damaged matte...) still give a capture."""
+    import depthlab
+
+    opening = set()
+    for p in all_samples() + generated:
+        try:
+            depthlab.open(p)
+            opening.add(str(p))
+        except depthlab.DepthlabError:
+            pass
+    assert {str(p) for p in generated} <= opening, "the generated JPEGs must open unmutated"
+    mine = [r for r in normal_run if r["case"]["sample"] in opening]
+    ok = [r for r in mine if r["outcome"] == "ok"]
+    share = len(ok) / len(mine)
+    assert share >= MIN_OPEN_SHARE, f"only {len(ok)} of {len(mine)} mutated depth photos opened ({share:.0%})"
+    # and on the generated JPEGs too: their readers must not just refuse
+    for g in generated:
+        assert any(r["outcome"] == "ok" for r in mine if r["case"]["sample"] == str(g)), f"no mutant of {g.name} opened"
 
 
 @pytest.mark.parametrize("family", list(MUTATORS))
@@ -1341,15 +1571,18 @@ def test_peak_memory_is_bounded(normal_run):
     assert 0 < peak < PEAK_RSS_BOUND, f"a fuzz worker peaked at {peak / MIB:.0f} MiB (bound {PEAK_RSS_BOUND / MIB:.0f} MiB)"
 
 
-def test_mutators_are_deterministic():
-    samples = all_samples()
-    if not samples:
-        pytest.skip("no samples")
-    data = samples[0].read_bytes()
-    for fam in MUTATORS:
-        a = make_case(data, fam, 1234, big_ok=False)
-        b = make_case(data, fam, 1234, big_ok=False)
-        assert a == b, fam
+def test_mutators_are_deterministic(generated):
+    for sample in (all_samples() + generated)[:1] + generated:
+        data = sample.read_bytes()
+        for fam in MUTATORS:
+            a = make_case(data, fam, 1234, big_ok=False)
+            b = make_case(data, fam, 1234, big_ok=False)
+            assert a == b, (sample.name, fam)
+
+
+def test_generated_jpegs_are_deterministic(tmp_path, generated):
+    again = generated_jpegs(tmp_path)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in generated]
 
 
 def test_insert_bytes_keeps_a_heif_readable():
@@ -1373,21 +1606,62 @@ def test_insert_bytes_keeps_a_heif_readable():
     assert c.calibration is None and c.encoding.float_max == pytest.approx(4.382812, abs=1e-3)
 
 
+def cut_short(data: bytes, node: Node, k: int) -> bytes:
+    """``node`` ends ``k`` bytes early (k >= 8): its declared size shrinks and a 'free' box takes
+    the cut-off tail, so every enclosing box still adds up and only ``node``'s own parser runs
+    past its end."""
+    out = bytearray(data)
+    if node.header == 16:
+        struct.pack_into(">Q", out, node.offset + 8, node.size - k)
+    else:
+        struct.pack_into(">I", out, node.offset, node.size - k)
+    struct.pack_into(">I4s", out, node.end - k, k, b"free")
+    return bytes(out)
+
+
+def test_boxes_cut_short_are_refused_without_a_hidden_bug(tmp_path):
+    """Every box of the generated HEIC sample that depthlab parses, cut short by 8 bytes and cut
+    to its header: each case is refused with a DepthlabError whose cause chain holds no
+    programming error (a bounds check raising IndexError fails here), or still opens."""
+    import depthlab
+    from conftest import data_sample
+
+    data = data_sample("rear_dual.heic").read_bytes()
+    parsed = {"ftyp", "meta", "hdlr", "pitm", "iinf", "infe", "iref", "iloc", "iprp", "ipco", "ipma", "ispe",
+              "auxC", "irot", "imir", "hvcC", "pixi", "colr", "idat", "dimg", "auxl", "cdsc"}
+    nodes = [n for n in heif_nodes(data) if n.type in parsed]
+    assert {"iinf", "iref", "iloc", "ipma", "ispe"} <= {n.type for n in nodes}
+    outcomes: Counter = Counter()
+    for n in nodes:
+        body = n.size - n.header
+        for k in sorted({8, body} & set(range(8, body + 1))):
+            p = tmp_path / f"{n.type}-{n.offset}-{k}.heic"
+            p.write_bytes(cut_short(data, n, k))
+            try:
+                cap = depthlab.open(p)
+                touch_everything(cap)
+                outcomes["opened"] += 1
+            except depthlab.DepthlabError as exc:
+                bug = programming_error(exc)
+                assert bug is None, f"'{n.type}' at {n.offset} cut by {k} bytes: {bug}"
+                outcomes[type(exc).__name__] += 1
+            p.unlink()
+    assert outcomes["UnreadableFileError"] >= len(nodes) // 2, outcomes
+
+
 @pytest.mark.slow
-def test_long_run():
+def test_long_run(tmp_path):
     """10,000+ cases: ``DEPTHLAB_FUZZ_CASES=10000 pytest tests/test_fuzz.py -m slow -s``
     (``DEPTHLAB_FUZZ_REPORT=file.json`` keeps every case's outcome)."""
     n = int(os.environ.get("DEPTHLAB_FUZZ_CASES", "0") or 0)
     if n <= 0:
         pytest.skip("set DEPTHLAB_FUZZ_CASES (e.g. 10000) to run the long fuzz run")
-    samples = all_samples()
-    if not samples:
-        pytest.skip("no samples")
+    samples = all_samples() + generated_jpegs(tmp_path)
     per = -(-n // len(samples))
     cases = plan_cases(samples, per, seed=BASE_SEED + 1)[:n]
     big_budget = int(os.environ.get("DEPTHLAB_FUZZ_BIG", "20"))
     for c in cases:
-        c["big_ok"] = big_budget > 0 and c["family"] in ("xmp", "extended_xmp", "whole_file")
+        c["big_ok"] = big_budget > 0 and c["family"] in ("xmp", "extended_xmp", "whole_file", "dynamic_depth")
         big_budget -= c["big_ok"]
     t0 = time.perf_counter()
     results = run_cases(cases)
@@ -1402,6 +1676,30 @@ def test_long_run():
     assert peak < PEAK_RSS_BOUND
 
 
+@pytest.mark.slow
+def test_long_run_dynamic_depth():
+    """The Dynamic Depth reader alone (issue 18): ``DEPTHLAB_FUZZ_DD_CASES=3000 pytest
+    tests/test_fuzz.py -m slow -k dynamic_depth -s`` mutates data/sample/pixel_portrait.jpg with
+    every family, the ``dynamic_depth`` family ten times as often as each other (seed
+    ``DEPTHLAB_FUZZ_SEED`` + 18; the first three cases may be 100 MB descriptions)."""
+    n = int(os.environ.get("DEPTHLAB_FUZZ_DD_CASES", "0") or 0)
+    if n <= 0:
+        pytest.skip("set DEPTHLAB_FUZZ_DD_CASES (e.g. 3000) to run the long Dynamic Depth fuzz run")
+    sample = DATA_SAMPLE / "pixel_portrait.jpg"
+    if not sample.is_file():
+        pytest.skip("data/sample/pixel_portrait.jpg missing (run `depthlab samples`)")
+    families = list(MUTATORS) + ["dynamic_depth"] * 9
+    rng = random.Random(BASE_SEED + 18)
+    cases = [{"sample": str(sample), "family": rng.choice(families), "seed": rng.randrange(2**31), "big_ok": i < 3}
+             for i in range(n)]
+    t0 = time.perf_counter()
+    results = run_cases(cases)
+    print(f"\nDynamic Depth fuzz run ({time.perf_counter() - t0:.0f}s wall, seed {BASE_SEED + 18}): " + summarise(results))
+    bad = problems(results)
+    assert not bad, f"{len(bad)} of {len(results)} cases failed:\n" + "\n".join(bad[:20])
+    assert max(r.get("rss", 0) for r in results) < PEAK_RSS_BOUND
+
+
 # =============================================================================================
 # command line: worker mode and replay
 # =============================================================================================
@@ -1409,6 +1707,8 @@ def test_long_run():
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         worker_main()
+    elif sys.argv[1:2] == ["--generate"]:  # the generated JPEG samples, to replay a case on them
+        print("\n".join(str(p) for p in generated_jpegs(Path(sys.argv[2]))))
     elif sys.argv[1:2] == ["--replay"]:
         sample, family, seed = sys.argv[2], sys.argv[3], int(sys.argv[4])
         blob, desc = make_case(Path(sample).read_bytes(), family, seed)

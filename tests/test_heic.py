@@ -36,9 +36,13 @@ def test_rear_dual_pug_values_and_calibration():
     assert rep["d_min"] == pytest.approx(1.498047, abs=1e-3) and rep["d_max"] == pytest.approx(4.382812, abs=1e-3)
     # depth is 1/disparity, in metres
     assert np.allclose(cap.depth, 1.0 / cap.disparity, rtol=1e-6)
+    # Apple spreads the codes over the whole range: code 255 (FloatMax) is the nearest pixel,
+    # code 0 (FloatMin) the farthest, so the depth range is exactly 1/FloatMax .. 1/FloatMin
+    c = np.round(codes)
+    assert c.min() == 0 and c.max() == 255
     lo, hi = cap.depth_range()
-    assert lo == pytest.approx(1 / 4.382812, rel=1e-3) or lo >= 1 / 4.382812 - 1e-6
-    assert hi <= 1 / 1.498047 + 1e-6
+    assert lo == pytest.approx(1 / 4.382812, rel=1e-6)
+    assert hi == pytest.approx(1 / 1.498047, rel=1e-6)
     cal = cap.calibration
     assert cal is not None and not cal.estimated
     assert cal.reference_size == (4032, 3024)
@@ -175,3 +179,21 @@ def test_rotated_depth_item_brings_calibration_along():
     d0 = np.array([(u - k0[0, 2]) / k0[0, 0], (v - k0[1, 2]) / k0[1, 1]])
     d1 = np.array([(u1 - k1[0, 2]) / k1[0, 0], (v1 - k1[1, 2]) / k1[1, 1]])
     assert d1 == pytest.approx([d0[1], -d0[0]], abs=1e-9)
+
+
+def test_spatial_photo_is_named_as_a_stereo_pair():
+    """A 'ster' entity group (left, right) and no depth item: say what the photo is, not "edited copy"."""
+    with pytest.raises(depthlab.NoDepthError) as err:
+        depthlab.open(shared_sample("iphone/spatial_stereo_pair.heic"))
+    msg = str(err.value)
+    assert msg.startswith("spatial_stereo_pair.heic is a spatial (stereo) photo: left and right views, 2560x2560 each, no depth map.")
+    assert "unmodified originals" not in msg
+
+
+def test_entity_groups_are_read():
+    from depthlab.formats import isobmff
+
+    hf = isobmff.parse_heif(shared_sample("iphone/spatial_stereo_pair.heic").read_bytes())
+    assert [(g.type, g.entity_ids) for g in hf.groups] == [("ster", (26, 52))]
+    pug = isobmff.parse_heif(shared_sample("iphone/rear_dual_pug.heic").read_bytes())
+    assert pug.groups == ()

@@ -333,10 +333,12 @@ def test_ordinary_jpeg_is_no_depth():
         read_jpeg(Path("holiday.jpg"), data)
 
 
-def test_dynamic_depth_is_named_as_unsupported():
+def test_dynamic_depth_without_a_container_is_damaged():
+    # Dynamic Depth is read (tests/test_dynamic_depth.py); a description without Device:Container
+    # cannot locate its depth map
     x = xmp_packet({"Device:Profiles": "x"}, {"Device": "http://ns.google.com/photos/dd/1.0/device/"})
     data = jpeg(np.zeros((8, 8, 3), np.uint8), xmp=x)
-    with pytest.raises(UnsupportedFormatError, match="Dynamic Depth"):
+    with pytest.raises(UnreadableFileError, match="Dynamic Depth description has no Device:Container"):
         read_jpeg(None, data)
 
 
@@ -471,7 +473,8 @@ def test_lens_blur_colour_comes_from_the_unblurred_original():
 
 
 def test_summary_through_depthlab_open():
-    depthlab = pytest.importorskip("depthlab")
+    import depthlab
+
     for rel in (APPLE, LENS_BLUR):
         p, data = read(rel)
         cap = depthlab.open(p)

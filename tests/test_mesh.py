@@ -134,12 +134,12 @@ def test_texture_is_capped_and_depth_coloured_without_a_photo():
 def test_a_smooth_slanted_surface_stays_whole():
     # the test camera has a short focal length (60 px): 40 degrees is a steep wall here, seen
     # at up to ~60 degrees from the ray at the far edge
-    m = depthlab.mesh(make_capture(slanted_plane(40)))
+    m = depthlab.mesh(make_capture(slanted_plane(40)), simplify=0)
     assert len(m) == 2 * (H - 1) * (W - 1)
 
 
 def test_an_occlusion_is_cut_and_no_face_bridges_it():
-    m = depthlab.mesh(make_capture(step_scene()))
+    m = depthlab.mesh(make_capture(step_scene()), simplify=0)
     z = face_depths(m)
     assert not ((z.min(axis=1) < 1.5) & (z.max(axis=1) > 1.5)).any()
     # everything else stays: the square (23x23 cells) and the wall around it
@@ -153,7 +153,7 @@ def test_an_occlusion_is_cut_and_no_face_bridges_it():
 def test_holes_stay_holes():
     d = slanted_plane(20)
     d[10:20, 30:40] = np.nan
-    m = depthlab.mesh(make_capture(d))
+    m = depthlab.mesh(make_capture(d), simplify=0)
     rows, cols = pixel_rc(m)
     assert not ((rows >= 10) & (rows < 20) & (cols >= 30) & (cols < 40)).any()
     # the 11 x 11 cells touching the hole lose their triangles, except that each of the four
@@ -236,8 +236,337 @@ def test_bad_max_step(bad):
 
 def test_real_pug_meshes_with_most_of_its_grid():
     cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
-    m = depthlab.mesh(cap)
+    m = depthlab.mesh(cap, simplify=0)
     h, w = m.grid_shape
     # a real photo: most cells are whole, some are cut (the pug in front of the floor)
     assert 0.8 * 2 * (h - 1) * (w - 1) < len(m) < 2 * (h - 1) * (w - 1)
     assert m.texture.shape == (3024, 4032, 3)
+
+
+# ------------------------------------------------------------------------------- simplification
+
+
+def boundary_edges(faces_px: np.ndarray) -> set[tuple[int, int]]:
+    """Edges used by exactly one triangle, as sorted pixel-index pairs."""
+    e = np.sort(np.concatenate([faces_px[:, [0, 1]], faces_px[:, [1, 2]], faces_px[:, [2, 0]]]), axis=1)
+    uniq, counts = np.unique(e, axis=0, return_counts=True)
+    return set(map(tuple, uniq[counts == 1].tolist()))
+
+
+@pytest.mark.parametrize("sample", ["rear_dual.heic", "front_truedepth.heic"])
+def test_simplified_mesh_has_no_cracks_and_the_same_outline(sample):
+    # a T-junction would leave edges used once inside the surface: the open edges of the
+    # simplified mesh must be exactly those of the full grid mesh (its cuts and its border)
+    cap = depthlab.open(data_sample(sample))
+    full = depthlab.mesh(cap, simplify=0)
+    simple = depthlab.mesh(cap)
+    assert len(simple) < 0.5 * len(full)
+    np.testing.assert_array_equal(simple.vertices, full.vertices)
+    assert boundary_edges(simple.pixel_index[simple.faces]) == boundary_edges(full.pixel_index[full.faces])
+    # every edge is shared by at most two triangles, and the area is the same surface
+    f = simple.faces
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    assert np.unique(e, axis=0, return_counts=True)[1].max() == 2
+    # the same surface: the big triangles skip the stair-steps of the 8-bit disparity, which
+    # add a few per cent of area to the full grid, never more
+    assert 0.93 * full.area() <= simple.area() <= full.area()
+
+
+def test_a_plane_simplifies_to_fans_that_face_the_camera_and_a_curve_does_not():
+    plane = depthlab.mesh(make_capture(slanted_plane(30)))
+    full = 2 * (H - 1) * (W - 1)
+    assert len(plane) < 0.25 * full
+    v = plane.vertices.astype(np.float64)
+    a, b, c = (v[plane.faces[:, i]] for i in range(3))
+    assert (np.einsum("ij,ij->i", np.cross(b - a, c - a), (a + b + c) / 3) < 0).all()
+    yy, xx = np.mgrid[0:H, 0:W]
+    # ripples 2 cm deep at 2 m, 8 pixels apart: nowhere flat over a 4-pixel block
+    ripple = (1.0 / (0.5 + 0.0025 * np.sin(2 * np.pi * (xx + yy) / 8))).astype(np.float32)
+    assert len(depthlab.mesh(make_capture(ripple))) == full
+
+
+# ------------------------------------------------------------------------------------- files
+
+import json  # noqa: E402
+import struct  # noqa: E402
+
+trimesh = pytest.importorskip("trimesh", reason="trimesh reads the mesh files back")
+
+COMPONENT_DTYPE = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+TYPE_SIZE = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
+
+
+def parse_glb(data: bytes) -> tuple[dict, bytes]:
+    """The JSON and BIN chunks of a GLB, checking the container as the glTF 2.0 spec states
+    it (12-byte header 'glTF', version 2, total length; chunks padded to 4 bytes)."""
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    assert magic == b"glTF" and version == 2 and length == len(data)
+    off, chunks = 12, {}
+    while off < length:
+        clen, ctype = struct.unpack_from("<I4s", data, off)
+        assert clen % 4 == 0, f"chunk {ctype} of {clen} bytes is not 4-byte aligned"
+        chunks[ctype] = data[off + 8: off + 8 + clen]
+        off += 8 + clen
+    assert off == length
+    return json.loads(chunks[b"JSON"]), chunks.get(b"BIN\x00", b"")
+
+
+def accessor_array(gltf: dict, binary: bytes, index: int) -> np.ndarray:
+    acc = gltf["accessors"][index]
+    view = gltf["bufferViews"][acc["bufferView"]]
+    dtype = np.dtype(COMPONENT_DTYPE[acc["componentType"]])
+    n = TYPE_SIZE[acc["type"]]
+    start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
+    assert start % dtype.itemsize == 0 and view.get("byteOffset", 0) % 4 == 0
+    assert view.get("byteStride", dtype.itemsize * n) == dtype.itemsize * n  # tightly packed here
+    return np.frombuffer(binary, dtype=dtype, count=acc["count"] * n, offset=start).reshape(acc["count"], n)
+
+
+@pytest.fixture(scope="module")
+def rear_mesh():
+    return depthlab.mesh(depthlab.open(data_sample("rear_dual.heic")))
+
+
+def test_glb_is_valid_gltf_upright_textured_and_unlit(rear_mesh, tmp_path):
+    from PIL import Image
+
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.glb")
+    gltf, binary = parse_glb(path.read_bytes())
+    assert gltf["asset"]["version"] == "2.0"
+    prim = gltf["meshes"][0]["primitives"][0]
+    pos = accessor_array(gltf, binary, prim["attributes"]["POSITION"]).astype(np.float64)
+    acc = gltf["accessors"][prim["attributes"]["POSITION"]]
+    # the spec requires min/max on POSITION, and they must be the data's
+    np.testing.assert_allclose(acc["min"], pos.min(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(acc["max"], pos.max(axis=0), rtol=1e-6)
+    idx = accessor_array(gltf, binary, prim["indices"]).reshape(-1, 3)
+    assert idx.max() < len(pos) and len(idx) == len(m)
+    uv = accessor_array(gltf, binary, prim["attributes"]["TEXCOORD_0"])
+    assert (uv >= 0).all() and (uv <= 1).all()
+    # glTF axes: looking down -z, so everything is at negative z; y up, so the photo's top
+    # rows are higher than its bottom rows; same distances as the camera frame
+    kept, faces = m.used_vertices()
+    assert (pos[:, 2] < 0).all()
+    np.testing.assert_allclose(np.sort(-pos[:, 2]), np.sort(m.vertices[kept, 2]), rtol=1e-6)
+    rows = m.pixel_index[kept] // m.grid_shape[1]
+    top, bottom = rows < 50, rows > m.grid_shape[0] - 50
+    assert pos[top, 1].mean() > 0 > pos[bottom, 1].mean()
+    # glTF uv: origin at the image's top-left; a vertex in the photo's top rows has small v
+    assert uv[top, 1].max() < 0.1 and uv[bottom, 1].min() > 0.9
+    # triangles face the viewer at the origin looking down -z: counter-clockwise seen from it
+    a, b, c = (pos[idx[:, i]] for i in range(3))
+    facing = np.einsum("ij,ij->i", np.cross(b - a, c - a), (a + b + c) / 3)
+    assert (facing < 0).mean() > 0.99
+    # the photo is embedded as a JPEG, the material's base colour texture, unlit
+    image = gltf["images"][gltf["textures"][0]["source"]]
+    view = gltf["bufferViews"][image["bufferView"]]
+    jpeg = binary[view.get("byteOffset", 0): view.get("byteOffset", 0) + view["byteLength"]]
+    assert image["mimeType"] == "image/jpeg" and jpeg[:2] == b"\xff\xd8"
+    import io
+
+    assert Image.open(io.BytesIO(jpeg)).size == (m.texture.shape[1], m.texture.shape[0])
+    mat = gltf["materials"][prim["material"]]
+    assert mat["pbrMetallicRoughness"]["baseColorTexture"]["index"] == 0
+    assert "KHR_materials_unlit" in mat["extensions"] and "KHR_materials_unlit" in gltf["extensionsUsed"]
+
+
+def test_glb_reads_back_with_trimesh(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.glb")
+    scene = trimesh.load(path, process=False)
+    (g,) = scene.geometry.values()
+    kept, faces = m.used_vertices()
+    assert len(g.faces) == len(m) and len(g.vertices) == len(kept)
+    np.testing.assert_allclose(np.sort(g.vertices[:, 0]), np.sort(m.vertices[kept, 0]), atol=1e-6)
+    assert g.visual.uv.shape == (len(kept), 2)
+    assert g.visual.material.baseColorTexture.size == (m.texture.shape[1], m.texture.shape[0])
+
+
+def test_real_pug_glb_is_shareable_and_faithful(tmp_path):
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    m = depthlab.mesh(cap)
+    path = m.save(tmp_path / "pug.glb")
+    assert path.stat().st_size <= 12_000_000
+    # faithful: the stored surface passes within one stored disparity step of every point of
+    # the full grid (the simplified triangles are planar fits of flat 4x4 blocks)
+    full = depthlab.mesh(cap, simplify=0)
+    step = cap.encoding.step
+    gltf, binary = parse_glb(path.read_bytes())
+    prim = gltf["meshes"][0]["primitives"][0]
+    pos = accessor_array(gltf, binary, prim["attributes"]["POSITION"]).astype(np.float64)
+    idx = accessor_array(gltf, binary, prim["indices"]).reshape(-1, 3)
+    # every point of the full grid lies in some stored triangle's image-space footprint; its
+    # depth there, interpolated linearly in disparity over the triangle, matches within a step
+    z_full = full.vertices[:, 2].astype(np.float64)
+    assert len(idx) < 0.5 * len(full)
+    assert (1.0 / z_full).max() - (1.0 / z_full).min() > 20 * step  # the check below is not vacuous
+    kept, _ = m.used_vertices()
+    h, w = m.grid_shape
+    px = m.pixel_index[kept]
+    r, c = px // w, px % w
+    # for every stored triangle, barycentric interpolation of disparity at the grid points inside it
+    worst = 0.0
+    zgrid = np.full(h * w, np.nan)
+    zgrid[full.pixel_index] = z_full
+    big = np.flatnonzero(np.ptp(r[idx], axis=1) > 1)
+    for t in big[:: max(1, len(big) // 2000)]:
+        tr, tc = r[idx[t]].astype(float), c[idx[t]].astype(float)
+        d = 1.0 / -pos[idx[t], 2]
+        rr, cc = np.mgrid[int(tr.min()): int(tr.max()) + 1, int(tc.min()): int(tc.max()) + 1]
+        m_ = np.array([[tc[0], tc[1], tc[2]], [tr[0], tr[1], tr[2]], [1, 1, 1]])
+        lam = np.linalg.solve(m_, np.stack([cc.ravel(), rr.ravel(), np.ones(cc.size)]))
+        inside = (lam >= -1e-9).all(axis=0)
+        pred = d @ lam[:, inside]
+        actual = 1.0 / zgrid[(rr.ravel() * w + cc.ravel())[inside]]
+        worst = max(worst, float(np.abs(pred - actual).max()))
+    assert worst <= 2 * step
+
+
+def test_obj_comes_with_its_material_and_texture(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.obj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rear.jpeg", "rear.mtl", "rear.obj"]
+    text = path.read_text()
+    assert "mtllib rear.mtl" in text and "usemtl rear" in text
+    mtl = (tmp_path / "rear.mtl").read_text()
+    assert "map_Kd rear.jpeg" in mtl and "Kd 1.0 1.0 1.0" in mtl
+    back = trimesh.load(path, process=False)
+    kept, _ = m.used_vertices()
+    assert len(back.faces) == len(m) and len(back.vertices) == len(kept)
+    assert back.visual.material.image.size == (m.texture.shape[1], m.texture.shape[0])
+    assert back.visual.uv.shape == (len(kept), 2)
+
+
+def test_obj_set_is_never_half_written(rear_mesh, tmp_path, monkeypatch):
+    m = rear_mesh
+    (tmp_path / "a.mtl").write_text("mine")
+    with pytest.raises(depthlab.OverwriteError, match="a.mtl"):
+        m.save(tmp_path / "a.obj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mtl"]
+    assert (tmp_path / "a.mtl").read_text() == "mine"
+    # a failure while writing the OBJ itself removes the texture and material written before it
+    import depthlab.mesh_files as mf
+
+    real = mf.atomic_write
+
+    def failing(path, overwrite=False):
+        if str(path).endswith(".obj"):
+            raise depthlab.WriteError("disk full (simulated)")
+        return real(path, overwrite=overwrite)
+
+    monkeypatch.setattr(mf, "atomic_write", failing)
+    with pytest.raises(depthlab.WriteError):
+        m.save(tmp_path / "b.obj")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mtl"]
+
+
+def test_ply_has_faces_and_the_photo_colours(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.ply")
+    back = trimesh.load(path, process=False)
+    kept, faces = m.used_vertices()
+    assert len(back.faces) == len(m)
+    np.testing.assert_array_equal(back.faces, faces)
+    np.testing.assert_allclose(back.vertices, m.vertices[kept] * [1, -1, -1], atol=1e-6)
+    # colour of each vertex = the photo at its pixel (photo at 2x: the top-left texel of the 2x2)
+    h, w = m.grid_shape
+    th, tw = m.texture.shape[:2]
+    px = m.pixel_index[kept]
+    expect = m.texture[(px // w) * th // h + th // (2 * h), (px % w) * tw // w + tw // (2 * w)]
+    np.testing.assert_array_equal(back.visual.vertex_colors[:, :3], expect)
+    assert b"comment depthlab" in path.read_bytes()[:2000]
+
+
+def test_stl_of_the_surface_in_millimetres_on_the_bed(rear_mesh, tmp_path):
+    m = rear_mesh
+    path = m.save(tmp_path / "rear.stl")
+    back = trimesh.load(path, process=False)
+    assert len(back.faces) == len(m)
+    kept, _ = m.used_vertices()
+    span = np.ptp(m.vertices[kept].astype(np.float64), axis=0) * 1000
+    np.testing.assert_allclose(back.extents, span, rtol=1e-5)
+    assert back.bounds[0][2] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_files_are_not_overwritten_and_bad_names_are_refused(rear_mesh, tmp_path):
+    p = tmp_path / "x.glb"
+    p.write_bytes(b"mine")
+    with pytest.raises(depthlab.OverwriteError):
+        rear_mesh.save(p)
+    assert p.read_bytes() == b"mine"
+    rear_mesh.save(p, overwrite=True)
+    assert p.read_bytes()[:4] == b"glTF"
+    with pytest.raises(InvalidInputError, match=".glb"):
+        rear_mesh.save(tmp_path / "x.fbx")
+    assert not (tmp_path / "x.fbx").exists()
+
+
+def test_missing_trimesh_is_named(rear_mesh, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trimesh", None)
+    with pytest.raises(DepthlabError, match="pip install trimesh"):
+        rear_mesh.save(tmp_path / "x.glb")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------ solid
+
+
+def edge_use_counts(faces: np.ndarray) -> np.ndarray:
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    return np.unique(e, axis=0, return_counts=True)[1]
+
+
+def signed_volume(v: np.ndarray, f: np.ndarray) -> float:
+    a, b, c = (v[f[:, i]].astype(np.float64) for i in range(3))
+    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+
+
+@pytest.mark.parametrize("kw", [{}, {"far": 1.8}, {"stride": 3, "simplify": 0}, {"model": "orthographic"}])
+def test_solid_is_closed_with_positive_volume_and_its_stl_is_watertight(kw, tmp_path):
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    m = depthlab.mesh(cap, **kw)
+    sol = m.solid()
+    # every edge shared by exactly two triangles; volume positive (faces point outwards)
+    assert (edge_use_counts(sol.faces) == 2).all()
+    vol = signed_volume(sol.vertices, sol.faces)
+    assert vol > 0
+    # the flat back: a plane behind the farthest point, perpendicular to the camera axis
+    zmax = m.vertices[np.unique(m.faces), 2].max()
+    back_z = sol.vertices[:, 2].max()
+    assert back_z > zmax and (np.isclose(sol.vertices[:, 2], back_z)).sum() >= len(sol.vertices) // 2
+    path = sol.save(tmp_path / "relief.stl")
+    stl = trimesh.load(path)
+    assert stl.is_watertight and stl.is_winding_consistent and stl.volume > 0
+    # millimetres: the STL's volume is the solid's in m^3 x 1e9 (the y/z flips keep handedness)
+    if m.units == "m":
+        assert stl.volume == pytest.approx(vol * 1e9, rel=1e-3)
+
+
+def test_solid_closes_occlusions_as_walls_but_keeps_holes():
+    d = step_scene()
+    d[40:44, 2:6] = np.nan
+    m = depthlab.mesh(make_capture(d), simplify=0)
+    sol = m.solid(thickness=0.1)
+    front = sol.metadata["solid"]["front_triangles"]
+    # every cell that has its points is triangulated again, the occlusion's cells included;
+    # the 5x5 cells touching the hole are not (its four corner cells keep one triangle each)
+    assert front == 2 * ((H - 1) * (W - 1) - 5 * 5) + 4
+    assert (edge_use_counts(sol.faces) == 2).all()
+    assert sol.vertices[:, 2].max() == pytest.approx(2.1)
+
+
+def test_metric_solid_of_a_relative_capture_is_refused():
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    assert cap.accuracy == "relative"
+    m = depthlab.mesh(cap, stride=4)
+    with pytest.raises(InvalidInputError, match="relative"):
+        m.solid(metric=True)
+    with pytest.raises(InvalidInputError, match="arbitrary"):
+        depthlab.mesh(cap, stride=4, model="orthographic", depth_scale=2).solid(metric=True)
+    front = depthlab.mesh(make_capture(slanted_plane()), simplify=0)  # absolute, metres
+    assert (edge_use_counts(front.solid(metric=True).faces) == 2).all()
+    with pytest.raises(InvalidInputError, match="thickness"):
+        front.solid(thickness=-1)

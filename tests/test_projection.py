@@ -11,7 +11,8 @@ from conftest import shared_sample
 from depthlab.camera import estimate_calibration, undistort_points
 from depthlab.capture import Calibration, CameraInfo, Capture
 from depthlab.errors import CalibrationError, InvalidInputError
-from depthlab.projection import MODELS, Projector, depth_colours, project
+from depthlab.colour import depth_colours
+from depthlab.projection import Projector, project
 
 W, H = 64, 48
 K_REF = [[120.0, 0, 64.0], [0, 130.0, 48.0], [0, 0, 1]]  # at 128x96, fx != fy
@@ -236,7 +237,7 @@ def test_real_rear_sample_distortion_moves_corner_points():
     raw, _ = proj.points("pinhole-raw")
     h, w = cap.shape
     assert (h, w) == (576, 768) and len(rect) == 442_368
-    # same z, x/y differ by the lens correction: ~1.6 % at the corners, ~0 at the centre
+    # same z, x/y differ by the lens correction: ~1.4 % at the corners, ~0 at the centre
     assert np.array_equal(rect[:, 2], raw[:, 2])
     r_rect = np.hypot(rect[:, 0], rect[:, 1]).reshape(h, w)
     r_raw = np.hypot(raw[:, 0], raw[:, 1]).reshape(h, w)
@@ -349,3 +350,94 @@ def test_other_real_samples_project_in_front_of_the_camera(sample):
     k = cap.calibration.intrinsics_at(w, h)
     x_over_z = np.abs(cloud.xyz[:, 0] / cloud.xyz[:, 2]).max()
     assert x_over_z == pytest.approx(max(k[0, 2], w - 1 - k[0, 2]) / k[0, 0], rel=0.03)
+
+
+# ------------------------------------------------------------------ plain functions and settings
+
+
+def test_grid_points_are_projects_points_on_the_grid():
+    from depthlab.projection import grid_points
+    from depthlab.settings import ProjectionSettings
+
+    depth = make_capture().depth.copy()
+    depth[7, 9] = np.nan
+    cap = make_capture(depth)
+    for st in (ProjectionSettings(), ProjectionSettings(stride=3, near=0.7, far=1.2, mask="portrait"),
+               ProjectionSettings(model="orthographic", depth_scale=2.0, aspect=1.5)):
+        xyz, valid = grid_points(cap, st)
+        gh, gw = math.ceil(H / st.stride), math.ceil(W / st.stride)
+        assert xyz.shape == (gh, gw, 3) and xyz.dtype == np.float32 and valid.shape == (gh, gw)
+        cloud = project(cap, model=st.model, near=st.near, far=st.far, stride=st.stride, mask=st.mask,
+                        depth_scale=st.depth_scale, aspect=st.aspect)
+        assert np.array_equal(xyz[valid], cloud.xyz)
+        # grid pixel (i, j) is depth pixel (i * stride, j * stride)
+        v, u = np.divmod(cloud.pixel_index, W)
+        assert np.array_equal(np.flatnonzero(valid.reshape(-1)), (v // st.stride) * gw + u // st.stride)
+    xyz, valid = grid_points(cap)
+    assert np.isnan(xyz[7, 9]).all() and not valid[7, 9]
+    assert xyz[0, 0, 2] == depth[0, 0]
+
+
+def test_points_from_depth_is_depth_times_the_ray():
+    from depthlab.geometry import points_from_depth, ray_grid
+
+    cap = make_capture()
+    k = cap.calibration.intrinsics_at(W, H)
+    rays = ray_grid(cap.calibration, (W, H), "pinhole-raw", stride=2)
+    d = cap.depth[::2, ::2]
+    xyz = points_from_depth(d, rays).reshape(H // 2, W // 2, 3)
+    v, u = np.mgrid[0:H:2, 0:W:2]
+    assert np.allclose(xyz[..., 0], (u - k[0, 2]) / k[0, 0] * d, atol=1e-6)
+    assert np.allclose(xyz[..., 1], (v - k[1, 2]) / k[1, 1] * d, atol=1e-6)
+    assert np.array_equal(xyz[..., 2], d)
+    with pytest.raises(CalibrationError):
+        ray_grid(None, (W, H), "pinhole")
+    with pytest.raises(InvalidInputError):
+        points_from_depth(d[:2], rays)
+
+
+def test_points_from_depth_agrees_with_open3d():
+    o3d = _open3d()
+    from depthlab.geometry import points_from_depth, ray_grid
+
+    yy, xx = np.mgrid[0:H, 0:W]
+    depth = (0.4 + 0.03 * xx + 0.01 * yy).astype(np.float32)
+    cal = make_capture().calibration
+    ours = points_from_depth(depth, ray_grid(cal, (W, H), "pinhole-raw"))
+    theirs = _open3d_points(o3d, depth, cal.intrinsics_at(W, H))
+    assert np.abs(ours - theirs).max() <= 1e-6
+
+
+def test_settings_own_the_derived_facts():
+    from depthlab.settings import MODELS, PINHOLE_MODELS, ProjectionSettings, default_stride
+
+    assert ProjectionSettings().pinhole and ProjectionSettings().units == "m"
+    assert ProjectionSettings(depth_scale=2).units == "arbitrary"
+    assert not ProjectionSettings(model="orthographic").pinhole
+    assert set(PINHOLE_MODELS) == {"pinhole", "pinhole-raw"} and len(MODELS) == 4
+    assert ProjectionSettings().colour_for(has_rgb=False) == "depth"
+    assert ProjectionSettings(colour="matte").colour_for(True, has_mattes=False) == "depth"
+    assert ProjectionSettings(colour="matte", mask="hair").matte_for(["portrait"]) == "hair"
+    # the smallest stride keeping at most max_points: 768x576 -> 4 for 30k points (3 keeps 49,152)
+    assert default_stride((576, 768), 30_000) == 4 and default_stride((576, 768), 442_368) == 1
+    assert default_stride((576, 768), 442_367) == 2
+    with pytest.raises(InvalidInputError, match="unknown"):
+        ProjectionSettings.from_options({"strid": 2})
+    for bad in ({"model": "fisheye"}, {"stride": 0}, {"stride": 1.5}, {"colour": "rainbow"}, {"depth_scale": 0}):
+        with pytest.raises(InvalidInputError):
+            ProjectionSettings(**bad)
+    assert ProjectionSettings(stride=np.int64(3)).stride == 3
+
+
+def test_one_depth_ramp_near_bright_for_depth_and_disparity():
+    from depthlab.colour import colour_map, depth_image, robust_range
+
+    d = np.array([1.0, 2.0, np.nan], dtype=np.float32)
+    assert colour_map(d, 1.0, 2.0).tolist() == [[253, 231, 37], [68, 1, 84], [96, 96, 96]]
+    # disparity: large (near) is the bright end too
+    assert colour_map(1 / d, 0.5, 1.0, near_is_low=False).tolist() == [[253, 231, 37], [68, 1, 84], [96, 96, 96]]
+    vals = np.concatenate([np.linspace(1, 2, 1000), [50.0]]).astype(np.float32)  # one outlier
+    lo, hi = robust_range(vals)
+    assert hi < 3  # the outlier does not stretch the range
+    img, rng = depth_image(vals.reshape(1, -1))
+    assert rng == (lo, hi) and img[0, -1].tolist() == [68, 1, 84]

@@ -18,6 +18,7 @@ from .errors import (
     CalibrationError,
     DepthlabError,
     InvalidInputError,
+    MissingDependencyError,
     NoDepthError,
     OverwriteError,
     UnreadableFileError,
@@ -36,24 +37,44 @@ _LAZY = {
     "show": ("depthlab.widgets", "show"),
     "explore": ("depthlab.widgets", "explore"),
     "compare": ("depthlab.widgets", "compare"),
-    "to_html": ("depthlab.html", "to_html"),
+    "to_html": ("depthlab.export", "to_html"),
+    "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
+    "grid_points": ("depthlab.projection", "grid_points"),
     # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
     "mesh": ("depthlab.surface", "mesh"),
     "Mesh": ("depthlab.surface", "Mesh"),
     # likewise depthlab.refine lives in depthlab.refinement
     "refine": ("depthlab.refinement", "refine"),
+    # likewise depthlab.refocus lives in depthlab.defocus, refocus_view in depthlab.refocus_live
+    "refocus": ("depthlab.defocus", "refocus"),
+    "refocus_view": ("depthlab.refocus_live", "refocus_view"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli", "formats", "surface", "refinement", "lesson_figures"}
+_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
+                 "formats", "surface", "refinement", "settings", "geometry", "colour", "conventions", "export",
+                 "depth_png", "batch", "defocus", "refocus_live", "lesson_figures"}
+
+
+def _load(module: str) -> Any:
+    """Import one of depthlab's own modules; a missing third-party package it needs is named."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        from .deps import dependency_in, missing_error
+
+        dep = dependency_in(exc)
+        if dep is None:
+            raise
+        raise missing_error(dep, exc) from exc
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        value = getattr(_load(module), attr)
         globals()[name] = value
         return value
     if name in _LAZY_MODULES:
-        return importlib.import_module(f"depthlab.{name}")
+        return _load(f"depthlab.{name}")
     raise AttributeError(f"module 'depthlab' has no attribute {name!r}")
 
 
@@ -63,7 +84,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "refine",
+    "ProjectionSettings", "grid_points", "refocus", "refocus_view",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
-    "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError",
+    "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",
 ]

@@ -403,6 +403,9 @@ class Capture:
     path : where it came from (None for in-memory captures).
     format : e.g. ``"HEIC (Apple portrait)"``.
     metadata : raw facts for people (XMP keys of the depth item, aux item URNs, ...).
+    confidence : float32 (H, W) in 0..1 at the depth map's size (1 = most confident), or None
+        when the file stores no confidence map (every format except Dynamic Depth today);
+        decoded on first use from ``confidence_loader``.
     """
 
     disparity: np.ndarray
@@ -416,6 +419,7 @@ class Capture:
     metadata: dict[str, Any] = field(default_factory=dict)
     rgb_loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     rgb_size: tuple[int, int] | None = None  # (w, h) of the colour image, display orientation
+    confidence_loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         d = np.asarray(self.disparity)
@@ -427,6 +431,7 @@ class Capture:
         self._depth: np.ndarray | None = None
         self._rgb: np.ndarray | None = None
         self._rgb_at: dict[tuple[int, int], np.ndarray] = {}
+        self._confidence: np.ndarray | None = None
         self._lock = threading.Lock()
 
     # -- shapes -------------------------------------------------------------------------------
@@ -463,6 +468,27 @@ class Capture:
         if valid.size == 0:
             return None
         return float(valid.min()), float(valid.max())
+
+    # -- confidence ---------------------------------------------------------------------------
+    @property
+    def has_confidence(self) -> bool:
+        """Whether the file stores a confidence map (known without decoding it)."""
+        return self._confidence is not None or self.confidence_loader is not None
+
+    @property
+    def confidence(self) -> np.ndarray | None:
+        """float32 (H, W) in 0..1 at the depth map's size, 1 = most confident; None when the file
+        stores no confidence map.  Decoded on first use, then cached."""
+        if self.confidence_loader is None and self._confidence is None:
+            return None
+        with self._lock:
+            if self._confidence is None:
+                c = np.asarray(self.confidence_loader())  # type: ignore[misc]
+                if c.shape != self.shape or c.dtype != np.float32:
+                    raise InvalidInputError(
+                        f"confidence loader returned {c.dtype} {c.shape}, expected float32 {self.shape} (the depth map's size)")
+                self._confidence = c
+            return self._confidence
 
     # -- colour -------------------------------------------------------------------------------
     @property
@@ -535,6 +561,7 @@ class Capture:
             "encoding": None if self.encoding is None else self.encoding.to_dict(),
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "mattes": {name: None for name in self.mattes},
+            "confidence": self.has_confidence,
             "notes": list(self.metadata.get("notes") or []) if isinstance(self.metadata, dict) else [],
         }
 

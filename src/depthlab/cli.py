@@ -7,6 +7,7 @@ Commands (``depthlab COMMAND --help`` shows each one's options and an example)::
     depthlab figure PHOTO [PHOTO] -o out.png|svg|pdf [--models A B] [--dpi 300]
     depthlab depth PHOTO... -o depth.png|DIR [--quantity depth|disparity]
     depthlab html PHOTO... -o page.html|DIR [--compare]
+    depthlab refocus PHOTO... -o out.jpg|DIR [--focus M] [--f-number N]
     depthlab samples [-o data/sample]
 
 Batch commands (export, depth, html) run on all cores by default (``--jobs``), show a progress
@@ -27,15 +28,21 @@ import os
 import signal
 import sys
 import time
-import traceback
 import warnings
-from dataclasses import dataclass, field
+from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import CalibrationError, DepthlabError, OverwriteError
+from . import __version__
+from .batch import (Interrupted, Task, default_jobs, depth_one, export_one, html_one, on_sigterm, one_line,
+                    open_photo, refuse_existing, run_batch)
+from .depth_png import QUANTITIES
+from .errors import DepthlabError
+from .figures import VIEWS, capture_figure, comparison_figure, save_figure
+from .info import format_summary
+from .settings import MODELS
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -43,47 +50,15 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 PHOTO_SUFFIXES = (".heic", ".heif", ".hif", ".jpg", ".jpeg")
-MODELS = ("pinhole", "pinhole-raw", "orthographic", "disparity-as-z")
-DEBUG_ENV = "DEPTHLAB_DEBUG"
-
-#: 16-bit PNG scales: stored integer = round(value * scale); 0 means unknown.
-DEPTH_PNG_SCALE = {"depth": 1000.0, "disparity": 1000.0}
-DEPTH_PNG_UNIT = {"depth": "mm", "disparity": "0.001/m"}
 
 
 class UsageError(Exception):
     """A problem with the command line itself (exit code 2)."""
 
 
-class Interrupted(BaseException):
-    """SIGTERM turned into an exception so writers clean up as for Ctrl-C."""
-
-
 # --------------------------------------------------------------------------------------------
 # Messages
 # --------------------------------------------------------------------------------------------
-
-
-def _one_line(exc: BaseException, src: Path | None = None) -> str:
-    """An exception as one line for people; a leading file name that repeats ``src`` is dropped."""
-    if isinstance(exc, DepthlabError):
-        msg = str(exc)
-        if isinstance(exc, CalibrationError):
-            msg += " (on the command line: --model orthographic needs no calibration)"
-    elif isinstance(exc, MemoryError):
-        msg = "ran out of memory"
-    else:
-        msg = f"internal error ({type(exc).__name__}: {exc}); please report it (set {DEBUG_ENV}=1 for the traceback)"
-        if os.environ.get(DEBUG_ENV):
-            msg += "\n" + "".join(traceback.format_exception(exc)).rstrip()
-            return msg
-    msg = " ".join(msg.split())
-    if src is not None:
-        for prefix in (f"{src}: ", f"{src.name}: "):
-            if msg.startswith(prefix):
-                msg = msg[len(prefix):]
-                break
-    return msg
 
 
 def _err(text: str) -> None:
@@ -112,8 +87,6 @@ def expand_inputs(items: Sequence[str]) -> list[Path]:
 
 def output_names(inputs: Sequence[Path], suffix: str) -> list[str]:
     """One output file name per input: ``stem + suffix``; ``name + suffix`` where stems clash."""
-    from collections import Counter
-
     counts = Counter(p.stem for p in inputs)
     names = [p.stem + suffix if counts[p.stem] == 1 else p.name + suffix for p in inputs]
     seen: dict[str, Path] = {}
@@ -135,137 +108,6 @@ def _out_dir(path: str) -> Path:
     return d
 
 
-def _refuse_existing(paths: Sequence[Path], force: bool) -> None:
-    if force:
-        return
-    for p in paths:
-        if p.exists():
-            raise OverwriteError(f"{p} already exists; pass --force to replace it")
-
-
-# --------------------------------------------------------------------------------------------
-# Batch runner
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Task:
-    """One unit of batch work: a top-level function (picklable) and its arguments."""
-
-    src: Path
-    fn: Callable[..., str]
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-def _run_task(item: tuple[int, Task]) -> tuple[int, bool, str]:
-    i, task = item
-    try:
-        return i, True, task.fn(task.src, **task.kwargs)
-    except (Exception,) as exc:  # noqa: BLE001 - every failure becomes one reported line
-        return i, False, _one_line(exc, task.src)
-
-
-def _on_sigterm(signum, frame):  # pragma: no cover - exercised by subprocess tests
-    raise Interrupted()
-
-
-def _worker_sigterm(signum, frame):  # pragma: no cover - runs in worker processes
-    # SystemExit unwinds the task (atomic_write removes its temporary file) and ends the worker
-    # quietly (multiprocessing prints no traceback for SystemExit).
-    raise SystemExit(128 + signal.SIGTERM)
-
-
-def _set_decode_threads(threads: int) -> int | None:
-    """Limit libheif's decoding threads (pillow-heif option) in this process; returns the old value."""
-    try:
-        import pillow_heif
-
-        old = pillow_heif.options.DECODE_THREADS
-        pillow_heif.options.DECODE_THREADS = threads
-        return old
-    except Exception:  # noqa: BLE001 - only a tuning knob
-        return None
-
-
-def _worker_init(decode_threads: int) -> None:
-    # Ctrl-C reaches the whole process group: the parent decides; it terminates the workers
-    # (SIGTERM), which unwind whatever they were writing.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _worker_sigterm)
-    _set_decode_threads(decode_threads)
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS/Windows
-        return max(1, os.cpu_count() or 1)
-
-
-def _preload() -> None:
-    """Import the readers and writers once in the parent so forked workers start warm."""
-    for mod in ("depthlab.reader", "depthlab.formats.heic", "depthlab.formats.jpeg", "depthlab.projection",
-                "depthlab.pointcloud", "PIL.Image", "pillow_heif"):
-        try:
-            __import__(mod)
-        except Exception:  # noqa: BLE001 - a missing optional piece is reported per file later
-            pass
-
-
-def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label: str) -> tuple[int, int]:
-    """Run ``tasks`` using at most ``jobs`` cores; report failures as they come; return (ok, failed).
-
-    ``jobs`` is a CPU budget: ``min(jobs, len(tasks))`` photos are processed at a time, one per
-    worker process (in this process when that is one), and each decodes HEIC with
-    ``jobs // workers`` libheif threads -- one per worker in a full batch, all of the budget for
-    a single photo.  Results are reported in completion order; ``KeyboardInterrupt`` propagates
-    after the workers are stopped (their temporary files removed).
-    """
-    from tqdm import tqdm
-
-    n = len(tasks)
-    workers = max(1, min(jobs, n))
-    threads = max(1, jobs // workers)
-    show = (sys.stderr.isatty() if progress is None else progress) and n > 1
-    ok = failed = 0
-    items = list(enumerate(tasks))
-    pool = None
-    restore = None
-    if workers > 1:
-        import multiprocessing as mp
-
-        _preload()
-        method = "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn"
-        pool = mp.get_context(method).Pool(workers, initializer=_worker_init, initargs=(threads,))
-        results = pool.imap_unordered(_run_task, items)
-    else:
-        restore = _set_decode_threads(threads)
-        results = map(_run_task, items)
-    bar = tqdm(total=n, desc=label, unit="file", disable=not show, file=sys.stderr, dynamic_ncols=True)
-    try:
-        for i, success, message in results:
-            if success:
-                ok += 1
-            else:
-                failed += 1
-                bar.write(f"depthlab: {tasks[i].src}: {message}", file=sys.stderr)
-            bar.update(1)
-    except BaseException:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-            pool = None
-        raise
-    finally:
-        bar.close()
-        if pool is not None:
-            pool.close()
-            pool.join()
-        if restore is not None:
-            _set_decode_threads(restore)
-    return ok, failed
-
-
 def _summary(command: str, ok: int, failed: int, seconds: float, where: str) -> int:
     total = ok + failed
     text = f"{command}: {ok} of {total} photo{'s' if total != 1 else ''} done"
@@ -274,86 +116,6 @@ def _summary(command: str, ok: int, failed: int, seconds: float, where: str) -> 
     text += f" in {seconds:.1f} s" + (f" -> {where}" if where else "")
     print(text, file=sys.stderr, flush=True)
     return EXIT_FAILED if failed else EXIT_OK
-
-
-# --------------------------------------------------------------------------------------------
-# Work functions (module level so worker processes can run them)
-# --------------------------------------------------------------------------------------------
-
-
-def _open(src: Path):
-    from .reader import open as open_capture
-
-    return open_capture(src)
-
-
-def export_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, Any]) -> str:
-    """Open ``src``, project it and write ``dest`` (.pcd or .ply); returns a one-line result."""
-    _refuse_existing([dest], force)
-    from .projection import project
-
-    cap = _open(src)
-    options = dict(project_options)
-    if options.get("colour") == "rgb" and not cap.has_rgb:
-        options["colour"] = "depth"
-    cloud = project(cap, **options)
-    cloud.save(dest, overwrite=force)
-    return f"{dest} ({len(cloud.xyz):,} points)"
-
-
-def depth_png_array(values: np.ndarray, quantity: str) -> np.ndarray:
-    """float map -> uint16 for a 16-bit PNG: ``round(value * 1000)``, 0 where unknown.
-
-    Convention: depth in millimetres (1 mm steps, up to 65.535 m) or disparity in 0.001/m steps
-    (up to 65.535 1/m); values beyond the range are clipped to 1..65535, NaN/non-positive -> 0.
-    """
-    scale = DEPTH_PNG_SCALE[quantity]
-    v = np.asarray(values, dtype=np.float64) * scale
-    ok = np.isfinite(v) & (v > 0)
-    out = np.zeros(v.shape, dtype=np.uint16)
-    out[ok] = np.clip(np.round(v[ok]), 1, 65535).astype(np.uint16)
-    return out
-
-
-def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, force: bool) -> str:
-    """Write ``dest`` (16-bit PNG of depth in mm or disparity in 0.001/m) and a colour preview."""
-    _refuse_existing([p for p in (dest, preview) if p is not None], force)
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
-    from .atomic import atomic_write
-    from .figures import _DEFAULT_CMAP, _robust_range, colour_mapped
-
-    cap = _open(src)
-    values = cap.depth if quantity == "depth" else cap.disparity
-    arr = depth_png_array(values, quantity)
-    info = PngInfo()
-    info.add_text("depthlab:quantity", quantity)
-    info.add_text("depthlab:unit", DEPTH_PNG_UNIT[quantity])
-    info.add_text("depthlab:scale", f"stored = round({quantity} * {DEPTH_PNG_SCALE[quantity]:g}); 0 = unknown")
-    info.add_text("depthlab:accuracy", str(cap.accuracy))
-    info.add_text("depthlab:camera", str(cap.camera))
-    info.add_text("depthlab:source", src.name)
-    with atomic_write(dest, overwrite=force) as fh:
-        Image.fromarray(arr).save(fh, format="PNG", pnginfo=info)
-    if preview is not None:
-        rng = _robust_range(values, (1.0, 99.0)) or (0.0, 1.0)
-        rgb = colour_mapped(values, rng[0], rng[1], _DEFAULT_CMAP[quantity])
-        pinfo = PngInfo()
-        pinfo.add_text("depthlab:range", f"{rng[0]:.6g} to {rng[1]:.6g} {'m' if quantity == 'depth' else '1/m'}")
-        with atomic_write(preview, overwrite=force) as fh:
-            Image.fromarray(rgb).save(fh, format="PNG", pnginfo=pinfo)
-    return str(dest)
-
-
-def html_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, Any], others: Sequence[Path] = ()) -> str:
-    """One offline HTML page of ``src`` (and ``others`` side by side) via ``depthlab.html.to_html``."""
-    _refuse_existing([dest], force)
-    from .html import to_html
-
-    caps = [_open(src)] + [_open(o) for o in others]
-    to_html(caps[0] if len(caps) == 1 else caps, dest, overwrite=force, **project_options)
-    return str(dest)
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,8 +135,6 @@ def _project_options(args) -> dict[str, Any]:
 
 
 def cmd_info(args) -> int:
-    from .info import format_summary
-
     inputs = expand_inputs(args.photos)
     failed = 0
     summaries = []
@@ -382,7 +142,7 @@ def cmd_info(args) -> int:
     t0 = time.perf_counter()
     for src in inputs:
         try:
-            cap = _open(src)
+            cap = open_photo(src)
             if args.json:
                 summaries.append(cap.summary())
             else:
@@ -391,7 +151,7 @@ def cmd_info(args) -> int:
                 first = False
         except Exception as exc:  # noqa: BLE001 - one line per bad file
             failed += 1
-            _err(f"{src}: {_one_line(exc, src)}")
+            _err(f"{src}: {one_line(exc, src)}")
     if args.json and summaries:
         out = summaries[0] if len(inputs) == 1 else summaries
         print(json.dumps(out, indent=2, default=_json_default))
@@ -447,6 +207,19 @@ def cmd_depth(args) -> int:
     return _summary("depth", ok, failed, time.perf_counter() - t0, args.output)
 
 
+def cmd_refocus(args) -> int:
+    from .defocus import IMAGE_SUFFIXES, refocus_one
+
+    inputs = expand_inputs(args.photos)
+    suffix = Path(args.output).suffix.lower()
+    dests = _single_or_folder(inputs, args.output, suffix if suffix in IMAGE_SUFFIXES else ".jpg", extra=".refocus")
+    opts = {"focus": args.focus, "f_number": args.f_number, "focal_length_35mm": args.focal_length, "force": args.force}
+    tasks = [Task(src, refocus_one, {"dest": dest, **opts}) for src, dest in zip(inputs, dests)]
+    t0 = time.perf_counter()
+    ok, failed = run_batch(tasks, jobs=args.jobs, progress=args.progress, label="refocus", report_done=True)
+    return _summary("refocus", ok, failed, time.perf_counter() - t0, args.output)
+
+
 def cmd_html(args) -> int:
     inputs = expand_inputs(args.photos)
     opts = _project_options(args)
@@ -467,8 +240,6 @@ def cmd_html(args) -> int:
 
 
 def cmd_figure(args) -> int:
-    from .figures import capture_figure, comparison_figure, save_figure
-
     dest = Path(args.output)
     if dest.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UsageError(f"-o {dest.name}: the figure format comes from the suffix; use .png, .svg or .pdf")
@@ -481,11 +252,11 @@ def cmd_figure(args) -> int:
     srcs = [Path(p) for p in args.photos]
     current = None
     try:
-        _refuse_existing([dest], args.force)
+        refuse_existing([dest], args.force)
         caps = []
         for src in srcs:
             current = src
-            caps.append(_open(src))
+            caps.append(open_photo(src))
         current = None
         common = dict(quantity=args.quantity, view=_parse_view(args.view), near=args.near, far=args.far,
                       mask=args.mask, width=args.width, layout=args.layout)
@@ -502,15 +273,13 @@ def cmd_figure(args) -> int:
             _err(f"note: {' '.join(str(note.message).split())}")
         save_figure(fig, dest, dpi=args.dpi, overwrite=args.force)
     except Exception as exc:  # noqa: BLE001 - one line, no traceback
-        _err(f"{current}: {_one_line(exc, current)}" if current is not None else _one_line(exc))
+        _err(f"{current}: {one_line(exc, current)}" if current is not None else one_line(exc))
         return EXIT_FAILED
     print(f"figure: wrote {dest}", file=sys.stderr)
     return EXIT_OK
 
 
 def _parse_view(text: str):
-    from .figures import VIEWS
-
     if text in VIEWS:
         return text
     try:
@@ -532,7 +301,7 @@ def cmd_samples(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         written = generate_samples(out, overwrite=args.force)
     except Exception as exc:  # noqa: BLE001 - one line, no traceback
-        _err(_one_line(exc))
+        _err(one_line(exc))
         return EXIT_FAILED
     count = ""
     try:
@@ -614,9 +383,31 @@ def _add_projection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", choices=("rgb", "depth"), default="rgb", help="point colours")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+def _add_refocus(sub) -> None:
+    """The ``refocus`` command's options (issue 17)."""
+    p = sub.add_parser("refocus", formatter_class=_Formatter, help="re-render the portrait blur: new focus, new f-number",
+                       description=("Blur each photo by its depth map with a thin lens (35 mm-equivalent focal length from "
+                                    "EXIF), layered by depth so a sharp subject keeps its outline. Without --focus it "
+                                    "focuses on the subject (portrait matte, else the nearest large region near the "
+                                    "centre) and prints the distance. Rear dual photos have relative depth: --focus is "
+                                    "then in the photo's own units (see `depthlab info`)."),
+                       epilog=("examples:\n  depthlab refocus IMG_1234.heic -o out.jpg --f-number 1.4\n"
+                               "  depthlab refocus IMG_1234.heic -o far.jpg --focus 3 --f-number 2\n"
+                               "  depthlab refocus photos/ -o refocused/          # <name>.refocus.jpg per photo"))
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    p.add_argument("-o", "--output", required=True, metavar="IMAGE|DIR",
+                   help="a .jpg/.png/.tif/.webp name for one photo, else a folder (<name>.refocus.jpg per photo)")
+    p.add_argument("--focus", type=_positive_float, default=None, metavar="M",
+                   help="focus distance in metres (default: the subject)")
+    p.add_argument("--f-number", type=_positive_float, default=2.8, metavar="N",
+                   help="35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (default 2.8)")
+    p.add_argument("--focal-length", type=_positive_float, default=None, metavar="MM",
+                   help="35 mm-equivalent focal length (default: the photo's EXIF)")
+    _add_batch(p)
+    p.set_defaults(func=cmd_refocus)
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="depthlab", formatter_class=_Formatter,
         description="Explore and export the depth maps of phone portrait photos.",
@@ -659,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=MODELS, default="pinhole", help="projection model of the 3D panel")
     p.add_argument("--models", nargs=2, choices=MODELS, metavar="MODEL", help="compare two models of one photo")
     p.add_argument("--labels", nargs=2, metavar="LABEL", help="row labels when comparing two photos")
-    p.add_argument("--quantity", choices=("depth", "disparity"), default="depth", help="map and histogram of depth (m) or disparity (1/m)")
+    p.add_argument("--quantity", choices=QUANTITIES, default="depth", help="map and histogram of depth (m) or disparity (1/m)")
     p.add_argument("--view", default="oblique", help="3D viewpoint: camera, oblique, side, top, or AZIMUTH,ELEVATION")
     p.add_argument("--near", type=_metres, default=None, help="3D panel: drop points nearer than this (metres)")
     p.add_argument("--far", type=_metres, default=None, help="3D panel: drop points farther than this (metres)")
@@ -681,11 +472,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
     p.add_argument("-o", "--output", required=True, metavar="PNG|DIR",
                    help="a .png name for one photo, else a folder (<name>.depth.png per photo)")
-    p.add_argument("--quantity", choices=("depth", "disparity"), default="depth", help="what the 16-bit values hold")
+    p.add_argument("--quantity", choices=QUANTITIES, default="depth", help="what the 16-bit values hold")
     p.add_argument("--no-preview", action="store_true", help="skip the colour-mapped preview")
     _add_batch(p)
     p.set_defaults(func=cmd_depth)
-
+    _add_refocus(sub)
     p = sub.add_parser("html", formatter_class=_Formatter, help="offline HTML 3D views",
                        description="Write a self-contained HTML page (no network needed) showing each photo's point cloud.",
                        epilog=("examples:\n  depthlab html IMG_1234.heic -o view.html\n"
@@ -714,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits with 2 on usage errors
     previous = signal.getsignal(signal.SIGTERM)
     try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGTERM, on_sigterm)
     except ValueError:  # not the main thread (e.g. called from a test runner thread)
         previous = None
     try:
@@ -731,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except DepthlabError as exc:
-        _err(_one_line(exc))
+        _err(one_line(exc))
         return EXIT_FAILED
     finally:
         if previous is not None:

@@ -2,7 +2,8 @@
 
 Every error depthlab raises on purpose is a :class:`DepthlabError`.  Messages say what was
 found and what to do next.  Readers never let a dependency's exception escape: they wrap it in
-:class:`UnreadableFileError` (with the original as ``__cause__``).
+:class:`UnreadableFileError` (with the original as ``__cause__``), except a missing or broken
+third-party package, which is a :class:`MissingDependencyError` naming it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ class WriteError(DepthlabError, OSError):
     """Writing an output file failed; any previous file at that path is left untouched."""
 
 
+class MissingDependencyError(DepthlabError, ImportError):
+    """A Python package depthlab needs is not installed, or is installed but fails to import.
+
+    The message names the package (its pip name) and the line that installs it; the user's
+    file is never blamed.  ``.package`` holds the pip name.
+    """
+
+    package: str = ""
+
+
 __all__ = [
     "DepthlabError",
     "UnreadableFileError",
@@ -53,4 +64,5 @@ __all__ = [
     "InvalidInputError",
     "OverwriteError",
     "WriteError",
+    "MissingDependencyError",
 ]

@@ -33,7 +33,11 @@ import numpy as np
 
 from .atomic import atomic_write
 from .capture import Capture
+from .colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
+from .deps import require
 from .errors import DepthlabError, InvalidInputError
+from .projection import point_cloud
+from .settings import ProjectionSettings, default_stride
 
 __all__ = [
     "capture_figure",
@@ -58,7 +62,7 @@ VIEWS: dict[str, tuple[float, float]] = {
     "top": (0.0, 90.0),      # from above: depth runs bottom to top
 }
 
-_DEFAULT_CMAP = {"depth": "viridis_r", "disparity": "viridis"}  # near is bright in both
+QUANTITIES = ("depth", "disparity")
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,27 +94,19 @@ def _values(cap: Capture, quantity: str) -> np.ndarray:
     raise InvalidInputError(f"quantity must be 'depth' or 'disparity', got {quantity!r}")
 
 
-def _robust_range(values: np.ndarray, percentiles: tuple[float, float]) -> tuple[float, float] | None:
-    v = values[np.isfinite(values)]
-    if v.size == 0:
-        return None
-    lo, hi = (float(x) for x in np.percentile(v, percentiles))
-    if not hi > lo:
-        lo, hi = float(v.min()), float(v.max())
-        if not hi > lo:  # a flat map: give the colour scale some width
-            pad = max(abs(lo) * 1e-3, 1e-6)
-            lo, hi = lo - pad, hi + pad
-    return lo, hi
+def _cmap(name: str | None, quantity: str = "depth"):
+    """The colormap of a depth/disparity panel: depthlab's ramp (:mod:`depthlab.colour`, near is
+    bright) by default, else the named matplotlib colormap; unknown values grey in both."""
+    if name is None:
+        return matplotlib_colormap(quantity)
+    matplotlib = require("matplotlib", "figures and colour maps")
 
-
-def _cmap(name: str):
-    import matplotlib
-
-    return matplotlib.colormaps[name].with_extremes(bad=(0.85, 0.85, 0.85, 1.0))  # unknown: light grey
+    return matplotlib.colormaps[name].with_extremes(bad=tuple(c / 255 for c in UNKNOWN_GREY) + (1.0,))
 
 
 def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "viridis_r") -> np.ndarray:
-    """A float map as uint8 (H, W, 3) colours; NaN becomes light grey.
+    """A float map as uint8 (H, W, 3) colours through a matplotlib colormap; NaN becomes grey
+    (:data:`depthlab.colour.UNKNOWN_GREY`).  depthlab's own ramp is :func:`depthlab.colour.colour_map`.
 
     Convention: linear map of ``[vmin, vmax]`` onto the colormap, values outside clipped to its
     ends; the array keeps its layout (row = v, column = u).
@@ -124,7 +120,7 @@ def colour_mapped(values: np.ndarray, vmin: float, vmax: float, cmap: str = "vir
 @functools.lru_cache(maxsize=None)
 def _figure_class():
     """matplotlib's Figure with a PNG ``_repr_png_``, made on first use (keeps imports lazy)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "figures").Figure
 
     class DepthlabFigure(Figure):
         """A plain matplotlib Figure that Jupyter shows as a PNG even without ``%matplotlib inline``."""
@@ -152,6 +148,10 @@ def _new_figure(width: float, height: float):
     fig = _figure_class()(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+#: the same, under a public name for other modules' figures (refocus)
+new_figure = _new_figure
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,11 +204,6 @@ def _view_angles(view: str | tuple[float, float]) -> tuple[str, float, float]:
     return f"az {az:g}°, el {el:g}°", az, el
 
 
-def _default_stride(cap: Capture, max_points: int) -> int:
-    h, w = cap.shape
-    return max(1, math.ceil(math.sqrt(h * w / max(1, max_points))))
-
-
 @dataclass
 class _Cloud:
     xyz: np.ndarray
@@ -218,13 +213,9 @@ class _Cloud:
     estimated: bool
 
 
-def _project(cap: Capture, model: str, stride: int, near, far, mask) -> _Cloud:
-    from .projection import project
-
-    colour = "rgb" if cap.has_rgb else "depth"
-    cloud = project(cap, model=model, near=near, far=far, stride=stride, mask=mask, colour=colour)
-    return _Cloud(np.asarray(cloud.xyz), np.asarray(cloud.rgb), getattr(cloud, "units", "m"), model,
-                  bool(getattr(cloud, "intrinsics_estimated", False)))
+def _project(cap: Capture, settings: ProjectionSettings) -> _Cloud:
+    cloud = point_cloud(cap, settings)
+    return _Cloud(cloud.xyz, cloud.rgb, cloud.units, settings.model, cloud.intrinsics_estimated)
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +259,6 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
               cloud_limits: tuple[float, np.ndarray] | None, point_size: float,
               show_model: bool, grid: bool = False) -> dict[str, Any]:
     cap = spec.cap
-    h, w = cap.shape
     if grid:  # 2 x 2 for a single paper column
         axes = subfig.subplots(2, 2, gridspec_kw={"width_ratios": [1, 1.18]}).ravel()
     else:
@@ -279,7 +269,14 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
         _style(ax)
     subfig.suptitle(_row_title(spec, show_model), fontsize=_FONT + 1)
 
-    # -- colour -------------------------------------------------------------------------------
+    _draw_colour(ax_rgb, cap)
+    im, cbar = _draw_map_and_histogram(subfig, ax_map, ax_hist, spec, quantity, cmap, bins)
+    _draw_cloud(ax_cloud, spec, view, cloud_limits, point_size)
+    return {"colour": ax_rgb, "map": ax_map, "colorbar": cbar, "histogram": ax_hist, "cloud": ax_cloud, "image": im}
+
+
+def _draw_colour(ax_rgb, cap: Capture) -> None:
+    h, w = cap.shape
     if cap.has_rgb:
         rgb = cap.rgb
         rh, rw = rgb.shape[:2]
@@ -294,9 +291,13 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
     ax_rgb.set_xticks([])
     ax_rgb.set_yticks([])
 
-    # -- depth map ------------------------------------------------------------------------------
+
+
+def _draw_map_and_histogram(subfig, ax_map, ax_hist, spec: _RowSpec, quantity: str, cmap: str | None, bins: int):
+    cap = spec.cap
+    h, w = cap.shape
     label = _quantity_label(quantity, cap.accuracy)
-    cm = _cmap(cmap)
+    cm = _cmap(cmap, quantity)
     vmin, vmax = spec.vrange if spec.vrange is not None else (0.0, 1.0)
     im = ax_map.imshow(spec.values, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest",
                        extent=(0, w, h, 0))
@@ -334,8 +335,12 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
     ax_hist.set_title(f"histogram · {valid_pct:.3g}% valid", fontsize=_FONT)
     ax_hist.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     ax_hist.yaxis.get_offset_text().set_fontsize(_SMALL)
+    return im, cbar
 
-    # -- cloud ----------------------------------------------------------------------------------
+
+def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.ndarray] | None,
+                point_size: float) -> None:
+    cap = spec.cap
     view_name, az, el = _view_angles(view)
     if spec.cloud is not None and len(spec.cloud.xyz):
         cl = spec.cloud
@@ -362,7 +367,6 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
         ax_cloud.set_xticks([])
         ax_cloud.set_yticks([])
         ax_cloud.set_title(f"3D · {spec.model}", fontsize=_FONT)
-    return {"colour": ax_rgb, "map": ax_map, "colorbar": cbar, "histogram": ax_hist, "cloud": ax_cloud, "image": im}
 
 
 def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, stride: int | None,
@@ -370,14 +374,14 @@ def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, strid
     if not isinstance(cap, Capture):
         raise InvalidInputError(f"expected a depthlab Capture, got {type(cap).__name__}; open a file with depthlab.open(path)")
     values = _values(cap, quantity)
-    s = stride if stride is not None else _default_stride(cap, max_points)
+    s = stride if stride is not None else default_stride(cap.shape, max_points)
     cloud, err = None, None
     try:
-        cloud = _project(cap, model, s, near, far, mask)
+        cloud = _project(cap, ProjectionSettings(model=model, stride=s, near=near, far=far, mask=mask))
     except DepthlabError as exc:
         err = str(exc)
         warnings.warn(f"3D panel left empty: {exc}", stacklevel=3)
-    return _RowSpec(cap, label, model, cloud, err, values, _robust_range(values, percentiles))
+    return _RowSpec(cap, label, model, cloud, err, values, robust_range(values, percentiles))
 
 
 def _row_height(cap: Capture, width: float, grid: bool) -> float:
@@ -398,7 +402,7 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
                    view: str | tuple[float, float] = "oblique", stride: int | None = None,
                    max_points: int = 30_000, near: float | None = None, far: float | None = None,
                    mask: str | None = None, cmap: str | None = None, bins: int = 64,
-                   percentiles: tuple[float, float] = (1.0, 99.0), point_size: float = 1.0,
+                   percentiles: tuple[float, float] = DEFAULT_PERCENTILES, point_size: float = 1.0,
                    width: float = PAPER_WIDTH_IN, layout: str = "auto", label: str | None = None):
     """One capture in four panels: colour | depth map + colorbar | histogram | 3D view.
 
@@ -413,8 +417,9 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
     stride, max_points : the 3D panel uses every ``stride``-th pixel; by default the stride that
         keeps about ``max_points`` points.
     near, far, mask : passed to the projection (metres; a matte name).
-    cmap : colormap name; default ``"viridis_r"`` for depth and ``"viridis"`` for disparity (near
-        is bright in both).  Unknown pixels are light grey.
+    cmap : a matplotlib colormap name; default depthlab's depth ramp (:mod:`depthlab.colour`,
+        near is bright for depth and disparity alike, as in the live view and the CLI preview).
+        Unknown pixels are grey.
     percentiles : the colour scale (and histogram range) spans these percentiles of the valid
         values; the colorbar shows an arrow where values lie beyond it.
     width : figure width in inches: 7 in (the default) spans a two-column paper's text width,
@@ -435,18 +440,19 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
                    percentiles=percentiles, point_size=point_size, width=width, layout=layout, shared=False)
 
 
-def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[str | None] | None = None,
+def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Sequence[str | None] | None = None,
                       models: Sequence[str] | None = None, model: str = "pinhole", quantity: str = "depth",
                       shared: bool | str = "auto", view: str | tuple[float, float] = "oblique",
                       stride: int | None = None, max_points: int = 30_000, near: float | None = None,
                       far: float | None = None, mask: str | None = None, cmap: str | None = None,
-                      bins: int = 64, percentiles: tuple[float, float] = (1.0, 99.0),
+                      bins: int = 64, percentiles: tuple[float, float] = DEFAULT_PERCENTILES,
                       point_size: float = 1.0, width: float = PAPER_WIDTH_IN, layout: str = "auto"):
     """Two rows of the :func:`capture_figure` panels, aligned: two captures or two models of one.
 
     ``comparison_figure(rear, front)`` compares two photos; ``comparison_figure(cap,
     models=("pinhole", "disparity-as-z"))`` compares two projection models of one capture
-    (``b`` defaults to ``a``).
+    (``b`` defaults to ``a``); ``comparison_figure(cap, "refined")`` compares the stored map
+    with :func:`depthlab.refine`'s (any refined capture can also be passed as ``b``).
 
     ``shared="auto"`` gives both rows one colour scale, one histogram range and one 3D scale when
     that comparison means something: the same capture twice, or two captures whose depth is
@@ -454,6 +460,14 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
     keeps its own scale (their metres are not comparable) and the figure says so.  Pass
     ``shared=True`` or ``False`` to decide yourself.  Other parameters as in :func:`capture_figure`.
     """
+    refined_pair = isinstance(b, str) and b == "refined"
+    if refined_pair:  # the stored map against depthlab.refine's (same capture, same scales)
+        from .refinement import refine
+
+        b = refine(a)
+        labels = ("stored", "refined") if labels is None else labels
+    elif isinstance(b, str):
+        raise InvalidInputError(f"b must be a Capture, None or 'refined', got {b!r}")
     b = a if b is None else b
     if models is None:
         models = (model, model)
@@ -466,7 +480,7 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
     if len(labels) != 2:
         raise InvalidInputError(f"labels must be two strings, got {labels!r}")
     if shared == "auto":
-        shared = (a is b) or (a.accuracy == "absolute" and b.accuracy == "absolute")
+        shared = (a is b) or refined_pair or (a.accuracy == "absolute" and b.accuracy == "absolute")
     elif not isinstance(shared, bool):
         raise InvalidInputError(f"shared must be True, False or 'auto', got {shared!r}")
     return _figure([a, b], labels=labels, models=models, quantity=quantity, view=view, stride=stride,
@@ -481,9 +495,8 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
     if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
         raise InvalidInputError(f"width must be a positive number of inches, got {width!r}")
     grid = layout == "grid" or (layout == "auto" and width < 5.0)
-    if quantity not in _DEFAULT_CMAP:
+    if quantity not in QUANTITIES:
         raise InvalidInputError(f"quantity must be 'depth' or 'disparity', got {quantity!r}")
-    cmap = cmap or _DEFAULT_CMAP[quantity]
     _view_angles(view)  # validate early
     specs = [_make_spec(c, lab, m, quantity, stride, max_points, near, far, mask, percentiles)
              for c, lab, m in zip(caps, labels, models)]

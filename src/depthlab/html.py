@@ -25,7 +25,6 @@ import functools
 import html as _html
 import importlib.metadata
 import importlib.util
-import inspect
 import json
 import math
 import os
@@ -37,6 +36,9 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import DepthlabError, InvalidInputError
+from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
+                    orbit_centre, point_footprint, to_threejs, view_transform)
+from .settings import is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
 QMAX = 65535
@@ -162,44 +164,19 @@ def _background_hex(background: Any) -> str:
     )
 
 
-def _project_keywords() -> set[str]:
-    from . import projection
-
-    params = list(inspect.signature(projection.project).parameters.values())
-    return {p.name for p in params[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-
-
-def _as_clouds(clouds: Any, project_options: dict[str, Any]) -> list[Any]:
-    from .capture import Capture
-
+def as_clouds(clouds: Any) -> list[Any]:
+    """One cloud or a list/tuple of two, checked: what the page shows (clouds only; a Capture is
+    projected one level up, by :func:`depthlab.export.to_html`)."""
     items = list(clouds) if isinstance(clouds, (list, tuple)) else [clouds]
     if not 1 <= len(items) <= 2:
         raise InvalidInputError(f"to_html shows one cloud or two side by side, got {len(items)}")
-    if project_options:
-        allowed = _project_keywords()
-        unknown = sorted(set(project_options) - allowed)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown option(s) {unknown} for to_html; besides its own options it takes "
-                f"depthlab.project's: {sorted(allowed)}"
-            )
-        if not any(isinstance(c, Capture) for c in items):
-            raise InvalidInputError(
-                f"projection options {sorted(project_options)} only apply to a Capture; this is already "
-                "a point cloud (project it with those options first)"
-            )
-    out = []
     for item in items:
-        if isinstance(item, Capture):
-            from .projection import project
-
-            item = project(item, **project_options)
         if not (hasattr(item, "xyz") and hasattr(item, "rgb")):
+            hint = " (project it first, or use depthlab.to_html, which does)" if hasattr(item, "disparity") else ""
             raise InvalidInputError(
-                f"to_html takes a PointCloud, a Capture or a list of two of them, got {type(item).__name__}"
+                f"to_html takes a PointCloud or a list of two, got {type(item).__name__}{hint}"
             )
-        out.append(item)
-    return out
+    return items
 
 
 def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
@@ -235,8 +212,6 @@ def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
 
 def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any], dict[str, str]]:
     """JSON description of one cloud and its binary blocks (element id -> text)."""
-    from .scene import default_point_size, to_threejs
-
     xyz = np.asarray(cloud.xyz, dtype=np.float32)
     rgb = np.asarray(cloud.rgb)
     if xyz.ndim != 2 or xyz.shape[1] != 3:
@@ -264,10 +239,62 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
         "positions": pos,
         "colours": {"encoding": "uint8-base64", "element": rgb_id},
         "caption": _caption(cloud, true_span),
-        # the notebook view's default, in scene units
-        "pointSize": default_point_size(xyz.min(axis=0), xyz.max(axis=0), xyz.shape[0]),
+        # each point as wide as its pixel: the notebook view's rule (depthlab.scene.point_footprint)
+        "footprint": _footprint(cloud, xyz),
     }
     return desc, blocks
+
+
+def _footprint(cloud: Any, xyz: np.ndarray) -> list[float]:
+    """[per_depth, constant] of :func:`depthlab.scene.point_footprint` for a projected cloud (from
+    its metadata: model, stride, intrinsics); a cloud without them gets its cross-section shared
+    among its points as a constant width."""
+    meta = getattr(cloud, "metadata", None) or {}
+    params = meta.get("parameters") or {}
+    model = getattr(cloud, "model", None)
+    grid = getattr(cloud, "grid_shape", None)
+    try:
+        stride = int(params.get("stride") or 1)
+        if model in ("pinhole", "pinhole-raw") and meta.get("intrinsics") is not None:
+            fp = point_footprint(model, stride, tuple(meta["intrinsics_size"]), intrinsics=meta["intrinsics"])
+            return [fp["per_depth"], fp["constant"]]
+        if model in ("orthographic", "disparity-as-z") and grid is not None:
+            fp = point_footprint(model, stride, (int(grid[1]), int(grid[0])), aspect=float(params.get("aspect") or 1.0))
+            return [fp["per_depth"], fp["constant"]]
+    except (DepthlabError, TypeError, ValueError, KeyError):
+        pass
+    return [0.0, default_point_size(xyz.min(axis=0), xyz.max(axis=0), xyz.shape[0]) / COVERAGE]
+
+
+def _pivot(cloud: Any) -> np.ndarray | None:
+    """The subject of a cloud (:func:`depthlab.scene.orbit_centre`), camera frame: its portrait
+    matte where the cloud carries one (``metadata["subject"]``, bool per point), else the nearest
+    large surface near the image centre (image positions from ``pixel_index``)."""
+    xyz = np.asarray(cloud.xyz)
+    idx = getattr(cloud, "pixel_index", None)
+    grid = getattr(cloud, "grid_shape", None)
+    if idx is None or grid is None or len(idx) != len(xyz):
+        return None
+    h, w = int(grid[0]), int(grid[1])
+    idx = np.asarray(idx, dtype=np.int64)
+    image_xy = np.stack([(idx % w + 0.5) / w, (idx // w + 0.5) / h], axis=1)
+    meta = getattr(cloud, "metadata", None) or {}
+    subject = meta.get("subject")
+    if subject is not None and np.shape(subject) != (len(xyz),):
+        subject = None
+    return orbit_centre(xyz, image_xy, subject)
+
+
+def _views(items: list[Any], bounds: list[tuple[np.ndarray, np.ndarray]], fit: str) -> tuple[dict, list[dict]]:
+    """The page's camera and each cloud's placement: every cloud framed from its own phone around
+    its own subject (as the notebook's compare()), then moved onto the first one's home with
+    :func:`depthlab.scene.view_transform` so one camera orbits each around its subject."""
+    cams = [_page_camera(functools.partial(initial_camera, fit=fit, pivot=_pivot(c)), [b]) for c, b in zip(items, bounds)]
+    shared = dict(cams[0])
+    shared["fit"] = {"tan_x": max(c["fit"]["tan_x"] for c in cams), "tan_y": max(c["fit"]["tan_y"] for c in cams)}
+    shared["fov"] = max(c["fov"] for c in cams)
+    shared["far"] = max(c["far"] for c in cams)
+    return shared, [view_transform(c, shared) for c in cams]
 
 
 def _page_camera(initial_camera: Any, bounds: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
@@ -323,12 +350,9 @@ def html_document(
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
     _positions: str = "uint16",
-    **project_options: Any,
 ) -> str:
     """The page :func:`to_html` writes, as a string (same arguments, no path)."""
-    from .scene import grid_spec, initial_camera
-
-    items = _as_clouds(clouds, project_options)
+    items = as_clouds(clouds)
     bg = _background_hex(background)
     if point_size is not None:
         point_size = float(point_size)
@@ -348,8 +372,12 @@ def html_document(
     lows = np.min([lo for lo, _ in bounds], axis=0)
     highs = np.max([hi for _, hi in bounds], axis=0)
     # as the notebook: pinhole clouds are framed by their far face, flat teaching models whole
-    fit = "far" if all(getattr(c, "model", "pinhole") in ("pinhole", "pinhole-raw") for c in items) else "all"
-    camera = _page_camera(functools.partial(initial_camera, fit=fit), bounds)
+    fit = "far" if all(is_pinhole(getattr(c, "model", "")) for c in items) else "all"
+    units0 = getattr(items[0], "units", None)
+    camera, transforms = _views(items, bounds, fit)
+    for d, t, b in zip(descs, transforms, bounds):
+        d["transform"] = {k: list(v) for k, v in t.items()}
+        d["grid"] = grid_spec(*b, units="m" if units0 == "m" else (units0 or "arbitrary"))
 
     if title is None:
         names = []
@@ -363,18 +391,25 @@ def html_document(
             title = "depthlab point clouds" if len(items) > 1 else "depthlab point cloud"
     if point_size is not None:
         for d in descs:
-            d["pointSize"] = point_size
+            d["footprint"] = [0.0, point_size / COVERAGE]
     units = getattr(items[0], "units", None)
     config = {
         "format": "depthlab-html/1",
         "title": str(title),
         "background": bg,
         "camera": camera,
-        "grid": grid_spec(lows, highs, units="m" if units == "m" else (units or "arbitrary")),
+        "grid": grid_spec(*bounds[0], units="m" if units == "m" else (units or "arbitrary")),
+        # one point-size rule with the notebook view (depthlab.scene)
+        "pointShader": {"vertex": POINT_VERTEX_SHADER, "fragment": POINT_FRAGMENT_SHADER, "coverage": COVERAGE},
         "clouds": descs,
         "linked": len(descs) > 1,
     }
 
+    return _page(str(title), bg, config, blocks, three_js, viewer_js)
+
+
+def _page(title: str, bg: str, config: dict[str, Any], blocks: dict[str, str], three_js: str, viewer_js: str) -> str:
+    """The HTML text: styles, the config and data blocks, three.js and the viewer, inlined."""
     data_blocks = "\n".join(
         f'<script type="application/octet-stream" id="{key}">{value}</script>' for key, value in blocks.items()
     )
@@ -424,22 +459,19 @@ def to_html(
     point_size: float | None = None,
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
-    **project_options: Any,
 ) -> Path:
     """Write one self-contained offline HTML page showing a point cloud (or two, linked).
 
     Parameters
     ----------
-    clouds : PointCloud, Capture, or a list/tuple of two of them
+    clouds : PointCloud, or a list/tuple of two
         Two are shown side by side with one shared (linked) camera, like ``compare()``.
-        A Capture is projected first with ``depthlab.project(capture, **project_options)``.
+        (:func:`depthlab.to_html` also takes Captures and projects them first.)
     path : where to write; an existing file is never replaced unless ``overwrite=True``.
     point_size : point diameter in scene units (metres for the pinhole models); default
         ``depthlab.scene.default_point_size`` (as the notebook view).  The page has a slider.
     background : ``"#rrggbb"``, ``"#rgb"`` or (r, g, b) in 0..255.
     title : the page title; default from the source file name.
-    **project_options : ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``,
-        ``depth_scale``, ``aspect`` -- exactly those of :func:`depthlab.project`.
 
     Convention: positions are shown in three.js's frame (x right, y up, z toward the viewer) via
     ``depthlab.scene.to_threejs``; the first view is ``depthlab.scene.initial_camera`` (the
@@ -454,7 +486,7 @@ def to_html(
     """
     # atomic_write refuses an existing file before any projection or encoding work is done
     with atomic_write(path, overwrite=overwrite) as fh:
-        page = html_document(clouds, point_size=point_size, background=background, title=title, **project_options)
+        page = html_document(clouds, point_size=point_size, background=background, title=title)
         fh.write(page.encode("utf-8"))
     return Path(path)
 

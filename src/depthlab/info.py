@@ -63,6 +63,14 @@ def format_summary(cap: Capture) -> str:
             lines.append(f"               {dist}, centre ({cal.distortion_center[0]:.1f}, {cal.distortion_center[1]:.1f}) px")
     mattes = list(cap.mattes)
     lines.append(f"  mattes       {', '.join(mattes) if mattes else 'none'}")
+    if cap.has_confidence:
+        lines.append(f"  confidence   yes, {w}x{h} (0..1, 1 = most confident)")
+    items = cap.metadata.get("container_items") if isinstance(cap.metadata, dict) else None
+    if items:
+        lines.append(f"  container    {len(items)} items (Dynamic Depth), in file order:")
+        for it in items:
+            where = "the primary image" if it["index"] == 0 else f"{it['length']:,} bytes at {it['offset']:,}"
+            lines.append(f"               {it['index']}: {it['uri']} ({it['mime']}), {where}")
     other = cap.metadata.get("other_aux") if isinstance(cap.metadata, dict) else None
     if other:
         lines.append(f"  other aux    {', '.join(other)}")

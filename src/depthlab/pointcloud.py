@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from . import html
 from .atomic import atomic_write
+from .deps import require
 from .errors import DepthlabError, InvalidInputError, UnreadableFileError
 
 __all__ = ["PointCloud", "pack_rgb", "unpack_rgb"]
@@ -167,8 +169,8 @@ class PointCloud:
         return json.dumps(self.facts(), ensure_ascii=True, separators=(",", ":"), default=_json_default)
 
     def _save_pcd(self, path: Path, overwrite: bool) -> None:
-        from pypcd4 import Encoding
-        from pypcd4 import PointCloud as PcdCloud
+        pypcd4 = require("pypcd4", "writing PCD point clouds")
+        Encoding, PcdCloud = pypcd4.Encoding, pypcd4.PointCloud
 
         n = len(self)
         x, y, z = (self.xyz[:, i] for i in range(3))
@@ -181,7 +183,8 @@ class PointCloud:
             pc.save(fh, encoding=Encoding.BINARY)
 
     def _save_ply(self, path: Path, overwrite: bool) -> None:
-        from plyfile import PlyData, PlyElement
+        plyfile = require("plyfile", "writing PLY point clouds")
+        PlyData, PlyElement = plyfile.PlyData, plyfile.PlyElement
 
         n = len(self)
         if self.pixel_index is not None and len(self.pixel_index) and (self.pixel_index.min() < 0 or self.pixel_index.max() >= 2**32):
@@ -238,7 +241,7 @@ class PointCloud:
 
     @classmethod
     def _load_pcd(cls, path: Path) -> "PointCloud":
-        from pypcd4 import PointCloud as PcdCloud
+        PcdCloud = require("pypcd4", "reading PCD point clouds").PointCloud
 
         facts = None
         with open(path, "rb") as fh:
@@ -265,7 +268,7 @@ class PointCloud:
 
     @classmethod
     def _load_ply(cls, path: Path) -> "PointCloud":
-        from plyfile import PlyData
+        PlyData = require("plyfile", "reading PLY point clouds").PlyData
 
         ply = PlyData.read(str(path))
         if "vertex" not in ply:
@@ -291,10 +294,7 @@ class PointCloud:
     # -- other tools --------------------------------------------------------------------------
     def to_open3d(self):
         """An ``open3d.geometry.PointCloud`` (positions float64, colours 0..1).  Needs open3d."""
-        try:
-            import open3d as o3d
-        except ImportError as exc:
-            raise DepthlabError("to_open3d() needs open3d: pip install open3d") from exc
+        o3d = require("open3d", "PointCloud.to_open3d() (an optional companion, not installed with depthlab)")
         pc = o3d.geometry.PointCloud()
         pc.points = o3d.utility.Vector3dVector(self.xyz.astype(np.float64))
         pc.colors = o3d.utility.Vector3dVector(self.rgb.astype(np.float64) / 255.0)
@@ -302,9 +302,7 @@ class PointCloud:
 
     def to_html(self, path: str | os.PathLike, overwrite: bool = False, **kw: Any) -> Path:
         """One self-contained offline HTML page of this cloud (see :func:`depthlab.html.to_html`)."""
-        from .html import to_html
-
-        return to_html(self, path, overwrite=overwrite, **kw)
+        return html.to_html(self, path, overwrite=overwrite, **kw)
 
 
 def _fmt_m(v: float) -> str:

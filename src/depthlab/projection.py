@@ -1,107 +1,78 @@
-"""From a Capture's depth map to 3D points, in one of four named camera models.
+"""From a Capture's depth map to points: :func:`project`, :func:`grid_points` and the slider cache.
 
-Models
-------
-``"pinhole"`` (default)
-    The camera's own calibration: intrinsics scaled to the depth map's size, Apple's lens
-    distortion removed (:mod:`depthlab.camera`).  Metres, camera frame.
-``"pinhole-raw"``
-    The same intrinsics, distortion ignored (to see what the correction changes).
-``"orthographic"``
-    *Teaching mode*, the seed's view: the pixel grid laid flat and pushed back by the depth.
-    ``x = (u - (W-1)/2) / W``, ``y = aspect * (v - (H-1)/2) / W``, ``z = depth_scale * depth``:
-    the grid spans one unit across, z is metres times ``depth_scale``.  No perspective, so
-    things far away are not shrunk — shapes look flattened or stretched.  Units "arbitrary".
-``"disparity-as-z"``
-    *The seed's mistake*, kept as a named mode so it can be shown: the same flat grid with the
-    stored disparity (1/m) used as z.  The seed's viewer had z pointing toward the viewer, so
-    larger disparity (nearer) came out nearer and the relief *looked* reasonable; here that is
-    ``z = depth_scale * (d_min + d_max - disparity)`` — the disparity values mirrored within
-    their own range so near stays near in our z-forward frame.  Wrong because disparity is
-    ``1/depth``: equal steps in disparity are tiny steps in depth up close and huge steps far
-    away, so the background is squashed against the subject.
+* :func:`project` -- a :class:`~depthlab.pointcloud.PointCloud` of the valid points.
+* :func:`grid_points` -- the same numbers kept on the stride grid, ``(xyz (h, w, 3), valid (h, w))``,
+  for code that needs the neighbours of a point (meshes, refinement).
+* :class:`Projector` -- one capture projected again and again cheaply (the live view): it
+  caches what depends only on the capture and the stride (ray grids, strided depth, colours,
+  masks, buffers); a slider step is a multiply and a few comparisons.
 
-Convention: camera frame x right, y down, z forward; pixel (u, v) = (column, row) at its centre
-(centre-origin intrinsics from :meth:`Calibration.intrinsics_at`); arrays in display
-orientation; a *grid* is every ``stride``-th pixel, ``M = ceil(H/s) * ceil(W/s)`` points in
-row-major order; float32 positions, uint8 colours.
+*How* to project is one :class:`~depthlab.settings.ProjectionSettings`; the formulas are
+:mod:`depthlab.geometry`'s; the colours :mod:`depthlab.colour`'s.  A capture without a stored
+calibration is projected with intrinsics estimated from its EXIF focal length
+(:func:`resolve_calibration`; the cloud says ``intrinsics_estimated``).
+
+Convention: see :mod:`depthlab.conventions`.  Unknown (NaN) and clipped pixels are dropped
+from clouds; ``cloud.pixel_index`` is each point's flat row-major index into the depth map.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
+from .camera import calibration_from_camera
 from .capture import Calibration, Capture
+from .colour import depth_colours, finite_range
 from .errors import CalibrationError, InvalidInputError
+from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_depth, ray_grid
+from .pointcloud import PointCloud
+from .settings import MODELS, ProjectionSettings, check_model, is_pinhole
 
-__all__ = ["MODELS", "COLOURS", "Projector", "project", "depth_colours"]
+__all__ = ["Projector", "project", "point_cloud", "grid_points", "resolve_calibration",
+           "pinhole_available", "grid_colours", "MODELS"]
 
-# points per block in Projector.points: ~64k float32 per array stays in L2 through all passes
+# points per block when checking validity (L2-resident) and when gathering the valid points
 _CHUNK = 1 << 16
-# rows per block when gathering the valid points into a new cloud
 _COMPACT_CHUNK = 1 << 18
 
-MODELS = ("pinhole", "pinhole-raw", "orthographic", "disparity-as-z")
-COLOURS = ("rgb", "depth", "matte")
 
-# A 9-step viridis ramp (dark purple -> yellow), interpolated to 256 entries once per process
-# on first use of depth colours.  Near = yellow, far = purple.
-_VIRIDIS_STEPS = ("440154", "472c7a", "3b518b", "2c718e", "21908d", "27ad81", "5cc863", "aadc32", "fde725")
-_INVALID_GREY = np.array([96, 96, 96], dtype=np.uint8)
+# --------------------------------------------------------------------------------------------
+# Calibration policy
+# --------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _viridis_lut() -> np.ndarray:
-    """(256, 3) uint8: entry 0 is the grey of unknown depth, 1..255 run far (purple) -> near."""
-    anchors = np.array([[int(h[i:i + 2], 16) for i in (0, 2, 4)] for h in _VIRIDIS_STEPS], dtype=np.float64)
-    t = np.linspace(0.0, 1.0, 255)
-    pos = np.linspace(0.0, 1.0, len(anchors))
-    lut = np.empty((256, 3), dtype=np.uint8)
-    lut[0] = _INVALID_GREY
-    lut[1:] = np.rint(np.stack([np.interp(t, pos, anchors[:, c]) for c in range(3)], axis=1))
-    lut.flags.writeable = False
-    return lut
+def resolve_calibration(cap: Capture, calibration: Calibration | None = None, model: str = "pinhole") -> Calibration:
+    """The intrinsics a pinhole model uses: ``calibration``, else the capture's own, else an
+    estimate from the photo's EXIF focal length (flagged ``estimated``); else
+    :class:`CalibrationError` saying what is missing."""
+    if calibration is not None:
+        return calibration
+    if cap.calibration is not None:
+        return cap.calibration
+    h, w = cap.shape
+    try:
+        return calibration_from_camera(cap.camera, w, h)
+    except CalibrationError as exc:
+        raise CalibrationError(
+            f"model {model!r} needs the camera's intrinsics: {exc}; or use model='orthographic'"
+        ) from None
 
 
-def _finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
-    """(min, max) ignoring NaN (and +-inf); (None, None) when nothing is finite."""
-    v = np.asarray(values).reshape(-1)
-    if v.size == 0:
-        return None, None
-    lo, hi = float(np.fmin.reduce(v)), float(np.fmax.reduce(v))
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        f = v[np.isfinite(v)]
-        if f.size == 0:
-            return None, None
-        lo, hi = float(f.min()), float(f.max())
-    return lo, hi
+def pinhole_available(cap: Capture, calibration: Calibration | None = None) -> bool:
+    """True when the pinhole models can run: a calibration, or an EXIF focal length."""
+    try:
+        resolve_calibration(cap, calibration)
+    except CalibrationError:
+        return False
+    return True
 
 
-def depth_colours(depth: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
-    """uint8 (..., 3) viridis colours for depths in metres: ``lo`` (near) yellow, ``hi`` purple.
-
-    Convention: ``lo``/``hi`` default to the finite minimum/maximum; depths outside are clamped;
-    non-finite depths are grey (96, 96, 96).
-    """
-    d = np.asarray(depth, dtype=np.float32)
-    if lo is None or hi is None:
-        flo, fhi = _finite_range(d)
-        lo = (0.0 if flo is None else flo) if lo is None else lo
-        hi = (1.0 if fhi is None else fhi) if hi is None else hi
-    span = hi - lo if hi > lo else 1.0
-    # index 1 (far) .. 255 (near) = 1.5 + (hi - d) * 254 / span; NaN survives clip and becomes
-    # 0 (grey) via fmax
-    scale = np.float32(254.0 / span)
-    t = np.multiply(d, -scale)
-    np.add(t, np.float32(1.5 + hi * 254.0 / span), out=t)
-    np.clip(t, np.float32(1.0), np.float32(255.0), out=t)
-    np.fmax(t, np.float32(0.0), out=t)
-    idx = t.astype(np.uint8)
-    return np.take(_viridis_lut(), idx, axis=0)
+# --------------------------------------------------------------------------------------------
+# Per-grid pieces (plain functions; the Projector caches their results)
+# --------------------------------------------------------------------------------------------
 
 
 def _resample_float(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -114,196 +85,206 @@ def _resample_float(img: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(a, mode="F").resize((width, height), Image.Resampling.BILINEAR))
 
 
+def matte_on_grid(cap: Capture, name: str, stride: int) -> np.ndarray:
+    """float32 (M,) of matte ``name`` resampled to the depth map's size, on the stride grid."""
+    mattes = cap.mattes
+    if name not in mattes:
+        raise InvalidInputError(f"no matte named {name!r} in this capture; it has {sorted(mattes) or 'none'}")
+    h, w = cap.shape
+    full = _resample_float(mattes[name], w, h)
+    return np.ascontiguousarray(full[::stride, ::stride]).reshape(-1)
+
+
+def grid_colours(cap: Capture, mode: str, stride: int, matte: str | None = None,
+                 depth_grid: np.ndarray | None = None, depth_range: tuple[float, float] | None = None) -> np.ndarray:
+    """uint8 (M, 3) colour of each grid pixel.
+
+    ``"rgb"``: the photo area-averaged to the depth map's size; ``"depth"``: the depth ramp
+    (:mod:`depthlab.colour`) over ``depth_range`` (default: the grid's finite range); ``"matte"``:
+    the matte ``matte`` (default: the first) as grey levels.
+    """
+    h, w = cap.shape
+    if mode == "rgb":
+        return np.ascontiguousarray(cap.rgb_at(w, h)[::stride, ::stride]).reshape(-1, 3)
+    if mode == "depth":
+        d = cap.depth[::stride, ::stride] if depth_grid is None else depth_grid
+        lo, hi = depth_range or finite_range(d) or (0.0, 1.0)
+        return depth_colours(d, lo, hi).reshape(-1, 3)
+    if mode == "matte":
+        name = matte if matte is not None else next(iter(cap.mattes), None)
+        if name is None:
+            raise InvalidInputError("colour='matte' but this capture has no mattes")
+        g = np.clip(matte_on_grid(cap, name, stride) * 255.0, 0, 255).astype(np.uint8)
+        return np.repeat(g[:, None], 3, axis=1)
+    raise InvalidInputError(f"colour must be one of ('rgb', 'depth', 'matte'), got {mode!r}")
+
+
+def _fill_valid(out: np.ndarray, finite: np.ndarray, depth: np.ndarray, near: float | None,
+                far: float | None, mask: np.ndarray | None) -> np.ndarray:
+    """``out`` (bool (M,)) = finite & near <= depth <= far & mask, block by block."""
+    np.copyto(out, finite)
+    if near is None and far is None and mask is None:
+        return out
+    n32 = None if near is None else np.float32(near)
+    f32 = None if far is None else np.float32(far)
+    tmp = np.empty(min(out.size, _CHUNK), dtype=bool)
+    for i0 in range(0, out.size, _CHUNK):
+        i1 = min(out.size, i0 + _CHUNK)
+        v, d, t = out[i0:i1], depth[i0:i1], tmp[: i1 - i0]
+        if n32 is not None:
+            np.logical_and(v, np.greater_equal(d, n32, out=t), out=v)
+        if f32 is not None:
+            np.logical_and(v, np.less_equal(d, f32, out=t), out=v)
+        if mask is not None:
+            np.logical_and(v, mask[i0:i1], out=v)
+    return out
+
+
+def _compact(xyz: np.ndarray, cols: np.ndarray, valid: np.ndarray, n: int, pix: np.ndarray | None,
+             depth: np.ndarray):
+    """The valid rows of positions, colours and pixel indices (block by block, cache-warm) and
+    the depth range of those rows (None when there are none)."""
+    pts = np.empty((n, 3), dtype=np.float32)
+    rgb = np.empty((n, 3), dtype=np.uint8)
+    idx = np.empty(n, dtype=np.int64)
+    lo, hi = math.inf, -math.inf
+    pos = 0
+    for i0 in range(0, valid.size, _COMPACT_CHUNK):
+        i1 = min(valid.size, i0 + _COMPACT_CHUNK)
+        sel = np.flatnonzero(valid[i0:i1])
+        k = sel.size
+        if k == 0:
+            continue
+        np.take(xyz[i0:i1], sel, axis=0, out=pts[pos:pos + k], mode="clip")
+        np.take(cols[i0:i1], sel, axis=0, out=rgb[pos:pos + k], mode="clip")
+        if pix is None:
+            np.add(sel, i0, out=idx[pos:pos + k])
+        else:
+            np.take(pix[i0:i1], sel, out=idx[pos:pos + k], mode="clip")
+        dsel = np.take(depth[i0:i1], sel)
+        lo, hi = min(lo, float(dsel.min())), max(hi, float(dsel.max()))
+        pos += k
+    return pts, rgb, idx, ([lo, hi] if n else None)
+
+
+def _cloud_metadata(cap: Capture, settings: ProjectionSettings, cal: Calibration | None, colour_used: str,
+                    matte: str | None, drange: list[float] | None) -> dict[str, Any]:
+    params = settings.as_dict()
+    params["matte"] = matte
+    meta: dict[str, Any] = {
+        "source": None if cap.path is None else str(cap.path),
+        "format": cap.format,
+        "depth_range_m": drange,
+        "parameters": params,
+        "colour": colour_used if colour_used == settings.colour else f"{colour_used} (no colour image)",
+    }
+    if settings.pinhole and cal is not None:
+        h, w = cap.shape
+        meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
+        meta["intrinsics_size"] = [w, h]
+        meta["calibration_source"] = cal.source
+        meta["lens_distortion_removed"] = bool(settings.model == "pinhole" and cal.has_distortion)
+    return meta
+
+
+# --------------------------------------------------------------------------------------------
+# The cache for repeated projections
+# --------------------------------------------------------------------------------------------
+
+
 class Projector:
-    """Turns one Capture into points again and again, cheaply: the slider engine.
+    """One Capture projected again and again, cheaply: the slider engine.
 
-    What depends only on the capture and the stride — ray grids per model, the strided depth,
-    colours per mode, masks per matte, index arrays, output buffers — is computed once, on first
-    use.  :meth:`points` then only does what the slider values change: a multiply and a few
-    comparisons into preallocated float32/bool buffers.
+    What depends only on the capture and the stride -- ray grids per model, the strided depth,
+    colours per mode, masks per matte, pixel indices, output buffers -- is computed on first use
+    and kept.  :meth:`points` then only does what slider values change.  One Projector serves
+    one stride; everything else may change on every call.
 
-    One Projector serves one stride (keep one per stride a viewer offers); the model, scale,
-    aspect, clipping, mask and colour mode can change on every call.
+    ``calibration`` overrides the capture's (e.g. :func:`depthlab.camera.estimate_calibration`);
+    without either, intrinsics are estimated from EXIF (:func:`resolve_calibration`).
 
-    Parameters
-    ----------
-    capture : Capture
-    stride : int >= 1, keep every ``stride``-th pixel in each direction.
-    calibration : Calibration, optional
-        Overrides ``capture.calibration`` (e.g. an estimate from
-        :func:`depthlab.camera.estimate_calibration` for a file without one).
-
-    Convention: see the module docstring (camera frame x right / y down / z forward; grid pixels
-    row-major; centre-origin pixel centres).
+    Convention: see :mod:`depthlab.conventions`.
     """
 
     def __init__(self, capture: Capture, stride: int = 1, calibration: Calibration | None = None):
         if not isinstance(capture, Capture):
             raise InvalidInputError(f"Projector needs a depthlab Capture, got {type(capture).__name__}")
-        try:
-            s = int(stride)
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"stride must be a positive integer, got {stride!r}") from None
-        if s < 1 or s != stride:
-            raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
+        self.stride = ProjectionSettings(stride=stride).stride
         self.capture = capture
-        self.stride = s
         self.calibration = calibration if calibration is not None else capture.calibration
-        h, w = capture.shape
-        self.depth_shape = (h, w)
-        self.grid_shape = (math.ceil(h / s), math.ceil(w / s))
+        s = self.stride
+        self.depth_shape = capture.shape
+        self.grid_shape = grid_shape(capture.shape, s)
         self.size = self.grid_shape[0] * self.grid_shape[1]
-        self._depth = np.ascontiguousarray(capture.depth[::s, ::s]).reshape(-1)
-        self._finite = np.isfinite(self._depth)
-        self._disparity: np.ndarray | None = None
-        self._rays: dict[str, np.ndarray] = {}
+        self.depth = np.ascontiguousarray(capture.depth[::s, ::s]).reshape(-1)
+        self.finite = np.isfinite(self.depth)
+        self._rays: dict[str, RayGrid] = {}
+        self._z: dict[str, np.ndarray] = {}
         self._colours: dict[tuple[str, str | None], np.ndarray] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._pixel_index: np.ndarray | None = None
         self._depth_range: tuple[float, float] | None | bool = False
-        # buffers reused by points()
         self._xyz = np.empty((self.size, 3), dtype=np.float32)
         self._valid = np.empty(self.size, dtype=bool)
-        self._tmp_bool_buf: np.ndarray | None = None  # allocated on first need (near/far)
-        self._tmp_f_buf: np.ndarray | None = None     # (depth_scale != 1, disparity-as-z)
 
-    @property
-    def _tmp_bool(self) -> np.ndarray:
-        if self._tmp_bool_buf is None:
-            self._tmp_bool_buf = np.empty(self.size, dtype=bool)
-        return self._tmp_bool_buf
-
-    @property
-    def _tmp_f(self) -> np.ndarray:
-        if self._tmp_f_buf is None:
-            self._tmp_f_buf = np.empty(self.size, dtype=np.float32)
-        return self._tmp_f_buf
-
-    # -- cached pieces ------------------------------------------------------------------------
+    # -- cached pieces ----------------------------------------------------------------------------
     def depth_range(self) -> tuple[float, float] | None:
         """(nearest, farthest) finite depth on the grid, metres (cached)."""
         if self._depth_range is False:
-            lo, hi = _finite_range(self._depth)
-            self._depth_range = None if lo is None else (lo, hi)
+            self._depth_range = finite_range(self.depth)
         return self._depth_range  # type: ignore[return-value]
-
-    def intrinsics(self) -> np.ndarray:
-        """3x3 centre-origin intrinsics at the depth map's full size (not the strided grid)."""
-        cal = self._need_calibration("pinhole")
-        h, w = self.depth_shape
-        return cal.intrinsics_at(w, h)
 
     @property
     def pinhole_available(self) -> bool:
-        """True when the pinhole models can run: a stored calibration, or one estimated from the
-        photo's EXIF focal length (then ``calibration.estimated`` is True)."""
-        try:
-            self._need_calibration("pinhole")
-        except CalibrationError:
-            return False
-        return True
+        """True when the pinhole models can run (a calibration, or an EXIF focal length)."""
+        return pinhole_available(self.capture, self.calibration)
 
-    def _need_calibration(self, model: str) -> Calibration:
-        if self.calibration is None:
-            from .camera import calibration_from_camera
-
-            h, w = self.depth_shape
-            try:
-                # no stored calibration: estimate from the photo's EXIF focal length, flagged
-                self.calibration = calibration_from_camera(self.capture.camera, w, h)
-            except CalibrationError as exc:
-                raise CalibrationError(
-                    f"model {model!r} needs the camera's intrinsics: {exc}; or use model='orthographic'"
-                ) from None
-        return self.calibration
-
-    def ray_planes(self, model: str = "pinhole") -> tuple[np.ndarray, np.ndarray]:
-        """(rx, ry) float32 (M,) of a pinhole model's rays (z = 1), cached per model."""
+    def ray_grid(self, model: str = "pinhole") -> RayGrid:
+        """The :func:`~depthlab.geometry.ray_grid` of ``model`` at this stride (cached)."""
         r = self._rays.get(model)
         if r is None:
-            if model not in ("pinhole", "pinhole-raw"):
-                raise InvalidInputError(f"rays exist for the pinhole models only, not {model!r}")
-            cal = self._need_calibration(model)
-            from .camera import ray_planes
-
+            check_model(model)
+            if is_pinhole(model):
+                self.calibration = resolve_calibration(self.capture, self.calibration, model)
             h, w = self.depth_shape
-            r = ray_planes(cal, w, h, stride=self.stride, undistort=(model == "pinhole"))
-            if model == "pinhole" and not cal.has_distortion:
+            r = ray_grid(self.calibration, (w, h), model, self.stride)
+            if model == "pinhole" and not self.calibration.has_distortion:
                 self._rays.setdefault("pinhole-raw", r)
             self._rays[model] = r
-        return r  # type: ignore[return-value]
+        return r
 
-    def rays(self, model: str = "pinhole") -> np.ndarray:
-        """float32 (M, 3) ray grid (z = 1) of a pinhole model (a new array)."""
-        rx, ry = self.ray_planes(model)
-        out = np.empty((self.size, 3), dtype=np.float32)
-        out[:, 0], out[:, 1], out[:, 2] = rx, ry, 1.0
-        return out
-
-    def _flat_grid(self) -> np.ndarray:
-        """float32 (M, 2) of the orthographic grid (x, y before aspect), cached."""
-        g = self._rays.get("flat")
-        if g is None:
-            h, w = self.depth_shape
+    def _z_of(self, model: str) -> np.ndarray:
+        """What multiplies the rays: depth, or the seed's mirrored disparity (cached)."""
+        if model != "disparity-as-z":
+            return self.depth
+        z = self._z.get(model)
+        if z is None:
             s = self.stride
-            gh, gw = self.grid_shape
-            u = (np.arange(0, w, s, dtype=np.float64) - (w - 1) / 2.0) / w
-            v = (np.arange(0, h, s, dtype=np.float64) - (h - 1) / 2.0) / w
-            g = np.empty((gh, gw, 2), dtype=np.float32)
-            g[..., 0] = u[None, :]
-            g[..., 1] = v[:, None]
-            g = g.reshape(-1, 2)
-            self._rays["flat"] = g
-        return g
-
-    def _disparity_range(self) -> tuple[float, float]:
-        rng = self._rays.get("disparity_range")
-        if rng is None:
-            lo, hi = _finite_range(self.capture.disparity)
-            rng = (0.0, 0.0) if lo is None else (lo, hi)
-            self._rays["disparity_range"] = rng  # type: ignore[assignment]
-        return rng  # type: ignore[return-value]
-
-    def _disparity_grid(self) -> np.ndarray:
-        if self._disparity is None:
-            s = self.stride
-            self._disparity = np.ascontiguousarray(self.capture.disparity[::s, ::s]).reshape(-1)
-        return self._disparity
+            full = disparity_as_z(self.capture.disparity, np.isfinite(self.capture.depth))
+            z = self._z[model] = np.ascontiguousarray(full[::s, ::s]).reshape(-1)
+        return z
 
     def pixel_index(self) -> np.ndarray:
         """int64 (M,) flat row-major index into the full depth map of each grid pixel (cached)."""
         if self._pixel_index is None:
             h, w = self.depth_shape
             s = self.stride
-            if s == 1:
-                self._pixel_index = np.arange(h * w, dtype=np.int64)
-            else:
-                rows = np.arange(0, h, s, dtype=np.int64) * w
-                cols = np.arange(0, w, s, dtype=np.int64)
-                self._pixel_index = (rows[:, None] + cols[None, :]).reshape(-1)
+            rows = np.arange(0, h, s, dtype=np.int64) * w
+            cols = np.arange(0, w, s, dtype=np.int64)
+            self._pixel_index = (rows[:, None] + cols[None, :]).reshape(-1)
         return self._pixel_index
 
     def mask(self, mask: Any) -> np.ndarray:
-        """bool (M,) for a matte name (thresholded at 0.5 after resampling to depth size) or an
-        array of the depth map's (H, W) or the grid's shape (cached for names)."""
+        """bool (M,) for a matte name (thresholded at 0.5 after resampling to depth size; cached)
+        or an array of the depth map's (H, W) or the grid's shape."""
         if isinstance(mask, str):
             m = self._masks.get(mask)
             if m is None:
-                mattes = self.capture.mattes
-                if mask not in mattes:
-                    raise InvalidInputError(
-                        f"no matte named {mask!r} in this capture; it has {sorted(mattes) or 'none'}"
-                    )
-                h, w = self.depth_shape
-                full = _resample_float(mattes[mask], w, h)
-                s = self.stride
-                m = np.ascontiguousarray(full[::s, ::s] >= 0.5).reshape(-1)
-                self._masks[mask] = m
+                m = self._masks[mask] = matte_on_grid(self.capture, mask, self.stride) >= 0.5
             return m
         arr = np.asarray(mask)
         if arr.shape == self.depth_shape:
-            s = self.stride
-            arr = arr[::s, ::s]
+            arr = arr[::self.stride, ::self.stride]
         if arr.shape != self.grid_shape and arr.shape != (self.size,):
             raise InvalidInputError(
                 f"mask must be a matte name or an array of shape {self.depth_shape} (depth) or "
@@ -312,224 +293,96 @@ class Projector:
         return (arr >= 0.5 if arr.dtype != bool else arr).reshape(-1)
 
     def colours(self, mode: str = "rgb", matte: str | None = None) -> np.ndarray:
-        """uint8 (M, 3) colour of each grid pixel, cached per mode.
-
-        ``"rgb"``: the photo area-averaged to the depth map's size; ``"depth"``: viridis over
-        the capture's depth range (near yellow, far purple, unknown grey); ``"matte"``: the matte
-        ``matte`` (default: the first one) as grey levels, resampled to depth size.
-        """
-        if mode not in COLOURS:
-            raise InvalidInputError(f"colour must be one of {COLOURS}, got {mode!r}")
-        if mode == "matte":
-            if matte is None:
-                names = list(self.capture.mattes)
-                if not names:
-                    raise InvalidInputError("colour='matte' but this capture has no mattes")
-                matte = names[0]
+        """uint8 (M, 3) colours of the grid (:func:`grid_colours`), cached per mode and matte."""
+        if mode == "matte" and matte is None:
+            matte = next(iter(self.capture.mattes), None)
         key = (mode, matte if mode == "matte" else None)
         c = self._colours.get(key)
-        if c is not None:
-            return c
-        h, w = self.depth_shape
-        s = self.stride
-        if mode == "rgb":
-            img = self.capture.rgb_at(w, h)
-            c = np.ascontiguousarray(img[::s, ::s]).reshape(-1, 3)
-        elif mode == "depth":
-            rng = self.depth_range()
-            lo, hi = rng if rng is not None else (0.0, 1.0)
-            c = depth_colours(self._depth, lo, hi)
-        else:
-            if matte not in self.capture.mattes:
-                raise InvalidInputError(f"no matte named {matte!r}; this capture has {sorted(self.capture.mattes) or 'none'}")
-            full = _resample_float(self.capture.mattes[matte], w, h)
-            g = np.clip(np.ascontiguousarray(full[::s, ::s]).reshape(-1) * 255.0, 0, 255).astype(np.uint8)
-            c = np.repeat(g[:, None], 3, axis=1)
-        self._colours[key] = c
+        if c is None:
+            c = self._colours[key] = grid_colours(self.capture, mode, self.stride, matte=matte,
+                                                  depth_grid=self.depth, depth_range=self.depth_range())
         return c
 
-    # -- the per-update work ------------------------------------------------------------------
-    def points(
-        self,
-        model: str = "pinhole",
-        depth_scale: float = 1.0,
-        aspect: float = 1.0,
-        near: float | None = None,
-        far: float | None = None,
-        mask: Any = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of every grid pixel and which of them are valid.
+    # -- per update ---------------------------------------------------------------------------
+    def points(self, model: str = "pinhole", depth_scale: float = 1.0, aspect: float = 1.0,
+               near: float | None = None, far: float | None = None, mask: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(xyz, valid)`` of every grid pixel: float32 (M, 3), NaN where depth is unknown, and
+        bool (M,): depth finite, ``near <= depth <= far`` (metres, before ``depth_scale``) and
+        inside ``mask``.  Both are buffers reused by the next call: copy them to keep them."""
+        st = ProjectionSettings(model=model, depth_scale=depth_scale, aspect=aspect, near=near, far=far,
+                                stride=self.stride)
+        return self.points_for(st if mask is None else st.replace(mask=mask))
 
-        Returns ``(xyz, valid)``: ``xyz`` float32 (M, 3) — a buffer reused by the next call, copy
-        it to keep it; NaN where depth is unknown — and ``valid`` bool (M,) (also reused): depth
-        finite, ``near <= depth <= far`` (metres, before ``depth_scale``) and inside ``mask``.
+    def points_for(self, settings: ProjectionSettings) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`points` for a :class:`ProjectionSettings` (its stride must be this one's)."""
+        if settings.stride != self.stride:
+            raise InvalidInputError(f"this Projector serves stride {self.stride}, not {settings.stride}")
+        rays = self.ray_grid(settings.model)
+        points_from_depth(self._z_of(settings.model), rays, settings.depth_scale, settings.aspect, out=self._xyz)
+        m = None if settings.mask is None else self.mask(settings.mask)
+        _fill_valid(self._valid, self.finite, self.depth, settings.near, settings.far, m)
+        return self._xyz, self._valid
 
-        ``depth_scale`` multiplies depth (pinhole models: a uniform scale of the cloud; flat
-        models: z only); ``aspect`` stretches y of the flat models (ignored by pinhole ones).
-
-        Convention: see the module docstring.
-        """
-        if model not in MODELS:
-            raise InvalidInputError(f"model must be one of {MODELS}, got {model!r}")
-        ds = float(depth_scale)
-        if not math.isfinite(ds) or ds <= 0:
-            raise InvalidInputError(f"depth_scale must be a positive finite number, got {depth_scale!r}")
-        xyz = self._xyz
-        valid = self._valid
-        pinhole = model in ("pinhole", "pinhole-raw")
-        if pinhole:
-            rx, ry = self.ray_planes(model)
-        else:
-            a = float(aspect)
-            if not math.isfinite(a) or a <= 0:
-                raise InvalidInputError(f"aspect must be a positive finite number, got {aspect!r}")
-            g = self._flat_grid()
-            ga = np.array([1.0, a], dtype=np.float32)
-            if model == "disparity-as-z":
-                disp = self._disparity_grid()
-                lo, hi = self._disparity_range()
-                mirror = np.float32(lo + hi)
-        m_arr = None if mask is None else self.mask(mask)
-        f32 = np.float32
-        near32 = None if near is None else f32(near)
-        far32 = None if far is None else f32(far)
-        # chunks small enough that each input is read from memory once for all the passes
-        for i0 in range(0, self.size, _CHUNK):
-            i1 = min(self.size, i0 + _CHUNK)
-            d = self._depth[i0:i1]
-            out = xyz[i0:i1]
-            tf = self._tmp_f[i0:i1] if (ds != 1.0 or model == "disparity-as-z") else None
-            if pinhole:
-                if ds != 1.0:
-                    np.multiply(d, f32(ds), out=tf)
-                    dz = tf
-                else:
-                    dz = d
-                np.multiply(rx[i0:i1], dz, out=out[:, 0])
-                np.multiply(ry[i0:i1], dz, out=out[:, 1])
-                np.copyto(out[:, 2], dz)
-            else:
-                np.multiply(g[i0:i1], ga, out=out[:, :2])
-                if model == "orthographic":
-                    np.multiply(d, f32(ds), out=out[:, 2])
-                else:
-                    np.subtract(mirror, disp[i0:i1], out=tf)
-                    np.multiply(tf, f32(ds), out=tf)
-                    # unknown depth (NaN or non-positive disparity) has no point either
-                    np.copyto(tf, f32(np.nan), where=~self._finite[i0:i1])
-                    np.copyto(out[:, 2], tf)
-            v = valid[i0:i1]
-            np.copyto(v, self._finite[i0:i1])
-            tb = self._tmp_bool[i0:i1] if (near32 is not None or far32 is not None) else None
-            if near32 is not None:
-                np.greater_equal(d, near32, out=tb)
-                np.logical_and(v, tb, out=v)
-            if far32 is not None:
-                np.less_equal(d, far32, out=tb)
-                np.logical_and(v, tb, out=v)
-            if m_arr is not None:
-                np.logical_and(v, m_arr[i0:i1], out=v)
-        return xyz, valid
-
-    def _compact(self, valid: np.ndarray, n: int, cols: np.ndarray):
-        """The valid rows of positions, colours and pixel indices, block by block (cache-warm),
-        and the depth range of those rows (None when there are none)."""
-        pts = np.empty((n, 3), dtype=np.float32)
-        rgb = np.empty((n, 3), dtype=np.uint8)
-        idx = np.empty(n, dtype=np.int64)
-        pix = None if self.stride == 1 else self.pixel_index()
-        lo, hi = math.inf, -math.inf
-        pos = 0
-        for i0 in range(0, self.size, _COMPACT_CHUNK):
-            i1 = min(self.size, i0 + _COMPACT_CHUNK)
-            sel = np.flatnonzero(valid[i0:i1])
-            k = sel.size
-            if k == 0:
-                continue
-            np.take(self._xyz[i0:i1], sel, axis=0, out=pts[pos:pos + k], mode="clip")
-            np.take(cols[i0:i1], sel, axis=0, out=rgb[pos:pos + k], mode="clip")
-            if pix is None:
-                np.add(sel, i0, out=idx[pos:pos + k])
-            else:
-                np.take(pix[i0:i1], sel, out=idx[pos:pos + k], mode="clip")
-            dsel = np.take(self._depth[i0:i1], sel)
-            lo, hi = min(lo, float(dsel.min())), max(hi, float(dsel.max()))
-            pos += k
-        return pts, rgb, idx, ([lo, hi] if n else None)
-
-    def cloud(
-        self,
-        model: str = "pinhole",
-        depth_scale: float = 1.0,
-        aspect: float = 1.0,
-        near: float | None = None,
-        far: float | None = None,
-        mask: Any = None,
-        colour: str = "rgb",
-        matte: str | None = None,
-        _hand_over: bool = False,
-    ):
-        """A :class:`~depthlab.pointcloud.PointCloud` of the valid points (new arrays).
-
-        ``colour="rgb"`` on a capture without a colour image falls back to depth colours (the
-        cloud's ``metadata["colour"]`` says so).  ``matte`` picks the matte for
-        ``colour="matte"`` (default: ``mask`` if it is a matte name, else the first matte).
-        """
-        from .pointcloud import PointCloud
-
-        xyz, valid = self.points(model, depth_scale, aspect, near, far, mask)
-        colour_used = colour
-        if colour == "rgb" and not self.capture.has_rgb:
-            colour_used = "depth"
-        if colour_used == "matte" and matte is None and isinstance(mask, str):
-            matte = mask
+    def cloud(self, settings: ProjectionSettings | None = None, _hand_over: bool = False, **options: Any) -> PointCloud:
+        """A :class:`~depthlab.pointcloud.PointCloud` of the valid points (new arrays), for
+        ``settings`` or keyword options (those of :class:`ProjectionSettings`)."""
+        if settings is None:
+            settings = ProjectionSettings.from_options({"stride": self.stride, **options})
+        xyz, valid = self.points_for(settings)
+        cap = self.capture
+        colour_used = settings.colour_for(cap.has_rgb)
+        matte = settings.matte_for(cap.mattes) if colour_used == "matte" else settings.matte
         cols = self.colours(colour_used, matte=matte)
         n_valid = int(np.count_nonzero(valid))
-        if n_valid == self.size and _hand_over:
-            # project(): this Projector is thrown away, so its buffers become the cloud's
-            pts, rgb, idx = xyz, cols, self.pixel_index()
-            self._xyz = np.empty_like(xyz)
-            self._colours.clear()
-            self._pixel_index = None
-        elif n_valid == self.size:
-            pts, rgb, idx = xyz.copy(), cols.copy(), self.pixel_index().copy()
-        else:
-            pts, rgb, idx, drange = self._compact(valid, n_valid, cols)
-        cap = self.capture
-        cal = self.calibration
-        pinhole = model in ("pinhole", "pinhole-raw")
         if n_valid == self.size:
             drange = list(self.depth_range() or ()) or None
-        meta: dict[str, Any] = {
-            "source": None if cap.path is None else str(cap.path),
-            "format": cap.format,
-            "depth_range_m": drange,
-            "parameters": {
-                "model": model, "stride": self.stride, "near": near, "far": far,
-                "mask": mask if (mask is None or isinstance(mask, str)) else "array",
-                "colour": colour, "matte": matte, "depth_scale": float(depth_scale), "aspect": float(aspect),
-            },
-            "colour": colour_used if colour_used == colour else f"{colour_used} (no colour image)",
-        }
-        if pinhole and cal is not None:
-            h, w = self.depth_shape
-            meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
-            meta["intrinsics_size"] = [w, h]
-            meta["calibration_source"] = cal.source
-            meta["lens_distortion_removed"] = bool(model == "pinhole" and cal.has_distortion)
-        units = "m" if (pinhole and float(depth_scale) == 1.0) else "arbitrary"
+            if _hand_over:  # project(): this Projector is thrown away, its buffers become the cloud's
+                pts, rgb, idx = xyz, cols, self.pixel_index()
+                self._xyz, self._colours, self._pixel_index = np.empty_like(xyz), {}, None
+            else:
+                pts, rgb, idx = xyz.copy(), cols.copy(), self.pixel_index().copy()
+        else:
+            pix = None if self.stride == 1 else self.pixel_index()
+            pts, rgb, idx, drange = _compact(xyz, cols, valid, n_valid, pix, self.depth)
+        cal = self.calibration if settings.pinhole else None
         return PointCloud(
-            xyz=pts,
-            rgb=rgb,
-            pixel_index=idx,
-            grid_shape=self.depth_shape,
-            model=model,
-            units=units,
-            accuracy=cap.accuracy,
-            intrinsics_estimated=bool(pinhole and cal is not None and cal.estimated),
-            camera=cap.camera.kind,
-            metadata=meta,
+            xyz=pts, rgb=rgb, pixel_index=idx,
+            grid_shape=self.depth_shape, model=settings.model, units=settings.units, accuracy=cap.accuracy,
+            intrinsics_estimated=bool(cal is not None and cal.estimated), camera=cap.camera.kind,
+            metadata=_cloud_metadata(cap, settings, cal, colour_used, matte, drange),
         )
+
+
+# --------------------------------------------------------------------------------------------
+# One-shot projections
+# --------------------------------------------------------------------------------------------
+
+
+def point_cloud(cap: Capture, settings: ProjectionSettings | None = None,
+                calibration: Calibration | None = None) -> PointCloud:
+    """:func:`project` for a :class:`~depthlab.settings.ProjectionSettings` value."""
+    settings = settings or ProjectionSettings()
+    return Projector(cap, stride=settings.stride, calibration=calibration).cloud(settings, _hand_over=True)
+
+
+def grid_points(cap: Capture, settings: ProjectionSettings | None = None,
+                calibration: Calibration | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The projection kept on its stride grid: ``(xyz, valid)``.
+
+    ``xyz`` float32 (h, w, 3) camera-frame positions (metres for a pinhole model at depth scale
+    1), NaN where depth is unknown; ``valid`` bool (h, w): depth known, within near/far and
+    inside the mask.  ``(h, w) = (ceil(H/stride), ceil(W/stride))``; grid pixel ``(i, j)`` is
+    depth pixel ``(i * stride, j * stride)``.  For the valid pixels these are exactly the
+    positions :func:`project` gives with the same settings (``project(...).xyz`` lists them in
+    row-major order).  New arrays, owned by the caller.
+
+    Convention: see :mod:`depthlab.conventions`.
+    """
+    settings = settings or ProjectionSettings()
+    proj = Projector(cap, stride=settings.stride, calibration=calibration)
+    xyz, valid = proj.points_for(settings)
+    gh, gw = proj.grid_shape
+    return xyz.reshape(gh, gw, 3), valid.reshape(gh, gw)
 
 
 def project(
@@ -544,31 +397,22 @@ def project(
     aspect: float = 1.0,
     calibration: Calibration | None = None,
     matte: str | None = None,
-):
+) -> PointCloud:
     """Project a capture's depth map into a :class:`~depthlab.pointcloud.PointCloud`.
 
     >>> cloud = depthlab.project(cap)                            # doctest: +SKIP
     >>> cloud = depthlab.project(cap, near=0.2, far=1.5, stride=2, mask="portrait", colour="depth")  # doctest: +SKIP
 
-    Parameters
-    ----------
-    model : ``"pinhole"`` (calibrated, lens distortion removed; default), ``"pinhole-raw"``,
-        ``"orthographic"`` (teaching), ``"disparity-as-z"`` (the seed's mistake).
-    near, far : keep depths within ``[near, far]`` metres (None: no limit).
-    stride : keep every ``stride``-th pixel in each direction.
-    mask : a matte name (e.g. ``"portrait"``; thresholded at 0.5 after resampling to depth size)
-        or a boolean/float array of the depth map's shape.
-    colour : ``"rgb"``, ``"depth"`` (viridis, near yellow) or ``"matte"``.
-    depth_scale, aspect : see :meth:`Projector.points`.
-    calibration : overrides the capture's (e.g. intrinsics estimated from EXIF).
-    matte : which matte ``colour="matte"`` shows.
+    The options are those of :class:`~depthlab.settings.ProjectionSettings` (model, near, far,
+    stride, mask, colour, matte, depth_scale, aspect); ``calibration`` overrides the capture's
+    (e.g. intrinsics estimated from EXIF).  ``colour="rgb"`` on a capture without a colour image
+    gives depth colours (``cloud.metadata["colour"]`` says so).  For repeated projections of one
+    capture keep a :class:`Projector`.
 
-    Convention: camera frame x right, y down, z forward; metres for the pinhole models;
-    unknown (NaN) and clipped pixels are dropped; ``cloud.pixel_index`` is each point's flat
-    row-major index into the depth map.  For repeated projections of one capture (sliders) keep
-    a :class:`Projector`: it caches rays and colours.
+    Convention: see :mod:`depthlab.conventions`; unknown and clipped pixels are dropped.
     """
-    return Projector(cap, stride=stride, calibration=calibration).cloud(
-        model=model, depth_scale=depth_scale, aspect=aspect, near=near, far=far, mask=mask,
-        colour=colour, matte=matte, _hand_over=True,
-    )
+    if not isinstance(cap, Capture):
+        raise InvalidInputError(f"project() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
+    settings = ProjectionSettings(model=model, near=near, far=far, stride=stride, mask=mask, colour=colour,
+                                  matte=matte, depth_scale=depth_scale, aspect=aspect)
+    return point_cloud(cap, settings, calibration)

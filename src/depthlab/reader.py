@@ -42,8 +42,8 @@ def sniff(head: bytes) -> str:
 def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is depthlab.open
     """Open a depth photo and return a :class:`~depthlab.Capture`.
 
-    Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF) and
-    Google Lens Blur (GDepth) JPEG.  Metadata and the depth map are read now; the colour image
+    Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF),
+    Google Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur (GDepth) JPEG.  Metadata and the depth map are read now; the colour image
     and mattes are decoded on first use.
 
     Raises
@@ -84,6 +84,15 @@ def _checked(cap: Capture) -> Capture:
     return cap
 
 
+def _dependency_error(exc: ImportError) -> DepthlabError:
+    from .deps import dependency_in, missing_error
+
+    dep = dependency_in(exc)
+    if dep is None:  # depthlab's own import failed: an installation problem, not the file's
+        return DepthlabError(f"depthlab itself failed to import a module ({exc}); reinstall depthlab, or report it if that does not help")
+    return missing_error(dep, exc)
+
+
 def open_bytes(data: bytes, path: Path | None = None) -> Capture:
     """Like :func:`open` for bytes already in memory (``path`` is used in messages)."""
     name = path.name if path else "the data"
@@ -99,6 +108,8 @@ def open_bytes(data: bytes, path: Path | None = None) -> Capture:
             return _checked(read_jpeg(path, data))
     except DepthlabError:
         raise
+    except ImportError as exc:  # a package the reader loads lazily is missing or broken: not the file's fault
+        raise _dependency_error(exc) from exc
     except (MemoryError, RecursionError) as exc:
         raise UnreadableFileError(f"{name}: reading it needed unreasonable resources ({type(exc).__name__}); the file looks damaged") from exc
     except Exception as exc:  # safety net: never a bare exception from a dependency

@@ -41,12 +41,17 @@ from typing import Any
 import numpy as np
 
 from .capture import Calibration, Capture
+from .colour import depth_colours
 from .errors import InvalidInputError
+from .projection import Projector
+from .settings import is_pinhole
 
 __all__ = ["Mesh", "mesh", "grid_faces", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE"]
 
 DEFAULT_MAX_STEP = 0.03
 DEFAULT_MAX_TEXTURE = 4096
+DEFAULT_SIMPLIFY = 1.0
+BLOCK = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,6 +147,32 @@ class Mesh:
         remap = np.cumsum(used, dtype=np.int64) - 1
         return kept, remap[self.faces].astype(np.int32)
 
+    # -- hand-offs and files ------------------------------------------------------------------
+    def to_trimesh(self, frame: str = "camera"):
+        """A ``trimesh.Trimesh`` with the texture as its material (unused vertices dropped).
+
+        ``frame="camera"`` keeps depthlab's frame (y down, z forward); ``"gltf"`` turns it to
+        glTF's (y up, looking down -z: a half turn about x, so faces keep their winding).
+        """
+        from .mesh_files import to_trimesh
+
+        return to_trimesh(self, frame=frame)
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False, **options: Any) -> Path:
+        """Write the mesh by extension: ``.glb``, ``.obj`` (+ ``.mtl`` + ``.jpg`` beside it),
+        ``.ply``, ``.stl``.  Atomic and never overwriting without ``overwrite=True``; see
+        :mod:`depthlab.mesh_files` for what each file holds."""
+        from .mesh_files import save_mesh
+
+        return save_mesh(self, path, overwrite=overwrite, **options)
+
+    def solid(self, thickness: float | None = None, metric: bool = False) -> "Mesh":
+        """A closed, watertight relief — surface, walls, flat back — for a slicer; see
+        :func:`depthlab.relief.solid`.  ``solid().save("relief.stl")`` writes it in mm."""
+        from .relief import solid
+
+        return solid(self, thickness=thickness, metric=metric)
+
 
 def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """float64 (M,) area of each triangle."""
@@ -164,10 +195,17 @@ def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndar
     most, counter-clockwise seen from the camera (x right, y down, z forward), cells in
     row-major order.  Each cell is split along the diagonal whose depths differ less.
     """
+    tri, keep = _cell_triangles(depth, valid, max_step)
+    return tri[keep]
+
+
+def _cell_triangles(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(tri, keep): int64 (h-1, w-1, 2, 3) the two triangles of every cell in grid indices,
+    bool (h-1, w-1, 2) which of them pass the cut (see :func:`grid_faces`)."""
     d = np.where(valid, np.asarray(depth, dtype=np.float32), np.float32(np.nan))
     h, w = d.shape
     if h < 2 or w < 2:
-        return np.empty((0, 3), dtype=np.int64)
+        return np.empty((0, 0, 2, 3), dtype=np.int64), np.empty((0, 0, 2), dtype=bool)
     t = np.float32(max_step)
 
     def rel(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -187,8 +225,9 @@ def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndar
     e_ad, e_bc = r_ad <= t, r_bc <= t
     # split along a-d when it joins closer depths, or when b or c is missing
     use_ad = (r_ad < r_bc) | np.isnan(r_bc)
-    ok1 = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
-    ok2 = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
+    keep = np.empty((h - 1, w - 1, 2), dtype=bool)
+    keep[..., 0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
+    keep[..., 1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
 
     base = (np.arange(h - 1, dtype=np.int64)[:, None] * w + np.arange(w - 1, dtype=np.int64)[None, :])
     ia, ib, ic, id_ = base, base + 1, base + w, base + w + 1
@@ -199,8 +238,73 @@ def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndar
     tri[:, :, 1, 0] = np.where(use_ad, ia, ib)
     tri[:, :, 1, 1] = np.where(use_ad, id_, ic)
     tri[:, :, 1, 2] = np.where(use_ad, ib, id_)
-    keep = np.stack([ok1, ok2], axis=-1)
-    return tri[keep]
+    return tri, keep
+
+
+def flat_block_fans(
+    depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: float, block: int = BLOCK,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fewer, larger triangles where the depth grid is flat: (cell_flat, fans).
+
+    The grid is cut into blocks of ``block`` x ``block`` cells (``block`` even).  A block is
+    *flat* when all its cells kept both triangles, its disparities (1/depth) lie within
+    ``tolerance`` of an affine function of the pixel position — a plane in space is exactly
+    that, for a pinhole camera — and its depths span at most ``max_span`` (relative; :func:`mesh` allows
+    half a block's worth of grid edges, so a big triangle on a steep wall stays short in depth).  A flat block's triangles become a fan
+    around its centre point; a side shared with another flat block is one edge from corner to
+    corner, a side next to anything else keeps every grid point, so the two sides meet without
+    cracks (no T-junctions).  Only original grid points are used.
+
+    ``tolerance`` is in 1/depth units: a number, or a function of each block's mean
+    disparity returning one per block.  Returns
+    ``cell_flat`` bool (h-1, w-1) — the cells the fans replace — and ``fans`` int64 (K, 3) grid
+    indices, counter-clockwise seen from the camera.
+    """
+    B = int(block)
+    h, w = depth.shape
+    cell_flat = np.zeros((h - 1, w - 1), dtype=bool)
+    nb_r, nb_c = (h - 1) // B, (w - 1) // B
+    if nb_r == 0 or nb_c == 0:
+        return cell_flat, np.empty((0, 3), dtype=np.int64)
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    cells_ok = keep[: nb_r * B, : nb_c * B].all(axis=-1).reshape(nb_r, B, nb_c, B).all(axis=(1, 3))
+    win = sliding_window_view(np.asarray(depth, dtype=np.float64), (B + 1, B + 1))[::B, ::B][:nb_r, :nb_c]
+    pts = win.reshape(nb_r, nb_c, (B + 1) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disp = 1.0 / pts
+        yy, xx = np.mgrid[0 : B + 1, 0 : B + 1]
+        design = np.stack([xx.ravel(), yy.ravel(), np.ones((B + 1) ** 2)], axis=1).astype(np.float64)
+        fit = disp @ (design @ np.linalg.pinv(design)).T     # least-squares affine fit, per block
+        resid = np.abs(disp - fit).max(axis=-1)
+        if callable(tolerance):
+            tolerance = tolerance(disp.mean(axis=-1))
+        lo, hi = pts.min(axis=-1), pts.max(axis=-1)
+        flat = cells_ok & (resid <= tolerance) & ((hi - lo) <= max_span * lo)
+    if not flat.any():
+        return cell_flat, np.empty((0, 3), dtype=np.int64)
+    cell_flat[: nb_r * B, : nb_c * B] = np.repeat(np.repeat(flat, B, axis=0), B, axis=1)
+
+    padded = np.zeros((nb_r + 2, nb_c + 2), dtype=bool)
+    padded[1:-1, 1:-1] = flat
+    bi, bj = np.nonzero(flat)
+    r0, c0 = bi * B, bj * B
+    k = np.arange(B + 1)
+    # each side's points in fan order (counter-clockwise seen from the camera in x right,
+    # y down): top right->left, left top->bottom, bottom left->right, right bottom->top
+    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])          # (4, B+1)
+    side_c = np.stack([B - k, np.zeros_like(k), k, np.full_like(k, B)])
+    neighbour_flat = np.stack([padded[bi, bj + 1], padded[bi + 1, bj], padded[bi + 2, bj + 1], padded[bi + 1, bj + 2]], axis=1)
+    side = (r0[:, None, None] + side_r[None]) * w + (c0[:, None, None] + side_c[None])   # (n, 4, B+1)
+    centre = (r0 + B // 2) * w + (c0 + B // 2)
+    # fine sides: B triangles (centre, p_k, p_k+1); coarse sides: one (centre, p_0, p_B)
+    fine = side[~neighbour_flat]                                                      # (nf, B+1)
+    cf = np.repeat(centre[:, None], 4, axis=1)[~neighbour_flat]
+    fine_tris = np.stack([np.repeat(cf, B), fine[:, :-1].reshape(-1), fine[:, 1:].reshape(-1)], axis=1)
+    coarse = side[neighbour_flat]
+    cc = np.repeat(centre[:, None], 4, axis=1)[neighbour_flat]
+    coarse_tris = np.stack([cc, coarse[:, 0], coarse[:, -1]], axis=1)
+    return cell_flat, np.concatenate([fine_tris, coarse_tris]).astype(np.int64)
 
 
 def mesh(
@@ -212,6 +316,7 @@ def mesh(
     mask: Any = None,
     max_step: float = DEFAULT_MAX_STEP,
     max_texture: int | None = DEFAULT_MAX_TEXTURE,
+    simplify: float | None = DEFAULT_SIMPLIFY,
     depth_scale: float = 1.0,
     aspect: float = 1.0,
     calibration: Calibration | None = None,
@@ -230,6 +335,13 @@ def mesh(
         cut more, raise it to bridge more.
     max_texture : the texture's longest side in pixels (default 4096; None: the photo as is).
         A capture without a colour image gets depth colours (viridis) as its texture.
+    simplify : fewer, larger triangles where the surface is flat (default 1.0; 0 or None: two
+        triangles per grid cell).  Blocks of 4 x 4 cells whose points lie on a plane to within
+        ``simplify`` steps of the depth map's own quantisation (for an 8-bit disparity map, one
+        step of the stored disparity; for float maps 0.1 % of the disparity per unit) become a
+        fan of 4-16 triangles around the block's centre point, sewn to their neighbours without
+        cracks (:func:`flat_block_fans`).  The vertices stay the projection's points; only
+        the faces change.  The real pug photo drops from ~876k to ~200k triangles.
 
     Raises :class:`~depthlab.errors.InvalidInputError` when nothing is left to mesh (no valid
     depth, near/far/mask removing everything, a grid of one row or column, no two neighbouring
@@ -238,25 +350,14 @@ def mesh(
     Convention: see the module docstring (camera frame x right, y down, z forward; uv origin
     bottom-left; pixel centres at +0.5).
     """
-    from .projection import Projector, depth_colours
-
-    if not isinstance(cap, Capture):
-        raise InvalidInputError(f"mesh needs a depthlab Capture, got {type(cap).__name__}")
-    try:
-        step = float(max_step)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"max_step must be a positive number, got {max_step!r}") from None
-    if not math.isfinite(step) or step <= 0:
-        raise InvalidInputError(f"max_step must be a positive finite number, got {max_step!r}")
-    if max_texture is not None and (int(max_texture) != max_texture or max_texture < 1):
-        raise InvalidInputError(f"max_texture must be a positive integer or None, got {max_texture!r}")
+    step, simplify = _check_mesh_options(cap, max_step, simplify, max_texture)
 
     proj = Projector(cap, stride=stride, calibration=calibration)
     xyz, valid = proj.points(model, depth_scale, aspect, near, far, mask)
     gh, gw = proj.grid_shape
     n = int(np.count_nonzero(valid))
     if n == 0:
-        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj._depth).any() else \
+        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
             "near/far/mask leave no point"
         raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
                                 f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
@@ -265,9 +366,16 @@ def mesh(
             f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
             f"{gh} x {gw}; use a smaller stride"
         )
-    depth_grid = proj._depth.reshape(gh, gw)
+    depth_grid = proj.depth.reshape(gh, gw)
     valid_grid = valid.reshape(gh, gw)
-    tri = grid_faces(depth_grid, valid_grid, step * proj.stride)
+    tri, keep = _cell_triangles(depth_grid, valid_grid, step * proj.stride)
+    if simplify > 0:
+        cell_flat, fans = flat_block_fans(depth_grid, keep, _disparity_tolerance(cap, simplify),
+                                          BLOCK // 2 * step * proj.stride)
+        keep &= ~cell_flat[..., None]
+        tri = np.concatenate([tri[keep], fans])
+    else:
+        tri = tri[keep]
     if tri.shape[0] == 0:
         raise InvalidInputError(
             f"nothing to mesh: no two neighbouring points of the {n} kept are within max_step={step} "
@@ -281,41 +389,13 @@ def mesh(
     pix = proj.pixel_index()[sel] if proj.stride > 1 else sel.astype(np.int64)
 
     h, w = proj.depth_shape
-    uv = np.empty((n, 2), dtype=np.float32)
-    uv[:, 0] = ((pix % w).astype(np.float32) + np.float32(0.5)) / np.float32(w)
-    uv[:, 1] = np.float32(1.0) - ((pix // w).astype(np.float32) + np.float32(0.5)) / np.float32(h)
-
-    colour = "rgb"
-    if cap.has_rgb:
-        texture = _capped(cap.rgb, max_texture)
-    else:
-        colour = "depth (no colour image)"
-        rng = proj.depth_range() or (0.0, 1.0)
-        texture = depth_colours(cap.depth, rng[0], rng[1])
-
-    pinhole = model in ("pinhole", "pinhole-raw")
-    cal = proj.calibration
-    drange = [float(np.nanmin(proj._depth[sel])), float(np.nanmax(proj._depth[sel]))]
-    meta: dict[str, Any] = {
-        "source": None if cap.path is None else str(cap.path),
-        "format": cap.format,
-        "depth_range_m": drange,
-        "parameters": {
-            "model": model, "stride": proj.stride, "near": near, "far": far,
-            "mask": mask if (mask is None or isinstance(mask, str)) else "array",
-            "max_step": step, "max_texture": max_texture,
-            "depth_scale": float(depth_scale), "aspect": float(aspect),
-        },
-        "colour": colour,
-        "grid_points": int(gh * gw),
-        "grid_cells": int((gh - 1) * (gw - 1)),
-    }
-    if pinhole and cal is not None:
-        meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
-        meta["intrinsics_size"] = [w, h]
-        meta["calibration_source"] = cal.source
-        meta["intrinsics_estimated"] = bool(cal.estimated)
-        meta["lens_distortion_removed"] = bool(model == "pinhole" and cal.has_distortion)
+    uv = _uv_of(pix, w, h)
+    texture, colour = _texture_of(cap, proj, max_texture)
+    params = {"model": model, "stride": proj.stride, "near": near, "far": far,
+              "mask": mask if (mask is None or isinstance(mask, str)) else "array",
+              "max_step": step, "max_texture": max_texture, "simplify": simplify,
+              "depth_scale": float(depth_scale), "aspect": float(aspect)}
+    meta = _mesh_metadata(cap, proj, params, colour, sel, (gh, gw))
     return Mesh(
         vertices=vertices,
         faces=faces,
@@ -324,11 +404,88 @@ def mesh(
         pixel_index=pix,
         grid_shape=(h, w),
         model=model,
-        units="m" if (pinhole and float(depth_scale) == 1.0) else "arbitrary",
+        units="m" if (is_pinhole(model) and float(depth_scale) == 1.0) else "arbitrary",
         accuracy=cap.accuracy,
         camera=cap.camera.kind,
         metadata=meta,
     )
+
+
+def _disparity_tolerance(cap: Capture, simplify: float) -> Any:
+    """How far (1/m) a block's disparities may stray from a plane: ``simplify`` quantisation
+    steps of the stored map (disparity steps as they are; depth steps converted at each
+    block's disparity), or ``simplify`` x 0.1 % of the disparity for maps stored as floats."""
+    enc = cap.encoding
+    q = None if enc is None else enc.step
+    if q is not None and enc.quantity == "disparity":
+        return simplify * q
+    if q is not None and enc.quantity == "depth":
+        return lambda disp: simplify * q * disp * disp
+    return lambda disp: simplify * 1e-3 * disp
+
+
+def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any) -> tuple[float, float]:
+    """The checked ``max_step`` and ``simplify`` (``cap`` and ``max_texture`` checked too)."""
+    if not isinstance(cap, Capture):
+        raise InvalidInputError(f"mesh needs a depthlab Capture, got {type(cap).__name__}")
+    try:
+        step = float(max_step)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"max_step must be a positive number, got {max_step!r}") from None
+    if not math.isfinite(step) or step <= 0:
+        raise InvalidInputError(f"max_step must be a positive finite number, got {max_step!r}")
+    if simplify is None:
+        simplify = 0.0
+    try:
+        simplify = float(simplify)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"simplify must be a number >= 0 or None, got {simplify!r}") from None
+    if not math.isfinite(simplify) or simplify < 0:
+        raise InvalidInputError(f"simplify must be a number >= 0 or None, got {simplify!r}")
+    if max_texture is not None and (int(max_texture) != max_texture or max_texture < 1):
+        raise InvalidInputError(f"max_texture must be a positive integer or None, got {max_texture!r}")
+    return step, simplify
+
+
+def _uv_of(pix: np.ndarray, w: int, h: int) -> np.ndarray:
+    """float32 (n, 2) texture coordinates of depth pixels (flat indices), origin bottom-left."""
+    uv = np.empty((pix.shape[0], 2), dtype=np.float32)
+    uv[:, 0] = ((pix % w).astype(np.float32) + np.float32(0.5)) / np.float32(w)
+    uv[:, 1] = np.float32(1.0) - ((pix // w).astype(np.float32) + np.float32(0.5)) / np.float32(h)
+    return uv
+
+
+def _texture_of(cap: Capture, proj: Any, max_texture: int | None) -> tuple[np.ndarray, str]:
+    """The texture image and what it shows: the photo, or depth colours without one."""
+    if cap.has_rgb:
+        return _capped(cap.rgb, max_texture), "rgb"
+    rng = proj.depth_range() or (0.0, 1.0)
+    return depth_colours(cap.depth, rng[0], rng[1]), "depth (no colour image)"
+
+
+def _mesh_metadata(cap: Capture, proj: Any, params: dict[str, Any], colour: str, sel: np.ndarray,
+                   grid: tuple[int, int]) -> dict[str, Any]:
+    """Provenance of a mesh: source, depth range of its vertices, parameters, intrinsics used."""
+    gh, gw = grid
+    h, w = proj.depth_shape
+    cal = proj.calibration
+    drange = [float(np.nanmin(proj.depth[sel])), float(np.nanmax(proj.depth[sel]))]
+    meta: dict[str, Any] = {
+        "source": None if cap.path is None else str(cap.path),
+        "format": cap.format,
+        "depth_range_m": drange,
+        "parameters": params,
+        "colour": colour,
+        "grid_points": int(gh * gw),
+        "grid_cells": int((gh - 1) * (gw - 1)),
+    }
+    if is_pinhole(params["model"]) and cal is not None:
+        meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
+        meta["intrinsics_size"] = [w, h]
+        meta["calibration_source"] = cal.source
+        meta["intrinsics_estimated"] = bool(cal.estimated)
+        meta["lens_distortion_removed"] = bool(params["model"] == "pinhole" and cal.has_distortion)
+    return meta
 
 
 def _capped(img: np.ndarray, max_side: int | None) -> np.ndarray:

@@ -24,7 +24,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
-from ..errors import NoDepthError, UnreadableFileError
+from ..deps import require
+from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import isobmff
 from .exif import camera_from_exif
 from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
@@ -83,7 +84,7 @@ def _orientation_of(transforms: list[tuple[str, int]]) -> Orientation:
 
 
 def _open_pillow_heif(data: bytes, what: str):
-    import pillow_heif
+    pillow_heif = require("pillow_heif", "reading HEIC files")
 
     try:
         return pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
@@ -147,6 +148,28 @@ def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[in
     return "; ".join(parts)
 
 
+def _stereo_views(hf: isobmff.HeifFile) -> list[tuple[int, int] | None] | None:
+    """Sizes of the views of a 'ster' entity group (a spatial photo's left and right), or None."""
+    for g in hf.groups:
+        if g.type == "ster" and len(g.entity_ids) >= 2:
+            return [hf.image_size(i) if i in hf.items else None for i in g.entity_ids[:2]]
+    return None
+
+
+def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, name: str) -> NoDepthError:
+    """A spatial (stereo) photo is named as such; anything else may be a copy that lost its depth."""
+    views = _stereo_views(hf)
+    if views is not None:
+        w, h = views[0] or views[1] or (size or (0, 0))
+        each = f", {w}x{h} each" if w and h else ""
+        return NoDepthError(
+            f"{name} is a spatial (stereo) photo: left and right views{each}, no depth map. depthlab reads "
+            "the depth maps of Portrait-mode photos; a spatial photo stores two views instead, and depthlab "
+            "does not compute depth from them."
+        )
+    return NoDepthError(f"{name} holds no depth map ({_describe_contents(hf, aux, size)}). {EDITED_HINT}")
+
+
 def read_heic(path: Path | None, data: bytes) -> Capture:
     """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
     name = path.name if path else "HEIC data"
@@ -155,77 +178,24 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     except UnreadableFileError as exc:  # name the file in box-level messages
         raise UnreadableFileError(f"{name}: {exc}") from exc
     aux = _aux_items(hf)
-    depth_ids = [i for i, u in aux.items() if u in DEPTH_URNS]
     ph = _open_pillow_heif(data, name)
     try:
         primary_size = tuple(int(v) for v in ph.size)
     except Exception:
         primary_size = None
-    if not depth_ids:
-        raise NoDepthError(
-            f"{name} holds no depth map ({_describe_contents(hf, aux, primary_size)}). {EDITED_HINT}"
-        )
-    depth_id = depth_ids[0]
+    depth_id = _depth_item(hf, aux, primary_size, name)
     stored_size = hf.image_size(depth_id)
     orientation = _orientation_of(hf.transforms(depth_id))
-
-    # --- metadata: the depth item's XMP (Apple) and libheif's depth representation ---------
     xmp = _item_xmp(hf, depth_id, what=f"{name}: the depth item's XMP")
-    try:
-        depth_images = list(ph.info.get("depth_images", []))
-    except Exception:
-        depth_images = []
-    if not depth_images:
-        raise UnreadableFileError(
-            f"{name}: the file lists a depth image (item {depth_id}) but libheif cannot decode it; the file is damaged"
-        )
-    dimg = depth_images[0]
+    dimg = _depth_image(ph, depth_id, name)
     heif_meta = dict(getattr(dimg, "info", {}).get("metadata") or {})
-
     raw = _to_array(dimg, f"{name}: the depth image", MAX_AUX_PIXELS)
     if raw.ndim != 2 or raw.size == 0:
         raise UnreadableFileError(f"{name}: the depth image decoded to shape {raw.shape}, expected a 2-D map")
-    bits = 8 if raw.dtype == np.uint8 else 16
-    int_min = 0
-    int_max = (1 << bits) - 1
-    fmin = fmax = None
-    fmt = None
-    if xmp is not None:
-        fmin = xmp.float(APDI, "FloatMinValue")
-        fmax = xmp.float(APDI, "FloatMaxValue")
-        imin = xmp.int(APDI, "IntMinValue")
-        imax = xmp.int(APDI, "IntMaxValue")
-        int_min = int_min if imin is None else imin
-        int_max = int_max if imax is None else imax
-        stored = xmp.int(APDI, "StoredFormat")
-        native = xmp.int(APDI, "NativeFormat")
-        fmt = " from ".join(f for f in (fourcc(stored), fourcc(native)) if f) or None
-        kind = xmp.text(APDI, "AuxiliaryImageType")
-        if kind is not None and kind not in ("disparity", "depth"):
-            raise UnreadableFileError(f"{name}: the depth item says it holds {kind!r}, not disparity or depth")
-    else:
-        kind = None
-    d_min, d_max = heif_meta.get("d_min"), heif_meta.get("d_max")
-    rep = heif_meta.get("representation_type")
     notes: list[str] = []
-    if fmin is None or fmax is None:
-        if d_min is None or d_max is None:
-            raise UnreadableFileError(
-                f"{name}: the depth image carries neither apdi:FloatMin/MaxValue nor a depth representation range, "
-                "so its values cannot be turned into 1/m"
-            )
-        fmin, fmax = float(d_min), float(d_max)
-        notes.append("value range from libheif's depth representation info (no apdi XMP)")
-        if kind is None:
-            kind = {0: "disparity", 1: "disparity", 2: "depth"}.get(rep, "disparity")
-    elif d_min is not None and d_max is not None:
-        if abs(float(d_min) - fmin) > 1e-3 * max(1.0, abs(fmin)) or abs(float(d_max) - fmax) > 1e-3 * max(1.0, abs(fmax)):
-            notes.append(f"XMP range {fmin}..{fmax} differs from libheif's d_min/d_max {d_min}..{d_max}; using the XMP")
-    kind = kind or "disparity"
-    if not (np.isfinite(fmin) and np.isfinite(fmax)) or int_max == int_min:
-        raise UnreadableFileError(f"{name}: the depth value range {fmin}..{fmax} over codes {int_min}..{int_max} is unusable")
-
-    disparity = disparity_from_codes(raw, fmin, fmax, int_min, int_max, kind)
+    encoding = _depth_encoding(raw, xmp, heif_meta, name, notes)
+    disparity = disparity_from_codes(raw, encoding.float_min, encoding.float_max, encoding.int_min,
+                                     encoding.int_max, encoding.quantity)
 
     # --- calibration, in the display frame ------------------------------------------------
     calibration = None
@@ -236,28 +206,6 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
             accuracy = None
         display_size = (disparity.shape[1], disparity.shape[0])
         calibration = calibration_for_display(xmp, stored_size, display_size, orientation, notes)
-
-    # --- camera, colour, mattes ---------------------------------------------------------------
-    exif = None
-    try:
-        exif = ph.info.get("exif")
-    except Exception:
-        exif = None
-    camera = camera_from_exif(exif, accuracy=accuracy)
-
-    def load_rgb() -> np.ndarray:
-        arr = _to_array(ph, f"{name}: the primary image", MAX_COLOUR_PIXELS)
-        if arr.ndim == 2:
-            arr = np.repeat(arr[:, :, None], 3, axis=2)
-        if arr.dtype != np.uint8:
-            arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
-        return np.ascontiguousarray(arr[:, :, :3])
-
-    matte_loaders: dict[str, Callable[[], np.ndarray]] = {}
-    for aid, urn in aux.items():
-        mname = MATTE_URNS.get(urn)
-        if mname and mname not in matte_loaders:
-            matte_loaders[mname] = _matte_loader(ph, aid, f"{name}: the {mname} matte")
 
     meta: dict[str, Any] = {
         "depth_item": depth_id,
@@ -274,16 +222,150 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         disparity=disparity,
         calibration=calibration,
         accuracy=accuracy,
-        camera=camera,
-        encoding=DepthEncoding(quantity=kind, bits=bits, float_min=fmin, float_max=fmax,
-                               int_min=int_min, int_max=int_max, format=fmt),
-        mattes=LazyMattes(matte_loaders),
+        camera=camera_from_exif(_exif_of(ph), accuracy=accuracy),
+        encoding=encoding,
+        mattes=LazyMattes(_matte_loaders(ph, aux, name)),
         path=path,
         format="HEIC (Apple portrait)",
         metadata=meta,
-        rgb_loader=load_rgb,
+        rgb_loader=_rgb_loader(ph, name),
         rgb_size=primary_size,  # type: ignore[arg-type]
     )
+
+
+def _depth_item(hf: isobmff.HeifFile, aux: dict[int, str], primary_size: tuple[int, ...] | None, name: str) -> int:
+    """The id of the (first) depth item; :class:`NoDepthError` naming what the file holds
+    instead, :class:`UnsupportedFormatError` when libheif cannot decode it."""
+    depth_ids = [i for i, u in aux.items() if u in DEPTH_URNS]
+    if not depth_ids:
+        raise _no_depth_error(hf, aux, primary_size, name)
+    refuse_undecodable_depth(hf, depth_ids[0], name)
+    return depth_ids[0]
+
+
+def _depth_image(ph: Any, depth_id: int, name: str) -> Any:
+    """libheif's depth image (pillow-heif), or :class:`UnreadableFileError` when it cannot decode it."""
+    try:
+        depth_images = list(ph.info.get("depth_images", []))
+    except Exception:
+        depth_images = []
+    if not depth_images:
+        raise UnreadableFileError(
+            f"{name}: the file lists a depth image (item {depth_id}) but libheif cannot decode it; the file is damaged"
+        )
+    return depth_images[0]
+
+
+def _depth_encoding(raw: np.ndarray, xmp: Xmp | None, heif_meta: dict[str, Any], name: str,
+                    notes: list[str]) -> DepthEncoding:
+    """How the stored integers map to values: Apple's apdi XMP, else libheif's depth
+    representation range (cross-checked when both exist; differences go to ``notes``)."""
+    bits = 8 if raw.dtype == np.uint8 else 16
+    int_min = 0
+    int_max = (1 << bits) - 1
+    fmin = fmax = None
+    fmt = None
+    kind = None
+    if xmp is not None:
+        fmin = xmp.float(APDI, "FloatMinValue")
+        fmax = xmp.float(APDI, "FloatMaxValue")
+        imin = xmp.int(APDI, "IntMinValue")
+        imax = xmp.int(APDI, "IntMaxValue")
+        int_min = int_min if imin is None else imin
+        int_max = int_max if imax is None else imax
+        stored = xmp.int(APDI, "StoredFormat")
+        native = xmp.int(APDI, "NativeFormat")
+        fmt = " from ".join(f for f in (fourcc(stored), fourcc(native)) if f) or None
+        kind = xmp.text(APDI, "AuxiliaryImageType")
+        if kind is not None and kind not in ("disparity", "depth"):
+            raise UnreadableFileError(f"{name}: the depth item says it holds {kind!r}, not disparity or depth")
+    d_min, d_max = heif_meta.get("d_min"), heif_meta.get("d_max")
+    rep = heif_meta.get("representation_type")
+    if fmin is None or fmax is None:
+        if d_min is None or d_max is None:
+            raise UnreadableFileError(
+                f"{name}: the depth image carries neither apdi:FloatMin/MaxValue nor a depth representation range, "
+                "so its values cannot be turned into 1/m"
+            )
+        fmin, fmax = float(d_min), float(d_max)
+        notes.append("value range from libheif's depth representation info (no apdi XMP)")
+        if kind is None:
+            kind = {0: "disparity", 1: "disparity", 2: "depth"}.get(rep, "disparity")
+    elif d_min is not None and d_max is not None:
+        if abs(float(d_min) - fmin) > 1e-3 * max(1.0, abs(fmin)) or abs(float(d_max) - fmax) > 1e-3 * max(1.0, abs(fmax)):
+            notes.append(f"XMP range {fmin}..{fmax} differs from libheif's d_min/d_max {d_min}..{d_max}; using the XMP")
+    kind = kind or "disparity"
+    if not (np.isfinite(fmin) and np.isfinite(fmax)) or int_max == int_min:
+        raise UnreadableFileError(f"{name}: the depth value range {fmin}..{fmax} over codes {int_min}..{int_max} is unusable")
+    return DepthEncoding(quantity=kind, bits=bits, float_min=fmin, float_max=fmax,
+                         int_min=int_min, int_max=int_max, format=fmt)
+
+
+def _exif_of(ph: Any) -> Any:
+    try:
+        return ph.info.get("exif")
+    except Exception:
+        return None
+
+
+def _rgb_loader(ph: Any, name: str) -> Callable[[], np.ndarray]:
+    """Decodes the primary image on first use: uint8 (H, W, 3)."""
+    def load_rgb() -> np.ndarray:
+        arr = _to_array(ph, f"{name}: the primary image", MAX_COLOUR_PIXELS)
+        if arr.ndim == 2:
+            arr = np.repeat(arr[:, :, None], 3, axis=2)
+        if arr.dtype != np.uint8:
+            arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
+        return np.ascontiguousarray(arr[:, :, :3])
+
+    return load_rgb
+
+
+def _matte_loaders(ph: Any, aux: dict[int, str], name: str) -> dict[str, Callable[[], np.ndarray]]:
+    """matte name -> loader, for each matte aux image (the first of each name)."""
+    loaders: dict[str, Callable[[], np.ndarray]] = {}
+    for aid, urn in aux.items():
+        mname = MATTE_URNS.get(urn)
+        if mname and mname not in loaders:
+            loaders[mname] = _matte_loader(ph, aid, f"{name}: the {mname} matte")
+    return loaders
+
+
+#: JPEG frame markers of the lossless processes (ITU T.81: SOF3, and SOF7/11/15 with
+#: differential or arithmetic coding): libheif's JPEG plugin (libjpeg) decodes none of them
+LOSSLESS_JPEG_SOF = {0xC3: "SOF3", 0xC7: "SOF7", 0xCB: "SOF11", 0xCF: "SOF15"}
+#: item types whose pixels libheif decodes with the decoders pillow-heif ships (libde265)
+DECODABLE_ITEM_TYPES = {"hvc1", "grid", "iden", "iovl"}
+
+
+def refuse_undecodable_depth(hf: isobmff.HeifFile, depth_id: int, name: str) -> None:
+    """Raise :class:`UnsupportedFormatError` naming the compression when the depth item is coded
+    in a way libheif (as pillow-heif ships it) cannot decode: lossless JPEG (recent iPhones store
+    some depth maps so), or any item type other than HEVC.  Called before decoding so the user
+    learns what the file holds instead of a decoder's plugin error."""
+    item = hf.items[depth_id]
+    if item.type in DECODABLE_ITEM_TYPES:
+        return
+    if item.type == "jpeg":
+        from . import jpeg_segments as js
+
+        blob = hf.item_data(depth_id, max_bytes=64 * 2**20)
+        try:
+            sof = next((s for s in js.iter_segments(blob, what="the depth item") if 0xC0 <= s.marker <= 0xCF
+                        and s.marker not in (0xC4, 0xC8, 0xCC)), None)
+        except UnreadableFileError:
+            sof = None
+        if sof is not None and sof.marker in LOSSLESS_JPEG_SOF:
+            bits = blob[sof.start] if sof.end > sof.start else "?"
+            raise UnsupportedFormatError(
+                f"{name}: the depth map (item {depth_id}) is compressed as lossless JPEG ({LOSSLESS_JPEG_SOF[sof.marker]}, "
+                f"{bits}-bit), which libheif cannot decode; depthlab cannot read this photo's depth yet")
+        raise UnsupportedFormatError(
+            f"{name}: the depth map (item {depth_id}) is compressed as JPEG inside the HEIF file, which the libheif "
+            "that pillow-heif ships cannot decode (it has no JPEG plugin); depthlab cannot read this photo's depth yet")
+    raise UnsupportedFormatError(
+        f"{name}: the depth map (item {depth_id}) is a {item.type!r} item, a compression libheif as shipped with "
+        "pillow-heif cannot decode (it decodes HEVC); depthlab cannot read this photo's depth yet")
 
 
 def _matte_loader(ph: Any, aux_id: int, what: str) -> Callable[[], np.ndarray]:

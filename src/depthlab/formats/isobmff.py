@@ -69,6 +69,15 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class EntityGroup:
+    """One EntityToGroupBox of 'grpl' (ISO/IEC 23008-12): e.g. 'ster' = (left, right) views."""
+
+    type: str
+    group_id: int
+    entity_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Property:
     type: str
     payload: bytes  # body after the 8/16-byte header (version/flags included for full boxes)
@@ -95,6 +104,7 @@ class HeifFile:
     locations: dict[int, tuple[int, list[Extent]]]  # item -> (construction method, extents)
     idat: tuple[int, int] | None = None  # (offset, length) of idat payload in data
     brands: tuple[str, ...] = field(default=())
+    groups: tuple[EntityGroup, ...] = field(default=())  # entity groups of 'grpl', in file order
 
     def properties(self, item_id: int) -> list[Property]:
         out = []
@@ -323,6 +333,7 @@ def parse_heif(data: bytes) -> HeifFile:
     assoc: dict[int, list[tuple[int, bool]]] = {}
     locs: dict[int, tuple[int, list[Extent]]] = {}
     idat: tuple[int, int] | None = None
+    groups: tuple[EntityGroup, ...] = ()
 
     for box in iter_boxes(data, meta.body + 4, meta.end):
         c = _Cursor(data, box.body, box.end, box.type)
@@ -339,11 +350,13 @@ def parse_heif(data: bytes) -> HeifFile:
             locs = _parse_iloc(data, box)
         elif box.type == "idat":
             idat = (box.body, box.size - box.header_size)
+        elif box.type == "grpl":
+            groups = _parse_grpl(data, box)
     if primary is None:
         raise UnreadableFileError("this HEIF file names no primary image ('pitm' missing)")
     if primary not in items:
         raise UnreadableFileError(f"the primary image (item {primary}) is not listed in 'iinf'")
-    return HeifFile(data, primary, items, refs, props, assoc, locs, idat, brands)
+    return HeifFile(data, primary, items, refs, props, assoc, locs, idat, brands, groups)
 
 
 def _parse_iinf(data: bytes, box: Box) -> dict[int, Item]:
@@ -380,6 +393,21 @@ def _parse_iinf(data: bytes, box: Box) -> dict[int, Item]:
         if len(items) > MAX_ITEMS:
             raise UnreadableFileError("too many items in 'iinf'")
     return items
+
+
+def _parse_grpl(data: bytes, box: Box) -> tuple[EntityGroup, ...]:
+    groups: list[EntityGroup] = []
+    for b in iter_boxes(data, box.body, box.end):
+        if len(groups) >= MAX_ITEMS:
+            raise UnreadableFileError(f"'grpl' holds more than {MAX_ITEMS:,} groups; the file is damaged")
+        c = _Cursor(data, b.body, b.end, f"grpl/{b.type}")
+        _fullbox(c)
+        group_id = c.u(4)
+        n = c.u(4)
+        if n * 4 > c.left:
+            raise UnreadableFileError(f"entity group '{b.type}' {group_id} claims {n} entities but holds {c.left // 4}")
+        groups.append(EntityGroup(b.type, group_id, tuple(c.u(4) for _ in range(n))))
+    return tuple(groups)
 
 
 def _parse_iref(data: bytes, box: Box) -> list[Ref]:

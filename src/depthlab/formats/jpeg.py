@@ -1,4 +1,4 @@
-"""JPEG depth photos: Apple portrait JPEGs (MPF) and Google Lens Blur / GDepth JPEGs.
+"""JPEG depth photos: Apple portrait JPEGs (MPF), Google Lens Blur / GDepth and Dynamic Depth JPEGs.
 
 Entry point: :func:`read_jpeg` (called by :func:`depthlab.open` for files starting FF D8 FF).
 
@@ -34,9 +34,11 @@ Camera labels come from :func:`depthlab.formats.exif.camera_kind` on EXIF LensMo
 for HEIC ("rear dual", "front TrueDepth", ...); a GDepth file whose EXIF names no lens is labelled
 "Lens Blur" when it carries Lens Blur's ``GFocus`` settings, else "GDepth".
 
-Google's newer Dynamic Depth container (and a GContainer listing a "Depth" item) is recognised
-and refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other
-MPF images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
+**Google Dynamic Depth** (Pixel portraits; description in the main or the extended XMP, depth,
+confidence and original image appended after the primary): read by
+:mod:`depthlab.formats.dynamic_depth`.  A GContainer listing a "Depth" item is recognised and
+refused with :class:`~depthlab.errors.UnsupportedFormatError`; Ultra HDR gain maps and other MPF
+images without depth are named in the :class:`~depthlab.errors.NoDepthError` message.
 """
 
 from __future__ import annotations
@@ -62,7 +64,6 @@ from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, f
 from .xmp import APDI, DEPTHDATA, GDEPTH, GIMAGE, XMPNOTE, Xmp, parse_xmp
 
 GFOCUS = "http://ns.google.com/photos/1.0/focus/"
-DYNAMIC_DEPTH_NS = "http://ns.google.com/photos/dd/1.0/"
 HDRGM = "http://ns.adobe.com/hdr-gain-map/1.0/"
 
 #: Apple aux names (SubType, or the last part of the type URN) -> matte name
@@ -194,8 +195,7 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     NoDepthError
         An ordinary JPEG (or one whose depth was stripped); the message names what it holds.
     UnsupportedFormatError
-        Google Dynamic Depth (XMP Device/Camera items plus appended files), or a Google container
-        listing an appended depth item: not read yet.
+        A Google container (GContainer) listing an appended depth item: not read yet.
     UnreadableFileError
         Damaged structure: truncated segments, MPF offsets past the end, missing or duplicated
         extended-XMP chunks, a wrong GUID, absurd sizes, undecodable images.
@@ -218,16 +218,23 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     if xmp is not None and any(k.startswith("{%s}" % GDEPTH) for k in xmp):
         return _read_gdepth(path, name, data, segments, xmp, exif, orientation)
 
+    from . import dynamic_depth
+
+    found = dynamic_depth.find(data, segments, xmp_raw, xmp, name)
+    if found is not None:
+        return dynamic_depth.read_dynamic_depth(path, name, data, segments, found, exif, orientation)
+
     mpf = js.read_mpf(data, segments, what=name)
     aux = _classify_mpf(data, mpf, name) if mpf else []
     if any(a["role"] in ("disparity", "depth") for a in aux):
         return _read_apple(path, name, data, mpf, aux, exif, orientation)
 
-    if xmp is not None and any(k.startswith("{" + DYNAMIC_DEPTH_NS) for k in xmp):
+    sef = samsung_sef_names(data, segments)
+    if any(n.startswith("DualShot_DepthMap") for n in sef):
         raise UnsupportedFormatError(
-            f"{name} is a Google Dynamic Depth photo (XMP Device/Camera items with appended files); "
-            "depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur (GDepth) JPEGs are supported"
-        )
+            f"{name} is a Samsung Live Focus photo: its depth map is in the Samsung SEF trailer at the end of the file "
+            f"({', '.join(sef)}). depthlab does not read that trailer yet (no licensed sample exists to test a reader "
+            "against); Apple portrait HEIC/JPEG, Google Dynamic Depth and Lens Blur (GDepth) JPEGs are supported")
     if xmp_raw is not None and re.search(rb"Semantic\s*(=\s*[\"']|>)\s*Depth\b", xmp_raw):
         raise UnsupportedFormatError(
             f"{name} keeps a depth map as an appended file listed in a Google container (GContainer item with "
@@ -235,6 +242,41 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
             "(GDepth) JPEGs are supported"
         )
     raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {EDITED_HINT}")
+
+
+#: Samsung's SEF trailer ends the file with this magic, after its directory ("SEFH" ...)
+SEF_END = b"SEFT"
+_SEF_NAME = re.compile(rb"(?:DualShot|Image_UTC|MCC|Camera|Shot|Photo|Burst)_[A-Za-z0-9_]{1,48}")
+
+
+def samsung_sef_names(data: bytes, segments) -> list[str]:
+    """Names of the blocks in a Samsung SEF trailer (``DualShot_DepthMap_1``, ...), or [] when the
+    JPEG does not end with one.
+
+    Convention (Samsung's trailer, as other tools describe it): the file ends with a 4-byte
+    little-endian directory size and ``SEFT``; the directory starts with ``SEFH``; each data block
+    (between the primary's EOI and the directory) carries its name as text.  Only the names are
+    looked for, in the bytes after the primary image: detection, not reading.
+    """
+    if len(data) < 16 or data[-4:] != SEF_END:
+        return []
+    size = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - size
+    if size < 12 or start < 0 or data[start:start + 4] != b"SEFH":
+        return []
+    try:
+        primary_end = js.end_of_image(data, segments)
+    except UnreadableFileError:
+        primary_end = 0
+    tail = data[max(primary_end, start - 64 * 2**20):start] if primary_end < start else b""  # bounded scan
+    names: list[str] = []
+    for m in _SEF_NAME.finditer(tail):
+        n = m.group(0).decode("ascii")
+        if n not in names:
+            names.append(n)
+        if len(names) >= 32:
+            break
+    return names
 
 
 def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: list[dict]) -> str:
@@ -428,17 +470,33 @@ def gdepth_to_metres(codes: np.ndarray, bits: int, fmt: str, near: float, far: f
     return lut.astype(np.float32)[codes]
 
 
+def _with_extended_xmp(data: bytes, segments, xmp: Xmp, guid: str | None, name: str,
+                       what: str) -> tuple[Xmp, dict[str, Any] | None]:
+    """The XMP merged with its extended part (when ``guid`` names one) and facts about that part."""
+    if not guid:
+        return xmp, None
+    ext = js.extended_xmp(data, segments, guid, what=name)
+    merged_ext = parse_xmp(ext.data, what=f"{name}: the extended XMP", max_bytes=js.MAX_EXTENDED_XMP)
+    merged = Xmp({**xmp.to_dict(), **merged_ext.to_dict()}, what=what)
+    return merged, {"guid": ext.guid, "bytes": len(ext.data), "chunks": ext.chunks, "guid_is_md5": ext.md5_ok}
+
+
+def _gdepth_units(units: str | None, notes: list[str]) -> tuple[float, str]:
+    """(metres per GDepth unit, accuracy) for ``GDepth:Units``; unknown units are noted."""
+    if units is None:
+        notes.append("no GDepth:Units: Near/Far kept as they are (treated as metres); the scale is arbitrary")
+        return 1.0, "relative"
+    if units.lower() in UNIT_SCALE:
+        return UNIT_SCALE[units.lower()], "absolute"
+    notes.append(f"unknown GDepth:Units {units!r}: values kept as they are; the scale is arbitrary")
+    return 1.0, "relative"
+
+
 def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, exif: bytes | None,
                  orientation: Orientation) -> Capture:
     w = f"{name}: the GDepth XMP"
-    merged = xmp
-    ext_info: dict[str, Any] | None = None
     guid = xmp.text(XMPNOTE, "HasExtendedXMP")
-    if guid:
-        ext = js.extended_xmp(data, segments, guid, what=name)
-        merged_ext = parse_xmp(ext.data, what=f"{name}: the extended XMP", max_bytes=js.MAX_EXTENDED_XMP)
-        merged = Xmp({**xmp.to_dict(), **merged_ext.to_dict()}, what=w)
-        ext_info = {"guid": ext.guid, "bytes": len(ext.data), "chunks": ext.chunks, "guid_is_md5": ext.md5_ok}
+    merged, ext_info = _with_extended_xmp(data, segments, xmp, guid, name, w)
     fmt = merged.text(GDEPTH, "Format")
     near = merged.float(GDEPTH, "Near")
     far = merged.float(GDEPTH, "Far")
@@ -456,14 +514,7 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
         raise UnreadableFileError(f"{w}: Near {near} and Far {far} do not describe a depth range (need 0 < Near < Far)")
     units = merged.text(GDEPTH, "Units")
     notes: list[str] = []
-    if units is None:
-        unit_scale, accuracy = 1.0, "relative"
-        notes.append("no GDepth:Units: Near/Far kept as they are (treated as metres); the scale is arbitrary")
-    elif units.lower() in UNIT_SCALE:
-        unit_scale, accuracy = UNIT_SCALE[units.lower()], "absolute"
-    else:
-        unit_scale, accuracy = 1.0, "relative"
-        notes.append(f"unknown GDepth:Units {units!r}: values kept as they are; the scale is arbitrary")
+    unit_scale, accuracy = _gdepth_units(units, notes)
     mime = merged.text(GDEPTH, "Mime")
     what = f"{name}: the GDepth depth image ({mime or 'no GDepth:Mime'})"
     im = _open_image(blob, what, MAX_AUX_PIXELS)

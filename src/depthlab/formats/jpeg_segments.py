@@ -116,6 +116,23 @@ def iter_segments(data: bytes, start: int = 0, what: str = "the JPEG") -> Iterat
     raise UnreadableFileError(f"{what} has more than {_MAX_SEGMENTS:,} metadata segments; it is damaged")
 
 
+def end_of_image(data: bytes, segments: Sequence[Segment], what: str = "the JPEG") -> int:
+    """Where the JPEG whose ``segments`` are given ends: the position just after its EOI marker.
+
+    Convention: ``segments`` come from :func:`iter_segments` (ending with SOS).  Entropy-coded
+    data never holds FF D9 (a data byte FF is stuffed as FF 00), so the first FF D9 after the
+    first scan's header is the EOI, also for progressive files (their later scan headers and
+    tables sit between scans and hold no FF D9 either).  A file without one is truncated.
+    """
+    sos = next((s for s in segments if s.marker == SOS), None)
+    if sos is None:
+        raise UnreadableFileError(f"{what} has no image data (no SOS marker); it is truncated")
+    at = data.find(b"\xff\xd9", sos.end)
+    if at < 0:
+        raise UnreadableFileError(f"{what} has no end-of-image marker (FF D9): it is truncated")
+    return at + 2
+
+
 # --------------------------------------------------------------------------------------------
 # MPF
 # --------------------------------------------------------------------------------------------

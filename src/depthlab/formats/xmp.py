@@ -61,9 +61,6 @@ class Xmp(Mapping):
         except KeyError:
             return default
 
-    def has(self, ns: str, name: str) -> bool:
-        return "{%s}%s" % (ns, name) in self._values
-
     def text(self, ns: str, name: str) -> str | None:
         v = self.get((ns, name))
         if v is None:
@@ -144,12 +141,12 @@ def _collect(elem: Element, out: dict[str, Value], depth: int = 0) -> None:
             out.setdefault(child.tag, (child.text or "").strip())
 
 
-def parse_xmp(data: bytes, what: str = "XMP", max_bytes: int = MAX_XMP_BYTES) -> Xmp:
-    """Parse one XMP packet safely.
+def parse_xmp_root(data: bytes, what: str = "XMP", max_bytes: int = MAX_XMP_BYTES) -> Element:
+    """Parse one XMP packet safely and return its root element (for structured XMP, e.g. the
+    ordered lists of structures in Google's Dynamic Depth, which the flat :class:`Xmp` view
+    cannot keep apart).
 
-    ``data`` may carry an ``<?xpacket?>`` wrapper or trailing padding.  Larger than
-    ``max_bytes``, DTDs, entities, external references and malformed XML all raise
-    :class:`UnreadableFileError` naming ``what`` (e.g. "the depth item's XMP").
+    Same safety and errors as :func:`parse_xmp`.
     """
     import defusedxml.ElementTree as SafeET
     from defusedxml import DefusedXmlException
@@ -170,11 +167,21 @@ def parse_xmp(data: bytes, what: str = "XMP", max_bytes: int = MAX_XMP_BYTES) ->
     if b"<!DOCTYPE" in raw[:start] or b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise UnreadableFileError(f"{what} declares a DTD or entities, which XMP never needs; refusing to parse it")
     try:
-        root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise UnreadableFileError(f"{what} uses forbidden XML features ({type(exc).__name__}); refusing to parse it") from exc
     except Exception as exc:  # ParseError, UnicodeDecodeError, ValueError
         raise UnreadableFileError(f"{what} is not well-formed XML ({exc})") from exc
+
+
+def parse_xmp(data: bytes, what: str = "XMP", max_bytes: int = MAX_XMP_BYTES) -> Xmp:
+    """Parse one XMP packet safely.
+
+    ``data`` may carry an ``<?xpacket?>`` wrapper or trailing padding.  Larger than
+    ``max_bytes``, DTDs, entities, external references and malformed XML all raise
+    :class:`UnreadableFileError` naming ``what`` (e.g. "the depth item's XMP").
+    """
+    root = parse_xmp_root(data, what, max_bytes)
     values: dict[str, Value] = {}
     rdf_roots = [root] if _local(root.tag) == (RDF, "RDF") else root.findall(".//{%s}RDF" % RDF)
     for rdf in rdf_roots:

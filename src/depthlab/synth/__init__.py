@@ -9,7 +9,9 @@
 
 Modules: :mod:`~depthlab.synth.scenes` (primitives, ray casting, the shipped scenes),
 :mod:`~depthlab.synth.render` (the rear dual and front TrueDepth cameras, ground truth),
-:mod:`~depthlab.synth.heic` (the writer), :mod:`~depthlab.synth.samples` (``data/sample``).
+:mod:`~depthlab.synth.heic` (the writer), :mod:`~depthlab.synth.samples` (``data/sample``),
+:mod:`~depthlab.synth.jpeg` (Apple portrait JPEG and Google GDepth writers, and the JPEG segment
+primitives they are made of: XMP, extended XMP, MPF index, appended files).
 """
 
 from __future__ import annotations

@@ -99,6 +99,10 @@ def sample_files(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
         js, npz = truth_files(cap, f"{name}.heic")
         out[f"{name}_truth.json"] = js
         out[f"{name}_truth.npz"] = npz
+    # the Pixel-layout Google Dynamic Depth capture (issue 18): its writer makes its own truth files
+    from .dynamic_depth import sample_files as dynamic_depth_files
+
+    out.update(dynamic_depth_files())
     return out
 
 
@@ -131,7 +135,7 @@ def load_truth(path: str | os.PathLike) -> GroundTruth:
     """
     p = Path(path)
     stem = p.name
-    for suffix in (".heic", "_truth.json", "_truth.npz"):
+    for suffix in (".heic", ".jpg", "_truth.json", "_truth.npz"):
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break

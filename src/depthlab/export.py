@@ -1,0 +1,62 @@
+"""Writers that start from a Capture: project it first, then hand the cloud to the writer.
+
+The writers themselves (:mod:`depthlab.html`, :meth:`depthlab.pointcloud.PointCloud.save`) take
+clouds only; this is the one level above them where a capture becomes a cloud, with the options
+of :class:`~depthlab.settings.ProjectionSettings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from . import html
+from .capture import Capture
+from .errors import InvalidInputError, OverwriteError
+from .projection import point_cloud
+from .settings import ProjectionSettings
+
+__all__ = ["to_html", "clouds_of"]
+
+
+def clouds_of(items: Any, project_options: dict[str, Any]) -> Any:
+    """``items`` (a cloud, a Capture, or a list/tuple of them) with every Capture projected with
+    ``project_options``; options without a Capture to apply to are an error."""
+    many = isinstance(items, (list, tuple))
+    seq = list(items) if many else [items]
+    settings = ProjectionSettings.from_options(project_options, "to_html projection")
+    if project_options and not any(isinstance(c, Capture) for c in seq):
+        raise InvalidInputError(
+            f"projection options {sorted(project_options)} only apply to a Capture; this is already "
+            "a point cloud (project it with those options first)"
+        )
+    out = [point_cloud(c, settings) if isinstance(c, Capture) else c for c in seq]
+    return out if many else out[0]
+
+
+def to_html(
+    clouds: Any,
+    path: str | os.PathLike,
+    overwrite: bool = False,
+    point_size: float | None = None,
+    background: Any = html.DEFAULT_BACKGROUND,
+    title: str | None = None,
+    **project_options: Any,
+) -> Path:
+    """Write one self-contained offline HTML page of a cloud or a capture (or two, linked).
+
+    A Capture is projected first with ``project_options`` (those of :func:`depthlab.project`:
+    ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``, ``depth_scale``, ``aspect``,
+    ``matte``); the page itself is :func:`depthlab.html.to_html`'s (see there for
+    ``point_size``, ``background``, ``title`` and what the page holds).  An existing file is
+    never replaced unless ``overwrite=True``; returns the path written.
+
+    >>> depthlab.to_html(cap, "me.html", stride=2)                 # doctest: +SKIP
+    >>> depthlab.to_html([rear, front], "pair.html", overwrite=True)  # doctest: +SKIP
+    """
+    dest = Path(path)
+    if not overwrite and dest.exists():  # refuse before any projection work
+        raise OverwriteError(f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it")
+    items = clouds_of(clouds, project_options)
+    return html.to_html(items, dest, overwrite=overwrite, point_size=point_size, background=background, title=title)

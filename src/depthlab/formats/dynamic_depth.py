@@ -1,0 +1,737 @@
+"""Google Dynamic Depth 1.0 JPEGs (Pixel portrait photos and other Android cameras).
+
+Entry point: :func:`read_dynamic_depth`, called by :func:`depthlab.formats.jpeg.read_jpeg` when
+the JPEG's XMP (main or extended) holds a Dynamic Depth description (namespaces under
+``http://ns.google.com/photos/dd/1.0/``).  Facts from Google's published specification
+(Dynamic Depth 1.0, CC BY 4.0) and what Pixel phones write:
+
+* **Where the description is.**  Pixel phones put it in the *extended* XMP: the main XMP's
+  ``xmpNote:HasExtendedXMP`` names a GUID, and APP1 extension segments with that GUID hold the
+  packet (reassembled by :func:`depthlab.formats.jpeg_segments.extended_xmp`).  Other writers put
+  it in the main XMP; both are read.
+* **Container.**  ``Device:Container`` / ``Container:Directory`` is an ordered ``rdf:Seq`` of
+  ``Container:Item`` structures with ``Item:Mime``, ``Item:Length``, ``Item:DataURI`` and an
+  optional ``Item:Padding``.  The first item is the primary image itself (length 0); the others
+  are files appended after the primary JPEG's EOI marker, in that order, each followed by its
+  padding.  Every length is checked against the bytes present before anything is sliced.
+* **Cameras.**  ``Device:Cameras`` is an ``rdf:Seq`` of ``Device:Camera``; the camera read is
+  the first one listed by a ``DepthPhoto`` profile's ``CameraIndices``, else the first with a
+  depth map.  Per camera: ``Camera:DepthMap`` (``Format``, ``Near``, ``Far``, ``Units``,
+  ``MeasureType``, ``DepthURI``, ``ConfidenceURI``, ``ItemSemantic``, ``FocalTable``),
+  ``Camera:ImagingModel`` (intrinsics) and ``Camera:Image`` (``ItemURI`` of the unblurred
+  original, ``android/original_image`` on Pixels, whose primary is the blurred rendering).
+
+**Depth values.**  With ``v = code / (2**bits - 1)`` in [0, 1] (8-bit JPEG or 16-bit PNG maps):
+
+* ``RangeLinear``:  ``d = Near + (Far - Near) * v``
+* ``RangeInverse``: ``d = Far * Near / (Far - (Far - Near) * v)`` (uniform in 1/d)
+
+``Units`` "Meters" gives metres (accuracy "absolute"); "Diopters" means ``d`` is in 1/m, so
+depth is ``1 / d`` (absolute); "None" (what Pixel portraits write) means the map has no stated
+scale: the numbers are kept as metres and accuracy is "relative", with a note.
+``MeasureType`` "OpticRay" distances are measured along each pixel's ray; they are turned into
+optical-axis depth ``z = d / |((u - cx) / fx, (v - cy) / fy, 1)|`` with the intrinsics at the
+depth map's size (pixel centres at integers).  Without intrinsics the distances are kept, with a
+note.  ``ItemSemantic`` "Segmentation" (Pixel) is read as depth too, with a note.
+
+**Intrinsics.**  ``ImagingModel`` gives ``FocalLengthX/Y``, ``PrincipalPointX/Y`` at
+``ImageWidth`` x ``ImageHeight``.  The specification normalises them (focal lengths by the larger
+image side, the principal point by width and height); Pixel phones write pixels.  Which one a
+file uses is detected per quantity: a focal length of at most :data:`NORMALISED_FOCAL_MAX` is
+normalised (no real camera has a 10-pixel focal length, no real lens a normalised focal length
+above 10), a principal point with both coordinates in [0, 1] is normalised.  The principal point
+is taken as corner-origin (as Apple's; the specification does not say), ``Skew`` and
+``PixelAspectRatio`` are recorded, and the ``Distortion`` coefficients (base64 little-endian
+float32, ``2 * DistortionCount`` of them) are kept in ``metadata`` but not applied.
+
+**Orientation.**  The depth map, confidence map and original image are stored like the primary's
+pixels; the primary's EXIF orientation is applied to all of them and to the intrinsics.
+
+**Confidence.**  ``ConfidenceURI`` names a grey image whose codes scale to 0..1 (1 = most
+confident); :attr:`Capture.confidence` holds it at the depth map's size (resampled bilinearly
+when stored at another size), decoded on first use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import struct
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import numpy as np
+
+from ..capture import Calibration, Capture, DepthEncoding, LazyMattes, Orientation, disparity_from_depth
+from ..errors import DepthlabError, NoDepthError, UnreadableFileError
+from . import jpeg_segments as js
+from .apple import EDITED_HINT, same_aspect
+from .xmp import RDF, XMPNOTE, Xmp, parse_xmp_root
+
+DD = "http://ns.google.com/photos/dd/1.0/"
+DEVICE = DD + "device/"
+CONTAINER = DD + "container/"
+ITEM = DD + "item/"
+CAMERA = DD + "camera/"
+DEPTHMAP = DD + "depthmap/"
+IMAGINGMODEL = DD + "imagingmodel/"
+IMAGE = DD + "image/"
+PROFILE = DD + "profile/"
+
+#: bytes whose presence in an XMP packet marks a Dynamic Depth description
+MARK = b"ns.google.com/photos/dd/1.0/"
+#: what marks a Pixel portrait in the main XMP (GCamera:SpecialTypeID), when the description is elsewhere
+PORTRAIT_MARK = b"SpecialType-PORTRAIT"
+
+#: Phones write a handful of items and cameras; a description listing more is damaged.
+MAX_ITEMS = 64
+MAX_CAMERAS = 16
+#: The description is a few KB; an extended XMP holding one is refused past this size.
+MAX_DESCRIPTION_BYTES = 16 * 1024 * 1024
+#: A focal length at most this is normalised (see the module docstring).
+NORMALISED_FOCAL_MAX = 10.0
+MAX_TABLE_FLOATS = 1024
+
+
+# --------------------------------------------------------------------------------------------
+# the description, as small dataclasses
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContainerItem:
+    """One ``Container:Item``; ``offset`` is where its bytes start in the file (0 for the primary)."""
+
+    index: int
+    mime: str
+    length: int
+    uri: str
+    padding: int = 0
+    offset: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "uri": self.uri, "mime": self.mime, "length": self.length,
+                "padding": self.padding, "offset": self.offset}
+
+
+@dataclass(frozen=True)
+class DepthMapInfo:
+    format: str
+    near: float
+    far: float
+    units: str
+    measure_type: str
+    depth_uri: str
+    confidence_uri: str | None = None
+    item_semantic: str = "Depth"
+    focal_table: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImagingModelInfo:
+    """Intrinsics as stored, and in pixels of ``width`` x ``height`` (corner origin)."""
+
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    width: int | None
+    height: int | None
+    skew: float = 0.0
+    pixel_aspect_ratio: float = 1.0
+    distortion: tuple[float, ...] = ()
+    focal_normalised: bool = False
+    principal_point_normalised: bool = False
+
+
+@dataclass
+class Description:
+    items: list[ContainerItem]
+    depth_map: DepthMapInfo
+    imaging_model: ImagingModelInfo | None
+    image_uri: str | None
+    camera_index: int
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# XML helpers (lenient about attribute vs element form, strict about numbers)
+# --------------------------------------------------------------------------------------------
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return "", tag
+
+
+def _wrappers(elem: Element) -> Iterable[Element]:
+    """``elem`` and any ``rdf:Description`` directly inside it (RDF's nested-resource forms)."""
+    yield elem
+    for c in elem:
+        if c.tag == "{%s}Description" % RDF:
+            yield c
+
+
+def _props(elem: Element, ns: str) -> dict[str, str]:
+    """Simple properties of namespace ``ns`` on a structure, in attribute or element form."""
+    out: dict[str, str] = {}
+    for e in _wrappers(elem):
+        for k, v in e.attrib.items():
+            kn, kl = _split(k)
+            if kn == ns:
+                out.setdefault(kl, v.strip())
+        for c in e:
+            cn, cl = _split(c.tag)
+            if cn == ns and len(c) == 0:
+                out.setdefault(cl, (c.text or "").strip())
+    return out
+
+
+def _child(elem: Element, ns: str, local: str) -> Element | None:
+    tag = "{%s}%s" % (ns, local)
+    for e in _wrappers(elem):
+        for c in e:
+            if c.tag == tag:
+                return c
+    return None
+
+
+def _seq_of(holder: Element, limit: int, what: str, label: str) -> list[Element]:
+    """The structures listed in ``holder``'s ``rdf:Seq``/``rdf:Bag``: each ``rdf:li``, or the
+    single structure element inside it."""
+    out: list[Element] = []
+    for container in holder:
+        if container.tag not in ("{%s}Seq" % RDF, "{%s}Bag" % RDF, "{%s}Alt" % RDF):
+            continue
+        for li in container:
+            if li.tag != "{%s}li" % RDF:
+                continue
+            if len(out) >= limit:
+                raise UnreadableFileError(f"{what} lists more than {limit} {label} entries; the file is damaged")
+            inner = [c for c in li if c.tag != "{%s}Description" % RDF]
+            out.append(inner[0] if len(inner) == 1 and not li.attrib.get("{%s}parseType" % RDF) else li)
+    return out
+
+
+def _seq(elem: Element | None, ns: str, local: str, limit: int, what: str) -> list[Element]:
+    """The structures listed in ``elem``'s ``ns:local`` sequence (see :func:`_seq_of`)."""
+    if elem is None:
+        return []
+    holder = _child(elem, ns, local)
+    return [] if holder is None else _seq_of(holder, limit, what, local)
+
+
+def _find(roots: list[Element], ns: str, local: str) -> Element | None:
+    tag = "{%s}%s" % (ns, local)
+    for r in roots:
+        for e in r.iter(tag):
+            return e
+    return None
+
+
+def _number(props: dict[str, str], key: str, what: str, required: bool = False) -> float | None:
+    text = props.get(key)
+    if text is None or text == "":
+        if required:
+            raise UnreadableFileError(f"{what} lacks {key}, which Dynamic Depth requires; the file is damaged")
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise UnreadableFileError(f"{what}: {key} should be a number, found {text[:40]!r}; the file is damaged") from None
+    if not math.isfinite(v):
+        raise UnreadableFileError(f"{what}: {key} is {text[:40]!r}, not a finite number; the file is damaged")
+    return v
+
+
+def _whole(props: dict[str, str], key: str, what: str, lo: int, hi: int, required: bool = False) -> int | None:
+    v = _number(props, key, what, required)
+    if v is None:
+        return None
+    if v != int(v) or not lo <= v <= hi:
+        raise UnreadableFileError(f"{what}: {key} is {props[key][:40]!r}; expected a whole number in {lo}..{hi:,}")
+    return int(v)
+
+
+def _floats_b64(text: str | None, what: str) -> tuple[float, ...] | None:
+    """Little-endian float32 values from base64 (``FocalTable``, ``Distortion``); bounded."""
+    if not text:
+        return None
+    if len(text) > MAX_TABLE_FLOATS * 6 + 16:
+        raise UnreadableFileError(f"{what} is {len(text):,} characters; more than a lens table needs; the file is damaged")
+    t = "".join(text.split())
+    try:
+        raw = base64.b64decode(t + "=" * (-len(t) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise UnreadableFileError(f"{what} is not valid base64 ({exc}); the file is damaged") from exc
+    n = len(raw) // 4
+    vals = struct.unpack(f"<{n}f", raw[:4 * n])
+    return tuple(float(v) for v in vals)
+
+
+# --------------------------------------------------------------------------------------------
+# reading the description
+# --------------------------------------------------------------------------------------------
+
+
+def parse_description(roots: list[Element], what: str) -> Description:
+    """The container items, the depth camera's depth map, imaging model and original image.
+
+    Raises :class:`UnreadableFileError` for a malformed description and :class:`NoDepthError`
+    when it lists no camera with a depth map.
+    """
+    notes: list[str] = []
+    container = _find(roots, DEVICE, "Container")
+    if container is None:
+        raise UnreadableFileError(
+            f"{what} has no Device:Container, so the depth map's bytes cannot be located; the file is damaged")
+    items: list[ContainerItem] = []
+    for i, el in enumerate(_seq(container, CONTAINER, "Directory", MAX_ITEMS, what)):
+        p = _props(el, ITEM)
+        iw = f"{what}: container item {i}"
+        mime = p.get("Mime")
+        if not mime:
+            raise UnreadableFileError(f"{iw} has no Item:Mime; the file is damaged")
+        length = _whole(p, "Length", iw, 0, js.MAX_EXTENDED_XMP * 16, required=i > 0) or 0
+        padding = _whole(p, "Padding", iw, 0, 2**31) or 0
+        uri = p.get("DataURI") or ("primary_image" if i == 0 else "")
+        if i > 0 and not uri:
+            raise UnreadableFileError(f"{iw} has no Item:DataURI, so nothing can refer to it; the file is damaged")
+        if i > 0 and length == 0:
+            raise UnreadableFileError(f"{iw} ({uri}) has length 0; only the primary image may; the file is damaged")
+        items.append(ContainerItem(i, mime, length, uri, padding))
+    if not items:
+        raise UnreadableFileError(f"{what}: Container:Directory lists no items; the file is damaged")
+    if items[0].length != 0:
+        notes.append(f"the first container item declares length {items[0].length:,} (the primary normally declares 0)")
+
+    holder = _find(roots, DEVICE, "Cameras")
+    cameras = [] if holder is None else _seq_of(holder, MAX_CAMERAS, what, "camera")
+    order = list(range(len(cameras)))
+    profiles = [e for r in roots for e in r.iter("{%s}Profile" % DEVICE)]
+    for prof in profiles:
+        if _props(prof, PROFILE).get("Type") == "DepthPhoto":
+            idx = [li for li in _seq(prof, PROFILE, "CameraIndices", MAX_CAMERAS, what)]
+            wanted = []
+            for li in idx:
+                try:
+                    wanted.append(int((li.text or "").strip()))
+                except ValueError:
+                    raise UnreadableFileError(f"{what}: a Profile:CameraIndices entry is {li.text!r}, not an index") from None
+            order = [k for k in wanted if 0 <= k < len(cameras)] + [k for k in order if k not in wanted]
+            break
+    chosen = None
+    for k in order:
+        dm = _child(cameras[k], CAMERA, "DepthMap")
+        if dm is not None:
+            chosen = k
+            break
+    if chosen is None:
+        raise NoDepthError(
+            f"{what.split(':')[0]} is a Google Dynamic Depth photo whose description lists no camera with a depth map "
+            f"({len(items)} container item(s): {', '.join(i.uri for i in items)}). {EDITED_HINT}")
+    cam = cameras[chosen]
+    cw = f"{what}: camera {chosen}'s DepthMap"
+    d = _props(_child(cam, CAMERA, "DepthMap"), DEPTHMAP)  # type: ignore[arg-type]
+    fmt = d.get("Format", "")
+    if fmt not in ("RangeInverse", "RangeLinear"):
+        raise UnreadableFileError(f"{cw}: Format is {fmt[:40]!r}; only RangeInverse and RangeLinear are defined")
+    near = _number(d, "Near", cw, required=True)
+    far = _number(d, "Far", cw, required=True)
+    units = d.get("Units") or "None"
+    if units not in ("Meters", "Diopters", "None"):
+        notes.append(f"unknown DepthMap:Units {units[:40]!r}: treated as None (no stated scale)")
+        units = "None"
+    if units == "Diopters":
+        ok = near > 0 and far > 0 and near != far  # type: ignore[operator]
+    else:
+        ok = 0 <= near < far and (fmt == "RangeLinear" or near > 0)  # type: ignore[operator]
+    if not ok:
+        raise UnreadableFileError(f"{cw}: Near {near} and Far {far} ({units}) do not describe a {fmt} range")
+    measure = d.get("MeasureType") or "OpticalAxis"
+    if measure not in ("OpticalAxis", "OpticRay"):
+        notes.append(f"unknown DepthMap:MeasureType {measure[:40]!r}: treated as OpticalAxis")
+        measure = "OpticalAxis"
+    depth_uri = d.get("DepthURI")
+    if not depth_uri:
+        raise UnreadableFileError(f"{cw} has no DepthURI, so its image cannot be found; the file is damaged")
+    table: tuple[tuple[float, float], ...] = ()
+    ft = _floats_b64(d.get("FocalTable"), f"{cw}: FocalTable")
+    if ft:
+        n = _whole(d, "FocalTableEntryCount", cw, 0, MAX_TABLE_FLOATS)
+        pairs = tuple((ft[2 * i], ft[2 * i + 1]) for i in range(len(ft) // 2))
+        if n is not None and n != len(pairs):
+            notes.append(f"FocalTable holds {len(pairs)} entries but FocalTableEntryCount says {n}")
+        table = pairs
+    depth_map = DepthMapInfo(fmt, float(near), float(far), units, measure, depth_uri,  # type: ignore[arg-type]
+                             d.get("ConfidenceURI") or None, d.get("ItemSemantic") or "Depth", table)
+
+    model = None
+    im_el = _child(cam, CAMERA, "ImagingModel")
+    if im_el is not None:
+        model = _imaging_model(_props(im_el, IMAGINGMODEL), f"{what}: camera {chosen}'s ImagingModel", notes)
+    image_uri = None
+    img_el = _child(cam, CAMERA, "Image")
+    if img_el is not None:
+        image_uri = _props(img_el, IMAGE).get("ItemURI") or None
+    return Description(items, depth_map, model, image_uri, chosen, notes)
+
+
+def _imaging_model(p: dict[str, str], what: str, notes: list[str]) -> ImagingModelInfo | None:
+    fx = _number(p, "FocalLengthX", what)
+    fy = _number(p, "FocalLengthY", what)
+    if fx is None or fy is None:
+        notes.append("ImagingModel without FocalLengthX/Y: no intrinsics")
+        return None
+    if fx <= 0 or fy <= 0:
+        raise UnreadableFileError(f"{what}: focal lengths {fx}, {fy} are not positive; the file is damaged")
+    w = _whole(p, "ImageWidth", what, 1, 1 << 16)
+    h = _whole(p, "ImageHeight", what, 1, 1 << 16)
+    ppx = _number(p, "PrincipalPointX", what)
+    ppy = _number(p, "PrincipalPointY", what)
+    skew = _number(p, "Skew", what) or 0.0
+    par = _number(p, "PixelAspectRatio", what)
+    par = 1.0 if par is None else par
+    dist = _floats_b64(p.get("Distortion"), f"{what}: Distortion") or ()
+    count = _whole(p, "DistortionCount", what, 0, MAX_TABLE_FLOATS)
+    if dist and count is not None and 2 * count != len(dist):
+        notes.append(f"ImagingModel:Distortion holds {len(dist)} values but DistortionCount {count} says {2 * count}")
+    focal_norm = max(fx, fy) <= NORMALISED_FOCAL_MAX
+    if ppx is None or ppy is None:
+        pp_norm = True
+        ppx, ppy = 0.5, 0.5  # the specification's default: the image centre
+        notes.append("ImagingModel without a principal point: the image centre is used")
+    else:
+        pp_norm = 0.0 <= ppx <= 1.0 and 0.0 <= ppy <= 1.0
+    return ImagingModelInfo(fx, fy, ppx, ppy, w, h, skew, par, tuple(dist), focal_norm, pp_norm)
+
+
+def calibration_from_model(model: ImagingModelInfo, fallback_size: tuple[int, int], notes: list[str]) -> Calibration | None:
+    """A :class:`Calibration` (stored frame, corner origin) at ImageWidth x ImageHeight, or None."""
+    w, h = model.width, model.height
+    if not w or not h:
+        w, h = fallback_size
+        notes.append(f"ImagingModel without ImageWidth/Height: taken as the image's {w}x{h}")
+    fx, fy, cx, cy = model.fx, model.fy, model.cx, model.cy
+    if model.focal_normalised:
+        fx, fy = fx * max(w, h), fy * max(w, h)
+        notes.append("ImagingModel focal lengths are normalised by the larger image side (as the specification writes them)")
+    if model.principal_point_normalised:
+        cx, cy = cx * w, cy * h
+    if model.skew:
+        notes.append(f"ImagingModel:Skew {model.skew:g} is not modelled (projection assumes none)")
+    if model.distortion and any(v for v in model.distortion):
+        notes.append(f"ImagingModel:Distortion ({len(model.distortion)} values) is kept in metadata, not applied")
+    try:
+        return Calibration(intrinsic_matrix=np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]]),
+                           reference_size=(w, h), source="Dynamic Depth ImagingModel (XMP)")
+    except DepthlabError as exc:
+        notes.append(f"ImagingModel ignored: {exc}")
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# locating the appended items
+# --------------------------------------------------------------------------------------------
+
+_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+
+
+def _magic_ok(data: bytes, item: ContainerItem, start: int) -> bool:
+    m = _MAGIC.get(item.mime.lower())
+    return m is None or data[start:start + len(m)] == m
+
+
+def locate_items(data: bytes, segments, items: list[ContainerItem], what: str) -> list[ContainerItem]:
+    """The items with their offsets: appended after the primary's EOI in order (each followed
+    by its padding).  When the lengths leave bytes over at the end, the items are also tried
+    flush with the end of the file (a writer may insert something between).  Lengths that
+    overrun the file, or items that do not start with their type's signature, raise
+    :class:`UnreadableFileError`."""
+    rest = items[1:]
+    total = sum(i.length + i.padding for i in rest) + items[0].padding
+    n = len(data)
+    misplaced: list[ContainerItem] = []
+
+    def place(start: int) -> list[ContainerItem] | None:
+        out = [replace(items[0], offset=0)]
+        pos = start + items[0].padding
+        for it in rest:
+            if pos + it.length > n or not _magic_ok(data, it, pos):
+                misplaced.append(it)
+                return None
+            out.append(replace(it, offset=pos))
+            pos += it.length + it.padding
+        return out
+
+    # fast path: the items end the file and the primary's EOI sits right before them (what phones
+    # write); otherwise find the EOI by scanning the primary's entropy-coded data
+    flush = n - total
+    if rest and flush > 2 and data[flush - 2:flush] == b"\xff\xd9":
+        placed = place(flush)
+        if placed is not None:
+            return placed
+        misplaced.clear()
+    primary_end = js.end_of_image(data, segments, what=what)
+    if primary_end + total - (rest[-1].padding if rest else 0) > n:
+        raise UnreadableFileError(
+            f"{what}: the Dynamic Depth container lists {total:,} bytes of items after the primary image, but only "
+            f"{n - primary_end:,} bytes follow it; the file is truncated or the item lengths are wrong")
+    placed = place(primary_end)
+    if placed is None and primary_end + total < n:
+        placed = place(n - total)
+    if placed is None:
+        bad = misplaced[0]
+        raise UnreadableFileError(
+            f"{what}: the Dynamic Depth container's item {bad.index} ({bad.uri}, {bad.mime}) is not where the item "
+            "lengths put it; the file was edited or is damaged")
+    return placed
+
+
+# --------------------------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------------------------
+
+
+def range_values(codes: np.ndarray, bits: int, fmt: str, near: float, far: float) -> np.ndarray:
+    """The stored quantity from integer codes, float32: RangeLinear ``near + (far - near) v``,
+    RangeInverse ``far near / (far - (far - near) v)``, ``v = code / (2**bits - 1)``; NaN where
+    not a positive finite number."""
+    from .jpeg import gdepth_to_metres  # the same two formulas (GDepth defined them first)
+
+    return gdepth_to_metres(codes, bits, fmt, near, far)
+
+
+def disparity_lut(bits: int, fmt: str, near: float, far: float, diopters: bool) -> np.ndarray:
+    """float32 disparity (1/m) per possible code: ``1 / value`` for distances, the value itself
+    for Diopters; NaN where the value is not a positive finite number.  Indexing it with the codes
+    decodes a map in one pass."""
+    top = (1 << bits) - 1
+    values = range_values(np.arange(top + 1, dtype=np.uint16 if bits == 16 else np.uint8), bits, fmt, near, far)
+    if diopters:
+        return values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.float32(1.0) / values).astype(np.float32)
+
+
+def ray_norms(k: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``|((u - cx) / fx, (v - cy) / fy, 1)|`` per pixel of a ``width`` x ``height`` grid,
+    float64, for centre-origin intrinsics ``k`` (pixel centres at integer ``u``, ``v``)."""
+    x = (np.arange(width, dtype=np.float64) - k[0, 2]) / k[0, 0]
+    y = (np.arange(height, dtype=np.float64) - k[1, 2]) / k[1, 1]
+    return np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# finding and reading
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    roots: list[Element]
+    extended: dict[str, Any] | None
+
+
+def find(data: bytes, segments, xmp_raw: bytes | None, xmp: Xmp | None, name: str) -> Found | None:
+    """The parsed XMP trees holding a Dynamic Depth description, or None when the JPEG has none.
+
+    The extended XMP is reassembled only when the main XMP names one.  When it cannot be
+    (missing chunks, a GUID no segment carries, absurd sizes), the error is raised if the main
+    XMP announces Dynamic Depth or a Pixel portrait, else the photo is taken as having no
+    description (an ordinary photo whose extension was lost).
+    """
+    in_main = xmp_raw is not None and MARK in xmp_raw
+    hinted = in_main or (xmp_raw is not None and PORTRAIT_MARK in xmp_raw)
+    ext_data = None
+    ext_info = None
+    guid = None
+    if xmp is not None:
+        try:
+            guid = xmp.text(XMPNOTE, "HasExtendedXMP")
+        except UnreadableFileError:
+            guid = None
+    if guid:
+        try:
+            ext = js.extended_xmp(data, segments, guid, what=name)
+        except UnreadableFileError:
+            if hinted:
+                raise
+            ext = None
+        if ext is not None:
+            ext_info = {"guid": ext.guid, "bytes": len(ext.data), "chunks": ext.chunks, "guid_is_md5": ext.md5_ok}
+            if MARK in ext.data:
+                ext_data = ext.data
+    if not in_main and ext_data is None:
+        if hinted and not guid:
+            raise UnreadableFileError(
+                f"{name} is marked as a Pixel portrait but carries no extended XMP, where its Dynamic Depth "
+                "description would be; the file was re-saved by a program that dropped it")
+        return None
+    roots = []
+    if in_main:
+        roots.append(parse_xmp_root(xmp_raw, what=f"{name}: the XMP"))  # type: ignore[arg-type]
+    if ext_data is not None:
+        roots.append(parse_xmp_root(ext_data, what=f"{name}: the extended XMP", max_bytes=MAX_DESCRIPTION_BYTES))
+    return Found(roots, ext_info)
+
+
+def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, found: Found,
+                       exif: bytes | None, orientation: Orientation) -> Capture:
+    """Read the Dynamic Depth JPEG held in ``data`` (see the module docstring)."""
+    from .exif import TAG_ORIENTATION, camera_from_exif, read_exif
+    from .jpeg import MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, _grey, _open_image, _oriented_size, _quiet, _rgb_loader
+
+    desc = parse_description(found.roots, f"{name}: the Dynamic Depth description")
+    notes = desc.notes
+    items = locate_items(data, segments, desc.items, name)
+    by_uri = {it.uri: it for it in items}
+    dm = desc.depth_map
+
+    def blob_of(uri: str, role: str) -> tuple[bytes, ContainerItem]:
+        it = by_uri.get(uri)
+        if it is None:
+            raise UnreadableFileError(
+                f"{name}: the {role} is item {uri!r}, which the Dynamic Depth container does not list "
+                f"(it lists {', '.join(repr(i.uri) for i in items)}); the file is damaged")
+        if it.index == 0:
+            return data, it
+        return data[it.offset:it.end], it
+
+    # --- depth -----------------------------------------------------------------------------
+    dblob, ditem = blob_of(dm.depth_uri, "depth map")
+    if ditem.index == 0:
+        raise UnreadableFileError(f"{name}: DepthURI names the primary image; the file is damaged")
+    dwhat = f"{name}: the depth map ({dm.depth_uri}, {ditem.mime})"
+    dim = _open_image(dblob, dwhat, MAX_AUX_PIXELS)
+    stored_size = dim.size
+    codes, bits = _grey(dim, dwhat)
+    lut = disparity_lut(bits, dm.format, dm.near, dm.far, diopters=dm.units == "Diopters")
+
+    # --- colour: the original where the container holds it ------------------------------------
+    colour_blob, colour_what, colour_source = data, f"{name}: the primary image", "primary image"
+    if desc.image_uri and desc.image_uri in by_uri and by_uri[desc.image_uri].index != 0:
+        colour_blob, _ = blob_of(desc.image_uri, "original image")
+        colour_what = f"{name}: the original image ({desc.image_uri})"
+        colour_source = f"{desc.image_uri} (original, unblurred)"
+    elif desc.image_uri and desc.image_uri not in by_uri:
+        notes.append(f"Camera:Image names {desc.image_uri!r}, which the container does not list: colour from the primary")
+    cim = _open_image(colour_blob, colour_what, MAX_COLOUR_PIXELS)
+    colour_stored = cim.size
+
+    # --- intrinsics (stored frame) ---------------------------------------------------------------
+    calibration = None
+    if desc.imaging_model is not None:
+        calibration = calibration_from_model(desc.imaging_model, colour_stored, notes)
+    if calibration is not None and not same_aspect(calibration.reference_size, stored_size):
+        rw, rh = calibration.reference_size
+        notes.append(f"ImagingModel size {rw}x{rh} does not have the depth map's {stored_size[0]}x{stored_size[1]} "
+                     "aspect; intrinsics ignored")
+        calibration = None
+
+    # --- optical-axis depth ---------------------------------------------------------------------
+    disparity = np.take(lut, codes)  # NaN where the value is not a positive distance
+    if dm.measure_type == "OpticRay":
+        if calibration is not None:
+            k = calibration.intrinsics_at(*stored_size)
+            # range r along the ray -> z = r / |ray|, i.e. disparity_z = disparity_r * |ray|
+            disparity = (disparity * ray_norms(k, *stored_size)).astype(np.float32)
+            notes.append("MeasureType OpticRay: distances along each pixel's ray converted to optical-axis depth")
+        else:
+            notes.append("MeasureType OpticRay but no usable intrinsics: distances along the rays kept as depth")
+    disparity = np.ascontiguousarray(orientation.apply(disparity))
+    if calibration is not None:
+        calibration = calibration.oriented(orientation)
+
+    if dm.units == "None":
+        accuracy = "relative"
+        notes.append("DepthMap:Units None: the depth map states no unit; numbers kept as metres, scale not trustworthy")
+    else:
+        accuracy = "absolute"
+    if dm.item_semantic == "Segmentation":
+        notes.append("DepthMap:ItemSemantic Segmentation: the phone made this map for portrait blur; read as depth")
+
+    # --- confidence -------------------------------------------------------------------------------
+    confidence_loader = None
+    if dm.confidence_uri:
+        cblob, citem = blob_of(dm.confidence_uri, "confidence map")
+        cwhat = f"{name}: the confidence map ({dm.confidence_uri}, {citem.mime})"
+        confidence_loader = _confidence_loader(cblob, cwhat, stored_size, orientation)
+
+    with _quiet():
+        camera = camera_from_exif(exif, accuracy=accuracy)
+        exif_tags = read_exif(exif)
+    if camera.kind == "unknown":
+        camera = replace(camera, kind="Dynamic Depth")
+
+    model = desc.imaging_model
+    meta: dict[str, Any] = {
+        "container": "JPEG + Dynamic Depth",
+        "container_items": [it.to_dict() for it in items],
+        "dynamic_depth": {
+            "camera_index": desc.camera_index,
+            "depth_map": {"format": dm.format, "near": dm.near, "far": dm.far, "units": dm.units,
+                          "measure_type": dm.measure_type, "depth_uri": dm.depth_uri, "confidence_uri": dm.confidence_uri,
+                          "item_semantic": dm.item_semantic, "focal_table": [list(p) for p in dm.focal_table] or None,
+                          "stored_size": list(stored_size), "bits": bits},
+            "imaging_model": None if model is None else {
+                "focal_length": [model.fx, model.fy], "principal_point": [model.cx, model.cy],
+                "image_size": [model.width, model.height], "skew": model.skew,
+                "pixel_aspect_ratio": model.pixel_aspect_ratio, "distortion": list(model.distortion) or None,
+                "focal_normalised": model.focal_normalised, "principal_point_normalised": model.principal_point_normalised},
+            "image_uri": desc.image_uri,
+        },
+        "extended_xmp": found.extended,
+        "colour_source": colour_source,
+        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "exif_orientation": exif_tags.get(TAG_ORIENTATION),
+        "notes": notes,
+    }
+    if found.extended is not None and not found.extended["guid_is_md5"]:
+        notes.append("the extended XMP's GUID is not its MD5 digest (the file was edited, or its writer deviates from the XMP spec)")
+    top = (1 << bits) - 1
+    return Capture(
+        disparity=disparity,
+        calibration=calibration,
+        accuracy=accuracy,
+        camera=camera,
+        encoding=DepthEncoding(quantity="disparity" if dm.units == "Diopters" else "depth", bits=bits, int_min=0,
+                               int_max=top, format=dm.format, near=dm.near, far=dm.far, units=dm.units),
+        mattes=LazyMattes({}),
+        path=path,
+        format="JPEG (Google Dynamic Depth)",
+        metadata=meta,
+        rgb_loader=_rgb_loader(colour_blob, orientation, colour_what),
+        rgb_size=_oriented_size(colour_stored, orientation),
+        confidence_loader=confidence_loader,
+    )
+
+
+def _confidence_loader(blob: bytes, what: str, depth_stored: tuple[int, int],
+                       orientation: Orientation) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from PIL import Image
+
+        from .jpeg import MAX_AUX_PIXELS, _grey, _open_image
+
+        codes, bits = _grey(_open_image(blob, what, MAX_AUX_PIXELS), what)
+        conf = codes.astype(np.float32) / np.float32((1 << bits) - 1)
+        if (conf.shape[1], conf.shape[0]) != tuple(depth_stored):
+            conf = np.asarray(Image.fromarray(conf, mode="F").resize(tuple(depth_stored), Image.Resampling.BILINEAR))
+        return np.ascontiguousarray(orientation.apply(np.clip(conf, 0, 1).astype(np.float32)))
+
+    return load
+
+
+__all__ = ["read_dynamic_depth", "find", "parse_description", "locate_items", "range_values", "ray_norms",
+           "calibration_from_model", "ContainerItem", "DepthMapInfo", "ImagingModelInfo", "Description"]

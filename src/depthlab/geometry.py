@@ -1,0 +1,141 @@
+"""Depth to points as plain functions over arrays: a cacheable ray grid, then rays x depth.
+
+:func:`ray_grid` depends only on the calibration, the map's size, the model and the stride, so
+it is computed once and reused for every depth map, slider value and clip of that shape;
+:func:`points_from_depth` is the per-update work (a multiply into a reused buffer).
+
+Formulas (grid pixel ``(u, v)``, depth ``d`` in metres, depth scale ``k``, aspect ``a``):
+
+* pinhole models: ``(x, y, z) = k * d * (rx, ry, 1)`` where ``(rx, ry, 1)`` is the pixel's
+  viewing ray (:func:`depthlab.camera.ray_planes`, lens distortion removed for ``"pinhole"``);
+* flat models: ``x = (u - (W-1)/2) / W``, ``y = a * (v - (H-1)/2) / W``, ``z = k * d``: the grid
+  spans one unit across; for ``"disparity-as-z"`` ``d`` is :func:`disparity_as_z` of the map.
+
+Convention: see :mod:`depthlab.conventions` (camera frame x right / y down / z forward;
+centre-origin pixel centres; grids row-major); float32 throughout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .camera import ray_planes
+from .capture import Calibration
+from .colour import finite_range
+from .errors import CalibrationError, InvalidInputError
+from .settings import check_model, is_pinhole
+
+__all__ = ["RayGrid", "ray_grid", "points_from_depth", "disparity_as_z", "grid_shape"]
+
+# points per block: ~64k float32 per array stays in L2 through all passes
+_CHUNK = 1 << 16
+
+
+def grid_shape(shape: tuple[int, int], stride: int) -> tuple[int, int]:
+    """(rows, columns) of the stride grid of an ``(H, W)`` map."""
+    return math.ceil(shape[0] / stride), math.ceil(shape[1] / stride)
+
+
+@dataclass(frozen=True, eq=False)
+class RayGrid:
+    """What :func:`points_from_depth` multiplies depth with, for one model, size and stride.
+
+    ``x``, ``y``: float32 (M,) -- the rays' x and y at z = 1 (pinhole models) or the flat grid's
+    coordinates before aspect (flat models).  ``size`` is the full map's (W, H).
+    """
+
+    model: str
+    size: tuple[int, int]
+    stride: int
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def pinhole(self) -> bool:
+        return is_pinhole(self.model)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the grid."""
+        return grid_shape((self.size[1], self.size[0]), self.stride)
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+
+def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str, stride: int = 1) -> RayGrid:
+    """The ray grid of ``model`` for a ``size`` = (W, H) map at ``stride`` (cache it).
+
+    Pinhole models need ``calibration`` (:class:`CalibrationError` without); flat ones ignore it.
+    """
+    check_model(model)
+    w, h = int(size[0]), int(size[1])
+    stride = int(stride)
+    if stride < 1:
+        raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
+    if is_pinhole(model):
+        if calibration is None:
+            raise CalibrationError(f"model {model!r} needs the camera's intrinsics; or use model='orthographic'")
+        rx, ry = ray_planes(calibration, w, h, stride=stride, undistort=(model == "pinhole"))
+        return RayGrid(model, (w, h), stride, rx, ry)
+    gh, gw = grid_shape((h, w), stride)
+    u = ((np.arange(0, w, stride, dtype=np.float64) - (w - 1) / 2.0) / w).astype(np.float32)
+    v = ((np.arange(0, h, stride, dtype=np.float64) - (h - 1) / 2.0) / w).astype(np.float32)
+    gx = np.empty((gh, gw), dtype=np.float32)
+    gy = np.empty((gh, gw), dtype=np.float32)
+    gx[...] = u[None, :]
+    gy[...] = v[:, None]
+    return RayGrid(model, (w, h), stride, gx.reshape(-1), gy.reshape(-1))
+
+
+def disparity_as_z(disparity: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """The seed's z: disparity mirrored within its own finite range, ``lo + hi - disparity``.
+
+    The seed's viewer had z toward the viewer, so large disparity (near) came out near; mirroring
+    keeps near near in our z-forward frame.  Wrong because disparity is ``1/depth``: equal steps
+    in disparity are tiny steps in depth up close and huge ones far away.  Unknown (or, when
+    ``valid`` is given, invalid) pixels are NaN.  float32, the shape of ``disparity``.
+    """
+    d = np.asarray(disparity, dtype=np.float32)
+    lo, hi = finite_range(d) or (0.0, 0.0)
+    z = np.subtract(np.float32(lo + hi), d)
+    if valid is not None:
+        np.copyto(z, np.float32(np.nan), where=~np.asarray(valid, dtype=bool).reshape(z.shape))
+    return z
+
+
+def points_from_depth(depth: np.ndarray, rays: RayGrid, depth_scale: float = 1.0, aspect: float = 1.0,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """float32 (M, 3) positions of the grid pixels, NaN where ``depth`` is NaN.
+
+    ``depth``: the grid's depths in metres (or :func:`disparity_as_z` for that model), (M,) or
+    the grid's 2-D shape.  ``depth_scale`` multiplies depth (pinhole: the whole point; flat: z);
+    ``aspect`` stretches y of the flat models.  ``out``: an (M, 3) float32 buffer to fill.
+    """
+    d = np.asarray(depth, dtype=np.float32).reshape(-1)
+    m = len(rays)
+    if d.shape[0] != m:
+        raise InvalidInputError(f"depth has {d.shape[0]} values but the ray grid {rays.shape} has {m}")
+    if out is None:
+        out = np.empty((m, 3), dtype=np.float32)
+    k = np.float32(depth_scale)
+    tmp = np.empty(min(m, _CHUNK), dtype=np.float32) if k != 1 else None
+    ga = np.float32(aspect)
+    # blocks small enough that each input is read from memory once for all the passes
+    for i0 in range(0, m, _CHUNK):
+        i1 = min(m, i0 + _CHUNK)
+        dz = d[i0:i1]
+        o = out[i0:i1]
+        if tmp is not None:
+            dz = np.multiply(dz, k, out=tmp[: i1 - i0])
+        if rays.pinhole:
+            np.multiply(rays.x[i0:i1], dz, out=o[:, 0])
+            np.multiply(rays.y[i0:i1], dz, out=o[:, 1])
+        else:
+            np.copyto(o[:, 0], rays.x[i0:i1])
+            np.multiply(rays.y[i0:i1], ga, out=o[:, 1])
+        np.copyto(o[:, 2], dz)
+    return out

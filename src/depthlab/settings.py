@@ -1,0 +1,199 @@
+"""One projection policy: the model names and :class:`ProjectionSettings`, the facts they imply.
+
+Every place that projects a capture -- :func:`depthlab.project`, the notebook views, the
+figures, the HTML export, the command line, meshes -- describes *how* with one frozen
+:class:`ProjectionSettings` and asks it the derived facts (is this a pinhole model, which units,
+which stride for a size, which colour when the photo has none) instead of spelling them again.
+
+Models
+------
+``"pinhole"`` (default)
+    The camera's own calibration: intrinsics scaled to the depth map's size, Apple's lens
+    distortion removed (:mod:`depthlab.camera`).  Metres.
+``"pinhole-raw"``
+    The same intrinsics, distortion ignored (to see what the correction changes).
+``"orthographic"``
+    *Teaching mode*: the pixel grid laid flat and pushed back by the depth.  No perspective in
+    the back-projection: every point keeps its pixel's place on the grid, so far things stay as
+    small as they look in the photo -- too small.  Arbitrary units.
+``"disparity-as-z"``
+    *The seed's mistake*, kept as a named mode so it can be shown: the flat grid with the stored
+    disparity (1/m), mirrored within its range, used as z.
+
+The formulas are in :mod:`depthlab.geometry`; frames and units in :mod:`depthlab.conventions`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .errors import InvalidInputError
+
+__all__ = [
+    "MODELS", "PINHOLE_MODELS", "FLAT_MODELS", "MODEL_LABELS", "COLOURS", "DEFAULT_MODEL",
+    "ProjectionSettings", "is_pinhole", "default_stride", "check_model",
+]
+
+#: The projection models, each with a short label for menus (the only place they are named).
+MODEL_LABELS = {
+    "pinhole": "pinhole, lens distortion removed",
+    "pinhole-raw": "pinhole, raw (distortion ignored)",
+    "orthographic": "orthographic (teaching: pixel grid pushed back)",
+    "disparity-as-z": "disparity as z (the seed's mistake)",
+}
+MODELS = tuple(MODEL_LABELS)
+DEFAULT_MODEL = MODELS[0]
+#: Models that need the camera's intrinsics and give metres (at depth scale 1).
+PINHOLE_MODELS = MODELS[:2]
+#: Models on the flat pixel grid (no intrinsics, arbitrary units).
+FLAT_MODELS = MODELS[2:]
+
+#: Point colour modes: the photo, the depth colour ramp (:mod:`depthlab.colour`), a matte.
+COLOURS = ("rgb", "depth", "matte")
+
+
+def check_model(model: str) -> str:
+    """``model`` if it is one of :data:`MODELS`, else :class:`InvalidInputError`."""
+    if model not in MODELS:
+        raise InvalidInputError(f"model must be one of {MODELS}, got {model!r}")
+    return model
+
+
+def is_pinhole(model: str) -> bool:
+    """True for the calibrated models (metres, need intrinsics)."""
+    return model in PINHOLE_MODELS
+
+
+def default_stride(shape: tuple[int, int], max_points: int = 500_000) -> int:
+    """The smallest stride whose grid of an ``(H, W)`` map keeps at most ``max_points`` points."""
+    h, w = int(shape[0]), int(shape[1])
+    s = max(1, math.isqrt(max(0, h * w // max(1, int(max_points)))))
+    while s > 1 and math.ceil(h / (s - 1)) * math.ceil(w / (s - 1)) <= max_points:
+        s -= 1
+    while math.ceil(h / s) * math.ceil(w / s) > max_points:
+        s += 1
+    return s
+
+
+def _positive(name: str, value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a positive finite number, got {value!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise InvalidInputError(f"{name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def _limit(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a distance in metres or None, got {value!r}") from None
+    if math.isnan(v):
+        raise InvalidInputError(f"{name} must be a distance in metres or None, got {value!r}")
+    return v
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionSettings:
+    """How to turn a depth map into points: one value, checked once, shared by every caller.
+
+    Attributes
+    ----------
+    model : one of :data:`MODELS` (default ``"pinhole"``).
+    near, far : keep depths within ``[near, far]`` metres (None: no limit), compared before
+        ``depth_scale``.
+    stride : keep every ``stride``-th pixel in each direction (see :mod:`depthlab.conventions`).
+    mask : None, a matte name (e.g. ``"portrait"``; thresholded at 0.5 after resampling to depth
+        size) or a boolean/float array of the depth map's (or the grid's) shape.
+    colour : ``"rgb"``, ``"depth"`` or ``"matte"`` (see :meth:`colour_for`).
+    matte : which matte ``colour="matte"`` shows (see :meth:`matte_for`).
+    depth_scale : multiplies depth (pinhole models: a uniform scale of the cloud; flat models: z
+        only).
+    aspect : stretches y of the flat models (ignored by the pinhole ones).
+
+    ``ProjectionSettings(model="orthographic")``; ``settings.replace(far=1.5)`` for a variant.
+    """
+
+    model: str = DEFAULT_MODEL
+    near: float | None = None
+    far: float | None = None
+    stride: int = 1
+    mask: Any = None
+    colour: str = "rgb"
+    matte: str | None = None
+    depth_scale: float = 1.0
+    aspect: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_model(self.model)
+        if self.colour not in COLOURS:
+            raise InvalidInputError(f"colour must be one of {COLOURS}, got {self.colour!r}")
+        s = self.stride
+        try:
+            si = int(s)
+        except (TypeError, ValueError):
+            si = 0
+        if isinstance(s, (bool, str)) or si != s or si < 1:
+            raise InvalidInputError(f"stride must be a positive integer, got {s!r}")
+        object.__setattr__(self, "stride", si)
+        object.__setattr__(self, "near", _limit("near", self.near))
+        object.__setattr__(self, "far", _limit("far", self.far))
+        object.__setattr__(self, "depth_scale", _positive("depth_scale", self.depth_scale))
+        object.__setattr__(self, "aspect", _positive("aspect", self.aspect))
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], what: str = "projection") -> "ProjectionSettings":
+        """Settings from keyword options, naming any unknown keyword and the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise InvalidInputError(f"unknown {what} option(s) {unknown}; the options are {sorted(known)}")
+        return cls(**options)
+
+    def replace(self, **changes: Any) -> "ProjectionSettings":
+        """A copy with ``changes`` applied (checked again)."""
+        return replace(self, **changes)
+
+    # -- derived facts --------------------------------------------------------------------------
+    @property
+    def pinhole(self) -> bool:
+        """True for the calibrated models (need intrinsics, give metres at depth scale 1)."""
+        return is_pinhole(self.model)
+
+    @property
+    def units(self) -> str:
+        """``"m"`` for a pinhole model at depth scale 1, else ``"arbitrary"``."""
+        return "m" if (self.pinhole and self.depth_scale == 1.0) else "arbitrary"
+
+    @property
+    def mask_label(self) -> str | None:
+        """The mask as it can be written down: None, the matte name, or ``"array"``."""
+        return self.mask if (self.mask is None or isinstance(self.mask, str)) else "array"
+
+    def colour_for(self, has_rgb: bool, has_mattes: bool = True) -> str:
+        """The colour mode actually used: ``"rgb"`` without a photo, or ``"matte"`` without
+        mattes, falls back to ``"depth"``."""
+        if (self.colour == "rgb" and not has_rgb) or (self.colour == "matte" and not has_mattes):
+            return "depth"
+        return self.colour
+
+    def matte_for(self, mattes: Any) -> str | None:
+        """The matte ``colour="matte"`` shows: ``matte``, else ``mask`` when it names a matte,
+        else the first of ``mattes`` (None when there are none)."""
+        if self.matte is not None:
+            return self.matte
+        if isinstance(self.mask, str):
+            return self.mask
+        return next(iter(mattes), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly parameters (an array mask is written as ``"array"``)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["mask"] = self.mask_label
+        return out
