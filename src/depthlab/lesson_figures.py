@@ -26,9 +26,9 @@ __all__ = ["stereo_figure", "error_figure", "affine_figure", "ray_figure", "weak
 
 def _fig(width: float = 6.4, height: float = 3.6):
     """A figure and one axes, made the way every depthlab figure is (outside pyplot: shown once)."""
-    from .figures import _new_figure
+    from .figures import new_figure
 
-    fig = _new_figure(width, height)
+    fig = new_figure(width, height)
     return fig, fig.add_subplot(1, 1, 1)
 
 
