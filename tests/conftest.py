@@ -1,24 +1,55 @@
-"""Shared fixtures: where the real phone samples and the generated samples live."""
+"""Shared fixtures: where the real phone samples and the generated samples live.
+
+Two rules hold for the whole test session:
+
+* ``DEPTHLAB_REQUIRE_SAMPLES=1`` (set by ``.ci/run``) turns a missing ``../shared/samples`` (or a
+  missing file in it, or a missing generated sample in ``data/sample``) into a failure instead of
+  a skip: in CI the samples are part of the test set, and a regression must not turn into a skip.
+* ``depthlab.open``'s safety net stays for users, but in tests a programming error it wrapped is
+  a failure: :func:`depthlab.reader.open_bytes` is wrapped for the session so that a
+  DepthlabError hiding an IndexError, KeyError, TypeError, struct.error... in its cause chain
+  raises AssertionError instead (``tests/error_chain.py`` says exactly what counts).
+
+Tests write only under pytest's temporary folders: hypothesis keeps no example database and
+its home (``.hypothesis/``, by default in the project root) is moved under pytest's base temp.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+import depthlab.reader
+from depthlab.errors import DepthlabError
+from error_chain import programming_error
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_SAMPLE = ROOT / "data" / "sample"
 # ../shared/samples relative to the project root (present on development machines and in CI);
 # DEPTHLAB_SHARED_SAMPLES overrides it.
 SHARED_SAMPLES = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
+REQUIRE_SAMPLES = os.environ.get("DEPTHLAB_REQUIRE_SAMPLES", "") not in ("", "0")
+
+settings.register_profile("depthlab", database=None)
+settings.load_profile("depthlab")
+
+
+def missing_sample(reason: str):
+    """Skip the test with ``reason`` -- or fail it where the samples are required (CI)."""
+    if REQUIRE_SAMPLES:
+        pytest.fail(f"{reason}; DEPTHLAB_REQUIRE_SAMPLES=1 requires it", pytrace=False)
+    pytest.skip(reason)
 
 
 def shared_sample(relpath: str) -> Path:
     """Path of a real phone file under ../shared/samples, or skip the test with the reason."""
     p = SHARED_SAMPLES / relpath
     if not p.is_file():
-        pytest.skip(f"real sample {relpath} not found under {SHARED_SAMPLES} (set DEPTHLAB_SHARED_SAMPLES)")
+        missing_sample(f"real sample {relpath} not found under {SHARED_SAMPLES} (set DEPTHLAB_SHARED_SAMPLES)")
     return p
 
 
@@ -26,12 +57,54 @@ def data_sample(name: str) -> Path:
     """Path of a generated sample in data/sample, or skip if it has not been generated."""
     p = DATA_SAMPLE / name
     if not p.is_file():
-        pytest.skip(f"generated sample {name} missing from data/sample (run `depthlab samples`)")
+        missing_sample(f"generated sample {name} missing from data/sample (run `depthlab samples`)")
     return p
+
+
+def shared_samples_dir() -> Path:
+    """../shared/samples itself, or skip (fail where required) when the folder is absent."""
+    if not SHARED_SAMPLES.is_dir():
+        missing_sample(f"real samples folder {SHARED_SAMPLES} is absent")
+    return SHARED_SAMPLES
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Hypothesis writes its home (a constants cache) while test modules are collected: point it
+    at pytest's base temp before that, so nothing lands in the project root."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    factory = getattr(config, "_tmp_path_factory", None)  # pytest's own tmp_path_factory
+    if factory is not None:
+        set_hypothesis_home_dir(factory.getbasetemp() / "hypothesis")
+    else:  # pragma: no cover - a pytest without the tmpdir plugin
+        import tempfile
+
+        set_hypothesis_home_dir(Path(tempfile.mkdtemp(prefix="depthlab-hypothesis-")))
 
 
 @pytest.fixture
 def samples_dir() -> Path:
-    if not SHARED_SAMPLES.is_dir():
-        pytest.skip(f"real samples folder {SHARED_SAMPLES} is absent")
-    return SHARED_SAMPLES
+    return shared_samples_dir()
+
+
+# --------------------------------------------------------------------------------------------
+# no wrapped programming errors
+# --------------------------------------------------------------------------------------------
+
+_open_bytes = depthlab.reader.open_bytes
+
+
+@functools.wraps(_open_bytes)
+def _strict_open_bytes(data, path=None):
+    try:
+        return _open_bytes(data, path)
+    except DepthlabError as exc:
+        bug = programming_error(exc)
+        if bug is not None:
+            raise AssertionError(f"depthlab.open wrapped a programming error as {type(exc).__name__}: {bug}") from exc
+        raise
+
+
+if getattr(depthlab.reader.open_bytes, "__wrapped__", None) is None:
+    depthlab.reader.open_bytes = _strict_open_bytes

@@ -469,10 +469,6 @@ def _depthlab_command() -> list[str]:
     exe = Path(sys.executable).with_name("depthlab")
     if exe.is_file():
         return [str(exe)]
-    try:
-        import depthlab.cli  # noqa: F401
-    except ImportError:
-        pytest.skip("the depthlab command (depthlab.cli) does not exist yet")
     return [sys.executable, "-c", "import sys; from depthlab.cli import main; sys.exit(main())"]
 
 
@@ -493,8 +489,8 @@ def mixed_folder(tmp_path) -> tuple[Path, list[str], list[str]]:
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     cmd = _depthlab_command()
     proc = subprocess.run(cmd + args, cwd=cwd, capture_output=True, text=True, timeout=300)
-    if proc.returncode == 2 and ("invalid choice" in proc.stderr or "usage:" in proc.stderr and args[0] in proc.stderr):
-        pytest.skip(f"`depthlab {args[0]}` is not available: {proc.stderr.strip()[-200:]}")
+    # a usage error here is a regression of the command (every command used below exists)
+    assert proc.returncode != 2, f"`depthlab {' '.join(args)}` is a usage error: {proc.stderr.strip()[-400:]}"
     return proc
 
 

@@ -1,6 +1,8 @@
 """Hostile and broken files: a seeded mutator over every real and generated sample.
 
-Every photo in ../shared/samples and data/sample is mutated and truncated in ways that target
+Every photo in ../shared/samples and data/sample, and JPEGs generated here with
+:mod:`depthlab.synth.jpeg` (an Apple portrait JPEG and a GDepth Lens Blur JPEG, so the JPEG
+readers are fuzzed where the real samples are absent too), is mutated and truncated in ways that target
 the structures the readers walk (HEIF boxes, ``iloc`` extents, ``ispe``, item references, JPEG
 segments, the MPF index, XMP packets), then opened with :func:`depthlab.open` and touched all
 over: depth, colour, calibration and every matte.  The other files in data/sample (ground
@@ -9,6 +11,12 @@ truth JSON/NPZ) get a few cases each, as non-photos.  What must hold for every c
 * only :class:`~depthlab.DepthlabError` subclasses escape (anything else is a failure, and so is
   a DepthlabError caused by ``MemoryError``: the memory bound was hit instead of the input being
   refused up front);
+* no DepthlabError hides a programming error: an IndexError, KeyError, TypeError,
+  AttributeError, struct.error, ZeroDivisionError... anywhere in its cause chain, or a ValueError
+  raised by depthlab's own code that only ``depthlab.open``'s safety net caught, is a failure
+  (``tests/error_chain.py`` says exactly what counts);
+* the mutations must not all be refused: at least :data:`MIN_OPEN_SHARE` of the cases on files
+  that open unmutated still open (a reader that refuses everything fails);
 * the case (open + touching everything) takes under 2 s of CPU time (``time.process_time`` of the
   worker, all threads) and under 10 s of wall time.  CPU time is what the case costs; wall time
   on a shared 2-core machine mostly measures the neighbours (a clean 12-megapixel decode takes
@@ -23,7 +31,8 @@ truth JSON/NPZ) get a few cases each, as non-photos.  What must hold for every c
 Cases run in two worker subprocesses (one per core), so a segfault or an endless loop in a C
 library is reported with the case that caused it instead of taking pytest down.  Every case is
 reproducible from (sample, family, seed): ``python tests/test_fuzz.py --replay SAMPLE FAMILY SEED``
-writes the mutated file and opens it in this process.
+writes the mutated file and opens it in this process (``python tests/test_fuzz.py --generate DIR``
+writes the generated JPEG samples first).
 
 The normal suite runs about :data:`NORMAL_CASES` cases.  The long run:
 ``DEPTHLAB_FUZZ_CASES=10000 pytest tests/test_fuzz.py -m slow``.
@@ -47,6 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from error_chain import programming_error
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -79,6 +90,32 @@ def all_samples() -> list[Path]:
     return out
 
 
+GENERATED_DIRNAME = "generated"
+
+
+def generated_jpegs(folder: Path) -> list[Path]:
+    """Write the generated JPEG samples into ``folder/generated`` (made from the synthetic scenes,
+    at a reduced size so cases stay cheap) and return their paths.
+
+    ``apple_portrait.jpg``: rear dual capture as an iPhone portrait JPEG stored rotated (EXIF
+    orientation 6), MPF gain map + disparity with calibration XMP + portrait matte.
+    ``gdepth_lens_blur.jpg``: the same capture as Lens Blur writes it (8-bit RangeInverse depth
+    PNG and the original colour JPEG in a multi-segment extended XMP).
+    """
+    from depthlab.capture import Orientation
+    from depthlab.synth import jpeg as synth_jpeg
+    from depthlab.synth import render_rear_dual
+
+    out = folder / GENERATED_DIRNAME
+    out.mkdir(parents=True, exist_ok=True)
+    cap = render_rear_dual(depth_size=(384, 288), colour_size=(768, 576))
+    files = {"apple_portrait.jpg": synth_jpeg.apple_portrait_jpeg_bytes(cap, Orientation(90)),
+             "gdepth_lens_blur.jpg": synth_jpeg.gdepth_jpeg_bytes(cap)}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return [out / name for name in sorted(files)]
+
+
 def other_files() -> list[Path]:
     """Everything else in data/sample (ground-truth JSON/NPZ): fuzzed too, as non-photos."""
     if not DATA_SAMPLE.is_dir():
@@ -87,6 +124,8 @@ def other_files() -> list[Path]:
 
 
 def sample_id(p: Path) -> str:
+    if p.parent.name == GENERATED_DIRNAME:
+        return f"{GENERATED_DIRNAME}/{p.name}"
     for folder in (SHARED_SAMPLES, DATA_SAMPLE):
         try:
             return f"{folder.name}/{p.relative_to(folder)}"
@@ -1281,6 +1320,8 @@ def run_one(path: Path) -> dict:
             res["outcome"] = "EMPTY_MESSAGE"
         elif any(n in ("MemoryError",) for n in chain[1:]):
             res["outcome"] = "MEMORY"
+        else:
+            classify_wrapped_bug(exc, res)
     except BaseException as exc:  # noqa: BLE001 - the point of the test
         res["outcome"] = "ESCAPED"
         res["message"] = f"{type(exc).__name__}: {exc}"[:400]
@@ -1288,6 +1329,16 @@ def run_one(path: Path) -> dict:
     res["seconds"] = time.perf_counter() - t0
     res["cpu"] = time.process_time() - c0
     return res
+
+
+def classify_wrapped_bug(exc: BaseException, res: dict) -> None:
+    """Mark a refusal that hides a programming error (see ``tests/error_chain.py``) as
+    ``WRAPPED_BUG``, with the traceback of the hidden error."""
+    bug = programming_error(exc)
+    if bug is not None:
+        res["outcome"] = "WRAPPED_BUG"
+        res["message"] = f"{bug} (wrapped as {type(exc).__name__}: {str(exc)[:200]})"
+        res["traceback"] = "".join(traceback.format_exception(exc))[-3000:]
 
 
 def _rss_bytes() -> int:
@@ -1408,7 +1459,7 @@ def run_cases(cases: list[dict], workers: int = 2) -> list[dict]:
     return [dict(results.get(i, {"outcome": "LOST", "seconds": 0, "rss": 0}), case=cases[i]) for i in range(len(cases))]
 
 
-BAD = {"ESCAPED", "HANG", "CRASH", "MEMORY", "EMPTY_MESSAGE", "LOST", "MUTATOR_ERROR"}
+BAD = {"ESCAPED", "WRAPPED_BUG", "HANG", "CRASH", "MEMORY", "EMPTY_MESSAGE", "LOST", "MUTATOR_ERROR"}
 
 
 def problems(results: list[dict]) -> list[str]:
@@ -1444,10 +1495,17 @@ def summarise(results: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def normal_run() -> list[dict]:
-    samples = all_samples()
-    if not samples:
-        pytest.skip(f"no samples: neither {SHARED_SAMPLES} nor {DATA_SAMPLE} holds HEIC/JPEG files")
+def generated(tmp_path_factory) -> list[Path]:
+    """The generated JPEG samples, written under pytest's temporary folder for this run."""
+    return generated_jpegs(tmp_path_factory.mktemp("fuzz-samples"))
+
+
+@pytest.fixture(scope="module")
+def normal_run(generated) -> list[dict]:
+    from conftest import shared_samples_dir
+
+    shared_samples_dir()  # skips where ../shared/samples is absent, fails where it is required
+    samples = all_samples() + generated
     cases = plan_cases(samples, max(len(MUTATORS), NORMAL_CASES // len(samples)))
     cases += plan_cases(other_files(), len(MUTATORS), seed=BASE_SEED + 100)
     # the normal suite keeps at most two 100 MB cases; the long run has no such limit
@@ -1461,8 +1519,8 @@ def normal_run() -> list[dict]:
     return results
 
 
-def test_every_sample_is_fuzzed_with_every_family(normal_run):
-    samples = {str(p) for p in all_samples() + other_files()}
+def test_every_sample_is_fuzzed_with_every_family(normal_run, generated):
+    samples = {str(p) for p in all_samples() + generated + other_files()}
     assert {r["case"]["sample"] for r in normal_run} == samples
     assert any(str(p).startswith(str(SHARED_SAMPLES)) for p in all_samples()) or not SHARED_SAMPLES.is_dir()
     for s in samples:
@@ -1471,6 +1529,33 @@ def test_every_sample_is_fuzzed_with_every_family(normal_run):
     # the mutations do bite: most cases are refused, a few still open (small flips in pixels)
     outcomes = Counter(r["outcome"] for r in normal_run)
     assert outcomes["UnreadableFileError"] > len(normal_run) // 4, outcomes
+
+
+# the share of cases on a depth photo (one that opens unmutated) that still open and touch fine:
+# measured 2026-11-30 over the normal run: see test_a_share_of_mutants_still_opens
+MIN_OPEN_SHARE = 0.15
+
+
+def test_a_share_of_mutants_still_opens(normal_run, generated):
+    """A reader that refuses everything must fail: mutations that leave the structure intact
+    (flips in pixel data, a lost EXIF tag, a damaged matte...) still give a capture."""
+    import depthlab
+
+    opening = set()
+    for p in all_samples() + generated:
+        try:
+            depthlab.open(p)
+            opening.add(str(p))
+        except depthlab.DepthlabError:
+            pass
+    assert {str(p) for p in generated} <= opening, "the generated JPEGs must open unmutated"
+    mine = [r for r in normal_run if r["case"]["sample"] in opening]
+    ok = [r for r in mine if r["outcome"] == "ok"]
+    share = len(ok) / len(mine)
+    assert share >= MIN_OPEN_SHARE, f"only {len(ok)} of {len(mine)} mutated depth photos opened ({share:.0%})"
+    # and on the generated JPEGs too: their readers must not just refuse
+    for g in generated:
+        assert any(r["outcome"] == "ok" for r in mine if r["case"]["sample"] == str(g)), f"no mutant of {g.name} opened"
 
 
 @pytest.mark.parametrize("family", list(MUTATORS))
@@ -1486,15 +1571,18 @@ def test_peak_memory_is_bounded(normal_run):
     assert 0 < peak < PEAK_RSS_BOUND, f"a fuzz worker peaked at {peak / MIB:.0f} MiB (bound {PEAK_RSS_BOUND / MIB:.0f} MiB)"
 
 
-def test_mutators_are_deterministic():
-    samples = all_samples()
-    if not samples:
-        pytest.skip("no samples")
-    data = samples[0].read_bytes()
-    for fam in MUTATORS:
-        a = make_case(data, fam, 1234, big_ok=False)
-        b = make_case(data, fam, 1234, big_ok=False)
-        assert a == b, fam
+def test_mutators_are_deterministic(generated):
+    for sample in (all_samples() + generated)[:1] + generated:
+        data = sample.read_bytes()
+        for fam in MUTATORS:
+            a = make_case(data, fam, 1234, big_ok=False)
+            b = make_case(data, fam, 1234, big_ok=False)
+            assert a == b, (sample.name, fam)
+
+
+def test_generated_jpegs_are_deterministic(tmp_path, generated):
+    again = generated_jpegs(tmp_path)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in generated]
 
 
 def test_insert_bytes_keeps_a_heif_readable():
@@ -1518,16 +1606,57 @@ def test_insert_bytes_keeps_a_heif_readable():
     assert c.calibration is None and c.encoding.float_max == pytest.approx(4.382812, abs=1e-3)
 
 
+def cut_short(data: bytes, node: Node, k: int) -> bytes:
+    """``node`` ends ``k`` bytes early (k >= 8): its declared size shrinks and a 'free' box takes
+    the cut-off tail, so every enclosing box still adds up and only ``node``'s own parser runs
+    past its end."""
+    out = bytearray(data)
+    if node.header == 16:
+        struct.pack_into(">Q", out, node.offset + 8, node.size - k)
+    else:
+        struct.pack_into(">I", out, node.offset, node.size - k)
+    struct.pack_into(">I4s", out, node.end - k, k, b"free")
+    return bytes(out)
+
+
+def test_boxes_cut_short_are_refused_without_a_hidden_bug(tmp_path):
+    """Every box of the generated HEIC sample that depthlab parses, cut short by 8 bytes and cut
+    to its header: each case is refused with a DepthlabError whose cause chain holds no
+    programming error (a bounds check raising IndexError fails here), or still opens."""
+    import depthlab
+    from conftest import data_sample
+
+    data = data_sample("rear_dual.heic").read_bytes()
+    parsed = {"ftyp", "meta", "hdlr", "pitm", "iinf", "infe", "iref", "iloc", "iprp", "ipco", "ipma", "ispe",
+              "auxC", "irot", "imir", "hvcC", "pixi", "colr", "idat", "dimg", "auxl", "cdsc"}
+    nodes = [n for n in heif_nodes(data) if n.type in parsed]
+    assert {"iinf", "iref", "iloc", "ipma", "ispe"} <= {n.type for n in nodes}
+    outcomes: Counter = Counter()
+    for n in nodes:
+        body = n.size - n.header
+        for k in sorted({8, body} & set(range(8, body + 1))):
+            p = tmp_path / f"{n.type}-{n.offset}-{k}.heic"
+            p.write_bytes(cut_short(data, n, k))
+            try:
+                cap = depthlab.open(p)
+                touch_everything(cap)
+                outcomes["opened"] += 1
+            except depthlab.DepthlabError as exc:
+                bug = programming_error(exc)
+                assert bug is None, f"'{n.type}' at {n.offset} cut by {k} bytes: {bug}"
+                outcomes[type(exc).__name__] += 1
+            p.unlink()
+    assert outcomes["UnreadableFileError"] >= len(nodes) // 2, outcomes
+
+
 @pytest.mark.slow
-def test_long_run():
+def test_long_run(tmp_path):
     """10,000+ cases: ``DEPTHLAB_FUZZ_CASES=10000 pytest tests/test_fuzz.py -m slow -s``
     (``DEPTHLAB_FUZZ_REPORT=file.json`` keeps every case's outcome)."""
     n = int(os.environ.get("DEPTHLAB_FUZZ_CASES", "0") or 0)
     if n <= 0:
         pytest.skip("set DEPTHLAB_FUZZ_CASES (e.g. 10000) to run the long fuzz run")
-    samples = all_samples()
-    if not samples:
-        pytest.skip("no samples")
+    samples = all_samples() + generated_jpegs(tmp_path)
     per = -(-n // len(samples))
     cases = plan_cases(samples, per, seed=BASE_SEED + 1)[:n]
     big_budget = int(os.environ.get("DEPTHLAB_FUZZ_BIG", "20"))
@@ -1547,6 +1676,30 @@ def test_long_run():
     assert peak < PEAK_RSS_BOUND
 
 
+@pytest.mark.slow
+def test_long_run_dynamic_depth():
+    """The Dynamic Depth reader alone (issue 18): ``DEPTHLAB_FUZZ_DD_CASES=3000 pytest
+    tests/test_fuzz.py -m slow -k dynamic_depth -s`` mutates data/sample/pixel_portrait.jpg with
+    every family, the ``dynamic_depth`` family ten times as often as each other (seed
+    ``DEPTHLAB_FUZZ_SEED`` + 18; the first three cases may be 100 MB descriptions)."""
+    n = int(os.environ.get("DEPTHLAB_FUZZ_DD_CASES", "0") or 0)
+    if n <= 0:
+        pytest.skip("set DEPTHLAB_FUZZ_DD_CASES (e.g. 3000) to run the long Dynamic Depth fuzz run")
+    sample = DATA_SAMPLE / "pixel_portrait.jpg"
+    if not sample.is_file():
+        pytest.skip("data/sample/pixel_portrait.jpg missing (run `depthlab samples`)")
+    families = list(MUTATORS) + ["dynamic_depth"] * 9
+    rng = random.Random(BASE_SEED + 18)
+    cases = [{"sample": str(sample), "family": rng.choice(families), "seed": rng.randrange(2**31), "big_ok": i < 3}
+             for i in range(n)]
+    t0 = time.perf_counter()
+    results = run_cases(cases)
+    print(f"\nDynamic Depth fuzz run ({time.perf_counter() - t0:.0f}s wall, seed {BASE_SEED + 18}): " + summarise(results))
+    bad = problems(results)
+    assert not bad, f"{len(bad)} of {len(results)} cases failed:\n" + "\n".join(bad[:20])
+    assert max(r.get("rss", 0) for r in results) < PEAK_RSS_BOUND
+
+
 # =============================================================================================
 # command line: worker mode and replay
 # =============================================================================================
@@ -1554,6 +1707,8 @@ def test_long_run():
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         worker_main()
+    elif sys.argv[1:2] == ["--generate"]:  # the generated JPEG samples, to replay a case on them
+        print("\n".join(str(p) for p in generated_jpegs(Path(sys.argv[2]))))
     elif sys.argv[1:2] == ["--replay"]:
         sample, family, seed = sys.argv[2], sys.argv[3], int(sys.argv[4])
         blob, desc = make_case(Path(sample).read_bytes(), family, seed)

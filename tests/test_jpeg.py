@@ -473,7 +473,8 @@ def test_lens_blur_colour_comes_from_the_unblurred_original():
 
 
 def test_summary_through_depthlab_open():
-    depthlab = pytest.importorskip("depthlab")
+    import depthlab
+
     for rel in (APPLE, LENS_BLUR):
         p, data = read(rel)
         cap = depthlab.open(p)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA_SAMPLE, ROOT
+from conftest import DATA_SAMPLE, ROOT, missing_sample
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -27,14 +26,16 @@ NEEDED = ("rear_dual.heic", "front_truedepth.heic", "rear_dual_truth.json", "rea
 WIDGET_ERRORS = ("Error displaying widget", "can not be instantiated")
 
 
-def working_copy(tmp_path: Path) -> Path:
+def working_copy(project: Path) -> Path:
+    """``project/notebooks`` (a copy) with ``project/data/sample`` linked to the samples; every
+    link lives inside ``project``, which is the test's own ``tmp_path`` or a folder in it."""
     missing = [n for n in NEEDED if not (SAMPLES / n).is_file()]
     if missing:
-        pytest.skip(f"generated samples {', '.join(missing)} missing from {SAMPLES} (run `depthlab samples`)")
-    (tmp_path / "data").mkdir()
-    os.symlink(SAMPLES.resolve(), tmp_path / "data" / "sample", target_is_directory=True)
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    return tmp_path / "notebooks"
+        missing_sample(f"generated samples {', '.join(missing)} missing from {SAMPLES} (run `depthlab samples`)")
+    (project / "data").mkdir(parents=True)
+    os.symlink(SAMPLES.resolve(), project / "data" / "sample", target_is_directory=True)
+    shutil.copytree(ROOT / "notebooks", project / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return project / "notebooks"
 
 
 def test_the_four_notebooks_exist():
@@ -56,9 +57,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     nb = nbformat.read(folder / path.name, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
                                      store_widget_state=False, resources={"metadata": {"path": str(folder)}})
-    t0 = time.monotonic()
-    client.execute()
-    seconds = time.monotonic() - t0
+    client.execute()  # how long it takes is measured in benchmarks/bench_notebooks.py, not asserted here
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
@@ -67,9 +66,6 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert widget_views, "a live view is shown"
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     assert figures, "the notebook shows at least one figure"
-    # "runs in seconds": generous bound for a loaded CI machine; typical runs are printed
-    print(f"{path.stem}: {seconds:.1f} s")
-    assert seconds < 90
     # nothing but the notebook itself (and exports a user asks for) is written next to it
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(p.name for p in NOTEBOOKS)
 
@@ -79,12 +75,10 @@ def test_rear_vs_front_runs_on_the_real_pair_when_offered(tmp_path):
     from conftest import shared_sample
 
     rear, front = shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")
-    folder = working_copy(tmp_path)
-    # the notebook looks for ../../shared/samples/iphone relative to itself: point that at the real folder
-    (tmp_path.parent / "shared").mkdir(exist_ok=True)
-    link = tmp_path.parent / "shared" / "samples"
-    if not link.exists():
-        os.symlink(rear.parents[1], link, target_is_directory=True)
+    folder = working_copy(tmp_path / "project")
+    # the notebook looks for ../../shared/samples/iphone relative to itself: tmp_path/shared/samples
+    (tmp_path / "shared").mkdir()
+    os.symlink(rear.parents[1], tmp_path / "shared" / "samples", target_is_directory=True)
     nb = nbformat.read(folder / "03_rear_vs_front.ipynb", as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     first.source = first.source.replace("USE_REAL_PAIR = False", "USE_REAL_PAIR = True")
@@ -92,4 +86,7 @@ def test_rear_vs_front_runs_on_the_real_pair_when_offered(tmp_path):
                             resources={"metadata": {"path": str(folder)}}).execute()
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "rear_dual_pug.heic" in text and "front_truedepth_mattes.heic" in text
-    assert front.is_file()
+    # what ../shared/samples/README.md states about the two files, as the notebook prints them
+    rear_text, front_text = text.split("front_truedepth_mattes.heic", 1)
+    assert "depth 768x576" in rear_text and "relative" in rear_text and "fx 3032.59" in rear_text
+    assert "depth 480x640" in front_text and "absolute" in front_text and "fx 2085.55" in front_text

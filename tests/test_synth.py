@@ -88,7 +88,8 @@ def test_distortion_sets_invert_each_other_and_are_plausible():
 
 
 def test_rear_rays_agree_with_the_projection_rooms_undistortion():
-    camera = pytest.importorskip("depthlab.camera")
+    from depthlab import camera
+
     cal = synth.rear_calibration()
     pts = np.array([[10.5, 12.5], [1500.0, 1100.0], [700.25, 300.75]])
     und = camera.undistort_points(cal, pts)
@@ -342,7 +343,8 @@ def _fit_plane_normal(p: np.ndarray) -> np.ndarray:
 def test_projection_of_the_front_sample_recovers_its_geometry():
     import depthlab
 
-    project = pytest.importorskip("depthlab.projection").project
+    from depthlab.projection import project
+
     path = data_sample("front_truedepth.heic")
     truth = synth.load_truth(path)
     cloud = project(depthlab.open(path), model="pinhole")

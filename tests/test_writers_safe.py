@@ -2,7 +2,8 @@
 
 Every file depthlab writes goes through :func:`depthlab.atomic.atomic_write`.  For
 ``atomic_write`` itself and for each writer built on it (PointCloud.save as PCD and PLY,
-synth.write_heic, html.to_html, figures.save_figure, the CLI's depth PNG) this checks that:
+synth.write_heic and the synthetic JPEG writers, html.to_html, figures.save_figure, the CLI's
+depth PNG) this checks that:
 
 * an existing file is refused without ``overwrite=True`` (OverwriteError, the file untouched,
   nothing else left in the folder);
@@ -13,7 +14,9 @@ synth.write_heic, html.to_html, figures.save_figure, the CLI's depth PNG) this c
   KeyboardInterrupt itself);
 * a process killed mid-write (SIGKILL: no clean-up can run) still leaves the old file intact.
 
-A writer that has not landed yet is skipped with the reason.
+Every writer in :data:`WRITERS` runs in every test: a writer that cannot be imported fails (a
+regression must not turn into a skip), and one that returns without writing fails the overwrite
+and size-limit checks.
 """
 
 from __future__ import annotations
@@ -55,14 +58,10 @@ def tiny_capture() -> depthlab.Capture:
 
 
 def _need(module: str, attr: str | None = None):
+    """``module.attr``, imported; a writer that has gone missing is a failure, not a skip."""
     import importlib
 
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        pytest.skip(f"writer not available yet: {module} ({exc})")
-    if attr is not None and not hasattr(mod, attr):
-        pytest.skip(f"writer not available yet: {module}.{attr}")
+    mod = importlib.import_module(module)
     return mod if attr is None else getattr(mod, attr)
 
 
@@ -82,8 +81,6 @@ _SYNTH: dict = {}
 
 def _synth_capture():
     synth = _need("depthlab.synth")
-    if not hasattr(synth, "write_heic"):
-        pytest.skip("writer not available yet: depthlab.synth.write_heic")
     if "cap" not in _SYNTH:
         _SYNTH["cap"] = synth.render_front_truedepth(depth_size=(64, 96), colour_size=(128, 192))
     return synth, _SYNTH["cap"]
@@ -92,6 +89,16 @@ def _synth_capture():
 def _writer_synth_heic(path: Path, overwrite: bool) -> None:
     synth, cap = _synth_capture()
     synth.write_heic(path, cap, overwrite=overwrite)
+
+
+def _writer_synth_portrait_jpeg(path: Path, overwrite: bool) -> None:
+    write = _need("depthlab.synth.jpeg", "write_apple_portrait_jpeg")
+    write(path, _synth_capture()[1], overwrite=overwrite)
+
+
+def _writer_synth_gdepth_jpeg(path: Path, overwrite: bool) -> None:
+    write = _need("depthlab.synth.jpeg", "write_gdepth_jpeg")
+    write(path, _synth_capture()[1], overwrite=overwrite)
 
 
 def _writer_html(path: Path, overwrite: bool) -> None:
@@ -131,6 +138,8 @@ WRITERS = {
     "PointCloud.save pcd": (_writer_cloud(".pcd"), ".pcd"),
     "PointCloud.save ply": (_writer_cloud(".ply"), ".ply"),
     "synth.write_heic": (_writer_synth_heic, ".heic"),
+    "synth.write_apple_portrait_jpeg": (_writer_synth_portrait_jpeg, ".jpg"),
+    "synth.write_gdepth_jpeg": (_writer_synth_gdepth_jpeg, ".jpg"),
     "html.to_html": (_writer_html, ".html"),
     "figures.save_figure png": (_writer_figure, ".png"),
     "figures.save_figure pdf": (_writer_figure, ".pdf"),
@@ -297,15 +306,12 @@ _KERNEL_LIMIT_SCRIPT = textwrap.dedent("""
         p.write_bytes(T.PRECIOUS)
         limit = len(T.PRECIOUS) + 1   # the old file fits; the new one hits the limit part-way
         try:
-            import pytest
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
             try:
                 write(p, True)
                 out[name] = ["no error", None]
             finally:
                 resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-        except pytest.skip.Exception as exc:
-            out[name] = ["skip", str(exc)]
         except BaseException as exc:
             out[name] = [type(exc).__name__, str(exc)]
         out[name].append(p.read_bytes() == T.PRECIOUS)
@@ -322,16 +328,12 @@ def test_kernel_file_size_limit_part_way(tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=str(ROOT))
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
-    ran = 0
+    assert sorted(results) == sorted(names), "every writer runs"
     for name, (kind, message, intact, listing) in results.items():
-        if kind == "skip":
-            continue
-        ran += 1
         assert kind == "WriteError", (name, kind, message)
         assert "File too large" in message and "nothing was replaced" in message, (name, message)
         assert intact, f"{name}: the old file was changed"
         assert listing == [f"result{WRITERS[name][1]}"], (name, listing)
-    assert ran >= 1, results
 
 
 # =============================================================================================
