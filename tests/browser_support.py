@@ -372,3 +372,99 @@ class LabPage:
 
     def close(self) -> None:
         self.context.close()
+
+
+# --------------------------------------------------------------------------------------------
+# What a person sees in a 3D view: the subject, gaps, the first picture again
+# --------------------------------------------------------------------------------------------
+
+#: two generated captures whose depth is valid everywhere and whose subject is painted magenta
+#: (nothing else in the picture is): a person-like ellipsoid 0.9 m away before a green wall at
+#: 2-2.3 m, right of the image centre, and a pet-like one 1.6 m away before a wall at 3.5 m, left
+#: of and below the centre.  Both have a portrait matte over the subject.  Python source, so a
+#: notebook and a test process build the very same captures.
+LIVE_CAPTURES_CODE = """
+import numpy as np
+from depthlab import Calibration, CameraInfo, Capture
+
+def _live_capture(kind, subject_depth, wall_depth, cx, cy, rx, ry, h=288, w=384, f=330.0):
+    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
+    wall = wall_depth + 0.3 * u / w                      # a wall turned a little
+    e = ((u - cx * w) / (rx * w)) ** 2 + ((v - cy * h) / (ry * h)) ** 2
+    inside = e < 1
+    bulge = subject_depth - 0.12 * np.sqrt(np.clip(1 - e, 0, 1))   # a rounded front
+    z = np.where(inside, bulge, wall).astype(np.float32)
+    cal = Calibration(intrinsic_matrix=[[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], reference_size=(w, h))
+    cap = Capture(disparity=1 / z, calibration=cal, accuracy="absolute", camera=CameraInfo(kind=kind),
+                  mattes={"portrait": inside.astype(np.float32)})
+    wall_rgb = np.stack([40 + 40 * (v / h), 140 + 80 * (u / w), 60 + 40 * (v / h)], -1)
+    subject_rgb = np.stack([225 + 30 * (v / h), 0 * u, 225 + 30 * (u / w)], -1)
+    cap.set_rgb(np.where(inside[..., None], subject_rgb, wall_rgb).clip(0, 255).astype(np.uint8))
+    return cap
+
+person = _live_capture("front TrueDepth", 0.9, 2.0, 0.56, 0.5, 0.16, 0.3)
+pet = _live_capture("rear dual", 1.6, 3.5, 0.42, 0.58, 0.2, 0.22)
+"""
+
+
+def live_captures() -> dict:
+    """``{"person": Capture, "pet": Capture}`` built by :data:`LIVE_CAPTURES_CODE`."""
+    ns: dict = {}
+    exec(LIVE_CAPTURES_CODE, ns)
+    return {"person": ns["person"], "pet": ns["pet"]}
+
+
+def subject_pixels(img: np.ndarray) -> np.ndarray:
+    """bool (H, W): the magenta subject of :data:`LIVE_CAPTURES_CODE` (nothing else is magenta)."""
+    a = img.astype(np.int16)
+    return (a[..., 0] > 140) & (a[..., 2] > 140) & (a[..., 1] < 110)
+
+
+def subject_in_view(img: np.ndarray) -> tuple[int, tuple[float, float] | None]:
+    """(number of subject pixels, their centroid as a fraction of the image's width and height)."""
+    m = subject_pixels(img)
+    n = int(m.sum())
+    if not n:
+        return 0, None
+    ys, xs = np.nonzero(m)
+    return n, (float(xs.mean() / img.shape[1]), float(ys.mean() / img.shape[0]))
+
+
+def gaps_inside_outline(img: np.ndarray) -> float:
+    """Share of the pixels inside the cloud's outline that show no cloud (background or grid).
+
+    Cloud pixels are the saturated ones (the generated captures are coloured; the background and
+    the grid are grey).  The outline is, row by row, the span from the first to the last cloud
+    pixel; every unsaturated pixel inside a span is a see-through gap.
+    """
+    a = img.astype(np.int16)
+    cloud = (a.max(axis=-1) - a.min(axis=-1)) > 40
+    rows = np.flatnonzero(cloud.any(axis=1))
+    if not rows.size:
+        return 1.0
+    inside = gaps = 0
+    for r in rows:
+        cols = np.flatnonzero(cloud[r])
+        span = cloud[r, cols[0]:cols[-1] + 1]
+        inside += span.size
+        gaps += int(span.size - span.sum())
+    return gaps / inside
+
+
+def picture_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(mean absolute difference, share of pixels differing by more than 40 in a channel)."""
+    d = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    return float(d.mean()), float((d.max(axis=-1) > 40).mean())
+
+
+def assert_subject_held(img: np.ndarray, first_count: int, what: str, centred: bool = True,
+                        keep: float = 0.5) -> None:
+    """After a drag: the subject keeps ``keep`` of its first picture's pixels, and (``centred``)
+    its centroid lies in the middle half of the canvas."""
+    n, c = subject_in_view(img)
+    assert n >= keep * first_count, (
+        f"{what}: the subject lost its pixels ({n} of {first_count} left, needed {keep:.0%}): the orbit "
+        f"turned it out of the canvas")
+    if centred:
+        assert c is not None and 0.25 <= c[0] <= 0.75 and 0.25 <= c[1] <= 0.75, (
+            f"{what}: the subject is off the middle half of the canvas (centroid at {c})")

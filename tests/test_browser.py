@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser_support import Lab, LabPage, chromium_path, launch_browser, non_background_fraction
+from browser_support import (LIVE_CAPTURES_CODE, Lab, LabPage, assert_subject_held, chromium_path, gaps_inside_outline,
+                             launch_browser, non_background_fraction, picture_difference, subject_in_view)
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -202,3 +203,143 @@ def test_opening_a_notebook_shows_no_dialog(browser, lab):
             assert status["status"] == "needed", status  # a build *would* be recommended without the config
     finally:
         lp.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The live view as a person uses it (issue 14): orbit the subject, no gaps, reset, both modes
+# --------------------------------------------------------------------------------------------
+
+#: the views a person opens, one per output, in this order (canvases: 1, 1, 2, 2)
+LIVE_CASES = [
+    ("explore, points", "depthlab.explore(person)", 1),
+    ("explore, surface", "depthlab.explore(person, render='surface')", 1),
+    ("compare, points", "depthlab.compare(person, pet)", 2),
+    ("compare, surface", "depthlab.compare(person, pet, render='surface')", 2),
+]
+
+
+def benign_console(text: str) -> bool:
+    """Console errors that are not the view's: the browser's own favicon probe."""
+    return "favicon" in text
+
+
+@pytest.fixture(scope="module")
+def live(browser, lab):
+    """JupyterLab with a notebook holding the four live views of the generated subject captures."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(LIVE_CAPTURES_CODE + "\nimport depthlab")]
+    # a view that fails shows its traceback and the next cells still run (each case fails alone)
+    nb.cells += [nbformat.v4.new_code_cell(f"try:\n    view = {code}\nexcept Exception:\n    import traceback\n"
+                                           f"    traceback.print_exc()\nelse:\n    display(view)")
+                 for _, code, _ in LIVE_CASES]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab.root_dir / "notebooks" / "live_view.ipynb")
+    lp = LabPage(browser, lab)
+    try:
+        lp.open_notebook("notebooks/live_view.ipynb")
+        lp.run_all(timeout=300, artifacts=ARTIFACTS)
+        wait_for_canvases(lp)
+        time.sleep(2)  # textures and the first frames
+        yield lp
+    finally:
+        lp.close()
+        lab.shutdown_kernels()
+
+
+def case_canvases(lp: LabPage, case: int) -> list[int]:
+    """Indexes (among all canvases of the notebook) of the canvases in this case's cell."""
+    return lp.page.evaluate(
+        """k => {
+            const all = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea canvas')];
+            const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[k + 1];
+            return [...cell.querySelectorAll('.jp-OutputArea canvas')].map(c => all.indexOf(c));
+        }""", case)
+
+
+def stable_image(lp: LabPage, index: int, timeout: float = 10.0) -> np.ndarray:
+    """The canvas once two screenshots 0.4 s apart agree (a drag or a reset has been drawn)."""
+    deadline = time.monotonic() + timeout
+    last = lp.canvas_image(index)
+    while time.monotonic() < deadline:
+        time.sleep(0.4)
+        img = lp.canvas_image(index)
+        if img.shape == last.shape and picture_difference(img, last)[0] < 0.05:
+            return img
+        last = img
+    return last
+
+
+def orbit_drag(lp: LabPage, index: int, dx: float) -> None:
+    """A horizontal mouse drag of ``dx`` CSS pixels from the middle of canvas ``index``."""
+    c = lp.canvases().nth(index)
+    c.scroll_into_view_if_needed()
+    box = c.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    lp.page.mouse.move(x, y)
+    lp.page.mouse.down()
+    lp.page.mouse.move(x + dx, y, steps=max(4, int(abs(dx) // 10)))
+    lp.page.mouse.up()
+
+
+def click_reset(lp: LabPage, case: int) -> None:
+    cell = lp.page.locator(".jp-Notebook .jp-CodeCell").nth(case + 1)
+    cell.locator("button:has-text('reset view')").first.click()
+
+
+@pytest.mark.parametrize("case", range(len(LIVE_CASES)), ids=[c[0] for c in LIVE_CASES])
+def test_live_view_orbits_the_subject_without_gaps_and_resets(live, case):
+    """What a person needs of the 3D view (issue 14), for explore and compare in both modes:
+
+    * the first picture, from the phone's viewpoint, is the photo: at most 5 % see-through
+      pixels inside the cloud's outline (the captures' depth is valid everywhere);
+    * a 40 px drag keeps most of the subject's pixels in view, centred in the middle half of
+      the canvas; a further 150 px leaves it in view; in compare both canvases (each orbits its
+      own subject) — the drag is given to the left one;
+    * "reset view" returns to the first picture, pixel for pixel within rendering noise;
+    * no uncaught error and no console error.
+    """
+    lp = live
+    name, _, n_canvases = LIVE_CASES[case]
+    idx = case_canvases(lp, case)
+    cell = lp.page.locator(".jp-Notebook .jp-CodeCell").nth(case + 1)
+    tracebacks = [t[:1500] for t in cell.locator(".jp-OutputArea-output").all_inner_texts() if "Traceback" in t]
+    assert not tracebacks, f"{name}: the view failed: {tracebacks}"
+    assert len(idx) == n_canvases, f"{name}: expected {n_canvases} canvas(es), found {len(idx)}"
+    slug = name.replace(", ", "_")
+    first = [stable_image(lp, i) for i in idx]
+    counts = []
+    for k, (i, img) in enumerate(zip(idx, first)):
+        n, c = subject_in_view(img)
+        gaps = gaps_inside_outline(img)
+        lp.canvas_image(i, ARTIFACTS / f"live_{slug}_{k}_first.png")
+        assert n > 0.02 * img.shape[0] * img.shape[1], f"{name} canvas {k}: no subject in the first picture ({n} px)"
+        assert gaps <= 0.05, f"{name} canvas {k}: {gaps:.1%} of the cloud's outline shows background (gaps)"
+        counts.append(n)
+    orbit_drag(lp, idx[0], 40)
+    for k, i in enumerate(idx):
+        img = stable_image(lp, i)
+        lp.canvas_image(i, ARTIFACTS / f"live_{slug}_{k}_drag40.png")
+        assert picture_difference(img, first[k])[1] > 0.01, f"{name} canvas {k}: a 40 px drag did not turn the view"
+        assert_subject_held(img, counts[k], f"{name} canvas {k} after a 40 px drag")
+    orbit_drag(lp, idx[0], 150)
+    for k, i in enumerate(idx):
+        img = stable_image(lp, i)
+        lp.canvas_image(i, ARTIFACTS / f"live_{slug}_{k}_drag190.png")
+        assert_subject_held(img, counts[k], f"{name} canvas {k} after a further 150 px", centred=False, keep=0.2)
+    click_reset(lp, case)
+    for k, i in enumerate(idx):
+        deadline = time.monotonic() + 15
+        while True:
+            img = stable_image(lp, i)
+            mean, changed = picture_difference(img, first[k])
+            if changed < 0.002 or time.monotonic() > deadline:
+                break
+        lp.canvas_image(i, ARTIFACTS / f"live_{slug}_{k}_reset.png")
+        assert mean < 1.0 and changed < 0.002, (
+            f"{name} canvas {k}: reset did not return to the first picture (mean change {mean:.2f}, "
+            f"{changed:.2%} of pixels changed)")
+    assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"
+    errors = [e for e in lp.console_errors if not benign_console(e)]
+    assert not errors, f"console errors: {errors[:5]}"

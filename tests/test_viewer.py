@@ -11,7 +11,7 @@ pytest.importorskip("pythreejs")
 
 from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
 from depthlab.errors import InvalidInputError  # noqa: E402
-from depthlab.scene import to_threejs  # noqa: E402
+from depthlab.scene import POINT_VERTEX_SHADER, to_threejs  # noqa: E402
 from depthlab.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
 from depthlab.widgets import Throttle, compare, explore, fresh_path, show  # noqa: E402
 
@@ -41,6 +41,15 @@ def make_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", s
     return cap
 
 
+def expected_pinhole_points() -> np.ndarray:
+    """make_capture's scene in the camera frame, per depth pixel (row-major), NaN where unknown."""
+    v, u = np.mgrid[0:H, 0:W].astype(np.float64)
+    z = np.full((H, W), 2.0)
+    z[12:36, 16:48] = 0.8
+    z[0, 0] = np.nan
+    return np.stack([(u - 31.5) / 50 * z, (v - 23.5) / 50 * z, z], -1).reshape(-1, 3)
+
+
 def test_cloud_view_holds_positions_in_threejs_frame_and_colours_normalised():
     xyz, rgb = grid_cloud()
     view = CloudView(320, 240)
@@ -48,11 +57,14 @@ def test_cloud_view_holds_positions_in_threejs_frame_and_colours_normalised():
     np.testing.assert_array_equal(layer.position.array, to_threejs(xyz))
     assert layer.color.array.dtype == np.uint8 and layer.color.normalized
     assert layer.index.array.dtype == np.uint32 and layer.count == H * W
-    assert layer.material.sizeAttenuation and layer.material.vertexColors == "VertexColors"
+    # points are drawn by the shared point shader (one size rule with the HTML page)
+    assert layer.material.vertexShader == POINT_VERTEX_SHADER and layer.material.vertexColors == "VertexColors"
+    assert layer.material.uniforms["viewportHeight"]["value"] == 240
     assert layer.points.frustumCulled is False
     # the camera starts at the phone, looking down -z (identity rotation)
     assert tuple(view.camera.position) == (0.0, 0.0, 0.0)
     assert view.camera.quaternion == pytest.approx((0, 0, 0, 1))
+    # no subject given: the pivot is the optical axis at the depth of the bounds' centre
     assert view.controls.target[2] == pytest.approx(-1.4)
     assert view.grid_label == "grid 0.2 m"  # x spans 2.56 m: eight steps of ~0.3 -> 0.2
 
@@ -118,25 +130,30 @@ def test_explore_controls_drive_the_layer():
     e.controls.w["clip"].value = e.controls.w["clip"].value[0], e.controls.w["clip"].max
     assert layer.count == H * W - 1 and e.side.settings["far"] is None
     before = layer.position.array
-    size = layer.material.size
+    footprint = layer.footprint
+    # one point per depth pixel, as wide as that pixel at its depth: stride / f per metre
+    assert footprint == {"per_depth": pytest.approx(1 / (200.0 * W / 256)), "constant": 0.0}
     sent = []
     layer.position.observe(lambda ch: sent.append(ch), names="array")
     e.controls.w["depth_scale"].value = 2.0
     # a pinhole depth scale is a uniform stretch drawn by the GPU: no positions are re-sent,
-    # and points grow with it so the view from the phone looks the same
+    # and points grow with it (the shader scales the footprint with the object's scale)
     assert sent == [] and layer.position.array is before
-    assert layer.points.scale == (2.0, 2.0, 2.0) and layer.material.size == pytest.approx(2 * size)
-    xyz, _ = e.side.projector.points(depth_scale=2.0)
-    ok = np.isfinite(cap.depth).reshape(-1)
-    np.testing.assert_allclose(to_threejs(xyz[ok]), before[ok] * np.float32(2), rtol=1e-6)
+    assert layer.points.scale == (2.0, 2.0, 2.0) and layer.footprint == footprint
+    # what is drawn is the scene make_capture built, worked out here from its calibration (f = 200 px
+    # at 256x192, corner-origin centre (128, 96) -> f = 50 px, centre (31.5, 23.5) at 64x48):
+    # the box at 0.8 m before the wall at 2 m, seen through the phone's pinhole, doubled
+    xyz = expected_pinhole_points()
+    ok = np.isfinite(xyz[:, 2])
+    np.testing.assert_allclose(before[ok] * np.float32(2), to_threejs(xyz[ok] * 2), rtol=1e-5, atol=1e-6)
     e.controls.w["depth_scale"].value = 1.0
     e.controls.w["mask"].value = "portrait"
     assert layer.count == 24 * 32
     e.controls.w["colour"].value = "depth"
     assert not np.array_equal(layer.color.array, cap.rgb.reshape(-1, 3))
-    size = layer.material.size
+    size = layer.material.uniforms["sizeScale"]["value"]
     e.controls.w["point_scale"].value = 2.0
-    assert layer.material.size == pytest.approx(2 * size)
+    assert layer.material.uniforms["sizeScale"]["value"] == pytest.approx(2 * size)
     e.controls.w["stride"].value = 2
     assert layer.size == (H // 2) * (W // 2)
     e.controls.w["model"].value = "orthographic"
@@ -144,10 +161,15 @@ def test_explore_controls_drive_the_layer():
     # flat models: depth scale stretches z, aspect stretches y
     e.set(depth_scale=3.0, aspect=0.5)
     assert layer.points.scale == (1.0, 0.5, 3.0)
-    xyz, _ = e.side.projector.points("orthographic", depth_scale=3.0, aspect=0.5)
+    # the flat teaching grid (stride 2 now): one unit across, centred, y down, z = depth; drawn
+    # through the layer's scale it is stretched 0.5 in y and 3 in z
     valid = layer._valid  # what is drawn (the mask is still on)
+    v, u = np.mgrid[0:H:2, 0:W:2].astype(np.float64)
+    z = np.where((v >= 12) & (v < 36) & (u >= 16) & (u < 48), 0.8, 2.0)
+    flat = np.stack([(u - (W - 1) / 2) / W, 0.5 * (v - (H - 1) / 2) / W, 3 * z], -1).reshape(-1, 3)
     drawn = layer.position.array[valid] * np.array([1, -0.5, -3], np.float32)
-    np.testing.assert_allclose(drawn, xyz[valid], rtol=1e-5)
+    np.testing.assert_allclose(drawn, flat[valid], rtol=1e-5, atol=1e-6)
+    assert int(valid.sum()) == 12 * 16  # the portrait matte: the box only
     assert "front TrueDepth" in e.side.title.value and "absolute" in e.side.title.value
     assert e.controls.status.value == ""
 
@@ -212,8 +234,10 @@ def test_compare_links_cameras_and_applies_controls_per_side():
     assert va.camera is vb.camera
     assert "rear dual" in c.sides[0].title.value and "relative" in c.sides[0].title.value
     assert "front TrueDepth" in c.sides[1].title.value and "0.80–2.00 m" in c.sides[1].title.value
-    # one home for both, framing the union of the clouds (the rear one reaches 3 m)
-    assert va._home == vb._home and va._home["target"][2] < -1.4
+    # one camera, each view orbiting its own subject (the portrait matte, at 1.2 m and 0.8 m):
+    # the right view's contents are scaled 1.2 / 0.8 about its phone, which keeps its picture
+    assert va._home == vb._home and va._home["target"] == pytest.approx((0, 0, -1.2))
+    assert va.transform["scale"] == pytest.approx((1, 1, 1)) and vb.transform["scale"] == pytest.approx((1.5,) * 3)
     c.apply_to.value = 1
     c.controls.w["clip"].value = (0.5, 1.0)
     assert c.sides[0].layer.count == H * W - 1 and c.sides[1].layer.count == 24 * 32

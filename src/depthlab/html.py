@@ -36,7 +36,8 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import DepthlabError, InvalidInputError
-from .scene import default_point_size, grid_spec, initial_camera, to_threejs
+from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
+                    orbit_centre, point_footprint, to_threejs, view_transform)
 from .settings import is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
@@ -199,6 +200,9 @@ def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
         scale += " — not metres (teaching model)"
     if getattr(cloud, "intrinsics_estimated", False) and "estimated" not in line:
         scale += " · intrinsics estimated"
+    warning = (getattr(cloud, "metadata", None) or {}).get("intrinsics_warning")
+    if warning:
+        scale += f" · {warning}"
     model = getattr(cloud, "model", None)
     return {"line": line, "scale": scale, "model": model, "camera": str(camera), "accuracy": accuracy,
             "units": units}
@@ -238,10 +242,62 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
         "positions": pos,
         "colours": {"encoding": "uint8-base64", "element": rgb_id},
         "caption": _caption(cloud, true_span),
-        # the notebook view's default, in scene units
-        "pointSize": default_point_size(xyz.min(axis=0), xyz.max(axis=0), xyz.shape[0]),
+        # each point as wide as its pixel: the notebook view's rule (depthlab.scene.point_footprint)
+        "footprint": _footprint(cloud, xyz),
     }
     return desc, blocks
+
+
+def _footprint(cloud: Any, xyz: np.ndarray) -> list[float]:
+    """[per_depth, constant] of :func:`depthlab.scene.point_footprint` for a projected cloud (from
+    its metadata: model, stride, intrinsics); a cloud without them gets its cross-section shared
+    among its points as a constant width."""
+    meta = getattr(cloud, "metadata", None) or {}
+    params = meta.get("parameters") or {}
+    model = getattr(cloud, "model", None)
+    grid = getattr(cloud, "grid_shape", None)
+    try:
+        stride = int(params.get("stride") or 1)
+        if model in ("pinhole", "pinhole-raw") and meta.get("intrinsics") is not None:
+            fp = point_footprint(model, stride, tuple(meta["intrinsics_size"]), intrinsics=meta["intrinsics"])
+            return [fp["per_depth"], fp["constant"]]
+        if model in ("orthographic", "disparity-as-z") and grid is not None:
+            fp = point_footprint(model, stride, (int(grid[1]), int(grid[0])), aspect=float(params.get("aspect") or 1.0))
+            return [fp["per_depth"], fp["constant"]]
+    except (DepthlabError, TypeError, ValueError, KeyError):
+        pass
+    return [0.0, default_point_size(xyz.min(axis=0), xyz.max(axis=0), xyz.shape[0]) / COVERAGE]
+
+
+def _pivot(cloud: Any) -> np.ndarray | None:
+    """The subject of a cloud (:func:`depthlab.scene.orbit_centre`), camera frame: its portrait
+    matte where the cloud carries one (``metadata["subject"]``, bool per point), else the nearest
+    large surface near the image centre (image positions from ``pixel_index``)."""
+    xyz = np.asarray(cloud.xyz)
+    idx = getattr(cloud, "pixel_index", None)
+    grid = getattr(cloud, "grid_shape", None)
+    if idx is None or grid is None or len(idx) != len(xyz):
+        return None
+    h, w = int(grid[0]), int(grid[1])
+    idx = np.asarray(idx, dtype=np.int64)
+    image_xy = np.stack([(idx % w + 0.5) / w, (idx // w + 0.5) / h], axis=1)
+    meta = getattr(cloud, "metadata", None) or {}
+    subject = meta.get("subject")
+    if subject is not None and np.shape(subject) != (len(xyz),):
+        subject = None
+    return orbit_centre(xyz, image_xy, subject)
+
+
+def _views(items: list[Any], bounds: list[tuple[np.ndarray, np.ndarray]], fit: str) -> tuple[dict, list[dict]]:
+    """The page's camera and each cloud's placement: every cloud framed from its own phone around
+    its own subject (as the notebook's compare()), then moved onto the first one's home with
+    :func:`depthlab.scene.view_transform` so one camera orbits each around its subject."""
+    cams = [_page_camera(functools.partial(initial_camera, fit=fit, pivot=_pivot(c)), [b]) for c, b in zip(items, bounds)]
+    shared = dict(cams[0])
+    shared["fit"] = {"tan_x": max(c["fit"]["tan_x"] for c in cams), "tan_y": max(c["fit"]["tan_y"] for c in cams)}
+    shared["fov"] = max(c["fov"] for c in cams)
+    shared["far"] = max(c["far"] for c in cams)
+    return shared, [view_transform(c, shared) for c in cams]
 
 
 def _page_camera(initial_camera: Any, bounds: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
@@ -320,7 +376,11 @@ def html_document(
     highs = np.max([hi for _, hi in bounds], axis=0)
     # as the notebook: pinhole clouds are framed by their far face, flat teaching models whole
     fit = "far" if all(is_pinhole(getattr(c, "model", "")) for c in items) else "all"
-    camera = _page_camera(functools.partial(initial_camera, fit=fit), bounds)
+    units0 = getattr(items[0], "units", None)
+    camera, transforms = _views(items, bounds, fit)
+    for d, t, b in zip(descs, transforms, bounds):
+        d["transform"] = {k: list(v) for k, v in t.items()}
+        d["grid"] = grid_spec(*b, units="m" if units0 == "m" else (units0 or "arbitrary"))
 
     if title is None:
         names = []
@@ -334,14 +394,16 @@ def html_document(
             title = "depthlab point clouds" if len(items) > 1 else "depthlab point cloud"
     if point_size is not None:
         for d in descs:
-            d["pointSize"] = point_size
+            d["footprint"] = [0.0, point_size / COVERAGE]
     units = getattr(items[0], "units", None)
     config = {
         "format": "depthlab-html/1",
         "title": str(title),
         "background": bg,
         "camera": camera,
-        "grid": grid_spec(lows, highs, units="m" if units == "m" else (units or "arbitrary")),
+        "grid": grid_spec(*bounds[0], units="m" if units == "m" else (units or "arbitrary")),
+        # one point-size rule with the notebook view (depthlab.scene)
+        "pointShader": {"vertex": POINT_VERTEX_SHADER, "fragment": POINT_FRAGMENT_SHADER, "coverage": COVERAGE},
         "clouds": descs,
         "linked": len(descs) > 1,
     }

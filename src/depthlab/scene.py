@@ -65,7 +65,8 @@ def _bounds(bounds_min: Any, bounds_max: Any) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: str = "far") -> dict[str, Any]:
+def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: str = "far",
+                   pivot: Any = None) -> dict[str, Any]:
     """Where the virtual camera starts: at the phone, looking along its optical axis at the cloud.
 
     Parameters
@@ -77,6 +78,10 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: s
         pinhole camera at the origin, whose far face spans the phone's field of view.  ``"all"``
         fits every corner (the near face too): for the flat teaching models, whose near points
         are as wide as the far ones.
+    pivot : optional 3-vector in the camera frame, the subject (:func:`orbit_centre`).  The
+        camera orbits around it: at the phone, the target is the optical axis at the pivot's
+        depth (the first picture stays the phone's own, :func:`home_pivot`); a camera that
+        steps back looks at the pivot itself.  Default: the depth of the bounds' centre.
 
     Returns
     -------
@@ -100,7 +105,15 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: s
     centre = (lo + hi) / 2
     size = float(np.linalg.norm(hi - lo)) or 1.0
     straddles = lo[0] <= 0 <= hi[0] and lo[1] <= 0 <= hi[1]
-    target = np.array([0.0, 0.0, centre[2]]) if straddles else centre.copy()
+    piv = None
+    if pivot is not None:
+        piv = np.asarray(pivot, dtype=np.float64).reshape(-1)
+        if piv.shape != (3,) or not np.all(np.isfinite(piv)):
+            raise InvalidInputError(f"pivot must be a finite 3-vector, got {pivot!r}")
+    if straddles:
+        target = home_pivot(piv if piv is not None and piv[2] > 0 else centre, at_phone=True)
+    else:
+        target = piv.copy() if piv is not None else centre.copy()
     position = np.zeros(3)
 
     # viewing direction (camera frame) and the half extents of the far face around it
@@ -126,10 +139,11 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: s
         fov = FALLBACK_FOV_DEG
         radius = size / 2 * MARGIN
         half = math.radians(fov) / 2
-        fit = radius / math.sin(min(half, half * aspect))
+        look = centre if piv is None else home_pivot(piv, at_phone=False)
+        fit = radius / math.sin(min(half, half * aspect)) + float(np.linalg.norm(look - centre))
         d = np.array([0.0, 0.0, 1.0]) if dist <= 1e-9 else view / dist
-        target = centre
-        position = centre - d * fit
+        target = look
+        position = look - d * fit
     far_dist = float(np.linalg.norm(position - centre)) + size
     near = max(far_dist * 1e-4, 1e-4)
     flip = np.array([1.0, -1.0, -1.0])
@@ -194,4 +208,239 @@ def default_point_size(bounds_min: Any, bounds_max: Any, n_points: int) -> float
     return 1.5 * spacing
 
 
-__all__ = ["to_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size"]
+# --------------------------------------------------------------------------------------------
+# The orbit centre: the subject at its depth
+# --------------------------------------------------------------------------------------------
+
+#: a matte counts as the subject when at least this share of the drawn points lies inside it
+SUBJECT_MIN_SHARE = 0.002
+#: half width of the image-centre window searched for the nearest large surface (image fraction)
+CENTRE_WINDOW = 0.2
+#: a depth slice counts as a "large surface" when it holds this share of the window's points
+LARGE_SURFACE_SHARE = 0.05
+#: points the orbit-centre search looks at (an even sample); enough for medians to the millimetre
+_CENTRE_SAMPLE = 60_000
+
+
+def grid_image_xy(grid_shape: tuple[int, int]) -> np.ndarray:
+    """Normalised image position of every pixel of a row-major grid, float32 (M, 2) in [0, 1].
+
+    Convention: column (x) and row (y) of each pixel's centre divided by the grid's width and
+    height: ``((c + 0.5) / w, (r + 0.5) / h)``; row-major order, as the projection's grids.
+    """
+    gh, gw = (int(v) for v in grid_shape)
+    out = np.empty((gh, gw, 2), dtype=np.float32)
+    out[..., 0] = ((np.arange(gw, dtype=np.float32) + 0.5) / gw)[None, :]
+    out[..., 1] = ((np.arange(gh, dtype=np.float32) + 0.5) / gh)[:, None]
+    return out.reshape(-1, 2)
+
+
+def orbit_centre(xyz: np.ndarray, image_xy: np.ndarray, subject: np.ndarray | None = None) -> np.ndarray | None:
+    """Where the subject is: the point the live view and the HTML page orbit around.
+
+    Parameters
+    ----------
+    xyz : float (N, 3), the drawn points in depthlab's camera frame (x right, y down, z forward;
+        metres for the pinhole models, model units for the flat teaching models).  Non-finite
+        rows are ignored.
+    image_xy : float (N, 2), each point's position in the photo as a fraction of its width and
+        height (:func:`grid_image_xy`; (0.5, 0.5) is the image centre).
+    subject : bool (N,), optional: the points inside the portrait matte.
+
+    Returns
+    -------
+    float64 (3,) in the camera frame, or None when no point is finite.
+
+    Rule
+    ----
+    1. With a portrait matte covering at least ``SUBJECT_MIN_SHARE`` of the points: the
+       matte's centre at its depth, i.e. the median x, y and z of the points inside it.
+    2. Otherwise the nearest large surface near the image centre: among the points in the
+       central window (``CENTRE_WINDOW`` either side of the centre, 40 % of each side), their
+       depths are binned in 64 slices; the nearest slice holding at least
+       ``LARGE_SURFACE_SHARE`` of them (with its two neighbours) is the surface, and its
+       points' median x, y, z is the centre.  A face, a pet or a wall in the middle of the
+       picture wins over a few stray near points and over the background behind it.
+
+    The live view puts its pivot where the phone's optical axis meets this depth
+    (:func:`initial_camera` ``pivot=``), so the first picture stays the phone's own and a drag
+    turns the subject in place.
+    """
+    p = np.asarray(xyz, dtype=np.float64)
+    uv = np.asarray(image_xy, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 3 or uv.shape != (p.shape[0], 2):
+        raise InvalidInputError(f"orbit_centre needs xyz (N, 3) and image_xy (N, 2), got {p.shape} and {uv.shape}")
+    sub = None if subject is None else np.asarray(subject, dtype=bool).reshape(-1)
+    if sub is not None and sub.shape != (p.shape[0],):
+        raise InvalidInputError(f"subject must be bool ({p.shape[0]},), got {sub.shape}")
+    step = max(1, p.shape[0] // _CENTRE_SAMPLE)
+    if step > 1:
+        p, uv = p[::step], uv[::step]
+        sub = None if sub is None else sub[::step]
+    ok = np.isfinite(p).all(axis=1)
+    if not ok.any():
+        return None
+    if sub is not None:
+        inside = ok & sub
+        if inside.sum() >= max(8, SUBJECT_MIN_SHARE * ok.sum()):
+            return np.median(p[inside], axis=0)
+    win = ok & (np.abs(uv[:, 0] - 0.5) <= CENTRE_WINDOW) & (np.abs(uv[:, 1] - 0.5) <= CENTRE_WINDOW)
+    if win.sum() < 16:
+        win = ok
+    pts = p[win]
+    z = pts[:, 2]
+    lo, hi = float(z.min()), float(z.max())
+    if not hi > lo:
+        return np.median(pts, axis=0)
+    bins = 64
+    counts, edges = np.histogram(z, bins=bins, range=(lo, hi))
+    need = LARGE_SURFACE_SHARE * z.size
+    big = np.flatnonzero(counts >= need)
+    k = int(big[0]) if big.size else int(np.argmax(counts))
+    z0, z1 = edges[max(k - 1, 0)], edges[min(k + 2, bins)]
+    near = pts[(z >= z0) & (z <= z1)]
+    return np.median(near, axis=0)
+
+
+def home_pivot(centre: Any, at_phone: bool) -> np.ndarray:
+    """The pivot the camera orbits: camera frame, float64 (3,).
+
+    Convention: a camera at the phone (``at_phone``) keeps looking along the optical axis, so
+    its pivot is the point of that axis at the subject's depth, ``(0, 0, centre.z)``; a camera
+    that stepped back (flat teaching models) looks at the subject's centre itself.
+    """
+    c = np.asarray(centre, dtype=np.float64).reshape(3)
+    return np.array([0.0, 0.0, c[2]]) if at_phone else c.copy()
+
+
+# --------------------------------------------------------------------------------------------
+# Linked views: each orbits its own subject
+# --------------------------------------------------------------------------------------------
+
+
+def view_transform(home: dict[str, Any], shared: dict[str, Any]) -> dict[str, tuple[float, ...]]:
+    """The similarity that moves a view's contents so that ``shared`` sees them as ``home`` did.
+
+    Two linked views draw through one camera (rotation and zoom stay linked) but each scene
+    orbits its own subject: the second scene is scaled (uniformly), turned and moved so that its
+    own home camera (``home``, an :func:`initial_camera` dict) lands on the shared one
+    (``shared``).  A uniform scale about a camera's position does not change its picture, so
+    the first picture of each view is still its own phone's.
+
+    Convention: three.js coordinates (both dicts are :func:`initial_camera` output).  Returns
+    ``scale`` (3 equal factors), ``quaternion`` (x, y, z, w) and ``position`` for the
+    three.js object holding the scene: ``world = position + scale * R(quaternion) @ local``.
+    """
+    p_h, t_h = np.asarray(home["position"], float), np.asarray(home["target"], float)
+    p_s, t_s = np.asarray(shared["position"], float), np.asarray(shared["target"], float)
+    d_h, d_s = t_h - p_h, t_s - p_s
+    n_h, n_s = float(np.linalg.norm(d_h)), float(np.linalg.norm(d_s))
+    if n_h < 1e-12 or n_s < 1e-12:
+        return {"scale": (1.0, 1.0, 1.0), "quaternion": (0.0, 0.0, 0.0, 1.0), "position": (0.0, 0.0, 0.0)}
+    k = n_s / n_h
+    a, b = d_h / n_h, d_s / n_s
+    axis = np.cross(a, b)
+    s, c = float(np.linalg.norm(axis)), float(np.dot(a, b))
+    if s < 1e-12:
+        q = np.array([0.0, 0.0, 0.0, 1.0]) if c > 0 else np.array([0.0, 1.0, 0.0, 0.0])
+    else:
+        half = math.atan2(s, c) / 2
+        q = np.concatenate([axis / s * math.sin(half), [math.cos(half)]])
+    rot = _quaternion_matrix(q)
+    pos = t_s - k * rot @ t_h
+    return {"scale": (k, k, k), "quaternion": tuple(float(v) for v in q),
+            "position": tuple(float(v) + 0.0 for v in pos)}
+
+
+def _quaternion_matrix(q: np.ndarray) -> np.ndarray:
+    x, y, z, w = (float(v) for v in q)
+    return np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ])
+
+
+# --------------------------------------------------------------------------------------------
+# Point size: each point covers its pixel
+# --------------------------------------------------------------------------------------------
+
+#: how much wider than its pixel a point is drawn: 1 tiles the photo exactly from the phone's
+#: viewpoint; a little more keeps a turned surface closed where depth steps (8-bit disparity)
+#: open thin slits between rows
+COVERAGE = 1.25
+
+
+def point_footprint(model: str, stride: int, depth_size: tuple[int, int],
+                    intrinsics: Any = None, aspect: float = 1.0) -> dict[str, float]:
+    """How wide one grid pixel is in the scene: the one point-size rule of every 3D view.
+
+    A point stands for one grid pixel (``stride`` x ``stride`` depth pixels).  Seen from the
+    phone it must cover exactly that pixel, so its diameter in scene units is
+
+    * pinhole models: ``per_depth * depth`` with ``per_depth = stride / min(fx, fy)`` (a pixel
+      at depth z metres is ``z * stride / f`` metres wide; the smaller focal length covers the
+      pixel's longer side);
+    * flat teaching models: ``constant = stride * max(1, aspect) / W`` (their grid is one unit
+      wide, rows ``aspect / W`` apart).
+
+    The notebook view and the HTML page draw with :data:`POINT_VERTEX_SHADER`, which turns this
+    diameter into screen pixels with the camera's own projection (three.js r97's
+    ``PointsMaterial`` would scale by the canvas height only, as if the field of view were 90
+    degrees), times :data:`COVERAGE` and the user's size factor.
+
+    Convention: ``depth_size`` is the depth map's (W, H); ``intrinsics`` the 3x3 centre-origin
+    matrix at that size (pinhole models).  Returns ``{"per_depth": ..., "constant": ...}``.
+    """
+    s = int(stride)
+    w, h = (int(v) for v in depth_size)
+    if s < 1 or w < 1 or h < 1:
+        raise InvalidInputError(f"stride and depth size must be positive, got {stride}, {depth_size}")
+    if model in ("pinhole", "pinhole-raw"):
+        k = np.asarray(intrinsics, dtype=np.float64)
+        if k.shape != (3, 3) or not (k[0, 0] > 0 and k[1, 1] > 0):
+            raise InvalidInputError(f"pinhole footprint needs 3x3 intrinsics with positive focal lengths, got {k.tolist()}")
+        return {"per_depth": s / float(min(k[0, 0], k[1, 1])), "constant": 0.0}
+    a = float(aspect) if aspect and math.isfinite(aspect) and aspect > 0 else 1.0
+    return {"per_depth": 0.0, "constant": s * max(1.0, a) / w}
+
+
+#: GLSL (WebGL 1, three.js ShaderMaterial) drawing each point as wide as its pixel.  Uniforms:
+#: ``footprint`` (vec2: per-depth and constant diameter, :func:`point_footprint`), ``sizeScale``
+#: (COVERAGE x the user's factor), ``viewportHeight`` (device pixels of the view), ``posMin`` and
+#: ``posSpan`` (vec3: positions are ``posMin + position * posSpan``; the HTML page stores them
+#: quantised, the notebook sends them as they are with (0, 0, 0) and (1, 1, 1)).  Depth is
+#: ``-position.z`` before the object's transform (three.js frame: the phone looks down -z).
+POINT_VERTEX_SHADER = """
+uniform vec2 footprint;
+uniform float sizeScale;
+uniform float viewportHeight;
+uniform vec3 posMin;
+uniform vec3 posSpan;
+varying vec3 vColor;
+void main() {
+#ifdef USE_COLOR
+  vColor = color;
+#else
+  vColor = vec3(0.8);
+#endif
+  vec3 p = posMin + position * posSpan;
+  vec4 mv = modelViewMatrix * vec4(p, 1.0);
+  gl_Position = projectionMatrix * mv;
+  float objectScale = max(length(modelMatrix[0].xyz), length(modelMatrix[1].xyz));
+  float diameter = (footprint.y + footprint.x * max(-p.z, 0.0)) * objectScale * sizeScale;
+  gl_PointSize = max(1.0, diameter * projectionMatrix[1][1] * 0.5 * viewportHeight / max(-mv.z, 1e-6));
+}
+"""
+
+POINT_FRAGMENT_SHADER = """
+varying vec3 vColor;
+void main() {
+  gl_FragColor = vec4(vColor, 1.0);
+}
+"""
+
+
+__all__ = ["to_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size",
+           "grid_image_xy", "orbit_centre", "home_pivot", "view_transform", "point_footprint", "COVERAGE",
+           "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER"]

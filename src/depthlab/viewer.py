@@ -27,7 +27,8 @@ import numpy as np
 import pythreejs as three
 
 from .errors import InvalidInputError
-from .scene import default_point_size, grid_spec, initial_camera, to_threejs
+from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, grid_spec, initial_camera,
+                    to_threejs, view_transform)
 
 BACKGROUND = "#1e1e24"
 
@@ -85,13 +86,113 @@ def _check_cloud(xyz: np.ndarray, rgb: np.ndarray | None, valid: np.ndarray | No
     return xyz, rgb, valid
 
 
+def _guess_footprint(xyz: np.ndarray, valid: np.ndarray) -> dict[str, float]:
+    """A footprint for points that come without a camera (tests, hand-made clouds): the cloud's
+    cross-section shared among its points, as a constant width."""
+    pts = np.asarray(xyz)[valid]
+    if not len(pts):
+        return {"per_depth": 0.0, "constant": 0.01}
+    from .scene import default_point_size
+
+    return {"per_depth": 0.0, "constant": default_point_size(pts.min(0), pts.max(0), len(pts)) / COVERAGE}
+
+
+class SurfaceLayer:
+    """A textured triangle mesh in a :class:`CloudView` (``render="surface"``).
+
+    Convention: ``vertices`` float (N, 3) in depthlab's camera frame (converted to three.js's by
+    :func:`depthlab.scene.to_threejs`); ``faces`` int (M, 3) vertex indices; ``uv`` float (N, 2)
+    texture coordinates in [0, 1], origin at the bottom-left of ``texture`` (OpenGL's, as
+    :func:`depthlab.mesh` gives them); ``texture`` uint8 (H, W, 3), row 0 at the top, sent once
+    as a JPEG (quality 92) at the resolution given (the photo's, up to depthlab.mesh's cap).
+    """
+
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, texture: np.ndarray,
+                 texture_jpeg: bytes | None = None):
+        self.position = three.BufferAttribute(array=to_threejs(np.asarray(vertices, np.float32)), normalized=False)
+        self.uv = three.BufferAttribute(array=self._uv(uv), normalized=False)
+        self.index = three.BufferAttribute(array=np.ascontiguousarray(np.asarray(faces).reshape(-1), dtype=np.uint32),
+                                           normalized=False)
+        self.geometry = three.BufferGeometry(attributes={"position": self.position, "uv": self.uv}, index=self.index)
+        self.texture = three.ImageTexture(imageUri=_jpeg_uri(texture, texture_jpeg), minFilter="LinearFilter",
+                                          magFilter="LinearFilter", generateMipmaps=False)
+        self.material = three.MeshBasicMaterial(map=self.texture, side="DoubleSide")
+        self.mesh = three.Mesh(geometry=self.geometry, material=self.material, frustumCulled=False)
+        self.points = self.mesh  # what the view adds to its scene (same name as CloudLayer)
+        self._vertices = np.asarray(vertices, np.float32)
+        self._scale = (1.0, 1.0, 1.0)
+        self.faces = int(np.asarray(faces).shape[0])
+
+    @staticmethod
+    def _uv(uv: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(uv, dtype=np.float32).reshape(-1, 2))
+
+    def set(self, vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray) -> None:
+        """New geometry (another model, stride or clipping); the texture stays."""
+        with self.geometry.hold_sync():
+            self.position.array = to_threejs(np.asarray(vertices, np.float32))
+            self.uv.array = self._uv(uv)
+            self.index.array = np.ascontiguousarray(np.asarray(faces).reshape(-1), dtype=np.uint32)
+        self._vertices = np.asarray(vertices, np.float32)
+        self.faces = int(np.asarray(faces).shape[0])
+        self.mesh.visible = bool(self.faces)
+
+    @property
+    def count(self) -> int:
+        return int(self._vertices.shape[0])
+
+    @property
+    def size(self) -> int:
+        return int(self._vertices.shape[0])
+
+    @property
+    def scale(self) -> tuple[float, float, float]:
+        return self._scale
+
+    @scale.setter
+    def scale(self, factors: Sequence[float]) -> None:
+        f = tuple(float(v) for v in factors)
+        if len(f) != 3 or not all(v > 0 and math.isfinite(v) for v in f):
+            raise InvalidInputError(f"scale must be three positive factors, got {factors!r}")
+        if f != self._scale:
+            self._scale = f
+            self.mesh.scale = f
+
+    def bounds(self, max_points: int = 50_000, scaled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
+        v = self._vertices
+        if not len(v):
+            return None
+        step = max(1, len(v) // max_points)
+        s = v[::step]
+        s = s[np.isfinite(s).all(axis=1)]
+        if not len(s):
+            return None
+        f = np.array(self._scale) if scaled else 1.0
+        return s.min(axis=0).astype(np.float64) * f, s.max(axis=0).astype(np.float64) * f
+
+
+def _jpeg_uri(texture: np.ndarray, jpeg: bytes | None = None) -> str:
+    import base64
+
+    if jpeg is None:
+        import io
+
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(texture, dtype=np.uint8)).save(buf, format="JPEG", quality=92)
+        jpeg = buf.getvalue()
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
 class CloudLayer:
     """One point cloud in a :class:`CloudView`: a ``Points`` over a ``BufferGeometry``.
 
     Use :meth:`set` to change points, colours or the drawn subset in place.
     """
 
-    def __init__(self, xyz: np.ndarray, rgb: np.ndarray | None, valid: np.ndarray | None, point_size: float):
+    def __init__(self, xyz: np.ndarray, rgb: np.ndarray | None, valid: np.ndarray | None,
+                 footprint: dict[str, float] | None = None, size_factor: float = 1.0, viewport_height: int = 480):
         xyz, rgb, valid = _check_cloud(xyz, rgb, valid)
         m = xyz.shape[0]
         self._pos = self._positions(xyz, valid)
@@ -102,11 +203,52 @@ class CloudLayer:
         self.color = three.BufferAttribute(array=self._rgb, normalized=True)
         self.index = three.BufferAttribute(array=self._safe_index(self._index), normalized=False)
         self.geometry = three.BufferGeometry(attributes={"position": self.position, "color": self.color}, index=self.index)
-        self.material = three.PointsMaterial(size=float(point_size), sizeAttenuation=True, vertexColors="VertexColors")
+        self._footprint = dict(footprint) if footprint is not None else _guess_footprint(xyz, valid)
+        self._size_factor = float(size_factor)
+        self._viewport_height = float(viewport_height)
+        # each point as wide as its pixel (depthlab.scene.point_footprint), turned into screen
+        # pixels with the camera's own projection: the same shader as the HTML page
+        self.material = three.ShaderMaterial(vertexShader=POINT_VERTEX_SHADER, fragmentShader=POINT_FRAGMENT_SHADER,
+                                             uniforms=self._uniforms(), vertexColors="VertexColors")
         # bounds change with every update; culling against a stale sphere would hide the cloud
         self.points = three.Points(geometry=self.geometry, material=self.material, frustumCulled=False,
                                    visible=bool(self._index.size))
         self._scale = (1.0, 1.0, 1.0)
+
+    def _uniforms(self) -> dict[str, dict[str, Any]]:
+        f = self._footprint
+        return {
+            "footprint": {"value": [float(f["per_depth"]), float(f["constant"])]},
+            "sizeScale": {"value": COVERAGE * self._size_factor},
+            "viewportHeight": {"value": self._viewport_height},
+            "posMin": {"value": [0.0, 0.0, 0.0]},
+            "posSpan": {"value": [1.0, 1.0, 1.0]},
+        }
+
+    @property
+    def footprint(self) -> dict[str, float]:
+        """One grid pixel's width in the scene (:func:`depthlab.scene.point_footprint`)."""
+        return dict(self._footprint)
+
+    @property
+    def size_factor(self) -> float:
+        """The user's point-size multiplier (1: each point covers its pixel, times ``COVERAGE``)."""
+        return self._size_factor
+
+    def set_size(self, footprint: dict[str, float] | None = None, size_factor: float | None = None,
+                 viewport_height: float | None = None) -> None:
+        """Change the point-size rule's inputs; sends a few numbers, never the points."""
+        new_fp = dict(footprint) if footprint is not None else self._footprint
+        new_sf = float(size_factor) if size_factor is not None else self._size_factor
+        new_vh = float(viewport_height) if viewport_height is not None else self._viewport_height
+        if not (new_sf > 0 and math.isfinite(new_sf)):
+            raise InvalidInputError(f"point size factor must be positive, got {size_factor}")
+        if (new_fp, new_sf, new_vh) == (self._footprint, self._size_factor, self._viewport_height):
+            return
+        self._footprint, self._size_factor, self._viewport_height = new_fp, new_sf, new_vh
+        self.material.uniforms = self._uniforms()
+        # three.js keeps the compiled program's uniform objects: ask for a fresh one
+        self.material.needsUpdate = True
 
     @staticmethod
     def _positions(xyz: np.ndarray, valid: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -229,10 +371,19 @@ class CloudView:
         self.show_grid = bool(grid)
         self.camera = camera or three.PerspectiveCamera(position=[0, 0, 0], up=[0, 1, 0], fov=50,
                                                         aspect=self.width / self.height, near=0.001, far=100)
-        self.controls = three.OrbitControls(controlling=self.camera, target=[0, 0, -1])
+        # half a turn per view height, as the HTML page
+        self.controls = three.OrbitControls(controlling=self.camera, target=[0, 0, -1], rotateSpeed=0.5)
         self.grid = three.GridHelper(1.0, 10, "#8a8a99", "#4a4a55")
         self.grid.visible = self.show_grid
-        self.scene = three.Scene(children=[self.grid], background=background)  # the camera stays out: views may share it
+        # everything drawn sits in one group: a linked view moves it so that it orbits its own
+        # subject through the shared camera (depthlab.scene.view_transform)
+        self.content = three.Group(children=[self.grid])
+        self.scene = three.Scene(children=[self.content], background=background)  # the camera stays out: views may share it
+        #: the subject, camera frame (depthlab.scene.orbit_centre), set by the owner before frame()
+        self.pivot: np.ndarray | None = None
+        self.transform: dict[str, tuple[float, ...]] = {"scale": (1.0, 1.0, 1.0),
+                                                        "quaternion": (0.0, 0.0, 0.0, 1.0),
+                                                        "position": (0.0, 0.0, 0.0)}
         self.renderer = three.Renderer(camera=self.camera, scene=self.scene, controls=[self.controls],
                                        width=self.width, height=self.height, antialias=False)
         self._home: dict[str, Any] | None = None
@@ -242,29 +393,56 @@ class CloudView:
 
     # -- clouds -------------------------------------------------------------------------------
     def add(self, xyz: np.ndarray, rgb: np.ndarray | None = None, valid: np.ndarray | None = None,
-            point_size: float | None = None, frame: bool = True) -> CloudLayer:
-        """Add a cloud (camera frame, one row per grid pixel) and, by default, frame the view on it."""
+            footprint: dict[str, float] | None = None, size_factor: float = 1.0, frame: bool = True) -> CloudLayer:
+        """Add a cloud (camera frame, one row per grid pixel) and, by default, frame the view on it.
+
+        ``footprint``: one grid pixel's width (:func:`depthlab.scene.point_footprint`); without
+        it the cloud's cross-section shared among its points is used."""
         xyz, rgb, valid = _check_cloud(xyz, rgb, valid)
-        if point_size is None:
-            pts = np.asarray(xyz)[valid]
-            point_size = (default_point_size(pts.min(0), pts.max(0), len(pts)) if len(pts) else 0.01)
-        layer = CloudLayer(xyz, rgb, valid, point_size)
-        self.layers.append(layer)
-        self.scene.children = [*self.scene.children, layer.points]
+        layer = CloudLayer(xyz, rgb, valid, footprint, size_factor, viewport_height=self.height)
+        self._attach(layer)
         if frame:
             self.frame()
         return layer
 
+    def add_surface(self, vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, texture: np.ndarray,
+                    frame: bool = True) -> SurfaceLayer:
+        """Add a textured mesh (camera frame; see :class:`SurfaceLayer`)."""
+        layer = SurfaceLayer(vertices, faces, uv, texture)
+        self._attach(layer)
+        if frame:
+            self.frame()
+        return layer
+
+    def _attach(self, layer: Any) -> None:
+        self.layers.append(layer)
+        self.content.children = [*self.content.children, layer.points]
+
+    def remove(self, layer: Any) -> None:
+        """Take a cloud or surface out of the view."""
+        self.layers = [x for x in self.layers if x is not layer]
+        self.content.children = [c for c in self.content.children if c is not layer.points]
+
     @property
     def point_size(self) -> float:
-        return float(self.layers[0].material.size) if self.layers else 0.0
+        """The point-size factor of the clouds (1: each point covers its pixel)."""
+        return float(self.layers[0].size_factor) if self.layers and isinstance(self.layers[0], CloudLayer) else 0.0
 
     @point_size.setter
-    def point_size(self, size: float) -> None:
-        if not (size > 0 and math.isfinite(size)):
-            raise InvalidInputError(f"point size must be positive (world units), got {size}")
+    def point_size(self, factor: float) -> None:
+        if not (factor > 0 and math.isfinite(factor)):
+            raise InvalidInputError(f"point size factor must be positive, got {factor}")
         for layer in self.layers:
-            layer.material.size = float(size)
+            if isinstance(layer, CloudLayer):
+                layer.set_size(size_factor=factor)
+
+    def set_transform(self, transform: dict[str, tuple[float, ...]]) -> None:
+        """Place everything drawn with a similarity (:func:`depthlab.scene.view_transform`)."""
+        self.transform = {k: tuple(float(v) for v in transform[k]) for k in ("scale", "quaternion", "position")}
+        with self.content.hold_sync():
+            self.content.scale = self.transform["scale"]
+            self.content.quaternion = self.transform["quaternion"]
+            self.content.position = self.transform["position"]
 
     # -- camera -------------------------------------------------------------------------------
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -281,7 +459,7 @@ class CloudView:
             return None
         g = grid_spec(*b, units=self.units)
         self._set_grid(g)
-        home = initial_camera(*b, aspect=self.width / self.height, fit=self.fit)
+        home = initial_camera(*b, aspect=self.width / self.height, fit=self.fit, pivot=self.pivot)
         self._home = home
         if reset_camera:
             self.reset_view()
@@ -294,7 +472,7 @@ class CloudView:
             new = three.GridHelper(g["size"], g["divisions"], "#8a8a99", "#4a4a55")
             new.position = g["centre"]
             new.visible = self.show_grid
-            self.scene.children = [new if c is self.grid else c for c in self.scene.children]
+            self.content.children = [new if c is self.grid else c for c in self.content.children]
             self.grid = new
         else:
             self.grid.position = g["centre"]
@@ -317,12 +495,34 @@ class CloudView:
             other.controls.target = home["target"]
 
 
+def link_homes(views: Sequence[CloudView]) -> dict[str, Any] | None:
+    """Make linked views (one shared camera) each orbit its own subject.
+
+    The first view's home camera becomes the shared one; every other view's contents are moved
+    (:func:`depthlab.scene.view_transform`: a uniform scale about its phone, a turn and a shift)
+    so that the shared camera sees them exactly as that view's own home camera would: each
+    first picture is its own phone's, and the one orbit pivot sits on each view's subject.
+    The field of view is the widest any view needs.
+    """
+    homes = [v._home for v in views]
+    if any(h is None for h in homes):
+        return None
+    shared = dict(homes[0])
+    shared["fov"] = max(h["fov"] for h in homes)
+    for v, h in zip(views, homes):
+        v.set_transform(view_transform(h, shared))
+        v._home = shared
+    views[0].reset_view()
+    return shared
+
+
 def linked_pair(width: int = 480, height: int = 400, units: tuple[str, str] = ("m", "m")) -> tuple[CloudView, CloudView]:
     """Two views that share one camera: orbiting either moves both.
 
     Both renderers draw through the same ``PerspectiveCamera``; each has its own
     ``OrbitControls`` on it, and the controls' targets are linked in the browser (``jslink``),
-    so panning one moves the other's pivot too.
+    so panning one moves the other's pivot too.  :func:`link_homes` makes each orbit its own
+    subject.
     """
     import ipywidgets as widgets
 
@@ -333,4 +533,4 @@ def linked_pair(width: int = 480, height: int = 400, units: tuple[str, str] = ("
     return a, b
 
 
-__all__ = ["CloudView", "CloudLayer", "linked_pair"]
+__all__ = ["CloudView", "CloudLayer", "SurfaceLayer", "linked_pair", "link_homes"]

@@ -36,7 +36,7 @@ from .errors import DepthlabError, InvalidInputError, OverwriteError
 from .figures import capture_figure, save_figure
 from .html import to_html
 from .projection import Projector, pinhole_available
-from .scene import default_point_size, initial_camera
+
 from .settings import COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole
 from .viewer import CloudView, linked_pair
 
@@ -45,6 +45,9 @@ THROTTLE_S = 0.12
 
 MODEL_OPTIONS = [(label, model) for model, label in MODEL_LABELS.items()]
 COLOUR_OPTIONS = list(zip(("photo colours", "depth colormap", "matte"), COLOURS))
+RENDER_OPTIONS = [("points", "points"), ("surface", "surface")]
+#: the matte whose centre the view orbits when a capture has one
+SUBJECT_MATTE = "portrait"
 EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png"),
                   ("offline 3D page .html", "html")]
 
@@ -137,7 +140,11 @@ def describe(cap: Capture) -> str:
     else:
         est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
         nocal = ", no calibration" if cal is None else ""
-    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
+    from .camera import check_intrinsics_against_exif
+
+    check = check_intrinsics_against_exif(cal, cap.camera)
+    warn = f" · {check.short}" if check is not None and check.short else ""
+    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}{warn}"
 
 
 def fresh_path(folder: Path, stem: str, suffix: str) -> Path:
@@ -163,23 +170,41 @@ def _safe_stem(text: str) -> str:
 class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
-    def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any]):
-        self.cap = cap
+    def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any], linked: bool = False):
+        self.source = cap  # as stored; ``cap`` is what is drawn: it or its refined copy
+        self._refined: Capture | None = None
+        self.cap = self._capture(settings["refined"])
         self.view = view
+        # a linked view (compare) never moves the shared camera itself: the comparison frames
+        # both at once, so the browser never sees an intermediate orbit target
+        self.linked = linked
         self._projector_cls = Projector
         self.settings = dict(settings)
-        self.projector = Projector(cap, stride=self.settings["stride"])
-        self.auto_size = 0.0
+        self.projector = Projector(self.cap, stride=self.settings["stride"])
         self.description = describe(cap)  # depth range scans the whole map: once
         xyz, valid, rgb = self._compute()
         view.fit = self.fit
-        self.layer = view.add(xyz, rgb, valid, frame=False)
+        self.layer = view.add(xyz, rgb, valid, footprint=self._footprint(), size_factor=self.settings["point_scale"],
+                              frame=False)
         self.layer.scale = self._scale()
-        view.frame()
-        self.auto_size = self.layer.material.size
+        self.surface = None
+        if self.settings["render"] == "surface":
+            self._show_surface()
+        view.pivot = self.pivot()
+        view.frame(reset_camera=not linked)
         self._drawn = dict(self.settings)
         self.title = W.HTML(self._title_html())
         self.last_update_s = 0.0
+
+    def _capture(self, refined: bool) -> Capture:
+        """The stored capture, or its refinement at depth size (made once, on first use)."""
+        if not refined:
+            return self.source
+        if self._refined is None:
+            from .refinement import refine
+
+            self._refined = refine(self.source)
+        return self._refined
 
     def _mask(self) -> str | None:
         m = self.settings["mask"]
@@ -202,6 +227,63 @@ class _Side:
         s = self.settings
         return self.projector.points(model=s["model"], depth_scale=1.0, aspect=1.0,
                                      near=s["near"], far=s["far"], mask=self._mask())
+
+    def _footprint(self) -> dict[str, float]:
+        """One grid pixel's width at these settings (the one point-size rule, depthlab.scene)."""
+        from .scene import point_footprint
+
+        s = self.settings
+        h, w = self.projector.depth_shape
+        k = None
+        if is_pinhole(s["model"]):
+            self.projector.ray_grid(s["model"])  # resolves the calibration (stored or from EXIF)
+            k = self.projector.calibration.intrinsics_at(w, h)
+        # depth scale and aspect stretch the points on the GPU: the footprint is at 1 and 1
+        return point_footprint(s["model"], s["stride"], (w, h), intrinsics=k, aspect=1.0)
+
+    def pivot(self) -> np.ndarray | None:
+        """The subject in the camera frame (:func:`depthlab.scene.orbit_centre`) at these
+        settings, before depth scale and aspect: the portrait matte's centre at its depth where
+        the capture has a portrait matte, else the nearest large surface near the image centre."""
+        from .scene import orbit_centre
+
+        xyz, valid = self._points()
+        m = xyz.shape[0]
+        idx = np.arange(0, m, max(1, m // 60_000))
+        idx = idx[valid[idx]]
+        if not idx.size:
+            return None
+        gh, gw = self.projector.grid_shape
+        image_xy = np.stack([(idx % gw + 0.5) / gw, (idx // gw + 0.5) / gh], axis=1)
+        subject = None
+        if SUBJECT_MATTE in self.cap.mattes:
+            subject = self.projector.mask(SUBJECT_MATTE)[idx]
+        centre = orbit_centre(xyz[idx], image_xy, subject)
+        if centre is None:
+            return None
+        return centre * np.asarray(self._scale())
+
+    def _mesh(self):
+        from .surface import mesh
+
+        s = self.settings
+        return mesh(self.cap, model=s["model"], stride=s["stride"], near=s["near"], far=s["far"], mask=self._mask())
+
+    def _show_surface(self) -> None:
+        """Draw the textured mesh (depthlab.mesh) instead of the points."""
+        m = self._mesh()
+        if self.surface is None:
+            self.surface = self.view.add_surface(m.vertices, m.faces, m.uv, m.texture, frame=False)
+        else:
+            self.surface.set(m.vertices, m.faces, m.uv)
+        self.surface.scale = self._scale()
+        self.surface.mesh.visible = True
+        self.layer.points.visible = False
+
+    def _show_points(self) -> None:
+        if self.surface is not None:
+            self.surface.mesh.visible = False
+        self.layer.points.visible = bool(self.layer.count)
 
     def _scale(self) -> tuple[float, float, float]:
         """The stretch that turns positions at depth scale 1 and aspect 1 into the settings' ones.
@@ -236,41 +318,46 @@ class _Side:
         return (f"<b>{self.description}</b><br><span style='opacity:0.8'>model {s['model']} · "
                 f"{self.layer.count:,} of {self.layer.size:,} points · {grid}"
                 f"{'' if self.units == 'm' else ' (arbitrary units, not metres)'} · "
-                f"point size {self.layer.material.size:.3g}</span>")
+                f"point size ×{s['point_scale']:.3g} of a pixel's footprint · {s['render']}"
+                f"{' · refined depth' if s['refined'] else ''}</span>")
 
     def update(self, **changes: Any) -> float:
         """Apply new settings; send only what changed.  Returns the Python-side seconds spent."""
         t0 = time.perf_counter()
         self.settings.update(changes)
         s, d = self.settings, self._drawn
-        if s["stride"] != d["stride"]:
+        if s["refined"] != d["refined"]:
+            self.cap = self._capture(s["refined"])
+        if s["stride"] != d["stride"] or s["refined"] != d["refined"]:
             self.projector = self._projector_cls(self.cap, stride=s["stride"])
-        new_xyz = any(s[k] != d[k] for k in ("model", "stride"))
+        new_xyz = any(s[k] != d[k] for k in ("model", "stride", "refined"))
         new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
-            s["colour"] == "matte" and s["mask"] != d["mask"])
+            s["colour"] == "matte" and s["mask"] != d["mask"]) or (s["refined"] != d["refined"] and s["colour"] == "depth")
         scale = self._scale()
         if new_xyz or new_valid or new_rgb:
             xyz, valid = self._points()
             self.layer.set(xyz=xyz if new_xyz else None, rgb=self._colours() if new_rgb else None,
                            valid=valid if new_valid else None)
         self.layer.scale = scale
+        surface_geometry = new_xyz or new_valid
+        if s["render"] == "surface" and (surface_geometry or d["render"] != "surface" or self.surface is None):
+            self._show_surface()
+        elif s["render"] != "surface" and d["render"] == "surface":
+            self._show_points()
+        if self.surface is not None:
+            self.surface.scale = scale
+        # each point covers its pixel (the footprint scales with the GPU stretch in the shader)
+        self.layer.set_size(footprint=self._footprint(), size_factor=s["point_scale"])
         if s["model"] != d["model"] or s["stride"] != d["stride"]:
-            # a new model has other units and extent: new grid, new automatic point size, camera home
+            # a new model has other units and extent: new grid, new pivot, camera home
             self.view.units = self.units
             self.view.fit = self.fit
-            b = self.layer.bounds(scaled=False)
-            if b is not None:
-                self.auto_size = default_point_size(b[0], b[1], max(self.layer.count, 1))
-            self.view.frame(reset_camera=True)
+            self.view.pivot = self.pivot()
+            self.view.frame(reset_camera=not self.linked)
         # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
         # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
         # refits it
-        # a uniform (pinhole) stretch moves points away from the camera: grow them with it so the
-        # view from the phone keeps its look; a flat model's z stretch leaves x-y spacing alone
-        size = self.auto_size * s["point_scale"] * (scale[0] if self.fit == "far" else 1.0)
-        if size > 0 and self.layer.material.size != size:
-            self.layer.material.size = size
         self._drawn = dict(s)
         self.title.value = self._title_html()
         self.last_update_s = time.perf_counter() - t0
@@ -281,18 +368,56 @@ class _Side:
         return self.projector.cloud(p.replace(colour=p.colour_for(self.cap.has_rgb, bool(self.cap.mattes))))
 
 
-def _initial_settings(caps: list[Capture], model: str | None, stride: int | None) -> dict[str, Any]:
+def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
+                      near: float | None = None, far: float | None = None, point_size: float = 1.0,
+                      colour: str | None = None, mask: str | None = None, refined: bool = False) -> dict[str, Any]:
+    """The settings a view starts with, from the start values a caller gave (checked here, so a
+    wrong one fails at once with a message, not later in a slider)."""
     has_cal = all(pinhole_available(c) for c in caps)
+    models = [m for _, m in MODEL_OPTIONS]
     if model is None:
         model = "pinhole" if has_cal else "orthographic"
+    if model not in models:
+        raise InvalidInputError(f"model must be one of {models}, got {model!r}")
     if is_pinhole(model) and not has_cal:
         raise InvalidInputError(f"model {model!r} needs the camera's intrinsics and a capture has neither a "
                                 f"calibration nor an EXIF focal length; use model='orthographic'")
+    renders = [r for _, r in RENDER_OPTIONS]
+    if render not in renders:
+        raise InvalidInputError(f"render must be one of {renders}, got {render!r}")
+    for name, v in (("near", near), ("far", far)):
+        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise InvalidInputError(f"{name} must be a positive distance in metres or None, got {v!r}")
+    if near is not None and far is not None and near >= far:
+        raise InvalidInputError(f"near ({near}) must be below far ({far})")
+    if stride is not None and (not isinstance(stride, int) or isinstance(stride, bool) or not 1 <= stride <= 8):
+        raise InvalidInputError(f"stride must be an integer from 1 to 8, got {stride!r}")
+    if not (isinstance(point_size, (int, float)) and math.isfinite(point_size) and 0.125 <= point_size <= 8):
+        raise InvalidInputError(f"point_size is a factor of each point's pixel footprint, 0.125 to 8; got {point_size!r}")
+    mattes = sorted(set().union(*[set(c.mattes) for c in caps]))
+    if colour is None:
+        colour = "rgb" if all(c.has_rgb for c in caps) else "depth"
+    colours = [c for _, c in COLOUR_OPTIONS] if mattes else ["rgb", "depth"]
+    if colour not in colours:
+        raise InvalidInputError(f"colour must be one of {colours} for {'these captures' if len(caps) > 1 else 'this capture'}, got {colour!r}")
+    if colour == "rgb" and not all(c.has_rgb for c in caps):
+        raise InvalidInputError("colour='rgb' but a capture has no colour image; use colour='depth'")
+    if mask is not None and mask not in mattes:
+        raise InvalidInputError(f"mask must be one of the mattes {mattes or '(none in this capture)'} or None, got {mask!r}")
     return {
-        "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None, "far": None,
-        "stride": stride or max(default_stride(c.shape) for c in caps), "point_scale": 1.0,
-        "colour": ProjectionSettings().colour_for(all(c.has_rgb for c in caps)), "mask": None,
+        "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None if near is None else float(near),
+        "far": None if far is None else float(far), "stride": stride or max(default_stride(c.shape) for c in caps),
+        "point_scale": float(point_size), "colour": colour, "mask": mask or None, "render": render,
+        "refined": _refined_setting(caps, refined),
     }
+
+
+def _refined_setting(caps: list[Capture], refined: Any) -> bool:
+    if not isinstance(refined, bool):
+        raise InvalidInputError(f"refined must be True or False, got {refined!r}")
+    if refined and not all(c.has_rgb for c in caps):
+        raise InvalidInputError("refined=True needs the colour photo as the guide and a capture has none")
+    return refined
 
 
 class _Controls:
@@ -315,16 +440,25 @@ class _Controls:
                                             style=style, layout=lay, continuous_update=True),
             "aspect": W.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.05, description="aspect (flat)",
                                     style=style, layout=lay, continuous_update=True),
-            "clip": W.FloatRangeSlider(value=(lo, hi), min=lo, max=hi + step, step=step, description="near–far (m)",
+            "clip": W.FloatRangeSlider(value=(max(lo, settings["near"]) if settings["near"] is not None else lo,
+                                              min(hi + step, settings["far"]) if settings["far"] is not None else hi + step),
+                                       min=lo, max=hi + step, step=step, description="near–far (m)",
                                        readout_format=".2f", style=style, layout=lay, continuous_update=True),
             "stride": W.IntSlider(value=settings["stride"], min=1, max=8, description="stride", style=style,
                                   layout=lay, continuous_update=False),
-            "point_scale": W.FloatLogSlider(value=1.0, base=2, min=-3, max=3, step=0.1, description="point size ×",
+            "point_scale": W.FloatLogSlider(value=settings["point_scale"], base=2, min=-3, max=3, step=0.1, description="point size ×",
                                             style=style, layout=lay, continuous_update=True),
             "colour": W.Dropdown(options=COLOUR_OPTIONS if mattes else COLOUR_OPTIONS[:2], value=settings["colour"],
                                  description="colour", style=style, layout=lay),
-            "mask": W.Dropdown(options=[("none", "")] + [(m, m) for m in mattes], value="",
+            "mask": W.Dropdown(options=[("none", "")] + [(m, m) for m in mattes], value=settings["mask"] or "",
                                description="matte mask", style=style, layout=lay, disabled=not mattes),
+            "refined": W.Checkbox(value=settings["refined"], description="refined depth (depthlab.refine)",
+                                  indent=False, disabled=not all(c.has_rgb for c in caps),
+                                  layout=W.Layout(width="380px")),
+            "render": W.ToggleButtons(options=RENDER_OPTIONS, value=settings["render"], description="draw as",
+                                      style={"description_width": _LABEL_WIDTH, "button_width": "80px"},
+                                      tooltips=["one point per depth pixel, as wide as its pixel",
+                                                "the textured surface (depthlab.mesh), cut at occlusions"]),
         }
         self._clip_full = (lo, hi + step)
         self.reset = W.Button(description="reset view", icon="home", layout=W.Layout(width="120px"))
@@ -349,8 +483,8 @@ class _Controls:
 
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
         w = self.w
-        left = W.VBox([w["model"], w["depth_scale"], w["aspect"], w["clip"]])
-        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"]])
+        left = W.VBox([w["model"], w["render"], w["depth_scale"], w["aspect"], w["clip"]])
+        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"], w["refined"]])
         buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
         return W.VBox([W.HBox([left, right]), buttons, self.status])
 
@@ -402,6 +536,7 @@ class _Session:
         for side in self.sides:
             side.view.units = side.units
             side.view.fit = side.fit
+            side.view.pivot = side.pivot()
             side.view.frame(reset_camera=True)
             side.title.value = side._title_html()
 
@@ -466,11 +601,14 @@ class Explorer(_Session):
     capture, its projector and its layer.
     """
 
-    def __init__(self, cap: Capture, *, model: str | None = None, stride: int | None = None,
+    def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
+                 far: float | None = None, stride: int | None = None, point_size: float = 1.0,
+                 colour: str | None = None, mask: str | None = None, refined: bool = False,
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
         if not isinstance(cap, Capture):
             raise InvalidInputError(f"explore() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
-        settings = _initial_settings([cap], model, stride)
+        settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_size=point_size,
+                                     colour=colour, mask=mask, refined=refined)
         self.view = CloudView(width, height)
         self.side = _Side(cap, self.view, settings)
         self.sides = [self.side]
@@ -488,17 +626,17 @@ class Comparison(_Session):
     """
 
     def __init__(self, a: Capture, b: Capture, *, model: str | None = None, models: tuple[str, str] | None = None,
-                 stride: int | None = None, width: int = 460, height: int = 420,
+                 render: str = "points", stride: int | None = None, width: int = 460, height: int = 420,
                  export_dir: str | Path | None = None):
         for c in (a, b):
             if not isinstance(c, Capture):
                 raise InvalidInputError(f"compare() needs two depthlab Captures, got {type(c).__name__}")
         if models is not None and (len(models) != 2 or model is not None):
             raise InvalidInputError(f"pass either model= or models=(left, right), got model={model!r}, models={models!r}")
-        settings = _initial_settings([a, b], model if models is None else models[0], stride)
-        right = settings if models is None else _initial_settings([a, b], models[1], stride)
+        settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render)
+        right = settings if models is None else _initial_settings([a, b], models[1], stride, render=render)
         self.views = linked_pair(width, height)
-        self.sides = [_Side(a, self.views[0], settings), _Side(b, self.views[1], right)]
+        self.sides = [_Side(a, self.views[0], settings, linked=True), _Side(b, self.views[1], right, linked=True)]
         # one camera for both: frame it on the union of the two clouds
         self._frame_both()
         self.controls = _Controls([a, b], settings, self._queue)
@@ -510,24 +648,27 @@ class Comparison(_Session):
         self.widget = W.VBox([W.HBox(cols), self.controls.box(extra=[self.apply_to])])
 
     def _frame_both(self) -> None:
-        bs = [v.bounds() for v in self.views]
-        bs = [b for b in bs if b is not None]
-        if not bs:
-            return
-        lo = np.min([b[0] for b in bs], axis=0)
-        hi = np.max([b[1] for b in bs], axis=0)
-        fit = "far" if all(s.fit == "far" for s in self.sides) else "all"
-        home = initial_camera(lo, hi, aspect=self.views[0].width / self.views[0].height, fit=fit)
-        for v in self.views:
-            v._home = home
-        self.views[0].reset_view()
+        """One camera for both, each view orbiting its own subject: every view is framed on its
+        own cloud and pivot, then :func:`depthlab.viewer.link_homes` moves the right view's
+        contents so the shared camera sees each as its own phone did."""
+        from .viewer import link_homes
+
+        for side in self.sides:
+            side.view.fit = side.fit
+            side.view.pivot = side.pivot()
+            side.view.frame(reset_camera=False)
+        link_homes(self.views)
 
     def _targets(self) -> list[_Side]:
         sel = self.apply_to.value
         return self.sides if sel == "both" else [self.sides[int(sel)]]
 
     def reset_view(self) -> None:
-        super().reset_view()
+        """Both views back to their phones' pictures, the one camera orbiting each subject."""
+        self.throttle.flush()
+        for side in self.sides:
+            side.view.units = side.units
+            side.title.value = side._title_html()
         self._frame_both()
 
     def _apply(self) -> None:
@@ -537,8 +678,12 @@ class Comparison(_Session):
             self._frame_both()
 
 
-def show(cap: Capture, *, stride: int | None = None, size: int = 320) -> W.Widget:
-    """Colour | depth | live 3D of one capture, in one output (no controls; see :func:`explore`)."""
+def show(cap: Capture, *, model: str | None = None, render: str = "points", stride: int | None = None,
+         size: int = 320) -> W.Widget:
+    """Colour | depth | live 3D of one capture, in one output (no controls; see :func:`explore`).
+
+    ``model`` (default: calibrated pinhole where the capture allows) and ``render``
+    (``"points"`` or ``"surface"``) choose how the 3D panel draws it."""
     if not isinstance(cap, Capture):
         raise InvalidInputError(f"show() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
     h, w = cap.shape
@@ -550,7 +695,7 @@ def show(cap: Capture, *, stride: int | None = None, size: int = 320) -> W.Widge
         panels.append(W.VBox([W.HTML("<b>colour</b>"), W.Image(value=_png(cap.rgb, 2 * size), format="png", layout=lay)]))
     panels.append(W.VBox([W.HTML("<b>depth</b> (near yellow, far purple, unknown grey)"),
                           W.Image(value=_png(depth_image(cap), 2 * size), format="png", layout=lay)]))
-    settings = _initial_settings([cap], None, stride)
+    settings = _initial_settings([cap], model, stride, render=render)
     view = CloudView(max(box_w, 320), max(box_h, 240))
     side = _Side(cap, view, settings)
     panels.append(W.VBox([W.HTML("<b>3D</b> (drag to orbit, scroll to zoom)"), view.renderer]))
@@ -560,8 +705,14 @@ def show(cap: Capture, *, stride: int | None = None, size: int = 320) -> W.Widge
 
 
 def explore(cap: Capture, **kwargs: Any) -> Explorer:
-    """A live 3D view of ``cap`` with controls (projection model, depth scale, aspect, near/far,
-    stride, point size, colour, matte mask, reset view, export).  See :class:`Explorer`."""
+    """A live 3D view of ``cap`` with controls (projection model, points or surface, depth scale,
+    aspect, near/far, stride, point size, colour, matte mask, reset view, export).
+
+    Each control can start elsewhere: ``model``, ``render`` (``"points"`` | ``"surface"``),
+    ``near``/``far`` (metres), ``stride``, ``point_size`` (a factor of each point's pixel
+    footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name),
+    ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too).
+    See :class:`Explorer`."""
     return Explorer(cap, **kwargs)
 
 

@@ -8,7 +8,10 @@
  *
  * Data: positions are uint16 (N, 3) quantised over the cloud's box, already in three.js's
  * frame (x right, y up, z toward the viewer); a normalised attribute gives q / 65535 and the
- * object's scale and position turn that back into lo + q / 65535 * span.  Colours are uint8.
+ * point shader (config.pointShader, depthlab.scene.POINT_VERTEX_SHADER: the notebook view's)
+ * turns that back into lo + q / 65535 * span and draws each point as wide as its pixel
+ * (desc.footprint).  Colours are uint8.  Each cloud sits in a group placed by desc.transform
+ * (depthlab.scene.view_transform), so that one camera orbits every cloud around its own subject.
  *
  * Controls: drag = orbit around the target; right-drag, shift-drag or two fingers = pan;
  * wheel or pinch = zoom; double-click, "R" or the Reset button = back to the phone's view.
@@ -50,6 +53,24 @@
     }
   }
 
+  function pointMaterial(desc) {
+    const pos = desc.positions;
+    const quantised = pos.encoding === "uint16-base64";
+    const fp = desc.footprint || [0, desc.pointSize || 0.01];
+    return new THREE.ShaderMaterial({
+      vertexShader: config.pointShader.vertex,
+      fragmentShader: config.pointShader.fragment,
+      vertexColors: THREE.VertexColors,
+      uniforms: {
+        footprint: { value: new THREE.Vector2(fp[0], fp[1]) },
+        sizeScale: { value: config.pointShader.coverage },
+        viewportHeight: { value: 480 },
+        posMin: { value: quantised ? new THREE.Vector3().fromArray(pos.min) : new THREE.Vector3(0, 0, 0) },
+        posSpan: { value: quantised ? new THREE.Vector3().fromArray(pos.span) : new THREE.Vector3(1, 1, 1) },
+      },
+    });
+  }
+
   function makePoints(desc, material) {
     const geometry = new THREE.BufferGeometry();
     const points = new THREE.Points(geometry, material);
@@ -57,9 +78,8 @@
     if (pos.encoding === "uint16-base64") {
       const bytes = decodeBase64(blockText(pos.element));
       const q = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+      // the shader turns q / 65535 back into min + q / 65535 * span (uniforms posMin, posSpan)
       setAttribute(geometry, "position", new THREE.BufferAttribute(q, 3, true));
-      points.scale.set(pos.span[0], pos.span[1], pos.span[2]);
-      points.position.set(pos.min[0], pos.min[1], pos.min[2]);
     } else if (pos.encoding === "float-json") {
       const xyz = new Float32Array(JSON.parse(blockText(pos.element)));
       setAttribute(geometry, "position", new THREE.BufferAttribute(xyz, 3));
@@ -98,18 +118,36 @@
     return grid;
   }
 
+  function placed(desc) {
+    // the group that puts a cloud where the shared camera orbits its own subject
+    const group = new THREE.Group();
+    const t = desc.transform;
+    if (t) {
+      group.scale.fromArray(t.scale);
+      group.quaternion.fromArray(t.quaternion);
+      group.position.fromArray(t.position);
+    }
+    return group;
+  }
+
   const views = config.clouds.map(function (desc) {
-    const material = new THREE.PointsMaterial({
-      size: desc.pointSize,
-      sizeAttenuation: true,
-      vertexColors: THREE.VertexColors,
-    });
     const scene = new THREE.Scene();
-    scene.add(makePoints(desc, material));
+    const group = placed(desc);
+    scene.add(group);
+    // a cloud (points) or, from depthlab.mesh, a textured surface (desc.kind === "mesh",
+    // drawn by makeMesh when present)
+    let material = null;
+    if (desc.kind === "mesh" && typeof makeMesh === "function") {
+      group.add(makeMesh(desc));
+    } else {
+      material = pointMaterial(desc);
+      group.add(makePoints(desc, material));
+    }
     // the grid joins after the first picture: compiling its line shader can take a few tenths
     // of a second with software WebGL, and the points are what the reader waits for
-    const grid = config.grid ? makeGrid(config.grid) : null;
-    return { desc: desc, scene: scene, material: material, grid: grid, rect: null, caption: null };
+    const spec = desc.grid || config.grid;
+    const grid = spec ? makeGrid(spec) : null;
+    return { desc: desc, scene: scene, group: group, material: material, grid: grid, rect: null, caption: null };
   });
   performance.mark("depthlab-data");
 
@@ -186,11 +224,12 @@
       renderer.setViewport(r.x, y, r.w, r.h);
       renderer.setScissor(r.x, y, r.w, r.h);
       updateCamera(r.w / Math.max(1, r.h));
-      // three.js scales point sizes by (canvas height / 2) / depth, as if the field of view were
-      // 90 degrees and the view filled the canvas; undo both so pointSize is a true diameter in
-      // scene units
-      const tanHalf = Math.tan((camera.fov * Math.PI) / 360);
-      view.material.size = (view.desc.pointSize * sizeFactor * r.h) / (h * tanHalf);
+      // the point shader needs the view's height in device pixels (the field of view comes
+      // from the projection matrix); the footprint rule itself is depthlab.scene's
+      if (view.material) {
+        view.material.uniforms.viewportHeight.value = r.h * renderer.getPixelRatio();
+        view.material.uniforms.sizeScale.value = config.pointShader.coverage * sizeFactor;
+      }
       renderer.render(view.scene, camera);
     });
     if (firstPicture) {
@@ -201,7 +240,7 @@
         window.depthlabViewer.firstPictureMs = performance.now();
         views.forEach(function (view) {
           if (view.grid) {
-            view.scene.add(view.grid);
+            view.group.add(view.grid);
           }
         });
         requestRender();
