@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED_SAMPLES = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")).resolve()
 
 #: module (under src/depthlab) -> the test files that exercise it
 MODULES = {
@@ -64,7 +65,9 @@ def run_module(name: str, work: Path, jobs: int) -> dict:
                  'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q", "-m", "not slow and not browser"]\n'
                  'also_copy = ["data/"]\n')
     mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
-    env = dict(os.environ, PYTHONPATH="")
+    # the scratch copy is not beside ../shared/samples: point the tests at the real files, and
+    # fail rather than skip where they are missing (a skipped test kills no mutant)
+    env = dict(os.environ, PYTHONPATH="", DEPTHLAB_SHARED_SAMPLES=str(SHARED_SAMPLES), DEPTHLAB_REQUIRE_SAMPLES="1")
     with open(work / f"{name}.log", "w") as log:
         subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=proj, env=env, stdout=log,
                        stderr=subprocess.STDOUT, check=False)
