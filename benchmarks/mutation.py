@@ -32,7 +32,7 @@ SHARED_SAMPLES = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "s
 
 #: module (under src/depthlab) -> the test files that exercise it
 MODULES = {
-    "camera": ["tests/test_camera.py", "tests/test_projection.py", "tests/test_capture.py"],
+    "camera": ["tests/test_camera.py", "tests/test_camera_exact.py", "tests/test_projection.py", "tests/test_capture.py"],
     "capture": ["tests/test_capture.py", "tests/test_camera.py", "tests/test_heic.py", "tests/test_jpeg.py",
                 "tests/test_projection.py"],
     "apple": ["tests/test_heic.py", "tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_catalogue.py"],
