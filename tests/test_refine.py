@@ -221,6 +221,10 @@ def test_figures_and_exports_take_a_refined_capture(rear, rear_refined, tmp_path
     cloud = depthlab.project(rear_refined, stride=3)
     path = cloud.save(tmp_path / "refined.ply")
     assert path.stat().st_size > 1000
+    mesh = depthlab.mesh(rear_refined, stride=2)
+    assert len(mesh.faces) > 1000
+    page = depthlab.to_html(rear_refined, tmp_path / "refined.html", stride=4)
+    assert page.stat().st_size > 10_000
 
 
 # ------------------------------------------------------------------------------ bad input
@@ -309,3 +313,29 @@ def test_truthcheck_reports_what_the_tests_measure(rear, rear_refined, front, fr
     assert f.model == "none" and (f.holes_kept is None or f.holes_kept >= 0.95)
     fig = truthcheck.refine_figure(cap, rear_refined, truth)
     assert len(fig.axes) >= 4
+
+
+def test_explore_refined_toggle_draws_the_refined_map_and_back():
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("pythreejs")
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    e = depthlab.explore(cap, stride=2)
+    layer = e.side.layer
+    stored = layer.position.array.copy()
+    box = e.controls.w["refined"]
+    assert box.value is False and not box.disabled
+    box.value = True
+    e.throttle.flush()
+    assert "refined" in e.side.cap.metadata and e.side.source is cap
+    assert "refined depth" in e.side.title.value
+    moved = np.abs(layer.position.array - stored).max(axis=1)
+    assert np.nanmax(moved) > 0.01  # edges and bands moved (metres)
+    box.value = False
+    e.throttle.flush()
+    assert e.side.cap is cap
+    np.testing.assert_array_equal(layer.position.array, stored)
+    # a capture without colour cannot be refined with a guide: the box is off and disabled
+    bare = Capture(disparity=cap.disparity, calibration=cap.calibration, accuracy=cap.accuracy)
+    assert depthlab.explore(bare).controls.w["refined"].disabled
+    with pytest.raises(InvalidInputError, match="refined"):
+        depthlab.explore(bare, refined=True)

@@ -150,6 +150,10 @@ def _new_figure(width: float, height: float):
     return fig
 
 
+#: the same, under a public name for other modules' figures (refocus)
+new_figure = _new_figure
+
+
 # --------------------------------------------------------------------------------------------
 # The cloud panel
 # --------------------------------------------------------------------------------------------
