@@ -35,7 +35,7 @@ MODULES = {
     "camera": ["tests/test_camera.py", "tests/test_camera_exact.py", "tests/test_projection.py", "tests/test_capture.py"],
     "capture": ["tests/test_capture.py", "tests/test_camera.py", "tests/test_heic.py", "tests/test_jpeg.py",
                 "tests/test_projection.py"],
-    "apple": ["tests/test_heic.py", "tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_catalogue.py"],
+    "apple": ["tests/test_apple_exact.py", "tests/test_heic.py", "tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_catalogue.py"],
     "heic": ["tests/test_heic.py", "tests/test_catalogue.py", "tests/test_reader.py", "tests/test_synth.py"],
     "jpeg": ["tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_reader.py"],
     "geometry": ["tests/test_projection.py", "tests/test_camera.py"],
