@@ -44,7 +44,7 @@ def test_same_aspect_tolerance_is_relative_and_inclusive():
     assert same_aspect((100, 100), (101.9, 100)) and not same_aspect((100, 100), (102.1, 100))
     # the bound itself counts (numbers exact in binary): 4.5/4 differs from 1 by exactly 0.125
     assert same_aspect((4, 4), (4.5, 4), tol=0.125) and not same_aspect((4, 4), (4.5, 4), tol=0.12)
-    assert same_aspect((8, 4), (9, 4), tol=0.0625)  # relative to the first aspect (2), not absolute
+    assert same_aspect((8, 4), (8.25, 4), tol=0.05)  # 0.0625 apart: within 5 % of the first aspect (2), not of 1
 
 
 def _seq(values) -> str:
