@@ -59,7 +59,7 @@ def depth_xmp(**override) -> bytes:
         "LensDistortionCoefficients": _seq([0.0, -1.0, 0.5, -0.1, 0.01, -0.001, 1e-4, -1e-5]),
         "InverseLensDistortionCoefficients": _seq([0.0, 1.0, -0.5, 0.1, -0.01, 0.001, -1e-4, 1e-5]),
         "LensDistortionCenterOffsetX": "2011.5", "LensDistortionCenterOffsetY": "1499.25",
-        "PixelSize": "0.0014",
+        "PixelSize": "0.0014", "DistortionCalibrationValidMaxRadiusInPixels": "2520.5",
     }
     keys.update(override)
     body = "".join(f"<depthData:{k}>{v}</depthData:{k}>" for k, v in keys.items() if v is not None)
@@ -76,13 +76,17 @@ def test_read_calibration_reads_every_number():
     np.testing.assert_array_equal(cal.lens_distortion, [0.0, -1.0, 0.5, -0.1, 0.01, -0.001, 1e-4, -1e-5])
     np.testing.assert_array_equal(cal.inverse_lens_distortion, [0.0, 1.0, -0.5, 0.1, -0.01, 0.001, -1e-4, 1e-5])
     assert cal.distortion_center == (2011.5, 1499.25) and cal.pixel_size_mm == 0.0014
+    assert cal.distortion_max_radius_px == 2520.5
     assert cal.estimated is False and cal.source == "depth item XMP (AVCameraCalibrationData)"
 
 
 def test_read_calibration_optional_parts_and_errors():
     assert read_calibration(parse_xmp(depth_xmp(IntrinsicMatrix=None))) is None
-    cal = read_calibration(parse_xmp(depth_xmp(ExtrinsicMatrix=None, LensDistortionCenterOffsetY=None)))
-    assert cal.extrinsic_matrix is None and cal.distortion_center is None
+    cal = read_calibration(parse_xmp(depth_xmp(ExtrinsicMatrix=None, LensDistortionCenterOffsetY=None,
+                                               DistortionCalibrationValidMaxRadiusInPixels=None)))
+    assert cal.extrinsic_matrix is None and cal.distortion_center is None and cal.distortion_max_radius_px is None
+    cal = read_calibration(parse_xmp(depth_xmp(LensDistortionCenterOffsetX=None)))
+    assert cal.distortion_center is None
     for w, h in (("0", "3024"), ("4032", "0"), ("-4032", "3024"), ("4032", "-1"), (None, "3024"), ("4032", None)):
         with pytest.raises(UnreadableFileError, match=r"depth XMP: IntrinsicMatrix has no valid reference size"):
             read_calibration(parse_xmp(depth_xmp(IntrinsicMatrixReferenceWidth=w, IntrinsicMatrixReferenceHeight=h), what="depth XMP"))
