@@ -51,7 +51,7 @@ _LAZY = {
 }
 _LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
                  "formats", "surface", "refinement", "settings", "geometry", "colour", "conventions", "export",
-                 "depth_png", "batch", "defocus", "refocus_live"}
+                 "depth_png", "batch", "defocus", "refocus_live", "lesson_figures"}
 
 
 def _load(module: str) -> Any:

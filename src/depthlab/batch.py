@@ -210,6 +210,26 @@ def export_one(src: Path, *, dest: Path, force: bool, project_options: dict[str,
     return f"{dest} ({len(cloud.xyz):,} points)"
 
 
+MESH_FORMATS = ("glb", "obj", "stl")
+
+
+def export_mesh_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, Any]) -> str:
+    """Open ``src``, mesh it (:func:`depthlab.mesh` with the projection options' model, stride,
+    near, far and mask) and write ``dest``: .glb, .obj (+ .mtl + .jpeg) or .stl — the closed
+    relief (:meth:`Mesh.solid`), since an open surface is not printable."""
+    from .surface import mesh
+
+    side = [dest.with_suffix(".mtl"), dest.with_suffix(".jpeg")] if dest.suffix == ".obj" else []
+    refuse_existing([dest] + side, force)
+    keys = ("model", "stride", "near", "far", "mask")
+    m = mesh(open_photo(src), **{k: project_options[k] for k in keys if k in project_options})
+    what = "triangles"
+    if dest.suffix == ".stl":
+        m, what = m.solid(), "triangles, closed relief in mm"
+    m.save(dest, overwrite=force)
+    return f"{dest} ({len(m):,} {what})"
+
+
 def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, force: bool) -> str:
     """Write ``dest`` (16-bit PNG of depth in mm or disparity in 0.001/m) and a colour preview
     (:mod:`depthlab.depth_png`)."""

@@ -3,7 +3,7 @@
 Commands (``depthlab COMMAND --help`` shows each one's options and an example)::
 
     depthlab info PHOTO... [--json]
-    depthlab export PHOTO... -o DIR [--format pcd|ply] [--model pinhole] [--near M] [--far M] ...
+    depthlab export PHOTO... -o DIR [--format pcd|ply|glb|obj|stl] [--model pinhole] [--near M] [--far M] ...
     depthlab figure PHOTO [PHOTO] -o out.png|svg|pdf [--models A B] [--dpi 300]
     depthlab depth PHOTO... -o depth.png|DIR [--quantity depth|disparity]
     depthlab html PHOTO... -o page.html|DIR [--compare]
@@ -36,8 +36,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__
-from .batch import (Interrupted, Task, default_jobs, depth_one, export_one, html_one, on_sigterm, one_line,
-                    open_photo, refuse_existing, run_batch)
+from .batch import (MESH_FORMATS, Interrupted, Task, default_jobs, depth_one, export_mesh_one, export_one, html_one,
+                    on_sigterm, one_line, open_photo, refuse_existing, run_batch)
 from .depth_png import QUANTITIES
 from .errors import DepthlabError
 from .figures import VIEWS, capture_figure, comparison_figure, save_figure
@@ -175,7 +175,8 @@ def cmd_export(args) -> int:
     out = _out_dir(args.output)
     names = output_names(inputs, "." + args.format)
     opts = _project_options(args)
-    tasks = [Task(src, export_one, {"dest": out / name, "force": args.force, "project_options": opts})
+    work = export_mesh_one if args.format in MESH_FORMATS else export_one
+    tasks = [Task(src, work, {"dest": out / name, "force": args.force, "project_options": opts})
              for src, name in zip(inputs, names)]
     t0 = time.perf_counter()
     ok, failed = run_batch(tasks, jobs=args.jobs, progress=args.progress, label="export")
@@ -383,6 +384,22 @@ def _add_projection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", choices=("rgb", "depth"), default="rgb", help="point colours")
 
 
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) or meshes (GLB/OBJ/STL) of many photos",
+                       description=("Project each photo to a 3D point cloud (DIR/<name>.pcd or .ply) or a textured mesh cut "
+                                    "at occlusions (DIR/<name>.glb, .obj with .mtl and .jpeg beside it, or .stl: the closed "
+                                    "relief of Mesh.solid(), in millimetres, for a slicer)."),
+                       epilog=("examples:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4\n"
+                               "  depthlab export IMG_1234.heic -o meshes/ --format glb --far 2"))
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--format", choices=("pcd", "ply") + MESH_FORMATS, default="pcd",
+                   help="point cloud (pcd, ply) or mesh (glb, obj, stl) file format")
+    _add_projection(p)
+    _add_batch(p)
+    p.set_defaults(func=cmd_export)
+
+
 def _add_refocus(sub) -> None:
     """The ``refocus`` command's options (issue 17)."""
     p = sub.add_parser("refocus", formatter_class=_Formatter, help="re-render the portrait blur: new focus, new f-number",
@@ -430,15 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print Capture.summary() as JSON (a list for several photos)")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) of many photos",
-                       description="Project each photo to a 3D point cloud and write DIR/<name>.pcd or .ply.",
-                       epilog="example:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4")
-    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
-    p.add_argument("--format", choices=("pcd", "ply"), default="pcd", help="point-cloud file format")
-    _add_projection(p)
-    _add_batch(p)
-    p.set_defaults(func=cmd_export)
+    _add_export(sub)
 
     p = sub.add_parser("figure", formatter_class=_Formatter, help="a paper-ready figure of one or two photos",
                        description="Colour | depth map with colorbar | histogram | 3D view, for one photo or two aligned rows.",

@@ -243,6 +243,11 @@ def _row_title(spec: _RowSpec, show_model: bool) -> str:
     parts.append(_accuracy_label(cap.accuracy))
     if show_model:
         parts.append(f"{spec.model} model")
+    from .camera import check_intrinsics_against_exif
+
+    check = check_intrinsics_against_exif(cap.calibration, cap.camera)
+    if check is not None and check.short:
+        parts.append(check.short)
     return " · ".join(parts)
 
 

@@ -184,6 +184,11 @@ def _cloud_metadata(cap: Capture, settings: ProjectionSettings, cal: Calibration
         meta["intrinsics_size"] = [w, h]
         meta["calibration_source"] = cal.source
         meta["lens_distortion_removed"] = bool(settings.model == "pinhole" and cal.has_distortion)
+        from .camera import check_intrinsics_against_exif
+
+        check = check_intrinsics_against_exif(cal, cap.camera)
+        if check is not None and check.short:
+            meta["intrinsics_warning"] = check.short  # stored intrinsics disagree with the EXIF focal length
     return meta
 
 

@@ -140,7 +140,11 @@ def describe(cap: Capture) -> str:
     else:
         est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
         nocal = ", no calibration" if cal is None else ""
-    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
+    from .camera import check_intrinsics_against_exif
+
+    check = check_intrinsics_against_exif(cal, cap.camera)
+    warn = f" · {check.short}" if check is not None and check.short else ""
+    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}{warn}"
 
 
 def fresh_path(folder: Path, stem: str, suffix: str) -> Path:
