@@ -494,3 +494,72 @@ def test_rim_straightness_table_of_the_docstring(edge):
     assert got == pytest.approx(want, abs=0.02)
     # depthlab's own rectification is the rho**2 column
     assert signed_sagitta(undistort_points(cal, pts)) == pytest.approx(got[2], abs=1e-6)
+
+
+# ------------------------------------------------------------------- stored intrinsics vs EXIF
+
+
+def test_exif_check_flags_the_real_front_files_fx():
+    """The real front sample stores fx = 2085.5 but fy = 2718.4 at 2316x3088; its EXIF 30 mm
+    (35 mm equivalent) means 30 * hypot(2316, 3088) / 43.27 = 2676 px."""
+    from depthlab.camera import check_intrinsics_against_exif
+    from depthlab.capture import CameraInfo
+
+    check = check_intrinsics_against_exif(FRONT, CameraInfo(kind="front TrueDepth", focal_length_35mm=30.0))
+    expected = 30 * math.hypot(2316, 3088) / math.hypot(36, 24)
+    assert check.expected_px == pytest.approx(expected) and 2670 < expected < 2680
+    assert not check.agrees
+    assert check.fx_ratio == pytest.approx(2085.5478515625 / expected) and abs(check.fy_ratio - 1) < 0.03
+    assert check.short == "intrinsics ≠ EXIF (fx 22% below EXIF)"
+    assert "28% too wide" in check.note and "focal_length_35mm=30" in check.note
+    # the rear files agree (pug 26 mm: 0.1 %); nothing to compare without a focal length or calibration
+    assert check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0)).agrees
+    assert check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0)).short == ""
+    assert check_intrinsics_against_exif(PUG, CameraInfo()) is None
+    assert check_intrinsics_against_exif(None, CameraInfo(focal_length_35mm=26.0)) is None
+    est = estimate_calibration(4032, 3024, focal_length_35mm=20)
+    assert check_intrinsics_against_exif(est, CameraInfo(focal_length_35mm=26.0)) is None
+    # 10 % is the line: 9 % passes, 11 % does not
+    assert check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0 / 1.09)).agrees
+    assert not check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0 / 1.11)).agrees
+
+
+@pytest.mark.parametrize("name, warned", [("iphone/front_truedepth_mattes.heic", True), ("iphone/rear_dual_pug.heic", False),
+                                          ("iphone/rear_dual_2x_upright.heic", False), ("iphone/rear_dual_portrait.jpg", False)])
+def test_every_reader_notes_intrinsics_that_disagree_with_exif(name, warned):
+    import depthlab
+    from depthlab import info, widgets
+
+    cap = depthlab.open(shared_sample(name))
+    notes = [n for n in cap.metadata.get("notes", []) if "EXIF focal length" in n]
+    assert bool(notes) == warned
+    assert ("stored intrinsics disagree" in info.format_summary(cap)) == warned
+    assert cap.summary()["notes"] == cap.metadata.get("notes", [])
+    assert ("intrinsics ≠ EXIF" in widgets.describe(cap)) == warned
+    if warned:
+        assert "fx 2085.5 px disagrees (-22%)" in notes[0] and "fy 2718.4 px agrees (+2%)" in notes[0]
+        from depthlab import figures
+
+        fig = figures.capture_figure(cap)
+        titles = [sf.get_suptitle() for sf in getattr(fig, "subfigs", [])] + [fig.get_suptitle()]
+        assert any("intrinsics ≠ EXIF (fx 22% below EXIF)" in t for t in titles)
+
+
+def test_the_samples_intrinsics_agree_with_their_exif():
+    import depthlab
+    from conftest import data_sample
+
+    for name in ("rear_dual.heic", "front_truedepth.heic"):
+        cap = depthlab.open(data_sample(name))
+        assert not any("EXIF focal length" in n for n in cap.metadata.get("notes", []))
+
+
+def test_the_front_files_principal_point_is_the_exact_image_centre():
+    """README "Pixels": the evidence for the corner-origin reading of Apple's reference frame."""
+    import depthlab
+
+    cal = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic")).calibration
+    w, h = cal.reference_size
+    assert (w, h) == (2316, 3088)
+    assert cal.cx == pytest.approx(w / 2, abs=1e-3) and cal.cy == pytest.approx(h / 2, abs=1e-3)
+    assert abs(cal.cx - (w - 1) / 2) == pytest.approx(0.5, abs=1e-3)

@@ -446,7 +446,9 @@ def test_reference_size_of_the_same_aspect_scales(tmp_path):
     bad = _same_length_replace(bad, b"<depthData:IntrinsicMatrixReferenceHeight>3024<",
                                b"<depthData:IntrinsicMatrixReferenceHeight>1512<")
     cap = depthlab.open(_write(tmp_path, "half.heic", bad))
-    assert cap.calibration.reference_size == (2016, 1512) and cap.metadata["notes"] == []
+    # the only note: fx, left at 3032.6 px, is now twice what the EXIF 26 mm means at 2016x1512
+    assert cap.calibration.reference_size == (2016, 1512)
+    assert len(cap.metadata["notes"]) == 1 and "fx 3032.6 px disagrees (+100%)" in cap.metadata["notes"][0]
     k = cap.calibration.intrinsics_at(768, 576)
     assert k[0, 0] == pytest.approx(3032.594 * 768 / 2016, rel=1e-6)
 

@@ -39,10 +39,36 @@ def test_quantisation_follows_the_square_of_distance(front):
     q = concepts.quantisation(cap, depths_m=(0.5, 1.0, 2.0))
     assert q.step_per_m == pytest.approx(cap.encoding.step)
     assert 2 <= q.levels <= 256
-    (z1, d1), (z2, d2), (z3, d3) = q.depth_steps_m
+    (z1, d1, e1), (z2, d2, e2), (z3, d3, e3) = q.depth_steps_m
     assert d2 == pytest.approx(4 * d1) and d3 == pytest.approx(4 * d2)
     assert d2 == pytest.approx(1.0 * cap.encoding.step)
-    assert "one step =" in str(q) and "cm of depth" in str(q)
+    assert "of the 256 possible 8-bit codes" in str(q) and "cm of depth" in str(q)
+
+
+def test_quantisation_rows_only_where_the_map_encodes_and_exact_steps(front):
+    cap = front[0]
+    s = 3.0 / 255  # the front sample: FloatMin 0, FloatMax 3 (1/m)
+    q = concepts.quantisation(cap)
+    assert q.near_m == pytest.approx(1 / 3.0) and q.far_m == float("inf")
+    assert [z for z, _, _ in q.depth_steps_m] == [0.5, 1.0, 2.0, 4.0]  # 0.3 m is nearer than 1/FloatMax
+    z, first, exact = q.depth_steps_m[-1]
+    assert first == pytest.approx(16 * s) and exact == pytest.approx(1 / (1 / 4 - s) - 4)
+    assert round(100 * first, 1) == 18.8 and round(100 * exact, 1) == 19.8  # the 4 m example
+    assert "exactly  19.75 cm" in str(q)
+
+
+def test_quantisation_of_the_real_files():
+    from conftest import shared_sample
+
+    pug = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    q = concepts.quantisation(pug)
+    assert (q.near_m, q.far_m) == pytest.approx((1 / 4.382812, 1 / 1.498047), rel=1e-5)
+    assert [z for z, _, _ in q.depth_steps_m] == [0.3, 0.5]  # 1, 2, 4 m are beyond 1/FloatMin = 0.67 m
+    gdepth = depthlab.open(shared_sample("android/lens_blur_gdepth.jpg"))
+    g = concepts.quantisation(gdepth)
+    near, far = 18.8495, 633.323  # GDepth RangeInverse: codes even in 1/depth
+    assert g.step_per_m == pytest.approx((1 / near - 1 / far) / 255, rel=1e-4)
+    assert g.unit == "units" and "the stored step is unknown" not in str(g)
 
 
 def test_distortion_shift_is_zero_without_distortion(rear, front):
@@ -95,3 +121,129 @@ def test_two_measured_distances_give_scale_and_offset():
     assert a.true_depth(1 / 0.5) == pytest.approx(2.0)
     with pytest.raises(InvalidInputError):
         concepts.affine_from_two_distances(0.9, 1.0, 0.9, 1.0)
+
+
+# ------------------------------------------------------------------------------- the lessons
+
+
+def test_stereo_lesson_numbers():
+    st = concepts.stereo_shift(**concepts.PUG, baseline_m=0.01)
+    s = (4.382812 - 1.498047) / 255
+    assert st.step_per_m == pytest.approx(s)
+    assert st.step_shift_px == pytest.approx(s * 3032.594 * 0.01) and 0.3 < st.step_shift_px < 0.4
+    assert st.step_shift_depth_px == pytest.approx(st.step_shift_px * 768 / 4032)
+    assert st.shift_px(0.5) == pytest.approx(3032.594 * 0.01 / 0.5)  # the exercise: 60.65 px
+    assert st.depth_m(st.shift_px(1.7)) == pytest.approx(1.7)
+    # Apple's disparity D = d / (f B) is 1/Z
+    assert st.shift_of_disparity(1 / 0.4) == pytest.approx(st.shift_px(0.4))
+    assert st.depth_range_m == pytest.approx((1 / 4.382812, 1 / 1.498047))
+    assert "0.343 px" in str(st) and "45.4–132.9 px" in str(st)
+
+
+def test_pug_numbers_are_the_real_files():
+    from conftest import shared_sample
+
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    st = concepts.stereo_shift_of(cap)
+    p = concepts.PUG
+    assert st.focal_px == pytest.approx(p["focal_px"], abs=1e-3) and st.width_px == p["width_px"]
+    assert st.depth_width_px == p["depth_width_px"]
+    assert st.disparity_range_per_m == pytest.approx((p["float_min"], p["float_max"]), abs=1e-6)
+
+
+def test_error_propagation_matches_the_truth(front):
+    cap, truth = front
+    e = concepts.error_propagation(cap, truth)
+    s = 3.0 / 255
+    assert e.sigma_disparity == pytest.approx(s / np.sqrt(12))
+    assert len(e.measured) == 3
+    for z, predicted, measured, n in e.measured:
+        assert predicted == pytest.approx(z * z * s / np.sqrt(12))
+        assert measured == pytest.approx(predicted, rel=0.15) and n >= 50
+    assert e.sigma_lateral(0.9) == pytest.approx(e.edge_slope * e.sigma_depth(0.9))
+    # the edge slope is half the frame's width over f: 480 / 1109.5 for the front sample
+    assert e.edge_slope == pytest.approx((240 - 0.5 + 0.5) / (1109.5 * 480 / 960), rel=1e-3)
+
+
+def test_two_measured_distances_recover_the_rear_samples_error(rear):
+    cap, truth = rear
+    tape = concepts.two_measurements(cap, truth, ("head", "wall"))
+    (z1, d1), (z2, d2) = tape
+    assert z1 < z2
+    for z, d in tape:  # interior points: stored = 0.8 / z + 0.1 within a code
+        assert d == pytest.approx(0.8 / z + 0.1, abs=cap.encoding.step)
+    a = concepts.affine_from_measurements(tape)
+    assert a.scale == pytest.approx(0.8, abs=0.02) and a.offset_per_m == pytest.approx(0.1, abs=0.01)
+    assert a.true_depth(1 / 0.5) == pytest.approx(0.8 / (0.5 - 0.1), rel=0.03)  # the exercise: ~2.0 m
+
+
+def test_edge_straightness_shows_the_correction(rear):
+    e = concepts.edge_straightness(*rear)
+    assert abs(e.raw_sagitta_m) > 0.005 and abs(e.rectified_sagitta_m) < 0.0005
+    assert 3.0 < np.ptp(e.along_m) < 4.0
+    assert "bows by 7.6 mm with the distortion ignored and 0.04 mm" in str(e)
+
+
+def test_ray_confusion_bends_the_wall(rear):
+    cap, truth = rear
+    r = concepts.ray_confusion(cap, truth, "wall")
+    # independently, from the plain intrinsics (distortion ignored: a ~1 % difference at the rim)
+    k = cap.calibration.intrinsics_at(*cap.size)
+    v, u = np.nonzero((truth.labels == truth.label_names.index("wall")) & np.isfinite(truth.depth_m))
+    tan2 = ((u - k[0, 2]) / k[0, 0]) ** 2 + ((v - k[1, 2]) / k[1, 1]) ** 2
+    cos = 1 / np.sqrt(1 + tan2)
+    assert r.max_angle_deg == pytest.approx(np.degrees(np.arccos(cos.min())), rel=0.02)
+    assert r.max_bend_m == pytest.approx(np.max(truth.depth_m[v, u] * (1 - cos)), rel=0.03)
+    assert r.median_depth_m == pytest.approx(np.median(truth.depth_m[v, u]), rel=1e-6)
+    assert concepts.ray_bend_m(2.0, 30) == pytest.approx(2 * (1 - np.sqrt(3) / 2))  # the exercise: 26.8 cm
+
+
+def test_weak_perspective_lesson(front):
+    cap, truth = front
+    span = concepts.depth_span(truth, "head")
+    w = concepts.weak_perspective(span, 0.05)
+    assert w.z_ref == pytest.approx((span.near_m + span.far_m) / 2)
+    assert w.max_error == pytest.approx((span.far_m - span.near_m) / (span.near_m + span.far_m))
+    assert w.distance_for_tolerance_m == pytest.approx((span.far_m - span.near_m) / 0.1)
+    two = concepts.weak_perspective(span, 0.02)
+    assert two.distance_for_tolerance_m == pytest.approx(2.5 * w.distance_for_tolerance_m)
+    pts = concepts.weak_perspective_points(cap, w.z_ref)
+    assert pts.shape == (int(np.isfinite(cap.depth).sum()), 3)
+    # at z_ref the weak and the true pinhole x agree
+    k = cap.calibration.intrinsics_at(*cap.size)
+    assert pts[0, 0] == pytest.approx((0 - k[0, 2]) * w.z_ref / k[0, 0])
+    with pytest.raises(InvalidInputError):
+        concepts.weak_perspective(span, 0)
+
+
+def test_orthographic_relief_of_the_head(front):
+    cap, truth = front
+    o = concepts.orthographic_relief(cap, truth, "head")
+    # the head is a sphere of radius 9 cm: about 18 cm across at most, seen ~14-18 cm wide
+    assert 0.12 < o.true_width_m < 0.19
+    # the grid spans one unit across the 480 px frame: the head covers ~200 px of it
+    assert o.grid_width == pytest.approx(o.true_width_m / o.factor)
+    assert 0.3 < o.grid_width < 0.5 and o.factor < 1 and "flattened" in str(o)
+
+
+def test_check_answer_says_right_or_not():
+    assert concepts.check_answer(None, 2.0, unit="m").startswith("Put your answer")
+    assert concepts.check_answer(2.01, 2.0, unit="m").startswith("Right")
+    assert "too large" in concepts.check_answer(3, 2.0) and "too small" in concepts.check_answer(1, 2.0)
+    assert "not a number" in concepts.check_answer("two", 2.0)
+
+
+def test_lesson_figures_draw(rear, front):
+    from depthlab import lesson_figures as lf
+
+    st = concepts.stereo_shift(**concepts.PUG)
+    figs = [lf.stereo_figure(st, *st.depth_range_m),
+            lf.error_figure(concepts.error_propagation(*front), *front),
+            lf.affine_figure(*rear, concepts.fit_affine_disparity(*rear), concepts.two_measurements(*rear)),
+            lf.ray_figure(*rear),
+            lf.weak_perspective_figure(*front, concepts.weak_perspective(concepts.depth_span(front[1], "head"))),
+            lf.edge_figure(concepts.edge_straightness(*rear))]
+    for fig in figs:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+        assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"

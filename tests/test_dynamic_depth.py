@@ -145,12 +145,10 @@ def test_without_an_original_the_primary_is_the_colour(cap):
 
 
 def test_colour_is_not_decoded_to_read_depth(cap, monkeypatch):
-    from depthlab.formats import jpeg
-
     def boom(*a, **k):
         raise AssertionError("colour decoded")
 
-    monkeypatch.setattr(jpeg, "_rgb_loader", lambda blob, o, what: boom)
+    monkeypatch.setattr(dd, "rgb_loader", lambda blob, o, what: boom)
     c = open_bytes(sdd.dynamic_depth_jpeg_bytes(cap))
     assert c.depth.shape == (192, 256) and c.rgb_size == (512, 384)
 

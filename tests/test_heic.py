@@ -36,9 +36,13 @@ def test_rear_dual_pug_values_and_calibration():
     assert rep["d_min"] == pytest.approx(1.498047, abs=1e-3) and rep["d_max"] == pytest.approx(4.382812, abs=1e-3)
     # depth is 1/disparity, in metres
     assert np.allclose(cap.depth, 1.0 / cap.disparity, rtol=1e-6)
+    # Apple spreads the codes over the whole range: code 255 (FloatMax) is the nearest pixel,
+    # code 0 (FloatMin) the farthest, so the depth range is exactly 1/FloatMax .. 1/FloatMin
+    c = np.round(codes)
+    assert c.min() == 0 and c.max() == 255
     lo, hi = cap.depth_range()
-    assert lo == pytest.approx(1 / 4.382812, rel=1e-3) or lo >= 1 / 4.382812 - 1e-6
-    assert hi <= 1 / 1.498047 + 1e-6
+    assert lo == pytest.approx(1 / 4.382812, rel=1e-6)
+    assert hi == pytest.approx(1 / 1.498047, rel=1e-6)
     cal = cap.calibration
     assert cal is not None and not cal.estimated
     assert cal.reference_size == (4032, 3024)

@@ -570,3 +570,40 @@ def test_metric_solid_of_a_relative_capture_is_refused():
     assert (edge_use_counts(front.solid(metric=True).faces) == 2).all()
     with pytest.raises(InvalidInputError, match="thickness"):
         front.solid(thickness=-1)
+
+
+# ---------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_exports_meshes_with_the_projection_options(tmp_path, capsys):
+    from depthlab.cli import main
+
+    src = data_sample("rear_dual.heic")
+    for fmt in ("glb", "obj", "stl"):
+        code = main(["export", str(src), "-o", str(tmp_path / fmt), "--format", fmt, "--stride", "2",
+                     "--far", "2.0", "--jobs", "1", "--no-progress"])
+        assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "glb" / "rear_dual.glb").read_bytes()[:4] == b"glTF"
+    assert sorted(p.name for p in (tmp_path / "obj").iterdir()) == ["rear_dual.jpeg", "rear_dual.mtl", "rear_dual.obj"]
+    # the same mesh as the API gives with those options: far=2.0 drops the wall
+    api = depthlab.mesh(depthlab.open(src), stride=2, far=2.0)
+    (g,) = trimesh.load(tmp_path / "glb" / "rear_dual.glb").geometry.values()
+    assert len(g.faces) == len(api)
+    # STL from the command line is the closed relief, ready for a slicer
+    stl = trimesh.load(tmp_path / "stl" / "rear_dual.stl")
+    assert stl.is_watertight and stl.volume > 0
+    # nothing is overwritten without --force: the run fails for that photo, the file stays
+    before = (tmp_path / "glb" / "rear_dual.glb").read_bytes()
+    code = main(["export", str(src), "-o", str(tmp_path / "glb"), "--format", "glb", "--jobs", "1", "--no-progress"])
+    assert code == 1 and "--force" in capsys.readouterr().err
+    assert (tmp_path / "glb" / "rear_dual.glb").read_bytes() == before
+
+
+def test_cli_mesh_export_of_nothing_is_one_clear_line(tmp_path, capsys):
+    from depthlab.cli import main
+
+    code = main(["export", str(data_sample("rear_dual.heic")), "-o", str(tmp_path), "--format", "glb",
+                 "--near", "50", "--jobs", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "nothing to mesh" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -18,30 +18,12 @@ MAX_CLASS_LINES = 300
 # Landed today by work in progress elsewhere (owner in brackets); each is to be split or given a
 # public name by its owner.  Nothing may be added here: a new violation fails.
 KNOWN = {
-    "depthlab/formats/dynamic_depth.py parse_description",  # (issue 18)
-    "depthlab/formats/dynamic_depth.py read_dynamic_depth",  # (issue 18)
-    "depthlab/refinement.py refine",  # (issue 16)
-    "depthlab/relief.py solid",  # (issue 15)
-    "depthlab/surface.py mesh",  # (issue 15)
-    "depthlab/formats/dynamic_depth.py imports _grey from depthlab.formats.jpeg",  # (issue 18)
-    "depthlab/formats/dynamic_depth.py imports _open_image from depthlab.formats.jpeg",  # (issue 18)
-    "depthlab/formats/dynamic_depth.py imports _oriented_size from depthlab.formats.jpeg",  # (issue 18)
-    "depthlab/formats/dynamic_depth.py imports _quiet from depthlab.formats.jpeg",  # (issue 18)
-    "depthlab/formats/dynamic_depth.py imports _rgb_loader from depthlab.formats.jpeg",  # (issue 18)
-    "depthlab/relief.py imports _cell_triangles from depthlab.surface",  # (issue 15)
-    "depthlab/synth/dynamic_depth.py imports _shade from depthlab.synth.render",  # (issue 18)
-    "depthlab/synth/dynamic_depth.py imports _exif_orientation from depthlab.synth.heic",  # (issue 18)
-    "depthlab/synth/dynamic_depth.py imports _npz_bytes from depthlab.synth.samples",  # (issue 18)
-    "depthlab/synth/heic_layouts.py imports _validate from depthlab.synth.heic",  # (issue 18)
     "depthlab/synth/jpeg.py imports _exif_orientation from depthlab.synth.heic",  # (issue 20)
     "depthlab/synth/jpeg.py imports _inverse from depthlab.synth.heic",  # (issue 20)
     "depthlab/synth/jpeg.py imports _validate from depthlab.synth.heic",  # (issue 20)
     "depthlab/synth/jpeg.py imports _xmp from depthlab.synth.heic",  # (issue 20)
 }
 KNOWN_CYCLES = [
-    ["depthlab.formats.dynamic_depth", "depthlab.formats.jpeg"],  # (issue 18)
-    ["depthlab.synth.dynamic_depth", "depthlab.synth.samples"],  # (issue 18)
-    ["depthlab.relief", "depthlab.surface"],  # (issue 15)
 ]
 
 

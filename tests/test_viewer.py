@@ -41,6 +41,15 @@ def make_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", s
     return cap
 
 
+def expected_pinhole_points() -> np.ndarray:
+    """make_capture's scene in the camera frame, per depth pixel (row-major), NaN where unknown."""
+    v, u = np.mgrid[0:H, 0:W].astype(np.float64)
+    z = np.full((H, W), 2.0)
+    z[12:36, 16:48] = 0.8
+    z[0, 0] = np.nan
+    return np.stack([(u - 31.5) / 50 * z, (v - 23.5) / 50 * z, z], -1).reshape(-1, 3)
+
+
 def test_cloud_view_holds_positions_in_threejs_frame_and_colours_normalised():
     xyz, rgb = grid_cloud()
     view = CloudView(320, 240)
@@ -131,9 +140,12 @@ def test_explore_controls_drive_the_layer():
     # and points grow with it (the shader scales the footprint with the object's scale)
     assert sent == [] and layer.position.array is before
     assert layer.points.scale == (2.0, 2.0, 2.0) and layer.footprint == footprint
-    xyz, _ = e.side.projector.points(depth_scale=2.0)
-    ok = np.isfinite(cap.depth).reshape(-1)
-    np.testing.assert_allclose(to_threejs(xyz[ok]), before[ok] * np.float32(2), rtol=1e-6)
+    # what is drawn is the scene make_capture built, worked out here from its calibration (f = 200 px
+    # at 256x192, corner-origin centre (128, 96) -> f = 50 px, centre (31.5, 23.5) at 64x48):
+    # the box at 0.8 m before the wall at 2 m, seen through the phone's pinhole, doubled
+    xyz = expected_pinhole_points()
+    ok = np.isfinite(xyz[:, 2])
+    np.testing.assert_allclose(before[ok] * np.float32(2), to_threejs(xyz[ok] * 2), rtol=1e-5, atol=1e-6)
     e.controls.w["depth_scale"].value = 1.0
     e.controls.w["mask"].value = "portrait"
     assert layer.count == 24 * 32
@@ -149,10 +161,15 @@ def test_explore_controls_drive_the_layer():
     # flat models: depth scale stretches z, aspect stretches y
     e.set(depth_scale=3.0, aspect=0.5)
     assert layer.points.scale == (1.0, 0.5, 3.0)
-    xyz, _ = e.side.projector.points("orthographic", depth_scale=3.0, aspect=0.5)
+    # the flat teaching grid (stride 2 now): one unit across, centred, y down, z = depth; drawn
+    # through the layer's scale it is stretched 0.5 in y and 3 in z
     valid = layer._valid  # what is drawn (the mask is still on)
+    v, u = np.mgrid[0:H:2, 0:W:2].astype(np.float64)
+    z = np.where((v >= 12) & (v < 36) & (u >= 16) & (u < 48), 0.8, 2.0)
+    flat = np.stack([(u - (W - 1) / 2) / W, 0.5 * (v - (H - 1) / 2) / W, 3 * z], -1).reshape(-1, 3)
     drawn = layer.position.array[valid] * np.array([1, -0.5, -3], np.float32)
-    np.testing.assert_allclose(drawn, xyz[valid], rtol=1e-5)
+    np.testing.assert_allclose(drawn, flat[valid], rtol=1e-5, atol=1e-6)
+    assert int(valid.sum()) == 12 * 16  # the portrait matte: the box only
     assert "front TrueDepth" in e.side.title.value and "absolute" in e.side.title.value
     assert e.controls.status.value == ""
 

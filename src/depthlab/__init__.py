@@ -45,10 +45,13 @@ _LAZY = {
     "Mesh": ("depthlab.surface", "Mesh"),
     # likewise depthlab.refine lives in depthlab.refinement
     "refine": ("depthlab.refinement", "refine"),
+    # likewise depthlab.refocus lives in depthlab.defocus, refocus_view in depthlab.refocus_live
+    "refocus": ("depthlab.defocus", "refocus"),
+    "refocus_view": ("depthlab.refocus_live", "refocus_view"),
 }
 _LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
                  "formats", "surface", "refinement", "settings", "geometry", "colour", "conventions", "export",
-                 "depth_png", "batch"}
+                 "depth_png", "batch", "defocus", "refocus_live", "lesson_figures"}
 
 
 def _load(module: str) -> Any:
@@ -81,7 +84,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "refine",
-    "ProjectionSettings", "grid_points",
+    "ProjectionSettings", "grid_points", "refocus", "refocus_view",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",

@@ -132,14 +132,16 @@ def _preload() -> None:
             pass
 
 
-def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label: str) -> tuple[int, int]:
+def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label: str,
+              report_done: bool = False) -> tuple[int, int]:
     """Run ``tasks`` using at most ``jobs`` cores; report failures as they come; return (ok, failed).
 
     ``jobs`` is a CPU budget: ``min(jobs, len(tasks))`` photos are processed at a time, one per
     worker process (in this process when that is one), and each decodes HEIC with
     ``jobs // workers`` libheif threads -- one per worker in a full batch, all of the budget for
     a single photo.  Results are reported in completion order; ``KeyboardInterrupt`` propagates
-    after the workers are stopped (their temporary files removed).
+    after the workers are stopped (their temporary files removed).  ``report_done`` also prints
+    each success's one-line result on stdout (``refocus`` says where it focused).
     """
     tqdm = require("tqdm", "progress bars of the command line").tqdm
 
@@ -166,6 +168,8 @@ def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label:
         for i, success, message in results:
             if success:
                 ok += 1
+                if report_done:
+                    bar.write(f"{tasks[i].src.name}: {message}", file=sys.stdout)
             else:
                 failed += 1
                 bar.write(f"depthlab: {tasks[i].src}: {message}", file=sys.stderr)
@@ -204,6 +208,26 @@ def export_one(src: Path, *, dest: Path, force: bool, project_options: dict[str,
     cloud = point_cloud(open_photo(src), ProjectionSettings.from_options(project_options))
     cloud.save(dest, overwrite=force)
     return f"{dest} ({len(cloud.xyz):,} points)"
+
+
+MESH_FORMATS = ("glb", "obj", "stl")
+
+
+def export_mesh_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, Any]) -> str:
+    """Open ``src``, mesh it (:func:`depthlab.mesh` with the projection options' model, stride,
+    near, far and mask) and write ``dest``: .glb, .obj (+ .mtl + .jpeg) or .stl — the closed
+    relief (:meth:`Mesh.solid`), since an open surface is not printable."""
+    from .surface import mesh
+
+    side = [dest.with_suffix(".mtl"), dest.with_suffix(".jpeg")] if dest.suffix == ".obj" else []
+    refuse_existing([dest] + side, force)
+    keys = ("model", "stride", "near", "far", "mask")
+    m = mesh(open_photo(src), **{k: project_options[k] for k in keys if k in project_options})
+    what = "triangles"
+    if dest.suffix == ".stl":
+        m, what = m.solid(), "triangles, closed relief in mm"
+    m.save(dest, overwrite=force)
+    return f"{dest} ({len(m):,} {what})"
 
 
 def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, force: bool) -> str:

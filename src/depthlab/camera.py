@@ -88,6 +88,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,8 @@ __all__ = [
     "calibration_from_exif",
     "calibration_from_camera",
     "FULL_FRAME_DIAGONAL_MM",
+    "ExifIntrinsicsCheck",
+    "check_intrinsics_against_exif",
 ]
 
 #: Diagonal of a 36 x 24 mm frame: the reference of ``FocalLengthIn35mmFilm``.
@@ -475,3 +478,93 @@ def _with_source(cal: Calibration, source: str) -> Calibration:
     from dataclasses import replace
 
     return replace(cal, source=source)
+
+
+# --------------------------------------------------------------------------------------------
+# Stored intrinsics against the EXIF focal length
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExifIntrinsicsCheck:
+    """A stored calibration's focal lengths against the one EXIF's 35 mm equivalent implies.
+
+    ``expected_px = FocalLengthIn35mmFilm * hypot(W, H) / 43.27`` at the calibration's reference
+    size ``W x H`` (the 35 mm equivalent is relative to the frame diagonal, and EXIF rounds it to
+    whole millimetres: about 2-4 % of slack).  ``fx_ratio``/``fy_ratio`` = stored / expected.
+    """
+
+    focal_length_35mm: float
+    reference_size: tuple[int, int]
+    expected_px: float
+    fx: float
+    fy: float
+    tolerance: float = 0.10
+
+    @property
+    def fx_ratio(self) -> float:
+        return self.fx / self.expected_px
+
+    @property
+    def fy_ratio(self) -> float:
+        return self.fy / self.expected_px
+
+    @property
+    def agrees(self) -> bool:
+        return abs(self.fx_ratio - 1) <= self.tolerance and abs(self.fy_ratio - 1) <= self.tolerance
+
+    def _off(self, axis: str) -> str:
+        ratio = self.fx_ratio if axis == "x" else self.fy_ratio
+        return f"f{axis} {abs(ratio - 1) * 100:.0f}% {'below' if ratio < 1 else 'above'} EXIF"
+
+    @property
+    def short(self) -> str:
+        """A few words for a view's title ('' when the two agree)."""
+        if self.agrees:
+            return ""
+        bad = [a for a, r in (("x", self.fx_ratio), ("y", self.fy_ratio)) if abs(r - 1) > self.tolerance]
+        return "intrinsics ≠ EXIF (" + ", ".join(self._off(a) for a in bad) + ")"
+
+    @property
+    def note(self) -> str:
+        """The sentence ``info`` and ``Capture.metadata['notes']`` carry ('' when they agree)."""
+        if self.agrees:
+            return ""
+        w, h = self.reference_size
+        parts = []
+        for axis, f, ratio in (("x", self.fx, self.fx_ratio), ("y", self.fy, self.fy_ratio)):
+            state = "disagrees" if abs(ratio - 1) > self.tolerance else "agrees"
+            parts.append(f"f{axis} {f:.1f} px {state} ({(ratio - 1) * 100:+.0f}%)")
+        effects = []
+        for axis, ratio in (("x", self.fx_ratio), ("y", self.fy_ratio)):
+            if abs(ratio - 1) > self.tolerance:
+                # a focal length too short spreads the points apart: wider (x) or taller (y)
+                word = {("x", True): "wide", ("x", False): "narrow", ("y", True): "tall", ("y", False): "flat"}[axis, ratio < 1]
+                effects.append(f"the 3D view comes out {abs(1 / ratio - 1) * 100:.0f}% too {word}")
+        return (f"stored intrinsics disagree with the EXIF focal length: {self.focal_length_35mm:g} mm (35 mm "
+                f"equivalent) means {self.expected_px:.0f} px at {w}x{h}, but {' and '.join(parts)}; "
+                f"{' and '.join(effects)} if the EXIF is right. To use the EXIF instead, pass "
+                f"calibration=depthlab.camera.estimate_calibration({w}, {h}, focal_length_35mm={self.focal_length_35mm:g}) "
+                "to depthlab.project")
+
+
+def check_intrinsics_against_exif(calibration: Calibration | None, camera: Any,
+                                  tolerance: float = 0.10) -> ExifIntrinsicsCheck | None:
+    """Compare a *stored* calibration's fx, fy with the EXIF 35 mm-equivalent focal length.
+
+    Every reader's capture goes through this (:func:`depthlab.open` adds ``.note`` to
+    ``Capture.metadata['notes']`` when they disagree by more than ``tolerance``); the views put
+    ``.short`` in their titles.  None when there is nothing to compare (no calibration, an
+    estimated one, or no ``focal_length_35mm`` on ``camera``).
+
+    Convention: focal lengths in reference-size pixels; the 35 mm equivalent relative to the
+    frame diagonal (as :func:`estimate_calibration`).
+    """
+    if calibration is None or calibration.estimated:
+        return None
+    f35 = _positive(getattr(camera, "focal_length_35mm", None))
+    if f35 is None:
+        return None
+    w, h = calibration.reference_size
+    expected = f35 * math.hypot(w, h) / FULL_FRAME_DIAGONAL_MM
+    return ExifIntrinsicsCheck(f35, (w, h), expected, calibration.fx, calibration.fy, float(tolerance))

@@ -562,6 +562,7 @@ class Capture:
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "mattes": {name: None for name in self.mattes},
             "confidence": self.has_confidence,
+            "notes": list(self.metadata.get("notes") or []) if isinstance(self.metadata, dict) else [],
         }
 
     def __repr__(self) -> str:

@@ -3,10 +3,11 @@
 Commands (``depthlab COMMAND --help`` shows each one's options and an example)::
 
     depthlab info PHOTO... [--json]
-    depthlab export PHOTO... -o DIR [--format pcd|ply] [--model pinhole] [--near M] [--far M] ...
+    depthlab export PHOTO... -o DIR [--format pcd|ply|glb|obj|stl] [--model pinhole] [--near M] [--far M] ...
     depthlab figure PHOTO [PHOTO] -o out.png|svg|pdf [--models A B] [--dpi 300]
     depthlab depth PHOTO... -o depth.png|DIR [--quantity depth|disparity]
     depthlab html PHOTO... -o page.html|DIR [--compare]
+    depthlab refocus PHOTO... -o out.jpg|DIR [--focus M] [--f-number N]
     depthlab samples [-o data/sample]
 
 Batch commands (export, depth, html) run on all cores by default (``--jobs``), show a progress
@@ -35,8 +36,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__
-from .batch import (Interrupted, Task, default_jobs, depth_one, export_one, html_one, on_sigterm, one_line,
-                    open_photo, refuse_existing, run_batch)
+from .batch import (MESH_FORMATS, Interrupted, Task, default_jobs, depth_one, export_mesh_one, export_one, html_one,
+                    on_sigterm, one_line, open_photo, refuse_existing, run_batch)
 from .depth_png import QUANTITIES
 from .errors import DepthlabError
 from .figures import VIEWS, capture_figure, comparison_figure, save_figure
@@ -174,7 +175,8 @@ def cmd_export(args) -> int:
     out = _out_dir(args.output)
     names = output_names(inputs, "." + args.format)
     opts = _project_options(args)
-    tasks = [Task(src, export_one, {"dest": out / name, "force": args.force, "project_options": opts})
+    work = export_mesh_one if args.format in MESH_FORMATS else export_one
+    tasks = [Task(src, work, {"dest": out / name, "force": args.force, "project_options": opts})
              for src, name in zip(inputs, names)]
     t0 = time.perf_counter()
     ok, failed = run_batch(tasks, jobs=args.jobs, progress=args.progress, label="export")
@@ -204,6 +206,19 @@ def cmd_depth(args) -> int:
     t0 = time.perf_counter()
     ok, failed = run_batch(tasks, jobs=args.jobs, progress=args.progress, label="depth")
     return _summary("depth", ok, failed, time.perf_counter() - t0, args.output)
+
+
+def cmd_refocus(args) -> int:
+    from .defocus import IMAGE_SUFFIXES, refocus_one
+
+    inputs = expand_inputs(args.photos)
+    suffix = Path(args.output).suffix.lower()
+    dests = _single_or_folder(inputs, args.output, suffix if suffix in IMAGE_SUFFIXES else ".jpg", extra=".refocus")
+    opts = {"focus": args.focus, "f_number": args.f_number, "focal_length_35mm": args.focal_length, "force": args.force}
+    tasks = [Task(src, refocus_one, {"dest": dest, **opts}) for src, dest in zip(inputs, dests)]
+    t0 = time.perf_counter()
+    ok, failed = run_batch(tasks, jobs=args.jobs, progress=args.progress, label="refocus", report_done=True)
+    return _summary("refocus", ok, failed, time.perf_counter() - t0, args.output)
 
 
 def cmd_html(args) -> int:
@@ -369,6 +384,46 @@ def _add_projection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", choices=("rgb", "depth"), default="rgb", help="point colours")
 
 
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) or meshes (GLB/OBJ/STL) of many photos",
+                       description=("Project each photo to a 3D point cloud (DIR/<name>.pcd or .ply) or a textured mesh cut "
+                                    "at occlusions (DIR/<name>.glb, .obj with .mtl and .jpeg beside it, or .stl: the closed "
+                                    "relief of Mesh.solid(), in millimetres, for a slicer)."),
+                       epilog=("examples:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4\n"
+                               "  depthlab export IMG_1234.heic -o meshes/ --format glb --far 2"))
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--format", choices=("pcd", "ply") + MESH_FORMATS, default="pcd",
+                   help="point cloud (pcd, ply) or mesh (glb, obj, stl) file format")
+    _add_projection(p)
+    _add_batch(p)
+    p.set_defaults(func=cmd_export)
+
+
+def _add_refocus(sub) -> None:
+    """The ``refocus`` command's options (issue 17)."""
+    p = sub.add_parser("refocus", formatter_class=_Formatter, help="re-render the portrait blur: new focus, new f-number",
+                       description=("Blur each photo by its depth map with a thin lens (35 mm-equivalent focal length from "
+                                    "EXIF), layered by depth so a sharp subject keeps its outline. Without --focus it "
+                                    "focuses on the subject (portrait matte, else the nearest large region near the "
+                                    "centre) and prints the distance. Rear dual photos have relative depth: --focus is "
+                                    "then in the photo's own units (see `depthlab info`)."),
+                       epilog=("examples:\n  depthlab refocus IMG_1234.heic -o out.jpg --f-number 1.4\n"
+                               "  depthlab refocus IMG_1234.heic -o far.jpg --focus 3 --f-number 2\n"
+                               "  depthlab refocus photos/ -o refocused/          # <name>.refocus.jpg per photo"))
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    p.add_argument("-o", "--output", required=True, metavar="IMAGE|DIR",
+                   help="a .jpg/.png/.tif/.webp name for one photo, else a folder (<name>.refocus.jpg per photo)")
+    p.add_argument("--focus", type=_positive_float, default=None, metavar="M",
+                   help="focus distance in metres (default: the subject)")
+    p.add_argument("--f-number", type=_positive_float, default=2.8, metavar="N",
+                   help="35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (default 2.8)")
+    p.add_argument("--focal-length", type=_positive_float, default=None, metavar="MM",
+                   help="35 mm-equivalent focal length (default: the photo's EXIF)")
+    _add_batch(p)
+    p.set_defaults(func=cmd_refocus)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="depthlab", formatter_class=_Formatter,
@@ -392,15 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print Capture.summary() as JSON (a list for several photos)")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) of many photos",
-                       description="Project each photo to a 3D point cloud and write DIR/<name>.pcd or .ply.",
-                       epilog="example:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4")
-    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
-    p.add_argument("--format", choices=("pcd", "ply"), default="pcd", help="point-cloud file format")
-    _add_projection(p)
-    _add_batch(p)
-    p.set_defaults(func=cmd_export)
+    _add_export(sub)
 
     p = sub.add_parser("figure", formatter_class=_Formatter, help="a paper-ready figure of one or two photos",
                        description="Colour | depth map with colorbar | histogram | 3D view, for one photo or two aligned rows.",
@@ -438,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-preview", action="store_true", help="skip the colour-mapped preview")
     _add_batch(p)
     p.set_defaults(func=cmd_depth)
-
+    _add_refocus(sub)
     p = sub.add_parser("html", formatter_class=_Formatter, help="offline HTML 3D views",
                        description="Write a self-contained HTML page (no network needed) showing each photo's point cloud.",
                        epilog=("examples:\n  depthlab html IMG_1234.heic -o view.html\n"

@@ -19,32 +19,89 @@ from .errors import InvalidInputError
 class Quantisation:
     """How coarse the stored depth is.
 
-    Convention: for 8-bit disparity with step ``s`` (1/m), a depth ``z`` (m) changes by
-    ``z**2 * s`` metres per code (d(1/d)/dd = -1/d**2): disparity codes are even in 1/m, so depth
-    resolution falls with the square of distance.
+    Convention: for codes even in disparity with step ``s`` (1/m) -- Apple's 8-bit disparity and
+    GDepth ``RangeInverse`` -- one code at depth ``z`` (m) is ``z**2 * s`` to first order
+    (d(1/D)/dD = -1/D**2) and exactly ``1 / (1/z - s) - z`` to the next code farther away; for
+    GDepth ``RangeLinear`` one code is ``(far - near) / codes`` of depth everywhere.  Rows are
+    only given at depths the map can encode: ``near_m`` .. ``far_m`` (1/FloatMax .. 1/FloatMin).
     """
 
-    levels: int  # distinct disparity values present in the map
-    step_per_m: float | None  # one stored code, in 1/m (None when unknown)
-    depth_steps_m: tuple[tuple[float, float], ...]  # (depth m, depth change per code m)
+    levels: int  # distinct values present in the map
+    step_per_m: float | None  # one stored code, in 1/m, for codes even in disparity
+    depth_steps_m: tuple[tuple[float, float, float], ...]  # (depth m, first-order step m, exact step m)
+    near_m: float | None = None
+    far_m: float | None = None  # math.inf when FloatMin is 0 (disparity 0 = infinitely far)
+    linear_step_m: float | None = None  # one code in depth, for codes even in depth (RangeLinear)
+    unit: str = "m"
+    bits: int | None = None  # bits per stored code
+
+    def _len(self, v: float) -> str:
+        return f"{100 * v:6.2f} cm" if self.unit == "m" else f"{v:.3g} {self.unit}"
 
     def __str__(self) -> str:
+        u = self.unit
+        rng = ""
+        if self.near_m is not None and self.far_m is not None:
+            far = "∞" if not np.isfinite(self.far_m) else f"{self.far_m:.3g}"
+            rng = f"; the map encodes {self.near_m:.3g}–{far} {u}"
+        used = (f"{self.levels} of the {2 ** self.bits} possible {self.bits}-bit codes are used" if self.bits
+                else f"{self.levels} distinct values")
+        if self.linear_step_m is not None:
+            return (f"{used}; codes are even in depth: one step = "
+                    f"{self._len(self.linear_step_m).strip()} at every distance{rng}")
         if self.step_per_m is None:
-            return f"{self.levels} distinct disparity values; the stored step is unknown"
-        lines = [f"{self.levels} distinct disparity values; one step = {self.step_per_m:.4f} 1/m"]
-        lines += [f"  at {z:3.1f} m one step is {100 * dz:6.2f} cm of depth" for z, dz in self.depth_steps_m]
+            return f"{used}; the stored step is unknown{rng}"
+        lines = [f"{used}; codes are even in disparity: one step = {self.step_per_m:.4g} 1/{u}{rng}"]
+        lines += [f"  at {z:4.3g} {u} one step is {self._len(dz)} of depth (first order z²·s; exactly {self._len(ex)} to the next code farther)"
+                  for z, dz, ex in self.depth_steps_m]
         return "\n".join(lines)
 
 
-def quantisation(cap: Capture, depths_m: Sequence[float] = (0.3, 0.5, 1.0, 2.0, 4.0)) -> Quantisation:
-    """Distinct stored levels and the depth change one code means at several distances."""
+def _depth_steps(step: float, near: float, far: float, depths_m: Sequence[float] | None) -> tuple:
+    if depths_m is None:
+        depths_m = (0.3, 0.5, 1.0, 2.0, 4.0)
+    zs = [float(z) for z in depths_m if near <= float(z) <= far]
+    if not zs:  # none of the usual distances is encodable: nearest, middle and farthest encodable
+        top = far if np.isfinite(far) else 4 * near
+        zs = [near, float(np.sqrt(near * top)), top]
+    rows = []
+    for z in zs:
+        inv = 1.0 / z - step
+        rows.append((z, z * z * step, (1.0 / inv - z) if inv > 0 else float("inf")))
+    return tuple(rows)
+
+
+def quantisation(cap: Capture, depths_m: Sequence[float] | None = None) -> Quantisation:
+    """Distinct stored levels and the depth change one code means at several distances.
+
+    ``depths_m`` (default 0.3, 0.5, 1, 2, 4 m) are kept only where the map can encode them.
+    Apple disparity: step ``(FloatMax - FloatMin) / 255`` in 1/m.  GDepth ``RangeInverse``
+    (codes even in 1/depth): step ``(1/near - 1/far) / codes``; ``RangeLinear``: ``(far - near)
+    / codes`` of depth.  GDepth without ``Units`` is in its own unit ("units", not metres).
+    """
     d = cap.disparity[np.isfinite(cap.disparity)]
     levels = int(np.unique(d).size)
-    step = None if cap.encoding is None else cap.encoding.step
-    if step is not None and cap.encoding is not None and cap.encoding.quantity != "disparity":
-        step = None  # a depth-coded map (GDepth) is not even in 1/m
-    rows = tuple((float(z), float(z * z * step)) for z in depths_m) if step else ()
-    return Quantisation(levels, step, rows)
+    enc = cap.encoding
+    if enc is None:
+        return Quantisation(levels, None, ())
+    codes = enc.int_max - enc.int_min
+    if enc.quantity == "disparity" and enc.step:
+        lo, hi = enc.float_min, enc.float_max
+        near = 1.0 / hi
+        far = float("inf") if lo <= 0 else 1.0 / lo
+        return Quantisation(levels, enc.step, _depth_steps(enc.step, near, far, depths_m), near, far, bits=enc.bits)
+    if enc.near is not None and enc.far is not None and codes > 0:
+        unit = "m" if enc.units and enc.units.lower() in ("m", "meters", "metres") else "units"
+        if enc.format == "RangeInverse":
+            step = (1.0 / enc.near - 1.0 / enc.far) / codes
+            if depths_m is None:
+                depths_m = [enc.near * (enc.far / enc.near) ** t for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
+            return Quantisation(levels, step, _depth_steps(step, enc.near, enc.far, depths_m), enc.near, enc.far,
+                                unit=unit, bits=enc.bits)
+        if enc.format == "RangeLinear":
+            return Quantisation(levels, None, (), enc.near, enc.far, linear_step_m=(enc.far - enc.near) / codes,
+                                unit=unit, bits=enc.bits)
+    return Quantisation(levels, None, ())
 
 
 @dataclass(frozen=True)
@@ -143,6 +200,30 @@ def affine_from_two_distances(disparity_1: float, distance_1_m: float,
     return AffineDisparity(scale, offset, 0.0, 2)
 
 
+def two_measurements(cap: Capture, truth: Any, labels: tuple[str, str] = ("head", "wall"),
+                     margin: int = 6) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two "tape-measured" points: for each part, the pixel nearest the middle of its interior
+    (at least ``margin`` pixels from any other part, so the stored map is not smoothed there)
+    gives ``(true depth m, stored disparity 1/m)``."""
+    names = list(truth.label_names)
+    lab = np.asarray(truth.labels)
+    out = []
+    for name in labels:
+        if name not in names:
+            raise InvalidInputError(f"no part called {name!r}; the scene has {', '.join(names)}")
+        inner = lab == names.index(name)
+        for axis in (0, 1):
+            for shift in range(-margin, margin + 1):
+                inner = inner & np.roll(lab == names.index(name), shift, axis=axis)
+        inner &= np.isfinite(cap.disparity) & np.isfinite(truth.depth_m)
+        v, u = np.nonzero(inner)
+        if v.size == 0:
+            raise InvalidInputError(f"the {name} has no interior pixel")
+        i = int(np.argmin((v - np.median(v)) ** 2 + (u - np.median(u)) ** 2))
+        out.append((float(truth.depth_m[v[i], u[i]]), float(cap.disparity[v[i], u[i]])))
+    return out[0], out[1]
+
+
 @dataclass(frozen=True)
 class DistortionShift:
     """How far removing the lens distortion moves the points of a capture."""
@@ -204,3 +285,420 @@ def depth_span(truth: Any, label: str = "head", percentiles: tuple[float, float]
         raise InvalidInputError(f"the {label} has no valid true depth")
     near, far = np.percentile(depth, percentiles)
     return DepthSpan(label, float(near), float(far))
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson: stereo geometry
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StereoShift:
+    """Two cameras ``baseline_m`` apart see a point at depth ``Z`` shifted by ``d = f * B / Z``
+    pixels (``f`` in pixels).  Apple stores disparity in 1/m, ``D = d / (f * B) = 1 / Z``
+    (AVDepthData: "pixelShift / (pixelFocalLength * baselineInMeters)"), so one stored code
+    step ``s`` (1/m) is a pixel shift of ``s * f * B``.
+
+    Convention: ``focal_px`` at an image ``width_px`` wide (the calibration's reference size);
+    ``depth_width_px`` the depth map's width, where the shift is ``width ratio`` smaller.
+    """
+
+    focal_px: float
+    width_px: int
+    depth_width_px: int
+    baseline_m: float
+    step_per_m: float
+    disparity_range_per_m: tuple[float, float] | None = None  # FloatMin, FloatMax
+
+    @property
+    def step_shift_px(self) -> float:
+        """One stored code as stereo shift, in pixels of the ``width_px`` image."""
+        return self.step_per_m * self.focal_px * self.baseline_m
+
+    @property
+    def step_shift_depth_px(self) -> float:
+        """The same in pixels of the depth map."""
+        return self.step_shift_px * self.depth_width_px / self.width_px
+
+    def shift_px(self, depth_m: Any) -> Any:
+        """Stereo shift ``f * B / Z`` (pixels of the ``width_px`` image) of a point at depth ``Z``."""
+        return self.focal_px * self.baseline_m / np.asarray(depth_m, dtype=np.float64)
+
+    def depth_m(self, shift_px: Any) -> Any:
+        """``Z = f * B / d``: depth (m) of a point shifted by ``d`` pixels."""
+        return self.focal_px * self.baseline_m / np.asarray(shift_px, dtype=np.float64)
+
+    @property
+    def depth_range_m(self) -> tuple[float, float] | None:
+        """(near, far) metres the stored range encodes (far is inf when FloatMin is 0)."""
+        if self.disparity_range_per_m is None:
+            return None
+        lo, hi = self.disparity_range_per_m
+        return 1.0 / hi, (1.0 / lo if lo > 0 else float("inf"))
+
+    def shift_of_disparity(self, disparity_per_m: Any) -> Any:
+        """Apple's disparity ``D`` (1/m) as the pixel shift it stands for: ``D * f * B``."""
+        return np.asarray(disparity_per_m, dtype=np.float64) * self.focal_px * self.baseline_m
+
+    def __str__(self) -> str:
+        lines = [f"f = {self.focal_px:.1f} px at {self.width_px} px wide, baseline B = {self.baseline_m * 1000:.0f} mm (assumed)"]
+        if self.disparity_range_per_m is not None:
+            lo, hi = self.disparity_range_per_m
+            lines.append(f"stored disparity {lo:.4g}–{hi:.4g} 1/m = depth {1 / hi:.3f}–{1 / lo:.3f} m = "
+                         f"stereo shift {float(self.shift_of_disparity(lo)):.1f}–{float(self.shift_of_disparity(hi)):.1f} px")
+        lines.append(f"one stored code ({self.step_per_m:.4g} 1/m) is a stereo shift of {self.step_shift_px:.3f} px "
+                     f"({self.step_shift_depth_px:.3f} px of the {self.depth_width_px} px wide depth map)")
+        return "\n".join(lines)
+
+
+#: rear_dual_pug.heic's numbers (../shared/samples/iphone, its depth item's XMP), so the stereo
+#: lesson can use a real file's calibration where that folder is absent; a test checks them.
+PUG = {"focal_px": 3032.594, "width_px": 4032, "depth_width_px": 768, "float_min": 1.498047, "float_max": 4.382812}
+
+
+def stereo_shift(focal_px: float, width_px: int, depth_width_px: int, float_min: float, float_max: float,
+                 baseline_m: float = 0.01, codes: int = 255) -> StereoShift:
+    """:class:`StereoShift` from a calibration's numbers and the stored range (1/m) of 8-bit
+    codes; ``baseline_m`` is *assumed* (Apple's files do not store it; 1 cm is the order of the
+    distance between an iPhone's rear lenses)."""
+    step = (float(float_max) - float(float_min)) / codes
+    if not (focal_px > 0 and width_px > 0 and depth_width_px > 0 and step > 0 and baseline_m > 0):
+        raise InvalidInputError("focal length, widths, stored range and baseline must all be positive")
+    return StereoShift(float(focal_px), int(width_px), int(depth_width_px), float(baseline_m), step,
+                       (float(float_min), float(float_max)))
+
+
+def stereo_shift_of(cap: Capture, baseline_m: float = 0.01) -> StereoShift:
+    """:func:`stereo_shift` with a capture's stored calibration and disparity step."""
+    cal, enc = cap.calibration, cap.encoding
+    if cal is None or enc is None or enc.quantity != "disparity" or not enc.step:
+        raise InvalidInputError("needs a calibration and 8-bit disparity codes (an Apple portrait file)")
+    return stereo_shift(cal.fx, cal.reference_size[0], cap.size[0], enc.float_min, enc.float_max, baseline_m,
+                        enc.int_max - enc.int_min)
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson: error propagation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorPropagation:
+    """``Z = 1 / D``, so an error ``sigma_D`` in disparity (1/m) is ``sigma_Z ~ Z**2 * sigma_D``
+    in depth; rounding to codes of step ``s`` is a uniform error of width ``s``: ``sigma_D =
+    s / sqrt(12)``.  Laterally ``X = x_n * Z`` (``x_n`` the ray's slope), so ``sigma_X = |x_n| *
+    sigma_Z``.  ``measured`` holds (depth m, predicted sigma_Z m, measured sigma_Z m, pixels)
+    from a ground truth.
+    """
+
+    step_per_m: float
+    edge_slope: float  # |x_n| at the image's left/right edge
+    measured: tuple[tuple[float, float, float, int], ...] = ()
+
+    @property
+    def sigma_disparity(self) -> float:
+        return self.step_per_m / float(np.sqrt(12.0))
+
+    def sigma_depth(self, depth_m: Any) -> Any:
+        return np.asarray(depth_m, dtype=np.float64) ** 2 * self.sigma_disparity
+
+    def sigma_lateral(self, depth_m: Any) -> Any:
+        return self.edge_slope * self.sigma_depth(depth_m)
+
+    def __str__(self) -> str:
+        lines = [f"quantisation: s = {self.step_per_m:.4g} 1/m, sigma_D = s/sqrt(12) = {self.sigma_disparity:.5f} 1/m"]
+        for z, pred, meas, n in self.measured:
+            lines.append(f"  at {z:.2f} m: predicted sigma_Z = Z²·sigma_D = {pred * 1000:.2f} mm, "
+                         f"measured against the truth {meas * 1000:.2f} mm ({n} pixels)")
+        if self.measured:
+            z = self.measured[-1][0]
+            lines.append(f"  laterally, at the image edge (|x/z| = {self.edge_slope:.2f}) and {z:.2f} m: "
+                         f"sigma_X = {self.sigma_lateral(z) * 1000:.2f} mm")
+        return "\n".join(lines)
+
+
+def error_propagation(cap: Capture, truth: Any = None, depths_m: Sequence[float] = (0.4, 0.6, 0.9),
+                      bin_m: float = 0.05) -> ErrorPropagation:
+    """The quantisation error budget of an absolute capture, checked against ``truth``.
+
+    For each depth, the pixels whose true depth lies within ``bin_m / 2`` of it (measured pixels
+    only: ``truth.holes`` left out) give the measured standard deviation of (depth read - true).
+    Convention: metres, 1/m; ``cap`` and ``truth`` on the same grid.
+    """
+    enc, cal = cap.encoding, cap.calibration
+    if enc is None or enc.quantity != "disparity" or not enc.step:
+        raise InvalidInputError("needs disparity codes with a known step (an Apple portrait file)")
+    edge = 0.0
+    if cal is not None:
+        k = cal.intrinsics_at(*cap.size)
+        edge = float(max(k[0, 2] + 0.5, cap.size[0] - 0.5 - k[0, 2]) / k[0, 0])
+    rows = []
+    if truth is not None:
+        true = np.asarray(truth.depth_m, dtype=np.float64)
+        ok = np.isfinite(true) & np.isfinite(cap.depth)
+        if getattr(truth, "holes", None) is not None:
+            ok &= ~np.asarray(truth.holes, dtype=bool)
+        err = cap.depth.astype(np.float64) - true
+        sd = enc.step / np.sqrt(12.0)
+        for z in depths_m:
+            sel = ok & (np.abs(true - z) <= bin_m / 2)
+            if sel.sum() >= 50:
+                rows.append((float(z), float(z * z * sd), float(np.std(err[sel])), int(sel.sum())))
+    return ErrorPropagation(float(enc.step), edge, tuple(rows))
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson: depth along the axis vs distance along the ray
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RayConfusion:
+    """A map stores ``z`` (depth along the optical axis: Apple; GDepth ``OpticalAxis``).  Read as
+    the distance along each pixel's ray, a point at angle ``theta`` off the axis lands at
+    ``z * cos(theta)`` instead of ``z``: a flat wall bends toward the camera at the edges.
+    """
+
+    label: str
+    max_angle_deg: float
+    max_bend_m: float  # largest z - z * cos(theta) over the part
+    median_depth_m: float
+
+    def __str__(self) -> str:
+        return (f"the {self.label} (median depth {self.median_depth_m:.2f} m) reaches {self.max_angle_deg:.1f}° off the axis; "
+                f"read as distance along the ray it bends toward the camera by up to {self.max_bend_m * 100:.1f} cm")
+
+
+def ray_bend_m(depth_m: float, angle_deg: float) -> float:
+    """How far toward the camera a point at depth ``z`` and ``angle_deg`` off the axis moves
+    when ``z`` is mistaken for the distance along its ray: ``z * (1 - cos(angle))``."""
+    return float(depth_m) * (1.0 - float(np.cos(np.radians(float(angle_deg)))))
+
+
+def ray_confusion(cap: Capture, truth: Any, label: str = "wall") -> RayConfusion:
+    """How much a part of the scene bends when ``z`` is mistaken for the distance along the ray.
+
+    Convention: pinhole rays of the capture's calibration (distortion removed); the true ``z``
+    of ``truth`` (so the relative sample's scale error does not enter).
+    """
+    from .camera import pixel_rays
+
+    if cap.calibration is None:
+        raise InvalidInputError("needs a calibration for the pixels' rays")
+    names = list(truth.label_names)
+    if label not in names:
+        raise InvalidInputError(f"no part called {label!r}; the scene has {', '.join(names)}")
+    w, h = cap.size
+    rays = pixel_rays(cap.calibration, w, h).astype(np.float64)
+    cos = 1.0 / np.linalg.norm(rays, axis=1)
+    true = np.asarray(truth.depth_m, dtype=np.float64).ravel()
+    part = (np.asarray(truth.labels).ravel() == names.index(label)) & np.isfinite(true)
+    if not part.any():
+        raise InvalidInputError(f"the {label} has no valid depth")
+    z = true[part]
+    bend = z * (1.0 - cos[part])
+    return RayConfusion(label, float(np.degrees(np.arccos(cos[part].min()))), float(bend.max()), float(np.median(z)))
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson: weak perspective
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeakPerspective:
+    """Weak perspective scales every pixel by one depth ``z_ref``: ``X = (u - cx) * z_ref / f``
+    instead of ``X = (u - cx) * Z / f``.  A point at depth ``Z`` comes out ``Z / z_ref`` times
+    the right size, so the size error over a part spanning ``near``..``far`` is at most
+    ``max(far - z_ref, z_ref - near) / z_ref`` -- about ``dz / (2 z_ref)`` with ``z_ref`` in the
+    middle.  Keeping it below ``tolerance`` needs ``z_ref >= (far - near) / (2 * tolerance)``.
+    """
+
+    label: str
+    near_m: float
+    far_m: float
+    tolerance: float = 0.05
+
+    @property
+    def z_ref(self) -> float:
+        return 0.5 * (self.near_m + self.far_m)
+
+    @property
+    def scale_m_per_px_at(self) -> str:
+        return "z_ref / f"
+
+    @property
+    def max_error(self) -> float:
+        return 0.5 * (self.far_m - self.near_m) / self.z_ref
+
+    @property
+    def distance_for_tolerance_m(self) -> float:
+        """The middle distance at which this part's relief stays within ``tolerance``."""
+        return (self.far_m - self.near_m) / (2.0 * self.tolerance)
+
+    def __str__(self) -> str:
+        return (f"the {self.label} spans {self.near_m:.3f}–{self.far_m:.3f} m: with one scale z_ref/f at z_ref = "
+                f"{self.z_ref:.3f} m sizes are off by up to {self.max_error * 100:.1f}%; within "
+                f"{self.tolerance * 100:.0f}% from {self.distance_for_tolerance_m:.2f} m away")
+
+
+def weak_perspective(span: "DepthSpan", tolerance: float = 0.05) -> WeakPerspective:
+    """:class:`WeakPerspective` for a part's depth span (:func:`depth_span`)."""
+    if not 0 < tolerance < 1:
+        raise InvalidInputError(f"tolerance must be between 0 and 1, got {tolerance}")
+    return WeakPerspective(span.label, span.near_m, span.far_m, float(tolerance))
+
+
+def weak_perspective_points(cap: Capture, z_ref: float) -> np.ndarray:
+    """Weak-perspective points (N, 3) of every valid pixel: ``x, y`` scaled by ``z_ref / f``,
+    ``z`` the pixel's depth.  Convention: camera frame, metres, pinhole intrinsics at the depth
+    map's size (distortion not removed), rows of the valid pixels in row-major order."""
+    cal = cap.calibration
+    if cal is None:
+        raise InvalidInputError("weak perspective needs the focal length: a calibration")
+    h, w = cap.shape
+    k = cal.intrinsics_at(w, h)
+    v, u = np.nonzero(np.isfinite(cap.depth))
+    z = cap.depth[v, u].astype(np.float64)
+    return np.stack([(u - k[0, 2]) * z_ref / k[0, 0], (v - k[1, 2]) * z_ref / k[1, 1], z], axis=1)
+
+
+@dataclass(frozen=True)
+class OrthographicRelief:
+    """The seed's orthographic grid spans one unit across the frame and keeps z in metres, so a
+    part's depth relief against its width is ``true width / grid width`` times the truth (above
+    1: exaggerated, below 1: flattened) at depth scale 1."""
+
+    label: str
+    true_width_m: float
+    grid_width: float
+
+    @property
+    def factor(self) -> float:
+        return self.true_width_m / self.grid_width
+
+    def __str__(self) -> str:
+        word = "exaggerated" if self.factor > 1 else "flattened"
+        how = self.factor if self.factor > 1 else 1 / self.factor
+        return (f"the {self.label} is {self.true_width_m * 100:.1f} cm wide but {self.grid_width:.2f} grid units: at depth "
+                f"scale 1 the orthographic view shows its relief {word} {how:.1f}x")
+
+
+def orthographic_relief(cap: Capture, truth: Any, label: str = "head") -> OrthographicRelief:
+    """Width of a part in metres (pinhole) and in orthographic grid units (frame = 1 unit)."""
+    from .projection import project
+
+    names = list(truth.label_names)
+    if label not in names:
+        raise InvalidInputError(f"no part called {label!r}; the scene has {', '.join(names)}")
+    part = (np.asarray(truth.labels) == names.index(label)) & np.isfinite(cap.depth)
+    if getattr(truth, "holes", None) is not None:
+        part &= ~np.asarray(truth.holes, dtype=bool)
+    if not part.any():
+        raise InvalidInputError(f"the {label} has no valid depth")
+    cloud = project(cap, model="pinhole")
+    sel = part.ravel()[cloud.pixel_index]
+    x = np.asarray(cloud.xyz)[sel, 0]
+    true_w = float(np.percentile(x, 99) - np.percentile(x, 1))
+    cols = np.nonzero(part)[1]
+    grid_w = float((np.percentile(cols, 99) - np.percentile(cols, 1)) / cap.size[0])
+    return OrthographicRelief(label, true_w, grid_w)
+
+
+# --------------------------------------------------------------------------------------------
+# exercises
+# --------------------------------------------------------------------------------------------
+
+
+def check_answer(answer: Any, expected: float, rel: float = 0.02, unit: str = "") -> str:
+    """The line an exercise cell prints: right (within ``rel``), not yet, or how to answer."""
+    if answer is None:
+        return f"Put your answer in the variable above and run the cell again (the answer is a number in {unit or 'the unit asked'})."
+    try:
+        a = float(answer)
+    except (TypeError, ValueError):
+        return f"{answer!r} is not a number"
+    if abs(a - expected) <= rel * abs(expected):
+        return f"Right: {a:.4g} {unit} (exactly {expected:.4g} {unit})."
+    return f"Not yet: {a:.4g} {unit} is {'too large' if a > expected else 'too small'}; try again."
+
+
+# --------------------------------------------------------------------------------------------
+# Lens distortion: a straight edge near the rim
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeStraightness:
+    """A straight edge of the scene (where ``upper`` meets ``lower``, near the bottom rim),
+    projected with the lens distortion removed (``pinhole``) and ignored (``pinhole-raw``).
+
+    ``along_m`` is the position along the edge; ``rectified_m``/``raw_m`` each point's
+    distance (m) from the best straight line through that model's points, in the plane of the
+    wall (front view); ``*_sagitta_m`` the bow of a parabola fitted to them.  True depth is used,
+    so only the rays differ.
+    """
+
+    upper: str
+    lower: str
+    along_m: np.ndarray
+    rectified_m: np.ndarray
+    raw_m: np.ndarray
+    rectified_sagitta_m: float
+    raw_sagitta_m: float
+
+    def __str__(self) -> str:
+        return (f"the {self.upper}–{self.lower} edge ({np.ptp(self.along_m):.2f} m long, near the bottom of the frame) bows by "
+                f"{abs(self.raw_sagitta_m) * 1000:.1f} mm with the distortion ignored and "
+                f"{abs(self.rectified_sagitta_m) * 1000:.2f} mm with it removed")
+
+
+def edge_straightness(cap: Capture, truth: Any, upper: str = "wall", lower: str = "floor") -> EdgeStraightness:
+    """Measure how straight the ``upper``/``lower`` boundary comes out in 3D with each model.
+
+    Convention: in every column the last ``upper`` pixel above a ``lower`` one is an edge point;
+    points are ``ray * true depth`` in the camera frame (metres); the line is fitted in 3D and
+    the deviation is measured in the camera's y direction, perpendicular to the edge.
+    """
+    from .camera import pixel_rays
+
+    if cap.calibration is None:
+        raise InvalidInputError("needs a calibration")
+    names = list(truth.label_names)
+    for n in (upper, lower):
+        if n not in names:
+            raise InvalidInputError(f"no part called {n!r}; the scene has {', '.join(names)}")
+    labels = np.asarray(truth.labels)
+    a, b = names.index(upper), names.index(lower)
+    h, w = labels.shape
+    cols, rows = [], []
+    for u in range(w):
+        hit = np.nonzero((labels[:-1, u] == a) & (labels[1:, u] == b))[0]
+        if hit.size:
+            cols.append(u)
+            rows.append(hit[-1])
+    if len(cols) < 10:
+        raise InvalidInputError(f"the {upper}–{lower} edge is not visible")
+    u, v = np.array(cols), np.array(rows)
+    z = np.asarray(truth.depth_m, dtype=np.float64)[v, u]
+
+    def fit(undistort: bool) -> tuple[np.ndarray, np.ndarray, float]:
+        r = pixel_rays(cap.calibration, w, h, undistort=undistort).reshape(h, w, 3).astype(np.float64)
+        p = r[v, u] * z[:, None]
+        c = p.mean(axis=0)
+        direction = np.linalg.svd(p - c)[2][0]
+        along = (p - c) @ direction
+        dev = (p - c) - np.outer(along, direction)
+        q = np.polyfit(along, dev[:, 1], 2)
+        return along, dev[:, 1], float(q[0] * (np.ptp(along) / 2) ** 2)
+
+    along, rect, rect_sag = fit(True)
+    _, raw, raw_sag = fit(False)
+    return EdgeStraightness(upper, lower, along, rect, raw, rect_sag, raw_sag)
+
+
+def affine_from_measurements(points: Any) -> AffineDisparity:
+    """:func:`affine_from_two_distances` for the ``((depth m, disparity 1/m), (depth m, disparity
+    1/m))`` pair :func:`two_measurements` returns."""
+    (z1, d1), (z2, d2) = points
+    return affine_from_two_distances(d1, z1, d2, z2)

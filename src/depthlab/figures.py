@@ -150,6 +150,10 @@ def _new_figure(width: float, height: float):
     return fig
 
 
+#: the same, under a public name for other modules' figures (refocus)
+new_figure = _new_figure
+
+
 # --------------------------------------------------------------------------------------------
 # The cloud panel
 # --------------------------------------------------------------------------------------------
@@ -239,6 +243,11 @@ def _row_title(spec: _RowSpec, show_model: bool) -> str:
     parts.append(_accuracy_label(cap.accuracy))
     if show_model:
         parts.append(f"{spec.model} model")
+    from .camera import check_intrinsics_against_exif
+
+    check = check_intrinsics_against_exif(cap.calibration, cap.camera)
+    if check is not None and check.short:
+        parts.append(check.short)
     return " · ".join(parts)
 
 
@@ -431,7 +440,7 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
                    percentiles=percentiles, point_size=point_size, width=width, layout=layout, shared=False)
 
 
-def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[str | None] | None = None,
+def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Sequence[str | None] | None = None,
                       models: Sequence[str] | None = None, model: str = "pinhole", quantity: str = "depth",
                       shared: bool | str = "auto", view: str | tuple[float, float] = "oblique",
                       stride: int | None = None, max_points: int = 30_000, near: float | None = None,
@@ -442,7 +451,8 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
 
     ``comparison_figure(rear, front)`` compares two photos; ``comparison_figure(cap,
     models=("pinhole", "disparity-as-z"))`` compares two projection models of one capture
-    (``b`` defaults to ``a``).
+    (``b`` defaults to ``a``); ``comparison_figure(cap, "refined")`` compares the stored map
+    with :func:`depthlab.refine`'s (any refined capture can also be passed as ``b``).
 
     ``shared="auto"`` gives both rows one colour scale, one histogram range and one 3D scale when
     that comparison means something: the same capture twice, or two captures whose depth is
@@ -450,6 +460,14 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
     keeps its own scale (their metres are not comparable) and the figure says so.  Pass
     ``shared=True`` or ``False`` to decide yourself.  Other parameters as in :func:`capture_figure`.
     """
+    refined_pair = isinstance(b, str) and b == "refined"
+    if refined_pair:  # the stored map against depthlab.refine's (same capture, same scales)
+        from .refinement import refine
+
+        b = refine(a)
+        labels = ("stored", "refined") if labels is None else labels
+    elif isinstance(b, str):
+        raise InvalidInputError(f"b must be a Capture, None or 'refined', got {b!r}")
     b = a if b is None else b
     if models is None:
         models = (model, model)
@@ -462,7 +480,7 @@ def comparison_figure(a: Capture, b: Capture | None = None, *, labels: Sequence[
     if len(labels) != 2:
         raise InvalidInputError(f"labels must be two strings, got {labels!r}")
     if shared == "auto":
-        shared = (a is b) or (a.accuracy == "absolute" and b.accuracy == "absolute")
+        shared = (a is b) or refined_pair or (a.accuracy == "absolute" and b.accuracy == "absolute")
     elif not isinstance(shared, bool):
         raise InvalidInputError(f"shared must be True, False or 'auto', got {shared!r}")
     return _figure([a, b], labels=labels, models=models, quantity=quantity, view=view, stride=stride,

@@ -74,6 +74,16 @@ def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is
     return open_bytes(data, p)
 
 
+def _checked(cap: Capture) -> Capture:
+    """Every reader's capture: a note when stored intrinsics disagree with the EXIF focal length."""
+    from .camera import check_intrinsics_against_exif
+
+    check = check_intrinsics_against_exif(cap.calibration, cap.camera)
+    if check is not None and not check.agrees and isinstance(cap.metadata, dict):
+        cap.metadata.setdefault("notes", []).append(check.note)
+    return cap
+
+
 def _dependency_error(exc: ImportError) -> DepthlabError:
     from .deps import dependency_in, missing_error
 
@@ -91,11 +101,11 @@ def open_bytes(data: bytes, path: Path | None = None) -> Capture:
         if kind == "heif":
             from .formats.heic import read_heic
 
-            return read_heic(path, data)
+            return _checked(read_heic(path, data))
         if kind == "jpeg":
             from .formats.jpeg import read_jpeg
 
-            return read_jpeg(path, data)
+            return _checked(read_jpeg(path, data))
     except DepthlabError:
         raise
     except ImportError as exc:  # a package the reader loads lazily is missing or broken: not the file's fault

@@ -210,26 +210,26 @@ def _cholesky_solve(cov: list[list[np.ndarray]], rhs: list[np.ndarray]) -> list[
     c = len(rhs)
     low: list[list[np.ndarray | None]] = [[None] * c for _ in range(c)]
     for j in range(c):
-        s = cov[j][j].copy()
+        s = cov[j][j]
         for k in range(j):
-            s -= low[j][k] * low[j][k]
+            s = s - low[j][k] * low[j][k]
         low[j][j] = np.sqrt(np.maximum(s, 1e-12))
         for i in range(j + 1, c):
-            s = cov[i][j].copy()
+            s = cov[i][j]
             for k in range(j):
-                s -= low[i][k] * low[j][k]
+                s = s - low[i][k] * low[j][k]
             low[i][j] = s / low[j][j]
     y: list[np.ndarray] = []
     for i in range(c):
-        s = rhs[i].copy()
+        s = rhs[i]
         for k in range(i):
-            s -= low[i][k] * y[k]
+            s = s - low[i][k] * y[k]
         y.append(s / low[i][i])
     x: list[np.ndarray | None] = [None] * c
     for i in reversed(range(c)):
-        s = y[i].copy()
+        s = y[i]
         for k in range(i + 1, c):
-            s -= low[k][i] * x[k]
+            s = s - low[k][i] * x[k]
         x[i] = s / low[i][i]
     return x  # type: ignore[return-value]
 
@@ -279,8 +279,132 @@ def _coefficients(p: np.ndarray, w: np.ndarray, g: list[np.ndarray], ncol: int, 
     return [ms[1 + i] * inv for i in range(c)], ms[1 + c] * inv
 
 
+def _area_average(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 (H, W, 3) photo area-averaged (box filter) to ``size`` = (w, h), in horizontal
+    bands on a few threads (handing a 12 MP photo to Pillow and reducing it costs more than the
+    whole refinement at depth size; both release the GIL).  Each band's box covers exactly its
+    output rows, so the result is that of one whole-image box resize."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    w, h = size
+    big_h, big_w = rgb.shape[:2]
+    if (big_w, big_h) == (w, h):
+        return rgb
+    out = np.empty((h, w, 3), dtype=np.uint8)
+    nb = max(1, min(4, os.cpu_count() or 1, h // 16))
+    edges = [round(i * h / nb) for i in range(nb + 1)]
+
+    def band(y0: int, y1: int) -> None:
+        s0, s1 = int(np.floor(y0 * big_h / h)), int(np.ceil(y1 * big_h / h))
+        im = Image.fromarray(np.ascontiguousarray(rgb[s0:s1]))
+        box = (0, y0 * big_h / h - s0, big_w, y1 * big_h / h - s0)
+        out[y0:y1] = np.asarray(im.resize((w, y1 - y0), Image.Resampling.BOX, box=box))
+
+    with ThreadPoolExecutor(max_workers=nb) as pool:
+        list(pool.map(lambda ab: band(*ab), zip(edges[:-1], edges[1:])))
+    return out
+
+
+def _evaluate(coefs: list[np.ndarray], rgb: np.ndarray | None, lower: np.ndarray, upper: np.ndarray,
+              keep: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``clip(o + sum_c a_c * rgb_c, lower, upper)`` at ``size``: the coefficients resampled
+    bilinearly (Pillow, pixel centres aligned), the bounds and ``keep`` (NaN where False) those
+    of the stored pixel each output pixel falls in.
+
+    At 12 MP the work is a few dozen passes over 48 MB maps, so it is done in horizontal bands
+    on a few threads (Pillow's resize and numpy's arithmetic release the GIL), each band's maps
+    small enough to stay in cache; Pillow's ``box`` makes each band's resampling exactly that
+    of the whole image.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    out_w, out_h = size
+    out = np.empty((out_h, out_w), dtype=np.float32)
+    src = [Image.fromarray(np.ascontiguousarray(x, dtype=np.float32), mode="F") for x in coefs]
+    bil = Image.Resampling.BILINEAR
+    # bounds and holes belong to the stored pixel an output pixel falls in (nearest, by index)
+    sh, sw = lower.shape
+    iy = np.minimum(((np.arange(out_h) + 0.5) * (sh / out_h)).astype(np.intp), sh - 1)
+    ix = np.minimum(((np.arange(out_w) + 0.5) * (sw / out_w)).astype(np.intp), sw - 1)
+    all_kept = bool(keep.all())
+
+    def band(y0: int, y1: int) -> None:
+        q = None
+        for i, im in enumerate(src):
+            ch, cw = im.size[1], im.size[0]
+            up = np.asarray(im.resize((out_w, y1 - y0), bil, box=(0, y0 * ch / out_h, cw, y1 * ch / out_h)))
+            if i == 0:
+                q = up.copy()
+            else:
+                q += up * rgb[y0:y1, :, i - 1]
+        rows = iy[y0:y1]
+        np.clip(q, lower[rows][:, ix], upper[rows][:, ix], out=q)
+        if not all_kept:
+            q[~keep[rows][:, ix]] = np.nan
+        out[y0:y1] = q
+
+    rows = 128
+    edges = list(range(0, out_h, rows)) + [out_h]
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda ab: band(*ab), zip(edges[:-1], edges[1:])))
+    return out
+
+
+def _fit(d: np.ndarray, conf: np.ndarray, guide_depth: np.ndarray | None, radius: int, eps: float,
+         coarse: int, code: float) -> list[np.ndarray]:
+    """Steps 1-3 on a grid ``coarse`` times coarser than the depth map: float32 maps
+    ``[offset, a_R, a_G, a_B]`` (colour in 0..255) or ``[offset]`` without a guide."""
+    from PIL import Image
+
+    h, w = d.shape
+    gw, gh = max(1, round(w / coarse)), max(1, round(h / coarse))
+    wsum = _resize(conf, (gw, gh), box=True).astype(np.float64)
+    psum = _resize(np.where(conf > 0, d * conf, np.float32(0.0)), (gw, gh), box=True).astype(np.float64)
+    p = np.divide(psum, wsum, out=np.zeros_like(psum), where=wsum > 0)
+    g = _positions((gh, gw), (h, w), radius)
+    ncol = 0
+    if guide_depth is not None:
+        small = np.asarray(Image.fromarray(guide_depth).resize((gw, gh), Image.Resampling.BOX))
+        g = [small[:, :, i] / 255.0 for i in range(3)] + g
+        ncol = 3
+    a, b = _coefficients(p, wsum, g, ncol, max(1, round(radius / coarse)), eps, NOISE_CODES2 * code * code)
+    # fold the position terms into the offset (they are linear, so they resample exactly) and
+    # the 1/255 of the colour into its coefficients
+    offset = b + a[ncol] * g[ncol] + a[ncol + 1] * g[ncol + 1]
+    coefs = [offset] + [a[i] / 255.0 for i in range(ncol)]
+    known = np.isfinite(offset)
+    # where no window reaches a known pixel (deep inside a hole) the nearest known pixel's
+    # coefficients are used: filled holes continue the surface around them
+    return _nearest_fill([np.where(known, x, 0.0).astype(np.float32) for x in coefs], known)
+
+
+def _bounds(d: np.ndarray, conf: np.ndarray, code: float, radius: int, tight: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5 on the depth grid: ``stored -/+ code / (2 c)`` within the stored range of the
+    window; ``tight``: half a code everywhere.  Holes get their nearest pixel's bounds."""
+    nd = _ndimage()
+    valid = np.isfinite(d)
+    win = 2 * radius + 1
+    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=win)
+    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=win)
+    # without a guide nothing tells a blurred edge from a steep surface: every pixel stays in
+    # its quantisation interval (de-quantisation only, edges as stored)
+    tol = np.float32(0.5 * code) / (np.float32(1.0) if tight else np.maximum(conf, np.float32(1e-6)))
+    lower = np.where(valid, np.maximum(lo, d - tol), lo)
+    upper = np.where(valid, np.minimum(hi, d + tol), hi)
+    bounded = np.isfinite(lower) & np.isfinite(upper)
+    lower, upper = _nearest_fill([np.where(bounded, x, 0.0).astype(np.float32) for x in (lower, upper)], bounded)
+    return lower, upper
+
+
 def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str | None = "colour",
-           radius: int = 6, eps: float = 5e-5, coarse: int = 2) -> Capture:
+           radius: int = 6, eps: float = 5e-5, coarse: int = 3) -> Capture:
     """A new :class:`~depthlab.Capture` with refined float disparity (and depth) at ``size``.
 
     Parameters
@@ -320,6 +444,8 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         raise InvalidInputError(f"radius must be a whole number of depth pixels from 1 to 50, got {radius!r}")
     if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
         raise InvalidInputError(f"eps must be a positive number, got {eps!r}")
+    if isinstance(coarse, bool) or not isinstance(coarse, (int, np.integer)) or not 1 <= coarse <= 8:
+        raise InvalidInputError(f"coarse must be a whole number from 1 to 8, got {coarse!r}")
     if guide and not cap.has_rgb:
         raise InvalidInputError(
             "this capture has no colour image to guide the refinement (e.g. a depth map without its photo); "
@@ -330,64 +456,35 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
     if not valid.any():
         raise InvalidInputError("the capture has no known depth pixel to refine")
     h, w = d.shape
-    radius = int(radius)
-    if isinstance(coarse, bool) or not isinstance(coarse, (int, np.integer)) or not 1 <= coarse <= 8:
-        raise InvalidInputError(f"coarse must be a whole number from 1 to 8, got {coarse!r}")
     code = code_step(cap)
-
-    # 1-3: confidence-weighted local fit, on a grid ``coarse`` times coarser than the depth map
     conf = confidence(d, code)
-    k = max(1, int(coarse))
-    gw, gh = max(1, round(w / k)), max(1, round(h / k))
-    r_grid = max(1, round(radius / k))
-    wsum = _resize(conf, (gw, gh), box=True).astype(np.float64)
-    psum = _resize(np.where(valid, d * conf, np.float32(0.0)), (gw, gh), box=True).astype(np.float64)
-    p = np.divide(psum, wsum, out=np.zeros_like(psum), where=wsum > 0)
-    g = _positions((gh, gw), (h, w), radius)
-    ncol = 0
-    if guide:
-        small = cap.rgb_at(gw, gh)
-        g = [small[:, :, i] / 255.0 for i in range(3)] + g
-        ncol = 3
-    a, b = _coefficients(p, wsum, g, ncol, r_grid, eps, NOISE_CODES2 * code * code)
-    # fold the position terms into the offset: they are linear, so they resample exactly
-    offset = b + a[ncol] * g[ncol] + a[ncol + 1] * g[ncol + 1]
-    offset = _resize(offset.astype(np.float32), (w, h))  # bilinear
-    a = [_resize(a[i].astype(np.float32), (w, h)) for i in range(ncol)]
-
-    # 5 (bounds, on the depth grid): half a code where trusted, the local stored range elsewhere
-    nd = _ndimage()
-    win = 2 * radius + 1
-    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=win)
-    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=win)
-    # without a guide nothing tells a blurred edge from a steep surface: every pixel stays in
-    # its quantisation interval (de-quantisation only, edges as stored)
-    tol = np.float32(0.5 * code) / (np.maximum(conf, np.float32(1e-6)) if guide else np.float32(1.0))
-    lower = np.where(valid, np.maximum(lo, d - tol), lo)
-    upper = np.where(valid, np.minimum(hi, d + tol), hi)
-    known = np.isfinite(offset) & np.isfinite(lower) & np.isfinite(upper)
-    # where nothing is known within reach (deep inside a hole), the nearest known pixel's
-    # coefficients and bounds are used: filled holes continue the surface around them
+    if cap.has_confidence:  # a stored confidence map (Dynamic Depth) weighs in too
+        conf = conf * np.clip(cap.confidence, 0.0, 1.0).astype(np.float32)
+    guide_depth = _area_average(cap.rgb, (w, h)) if guide else None  # the photo area-averaged once
+    coefs = _fit(d, conf, guide_depth, int(radius), float(eps), int(coarse), code)
+    lower, upper = _bounds(d, conf, code, int(radius), tight=not guide)
     keep = np.ones_like(valid) if fill else valid
-    coef = [offset] + a + [lower, upper]
-    coef = _nearest_fill([np.where(known, x, 0).astype(np.float32) for x in coef], known)
 
     # 4: evaluate at the output size with the guide at that size
     size_wh = (out_w, out_h)
-    q = _resize(coef[0], size_wh).copy()
-    if guide:
-        rgb = cap.rgb_at(out_w, out_h)
-        for i in range(ncol):
-            q += _resize(coef[1 + i], size_wh) * (rgb[:, :, i] * np.float32(1.0 / 255.0))
-    q = np.clip(q, _resize(coef[-2], size_wh), _resize(coef[-1], size_wh))
-    keep_out = _resize(keep.astype(np.float32), size_wh, nearest=True) > 0.5
-    q[~keep_out] = np.nan
+    if size_wh == (w, h):
+        q = _resize(coefs[0], size_wh).copy()
+        for i in range(len(coefs) - 1):
+            q += _resize(coefs[1 + i], size_wh) * guide_depth[:, :, i]
+        q = np.clip(q, lower, upper, out=q)
+        q[~keep] = np.nan
+    else:
+        q = _evaluate(coefs, _area_average(cap.rgb, size_wh) if guide else None, lower, upper, keep, size_wh)
 
     info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
-                      source_size=(w, h), size=size_wh, guide=guide, radius=radius, eps=float(eps), code_per_m=float(code),
-                      fill=bool(fill), seconds=0.0)
+                      source_size=(w, h), size=size_wh, guide=guide, radius=int(radius), eps=float(eps), code_per_m=float(code),
+                      fill=bool(fill), seconds=round(time.perf_counter() - t0, 4))
+    return _refined_capture(cap, q, info)
+
+
+def _refined_capture(cap: Capture, q: np.ndarray, info: Refinement) -> Capture:
+    """The new Capture: everything of ``cap`` but the disparity, plus the provenance."""
     meta = dict(cap.metadata) if isinstance(cap.metadata, dict) else {}
-    info = Refinement(**(info.to_dict() | {"seconds": round(time.perf_counter() - t0, 4)}))
     meta["refined"] = info.to_dict()
     meta["notes"] = list(meta.get("notes") or []) + [str(info)]
     out = Capture(
@@ -396,6 +493,6 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         # the photo is the source's: decoded once, shared (not copied)
         rgb_loader=(lambda: cap.rgb) if cap.has_rgb else None, rgb_size=cap.rgb_size,
     )
-    if guide:
+    if info.guide:
         out.set_rgb(cap.rgb)
     return out

@@ -13,8 +13,9 @@ Models
 ``"pinhole-raw"``
     The same intrinsics, distortion ignored (to see what the correction changes).
 ``"orthographic"``
-    *Teaching mode*: the pixel grid laid flat and pushed back by the depth; no perspective, so
-    far things are not shrunk.  Arbitrary units.
+    *Teaching mode*: the pixel grid laid flat and pushed back by the depth.  No perspective in
+    the back-projection: every point keeps its pixel's place on the grid, so far things stay as
+    small as they look in the photo -- too small.  Arbitrary units.
 ``"disparity-as-z"``
     *The seed's mistake*, kept as a named mode so it can be shown: the flat grid with the stored
     disparity (1/m), mirrored within its range, used as z.

@@ -45,13 +45,13 @@ from .colour import depth_colours
 from .errors import InvalidInputError
 from .projection import Projector
 from .settings import is_pinhole
+from .triangulate import surface_faces, triangle_areas
 
-__all__ = ["Mesh", "mesh", "grid_faces", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE"]
+__all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
 
 DEFAULT_MAX_STEP = 0.03
 DEFAULT_MAX_TEXTURE = 4096
 DEFAULT_SIMPLIFY = 1.0
-BLOCK = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,144 +167,27 @@ class Mesh:
         return save_mesh(self, path, overwrite=overwrite, **options)
 
     def solid(self, thickness: float | None = None, metric: bool = False) -> "Mesh":
-        """A closed, watertight relief — surface, walls, flat back — for a slicer; see
-        :func:`depthlab.relief.solid`.  ``solid().save("relief.stl")`` writes it in mm."""
-        from .relief import solid
+        """A closed, watertight relief — surface, walls, flat back — for a slicer (see
+        :mod:`depthlab.relief`); ``solid().save("relief.stl")`` writes it in millimetres.
 
-        return solid(self, thickness=thickness, metric=metric)
+        ``thickness``: how far behind the farthest point the flat back lies (the mesh's units;
+        default 10 % of the depth range).  ``metric=True``: refuse unless the capture's depth
+        is absolute and in metres (a true-to-size print).  The solid's vertices are the
+        surface's followed by their copies on the back (same uv and pixels).
+        """
+        from .relief import check_metric, close_relief
 
-
-def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """float64 (M,) area of each triangle."""
-    v = np.asarray(vertices, dtype=np.float64)
-    f = np.asarray(faces)
-    a, b, c = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
-    return 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
-
-
-def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndarray:
-    """Triangles on a grid of depths, cut where neighbouring depths jump.
-
-    Parameters
-    ----------
-    depth : float (h, w) depths (any positive unit; only ratios matter).
-    valid : bool (h, w), which grid points exist.
-    max_step : largest relative difference ``|z1 - z2| / min(z1, z2)`` an edge may join.
-
-    Returns int64 (M, 3) *grid* indices (row-major ``r * w + c``), two triangles per cell at
-    most, counter-clockwise seen from the camera (x right, y down, z forward), cells in
-    row-major order.  Each cell is split along the diagonal whose depths differ less.
-    """
-    tri, keep = _cell_triangles(depth, valid, max_step)
-    return tri[keep]
-
-
-def _cell_triangles(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(tri, keep): int64 (h-1, w-1, 2, 3) the two triangles of every cell in grid indices,
-    bool (h-1, w-1, 2) which of them pass the cut (see :func:`grid_faces`)."""
-    d = np.where(valid, np.asarray(depth, dtype=np.float32), np.float32(np.nan))
-    h, w = d.shape
-    if h < 2 or w < 2:
-        return np.empty((0, 0, 2, 3), dtype=np.int64), np.empty((0, 0, 2), dtype=bool)
-    t = np.float32(max_step)
-
-    def rel(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        # |p - q| / min(p, q); NaN when either is unknown (every comparison with it is False)
-        diff = np.abs(p - q)
-        np.divide(diff, np.minimum(p, q), out=diff)
-        return diff
-
-    a, b, c, dd = d[:-1, :-1], d[:-1, 1:], d[1:, :-1], d[1:, 1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        horiz = rel(d[:, :-1], d[:, 1:])     # (h, w-1): edge (r, c)-(r, c+1)
-        vert = rel(d[:-1, :], d[1:, :])      # (h-1, w): edge (r, c)-(r+1, c)
-        r_ad = rel(a, dd)
-        r_bc = rel(b, c)
-    e_ab, e_cd = horiz[:-1] <= t, horiz[1:] <= t
-    e_ac, e_bd = vert[:, :-1] <= t, vert[:, 1:] <= t
-    e_ad, e_bc = r_ad <= t, r_bc <= t
-    # split along a-d when it joins closer depths, or when b or c is missing
-    use_ad = (r_ad < r_bc) | np.isnan(r_bc)
-    keep = np.empty((h - 1, w - 1, 2), dtype=bool)
-    keep[..., 0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
-    keep[..., 1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
-
-    base = (np.arange(h - 1, dtype=np.int64)[:, None] * w + np.arange(w - 1, dtype=np.int64)[None, :])
-    ia, ib, ic, id_ = base, base + 1, base + w, base + w + 1
-    tri = np.empty((h - 1, w - 1, 2, 3), dtype=np.int64)
-    tri[:, :, 0, 0] = ia
-    tri[:, :, 0, 1] = ic
-    tri[:, :, 0, 2] = np.where(use_ad, id_, ib)
-    tri[:, :, 1, 0] = np.where(use_ad, ia, ib)
-    tri[:, :, 1, 1] = np.where(use_ad, id_, ic)
-    tri[:, :, 1, 2] = np.where(use_ad, ib, id_)
-    return tri, keep
-
-
-def flat_block_fans(
-    depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: float, block: int = BLOCK,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fewer, larger triangles where the depth grid is flat: (cell_flat, fans).
-
-    The grid is cut into blocks of ``block`` x ``block`` cells (``block`` even).  A block is
-    *flat* when all its cells kept both triangles, its disparities (1/depth) lie within
-    ``tolerance`` of an affine function of the pixel position — a plane in space is exactly
-    that, for a pinhole camera — and its depths span at most ``max_span`` (relative; :func:`mesh` allows
-    half a block's worth of grid edges, so a big triangle on a steep wall stays short in depth).  A flat block's triangles become a fan
-    around its centre point; a side shared with another flat block is one edge from corner to
-    corner, a side next to anything else keeps every grid point, so the two sides meet without
-    cracks (no T-junctions).  Only original grid points are used.
-
-    ``tolerance`` is in 1/depth units: a number, or a function of each block's mean
-    disparity returning one per block.  Returns
-    ``cell_flat`` bool (h-1, w-1) — the cells the fans replace — and ``fans`` int64 (K, 3) grid
-    indices, counter-clockwise seen from the camera.
-    """
-    B = int(block)
-    h, w = depth.shape
-    cell_flat = np.zeros((h - 1, w - 1), dtype=bool)
-    nb_r, nb_c = (h - 1) // B, (w - 1) // B
-    if nb_r == 0 or nb_c == 0:
-        return cell_flat, np.empty((0, 3), dtype=np.int64)
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    cells_ok = keep[: nb_r * B, : nb_c * B].all(axis=-1).reshape(nb_r, B, nb_c, B).all(axis=(1, 3))
-    win = sliding_window_view(np.asarray(depth, dtype=np.float64), (B + 1, B + 1))[::B, ::B][:nb_r, :nb_c]
-    pts = win.reshape(nb_r, nb_c, (B + 1) ** 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        disp = 1.0 / pts
-        yy, xx = np.mgrid[0 : B + 1, 0 : B + 1]
-        design = np.stack([xx.ravel(), yy.ravel(), np.ones((B + 1) ** 2)], axis=1).astype(np.float64)
-        fit = disp @ (design @ np.linalg.pinv(design)).T     # least-squares affine fit, per block
-        resid = np.abs(disp - fit).max(axis=-1)
-        if callable(tolerance):
-            tolerance = tolerance(disp.mean(axis=-1))
-        lo, hi = pts.min(axis=-1), pts.max(axis=-1)
-        flat = cells_ok & (resid <= tolerance) & ((hi - lo) <= max_span * lo)
-    if not flat.any():
-        return cell_flat, np.empty((0, 3), dtype=np.int64)
-    cell_flat[: nb_r * B, : nb_c * B] = np.repeat(np.repeat(flat, B, axis=0), B, axis=1)
-
-    padded = np.zeros((nb_r + 2, nb_c + 2), dtype=bool)
-    padded[1:-1, 1:-1] = flat
-    bi, bj = np.nonzero(flat)
-    r0, c0 = bi * B, bj * B
-    k = np.arange(B + 1)
-    # each side's points in fan order (counter-clockwise seen from the camera in x right,
-    # y down): top right->left, left top->bottom, bottom left->right, right bottom->top
-    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])          # (4, B+1)
-    side_c = np.stack([B - k, np.zeros_like(k), k, np.full_like(k, B)])
-    neighbour_flat = np.stack([padded[bi, bj + 1], padded[bi + 1, bj], padded[bi + 2, bj + 1], padded[bi + 1, bj + 2]], axis=1)
-    side = (r0[:, None, None] + side_r[None]) * w + (c0[:, None, None] + side_c[None])   # (n, 4, B+1)
-    centre = (r0 + B // 2) * w + (c0 + B // 2)
-    # fine sides: B triangles (centre, p_k, p_k+1); coarse sides: one (centre, p_0, p_B)
-    fine = side[~neighbour_flat]                                                      # (nf, B+1)
-    cf = np.repeat(centre[:, None], 4, axis=1)[~neighbour_flat]
-    fine_tris = np.stack([np.repeat(cf, B), fine[:, :-1].reshape(-1), fine[:, 1:].reshape(-1)], axis=1)
-    coarse = side[neighbour_flat]
-    cc = np.repeat(centre[:, None], 4, axis=1)[neighbour_flat]
-    coarse_tris = np.stack([cc, coarse[:, 0], coarse[:, -1]], axis=1)
-    return cell_flat, np.concatenate([fine_tris, coarse_tris]).astype(np.int64)
+        if metric:
+            check_metric(self.accuracy, self.units, self.model)
+        stride = int(self.metadata.get("parameters", {}).get("stride", 1))
+        v, f, kept, facts = close_relief(self.vertices, self.faces, self.pixel_index, self.grid_shape, stride,
+                                         thickness, perspective=is_pinhole(self.model))
+        meta = dict(self.metadata)
+        meta["solid"] = dict(facts, metric=bool(metric))
+        return Mesh(vertices=v, faces=f, uv=np.concatenate([self.uv[kept], self.uv[kept]]), texture=self.texture,
+                    pixel_index=np.concatenate([self.pixel_index[kept], self.pixel_index[kept]]),
+                    grid_shape=self.grid_shape, model=self.model, units=self.units, accuracy=self.accuracy,
+                    camera=self.camera, metadata=meta)
 
 
 def mesh(
@@ -340,7 +223,7 @@ def mesh(
         ``simplify`` steps of the depth map's own quantisation (for an 8-bit disparity map, one
         step of the stored disparity; for float maps 0.1 % of the disparity per unit) become a
         fan of 4-16 triangles around the block's centre point, sewn to their neighbours without
-        cracks (:func:`flat_block_fans`).  The vertices stay the projection's points; only
+        cracks (:mod:`depthlab.triangulate`).  The vertices stay the projection's points; only
         the faces change.  The real pug photo drops from ~876k to ~200k triangles.
 
     Raises :class:`~depthlab.errors.InvalidInputError` when nothing is left to mesh (no valid
@@ -355,41 +238,25 @@ def mesh(
     proj = Projector(cap, stride=stride, calibration=calibration)
     xyz, valid = proj.points(model, depth_scale, aspect, near, far, mask)
     gh, gw = proj.grid_shape
-    n = int(np.count_nonzero(valid))
-    if n == 0:
-        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
-            "near/far/mask leave no point"
-        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
-                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
-    if gh < 2 or gw < 2:
-        raise InvalidInputError(
-            f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
-            f"{gh} x {gw}; use a smaller stride"
-        )
-    depth_grid = proj.depth.reshape(gh, gw)
-    valid_grid = valid.reshape(gh, gw)
-    tri, keep = _cell_triangles(depth_grid, valid_grid, step * proj.stride)
-    if simplify > 0:
-        cell_flat, fans = flat_block_fans(depth_grid, keep, _disparity_tolerance(cap, simplify),
-                                          BLOCK // 2 * step * proj.stride)
-        keep &= ~cell_flat[..., None]
-        tri = np.concatenate([tri[keep], fans])
-    else:
-        tri = tri[keep]
+    n = _check_grid(proj, valid, near, far, mask)
+    tolerance = _disparity_tolerance(cap, simplify) if simplify > 0 else None
+    tri = surface_faces(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), step * proj.stride, tolerance)
     if tri.shape[0] == 0:
         raise InvalidInputError(
             f"nothing to mesh: no two neighbouring points of the {n} kept are within max_step={step} "
             "in depth; raise max_step, lower the stride or widen near/far"
         )
-    # grid index -> vertex index (the valid points, row-major, as the projection keeps them)
-    lut = np.cumsum(valid, dtype=np.int64) - 1
-    faces = lut[tri].astype(np.int32)
-    sel = np.flatnonzero(valid)
-    vertices = xyz[sel]
-    pix = proj.pixel_index()[sel] if proj.stride > 1 else sel.astype(np.int64)
-
     h, w = proj.depth_shape
-    uv = _uv_of(pix, w, h)
+    if n == proj.size:
+        # every grid point is a vertex: no renumbering, no gathering (the Projector is ours)
+        sel, faces, vertices, pix = None, tri, xyz, proj.pixel_index()
+        uv = _grid_uv(proj).reshape(-1, 2)
+    else:
+        # grid index -> vertex index (the valid points, row-major, as the projection keeps them)
+        sel = np.flatnonzero(valid)
+        faces = (np.cumsum(valid, dtype=np.int32) - 1)[tri]
+        vertices, pix = xyz[sel], proj.pixel_index()[sel]
+        uv = _grid_uv(proj).reshape(-1, 2)[sel]
     texture, colour = _texture_of(cap, proj, max_texture)
     params = {"model": model, "stride": proj.stride, "near": near, "far": far,
               "mask": mask if (mask is None or isinstance(mask, str)) else "array",
@@ -447,11 +314,31 @@ def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any
     return step, simplify
 
 
-def _uv_of(pix: np.ndarray, w: int, h: int) -> np.ndarray:
-    """float32 (n, 2) texture coordinates of depth pixels (flat indices), origin bottom-left."""
-    uv = np.empty((pix.shape[0], 2), dtype=np.float32)
-    uv[:, 0] = ((pix % w).astype(np.float32) + np.float32(0.5)) / np.float32(w)
-    uv[:, 1] = np.float32(1.0) - ((pix // w).astype(np.float32) + np.float32(0.5)) / np.float32(h)
+def _check_grid(proj: Any, valid: np.ndarray, near: Any, far: Any, mask: Any) -> int:
+    """The number of valid grid points, or a clear error when nothing can be meshed."""
+    gh, gw = proj.grid_shape
+    n = int(np.count_nonzero(valid))
+    if n == 0:
+        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
+            "near/far/mask leave no point"
+        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
+                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
+    if gh < 2 or gw < 2:
+        raise InvalidInputError(
+            f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
+            f"{gh} x {gw}; use a smaller stride"
+        )
+    return n
+
+
+def _grid_uv(proj: Any) -> np.ndarray:
+    """float32 (gh, gw, 2): uv of every grid point's pixel centre (origin bottom-left)."""
+    h, w = proj.depth_shape
+    s = proj.stride
+    gh, gw = proj.grid_shape
+    uv = np.empty((gh, gw, 2), dtype=np.float32)
+    uv[..., 0] = ((np.arange(0, w, s, dtype=np.float64) + 0.5) / w).astype(np.float32)[None, :]
+    uv[..., 1] = (1.0 - (np.arange(0, h, s, dtype=np.float64) + 0.5) / h).astype(np.float32)[:, None]
     return uv
 
 
@@ -463,13 +350,17 @@ def _texture_of(cap: Capture, proj: Any, max_texture: int | None) -> tuple[np.nd
     return depth_colours(cap.depth, rng[0], rng[1]), "depth (no colour image)"
 
 
-def _mesh_metadata(cap: Capture, proj: Any, params: dict[str, Any], colour: str, sel: np.ndarray,
+def _mesh_metadata(cap: Capture, proj: Any, params: dict[str, Any], colour: str, sel: np.ndarray | None,
                    grid: tuple[int, int]) -> dict[str, Any]:
     """Provenance of a mesh: source, depth range of its vertices, parameters, intrinsics used."""
     gh, gw = grid
     h, w = proj.depth_shape
     cal = proj.calibration
-    drange = [float(np.nanmin(proj.depth[sel])), float(np.nanmax(proj.depth[sel]))]
+    if sel is None:  # every grid point kept
+        drange = list(proj.depth_range())
+    else:
+        kept = proj.depth[sel]
+        drange = [float(kept.min()), float(kept.max())]
     meta: dict[str, Any] = {
         "source": None if cap.path is None else str(cap.path),
         "format": cap.format,

@@ -140,7 +140,11 @@ def describe(cap: Capture) -> str:
     else:
         est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
         nocal = ", no calibration" if cal is None else ""
-    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}"
+    from .camera import check_intrinsics_against_exif
+
+    check = check_intrinsics_against_exif(cal, cap.camera)
+    warn = f" · {check.short}" if check is not None and check.short else ""
+    return f"{cap.camera.kind} · {acc} · {r} · depth {w}×{h}{est}{nocal}{warn}"
 
 
 def fresh_path(folder: Path, stem: str, suffix: str) -> Path:
@@ -167,14 +171,16 @@ class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
     def __init__(self, cap: Capture, view: CloudView, settings: dict[str, Any], linked: bool = False):
-        self.cap = cap
+        self.source = cap  # as stored; ``cap`` is what is drawn: it or its refined copy
+        self._refined: Capture | None = None
+        self.cap = self._capture(settings["refined"])
         self.view = view
         # a linked view (compare) never moves the shared camera itself: the comparison frames
         # both at once, so the browser never sees an intermediate orbit target
         self.linked = linked
         self._projector_cls = Projector
         self.settings = dict(settings)
-        self.projector = Projector(cap, stride=self.settings["stride"])
+        self.projector = Projector(self.cap, stride=self.settings["stride"])
         self.description = describe(cap)  # depth range scans the whole map: once
         view.fit = self.fit
         # a view that starts as a surface sends its points only when they are first asked for
@@ -195,6 +201,16 @@ class _Side:
         self._drawn = dict(self.settings)
         self.title = W.HTML(self._title_html())
         self.last_update_s = 0.0
+
+    def _capture(self, refined: bool) -> Capture:
+        """The stored capture, or its refinement at depth size (made once, on first use)."""
+        if not refined:
+            return self.source
+        if self._refined is None:
+            from .refinement import refine
+
+            self._refined = refine(self.source)
+        return self._refined
 
     def _mask(self) -> str | None:
         m = self.settings["mask"]
@@ -312,19 +328,22 @@ class _Side:
         return (f"<b>{self.description}</b><br><span style='opacity:0.8'>model {s['model']} · "
                 f"{drawn} · {grid}"
                 f"{'' if self.units == 'm' else ' (arbitrary units, not metres)'} · "
-                f"point size ×{s['point_scale']:.3g} of a pixel's footprint · {s['render']}</span>")
+                f"point size ×{s['point_scale']:.3g} of a pixel's footprint · {s['render']}"
+                f"{' · refined depth' if s['refined'] else ''}</span>")
 
     def update(self, **changes: Any) -> float:
         """Apply new settings; send only what changed.  Returns the Python-side seconds spent."""
         t0 = time.perf_counter()
         self.settings.update(changes)
         s, d = self.settings, self._drawn
-        if s["stride"] != d["stride"]:
+        if s["refined"] != d["refined"]:
+            self.cap = self._capture(s["refined"])
+        if s["stride"] != d["stride"] or s["refined"] != d["refined"]:
             self.projector = self._projector_cls(self.cap, stride=s["stride"])
-        new_xyz = any(s[k] != d[k] for k in ("model", "stride"))
+        new_xyz = any(s[k] != d[k] for k in ("model", "stride", "refined"))
         new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
-            s["colour"] == "matte" and s["mask"] != d["mask"])
+            s["colour"] == "matte" and s["mask"] != d["mask"]) or (s["refined"] != d["refined"] and s["colour"] == "depth")
         scale = self._scale()
         if s["render"] == "points" and not self._points_sent:
             new_xyz = new_valid = new_rgb = True  # the first time the points are shown: all of them
@@ -364,7 +383,7 @@ class _Side:
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
                       near: float | None = None, far: float | None = None, point_size: float = 1.0,
-                      colour: str | None = None, mask: str | None = None) -> dict[str, Any]:
+                      colour: str | None = None, mask: str | None = None, refined: bool = False) -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
     wrong one fails at once with a message, not later in a slider)."""
     has_cal = all(pinhole_available(c) for c in caps)
@@ -402,7 +421,16 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None if near is None else float(near),
         "far": None if far is None else float(far), "stride": stride or max(default_stride(c.shape) for c in caps),
         "point_scale": float(point_size), "colour": colour, "mask": mask or None, "render": render,
+        "refined": _refined_setting(caps, refined),
     }
+
+
+def _refined_setting(caps: list[Capture], refined: Any) -> bool:
+    if not isinstance(refined, bool):
+        raise InvalidInputError(f"refined must be True or False, got {refined!r}")
+    if refined and not all(c.has_rgb for c in caps):
+        raise InvalidInputError("refined=True needs the colour photo as the guide and a capture has none")
+    return refined
 
 
 class _Controls:
@@ -437,6 +465,9 @@ class _Controls:
                                  description="colour", style=style, layout=lay),
             "mask": W.Dropdown(options=[("none", "")] + [(m, m) for m in mattes], value=settings["mask"] or "",
                                description="matte mask", style=style, layout=lay, disabled=not mattes),
+            "refined": W.Checkbox(value=settings["refined"], description="refined depth (depthlab.refine)",
+                                  indent=False, disabled=not all(c.has_rgb for c in caps),
+                                  layout=W.Layout(width="380px")),
             "render": W.ToggleButtons(options=RENDER_OPTIONS, value=settings["render"], description="draw as",
                                       style={"description_width": _LABEL_WIDTH, "button_width": "80px"},
                                       tooltips=["one point per depth pixel, as wide as its pixel",
@@ -466,7 +497,7 @@ class _Controls:
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
         w = self.w
         left = W.VBox([w["model"], w["render"], w["depth_scale"], w["aspect"], w["clip"]])
-        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"]])
+        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"], w["refined"]])
         buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
         return W.VBox([W.HBox([left, right]), buttons, self.status])
 
@@ -585,12 +616,12 @@ class Explorer(_Session):
 
     def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
                  far: float | None = None, stride: int | None = None, point_size: float = 1.0,
-                 colour: str | None = None, mask: str | None = None,
+                 colour: str | None = None, mask: str | None = None, refined: bool = False,
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
         if not isinstance(cap, Capture):
             raise InvalidInputError(f"explore() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
         settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_size=point_size,
-                                     colour=colour, mask=mask)
+                                     colour=colour, mask=mask, refined=refined)
         self.view = CloudView(width, height)
         self.side = _Side(cap, self.view, settings)
         self.sides = [self.side]
@@ -692,7 +723,8 @@ def explore(cap: Capture, **kwargs: Any) -> Explorer:
 
     Each control can start elsewhere: ``model``, ``render`` (``"points"`` | ``"surface"``),
     ``near``/``far`` (metres), ``stride``, ``point_size`` (a factor of each point's pixel
-    footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name).
+    footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name),
+    ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too).
     See :class:`Explorer`."""
     return Explorer(cap, **kwargs)
 

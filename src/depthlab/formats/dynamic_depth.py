@@ -70,6 +70,9 @@ from ..capture import Calibration, Capture, DepthEncoding, LazyMattes, Orientati
 from ..errors import DepthlabError, NoDepthError, UnreadableFileError
 from . import jpeg_segments as js
 from .apple import EDITED_HINT, same_aspect
+from .google import RANGE_FORMATS, range_lut
+from .jpeg_images import (MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, grey_codes, open_image, oriented_size,
+                          quiet_exif_warnings, rgb_loader)
 from .xmp import RDF, XMPNOTE, Xmp, parse_xmp_root
 
 DD = "http://ns.google.com/photos/dd/1.0/"
@@ -291,6 +294,23 @@ def parse_description(roots: list[Element], what: str) -> Description:
     when it lists no camera with a depth map.
     """
     notes: list[str] = []
+    items = _container_items(roots, what, notes)
+    chosen, cam = _depth_camera(roots, items, what)
+    depth_map = _depth_map(_props(_child(cam, CAMERA, "DepthMap"), DEPTHMAP),  # type: ignore[arg-type]
+                           f"{what}: camera {chosen}'s DepthMap", notes)
+    model = None
+    im_el = _child(cam, CAMERA, "ImagingModel")
+    if im_el is not None:
+        model = _imaging_model(_props(im_el, IMAGINGMODEL), f"{what}: camera {chosen}'s ImagingModel", notes)
+    image_uri = None
+    img_el = _child(cam, CAMERA, "Image")
+    if img_el is not None:
+        image_uri = _props(img_el, IMAGE).get("ItemURI") or None
+    return Description(items, depth_map, model, image_uri, chosen, notes)
+
+
+def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[ContainerItem]:
+    """``Device:Container``'s directory, checked (offsets are set later by :func:`locate_items`)."""
     container = _find(roots, DEVICE, "Container")
     if container is None:
         raise UnreadableFileError(
@@ -314,37 +334,37 @@ def parse_description(roots: list[Element], what: str) -> Description:
         raise UnreadableFileError(f"{what}: Container:Directory lists no items; the file is damaged")
     if items[0].length != 0:
         notes.append(f"the first container item declares length {items[0].length:,} (the primary normally declares 0)")
+    return items
 
+
+def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str) -> tuple[int, Element]:
+    """(index, element) of the camera to read: the first a DepthPhoto profile lists, else the
+    first with a depth map; :class:`NoDepthError` when none has one."""
     holder = _find(roots, DEVICE, "Cameras")
     cameras = [] if holder is None else _seq_of(holder, MAX_CAMERAS, what, "camera")
     order = list(range(len(cameras)))
-    profiles = [e for r in roots for e in r.iter("{%s}Profile" % DEVICE)]
-    for prof in profiles:
+    for prof in (e for r in roots for e in r.iter("{%s}Profile" % DEVICE)):
         if _props(prof, PROFILE).get("Type") == "DepthPhoto":
-            idx = [li for li in _seq(prof, PROFILE, "CameraIndices", MAX_CAMERAS, what)]
             wanted = []
-            for li in idx:
+            for li in _seq(prof, PROFILE, "CameraIndices", MAX_CAMERAS, what):
                 try:
                     wanted.append(int((li.text or "").strip()))
                 except ValueError:
                     raise UnreadableFileError(f"{what}: a Profile:CameraIndices entry is {li.text!r}, not an index") from None
             order = [k for k in wanted if 0 <= k < len(cameras)] + [k for k in order if k not in wanted]
             break
-    chosen = None
     for k in order:
-        dm = _child(cameras[k], CAMERA, "DepthMap")
-        if dm is not None:
-            chosen = k
-            break
-    if chosen is None:
-        raise NoDepthError(
-            f"{what.split(':')[0]} is a Google Dynamic Depth photo whose description lists no camera with a depth map "
-            f"({len(items)} container item(s): {', '.join(i.uri for i in items)}). {EDITED_HINT}")
-    cam = cameras[chosen]
-    cw = f"{what}: camera {chosen}'s DepthMap"
-    d = _props(_child(cam, CAMERA, "DepthMap"), DEPTHMAP)  # type: ignore[arg-type]
+        if _child(cameras[k], CAMERA, "DepthMap") is not None:
+            return k, cameras[k]
+    raise NoDepthError(
+        f"{what.split(':')[0]} is a Google Dynamic Depth photo whose description lists no camera with a depth map "
+        f"({len(items)} container item(s): {', '.join(i.uri for i in items)}). {EDITED_HINT}")
+
+
+def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
+    """A ``Camera:DepthMap``'s properties, checked: the format and a usable range are required."""
     fmt = d.get("Format", "")
-    if fmt not in ("RangeInverse", "RangeLinear"):
+    if fmt not in RANGE_FORMATS:
         raise UnreadableFileError(f"{cw}: Format is {fmt[:40]!r}; only RangeInverse and RangeLinear are defined")
     near = _number(d, "Near", cw, required=True)
     far = _number(d, "Far", cw, required=True)
@@ -369,22 +389,11 @@ def parse_description(roots: list[Element], what: str) -> Description:
     ft = _floats_b64(d.get("FocalTable"), f"{cw}: FocalTable")
     if ft:
         n = _whole(d, "FocalTableEntryCount", cw, 0, MAX_TABLE_FLOATS)
-        pairs = tuple((ft[2 * i], ft[2 * i + 1]) for i in range(len(ft) // 2))
-        if n is not None and n != len(pairs):
-            notes.append(f"FocalTable holds {len(pairs)} entries but FocalTableEntryCount says {n}")
-        table = pairs
-    depth_map = DepthMapInfo(fmt, float(near), float(far), units, measure, depth_uri,  # type: ignore[arg-type]
-                             d.get("ConfidenceURI") or None, d.get("ItemSemantic") or "Depth", table)
-
-    model = None
-    im_el = _child(cam, CAMERA, "ImagingModel")
-    if im_el is not None:
-        model = _imaging_model(_props(im_el, IMAGINGMODEL), f"{what}: camera {chosen}'s ImagingModel", notes)
-    image_uri = None
-    img_el = _child(cam, CAMERA, "Image")
-    if img_el is not None:
-        image_uri = _props(img_el, IMAGE).get("ItemURI") or None
-    return Description(items, depth_map, model, image_uri, chosen, notes)
+        table = tuple((ft[2 * i], ft[2 * i + 1]) for i in range(len(ft) // 2))
+        if n is not None and n != len(table):
+            notes.append(f"FocalTable holds {len(table)} entries but FocalTableEntryCount says {n}")
+    return DepthMapInfo(fmt, float(near), float(far), units, measure, depth_uri,  # type: ignore[arg-type]
+                        d.get("ConfidenceURI") or None, d.get("ItemSemantic") or "Depth", table)
 
 
 def _imaging_model(p: dict[str, str], what: str, notes: list[str]) -> ImagingModelInfo | None:
@@ -503,21 +512,11 @@ def locate_items(data: bytes, segments, items: list[ContainerItem], what: str) -
 # --------------------------------------------------------------------------------------------
 
 
-def range_values(codes: np.ndarray, bits: int, fmt: str, near: float, far: float) -> np.ndarray:
-    """The stored quantity from integer codes, float32: RangeLinear ``near + (far - near) v``,
-    RangeInverse ``far near / (far - (far - near) v)``, ``v = code / (2**bits - 1)``; NaN where
-    not a positive finite number."""
-    from .jpeg import gdepth_to_metres  # the same two formulas (GDepth defined them first)
-
-    return gdepth_to_metres(codes, bits, fmt, near, far)
-
-
 def disparity_lut(bits: int, fmt: str, near: float, far: float, diopters: bool) -> np.ndarray:
     """float32 disparity (1/m) per possible code: ``1 / value`` for distances, the value itself
-    for Diopters; NaN where the value is not a positive finite number.  Indexing it with the codes
-    decodes a map in one pass."""
-    top = (1 << bits) - 1
-    values = range_values(np.arange(top + 1, dtype=np.uint16 if bits == 16 else np.uint8), bits, fmt, near, far)
+    for Diopters (see :mod:`depthlab.formats.google` for the value); NaN where the value is not a
+    positive finite number.  Indexing it with the codes decodes a map in one pass."""
+    values = range_lut(bits, fmt, near, far)
     if diopters:
         return values
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -590,56 +589,111 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
                        exif: bytes | None, orientation: Orientation) -> Capture:
     """Read the Dynamic Depth JPEG held in ``data`` (see the module docstring)."""
     from .exif import TAG_ORIENTATION, camera_from_exif, read_exif
-    from .jpeg import MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, _grey, _open_image, _oriented_size, _quiet, _rgb_loader
 
     desc = parse_description(found.roots, f"{name}: the Dynamic Depth description")
     notes = desc.notes
     items = locate_items(data, segments, desc.items, name)
-    by_uri = {it.uri: it for it in items}
     dm = desc.depth_map
 
-    def blob_of(uri: str, role: str) -> tuple[bytes, ContainerItem]:
-        it = by_uri.get(uri)
-        if it is None:
-            raise UnreadableFileError(
-                f"{name}: the {role} is item {uri!r}, which the Dynamic Depth container does not list "
-                f"(it lists {', '.join(repr(i.uri) for i in items)}); the file is damaged")
-        if it.index == 0:
-            return data, it
-        return data[it.offset:it.end], it
-
-    # --- depth -----------------------------------------------------------------------------
-    dblob, ditem = blob_of(dm.depth_uri, "depth map")
+    # depth codes, colour source and intrinsics (stored frame); colour is only opened for its size
+    dblob, ditem = _item_blob(data, items, dm.depth_uri, "depth map", name)
     if ditem.index == 0:
         raise UnreadableFileError(f"{name}: DepthURI names the primary image; the file is damaged")
     dwhat = f"{name}: the depth map ({dm.depth_uri}, {ditem.mime})"
-    dim = _open_image(dblob, dwhat, MAX_AUX_PIXELS)
+    dim = open_image(dblob, dwhat, MAX_AUX_PIXELS)
     stored_size = dim.size
-    codes, bits = _grey(dim, dwhat)
-    lut = disparity_lut(bits, dm.format, dm.near, dm.far, diopters=dm.units == "Diopters")
+    codes, bits = grey_codes(dim, dwhat)
+    colour_blob, colour_what, colour_source = _colour_source(data, items, desc.image_uri, name, notes)
+    colour_stored = open_image(colour_blob, colour_what, MAX_COLOUR_PIXELS).size
+    calibration = _stored_calibration(desc.imaging_model, colour_stored, stored_size, notes)
 
-    # --- colour: the original where the container holds it ------------------------------------
-    colour_blob, colour_what, colour_source = data, f"{name}: the primary image", "primary image"
-    if desc.image_uri and desc.image_uri in by_uri and by_uri[desc.image_uri].index != 0:
-        colour_blob, _ = blob_of(desc.image_uri, "original image")
-        colour_what = f"{name}: the original image ({desc.image_uri})"
-        colour_source = f"{desc.image_uri} (original, unblurred)"
-    elif desc.image_uri and desc.image_uri not in by_uri:
-        notes.append(f"Camera:Image names {desc.image_uri!r}, which the container does not list: colour from the primary")
-    cim = _open_image(colour_blob, colour_what, MAX_COLOUR_PIXELS)
-    colour_stored = cim.size
+    disparity = _disparity(codes, bits, dm, calibration, stored_size, notes)
+    disparity = np.ascontiguousarray(orientation.apply(disparity))
+    if calibration is not None:
+        calibration = calibration.oriented(orientation)
+    accuracy = "relative" if dm.units == "None" else "absolute"
+    if dm.units == "None":
+        notes.append("DepthMap:Units None: the depth map states no unit; numbers kept as metres, scale not trustworthy")
+    if dm.item_semantic == "Segmentation":
+        notes.append("DepthMap:ItemSemantic Segmentation: the phone made this map for portrait blur; read as depth")
 
-    # --- intrinsics (stored frame) ---------------------------------------------------------------
-    calibration = None
-    if desc.imaging_model is not None:
-        calibration = calibration_from_model(desc.imaging_model, colour_stored, notes)
-    if calibration is not None and not same_aspect(calibration.reference_size, stored_size):
+    confidence_loader = None
+    if dm.confidence_uri:
+        cblob, citem = _item_blob(data, items, dm.confidence_uri, "confidence map", name)
+        cwhat = f"{name}: the confidence map ({dm.confidence_uri}, {citem.mime})"
+        confidence_loader = _confidence_loader(cblob, cwhat, stored_size, orientation)
+
+    with quiet_exif_warnings():
+        camera = camera_from_exif(exif, accuracy=accuracy)
+        exif_tags = read_exif(exif)
+    if camera.kind == "unknown":
+        camera = replace(camera, kind="Dynamic Depth")
+    if found.extended is not None and not found.extended["guid_is_md5"]:
+        notes.append("the extended XMP's GUID is not its MD5 digest (the file was edited, or its writer deviates from the XMP spec)")
+    meta = _metadata(desc, items, found, stored_size, bits) | {
+        "colour_source": colour_source,
+        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "exif_orientation": exif_tags.get(TAG_ORIENTATION),
+        "notes": notes,
+    }
+    return Capture(
+        disparity=disparity,
+        calibration=calibration,
+        accuracy=accuracy,
+        camera=camera,
+        encoding=DepthEncoding(quantity="disparity" if dm.units == "Diopters" else "depth", bits=bits, int_min=0,
+                               int_max=(1 << bits) - 1, format=dm.format, near=dm.near, far=dm.far, units=dm.units),
+        mattes=LazyMattes({}),
+        path=path,
+        format="JPEG (Google Dynamic Depth)",
+        metadata=meta,
+        rgb_loader=rgb_loader(colour_blob, orientation, colour_what),
+        rgb_size=oriented_size(colour_stored, orientation),
+        confidence_loader=confidence_loader,
+    )
+
+
+def _item_blob(data: bytes, items: list[ContainerItem], uri: str, role: str, name: str) -> tuple[bytes, ContainerItem]:
+    """The bytes of the located item ``uri`` (the whole file for the primary)."""
+    it = next((i for i in items if i.uri == uri), None)
+    if it is None:
+        raise UnreadableFileError(
+            f"{name}: the {role} is item {uri!r}, which the Dynamic Depth container does not list "
+            f"(it lists {', '.join(repr(i.uri) for i in items)}); the file is damaged")
+    return (data, it) if it.index == 0 else (data[it.offset:it.end], it)
+
+
+def _colour_source(data: bytes, items: list[ContainerItem], image_uri: str | None, name: str,
+                   notes: list[str]) -> tuple[bytes, str, str]:
+    """(bytes, what for messages, source for people) of the colour image: the camera's original
+    where the container holds it, else the primary."""
+    listed = {i.uri: i for i in items}
+    if image_uri and image_uri in listed and listed[image_uri].index != 0:
+        blob, _ = _item_blob(data, items, image_uri, "original image", name)
+        return blob, f"{name}: the original image ({image_uri})", f"{image_uri} (original, unblurred)"
+    if image_uri and image_uri not in listed:
+        notes.append(f"Camera:Image names {image_uri!r}, which the container does not list: colour from the primary")
+    return data, f"{name}: the primary image", "primary image"
+
+
+def _stored_calibration(model: ImagingModelInfo | None, colour_stored: tuple[int, int],
+                        depth_stored: tuple[int, int], notes: list[str]) -> Calibration | None:
+    """The ImagingModel's intrinsics in the stored frame, or None (absent, or not the depth map's view)."""
+    if model is None:
+        return None
+    calibration = calibration_from_model(model, colour_stored, notes)
+    if calibration is not None and not same_aspect(calibration.reference_size, depth_stored):
         rw, rh = calibration.reference_size
-        notes.append(f"ImagingModel size {rw}x{rh} does not have the depth map's {stored_size[0]}x{stored_size[1]} "
+        notes.append(f"ImagingModel size {rw}x{rh} does not have the depth map's {depth_stored[0]}x{depth_stored[1]} "
                      "aspect; intrinsics ignored")
-        calibration = None
+        return None
+    return calibration
 
-    # --- optical-axis depth ---------------------------------------------------------------------
+
+def _disparity(codes: np.ndarray, bits: int, dm: DepthMapInfo, calibration: Calibration | None,
+               stored_size: tuple[int, int], notes: list[str]) -> np.ndarray:
+    """float32 optical-axis disparity (1/m) in the stored frame, NaN where unknown."""
+    lut = disparity_lut(bits, dm.format, dm.near, dm.far, diopters=dm.units == "Diopters")
     disparity = np.take(lut, codes)  # NaN where the value is not a positive distance
     if dm.measure_type == "OpticRay":
         if calibration is not None:
@@ -649,33 +703,14 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
             notes.append("MeasureType OpticRay: distances along each pixel's ray converted to optical-axis depth")
         else:
             notes.append("MeasureType OpticRay but no usable intrinsics: distances along the rays kept as depth")
-    disparity = np.ascontiguousarray(orientation.apply(disparity))
-    if calibration is not None:
-        calibration = calibration.oriented(orientation)
+    return disparity
 
-    if dm.units == "None":
-        accuracy = "relative"
-        notes.append("DepthMap:Units None: the depth map states no unit; numbers kept as metres, scale not trustworthy")
-    else:
-        accuracy = "absolute"
-    if dm.item_semantic == "Segmentation":
-        notes.append("DepthMap:ItemSemantic Segmentation: the phone made this map for portrait blur; read as depth")
 
-    # --- confidence -------------------------------------------------------------------------------
-    confidence_loader = None
-    if dm.confidence_uri:
-        cblob, citem = blob_of(dm.confidence_uri, "confidence map")
-        cwhat = f"{name}: the confidence map ({dm.confidence_uri}, {citem.mime})"
-        confidence_loader = _confidence_loader(cblob, cwhat, stored_size, orientation)
-
-    with _quiet():
-        camera = camera_from_exif(exif, accuracy=accuracy)
-        exif_tags = read_exif(exif)
-    if camera.kind == "unknown":
-        camera = replace(camera, kind="Dynamic Depth")
-
-    model = desc.imaging_model
-    meta: dict[str, Any] = {
+def _metadata(desc: Description, items: list[ContainerItem], found: Found, stored_size: tuple[int, int],
+              bits: int) -> dict[str, Any]:
+    """The facts ``Capture.metadata`` keeps for people (``depthlab info`` lists the items)."""
+    dm, model = desc.depth_map, desc.imaging_model
+    return {
         "container": "JPEG + Dynamic Depth",
         "container_items": [it.to_dict() for it in items],
         "dynamic_depth": {
@@ -692,29 +727,7 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
             "image_uri": desc.image_uri,
         },
         "extended_xmp": found.extended,
-        "colour_source": colour_source,
-        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
-        "exif_orientation": exif_tags.get(TAG_ORIENTATION),
-        "notes": notes,
     }
-    if found.extended is not None and not found.extended["guid_is_md5"]:
-        notes.append("the extended XMP's GUID is not its MD5 digest (the file was edited, or its writer deviates from the XMP spec)")
-    top = (1 << bits) - 1
-    return Capture(
-        disparity=disparity,
-        calibration=calibration,
-        accuracy=accuracy,
-        camera=camera,
-        encoding=DepthEncoding(quantity="disparity" if dm.units == "Diopters" else "depth", bits=bits, int_min=0,
-                               int_max=top, format=dm.format, near=dm.near, far=dm.far, units=dm.units),
-        mattes=LazyMattes({}),
-        path=path,
-        format="JPEG (Google Dynamic Depth)",
-        metadata=meta,
-        rgb_loader=_rgb_loader(colour_blob, orientation, colour_what),
-        rgb_size=_oriented_size(colour_stored, orientation),
-        confidence_loader=confidence_loader,
-    )
 
 
 def _confidence_loader(blob: bytes, what: str, depth_stored: tuple[int, int],
@@ -722,9 +735,7 @@ def _confidence_loader(blob: bytes, what: str, depth_stored: tuple[int, int],
     def load() -> np.ndarray:
         from PIL import Image
 
-        from .jpeg import MAX_AUX_PIXELS, _grey, _open_image
-
-        codes, bits = _grey(_open_image(blob, what, MAX_AUX_PIXELS), what)
+        codes, bits = grey_codes(open_image(blob, what, MAX_AUX_PIXELS), what)
         conf = codes.astype(np.float32) / np.float32((1 << bits) - 1)
         if (conf.shape[1], conf.shape[0]) != tuple(depth_stored):
             conf = np.asarray(Image.fromarray(conf, mode="F").resize(tuple(depth_stored), Image.Resampling.BILINEAR))
@@ -733,5 +744,5 @@ def _confidence_loader(blob: bytes, what: str, depth_stored: tuple[int, int],
     return load
 
 
-__all__ = ["read_dynamic_depth", "find", "parse_description", "locate_items", "range_values", "ray_norms",
+__all__ = ["read_dynamic_depth", "find", "parse_description", "locate_items", "disparity_lut", "ray_norms",
            "calibration_from_model", "ContainerItem", "DepthMapInfo", "ImagingModelInfo", "Description"]

@@ -45,10 +45,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import io
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -61,6 +58,9 @@ from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import jpeg_segments as js
 from .exif import TAG_ORIENTATION, camera_from_exif, exif_orientation, read_exif
 from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
+from .google import RANGE_FORMATS, range_lut
+from .jpeg_images import (MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, grey_codes, open_image, oriented_size,
+                          quiet_exif_warnings, rgb_loader)
 from .xmp import APDI, DEPTHDATA, GDEPTH, GIMAGE, XMPNOTE, Xmp, parse_xmp
 
 GFOCUS = "http://ns.google.com/photos/1.0/focus/"
@@ -77,106 +77,10 @@ MATTE_NAMES = {
 }
 OTHER_AUX = {"hdrgainmap": "HDR gain map"}
 
-#: Depth maps and mattes larger than this many pixels are refused before decoding (real ones are
-#: at most about 3 MP; a 5600x5600 one took 1.8 s CPU and 0.65 GB to open and touch).
-MAX_AUX_PIXELS = 4096 * 4096
-#: Colour images larger than this are refused before decoding (a 48-megapixel photo, 8064x6048,
-#: fits).  JpegImageFile is built directly, so Pillow's own decompression-bomb check never runs.
-MAX_COLOUR_PIXELS = 50_000_000
 #: GDepth units -> metres per unit
 UNIT_SCALE = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
               "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3, "millimetres": 1e-3,
               "cm": 1e-2}
-
-
-# --------------------------------------------------------------------------------------------
-# Pillow, wrapped
-# --------------------------------------------------------------------------------------------
-
-
-def _open_image(blob: bytes, what: str, max_pixels: int | None = None):
-    """Open (header only) a JPEG or PNG held in ``blob``; size checked before any decoding.
-
-    JPEGs are opened with Pillow's plain JPEG class so an embedded MPF index never turns the
-    image into Pillow's MPO reader (the MPF images are located by :mod:`jpeg_segments`).
-    """
-    from PIL import Image, JpegImagePlugin
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            if blob[:3] == b"\xff\xd8\xff":
-                im = JpegImagePlugin.JpegImageFile(io.BytesIO(blob))
-            else:
-                im = Image.open(io.BytesIO(blob), formats=["PNG", "JPEG"])
-    except Exception as exc:  # UnidentifiedImageError, SyntaxError, DecompressionBomb*, OSError
-        raise UnreadableFileError(f"{what} cannot be opened ({type(exc).__name__}: {exc}); the file is damaged") from exc
-    w, h = im.size
-    if w <= 0 or h <= 0 or (max_pixels is not None and w * h > max_pixels):
-        raise UnreadableFileError(f"{what} declares {w}x{h} pixels, which is not a plausible size; the file is damaged")
-    return im
-
-
-def _pixels(im, what: str) -> np.ndarray:
-    """Decode an opened Pillow image to a numpy array, wrapping any decoder error."""
-    try:
-        im.load()
-        return np.asarray(im)
-    except Exception as exc:  # OSError (truncated), ValueError, SyntaxError
-        raise UnreadableFileError(f"{what} cannot be decoded ({type(exc).__name__}: {exc}); the file is damaged") from exc
-
-
-def _grey(im, what: str) -> tuple[np.ndarray, int]:
-    """Single-channel integer codes and their bit depth (8 or 16) from a depth or matte image.
-
-    Grey images are used as they are; RGB(A)/LA images (GDepth PNGs are often RGBA with R=G=B)
-    give their first channel; palette images are converted to grey.
-    """
-    mode = im.mode
-    if mode == "P":
-        im = im.convert("L")
-        mode = "L"
-    elif mode in ("LA", "RGB", "RGBA", "RGBX"):
-        try:
-            im.load()
-            im = im.getchannel(0)  # copy one band, not all of them
-        except Exception as exc:
-            raise UnreadableFileError(f"{what} cannot be decoded ({type(exc).__name__}: {exc}); the file is damaged") from exc
-        mode = "L"
-    arr = _pixels(im, what)
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        if arr.size and (arr.min() < 0 or arr.max() > 65535):
-            raise UnreadableFileError(f"{what} holds values outside 0..65535 ({arr.min()}..{arr.max()})")
-        return arr.astype(np.uint16), 16
-    if mode in ("L", "1"):
-        return arr.astype(np.uint8), 8
-    if mode in ("LA", "RGB", "RGBA", "RGBX", "YCbCr", "CMYK") and arr.ndim == 3:
-        return np.ascontiguousarray(arr[:, :, 0]).astype(np.uint8), 8
-    raise UnreadableFileError(f"{what} is a {mode} image; a depth map or matte must be greyscale")
-
-
-def _rgb_loader(blob: bytes, orientation: Orientation, what: str) -> Callable[[], np.ndarray]:
-    def load() -> np.ndarray:
-        im = _open_image(blob, what, MAX_COLOUR_PIXELS)
-        try:
-            im = im.convert("RGB")
-        except Exception as exc:
-            raise UnreadableFileError(f"{what} cannot be decoded ({type(exc).__name__}: {exc}); the file is damaged") from exc
-        return np.ascontiguousarray(orientation.apply(_pixels(im, what)))
-
-    return load
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence Pillow's UserWarnings about damaged EXIF: EXIF only describes the photo here."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        yield
-
-
-def _oriented_size(size: tuple[int, int], orientation: Orientation) -> tuple[int, int]:
-    return (size[1], size[0]) if orientation.swaps_axes else (int(size[0]), int(size[1]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,7 +108,7 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     data = bytes(data)
     segments = list(js.iter_segments(data, what=name))
     exif = js.exif_payload(data, segments)
-    with _quiet():
+    with quiet_exif_warnings():
         orientation = exif_orientation(exif)
     xmp_raw = js.standard_xmp(data, segments)
     xmp: Xmp | None = None
@@ -283,11 +187,11 @@ def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: l
     """What an ordinary JPEG holds, for NoDepthError messages."""
     parts = []
     try:
-        im = _open_image(data, "the JPEG")
+        im = open_image(data, "the JPEG")
         parts.append(f"a {im.size[0]}x{im.size[1]} JPEG")
     except UnreadableFileError:
         parts.append("a JPEG")
-    with _quiet():
+    with quiet_exif_warnings():
         tags = read_exif(exif)
     who = " ".join(str(tags[t]).strip() for t in (0x010F, 0x0110) if tags.get(t))
     if who:
@@ -344,7 +248,7 @@ def _classify_mpf(data: bytes, mpf: list[js.MpImage], name: str) -> list[dict[st
 
 def _matte_loader(blob: bytes, orientation: Orientation, what: str) -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
-        codes, bits = _grey(_open_image(blob, what, MAX_AUX_PIXELS), what)
+        codes, bits = grey_codes(open_image(blob, what, MAX_AUX_PIXELS), what)
         top = np.float32((1 << bits) - 1)
         return np.ascontiguousarray(orientation.apply((codes.astype(np.float32) / top).clip(0, 1)))
 
@@ -356,9 +260,9 @@ def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage]
     depth_aux = next(a for a in aux if a["role"] in ("disparity", "depth"))
     xmp: Xmp = depth_aux["xmp"]
     what = f"{depth_aux['what']} (the {depth_aux['role']} map)"
-    im = _open_image(depth_aux["blob"], what, MAX_AUX_PIXELS)
+    im = open_image(depth_aux["blob"], what, MAX_AUX_PIXELS)
     stored_size = im.size
-    codes, bits = _grey(im, what)
+    codes, bits = grey_codes(im, what)
 
     fmin = xmp.float(APDI, "FloatMinValue")
     fmax = xmp.float(APDI, "FloatMaxValue")
@@ -385,11 +289,11 @@ def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage]
         xmp, stored_size, display_size, orientation, notes,
         source="depth image XMP in the JPEG's MPF (AVCameraCalibrationData)")
 
-    with _quiet():
+    with quiet_exif_warnings():
         camera = camera_from_exif(exif, accuracy=accuracy)
         exif_tags = read_exif(exif)
-    primary_im = _open_image(data, f"{name}: the primary image")
-    rgb_size = _oriented_size(primary_im.size, orientation)
+    primary_im = open_image(data, f"{name}: the primary image")
+    rgb_size = oriented_size(primary_im.size, orientation)
 
     mattes: dict[str, Callable[[], np.ndarray]] = {}
     for a in aux:
@@ -421,7 +325,7 @@ def _read_apple(path: Path | None, name: str, data: bytes, mpf: list[js.MpImage]
         path=path,
         format="JPEG (Apple portrait, MPF)",
         metadata=meta,
-        rgb_loader=_rgb_loader(data, orientation, f"{name}: the primary image"),
+        rgb_loader=rgb_loader(data, orientation, f"{name}: the primary image"),
         rgb_size=rgb_size,
     )
 
@@ -456,18 +360,10 @@ def gdepth_to_metres(codes: np.ndarray, bits: int, fmt: str, near: float, far: f
     top = (1 << bits) - 1
     if codes.size and int(codes.max()) > top:
         raise UnreadableFileError(f"GDepth codes reach {int(codes.max())}, above the {bits}-bit maximum {top}")
+    if fmt not in RANGE_FORMATS:
+        raise UnreadableFileError(f"GDepth:Format is {fmt!r}; only RangeLinear and RangeInverse exist")
     # one value per possible code (256 or 65536), then a table look-up: exact and fast
-    n = np.arange(top + 1, dtype=np.float64) / top
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if fmt == "RangeLinear":
-            lut = near + n * (far - near)
-        elif fmt == "RangeInverse":
-            lut = (far * near) / (far - n * (far - near))
-        else:
-            raise UnreadableFileError(f"GDepth:Format is {fmt!r}; only RangeLinear and RangeInverse exist")
-        lut = lut * unit_scale
-    lut[~(np.isfinite(lut) & (lut > 0))] = np.nan
-    return lut.astype(np.float32)[codes]
+    return range_lut(bits, fmt, near, far, unit_scale)[codes]
 
 
 def _with_extended_xmp(data: bytes, segments, xmp: Xmp, guid: str | None, name: str,
@@ -517,9 +413,9 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
     unit_scale, accuracy = _gdepth_units(units, notes)
     mime = merged.text(GDEPTH, "Mime")
     what = f"{name}: the GDepth depth image ({mime or 'no GDepth:Mime'})"
-    im = _open_image(blob, what, MAX_AUX_PIXELS)
+    im = open_image(blob, what, MAX_AUX_PIXELS)
     stored_size = im.size
-    codes, bits = _grey(im, what)
+    codes, bits = grey_codes(im, what)
     codes_all = np.arange((1 << bits), dtype=np.uint16 if bits == 16 else np.uint8)
     with np.errstate(divide="ignore", invalid="ignore"):
         disparity_lut = (1.0 / gdepth_to_metres(codes_all, bits, fmt, near, far, unit_scale).astype(np.float64)).astype(np.float32)
@@ -532,14 +428,14 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
     # colour: Lens Blur's original (GImage:Data) if present, else the primary
     gimage = _b64(merged.text(GIMAGE, "Data"), f"{name}: GImage:Data", js.MAX_EXTENDED_XMP)
     if gimage is not None:
-        cim = _open_image(gimage, f"{name}: the original image (GImage:Data)")
+        cim = open_image(gimage, f"{name}: the original image (GImage:Data)")
         colour_blob, colour_what, colour_source = gimage, f"{name}: the original image (GImage:Data)", "GImage:Data (original, unblurred)"
     else:
-        cim = _open_image(data, f"{name}: the primary image")
+        cim = open_image(data, f"{name}: the primary image")
         colour_blob, colour_what, colour_source = data, f"{name}: the primary image", "primary image"
-    rgb_size = _oriented_size(cim.size, orientation)
+    rgb_size = oriented_size(cim.size, orientation)
 
-    with _quiet():
+    with quiet_exif_warnings():
         camera = camera_from_exif(exif, accuracy=accuracy)
         exif_tags = read_exif(exif)
     lens_blur = any(k.startswith("{%s}" % GFOCUS) for k in merged)
@@ -571,7 +467,7 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
         path=path,
         format="JPEG (Google GDepth)" if not lens_blur else "JPEG (Google Lens Blur, GDepth)",
         metadata=meta,
-        rgb_loader=_rgb_loader(colour_blob, orientation, colour_what),
+        rgb_loader=rgb_loader(colour_blob, orientation, colour_what),
         rgb_size=rgb_size,
     )
 

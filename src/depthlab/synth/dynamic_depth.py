@@ -39,7 +39,7 @@ from ..atomic import atomic_write
 from ..capture import Calibration, CameraInfo, Orientation
 from ..errors import InvalidInputError
 from .jpeg import encode_jpeg, exif_segment, extended_xmp_guid, extended_xmp_segments, insert_segments, png_bytes, xmp_segment
-from .render import GroundTruth, _shade, gaussian_blur, pixel_rays
+from .render import GroundTruth, gaussian_blur, pixel_rays
 from .scenes import Scene, cast, portrait_scene
 
 NS = {
@@ -90,6 +90,15 @@ def pixel_calibration(colour_size: tuple[int, int] = (1024, 768)) -> Calibration
                        source="synthetic (depthlab.synth.dynamic_depth)")
 
 
+def headlight_shading(hits, background=(0.5, 0.55, 0.62)) -> np.ndarray:
+    """uint8 (N, 3) colours of ray hits lit from the camera (a flash-like light): albedo times
+    ``0.3 + 0.7 |cos|`` of the angle between the surface normal and the optical axis."""
+    lit = 0.3 + 0.7 * np.abs(np.asarray(hits.normal, dtype=np.float64)[:, 2])
+    rgb = np.asarray(hits.albedo, dtype=np.float64) * lit[:, None]
+    rgb[np.asarray(hits.label) == 0] = background
+    return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
+
+
 def render_pixel_portrait(scene: Scene | None = None, *, depth_size: tuple[int, int] = (512, 384),
                           colour_size: tuple[int, int] = (1024, 768), near: float = 0.3, far: float = 8.0,
                           focus_m: float | None = None) -> DynamicDepthCapture:
@@ -109,7 +118,7 @@ def render_pixel_portrait(scene: Scene | None = None, *, depth_size: tuple[int, 
     labels = hits.label.reshape(dh, dw)
     depth = np.where(np.isfinite(depth), np.clip(depth, near, far), far)
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=False))
-    original = _shade(scene, colour_hits).reshape(ch, cw, 3)
+    original = headlight_shading(colour_hits).reshape(ch, cw, 3)
     cdepth = colour_hits.depth.reshape(ch, cw)
     cdepth = np.where(np.isfinite(cdepth), cdepth, far)
     person = [i for i, n in enumerate(scene.labels) if n in scene.person]
@@ -253,7 +262,7 @@ def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation 
     test of a reader).  For Diopters, ``near``/``far`` are in 1/m (default ``1/cap.near``,
     ``1/cap.far``).
     """
-    from .heic import _exif_orientation
+    from ..formats.exif import EXIF_ORIENTATIONS
 
     orientation = orientation or Orientation()
     if bits not in (8, 16):
@@ -300,7 +309,10 @@ def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation 
     dd_ns = {k: NS[k] for k in NS}
     gcam = ('<GCamera:SpecialTypeID><rdf:Bag><rdf:li>' + PORTRAIT_TYPE + '</rdf:li></rdf:Bag></GCamera:SpecialTypeID>')
     gcam_ns = {"GCamera": "http://ns.google.com/photos/1.0/camera/", "xmpNote": "http://ns.adobe.com/xmp/note/"}
-    segments: list[bytes] = [exif_segment(_exif(cap.camera, _exif_orientation(orientation)))]
+    tag = next((k for k, v in EXIF_ORIENTATIONS.items() if v == orientation), None)
+    if tag is None:
+        raise InvalidInputError(f"{orientation} has no EXIF orientation tag")
+    segments: list[bytes] = [exif_segment(_exif(cap.camera, tag))]
     if in_main_xmp:
         segments.append(xmp_segment(_packet({**gcam_ns, **dd_ns}, "", gcam + body)))
     else:
@@ -329,16 +341,14 @@ def write_dynamic_depth_jpeg(path: str | os.PathLike, cap: DynamicDepthCapture, 
 DEPTH_UNIT_M = 1e-4
 
 
-def sample_files() -> dict[str, bytes]:
-    """``pixel_portrait.jpg`` and its ground truth (``_truth.json``, ``_truth.npz``): the same
-    bytes on every run (for one Pillow/libjpeg version)."""
-    from .samples import _npz_bytes
-
+def sample_contents() -> tuple[dict[str, bytes], dict[str, np.ndarray]]:
+    """The shipped sample: ({``pixel_portrait.jpg``: bytes, ``pixel_portrait_truth.json``: bytes},
+    the arrays of ``pixel_portrait_truth.npz``), the same on every run (for one Pillow/libjpeg
+    version).  :func:`depthlab.synth.samples.sample_files` packs the arrays as the other samples'."""
     cap = render_pixel_portrait()
     jpg = dynamic_depth_jpeg_bytes(cap)
     t = cap.truth
-    units = np.round(cap.depth_m / DEPTH_UNIT_M).astype(np.uint16)
-    npz = _npz_bytes({"depth_1e4m": units, "labels": t.labels.astype(np.uint8)})
+    arrays = {"depth_1e4m": np.round(cap.depth_m / DEPTH_UNIT_M).astype(np.uint16), "labels": t.labels.astype(np.uint8)}
     c = cap.calibration
     doc = {
         "file": f"{SAMPLE_NAME}.jpg",
@@ -358,8 +368,8 @@ def sample_files() -> dict[str, bytes]:
         **t.to_dict(),
     }
     js = (json.dumps(doc, indent=1, allow_nan=False) + "\n").encode("utf-8")
-    return {f"{SAMPLE_NAME}.jpg": jpg, f"{SAMPLE_NAME}_truth.json": js, f"{SAMPLE_NAME}_truth.npz": npz}
+    return {f"{SAMPLE_NAME}.jpg": jpg, f"{SAMPLE_NAME}_truth.json": js}, arrays
 
 
 __all__ = ["DynamicDepthCapture", "render_pixel_portrait", "pixel_calibration", "depth_codes", "description_xml",
-           "dynamic_depth_jpeg_bytes", "write_dynamic_depth_jpeg", "sample_files", "ray_norms_at"]
+           "dynamic_depth_jpeg_bytes", "write_dynamic_depth_jpeg", "sample_contents", "ray_norms_at", "headlight_shading"]

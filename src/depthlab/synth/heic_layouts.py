@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..formats import heif_writer as hw
-from .heic import DEPTH_URN, _validate, depth_xmp, encode_hevc, exif_item, primary_xmp
+from .heic import DEPTH_URN, depth_xmp, encode_hevc, exif_item, primary_xmp
 from .render import SynthCapture
 
 GAIN_MAP_URN = "urn:com:apple:photo:2020:aux:hdrgainmap"
@@ -65,7 +65,8 @@ def layout_heic_bytes(cap: SynthCapture, *, tmap: bool = True, depth_bits: int =
         raise InvalidInputError(f"depth_bits must be 8 or 16, got {depth_bits}")
     if depth_codec not in ("hevc", "lossless-jpeg"):
         raise InvalidInputError(f"depth_codec must be 'hevc' or 'lossless-jpeg', got {depth_codec!r}")
-    _validate(cap)
+    if cap.depth_codes.dtype != np.uint8 or cap.depth_codes.ndim != 2:
+        raise InvalidInputError(f"depth_codes must be uint8 (H, W), got {cap.depth_codes.dtype} {cap.depth_codes.shape}")
     b = hw.HeifBuilder(compatible_brands=("mif1", "heic", "heix", "miaf") + (("tmap",) if tmap else ()))
     colr = hw.colr_nclx()
     rgb = cap.rgb

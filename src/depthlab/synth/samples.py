@@ -99,10 +99,12 @@ def sample_files(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
         js, npz = truth_files(cap, f"{name}.heic")
         out[f"{name}_truth.json"] = js
         out[f"{name}_truth.npz"] = npz
-    # the Pixel-layout Google Dynamic Depth capture (issue 18): its writer makes its own truth files
-    from .dynamic_depth import sample_files as dynamic_depth_files
+    # the Pixel-layout Google Dynamic Depth capture (issue 18): its JPEG, truth JSON and arrays
+    from .dynamic_depth import SAMPLE_NAME, sample_contents
 
-    out.update(dynamic_depth_files())
+    files, arrays = sample_contents()
+    out.update(files)
+    out[f"{SAMPLE_NAME}_truth.npz"] = _npz_bytes(arrays)
     return out
 
 

@@ -1,0 +1,749 @@
+"""Synthetic refocus (``depthlab.refocus``): the portrait blur re-rendered from the depth map, with a thin lens.
+
+>>> import depthlab
+>>> cap = depthlab.open("data/sample/rear_dual.heic")                # doctest: +SKIP
+>>> img = depthlab.refocus(cap, f_number=1.4)                         # doctest: +SKIP
+>>> img.shape, img.dtype, round(img.focus_m, 2)                       # doctest: +SKIP
+((1152, 1536, 3), dtype('uint8'), 1.37)
+
+The lens
+--------
+A thin lens of focal length ``f`` at f-number ``N`` focused at distance ``z_f`` images a point
+at depth ``z`` as a disc (the *circle of confusion*) of diameter, on the sensor,
+
+    c = (f**2 / N) * z_f / (z_f - f) * |1/z - 1/z_f|
+
+Blur grows linearly with the *disparity* difference ``|1/z - 1/z_f|``: that is why disparity is
+the natural unit of a depth photo (and why Apple stores disparity).  depthlab takes ``f`` as the
+35 mm-equivalent focal length (EXIF ``FocalLengthIn35mmFilm``) and ``N`` as a 35 mm-equivalent
+f-number, the way phone photo apps mean their f/1.4...f/16 slider: the blur is computed on a
+36x24 mm frame (diagonal 43.27 mm) and scaled to the image by the diagonal.
+
+Convention: depth in metres along the optical axis (z), disparity in 1/m, the output at the
+photo's size in display orientation; blur radii are in pixels of the image being rendered;
+a *signed* radius is positive for points nearer than the focus and negative behind it.
+Relative-accuracy captures (rear dual) are rendered in the capture's own units: their "metres"
+are a scaled copy of the truth, so the focus distance and the blur are in those units too (the
+result's ``notes`` say so).
+
+The rendering
+-------------
+Layered, by depth: pixels are sorted into layers of (signed) blur radius; each layer is blurred
+with a disc of its radius (premultiplied colour and coverage together, on an image pyramid so a
+large disc costs as little as a small one) and the layers are composited far to near with the
+"over" operator, then divided by the coverage.  A blurred background therefore never reaches
+over a sharp foreground edge (the foreground is drawn after it), and a blurred foreground
+spreads over what is behind it.  Blurring happens at a working resolution of at most
+:data:`WORK_MAX_SIDE` pixels; the full-resolution detail is put back where the result is sharp.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import CalibrationError, InvalidInputError
+
+#: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
+FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
+
+#: Blurring works on an image at most this many pixels on its long side.
+WORK_MAX_SIDE = 512
+
+
+
+# --------------------------------------------------------------------------------------------
+# The lens
+# --------------------------------------------------------------------------------------------
+
+
+def _positive(value: Any, name: str, unit: str = "") -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise InvalidInputError(f"{name} must be a positive finite number{unit}, got {value!r}")
+    return v
+
+
+def blur_diameter_mm(depth_m: Any, focus_m: float, f_number: float, focal_length_mm: float) -> np.ndarray:
+    """Thin-lens circle-of-confusion diameter on the sensor, in mm, for points at ``depth_m``.
+
+    ``c = (f**2 / N) * z_f / (z_f - f) * |1/z - 1/z_f|`` with ``f`` in mm and the distances in
+    metres (converted).  With ``focal_length_mm`` a 35 mm-equivalent focal length (and
+    ``f_number`` read as 35 mm-equivalent), the diameter is on a 36x24 mm frame.
+
+    Convention: depth along the optical axis, metres; NaN depth gives NaN.
+    """
+    n = _positive(f_number, "f_number")
+    f = _positive(focal_length_mm, "focal_length_mm", " (mm)")
+    zf = _positive(focus_m, "focus", " (metres)")
+    if zf * 1000.0 <= f:
+        raise InvalidInputError(f"focus {zf:g} m is not beyond the focal length ({f:g} mm); nothing can be focused there")
+    z = np.asarray(depth_m, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.abs(1.0 / z - 1.0 / zf) / 1000.0  # 1/mm
+    return (f * f / n) * (zf * 1000.0 / (zf * 1000.0 - f)) * delta
+
+
+def blur_radius_px(depth_m: Any, focus_m: float, f_number: float, focal_length_35mm: float,
+                   image_size: tuple[int, int]) -> np.ndarray:
+    """Signed blur radius in pixels of an image of ``image_size`` = (width, height).
+
+    Positive in front of the focus, negative behind it (``|r|`` is half the circle of
+    confusion).  The 35 mm-equivalent frame's diagonal is mapped onto the image's diagonal.
+
+    Convention: depth in metres along the optical axis; radius in pixels of ``image_size``.
+    """
+    w, h = (int(v) for v in image_size)
+    z = np.asarray(depth_m, dtype=np.float64)
+    c = blur_diameter_mm(z, focus_m, f_number, focal_length_35mm)
+    scale = math.hypot(w, h) / FRAME_35MM_DIAGONAL_MM / 2.0
+    with np.errstate(invalid="ignore"):
+        sign = np.where(z < float(focus_m), 1.0, -1.0)
+    return sign * c * scale
+
+
+def radius_per_disparity(focus_m: float, f_number: float, focal_length_35mm: float,
+                         image_size: tuple[int, int]) -> float:
+    """``k`` in ``r = k * (d - d_focus)``: blur radius (pixels of ``image_size``) per 1/m of disparity."""
+    f = _positive(focal_length_35mm, "focal_length_35mm", " (mm)")
+    n = _positive(f_number, "f_number")
+    zf = _positive(focus_m, "focus", " (metres)")
+    if zf * 1000.0 <= f:
+        raise InvalidInputError(f"focus {zf:g} m is not beyond the focal length ({f:g} mm); nothing can be focused there")
+    w, h = (int(v) for v in image_size)
+    return (f * f / n) * (zf * 1000.0 / (zf * 1000.0 - f)) / 1000.0 * math.hypot(w, h) / FRAME_35MM_DIAGONAL_MM / 2.0
+
+
+def lens_focal_length_35mm(cap: Any) -> tuple[float, str]:
+    """The capture's 35 mm-equivalent focal length (mm) and where it came from.
+
+    EXIF ``FocalLengthIn35mmFilm`` first; else the calibration's focal length in pixels over the
+    reference image's diagonal (``f35 = fx * 43.27 / diagonal_px``).
+    """
+    f35 = getattr(cap.camera, "focal_length_35mm", None)
+    if f35 is not None and math.isfinite(float(f35)) and float(f35) > 0:
+        return float(f35), "EXIF FocalLengthIn35mmFilm"
+    cal = cap.calibration
+    if cal is not None:
+        w, h = cal.reference_size
+        return cal.fx * FRAME_35MM_DIAGONAL_MM / math.hypot(w, h), "calibration focal length over the image diagonal"
+    raise CalibrationError(
+        "this photo states no 35 mm-equivalent focal length (EXIF FocalLengthIn35mmFilm) and has no "
+        "calibration to derive one; pass focal_length_35mm=... (e.g. 26 for a phone's main camera)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Where to focus
+# --------------------------------------------------------------------------------------------
+
+
+def _fill_unknown(disparity: np.ndarray) -> np.ndarray:
+    """Unknown (NaN/<=0) disparity replaced by the nearest known value (scipy's distance transform)."""
+    d = np.asarray(disparity, dtype=np.float32)
+    bad = ~(np.isfinite(d) & (d > 0))
+    if not bad.any():
+        return d
+    if bad.all():
+        raise InvalidInputError("the depth map holds no valid value; there is nothing to focus on or blur by")
+    ndimage = _scipy_ndimage()
+    idx = ndimage.distance_transform_edt(bad, return_distances=False, return_indices=True)
+    return d[idx[0], idx[1]]
+
+
+def _resize_float(a: np.ndarray, width: int, height: int, resample: str = "bilinear") -> np.ndarray:
+    from PIL import Image
+
+    if a.shape == (height, width):
+        return np.asarray(a, dtype=np.float32)
+    mode = {"bilinear": Image.Resampling.BILINEAR, "box": Image.Resampling.BOX}[resample]
+    return np.asarray(Image.fromarray(np.ascontiguousarray(a, dtype=np.float32), mode="F").resize((width, height), mode))
+
+
+def _subject_biased(disparity: np.ndarray) -> np.ndarray:
+    """Disparity max-filtered over 3x3 depth pixels (nearer wins).
+
+    Phone depth maps are stored at a fraction of the photo's resolution with soft edges, so the
+    pixels along a subject's outline carry a disparity between the subject's and the
+    background's and would be blurred half-way.  Moving each edge one depth pixel outwards
+    renders the subject's outline in the subject's own layer; the price is a band of at most one
+    depth pixel of background next to the subject blurred as little as the subject (measured on
+    the rear sample: the head's rim changes half as much, see tests/test_refocus.py).
+    """
+    return _scipy_ndimage().grey_dilation(disparity, size=(3, 3))
+
+
+@dataclass(frozen=True)
+class FocusChoice:
+    """Where :func:`choose_focus` focused: distance (capture units, m) and how it was chosen."""
+
+    focus_m: float
+    source: str
+
+
+def choose_focus(cap: Any) -> FocusChoice:
+    """The subject's distance: the portrait matte's face, else the nearest large region near the centre.
+
+    * With a ``"portrait"`` matte: the median disparity of the matte's top quarter (a portrait
+      matte covers a person; the face is at its top).
+    * Otherwise: in the central half of the frame (each axis), the nearest disparity band
+      (bands 1/40 of the range wide, three neighbours pooled) that holds at least 15% of it;
+      the median disparity of that band.
+
+    Convention: the result is in the capture's own units (metres; a scaled copy of the truth for
+    relative-accuracy captures).
+    """
+    d = _fill_unknown(cap.disparity)
+    h, w = d.shape
+    matte = None
+    if "portrait" in getattr(cap, "mattes", {}):
+        try:
+            matte = _resize_float(np.asarray(cap.mattes["portrait"], dtype=np.float32), w, h)
+        except Exception:  # a matte that cannot be decoded: fall back to the centre rule
+            matte = None
+    if matte is not None:
+        person = matte > 0.5
+        if person.mean() >= 0.01:
+            rows = np.flatnonzero(person.any(axis=1))
+            top, bottom = rows[0], rows[-1]
+            cut = top + max(1, (bottom - top + 1) // 4)
+            face = person.copy()
+            face[cut:] = False
+            return FocusChoice(float(1.0 / np.median(d[face])), "portrait matte (its top quarter, where the face is)")
+    centre = d[h // 4: h - h // 4, w // 4: w - w // 4].ravel()
+    lo, hi = float(centre.min()), float(centre.max())
+    if hi - lo < 1e-9:
+        return FocusChoice(float(1.0 / hi), "the centre of the frame (one distance)")
+    bins = 40
+    counts, edges = np.histogram(centre, bins=bins, range=(lo, hi))
+    pooled = np.convolve(counts, np.ones(3), mode="same")
+    need = 0.15 * centre.size
+    for i in range(bins - 1, -1, -1):  # nearest (largest disparity) first
+        if pooled[i] >= need:
+            a, b = edges[max(i - 1, 0)], edges[min(i + 2, bins)]
+            band = centre[(centre >= a) & (centre <= b)]
+            return FocusChoice(float(1.0 / np.median(band)), "the nearest large region near the centre")
+    return FocusChoice(float(1.0 / np.median(centre)), "the centre of the frame (median)")
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefocusInfo:
+    """How a refocused image was made: lens, focus and what to know about the numbers."""
+
+    focus_m: float
+    focus_source: str
+    f_number: float
+    focal_length_35mm: float
+    focal_length_source: str
+    accuracy: str | None
+    units: str
+    max_blur_radius_px: float
+    size: tuple[int, int]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class RefocusedImage(np.ndarray):
+    """A uint8 (H, W, 3) RGB image that also says how it was made.
+
+    It *is* the image for every numpy purpose (``plt.imshow``, ``PIL.Image.fromarray``,
+    slicing, ``np.asarray`` -> a plain array); ``.focus_m``, ``.notes`` and ``.info``
+    (:class:`RefocusInfo`) carry the focus distance that was chosen and the lens.  Slices and
+    views keep the information (they still show the same rendering); arithmetic results are
+    plain arrays (the information no longer describes them).
+    """
+
+    info: RefocusInfo | None
+
+    def __new__(cls, pixels: np.ndarray, info: RefocusInfo) -> "RefocusedImage":
+        obj = np.asarray(pixels).view(cls)
+        obj.info = info
+        return obj
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.info = getattr(obj, "info", None)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):  # noqa: ANN001
+        arr = np.asarray(array)
+        return arr[()] if return_scalar else arr
+
+    def __reduce__(self):
+        # pickles as a plain array (the information is derived, not data)
+        return np.asarray(self).__reduce__()
+
+    @property
+    def focus_m(self) -> float | None:
+        return None if self.info is None else self.info.focus_m
+
+    def save(self, path: str | os.PathLike, overwrite: bool = False, quality: int = 92) -> Path:
+        """Write the image (JPEG, PNG, TIFF or WebP, by the suffix) atomically; an existing file
+        is replaced only with ``overwrite=True``.  JPEGs carry the focus and lens in their comment."""
+        from PIL import Image
+
+        from .atomic import atomic_write
+
+        dest = Path(path)
+        fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
+               ".webp": "WEBP"}.get(dest.suffix.lower())
+        if fmt is None:
+            raise InvalidInputError(f"{dest.name}: unknown image type; use .jpg, .png, .tif or .webp")
+        img = Image.fromarray(np.ascontiguousarray(self))
+        opts: dict[str, Any] = {}
+        if fmt in ("JPEG", "WEBP"):
+            opts["quality"] = int(quality)
+        if fmt == "JPEG" and self.info is not None:
+            i = self.info
+            opts["comment"] = (f"depthlab refocus: focus {i.focus_m:.4g} {i.units}, f/{i.f_number:g}, "
+                               f"{i.focal_length_35mm:.3g} mm (35 mm equiv.)").encode()
+        with atomic_write(dest, overwrite=overwrite) as fh:
+            img.save(fh, format=fmt, **opts)
+        return dest
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return () if self.info is None else self.info.notes
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------
+
+
+def _scipy_ndimage():
+    """scipy.ndimage, imported when a refocus runs; a missing scipy is named with its pip line."""
+    from .deps import require
+
+    return require("scipy.ndimage", "refocus (depth-of-field blur)")
+
+
+def disc_kernel(radius: float) -> np.ndarray:
+    """A normalised disc of ``radius`` pixels, anti-aliased at its rim (weights = approximate
+    coverage of each pixel by the disc); radius < 0.5 gives (nearly) the identity."""
+    r = max(float(radius), 0.0)
+    n = int(math.ceil(r + 0.5))
+    y, x = np.mgrid[-n:n + 1, -n:n + 1]
+    k = np.clip(r + 0.5 - np.hypot(x, y), 0.0, 1.0).astype(np.float32)
+    if k.sum() == 0:
+        k[n, n] = 1.0
+    keep = np.flatnonzero(k.any(axis=0))
+    k = k[keep[0]:keep[-1] + 1, keep[0]:keep[-1] + 1]  # symmetric: same rows as columns
+    return k / k.sum()
+
+
+def layer_radii(r_min: float, r_max: float) -> np.ndarray:
+    """Signed layer radii (working pixels) covering ``[r_min, r_max]``: 0.5 px apart near the
+    focus, then about 25% apart (a 25% larger disc is hard to tell from its neighbour)."""
+    pos = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    top = max(abs(r_min), abs(r_max))
+    while pos[-1] < top:
+        pos.append(pos[-1] * 1.25)
+    pos_a = np.array(pos)
+    radii = np.concatenate([-pos_a[:0:-1], pos_a])
+    i0 = max(int(np.searchsorted(radii, r_min, side="right")) - 1, 0)
+    i1 = min(int(np.searchsorted(radii, r_max, side="left")), radii.size - 1)
+    return radii[i0:i1 + 1]
+
+
+def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
+    """(C, H, W) -> (C, ceil(H/f), ceil(W/f)) by area averaging (f a power of two); the padding
+    is transparent (0)."""
+    while f > 1:
+        c, h, w = a.shape
+        if h % 2 or w % 2:
+            p = np.zeros((c, h + h % 2, w + w % 2), dtype=np.float32)
+            p[:, :h, :w] = a
+            a = p
+        a = (a[:, 0::2, 0::2] + a[:, 1::2, 0::2] + a[:, 0::2, 1::2] + a[:, 1::2, 1::2]) * np.float32(0.25)
+        f //= 2
+    return a
+
+
+def _up2(a: np.ndarray, axis: int) -> np.ndarray:
+    """Double ``a`` along ``axis`` by linear interpolation, centres aligned with a 2x block mean
+    (fine pixel 2i sits a quarter of a coarse pixel before coarse pixel i); edges clamp."""
+    n = a.shape[axis]
+    idx = np.arange(n)
+    prev = np.take(a, np.maximum(idx - 1, 0), axis=axis)
+    nxt = np.take(a, np.minimum(idx + 1, n - 1), axis=axis)
+    a = a * np.float32(0.75)
+    even = a + prev * np.float32(0.25)
+    odd = a + nxt * np.float32(0.25)
+    out = np.stack([even, odd], axis=axis + 1)
+    shape = list(a.shape)
+    shape[axis] = 2 * n
+    return out.reshape(shape)
+
+
+def _upsample(a: np.ndarray, f: int, height: int, width: int) -> np.ndarray:
+    """(C, H, W) at a pyramid level ``f`` (a power of two) back to (C, height, width): repeated
+    linear doubling, pixel centres aligned with :func:`_block_mean`."""
+    while f > 1:
+        a = _up2(_up2(a, 1), 2)
+        f //= 2
+    return a[:, :height, :width]
+
+
+def _level(radius: float) -> int:
+    """Pyramid level at which a disc of ``radius`` working pixels is blurred: the working grid
+    up to 1.5 px (a separable 3-tap kernel), else the level where it is at most 2.5 px (5x5)."""
+    if radius <= 1.5:
+        return 0
+    return max(1, int(math.ceil(math.log2(radius / 2.5))))
+
+
+def _detail_weight(radius_full_px: float, scale: int) -> float:
+    """How much of the detail finer than the working grid survives a disc of this radius
+    (full-resolution pixels): all of it below half a pixel, none from ``scale`` pixels on
+    (an approximation, linear in between)."""
+    if scale <= 1:
+        return 0.0
+    r = abs(radius_full_px)
+    return float(np.clip((scale - r) / (scale - 0.5), 0.0, 1.0))
+
+
+def render_layers(rgb: np.ndarray, radius: np.ndarray, detail_scale: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Layered depth-of-field of ``rgb`` given each pixel's signed blur ``radius``.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 or float
+        The sharp image.
+    radius : (H, W) float
+        Signed blur radius per pixel, pixels of this image; positive in front of the focus.
+    detail_scale : int
+        When the image is a reduced working copy of a ``detail_scale`` times larger one, the
+        second result says how much of the finer detail to keep per pixel.
+
+    Returns
+    -------
+    image : (H, W, 3) float32, 0..255
+    detail : (H, W) float32, 0..1 (all zeros when ``detail_scale`` is 1)
+
+    Convention: layers are composited far to near (ascending signed radius, i.e. ascending
+    disparity).  A pixel between two layer radii is drawn opaque in the farther layer and with
+    the interpolation weight in the nearer one, so no pixel is see-through.  Outside the image
+    is transparent; the result is divided by the coverage.
+    """
+    ndimage = _scipy_ndimage()
+    h, w = radius.shape
+    r = np.asarray(radius, dtype=np.float32)
+    colour = np.ascontiguousarray(np.moveaxis(np.asarray(rgb, dtype=np.float32), 2, 0))  # (3, H, W)
+    radii = layer_radii(float(r.min()), float(r.max()))
+    if radii.size == 1:
+        return np.moveaxis(colour, 0, 2), np.full((h, w), _detail_weight(radii[0] * detail_scale, detail_scale), np.float32)
+    j = np.searchsorted(radii, r, side="right") - 1
+    np.clip(j, 0, radii.size - 2, out=j)
+    lo = radii[j].astype(np.float32)
+    t = (r - lo) / (radii[j + 1].astype(np.float32) - lo)
+    np.clip(t, 0.0, 1.0, out=t)
+    j = j.astype(np.int16)
+    # per-row / per-column range of layer indices, for each layer's bounding box
+    row_lo, row_hi = j.min(axis=1), j.max(axis=1) + 1
+    col_lo, col_hi = j.min(axis=0), j.max(axis=0) + 1
+
+    acc = np.zeros((5, h, w), dtype=np.float32)  # premultiplied r, g, b, coverage, detail
+    for i, ri in enumerate(radii):
+        rows = np.flatnonzero((row_lo <= i) & (row_hi >= i))
+        cols = np.flatnonzero((col_lo <= i) & (col_hi >= i))
+        if rows.size == 0 or cols.size == 0:
+            continue
+        rad = abs(float(ri))
+        pad = int(math.ceil(rad)) + 2
+        y0, y1 = max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, h)
+        x0, x1 = max(cols[0] - pad, 0), min(cols[-1] + 1 + pad, w)
+        jj = j[y0:y1, x0:x1]
+        alpha = (jj == i).astype(np.float32)
+        np.copyto(alpha, t[y0:y1, x0:x1], where=(jj == i - 1))
+        layer = np.empty((5, y1 - y0, x1 - x0), dtype=np.float32)
+        np.multiply(colour[:, y0:y1, x0:x1], alpha, out=layer[:3])
+        layer[3] = alpha
+        np.multiply(alpha, np.float32(_detail_weight(ri * detail_scale, detail_scale)), out=layer[4])
+        if 0.5 <= rad <= 1.5:
+            # a small disc: a separable three-tap kernel of the disc's variance (r**2 / 4 per
+            # axis) looks the same and costs a third
+            a = np.float32(rad * rad / 8.0)
+            k1 = np.array([a, 1 - 2 * a, a], dtype=np.float32)
+            layer = ndimage.correlate1d(layer, k1, axis=1, mode="constant", cval=0.0)
+            layer = ndimage.correlate1d(layer, k1, axis=2, mode="constant", cval=0.0)
+        elif rad > 1.5:
+            f = 2 ** _level(rad)
+            small = _block_mean(layer, f)
+            k = disc_kernel(rad / f)
+            small = ndimage.correlate(small, k[None], mode="constant", cval=0.0)
+            layer = _upsample(small, f, y1 - y0, x1 - x0)
+        region = acc[:, y0:y1, x0:x1]
+        region *= 1.0 - layer[3]
+        region += layer
+    cov = np.maximum(acc[3], np.float32(1e-6))
+    out = acc[:3] / cov
+    detail = np.clip(acc[4] / cov, 0.0, 1.0)
+    empty = acc[3] < 1e-4
+    if empty.any():
+        out[:, empty] = colour[:, empty]
+    return np.moveaxis(out, 0, 2), detail
+
+
+def refocus(cap: Any, focus: float | None = None, f_number: float = 2.8, focal_length_35mm: float | None = None,
+            size: tuple[int, int] | None = None) -> RefocusedImage:
+    """The photo re-rendered with a shallow depth of field, focused at ``focus`` metres.
+
+    Parameters
+    ----------
+    cap : Capture
+        A capture with a colour image and a depth map (a refined capture works the same way).
+    focus : float, optional
+        Focus distance in metres (the capture's own units; see the module docstring).  None
+        focuses on the subject (:func:`choose_focus`) and reports the distance chosen.
+    f_number : float
+        35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (as a phone's portrait slider).
+    focal_length_35mm : float, optional
+        35 mm-equivalent focal length in mm; default the file's EXIF (or the calibration's).
+    size : (width, height), optional
+        Output size; default the photo's own size.  A smaller size renders a faster preview
+        with the same look (the blur scales with the image).
+
+    Returns
+    -------
+    RefocusedImage
+        uint8 (H, W, 3) RGB, with ``.focus_m``, ``.notes`` and ``.info``.
+
+    Raises
+    ------
+    InvalidInputError
+        focus or f-number not positive, a capture without a colour image, a bad size.
+    CalibrationError
+        No focal length in the file and none given.
+
+    Convention: display orientation, the depth map resampled (bilinear, in disparity) to the
+    image; unknown depth takes the nearest known value.
+    """
+    return Refocuser(cap, size=size, focal_length_35mm=focal_length_35mm).render(focus=focus, f_number=f_number)
+
+
+class Refocuser:
+    """One capture prepared for refocusing at one output size; :meth:`render` is the cheap part.
+
+    Holds the colour image at ``size``, its reduced working copy, the working disparity (holes
+    filled, subject-biased, resampled) and the focus choice, so a live control re-renders a
+    new focus or f-number without redoing them.  ``depthlab.refocus`` is
+    ``Refocuser(cap, size, focal_length_35mm).render(focus, f_number)``.
+
+    ``work_max_side`` bounds the working copy's long side (the layers are blurred there); a
+    smaller one is faster and only approximates blur radii below ``size / work_max_side``
+    output pixels more coarsely (the live preview uses 320).
+    """
+
+    def __init__(self, cap: Any, size: tuple[int, int] | None = None, focal_length_35mm: float | None = None,
+                 work_max_side: int = WORK_MAX_SIDE):
+        if focal_length_35mm is not None:
+            self.focal_length_35mm = _positive(focal_length_35mm, "focal_length_35mm", " (mm)")
+            self.focal_length_source = "given"
+        else:
+            self.focal_length_35mm, self.focal_length_source = lens_focal_length_35mm(cap)
+        if not getattr(cap, "has_rgb", False):
+            raise InvalidInputError(
+                "this capture has no colour image to refocus (a depth map alone cannot be blurred); "
+                "open the original photo with depthlab.open"
+            )
+        if size is None:
+            full = cap.rgb
+            H, W = full.shape[:2]
+        else:
+            try:
+                W, H = (int(v) for v in size)
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"size must be (width, height), got {size!r}") from None
+            if W <= 0 or H <= 0:
+                raise InvalidInputError(f"size must be positive, got {size!r}")
+            full = cap.rgb_at(W, H)
+        from PIL import Image
+
+        self.cap = cap
+        self.size = (W, H)
+        self.scale = max(1, int(math.ceil(max(W, H) / max(int(work_max_side), 16))))
+        self._full = full
+        self._full_image = None if self.scale == 1 else Image.fromarray(full)
+        self._work = full if self.scale == 1 else np.asarray(self._full_image.reduce(self.scale))
+        wh, ww = self._work.shape[:2]
+        self.disparity = _fill_unknown(cap.disparity)
+        self._work_disparity = _resize_float(_subject_biased(self.disparity), ww, wh)
+        self._choice: FocusChoice | None = None
+
+    def subject(self) -> FocusChoice:
+        """Where ``focus=None`` focuses (:func:`choose_focus`, computed once)."""
+        if self._choice is None:
+            self._choice = choose_focus(self.cap)
+        return self._choice
+
+    def focus_at(self, x: float, y: float) -> float:
+        """The distance (m, capture units) seen at pixel (x, y) of the output (x = column, y = row,
+        pixel centres at integers); the median over a 5x5 depth-pixel window."""
+        W, H = self.size
+        if not (0 <= x < W and 0 <= y < H):
+            raise InvalidInputError(f"({x}, {y}) is outside the {W}x{H} image")
+        h, w = self.disparity.shape
+        u, v = int((x + 0.5) * w / W), int((y + 0.5) * h / H)
+        win = self.disparity[max(v - 2, 0):v + 3, max(u - 2, 0):u + 3]
+        return float(1.0 / np.median(win))
+
+    def render(self, focus: float | None = None, f_number: float = 2.8) -> RefocusedImage:
+        """The refocused image; see :func:`refocus` for the parameters."""
+        n = _positive(f_number, "f_number", " (e.g. 1.4 ... 16)")
+        if focus is not None:
+            focus_m, focus_source = _positive(focus, "focus", " in metres"), "given"
+        else:
+            choice = self.subject()
+            focus_m, focus_source = choice.focus_m, choice.source
+        f35 = self.focal_length_35mm
+        k = radius_per_disparity(focus_m, n, f35, self.size)  # output pixels per 1/m
+        scale = self.scale
+        radius_work = (self._work_disparity - np.float32(1.0 / focus_m)) * np.float32(k / scale)
+        blurred, detail = render_layers(self._work, radius_work, detail_scale=scale)
+        low = np.clip(blurred + 0.5, 0, 255).astype(np.uint8)
+        out = low if scale == 1 else _add_detail(self._full_image, low, detail)
+
+        accuracy = getattr(self.cap, "accuracy", None)
+        notes = []
+        units = "m"
+        if accuracy == "relative":
+            units = "capture units (relative accuracy: a scaled copy of metres)"
+            notes.append("relative-accuracy depth: the focus distance and the blur are in the capture's own units, "
+                         "not trustworthy metres (the look is right, the numbers are scaled)")
+        elif accuracy is None:
+            notes.append("the file does not say how accurate its depth is; distances may be scaled")
+        if self.focal_length_source != "given" and not self.focal_length_source.startswith("EXIF"):
+            notes.append(f"35 mm-equivalent focal length {f35:.1f} mm estimated from the {self.focal_length_source}")
+        if focus_source != "given":
+            notes.append(f"focused at {focus_m:.3g} m on {focus_source}")
+        d = self.disparity
+        max_r = float(max(abs(float(d.min()) - 1 / focus_m), abs(float(d.max()) - 1 / focus_m)) * k)
+        info = RefocusInfo(focus_m=float(focus_m), focus_source=focus_source, f_number=n, focal_length_35mm=f35,
+                           focal_length_source=self.focal_length_source, accuracy=accuracy, units=units,
+                           max_blur_radius_px=max_r, size=self.size, notes=tuple(notes))
+        return RefocusedImage(out, info)
+
+
+def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """Full-size result: the working result upsampled (bilinear), blended with the full image
+    where the result is sharp (``detail`` upsampled as the blend weight).
+
+    ``full`` is a PIL image of the full-size photo.  Where a layer is blurred by less than a
+    working pixel the working result is (nearly) the reduced photo itself, so the blend puts
+    back exactly the detail the reduction removed; elsewhere the weight is 0.
+    """
+    from PIL import Image
+
+    W, H = full.size
+    up = Image.fromarray(low).resize((W, H), Image.Resampling.BILINEAR)
+    if float(detail.max()) > 1e-3:
+        mask = Image.fromarray(np.clip(detail * 255.0 + 0.5, 0, 255).astype(np.uint8)).resize((W, H), Image.Resampling.BILINEAR)
+        up = Image.composite(full, up, mask)
+    return np.asarray(up)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures for teaching (matplotlib, imported when drawn)
+# --------------------------------------------------------------------------------------------
+
+
+def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4, 2.8, 8.0, 16.0),
+                       focal_length_35mm: float = 26.0, image_size: tuple[int, int] = (4032, 3024),
+                       depth_range_m: tuple[float, float] = (0.4, 20.0)):
+    """Blur radius against depth (left) and against disparity (right) for a few f-numbers.
+
+    Against depth the curves bend (blur rises steeply in front of the focus and levels off
+    behind it); against disparity they are straight lines through the focus: blur is
+    proportional to ``|1/z - 1/z_f|``.  Returns a matplotlib Figure.
+
+    Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
+    disparity in 1/m.
+    """
+    from .figures import new_figure  # outside pyplot: shown once in a notebook
+
+    z = np.geomspace(depth_range_m[0], depth_range_m[1], 400)
+    fig = new_figure(11, 4)
+    ax_z, ax_d = fig.subplots(1, 2)
+    for n in f_numbers:
+        r = np.abs(blur_radius_px(z, focus_m, n, focal_length_35mm, image_size))
+        ax_z.plot(z, r, label=f"f/{n:g}")
+        ax_d.plot(1.0 / z, r, label=f"f/{n:g}")
+    for ax in (ax_z, ax_d):
+        ax.set_ylabel(f"blur radius (px of a {image_size[0]}×{image_size[1]} photo)")
+        ax.grid(alpha=0.3)
+        ax.legend(title=f"{focal_length_35mm:g} mm equiv.")
+    ax_z.axvline(focus_m, color="k", lw=0.8, ls="--")
+    ax_z.set_xscale("log")
+    ax_z.set_xlabel("depth z (m)")
+    ax_z.set_title(f"against depth: curves (focus {focus_m:g} m)")
+    ax_d.axvline(1.0 / focus_m, color="k", lw=0.8, ls="--")
+    ax_d.set_xlabel("disparity 1/z (1/m)")
+    ax_d.set_title("against disparity: straight lines")
+    return fig
+
+
+def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size: tuple[int, int] | None = None,
+                   original: bool = True):
+    """The photo (optional) and refocused versions side by side, each titled with its focus and
+    f-number.  ``settings`` are keyword sets for :func:`refocus` (default: f/1.4, f/4, f/16 at
+    the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
+    from .figures import new_figure  # outside pyplot: shown once in a notebook
+
+    settings = settings if settings is not None else [{"f_number": 1.4}, {"f_number": 4.0}, {"f_number": 16.0}]
+    if size is None:
+        w, h = cap.rgb_size or (cap.rgb.shape[1], cap.rgb.shape[0])
+        size = (min(w, 640), round(h * min(w, 640) / w))
+    prepared = Refocuser(cap, size=size)
+    panels = [(cap.rgb_at(*size), "photo as stored")] if original else []
+    for kw in settings:
+        img = prepared.render(focus=kw.get("focus"), f_number=kw.get("f_number", 2.8))
+        unit = "m" if img.info.units == "m" else "units"
+        panels.append((img, f"f/{img.info.f_number:g}, focus {img.focus_m:.2f} {unit}"))
+    fig = new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
+    axes = fig.subplots(1, len(panels), squeeze=False)
+    for ax, (img, title) in zip(axes[0], panels):
+        ax.imshow(np.asarray(img))
+        ax.set_title(title, fontsize=10)
+        ax.axis("off")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# One photo from the command line
+# --------------------------------------------------------------------------------------------
+
+#: image types :meth:`RefocusedImage.save` writes, by suffix
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
+
+
+def refocus_one(src: Path, *, dest: Path, force: bool, focus: float | None = None, f_number: float = 2.8,
+                focal_length_35mm: float | None = None) -> str:
+    """``depthlab refocus``'s work for one photo: open, refocus, write ``dest`` atomically
+    (never over an existing file without ``force``); returns the one-line result."""
+    from .batch import open_photo, refuse_existing
+
+    refuse_existing([dest], force)
+    img = refocus(open_photo(src), focus=focus, f_number=f_number, focal_length_35mm=focal_length_35mm)
+    img.save(dest, overwrite=force)
+    i = img.info
+    unit = "m" if i.units == "m" else "capture units (relative depth)"
+    how = "" if i.focus_source == "given" else f" on {i.focus_source}"
+    return f"{dest} (focus {i.focus_m:.3g} {unit}{how}, f/{i.f_number:g}, {i.focal_length_35mm:.3g} mm equiv.)"
+
+
+__all__ = [
+    "FRAME_35MM_DIAGONAL_MM", "IMAGE_SUFFIXES", "FocusChoice", "refocus_one", "blur_curves_figure", "refocus_figure", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
+    "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
+    "render_layers",
+]

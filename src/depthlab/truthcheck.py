@@ -1,0 +1,239 @@
+"""Stored vs refined vs truth: how much better a refined map really is, on a synthetic sample.
+
+The shipped samples come with their true depth (:func:`depthlab.synth.load_truth`), so a
+refinement can be *measured* instead of admired.  Conventions:
+
+* errors are in **disparity** (1/m), the quantity the phone stores, on the depth map's pixel
+  grid (display orientation); pixels unknown in either map are left out;
+* a **relative** capture (rear dual camera) is first fitted to the truth by least squares,
+  ``true ~ s * d + o`` ("scale+offset": Apple documents relative depth as off by a scale and an
+  offset in disparity; with ``model="scale"`` only ``true ~ s * d``); an **absolute** capture is
+  compared as it is;
+* "codes" are the stored 8-bit steps (``cap.encoding.step``, 1/m).
+
+The notebook 04 section "stored vs refined vs truth" only calls :func:`compare` and
+:func:`refine_figure`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .capture import Capture
+from .errors import InvalidInputError
+
+MODELS = ("auto", "none", "scale", "scale+offset")
+
+
+def _true_disparity(cap: Capture, truth: Any) -> np.ndarray:
+    true = np.asarray(truth.depth_m, dtype=np.float64)
+    if true.shape != cap.shape:
+        raise InvalidInputError(f"the ground truth is {true.shape[1]}x{true.shape[0]} but the capture "
+                                f"{cap.size[0]}x{cap.size[1]}; compare on the depth grid (refine(size='depth'))")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(true > 0, 1.0 / true, np.nan)
+
+
+def _model(cap: Capture, model: str) -> str:
+    if model not in MODELS:
+        raise InvalidInputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    if model == "auto":
+        return "scale+offset" if cap.accuracy == "relative" else "none"
+    return model
+
+
+def fitted_disparity(cap: Capture, truth: Any, model: str = "auto") -> tuple[np.ndarray, tuple[float, float]]:
+    """``cap.disparity`` mapped onto the truth (float64, 1/m) and the fit ``(s, o)``.
+
+    ``model``: ``"auto"`` (scale+offset for relative captures, none for absolute), ``"none"``,
+    ``"scale"`` or ``"scale+offset"``; least squares over the pixels known in both maps.
+    """
+    model = _model(cap, model)
+    true = _true_disparity(cap, truth)
+    d = cap.disparity.astype(np.float64)
+    ok = np.isfinite(d) & np.isfinite(true)
+    if not ok.any():
+        raise InvalidInputError("no pixel has both a stored and a true disparity")
+    s, o = 1.0, 0.0
+    if model == "scale":
+        s = float(d[ok] @ true[ok] / (d[ok] @ d[ok]))
+    elif model == "scale+offset":
+        a = np.stack([d[ok], np.ones(int(ok.sum()))], axis=1)
+        (s, o), *_ = np.linalg.lstsq(a, true[ok], rcond=None)
+        s, o = float(s), float(o)
+    return s * d + o, (s, o)
+
+
+def error_map(cap: Capture, truth: Any, model: str = "auto") -> np.ndarray:
+    """Fitted disparity minus true disparity (1/m, float64), NaN where either is unknown."""
+    fitted, _ = fitted_disparity(cap, truth, model)
+    return fitted - _true_disparity(cap, truth)
+
+
+def _rmse(err: np.ndarray) -> float:
+    return float(np.sqrt(np.nanmean(err ** 2)))
+
+
+def wall_region(truth: Any, label: str = "wall", distance: int = 24) -> np.ndarray:
+    """Pixels of ``label`` more than ``distance`` pixels from any other surface (bool (H, W))."""
+    from scipy import ndimage
+
+    names = list(truth.label_names)
+    if label not in names:
+        raise InvalidInputError(f"no part called {label!r}; the scene has {', '.join(names)}")
+    return ndimage.binary_erosion(np.asarray(truth.labels) == names.index(label), iterations=distance)
+
+
+def max_step_codes(disparity: np.ndarray, region: np.ndarray, code: float) -> float:
+    """Largest difference between 4-neighbours inside ``region`` (both known), in codes."""
+    best = 0.0
+    for axis in (0, 1):
+        diff = np.abs(np.diff(np.asarray(disparity, dtype=np.float64), axis=axis))
+        both = (region[1:] & region[:-1]) if axis == 0 else (region[:, 1:] & region[:, :-1])
+        vals = diff[both]
+        vals = vals[np.isfinite(vals)]
+        if vals.size:
+            best = max(best, float(vals.max()))
+    return best / code
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Stored and refined disparity of one capture against its truth."""
+
+    name: str
+    model: str  # the fit: "none", "scale", "scale+offset"
+    rmse_stored: float  # 1/m
+    rmse_refined: float  # 1/m
+    holes_kept: float | None  # fraction of the stored holes still unknown (None: no holes)
+    wall_step_stored: float | None  # largest neighbour step on the wall, codes
+    wall_step_refined: float | None
+    rmse_stored_measured: float | None = None  # 1/m, only where the sensor measured (the truth's
+    rmse_refined_measured: float | None = None  # holes left out: a filtered map fills them)
+
+    @property
+    def ratio(self) -> float:
+        return self.rmse_refined / self.rmse_stored
+
+    def __str__(self) -> str:
+        fit = "compared as stored (absolute)" if self.model == "none" else f"after a least-squares {self.model} fit"
+        lines = [f"{self.name}: disparity RMSE {fit}: stored {self.rmse_stored:.4f} 1/m, refined "
+                 f"{self.rmse_refined:.4f} 1/m ({self.ratio:.2f}x)"]
+        if self.rmse_stored_measured is not None:
+            lines.append(f"  where the sensor measured (filled holes left out): stored {self.rmse_stored_measured:.4f}, "
+                         f"refined {self.rmse_refined_measured:.4f} 1/m "
+                         f"({self.rmse_refined_measured / self.rmse_stored_measured:.2f}x)")
+        if self.holes_kept is not None:
+            lines.append(f"  holes still holes: {self.holes_kept:.0%}")
+        if self.wall_step_stored is not None:
+            lines.append(f"  largest step on the wall: stored {self.wall_step_stored:.2f} codes, refined "
+                         f"{self.wall_step_refined:.2f} codes")
+        return "\n".join(lines)
+
+
+def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model: str = "auto") -> Comparison:
+    """RMSE of stored and refined disparity against the truth (same fit model for both), the
+    share of holes kept, and the largest step left on the scene's wall (if it has one)."""
+    if refined.shape != stored.shape:
+        raise InvalidInputError(f"compare on the depth grid: refined is {refined.size}, stored {stored.size}")
+    m = _model(stored, model)
+    es = error_map(stored, truth, m)
+    er = error_map(refined, truth, m)
+    holes = ~np.isfinite(stored.disparity)
+    kept = float(np.mean(~np.isfinite(refined.disparity[holes]))) if holes.any() else None
+    ws = wr = None
+    code = stored.encoding.step if stored.encoding is not None else None
+    if "wall" in list(truth.label_names) and code:
+        wall = wall_region(truth)
+        if wall.any():
+            ws = max_step_codes(stored.disparity, wall, code)
+            wr = max_step_codes(refined.disparity, wall, code)
+    sm = rm = None
+    sensor_holes = getattr(truth, "holes", None)
+    if sensor_holes is not None and np.any(sensor_holes):
+        measured = ~np.asarray(sensor_holes, dtype=bool)
+        sm, rm = _rmse(es[measured]), _rmse(er[measured])
+    return Comparison(name or (stored.path.stem if stored.path else "capture"), m, _rmse(es), _rmse(er), kept, ws, wr, sm, rm)
+
+
+def _edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
+    """A row through the middle of the person and columns across its left outline."""
+    names = list(truth.label_names)
+    person_names = truth.scene.get("person_labels", []) if isinstance(truth.scene, dict) else []
+    ids = [names.index(n) for n in person_names if n in names] or [i for i, n in enumerate(names) if n not in ("none", "wall", "floor")]
+    person = np.isin(np.asarray(truth.labels), ids)
+    rows = np.flatnonzero(person.any(axis=1))
+    if rows.size == 0:
+        raise InvalidInputError("the scene has no person to cut across")
+    row = int(rows[len(rows) // 2])
+    left = int(np.flatnonzero(person[row])[0])
+    w = person.shape[1]
+    return row, slice(max(0, left - half), min(w, left + half))
+
+
+def _wall_segment(truth: Any, length: int = 200) -> tuple[int, slice]:
+    """The row with the most wall far from other surfaces, and up to ``length`` columns of it."""
+    wall = wall_region(truth)
+    counts = wall.sum(axis=1)
+    row = int(np.argmax(counts))
+    cols = np.flatnonzero(wall[row])
+    if cols.size == 0:
+        raise InvalidInputError("the scene's wall is nowhere far from other surfaces")
+    start = int(cols[0])
+    return row, slice(start, min(start + length, int(cols[-1]) + 1))
+
+
+def refine_figure(stored: Capture, refined: Capture, truth: Any, *, model: str = "auto",
+                  width: float = 7.0, title: str | None = None):
+    """Stored vs refined vs truth in four panels: a profile across the person's outline, a
+    profile along the tilted wall (in codes, so the 8-bit staircase shows), and the error maps
+    of both (same colour scale).  Returns a matplotlib Figure (outside pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    m = _model(stored, model)
+    fs, _ = fitted_disparity(stored, truth, m)
+    fr, _ = fitted_disparity(refined, truth, m)
+    true = _true_disparity(stored, truth)
+    code = stored.encoding.step if stored.encoding is not None and stored.encoding.step else 1.0
+    fig = Figure(figsize=(width, width * 0.62), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2)
+    fit = "as stored" if m == "none" else f"{m} fit"
+
+    row, cols = _edge_segment(truth)
+    x = np.arange(cols.start, cols.stop)
+    ax = axes[0, 0]
+    ax.plot(x, true[row, cols], color="0.2", lw=1.6, label="truth")
+    ax.plot(x, fs[row, cols], color="tab:orange", lw=1, marker=".", ms=2, label="stored")
+    ax.plot(x, fr[row, cols], color="tab:blue", lw=1, label="refined")
+    ax.set(title=f"across the outline (row {row})", xlabel="column (depth px)", ylabel=f"disparity 1/m ({fit})")
+    ax.legend(fontsize=6)
+
+    ax = axes[0, 1]
+    try:
+        wrow, wcols = _wall_segment(truth)
+        x = np.arange(wcols.start, wcols.stop)
+        base = true[wrow, wcols][0]
+        for arr, colour, lab in ((true, "0.2", "truth"), (fs, "tab:orange", "stored"), (fr, "tab:blue", "refined")):
+            ax.plot(x, (arr[wrow, wcols] - base) / code, color=colour, lw=1.6 if lab == "truth" else 1, label=lab)
+        ax.set(title=f"along the tilted wall (row {wrow})", xlabel="column (depth px)", ylabel="disparity, codes from start")
+    except InvalidInputError as exc:
+        ax.text(0.5, 0.5, str(exc), ha="center", va="center", transform=ax.transAxes, fontsize=6)
+    es, er = fs - true, fr - true
+    vmax = float(np.nanpercentile(np.abs(es), 99)) or 1e-3
+    for ax, err, lab in ((axes[1, 0], es, "stored"), (axes[1, 1], er, "refined")):
+        im = ax.imshow(np.abs(err), cmap="magma", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set(title=f"|{lab} - truth|, RMSE {_rmse(err):.4f} 1/m", xticks=[], yticks=[])
+    fig.colorbar(im, ax=axes[1, :], label="|disparity error| 1/m", shrink=0.9)
+    for ax in axes.ravel():
+        ax.title.set_fontsize(7)
+        ax.tick_params(labelsize=6)
+        ax.xaxis.label.set_fontsize(6)
+        ax.yaxis.label.set_fontsize(6)
+    fig.suptitle(title or f"{stored.path.name if stored.path else 'capture'}: stored vs refined vs truth", fontsize=8)
+    fig.set_label("depthlab stored vs refined vs truth")
+    return fig
