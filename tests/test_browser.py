@@ -4,7 +4,7 @@ For every notebook: run all cells in JupyterLab, then assert that no output show
 ("Error displaying widget", "... can not be instantiated") or a traceback, that the page raised no
 uncaught JavaScript error, that every 3D canvas shows more than background, and that moving a
 slider changes the canvas.  In 03 the cameras are linked: orbiting the left view moves the right.
-Screenshots go to ``test-artifacts/browser/``.
+Screenshots go to ``browser/`` under pytest's base temp (``ARTIFACTS_DIR``, set by conftest.py).
 
 Runs only with ``-m browser`` selected or by default with the rest; without /usr/bin/chromium (or
 ``DEPTHLAB_CHROMIUM``) it skips with the reason, unless ``DEPTHLAB_REQUIRE_BROWSER=1`` (CI), which
@@ -23,12 +23,12 @@ import pytest
 
 from browser_support import (LIVE_CAPTURES_CODE, Lab, LabPage, assert_subject_held, chromium_path, gaps_inside_outline,
                              launch_browser, non_background_fraction, picture_difference, subject_in_view)
-from conftest import ROOT
+from conftest import ARTIFACTS_DIR, ROOT
 
 pytestmark = pytest.mark.browser
 
 REQUIRE = os.environ.get("DEPTHLAB_REQUIRE_BROWSER") == "1"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+ARTIFACTS = ARTIFACTS_DIR / "browser"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAMPLES = Path(os.environ.get("DEPTHLAB_NOTEBOOK_SAMPLES", ROOT / "data" / "sample"))
 NEEDED = ("rear_dual.heic", "front_truedepth.heic", "rear_dual_truth.json", "rear_dual_truth.npz",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -563,3 +564,16 @@ def test_the_front_files_principal_point_is_the_exact_image_centre():
     assert (w, h) == (2316, 3088)
     assert cal.cx == pytest.approx(w / 2, abs=1e-3) and cal.cy == pytest.approx(h / 2, abs=1e-3)
     assert abs(cal.cx - (w - 1) / 2) == pytest.approx(0.5, abs=1e-3)
+
+
+def test_the_html_export_carries_the_exif_warning(tmp_path):
+    import depthlab
+
+    cap = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"))
+    cloud = depthlab.project(cap, stride=8)
+    assert cloud.metadata["intrinsics_warning"] == "intrinsics ≠ EXIF (fx 22% below EXIF)"
+    page = depthlab.to_html(cap, tmp_path / "front.html", stride=8)
+    text = Path(page).read_text(encoding="utf-8")
+    assert "intrinsics ≠ EXIF (fx 22% below EXIF)" in text or "intrinsics \\u2260 EXIF" in text
+    pug = depthlab.project(depthlab.open(shared_sample("iphone/rear_dual_pug.heic")), stride=8)
+    assert "intrinsics_warning" not in pug.metadata

@@ -441,3 +441,20 @@ def test_one_depth_ramp_near_bright_for_depth_and_disparity():
     assert hi < 3  # the outlier does not stretch the range
     img, rng = depth_image(vals.reshape(1, -1))
     assert rng == (lo, hi) and img[0, -1].tolist() == [68, 1, 84]
+
+
+@pytest.mark.parametrize("model", ["pinhole", "pinhole-raw", "orthographic", "disparity-as-z"])
+def test_one_shot_projection_gives_the_slider_cache_numbers(model):
+    """project()/grid_points write rays straight into the output; the Projector keeps a ray
+    grid: both give the same float32 numbers."""
+    from depthlab.projection import grid_points
+    from depthlab.settings import ProjectionSettings
+
+    depth = make_capture().depth.copy()
+    depth[2, 3] = np.nan
+    cap = make_capture(depth)
+    for kw in ({}, {"depth_scale": 1.7, "aspect": 0.8, "stride": 3}):
+        st = ProjectionSettings(model=model, **kw)
+        kept, ok = Projector(cap, stride=st.stride).points_for(st)
+        xyz, valid = grid_points(cap, st)
+        assert np.array_equal(xyz.reshape(-1, 3), kept, equal_nan=True) and np.array_equal(valid.reshape(-1), ok)

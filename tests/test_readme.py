@@ -154,7 +154,9 @@ def test_readme_console_lines_run_in_the_readme_environment(readme_env):
             assert proc.stdout.startswith("depthlab ")
         if "--json" in argv:
             assert json.loads(proc.stdout)["depth_size"] == [480, 640]
-    assert sorted(p.name for p in (repo / "clouds").glob("*.ply")) == ["front_truedepth.ply", "rear_dual.ply"]
+    photos = sorted(p.stem for p in (repo / "data" / "sample").iterdir() if p.suffix.lower() in (".heic", ".jpg", ".jpeg"))
+    assert len(photos) >= 2
+    assert sorted(p.stem for p in (repo / "clouds").glob("*.ply")) == photos  # one cloud per sample photo
     assert (repo / "compare.pdf").read_bytes().startswith(b"%PDF")
     assert (repo / "depth.png").read_bytes().startswith(b"\x89PNG")
     assert "depthlab offline point-cloud viewer" in (repo / "rear.html").read_text(encoding="utf-8")

@@ -23,8 +23,7 @@ KNOWN = {
     "depthlab/synth/jpeg.py imports _validate from depthlab.synth.heic",  # (issue 20)
     "depthlab/synth/jpeg.py imports _xmp from depthlab.synth.heic",  # (issue 20)
 }
-KNOWN_CYCLES = [
-]
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def _module_name(path: Path) -> str:

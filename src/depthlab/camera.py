@@ -239,19 +239,24 @@ def pixel_rays(cal: Calibration, width: int, height: int, stride: int = 1, undis
     return out
 
 
-def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undistort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undistort: bool = True,
+               out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The x and y components of :func:`pixel_rays` as two contiguous float32 (M,) arrays.
 
     ``x = rx * depth``, ``y = ry * depth``, ``z = depth``: the layout the projector multiplies
-    fastest.  Convention as :func:`pixel_rays`.
+    fastest.  ``out``: two float32 (M,) arrays (views such as ``xyz[:, 0]`` allowed) to write
+    into instead of new ones.  Convention as :func:`pixel_rays`.
     """
     stride = int(stride)
     if stride < 1:
         raise InvalidInputError(f"stride must be >= 1, got {stride}")
     xs, ys, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
     fx, fy, cx, cy = cal.fx, cal.fy, cal.cx, cal.cy
-    rx = np.empty((nv, nu), dtype=np.float32)
-    ry = np.empty((nv, nu), dtype=np.float32)
+    if out is None:
+        rx = np.empty((nv, nu), dtype=np.float32)
+        ry = np.empty((nv, nu), dtype=np.float32)
+    else:
+        rx, ry = (o.reshape(nv, nu) for o in out)
     if undistort and cal.has_distortion:
         ccx, ccy = cal.distortion_center
         dx = (xs - ccx).astype(np.float32)

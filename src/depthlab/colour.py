@@ -31,6 +31,8 @@ __all__ = [
 _ANCHORS = ("440154", "472c7a", "3b518b", "2c718e", "21908d", "27ad81", "5cc863", "aadc32", "fde725")
 #: The colour of unknown depth (NaN) everywhere.
 UNKNOWN_GREY = (96, 96, 96)
+# values per block in colour_map: a few float32/uint8 arrays of this size stay in L2
+_CHUNK = 1 << 15
 #: The percentiles :func:`robust_range` keeps by default.
 DEFAULT_PERCENTILES = (1.0, 99.0)
 
@@ -84,22 +86,34 @@ def colour_map(values: np.ndarray, lo: float, hi: float, near_is_low: bool = Tru
     ``near_is_low=True`` (depth): ``lo`` is yellow, ``hi`` purple; False (disparity): the
     reverse.  Non-finite values are :data:`UNKNOWN_GREY`.
     """
-    d = np.asarray(values, dtype=np.float32)
+    d = np.ascontiguousarray(values, dtype=np.float32)
+    flat = d.reshape(-1)
     span = hi - lo if hi > lo else 1.0
     scale = np.float32(255.0 / span)
     # ramp index 1 (far) .. 255 (near), the steps of matplotlib's lookup of the same 255 colours
-    # (so figures drawn through matplotlib_colormap match exactly); NaN survives ceil and clip
-    # and becomes 0 (grey) via fmax
-    if near_is_low:  # 255 - floor(255 x), x = (d - lo) / span
-        t = np.multiply(d, -scale)
-        np.add(t, np.float32(hi * 255.0 / span), out=t)
-        np.ceil(t, out=t)
-    else:  # 1 + floor(255 x)
-        t = np.multiply(d, scale)
-        np.add(t, np.float32(1.0 - lo * 255.0 / span), out=t)
-    np.clip(t, np.float32(1.0), np.float32(255.0), out=t)
-    np.fmax(t, np.float32(0.0), out=t)
-    return np.take(ramp(), t.astype(np.uint8), axis=0)
+    # (so figures drawn through matplotlib_colormap match exactly): depth 255 - floor(255 x),
+    # disparity 1 + floor(255 x), x = (v - lo) / span.  NaN survives ceil and clip and becomes 0
+    # (grey) via fmax.  Block by block, so each value is read from memory once.
+    if near_is_low:
+        a, b = -scale, np.float32(hi * 255.0 / span)
+    else:
+        a, b = scale, np.float32(1.0 - lo * 255.0 / span)
+    lut = ramp()
+    out = np.empty((flat.size, 3), dtype=np.uint8)
+    tmp = np.empty(min(flat.size, _CHUNK), dtype=np.float32)
+    idx = np.empty(tmp.size, dtype=np.uint8)
+    for i0 in range(0, flat.size, _CHUNK):
+        i1 = min(flat.size, i0 + _CHUNK)
+        t, k = tmp[: i1 - i0], idx[: i1 - i0]
+        np.multiply(flat[i0:i1], a, out=t)
+        np.add(t, b, out=t)
+        if near_is_low:
+            np.ceil(t, out=t)
+        np.clip(t, np.float32(1.0), np.float32(255.0), out=t)
+        np.fmax(t, np.float32(0.0), out=t)
+        np.copyto(k, t, casting="unsafe")
+        np.take(lut, k, axis=0, out=out[i0:i1])
+    return out.reshape(d.shape + (3,))
 
 
 def depth_colours(depth: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:

@@ -200,6 +200,9 @@ def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
         scale += " — not metres (teaching model)"
     if getattr(cloud, "intrinsics_estimated", False) and "estimated" not in line:
         scale += " · intrinsics estimated"
+    warning = (getattr(cloud, "metadata", None) or {}).get("intrinsics_warning")
+    if warning:
+        scale += f" · {warning}"
     model = getattr(cloud, "model", None)
     return {"line": line, "scale": scale, "model": model, "camera": str(camera), "accuracy": accuracy,
             "units": units}

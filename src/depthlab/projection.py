@@ -27,8 +27,9 @@ from .camera import calibration_from_camera
 from .capture import Calibration, Capture
 from .colour import depth_colours, finite_range
 from .errors import CalibrationError, InvalidInputError
-from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_depth, ray_grid
+from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_calibration, points_from_depth, ray_grid
 from .pointcloud import PointCloud
+from .resample import bilinear
 from .settings import MODELS, ProjectionSettings, check_model, is_pinhole
 
 __all__ = ["Projector", "project", "point_cloud", "grid_points", "resolve_calibration",
@@ -75,23 +76,13 @@ def pinhole_available(cap: Capture, calibration: Calibration | None = None) -> b
 # --------------------------------------------------------------------------------------------
 
 
-def _resample_float(img: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Bilinear resize of a float image to ``width`` x ``height`` (Pillow, mode 'F')."""
-    a = np.asarray(img, dtype=np.float32)
-    if a.shape == (height, width):
-        return a
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(a, mode="F").resize((width, height), Image.Resampling.BILINEAR))
-
-
 def matte_on_grid(cap: Capture, name: str, stride: int) -> np.ndarray:
     """float32 (M,) of matte ``name`` resampled to the depth map's size, on the stride grid."""
     mattes = cap.mattes
     if name not in mattes:
         raise InvalidInputError(f"no matte named {name!r} in this capture; it has {sorted(mattes) or 'none'}")
     h, w = cap.shape
-    full = _resample_float(mattes[name], w, h)
+    full = bilinear(mattes[name], w, h)
     return np.ascontiguousarray(full[::stride, ::stride]).reshape(-1)
 
 
@@ -184,6 +175,11 @@ def _cloud_metadata(cap: Capture, settings: ProjectionSettings, cal: Calibration
         meta["intrinsics_size"] = [w, h]
         meta["calibration_source"] = cal.source
         meta["lens_distortion_removed"] = bool(settings.model == "pinhole" and cal.has_distortion)
+        from .camera import check_intrinsics_against_exif
+
+        check = check_intrinsics_against_exif(cal, cap.camera)
+        if check is not None and check.short:
+            meta["intrinsics_warning"] = check.short  # stored intrinsics disagree with the EXIF focal length
     return meta
 
 
@@ -202,11 +198,14 @@ class Projector:
 
     ``calibration`` overrides the capture's (e.g. :func:`depthlab.camera.estimate_calibration`);
     without either, intrinsics are estimated from EXIF (:func:`resolve_calibration`).
+    ``keep_rays=False`` is for a single projection: ray grids are written straight into the
+    output instead of being kept (less memory touched; :func:`project` uses it).
 
     Convention: see :mod:`depthlab.conventions`.
     """
 
-    def __init__(self, capture: Capture, stride: int = 1, calibration: Calibration | None = None):
+    def __init__(self, capture: Capture, stride: int = 1, calibration: Calibration | None = None,
+                 keep_rays: bool = True):
         if not isinstance(capture, Capture):
             raise InvalidInputError(f"Projector needs a depthlab Capture, got {type(capture).__name__}")
         self.stride = ProjectionSettings(stride=stride).stride
@@ -218,6 +217,7 @@ class Projector:
         self.size = self.grid_shape[0] * self.grid_shape[1]
         self.depth = np.ascontiguousarray(capture.depth[::s, ::s]).reshape(-1)
         self.finite = np.isfinite(self.depth)
+        self.keep_rays = bool(keep_rays)
         self._rays: dict[str, RayGrid] = {}
         self._z: dict[str, np.ndarray] = {}
         self._colours: dict[tuple[str, str | None], np.ndarray] = {}
@@ -225,7 +225,7 @@ class Projector:
         self._pixel_index: np.ndarray | None = None
         self._depth_range: tuple[float, float] | None | bool = False
         self._xyz = np.empty((self.size, 3), dtype=np.float32)
-        self._valid = np.empty(self.size, dtype=bool)
+        self._valid: np.ndarray | None = None
 
     # -- cached pieces ----------------------------------------------------------------------------
     def depth_range(self) -> tuple[float, float] | None:
@@ -269,9 +269,12 @@ class Projector:
         if self._pixel_index is None:
             h, w = self.depth_shape
             s = self.stride
-            rows = np.arange(0, h, s, dtype=np.int64) * w
-            cols = np.arange(0, w, s, dtype=np.int64)
-            self._pixel_index = (rows[:, None] + cols[None, :]).reshape(-1)
+            if s == 1:
+                self._pixel_index = np.arange(h * w, dtype=np.int64)
+            else:
+                rows = np.arange(0, h, s, dtype=np.int64) * w
+                cols = np.arange(0, w, s, dtype=np.int64)
+                self._pixel_index = (rows[:, None] + cols[None, :]).reshape(-1)
         return self._pixel_index
 
     def mask(self, mask: Any) -> np.ndarray:
@@ -317,10 +320,23 @@ class Projector:
         """:meth:`points` for a :class:`ProjectionSettings` (its stride must be this one's)."""
         if settings.stride != self.stride:
             raise InvalidInputError(f"this Projector serves stride {self.stride}, not {settings.stride}")
-        rays = self.ray_grid(settings.model)
-        points_from_depth(self._z_of(settings.model), rays, settings.depth_scale, settings.aspect, out=self._xyz)
+        model = settings.model
+        z = self._z_of(model)
+        if self.keep_rays or model in self._rays:
+            points_from_depth(z, self.ray_grid(model), settings.depth_scale, settings.aspect, out=self._xyz)
+        else:
+            if is_pinhole(model):
+                self.calibration = resolve_calibration(self.capture, self.calibration, model)
+            h, w = self.depth_shape
+            points_from_calibration(z, self.calibration, (w, h), model, self.stride, settings.depth_scale,
+                                    settings.aspect, out=self._xyz)
         m = None if settings.mask is None else self.mask(settings.mask)
-        _fill_valid(self._valid, self.finite, self.depth, settings.near, settings.far, m)
+        if m is None and settings.near is None and settings.far is None and not self.keep_rays:
+            self._valid = self.finite  # one projection, nothing clipped: no copy needed
+        else:
+            if self._valid is None or self._valid is self.finite:
+                self._valid = np.empty(self.size, dtype=bool)
+            _fill_valid(self._valid, self.finite, self.depth, settings.near, settings.far, m)
         return self._xyz, self._valid
 
     def cloud(self, settings: ProjectionSettings | None = None, _hand_over: bool = False, **options: Any) -> PointCloud:
@@ -362,7 +378,8 @@ def point_cloud(cap: Capture, settings: ProjectionSettings | None = None,
                 calibration: Calibration | None = None) -> PointCloud:
     """:func:`project` for a :class:`~depthlab.settings.ProjectionSettings` value."""
     settings = settings or ProjectionSettings()
-    return Projector(cap, stride=settings.stride, calibration=calibration).cloud(settings, _hand_over=True)
+    proj = Projector(cap, stride=settings.stride, calibration=calibration, keep_rays=False)
+    return proj.cloud(settings, _hand_over=True)
 
 
 def grid_points(cap: Capture, settings: ProjectionSettings | None = None,
@@ -379,8 +396,10 @@ def grid_points(cap: Capture, settings: ProjectionSettings | None = None,
     Convention: see :mod:`depthlab.conventions`.
     """
     settings = settings or ProjectionSettings()
-    proj = Projector(cap, stride=settings.stride, calibration=calibration)
+    proj = Projector(cap, stride=settings.stride, calibration=calibration, keep_rays=False)
     xyz, valid = proj.points_for(settings)
+    if valid is proj.finite:
+        valid = valid.copy()  # the caller owns it; the capture's validity stays untouched
     gh, gw = proj.grid_shape
     return xyz.reshape(gh, gw, 3), valid.reshape(gh, gw)
 

@@ -31,12 +31,17 @@ depth grid's pixel (u, v) covers output pixels whose centres map to it as in
    values in the 3x3 neighbourhood (1/m per pixel): ~1 on smooth surfaces, ~0 on depth edges
    and on the rear camera's blurred transitions; 0 at holes.
 3. in every (2r+1)^2 window, weighted by ``c``: least squares ``p ~ a . g + b`` where ``g`` is
-   (R, G, B in 0..1, u / r, v / r), ridge ``eps`` on ``a`` (He, Sun & Tang's guided filter with
-   position channels and confidence weights).
-4. the coefficients are averaged over the windows covering each pixel and evaluated with the
-   guide at the output size.
+   (R, G, B in 0..1, u / r, v / r), ridge ``eps`` on the colour part of ``a`` (He, Sun & Tang's
+   guided filter with position channels and confidence weights), blended with the plane-only
+   fit (u, v) by ``gamma = res / (res + 4 code^2)``, ``res`` the window's variance about its best
+   plane: a window that is a plane up to quantisation keeps its plane and copies no colour
+   texture.  The fits are made on a grid ``coarse`` (3) times coarser than the depth map, with
+   the photo area-averaged to it (He & Sun's fast guided filter).
+4. the coefficients are averaged over the windows covering each pixel, resampled bilinearly to
+   the output size and evaluated with the photo at that size.
 5. clamp into ``[stored - code / (2c), stored + code / (2c)]`` intersected with the stored
-   range within the window.
+   range within the window, both those of the stored pixel an output pixel falls in; without a
+   guide (``guide=None``) into ``stored -/+ code / 2`` everywhere.
 
 scipy (``scipy.ndimage``) is imported when :func:`refine` runs.
 """

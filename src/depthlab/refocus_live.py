@@ -88,10 +88,10 @@ class RefocusView:
         self.focus = W.FloatLogSlider(value=min(max(subject, lo), hi), base=10, min=math.log10(lo), max=math.log10(hi),
                                       step=0.002, description=f"focus ({unit})", readout_format=".3f",
                                       continuous_update=True, layout=W.Layout(width="60%"),
-                                      style={"description_width": "110px"})
+                                      style={"description_width": "150px"})
         self.f_number = W.SelectionSlider(options=[(f"f/{s:g}", s) for s in F_STOPS], value=_nearest_stop(float(f_number)),
                                           description="aperture", continuous_update=True,
-                                          layout=W.Layout(width="60%"), style={"description_width": "110px"})
+                                          layout=W.Layout(width="60%"), style={"description_width": "150px"})
         self.subject_button = W.Button(description="focus on subject", icon="user",
                                        tooltip=self.refocuser.subject().source)
         self.status = W.HTML()
@@ -116,7 +116,7 @@ class RefocusView:
         info = img.info
         unit = "m" if info.units == "m" else "capture units"
         self.status.value = (f"focus {info.focus_m:.3g} {unit} · f/{info.f_number:g} · {info.focal_length_35mm:.0f} mm "
-                             f"equiv. · largest blur {2 * info.max_blur_radius_px:.0f} px across · preview "
+                             f"equiv. · largest blur {2 * info.max_blur_radius_px:.1f} px across · preview "
                              f"{info.size[0]}×{info.size[1]} in {self.last_ms:.0f} ms")
 
     def _show_error(self, exc: BaseException) -> None:

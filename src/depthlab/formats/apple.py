@@ -43,6 +43,16 @@ def disparity_from_codes(codes: np.ndarray, float_min: float, float_max: float,
     are inverted after decoding.  Non-positive disparity (infinitely far or unknown) becomes NaN.
     """
     scale = np.float32((float_max - float_min) / (int_max - int_min))
+    codes = np.asarray(codes)
+    if codes.dtype in (np.uint8, np.uint16):
+        # one lookup per pixel through a table of every code (same float32 arithmetic)
+        table = (np.arange(1 << (8 * codes.dtype.itemsize), dtype=np.float32) - np.float32(int_min)) * scale
+        table += np.float32(float_min)
+        if kind == "depth":
+            table = disparity_from_depth(table)
+        else:
+            table[~(table > 0)] = np.nan
+        return np.take(table, codes)
     values = (codes.astype(np.float32) - np.float32(int_min)) * scale + np.float32(float_min)
     if kind == "depth":
         return disparity_from_depth(values)
