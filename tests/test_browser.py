@@ -126,6 +126,13 @@ def test_notebook_renders_and_reacts_in_chromium(browser, lab, path):
         errors = lp.error_outputs()
         assert not errors, f"error output in {path.name}: {errors[:3]}"
         assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}; dialogs seen: {lp.dialog_log}"
+        import nbformat
+
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        if not any(f"{f}(" in code for f in ("explore", "compare", "show")):
+            # a notebook without a live 3D view (05_refocus): it ran without errors, nothing to drag
+            print(f"{path.stem}: ran in {seconds:.1f} s, no live 3D view")
+            return
         assert n >= 1, "no 3D canvas was rendered"
         for i in range(n):
             img = lp.canvas_image(i, ARTIFACTS / f"{path.stem}_canvas{i}.png")
