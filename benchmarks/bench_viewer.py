@@ -12,7 +12,13 @@ Browser side (``--browser``): JupyterLab + Debian's headless Chromium with softw
 slider-to-canvas latency is the time from pressing an arrow key on a slider to the first draw of
 the updated points.  Reported as median and max of several presses.
 
-    .venv/bin/python benchmarks/bench_viewer.py [--browser] [--repeat 15]
+First picture (``--first``, browser): from pressing Shift+Enter on a cell holding
+``depthlab.explore(cap, render=...)`` to the first WebGL draw of the cloud (points) or the mesh
+(surface) on the new canvas, against the named baseline **raw-pythreejs**: a cell that builds
+the plainest pythreejs view of the same 442k points (one ``Points`` with ``PointsMaterial``, a
+camera and ``OrbitControls``, no depthlab), run alternately in the same session; medians.
+
+    .venv/bin/python benchmarks/bench_viewer.py [--browser] [--first] [--repeat 15] [--runs 5]
 """
 
 from __future__ import annotations
@@ -111,6 +117,12 @@ def browser_side(presses: int) -> dict:
             slider = lp.page.locator(f".widget-hslider:has(.widget-label:text-is('{label}'))").first
             handle = slider.locator(".noUi-handle").last
             handle.scroll_into_view_if_needed()
+            if label.startswith("near"):
+                # bring "far" inside the depth range first: at its end a step changes nothing drawn
+                handle.focus()
+                for _ in range(10):
+                    handle.press("ArrowLeft")
+                time.sleep(1.5)
             lats = []
             for i in range(presses):
                 handle.focus()
@@ -136,12 +148,114 @@ def browser_side(presses: int) -> dict:
     return out
 
 
+RAW_PYTHREEJS_CODE = """
+import numpy as np, pythreejs as three
+from depthlab.projection import project
+_c = project(cap)
+_g = three.BufferGeometry(attributes={"position": three.BufferAttribute(array=_c.xyz * np.float32([1, -1, -1])),
+                                     "color": three.BufferAttribute(array=_c.rgb, normalized=True)})
+_cam = three.PerspectiveCamera(position=[0, 0, 0], fov=60, aspect=1.5)
+_ctl = three.OrbitControls(controlling=_cam, target=[0, 0, -1.5])
+three.Renderer(camera=_cam, scene=three.Scene(children=[three.Points(geometry=_g, material=three.PointsMaterial(
+    size=0.004, vertexColors="VertexColors"))]), controls=[_ctl], width=720, height=480)
+"""
+
+
+# watches cell k's output: it is cleared when the cell runs, then the new view's canvas appears
+# (pythreejs hands out pooled canvas elements, so it may be the same element as before);
+# window.__canvas is when it appeared; the picture is the first large WebGL draw (the cloud's 442k
+# points or the mesh's faces) from then on
+WATCH_JS = """k => {
+  window.__canvas = null;
+  const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[k];
+  let cleared = false;
+  const tick = () => {
+    const n = cell.querySelectorAll('.jp-OutputArea canvas').length;
+    if (n === 0) cleared = true;
+    if (cleared && n > 0) { window.__canvas = performance.now(); return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def first_picture(runs: int) -> dict:
+    """Shift+Enter on an explore() cell -> first WebGL draw of the new view (browser)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser_support import Lab, LabPage, chromium_path, launch_browser
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    exe = chromium_path()
+    if exe is None:
+        raise SystemExit("no Chromium at /usr/bin/chromium (or DEPTHLAB_CHROMIUM)")
+    cases = {
+        "raw-pythreejs (baseline)": RAW_PYTHREEJS_CODE,
+        "explore, points": "import depthlab\ndepthlab.explore(cap)",
+        "explore, surface": "import depthlab\ndepthlab.explore(cap, render='surface')",
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="depthlab-bench-"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(CAPTURE_CODE + "\nimport depthlab, pythreejs\n_ = cap.rgb")]
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in cases.values()]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp / "first.ipynb")
+    times: dict = {k: [] for k in cases}
+    with Lab(tmp) as lab, sync_playwright() as p:
+        browser = launch_browser(p, exe)
+        lp = LabPage(browser, lab)
+        lp.context.add_init_script(
+            "document.addEventListener('keydown', e => { if (e.key === 'Enter') window.__t0 = performance.now(); }, true);")
+        lp.open_notebook("first.ipynb")
+        lp.run_all()
+        time.sleep(3)
+        cells = lp.page.locator(".jp-Notebook .jp-CodeCell")
+        for r in range(runs + 1):  # the first round warms the kernel's and the browser's caches
+            for k, name in enumerate(cases):
+                cell = cells.nth(k + 1)
+                cell.locator(".jp-InputArea-editor").click()
+                lp.page.keyboard.press("Escape")
+                lp.page.evaluate(WATCH_JS, k + 1)
+                lp.page.keyboard.press("Shift+Enter")
+                lat = None
+                try:
+                    lp.page.wait_for_function("window.__canvas !== null", timeout=30_000, polling=50)
+                    deadline = time.monotonic() + 30
+                    while lat is None and time.monotonic() < deadline:
+                        t0, tc = lp.page.evaluate("[window.__t0, window.__canvas]")
+                        big = [d["t"] for d in lp.draws_since(tc - 5) if d["count"] > 100_000]
+                        lat = (min(big) - t0) if big else None
+                        time.sleep(0.02)
+                except Exception as exc:  # reported, not hidden: a run that never drew
+                    print(f"  {name}: no picture within 30 s ({exc})", file=sys.stderr)
+                if r and lat is not None:
+                    times[name].append(lat / 1000)
+                lp.wait_kernel_idle()
+                time.sleep(1.0)
+        page_errors = lp.page_errors
+        lp.close()
+        browser.close()
+    return {k: {"median_s": statistics.median(v) if v else None, "runs": len(v), "all": v} for k, v in times.items()} | {
+        "page_errors": page_errors}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--browser", action="store_true", help="also measure slider-to-canvas latency in Chromium")
     ap.add_argument("--presses", type=int, default=9)
+    ap.add_argument("--first", action="store_true", help="measure explore(cap) -> first drawn picture in Chromium")
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    if args.first:
+        f = first_picture(args.runs)
+        base = f["raw-pythreejs (baseline)"]["median_s"]
+        print(f"explore(cap) -> first drawn picture, {H}x{W} = {H * W:,} points, median of {args.runs} (alternating):")
+        for k, v in f.items():
+            if k != "page_errors" and v["median_s"] is not None:
+                print(f"  {k:26s} {v['median_s']:.3f} s   x{v['median_s'] / base:.2f} of raw-pythreejs   "
+                      f"({', '.join(f'{t:.2f}' for t in v['all'])})")
+        print("  page errors:", json.dumps(f["page_errors"]))
     res = python_side(args.repeat)
     base = res["raw-assign (baseline)"][0]
     print(f"Python side, {res['points']:,} points, median (min) of {args.repeat} updates:")
@@ -153,8 +267,10 @@ def main() -> None:
         b = browser_side(args.presses)
         print("Browser (headless Chromium, SwiftShader WebGL), key press on slider -> first draw of the new points:")
         for k, v in b.items():
-            if k != "page_errors":
+            if k != "page_errors" and v["presses"]:
                 print(f"  {k:26s} median {v['median_s']:.3f} s, max {v['max_s']:.3f} s over {v['presses']} presses")
+            elif k != "page_errors":
+                print(f"  {k:26s} no draw seen after any press")
         print("  page errors:", json.dumps(b["page_errors"]))
 
 

@@ -33,6 +33,9 @@ DATA_SAMPLE = ROOT / "data" / "sample"
 # DEPTHLAB_SHARED_SAMPLES overrides it.
 SHARED_SAMPLES = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
 REQUIRE_SAMPLES = os.environ.get("DEPTHLAB_REQUIRE_SAMPLES", "") not in ("", "0")
+#: screenshots and logs a test keeps for a person to look at: under pytest's base temp (set in
+#: pytest_configure below; DEPTHLAB_TEST_ARTIFACTS overrides), never in the project root
+ARTIFACTS_DIR = Path(os.environ.get("DEPTHLAB_TEST_ARTIFACTS") or Path(os.environ.get("TMPDIR", "/tmp")) / "depthlab-test-artifacts")
 
 settings.register_profile("depthlab", database=None)
 settings.load_profile("depthlab")
@@ -74,9 +77,12 @@ def pytest_configure(config):
     at pytest's base temp before that, so nothing lands in the project root."""
     from hypothesis.configuration import set_hypothesis_home_dir
 
+    global ARTIFACTS_DIR
     factory = getattr(config, "_tmp_path_factory", None)  # pytest's own tmp_path_factory
     if factory is not None:
         set_hypothesis_home_dir(factory.getbasetemp() / "hypothesis")
+        if not os.environ.get("DEPTHLAB_TEST_ARTIFACTS"):
+            ARTIFACTS_DIR = factory.getbasetemp() / "artifacts"
     else:  # pragma: no cover - a pytest without the tmpdir plugin
         import tempfile
 

@@ -4,7 +4,7 @@ For every notebook: run all cells in JupyterLab, then assert that no output show
 ("Error displaying widget", "... can not be instantiated") or a traceback, that the page raised no
 uncaught JavaScript error, that every 3D canvas shows more than background, and that moving a
 slider changes the canvas.  In 03 the cameras are linked: orbiting the left view moves the right.
-Screenshots go to ``test-artifacts/browser/``.
+Screenshots go to ``browser/`` under pytest's base temp (``ARTIFACTS_DIR``, set by conftest.py).
 
 Runs only with ``-m browser`` selected or by default with the rest; without /usr/bin/chromium (or
 ``DEPTHLAB_CHROMIUM``) it skips with the reason, unless ``DEPTHLAB_REQUIRE_BROWSER=1`` (CI), which
@@ -23,12 +23,12 @@ import pytest
 
 from browser_support import (LIVE_CAPTURES_CODE, Lab, LabPage, assert_subject_held, chromium_path, gaps_inside_outline,
                              launch_browser, non_background_fraction, picture_difference, subject_in_view)
-from conftest import ROOT
+from conftest import ARTIFACTS_DIR, ROOT
 
 pytestmark = pytest.mark.browser
 
 REQUIRE = os.environ.get("DEPTHLAB_REQUIRE_BROWSER") == "1"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+ARTIFACTS = ARTIFACTS_DIR / "browser"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAMPLES = Path(os.environ.get("DEPTHLAB_NOTEBOOK_SAMPLES", ROOT / "data" / "sample"))
 NEEDED = ("rear_dual.heic", "front_truedepth.heic", "rear_dual_truth.json", "rear_dual_truth.npz",
@@ -126,6 +126,13 @@ def test_notebook_renders_and_reacts_in_chromium(browser, lab, path):
         errors = lp.error_outputs()
         assert not errors, f"error output in {path.name}: {errors[:3]}"
         assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}; dialogs seen: {lp.dialog_log}"
+        import nbformat
+
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        if not any(f"{f}(" in code for f in ("explore", "compare", "show")):
+            # a notebook without a live 3D view (05_refocus): it ran without errors, nothing to drag
+            print(f"{path.stem}: ran in {seconds:.1f} s, no live 3D view")
+            return
         assert n >= 1, "no 3D canvas was rendered"
         for i in range(n):
             img = lp.canvas_image(i, ARTIFACTS / f"{path.stem}_canvas{i}.png")

@@ -314,3 +314,45 @@ def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
     assert e.side.settings["model"] == "pinhole"
     assert [v for _, v in e.controls.w["model"].options][0] == "pinhole"
     assert "intrinsics estimated from EXIF" in e.side.title.value
+
+
+def test_start_values_reach_the_controls_and_the_view():
+    cap = make_capture()
+    e = explore(cap, model="pinhole-raw", near=0.5, far=1.0, stride=2, point_size=2.0, colour="depth", mask="portrait")
+    w = e.controls.w
+    assert (w["model"].value, w["stride"].value, w["point_scale"].value, w["colour"].value, w["mask"].value) == (
+        "pinhole-raw", 2, 2.0, "depth", "portrait")
+    # 0.5 m is nearer than anything in the photo: the slider's handle sits at its nearest end
+    assert w["clip"].value[0] == pytest.approx(w["clip"].min) and w["clip"].value[1] == pytest.approx(1.0)
+    assert e.side.layer.size == (H // 2) * (W // 2)
+    # near/far 0.5-1.0 m and the portrait matte leave the 0.8 m block only
+    assert e.side.layer.count == 12 * 16
+    assert e.side.layer.material.uniforms["sizeScale"]["value"] == pytest.approx(2 * 1.25)
+    for bad in (dict(model="fisheye"), dict(render="voxels"), dict(near=2.0, far=1.0), dict(stride=0),
+                dict(point_size=0), dict(colour="infrared"), dict(mask="sky")):
+        with pytest.raises(InvalidInputError):
+            explore(cap, **bad)
+    out = show(cap, model="orthographic")
+    assert out._depthlab_side.settings["model"] == "orthographic"
+
+
+def test_surface_mode_draws_the_mesh_and_switches_back_to_points():
+    cap = make_capture()
+    e = explore(cap, render="surface")
+    side = e.side
+    assert e.controls.w["render"].value == "surface"
+    # the surface is what depthlab.mesh makes of the capture (cut where the block meets the wall)
+    import depthlab
+
+    expected = depthlab.mesh(cap)
+    assert side.surface is not None and side.surface.mesh.visible and not side.layer.points.visible
+    assert side.surface.faces == len(expected.faces) and side.surface.size == len(expected.vertices)
+    np.testing.assert_array_equal(side.surface.index.array, expected.faces.reshape(-1))
+    np.testing.assert_array_equal(side.surface.position.array, to_threejs(expected.vertices))
+    assert side.layer.count == 0  # the points are not sent until asked for
+    e.controls.w["render"].value = "points"
+    assert side.layer.points.visible and not side.surface.mesh.visible and side.layer.count == H * W - 1
+    e.controls.w["render"].value = "surface"
+    assert side.surface.mesh.visible and not side.layer.points.visible
+    c = compare(cap, make_capture(scale=2.0), render="surface")
+    assert all(s.surface is not None and s.surface.mesh.visible for s in c.sides)

@@ -182,8 +182,14 @@ class _Side:
         self.settings = dict(settings)
         self.projector = Projector(self.cap, stride=self.settings["stride"])
         self.description = describe(cap)  # depth range scans the whole map: once
-        xyz, valid, rgb = self._compute()
         view.fit = self.fit
+        # a view that starts as a surface sends its points only when they are first asked for
+        # (the first picture waits for one geometry, not two)
+        self._points_sent = self.settings["render"] == "points"
+        if self._points_sent:
+            xyz, valid, rgb = self._compute()
+        else:
+            xyz, valid, rgb = np.zeros((1, 3), np.float32), np.zeros(1, bool), np.zeros((1, 3), np.uint8)
         self.layer = view.add(xyz, rgb, valid, footprint=self._footprint(), size_factor=self.settings["point_scale"],
                               frame=False)
         self.layer.scale = self._scale()
@@ -315,8 +321,12 @@ class _Side:
     def _title_html(self) -> str:
         s = self.settings
         grid = self.view.grid_label
+        if s["render"] == "surface" and self.surface is not None:
+            drawn = f"surface: {self.surface.faces:,} triangles on {self.surface.size:,} points, cut at occlusions"
+        else:
+            drawn = f"{self.layer.count:,} of {self.layer.size:,} points"
         return (f"<b>{self.description}</b><br><span style='opacity:0.8'>model {s['model']} · "
-                f"{self.layer.count:,} of {self.layer.size:,} points · {grid}"
+                f"{drawn} · {grid}"
                 f"{'' if self.units == 'm' else ' (arbitrary units, not metres)'} · "
                 f"point size ×{s['point_scale']:.3g} of a pixel's footprint · {s['render']}"
                 f"{' · refined depth' if s['refined'] else ''}</span>")
@@ -335,7 +345,10 @@ class _Side:
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
             s["colour"] == "matte" and s["mask"] != d["mask"]) or (s["refined"] != d["refined"] and s["colour"] == "depth")
         scale = self._scale()
-        if new_xyz or new_valid or new_rgb:
+        if s["render"] == "points" and not self._points_sent:
+            new_xyz = new_valid = new_rgb = True  # the first time the points are shown: all of them
+            self._points_sent = True
+        if self._points_sent and (new_xyz or new_valid or new_rgb):
             xyz, valid = self._points()
             self.layer.set(xyz=xyz if new_xyz else None, rgb=self._colours() if new_rgb else None,
                            valid=valid if new_valid else None)
