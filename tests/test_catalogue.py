@@ -33,7 +33,7 @@ PUG = "iphone/rear_dual_pug.heic"
 FRONT = "iphone/front_truedepth_mattes.heic"
 IOS18 = "iphone/ios18_mattes_no_depth.heic"
 PORTRAIT_JPG = "iphone/rear_dual_portrait.jpg"
-KNOWS = "depthlab reads depth photos: iPhone portrait HEIC or JPEG, and Google Lens Blur JPEG"
+KNOWS = "depthlab reads depth photos: iPhone portrait HEIC or JPEG, Android Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur JPEG"
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

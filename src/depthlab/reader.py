@@ -119,5 +119,5 @@ def open_bytes(data: bytes, path: Path | None = None) -> Capture:
     what = {"png": "a PNG image", "tiff": "a TIFF image", "gif": "a GIF image", "webp": "a WebP image",
             "mp4/isobmff": "an ISO media file (video?) that is not HEIF", "unknown": "not an image depthlab knows"}[kind]
     raise UnreadableFileError(
-        f"{name} is {what}; depthlab reads depth photos: iPhone portrait HEIC or JPEG, and Google Lens Blur JPEG"
+        f"{name} is {what}; depthlab reads depth photos: iPhone portrait HEIC or JPEG, Android Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur JPEG"
     )
