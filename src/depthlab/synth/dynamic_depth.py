@@ -38,6 +38,7 @@ import numpy as np
 from ..atomic import atomic_write
 from ..capture import Calibration, CameraInfo, Orientation
 from ..errors import InvalidInputError
+from .heic import inverse_orientation
 from .jpeg import encode_jpeg, exif_segment, extended_xmp_guid, extended_xmp_segments, insert_segments, png_bytes, xmp_segment
 from .render import GroundTruth, gaussian_blur, pixel_rays
 from .scenes import Scene, cast, portrait_scene
@@ -242,10 +243,6 @@ def _exif(camera: CameraInfo, orientation_tag: int) -> bytes:
     return e.tobytes()
 
 
-def _inverse(o: Orientation) -> Orientation:
-    return o if o.mirror is not None else Orientation((360 - o.rotation) % 360, None)
-
-
 def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation | None = None, *,
                              fmt: str = "RangeLinear", units: str = "None", measure_type: str = "OpticalAxis",
                              bits: int = 8, near: float | None = None, far: float | None = None,
@@ -275,7 +272,7 @@ def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation 
         near = 1.0 / cap.near if units == "Diopters" else cap.near
     if far is None:
         far = 1.0 / cap.far if units == "Diopters" else cap.far
-    inv = _inverse(orientation)
+    inv = inverse_orientation(orientation)
     dh, dw = cap.depth_m.shape
     cal = cap.calibration
     norms = ray_norms_at(cal, dw, dh) if measure_type == "OpticRay" else None

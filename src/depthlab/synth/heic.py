@@ -100,7 +100,7 @@ def _seq(values: Any) -> str:
     return f"\n            <rdf:Seq>{lis}\n            </rdf:Seq>\n         "
 
 
-def _xmp(namespaces: dict[str, str], body: list[tuple[str, str]]) -> bytes:
+def xmp_packet(namespaces: dict[str, str], body: list[tuple[str, str]]) -> bytes:
     ns = "".join(f'\n            xmlns:{k}="{v}"' for k, v in namespaces.items())
     props = "".join(f"\n         <{k}>{v}</{k}>" for k, v in body)
     return (
@@ -138,11 +138,11 @@ def depth_xmp(cap: SynthCapture, calibration: Calibration) -> bytes:
     ]
     if c.distortion_max_radius_px is not None:  # only when the calibration has one (our real files do not)
         body.append(("depthData:DistortionCalibrationValidMaxRadiusInPixels", str(int(round(c.distortion_max_radius_px)))))
-    return _xmp({"apdi": "http://ns.apple.com/pixeldatainfo/1.0/", "depthData": "http://ns.apple.com/depthData/1.0/"}, body)
+    return xmp_packet({"apdi": "http://ns.apple.com/pixeldatainfo/1.0/", "depthData": "http://ns.apple.com/depthData/1.0/"}, body)
 
 
 def matte_xmp() -> bytes:
-    return _xmp(
+    return xmp_packet(
         {"apdi": "http://ns.apple.com/pixeldatainfo/1.0/", "portraitEffectsMatte": "http://ns.apple.com/portraitEffectsMatte/1.0/"},
         [("apdi:AuxiliaryImageSubType", "portraiteffectsmatte"), ("apdi:NativeFormat", str(L008)),
          ("apdi:AuxiliaryImageType", "depth"), ("apdi:StoredFormat", str(L008)),
@@ -151,11 +151,11 @@ def matte_xmp() -> bytes:
 
 
 def primary_xmp(cap: SynthCapture) -> bytes:
-    return _xmp({"xmp": "http://ns.adobe.com/xap/1.0/"},
+    return xmp_packet({"xmp": "http://ns.adobe.com/xap/1.0/"},
                 [("xmp:CreatorTool", "depthlab.synth"), ("xmp:Label", f"synthetic {cap.camera.kind} capture")])
 
 
-def _exif_orientation(o: Orientation) -> int:
+def exif_orientation(o: Orientation) -> int:
     """The EXIF Orientation tag equivalent to HEIF rotate-then-mirror ``o``."""
     probe = np.arange(6).reshape(2, 3)
     want = o.apply(probe)
@@ -175,7 +175,7 @@ def exif_item(cap: SynthCapture, orientation: Orientation, size: tuple[int, int]
     e = Image.Exif()
     e[0x010F] = cam.make or "depthlab"
     e[0x0110] = cam.model or "synthetic"
-    e[0x0112] = _exif_orientation(orientation)
+    e[0x0112] = exif_orientation(orientation)
     e[0x0131] = "depthlab.synth"
     ifd = e.get_ifd(0x8769)
     if cam.focal_length_mm:
@@ -197,7 +197,7 @@ def exif_item(cap: SynthCapture, orientation: Orientation, size: tuple[int, int]
 # --------------------------------------------------------------------------------------------
 
 
-def _inverse(o: Orientation) -> Orientation:
+def inverse_orientation(o: Orientation) -> Orientation:
     """The orientation taking display pixels back to stored ones (a mirror is its own inverse)."""
     if o.mirror is not None:
         return o
@@ -219,7 +219,7 @@ def _check_image(name: str, a: Any, channels: int | None) -> np.ndarray:
     return arr
 
 
-def _validate(cap: SynthCapture) -> None:
+def validate_capture(cap: SynthCapture) -> None:
     _check_image("rgb", cap.rgb, 3)
     _check_image("depth_codes", cap.depth_codes, None)
     _check_image("matte_codes", cap.matte_codes, None)
@@ -260,8 +260,8 @@ def heic_bytes(cap: SynthCapture, orientation: Orientation | None = None, *, qua
     orientation = orientation or Orientation()
     if orientation.rotation not in (0, 90, 180, 270) or orientation.mirror not in (None, "vertical", "horizontal"):
         raise InvalidInputError(f"unsupported orientation {orientation}")
-    _validate(cap)
-    inv = _inverse(orientation)
+    validate_capture(cap)
+    inv = inverse_orientation(orientation)
     rgb = np.ascontiguousarray(inv.apply(cap.rgb))
     depth = np.ascontiguousarray(inv.apply(cap.depth_codes))
     matte = np.ascontiguousarray(inv.apply(cap.matte_codes))

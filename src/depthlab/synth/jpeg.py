@@ -56,7 +56,7 @@ from ..atomic import atomic_write
 from ..capture import Orientation
 from ..errors import InvalidInputError
 from ..formats.jpeg_segments import EXIF_PREFIX, MPF_PREFIX, XMP_EXT_PREFIX, XMP_PREFIX
-from .heic import _exif_orientation, _inverse, _validate, depth_xmp, exif_item, matte_xmp
+from .heic import exif_orientation, inverse_orientation, validate_capture, depth_xmp, exif_item, matte_xmp
 from .render import SynthCapture
 
 APP0, APP1, APP2 = 0xE0, 0xE1, 0xE2
@@ -272,9 +272,9 @@ def _attr_xmp(namespaces: dict[str, str], attrs: Sequence[tuple[str, str]]) -> b
 
 def gain_map_xmp() -> bytes:
     """XMP of an HDR gain map MPF image, as iPhones write it (no depth: readers must skip it)."""
-    from .heic import L008, _xmp
+    from .heic import L008, xmp_packet
 
-    return _xmp({"apdi": "http://ns.apple.com/pixeldatainfo/1.0/", "HDRGainMap": "http://ns.apple.com/HDRGainMap/1.0/"},
+    return xmp_packet({"apdi": "http://ns.apple.com/pixeldatainfo/1.0/", "HDRGainMap": "http://ns.apple.com/HDRGainMap/1.0/"},
                 [("apdi:AuxiliaryImageType", HDR_GAIN_MAP_TYPE), ("apdi:StoredFormat", str(L008)),
                  ("apdi:NativeFormat", str(L008)), ("HDRGainMap:HDRGainMapVersion", "65536")])
 
@@ -289,8 +289,8 @@ def apple_portrait_jpeg_bytes(cap: SynthCapture, orientation: Orientation | None
     last = the portrait effects matte when ``matte``.  Each MPF image carries its own XMP in APP1.
     """
     orientation = orientation or Orientation()
-    _validate(cap)
-    inv = _inverse(orientation)
+    validate_capture(cap)
+    inv = inverse_orientation(orientation)
     rgb = np.ascontiguousarray(inv.apply(cap.rgb))
     depth = np.ascontiguousarray(inv.apply(cap.depth_codes))
     calibration = cap.calibration.oriented(inv)
@@ -357,7 +357,7 @@ def gdepth_jpeg_bytes(cap: SynthCapture, orientation: Orientation | None = None,
     EXIF carries the orientation; pixels are stored un-oriented.
     """
     orientation = orientation or Orientation()
-    inv = _inverse(orientation)
+    inv = inverse_orientation(orientation)
     with np.errstate(divide="ignore"):
         depth = 1.0 / cap.disparity.astype(np.float64)
     finite = depth[np.isfinite(depth) & (depth > 0)]
