@@ -62,20 +62,6 @@ def unbacked_numbers(nb) -> list[str]:
     return missing
 
 
-#: whose prose the stated-numbers check covers: notebooks 01-04, except sections appended by other
-#: issues (cell ids with these prefixes: refine's section at the end of 04)
-TEACHING_NOTEBOOKS = ("01_first_look", "02_projection_models", "03_rear_vs_front", "04_depth_concepts")
-OTHER_SECTIONS = ("04-refine",)
-
-
-def teaching_cells(nb, stem: str):
-    """The notebook restricted to the cells the stated-numbers check covers."""
-    out = nbformat.v4.new_notebook()
-    if stem in TEACHING_NOTEBOOKS:
-        out.cells = [c for c in nb.cells if not str(c.get("id", "")).startswith(OTHER_SECTIONS)]
-    return out
-
-
 def test_the_number_check_catches_a_stale_number():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("## 2 · Sizes\n\nPerspective changes sizes by only 3%, `z²·s`, in 1/m."),
@@ -127,9 +113,9 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert widget_views, "a live view is shown"
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     assert figures, "the notebook shows at least one figure"
-    # every number the teaching prose states is printed (or given) by the cells right after it
-    # (notebooks 01-04 up to the sections other issues append; see TEACHING_CELLS)
-    assert unbacked_numbers(teaching_cells(nb, path.stem)) == []
+    # every number the teaching prose states is printed (or given) by the cells right after it,
+    # in every notebook and every section
+    assert unbacked_numbers(nb) == []
     # nothing but the notebook itself (and exports a user asks for) is written next to it
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(p.name for p in NOTEBOOKS)
 
