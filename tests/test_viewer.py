@@ -356,3 +356,51 @@ def test_surface_mode_draws_the_mesh_and_switches_back_to_points():
     assert side.surface.mesh.visible and not side.layer.points.visible
     c = compare(cap, make_capture(scale=2.0), render="surface")
     assert all(s.surface is not None and s.surface.mesh.visible for s in c.sides)
+
+
+# --- the confidence threshold (Android Dynamic Depth stores a confidence map) -----------------
+
+def test_explore_confidence_threshold_keeps_the_confident_points():
+    import depthlab
+    from conftest import DATA_SAMPLE
+
+    cap = depthlab.open(DATA_SAMPLE / "pixel_portrait.jpg")
+    conf = cap.confidence
+    assert conf is not None and conf.shape == cap.shape
+    ex = depthlab.explore(cap, stride=1)
+    slider = ex.controls.w["min_confidence"]
+    assert not slider.disabled and slider in ex.controls.box().children[0].children[1].children
+    finite = np.isfinite(cap.depth)
+    assert ex.side.layer.count == int(finite.sum())
+    ex.set(min_confidence=0.5)
+    expected = int((finite & (conf >= 0.5)).sum())  # independent of the view: the map itself
+    assert 0 < expected < int(finite.sum())
+    assert ex.side.layer.count == expected
+    assert "confidence ≥ 0.50" in ex.side.title.value
+    # the surface mode and the export use the same mask
+    ex.set(render="surface")
+    assert ex.side.surface.size == expected
+    # with a matte as well: both must hold
+    if cap.mattes:
+        name = next(iter(cap.mattes))
+        ex.set(mask=name, render="points")
+        assert ex.side.layer.count < expected
+
+
+def test_explore_confidence_start_value_and_errors():
+    import depthlab
+    from conftest import DATA_SAMPLE
+
+    pixel = depthlab.open(DATA_SAMPLE / "pixel_portrait.jpg")
+    ex = depthlab.explore(pixel, min_confidence=0.8)
+    assert ex.controls.w["min_confidence"].value == pytest.approx(0.8)
+    assert ex.side.layer.count == int((np.isfinite(pixel.depth) & (pixel.confidence >= 0.8))[::ex.side.settings["stride"], ::ex.side.settings["stride"]].sum())
+    with pytest.raises(depthlab.InvalidInputError, match="from 0 to 1"):
+        depthlab.explore(pixel, min_confidence=1.5)
+    iphone = depthlab.open(DATA_SAMPLE / "rear_dual.heic")
+    assert iphone.confidence is None
+    with pytest.raises(depthlab.InvalidInputError, match="confidence map"):
+        depthlab.explore(iphone, min_confidence=0.5)
+    ex = depthlab.explore(iphone)
+    assert ex.controls.w["min_confidence"].disabled  # no slider shown for a capture without confidence
+    assert ex.controls.w["min_confidence"] not in ex.controls.box().children[0].children[1].children

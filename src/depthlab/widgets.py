@@ -35,7 +35,7 @@ from .capture import Capture
 from .errors import DepthlabError, InvalidInputError, OverwriteError
 from .figures import capture_figure, save_figure
 from .html import to_html
-from .projection import Projector, pinhole_available
+from .projection import Projector, matte_on_grid, pinhole_available
 
 from .settings import COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole
 from .viewer import CloudView, linked_pair
@@ -212,9 +212,20 @@ class _Side:
             self._refined = refine(self.source)
         return self._refined
 
-    def _mask(self) -> str | None:
+    def _mask(self) -> str | np.ndarray | None:
+        """The matte this capture has (by name), or -- with a confidence threshold and a capture
+        that stores confidence (Dynamic Depth) -- a bool (H, W) mask: confidence >= threshold,
+        and inside the matte when one is chosen."""
         m = self.settings["mask"]
-        return m if m and m in self.cap.mattes else None
+        name = m if m and m in self.cap.mattes else None
+        t = self.settings["min_confidence"]
+        conf = self.cap.confidence if t is not None else None
+        if conf is None or conf.shape != self.cap.shape:
+            return name
+        keep = conf >= t
+        if name is not None:
+            keep &= matte_on_grid(self.cap, name, 1).reshape(self.cap.shape) >= 0.5
+        return keep
 
     def projection(self) -> ProjectionSettings:
         """The projection these settings describe (mask: only a matte this capture has)."""
@@ -329,7 +340,9 @@ class _Side:
                 f"{drawn} · {grid}"
                 f"{'' if self.units == 'm' else ' (arbitrary units, not metres)'} · "
                 f"point size ×{s['point_scale']:.3g} of a pixel's footprint · {s['render']}"
-                f"{' · refined depth' if s['refined'] else ''}</span>")
+                f"{' · refined depth' if s['refined'] else ''}"
+                f"{f' · confidence ≥ {t:.2f}' if (t := s['min_confidence']) is not None and self.cap.confidence is not None else ''}"
+                "</span>")
 
     def update(self, **changes: Any) -> float:
         """Apply new settings; send only what changed.  Returns the Python-side seconds spent."""
@@ -341,7 +354,7 @@ class _Side:
         if s["stride"] != d["stride"] or s["refined"] != d["refined"]:
             self.projector = self._projector_cls(self.cap, stride=s["stride"])
         new_xyz = any(s[k] != d[k] for k in ("model", "stride", "refined"))
-        new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask"))
+        new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask", "min_confidence"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
             s["colour"] == "matte" and s["mask"] != d["mask"]) or (s["refined"] != d["refined"] and s["colour"] == "depth")
         scale = self._scale()
@@ -383,7 +396,8 @@ class _Side:
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
                       near: float | None = None, far: float | None = None, point_size: float = 1.0,
-                      colour: str | None = None, mask: str | None = None, refined: bool = False) -> dict[str, Any]:
+                      colour: str | None = None, mask: str | None = None, refined: bool = False,
+                      min_confidence: float | None = None) -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
     wrong one fails at once with a message, not later in a slider)."""
     has_cal = all(pinhole_available(c) for c in caps)
@@ -422,7 +436,20 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         "far": None if far is None else float(far), "stride": stride or max(default_stride(c.shape) for c in caps),
         "point_scale": float(point_size), "colour": colour, "mask": mask or None, "render": render,
         "refined": _refined_setting(caps, refined),
+        "min_confidence": _confidence_setting(caps, min_confidence),
     }
+
+
+def _confidence_setting(caps: list[Capture], threshold: Any) -> float | None:
+    """A start value for the confidence threshold: None, or 0..1 for captures that store confidence."""
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+        raise InvalidInputError(f"min_confidence must be a number from 0 to 1 or None, got {threshold!r}")
+    if not any(c.confidence is not None for c in caps):
+        raise InvalidInputError("min_confidence needs a capture with a confidence map (Android Dynamic Depth); "
+                                "this one stores none")
+    return float(threshold)
 
 
 def _refined_setting(caps: list[Capture], refined: Any) -> bool:
@@ -465,6 +492,10 @@ class _Controls:
                                  description="colour", style=style, layout=lay),
             "mask": W.Dropdown(options=[("none", "")] + [(m, m) for m in mattes], value=settings["mask"] or "",
                                description="matte mask", style=style, layout=lay, disabled=not mattes),
+            "min_confidence": W.FloatSlider(value=settings["min_confidence"] or 0.0, min=0.0, max=1.0, step=0.05,
+                                            description="confidence ≥", readout_format=".2f", style=style, layout=lay,
+                                            continuous_update=True,
+                                            disabled=not any(c.confidence is not None for c in caps)),
             "refined": W.Checkbox(value=settings["refined"], description="refined depth (depthlab.refine)",
                                   indent=False, disabled=not all(c.has_rgb for c in caps),
                                   layout=W.Layout(width="380px")),
@@ -497,7 +528,8 @@ class _Controls:
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
         w = self.w
         left = W.VBox([w["model"], w["render"], w["depth_scale"], w["aspect"], w["clip"]])
-        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"], w["refined"]])
+        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"],
+                        *([w["min_confidence"]] if not w["min_confidence"].disabled else []), w["refined"]])
         buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
         return W.VBox([W.HBox([left, right]), buttons, self.status])
 
@@ -617,11 +649,12 @@ class Explorer(_Session):
     def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
                  far: float | None = None, stride: int | None = None, point_size: float = 1.0,
                  colour: str | None = None, mask: str | None = None, refined: bool = False,
+                 min_confidence: float | None = None,
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
         if not isinstance(cap, Capture):
             raise InvalidInputError(f"explore() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
         settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_size=point_size,
-                                     colour=colour, mask=mask, refined=refined)
+                                     colour=colour, mask=mask, refined=refined, min_confidence=min_confidence)
         self.view = CloudView(width, height)
         self.side = _Side(cap, self.view, settings)
         self.sides = [self.side]
