@@ -686,3 +686,25 @@ def test_html_surface_draws_the_photo_and_orbits(rear_mesh, tmp_path):
             s.close()
         finally:
             browser.close()
+
+
+def test_to_html_of_a_capture_offers_the_surface(tmp_path):
+    """depthlab.to_html(cap, render="surface"): the page holds the capture's mesh, the same
+    triangles depthlab.mesh makes with those options; the explore export in surface mode too."""
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    expected = depthlab.mesh(cap, stride=2, far=3.0)
+    path = depthlab.to_html(cap, tmp_path / "s.html", render="surface", stride=2, far=3.0)
+    config, _ = page_config(path.read_text(encoding="utf-8"))
+    (desc,) = config["clouds"]
+    assert desc["kind"] == "mesh" and desc["triangles"] == len(expected)
+    with pytest.raises(depthlab.InvalidInputError, match="render must be one of"):
+        depthlab.to_html(cap, tmp_path / "x.html", render="mesh")
+    assert not (tmp_path / "x.html").exists()
+    ex = depthlab.explore(cap, render="surface", stride=2)
+    out = ex.export("html", folder=tmp_path)
+    config, _ = page_config(out.read_text(encoding="utf-8"))
+    assert [d["kind"] for d in config["clouds"]] == ["mesh"]
+    assert config["clouds"][0]["triangles"] == len(depthlab.mesh(cap, stride=2))
+    ex.set(render="points")
+    config, _ = page_config(ex.export("html", folder=tmp_path).read_text(encoding="utf-8"))
+    assert [d.get("kind", "points") for d in config["clouds"]] == ["points"]

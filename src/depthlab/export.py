@@ -17,7 +17,9 @@ from .errors import InvalidInputError, OverwriteError
 from .projection import point_cloud
 from .settings import ProjectionSettings
 
-__all__ = ["to_html", "clouds_of"]
+__all__ = ["to_html", "clouds_of", "surfaces_of"]
+
+RENDERS = ("points", "surface")
 
 
 def clouds_of(items: Any, project_options: dict[str, Any]) -> Any:
@@ -35,6 +37,22 @@ def clouds_of(items: Any, project_options: dict[str, Any]) -> Any:
     return out if many else out[0]
 
 
+def surfaces_of(items: Any, project_options: dict[str, Any]) -> Any:
+    """Like :func:`clouds_of`, but every Capture becomes its textured surface
+    (:func:`depthlab.mesh` with the same model, near, far, stride, mask, depth scale and aspect;
+    the colour options do not apply: a surface shows the photo)."""
+    from .surface import mesh
+
+    many = isinstance(items, (list, tuple))
+    seq = list(items) if many else [items]
+    s = ProjectionSettings.from_options(project_options, "to_html surface")
+    if project_options and not any(isinstance(c, Capture) for c in seq):
+        raise InvalidInputError(f"surface options {sorted(project_options)} only apply to a Capture")
+    out = [mesh(c, model=s.model, stride=s.stride, near=s.near, far=s.far, mask=s.mask, depth_scale=s.depth_scale,
+                aspect=s.aspect) if isinstance(c, Capture) else c for c in seq]
+    return out if many else out[0]
+
+
 def to_html(
     clouds: Any,
     path: str | os.PathLike,
@@ -42,6 +60,7 @@ def to_html(
     point_size: float | None = None,
     background: Any = html.DEFAULT_BACKGROUND,
     title: str | None = None,
+    render: str = "points",
     **project_options: Any,
 ) -> Path:
     """Write one self-contained offline HTML page of a cloud or a capture (or two, linked).
@@ -50,13 +69,17 @@ def to_html(
     ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``, ``depth_scale``, ``aspect``,
     ``matte``); the page itself is :func:`depthlab.html.to_html`'s (see there for
     ``point_size``, ``background``, ``title`` and what the page holds).  An existing file is
-    never replaced unless ``overwrite=True``; returns the path written.
+    never replaced unless ``overwrite=True``; returns the path written.  ``render="surface"``
+    draws each Capture as its textured surface (:func:`depthlab.mesh`) instead of points.
 
     >>> depthlab.to_html(cap, "me.html", stride=2)                 # doctest: +SKIP
     >>> depthlab.to_html([rear, front], "pair.html", overwrite=True)  # doctest: +SKIP
+    >>> depthlab.to_html(cap, "surface.html", render="surface")    # doctest: +SKIP
     """
+    if render not in RENDERS:
+        raise InvalidInputError(f"render must be one of {RENDERS}, got {render!r}")
     dest = Path(path)
     if not overwrite and dest.exists():  # refuse before any projection work
         raise OverwriteError(f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it")
-    items = clouds_of(clouds, project_options)
+    items = (clouds_of if render == "points" else surfaces_of)(clouds, project_options)
     return html.to_html(items, dest, overwrite=overwrite, point_size=point_size, background=background, title=title)

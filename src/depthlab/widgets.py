@@ -587,8 +587,9 @@ class _Session:
 
     def export(self, fmt: str = "ply", side: int | None = 0, folder: str | Path | None = None) -> Path:
         """Write the current cloud (``"pcd"``, ``"ply"``), a figure (``"png"``) or an offline 3D
-        page (``"html"``; ``side=None`` puts every side of a comparison in one page, cameras
-        linked) under a fresh name.
+        page (``"html"``, of what each view draws: points, or the textured surface in surface
+        mode; ``side=None`` puts every side of a comparison in one page, cameras linked) under
+        a fresh name.
 
         The file goes to ``folder`` (default: ``export_dir``, else the kernel's working folder,
         which in Jupyter is the notebook's folder); an existing file is never replaced.
@@ -605,9 +606,9 @@ class _Session:
         for _attempt in range(20):
             path = fresh_path(dest_dir, stem, f".{fmt}")
             try:
-                if fmt == "html":
-                    clouds = [x.cloud() for x in sides]
-                    return to_html(clouds if len(clouds) > 1 else clouds[0], path)
+                if fmt == "html":  # what each view draws: its points, or its textured surface
+                    drawn = [x._mesh() if x.settings["render"] == "surface" else x.cloud() for x in sides]
+                    return to_html(drawn if len(drawn) > 1 else drawn[0], path)
                 if fmt == "png":
                     fig = capture_figure(s.cap, model=s.settings["model"], near=s.settings["near"],
                                          far=s.settings["far"], mask=s._mask())
