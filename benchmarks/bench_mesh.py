@@ -25,14 +25,13 @@ the ratio candidate / baseline.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
@@ -41,17 +40,7 @@ SAMPLES = {"pug": SHARED / "iphone" / "rear_dual_pug.heic", "rear (generated)": 
 
 def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
     """Wall times (ms) of each case, the cases run in turn ``repeat`` times after one warm-up."""
-    for f in cases.values():
-        f()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeat):
-        for name, f in cases.items():
-            gc.collect()
-            t0 = time.perf_counter()
-            f()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    return times
-
+    return run_alternating(cases, repeat)
 
 def row(label: str, runs: list[float], base: list[float] | None, base_label: str = "") -> str:
     med, best = statistics.median(runs), min(runs)

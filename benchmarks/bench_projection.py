@@ -31,16 +31,15 @@ rows are skipped, with a note, where open3d is not installed.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
@@ -60,17 +59,7 @@ class Timing(float):
 def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, Timing]:
     """Wall time (ms) of each case, the cases run in turn ``repeat`` times: the median, and the
     fastest run (on a busy machine the fastest shows what an idle one would do)."""
-    for f in cases.values():  # warm-up: imports, first-touch allocations
-        f()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeat):
-        for name, f in cases.items():
-            gc.collect()
-            t0 = time.perf_counter()
-            f()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    return {k: Timing(v) for k, v in times.items()}
-
+    return {k: Timing(v) for k, v in run_alternating(cases, repeat).items()}
 
 # ------------------------------------------------------------------------------- baselines
 

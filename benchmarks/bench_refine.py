@@ -21,15 +21,14 @@ Needs the shared samples (../shared/samples or DEPTHLAB_SHARED_SAMPLES).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
@@ -37,17 +36,7 @@ SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" /
 
 def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
     """Wall times (ms) of each case, the cases run in turn ``repeat`` times after one warm-up."""
-    for f in cases.values():
-        f()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeat):
-        for name, f in cases.items():
-            gc.collect()
-            t0 = time.perf_counter()
-            f()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    return times
-
+    return run_alternating(cases, repeat)
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

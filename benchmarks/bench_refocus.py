@@ -22,15 +22,14 @@ Needs the shared samples (../shared/samples or DEPTHLAB_SHARED_SAMPLES).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
@@ -39,17 +38,7 @@ PREVIEW = (960, 720)
 
 def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, float]]:
     """(median, fastest) wall time in ms of each case, the cases run in turn ``repeat`` times."""
-    for f in cases.values():  # warm-up: imports, first-touch allocations
-        f()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeat):
-        for name, f in cases.items():
-            gc.collect()
-            t0 = time.perf_counter()
-            f()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-    return {k: (statistics.median(v), min(v)) for k, v in times.items()}
-
+    return {k: (statistics.median(v), min(v)) for k, v in run_alternating(cases, repeat).items()}
 
 def colour_decode(path: Path) -> np.ndarray:
     """The baseline: pillow-heif decoding the primary image into a numpy array."""
