@@ -97,6 +97,14 @@ def _guess_footprint(xyz: np.ndarray, valid: np.ndarray) -> dict[str, float]:
     return {"per_depth": 0.0, "constant": default_point_size(pts.min(0), pts.max(0), len(pts)) / COVERAGE}
 
 
+
+def scale_factors(factors: Sequence[float]) -> tuple[float, float, float]:
+    """Three positive, finite stretch factors along x, y, z (a layer's ``scale``), checked."""
+    f = tuple(float(v) for v in factors)
+    if len(f) != 3 or not all(v > 0 and math.isfinite(v) for v in f):
+        raise InvalidInputError(f"scale must be three positive factors, got {factors!r}")
+    return f  # type: ignore[return-value]
+
 class SurfaceLayer:
     """A textured triangle mesh in a :class:`CloudView` (``render="surface"``).
 
@@ -151,9 +159,7 @@ class SurfaceLayer:
 
     @scale.setter
     def scale(self, factors: Sequence[float]) -> None:
-        f = tuple(float(v) for v in factors)
-        if len(f) != 3 or not all(v > 0 and math.isfinite(v) for v in f):
-            raise InvalidInputError(f"scale must be three positive factors, got {factors!r}")
+        f = scale_factors(factors)
         if f != self._scale:
             self._scale = f
             self.mesh.scale = f
@@ -322,9 +328,7 @@ class CloudLayer:
 
     @scale.setter
     def scale(self, factors: Sequence[float]) -> None:
-        f = tuple(float(v) for v in factors)
-        if len(f) != 3 or not all(v > 0 and math.isfinite(v) for v in f):
-            raise InvalidInputError(f"scale must be three positive factors, got {factors!r}")
+        f = scale_factors(factors)
         if f != self._scale:
             self._scale = f
             self.points.scale = f
