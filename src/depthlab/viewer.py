@@ -97,7 +97,6 @@ def _guess_footprint(xyz: np.ndarray, valid: np.ndarray) -> dict[str, float]:
     return {"per_depth": 0.0, "constant": default_point_size(pts.min(0), pts.max(0), len(pts)) / COVERAGE}
 
 
-
 def scale_factors(factors: Sequence[float]) -> tuple[float, float, float]:
     """Three positive, finite stretch factors along x, y, z (a layer's ``scale``), checked."""
     f = tuple(float(v) for v in factors)
