@@ -38,7 +38,7 @@ import numpy as np
 from ..atomic import atomic_write
 from ..capture import Calibration, CameraInfo, Orientation
 from ..errors import InvalidInputError
-from .heic import inverse_orientation
+from .heic import camera_exif, inverse_orientation
 from .jpeg import encode_jpeg, exif_segment, extended_xmp_guid, extended_xmp_segments, insert_segments, png_bytes, xmp_segment
 from .render import GroundTruth, gaussian_blur, pixel_rays
 from .scenes import Scene, cast, portrait_scene
@@ -228,19 +228,7 @@ def _packet(namespaces: dict[str, str], attrs: str, body: str) -> bytes:
 
 
 def _exif(camera: CameraInfo, orientation_tag: int) -> bytes:
-    from PIL import Image
-
-    e = Image.Exif()
-    e[0x010F] = camera.make or "depthlab"
-    e[0x0110] = camera.model or "synthetic"
-    e[0x0112] = orientation_tag
-    e[0x0131] = "depthlab.synth"
-    ifd = e.get_ifd(0x8769)
-    if camera.focal_length_mm:
-        ifd[0x920A] = float(camera.focal_length_mm)
-    if camera.focal_length_35mm:
-        ifd[0xA405] = int(round(camera.focal_length_35mm))
-    return e.tobytes()
+    return camera_exif(camera, orientation_tag).tobytes()
 
 
 def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation | None = None, *,

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_write
-from ..capture import Calibration, Orientation
+from ..capture import Calibration, CameraInfo, Orientation
 from ..errors import DepthlabError, InvalidInputError
 from ..formats import heif_writer as hw
 from .render import SynthCapture
@@ -167,21 +167,29 @@ def exif_orientation(o: Orientation) -> int:
     raise AssertionError(o)  # pragma: no cover
 
 
-def exif_item(cap: SynthCapture, orientation: Orientation, size: tuple[int, int]) -> bytes:
-    """A HEIF Exif item: 4-byte offset to the TIFF header, then ``Exif\\0\\0`` + big-endian TIFF."""
+def camera_exif(cam: CameraInfo, orientation_tag: int) -> Any:
+    """A Pillow ``Image.Exif`` with the tags every generated sample carries: make, model,
+    orientation, software, and (Exif IFD) focal length and its 35 mm equivalent."""
     from PIL import Image
 
-    cam = cap.camera
     e = Image.Exif()
     e[0x010F] = cam.make or "depthlab"
     e[0x0110] = cam.model or "synthetic"
-    e[0x0112] = exif_orientation(orientation)
+    e[0x0112] = orientation_tag
     e[0x0131] = "depthlab.synth"
     ifd = e.get_ifd(0x8769)
     if cam.focal_length_mm:
         ifd[0x920A] = float(cam.focal_length_mm)
     if cam.focal_length_35mm:
         ifd[0xA405] = int(round(cam.focal_length_35mm))
+    return e
+
+
+def exif_item(cap: SynthCapture, orientation: Orientation, size: tuple[int, int]) -> bytes:
+    """A HEIF Exif item: 4-byte offset to the TIFF header, then ``Exif\\0\\0`` + big-endian TIFF."""
+    cam = cap.camera
+    e = camera_exif(cam, exif_orientation(orientation))
+    ifd = e.get_ifd(0x8769)
     if cam.lens_model:
         ifd[0xA434] = cam.lens_model
     ifd[0xA433] = cam.make or "depthlab"
