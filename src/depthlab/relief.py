@@ -76,7 +76,7 @@ def relief_front(z: np.ndarray, faces: np.ndarray, pixel_index: np.ndarray, grid
             for dc in range(BLOCK):
                 covered[blocks[:, 0] + dr, blocks[:, 1] + dc] = True
     keep, use_ad = cell_cuts(zgrid.reshape(gh, gw), np.isfinite(zgrid).reshape(gh, gw), np.inf)
-    keep &= ~covered[..., None]
+    keep &= ~covered
     return np.concatenate([lut[cell_faces(keep, use_ad, gw)], faces[big].astype(np.int64)])
 
 

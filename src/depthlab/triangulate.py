@@ -38,7 +38,7 @@ def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndar
     valid : bool (h, w), which grid points exist.
     max_step : largest relative difference ``|z1 - z2| / min(z1, z2)`` an edge may join.
 
-    Returns int64 (M, 3) *grid* indices (row-major ``r * w + c``), at most two triangles per
+    Returns int32 (M, 3) *grid* indices (row-major ``r * w + c``), at most two triangles per
     cell, counter-clockwise seen from the camera (x right, y down, z forward).  Each cell is
     split along the diagonal whose depths differ less.
     """
@@ -47,8 +47,8 @@ def grid_faces(depth: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndar
 
 
 def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(keep, use_ad) for every cell of the grid: bool (h-1, w-1, 2) which of its two
-    triangles pass the cut, bool (h-1, w-1) whether it is split along the a-d diagonal (top-left
+    """(keep, use_ad) for every cell of the grid: bool (2, h-1, w-1) which of its two
+    triangles pass the cut (``keep[0]`` the first, ``keep[1]`` the second), bool (h-1, w-1) whether it is split along the a-d diagonal (top-left
     to bottom-right) rather than b-c.  See :func:`grid_faces`; :func:`cell_faces` builds them.
 
     The relative test runs on log depth: ``|ln z1 - ln z2| <= ln(1 + max_step)`` is exactly
@@ -56,7 +56,7 @@ def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np
     """
     h, w = np.shape(depth)
     if h < 2 or w < 2:
-        return np.zeros((max(h - 1, 0), max(w - 1, 0), 2), dtype=bool), np.zeros((max(h - 1, 0), max(w - 1, 0)), dtype=bool)
+        return np.zeros((2, max(h - 1, 0), max(w - 1, 0)), dtype=bool), np.zeros((max(h - 1, 0), max(w - 1, 0)), dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         log_d = np.log(np.asarray(depth, dtype=np.float32))
     np.copyto(log_d, np.float32(np.nan), where=~np.asarray(valid, dtype=bool))
@@ -75,9 +75,9 @@ def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np
         # split along a-d when it joins closer depths, or when b or c is missing
         use_ad = (d_ad < d_bc) | np.isnan(d_bc)
     e_ab, e_cd, e_ac, e_bd = e_h[:-1], e_h[1:], e_v[:, :-1], e_v[:, 1:]
-    keep = np.empty((h - 1, w - 1, 2), dtype=bool)
-    keep[..., 0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
-    keep[..., 1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
+    keep = np.empty((2, h - 1, w - 1), dtype=bool)
+    keep[0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
+    keep[1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
     return keep, use_ad
 
 
@@ -85,25 +85,25 @@ def cell_faces(keep: np.ndarray, use_ad: np.ndarray, width: int) -> np.ndarray:
     """int32 (M, 3) grid indices of the kept cell triangles (all first triangles, then all
     second ones), for a grid ``width`` points wide; cell corners a (top-left), b (top-right),
     c (bottom-left), d (bottom-right)."""
-    w = int(width)
-    hc, wc = keep.shape[:2]
-    corner = (np.arange(hc, dtype=np.int32)[:, None] * np.int32(w) + np.arange(wc, dtype=np.int32)[None, :])
-    out = []
-    for k in (0, 1):
-        sel = keep[..., k]
-        a = corner[sel]
-        ad = use_ad[sel].astype(np.int32)
-        t = np.empty((a.size, 3), dtype=np.int32)
+    w = np.int32(width)
+    wc = keep.shape[2]
+    ad_flat = use_ad.reshape(-1)
+    cells = [np.flatnonzero(keep[k]).astype(np.int32) for k in (0, 1)]    # r * wc + c
+    out = np.empty((cells[0].size + cells[1].size, 3), dtype=np.int32)
+    for k, cell in enumerate(cells):
+        t = out[: cell.size] if k == 0 else out[cells[0].size:]
+        a = cell + cell // np.int32(max(wc, 1))          # r * w + c: the cell's top-left point
+        wad = ad_flat[cell].view(np.int8) * w            # w where split along a-d, else 0
         if k == 0:   # use_ad: (a, c, d); else (a, c, b)
             t[:, 0] = a
             t[:, 1] = a + w
-            t[:, 2] = a + 1 + w * ad
+            t[:, 2] = a + 1 + wad
         else:        # use_ad: (a, d, b); else (b, c, d)
+            ad = ad_flat[cell].view(np.int8)
             t[:, 0] = a + 1 - ad
             t[:, 1] = a + w + ad
-            t[:, 2] = a + 1 + w - w * ad
-        out.append(t)
-    return np.concatenate(out)
+            t[:, 2] = a + 1 + w - wad
+    return out
 
 
 def flat_blocks(depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: float, block: int = BLOCK) -> np.ndarray:
@@ -118,17 +118,17 @@ def flat_blocks(depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: f
     nb_r, nb_c = (h - 1) // B, (w - 1) // B
     if nb_r <= 0 or nb_c <= 0:
         return np.zeros((max(nb_r, 0), max(nb_c, 0)), dtype=bool)
-    # a block's cells all kept both triangles: AND of the B x B strided views (fast on 2-D)
-    both = keep[..., 0] & keep[..., 1]
-    cells_ok = np.ones((nb_r, nb_c), dtype=bool)
-    for i in range(B):
-        for j in range(B):
-            cells_ok &= both[i: nb_r * B: B, j: nb_c * B: B]
+    # a block's cells all kept both triangles
+    both = keep[0, : nb_r * B, : nb_c * B] & keep[1, : nb_r * B, : nb_c * B]
+    cells_ok = both.reshape(nb_r, B, nb_c, B).all(axis=(1, 3))
     with np.errstate(divide="ignore", invalid="ignore"):
         disp = np.float32(1.0) / np.asarray(depth, dtype=np.float32)
     # the (B+1)^2 points of every block, point-major: (P, blocks), each row one strided view
     offsets = [(i, j) for i in range(B + 1) for j in range(B + 1)]
-    v = np.stack([disp[i: i + nb_r * B: B, j: j + nb_c * B: B].reshape(-1) for i, j in offsets])
+    v = np.empty((len(offsets), nb_r, nb_c), dtype=np.float32)
+    for p, (i, j) in enumerate(offsets):
+        v[p] = disp[i: i + nb_r * B: B, j: j + nb_c * B: B]
+    v = v.reshape(len(offsets), -1)
     jr = np.array([i for i, _ in offsets], dtype=np.float32) - np.float32(B / 2)
     jc = np.array([j for _, j in offsets], dtype=np.float32) - np.float32(B / 2)
     norm = np.float32(jc @ jc)
@@ -144,8 +144,26 @@ def flat_blocks(depth: np.ndarray, keep: np.ndarray, tolerance: Any, max_span: f
     return cells_ok & ok.reshape(nb_r, nb_c)
 
 
+def _fan_templates(block: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """int32 (4, B, 3) and (4, 3): the fine and the coarse fan triangles of each side of a
+    block (top, left, bottom, right), as grid-index offsets from the block's top-left point;
+    the first corner is always the block's centre."""
+    B, w = int(block), int(width)
+    k = np.arange(B + 1)
+    # each side's points in fan order (counter-clockwise seen from the camera in x right,
+    # y down): top right->left, left top->bottom, bottom left->right, right bottom->top
+    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])
+    side_c = np.stack([B - k, np.zeros_like(k), k, np.full_like(k, B)])
+    side = side_r * w + side_c                                                # (4, B+1)
+    centre = (B // 2) * w + B // 2
+    fine = np.stack([np.full((4, B), centre), side[:, :-1], side[:, 1:]], axis=2)
+    coarse = np.stack([np.full(4, centre), side[:, 0], side[:, -1]], axis=1)
+    return fine.astype(np.int32), coarse.astype(np.int32)
+
+
 def block_fans(flat: np.ndarray, width: int, block: int = BLOCK) -> np.ndarray:
-    """int64 (K, 3) grid indices: each flat block's fan around its centre point.
+    """int32 (K, 3) grid indices: each flat block's fan around its centre point (the first
+    corner of every fan triangle).
 
     A side shared with another flat block is one edge from corner to corner; a side next to
     anything else keeps every grid point, so the fan meets the neighbouring cells' triangles
@@ -153,29 +171,26 @@ def block_fans(flat: np.ndarray, width: int, block: int = BLOCK) -> np.ndarray:
     triangles wind counter-clockwise seen from the camera.
     """
     B, w = int(block), int(width)
+    flat = np.asarray(flat, dtype=bool)
     nb_r, nb_c = flat.shape
     padded = np.zeros((nb_r + 2, nb_c + 2), dtype=bool)
     padded[1:-1, 1:-1] = flat
-    bi, bj = np.nonzero(flat)
-    r0, c0 = bi * B, bj * B
-    k = np.arange(B + 1)
-    # each side's points in fan order (counter-clockwise seen from the camera in x right,
-    # y down): top right->left, left top->bottom, bottom left->right, right bottom->top
-    side_r = np.stack([np.zeros_like(k), k, np.full_like(k, B), B - k])
-    side_c = np.stack([B - k, np.zeros_like(k), k, np.full_like(k, B)])
-    neighbour_flat = np.stack([padded[bi, bj + 1], padded[bi + 1, bj], padded[bi + 2, bj + 1], padded[bi + 1, bj + 2]], axis=1)
-    side = (r0[:, None, None] + side_r[None]) * w + (c0[:, None, None] + side_c[None])   # (n, 4, B+1)
-    centre = np.repeat(((r0 + B // 2) * w + (c0 + B // 2))[:, None], 4, axis=1)
-    fine, cf = side[~neighbour_flat], centre[~neighbour_flat]
-    fine_tris = np.stack([np.repeat(cf, B), fine[:, :-1].reshape(-1), fine[:, 1:].reshape(-1)], axis=1)
-    coarse, cc = side[neighbour_flat], centre[neighbour_flat]
-    coarse_tris = np.stack([cc, coarse[:, 0], coarse[:, -1]], axis=1)
-    return np.concatenate([fine_tris, coarse_tris]).astype(np.int64)
+    # the block's top-left grid point, for every flat block (row-major)
+    base = (np.arange(nb_r, dtype=np.int32)[:, None] * np.int32(B * w)
+            + np.arange(nb_c, dtype=np.int32)[None, :] * np.int32(B))[flat]
+    neighbours = (padded[:-2, 1:-1], padded[1:-1, :-2], padded[2:, 1:-1], padded[1:-1, 2:])  # top, left, bottom, right
+    fine, coarse = _fan_templates(B, w)
+    out = []
+    for s, beside in enumerate(neighbours):
+        shared = beside[flat]
+        out.append((base[~shared, None, None] + fine[s][None]).reshape(-1, 3))
+        out.append(base[shared, None] + coarse[s][None])
+    return np.concatenate(out)
 
 
 def surface_faces(depth: np.ndarray, valid: np.ndarray, max_step: float, tolerance: Any = None,
                   block: int = BLOCK) -> np.ndarray:
-    """int64 (M, 3) grid indices of the mesh's triangles: :func:`grid_faces`, with flat blocks
+    """int32 (M, 3) grid indices of the mesh's triangles: :func:`grid_faces`, with flat blocks
     (:func:`flat_blocks`, when ``tolerance`` is given) replaced by :func:`block_fans`.  A big
     triangle may span half a block's worth of grid edges in depth."""
     keep, use_ad = cell_cuts(depth, valid, max_step)
@@ -187,8 +202,7 @@ def surface_faces(depth: np.ndarray, valid: np.ndarray, max_step: float, toleran
         return cell_faces(keep, use_ad, w)
     B = int(block)
     nb_r, nb_c = flat.shape
-    outside = ~flat[..., None]
-    for i in range(B):          # the fans replace the cells of flat blocks
-        for j in range(B):
-            keep[i: nb_r * B: B, j: nb_c * B: B] &= outside
+    # the fans replace the cells of flat blocks
+    covered = np.repeat(np.repeat(flat, B, axis=0), B, axis=1)
+    keep[:, : nb_r * B, : nb_c * B] &= ~covered
     return np.concatenate([cell_faces(keep, use_ad, w), block_fans(flat, w, B)])
