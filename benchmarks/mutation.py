@@ -56,7 +56,8 @@ def scratch_copy(dest: Path) -> Path:
 def run_module(name: str, work: Path, jobs: int) -> dict:
     proj = scratch_copy(work / name)
     rel = f"src/depthlab/{PATHS.get(name, name + '.py')}"
-    tests = MODULES[name]
+    exact = f"tests/test_{name}_exact.py"   # the tests written from this module's survivors
+    tests = MODULES[name] + ([exact] if (proj / exact).is_file() and exact not in MODULES[name] else [])
     with open(proj / "pyproject.toml", "a", encoding="utf-8") as fh:
         fh.write("\n[tool.mutmut]\n"
                  'source_paths = ["src/depthlab"]\n'
