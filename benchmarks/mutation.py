@@ -10,7 +10,7 @@ Usage (from the repository root, with the test extras and mutmut installed)::
 
 Each module runs on its own in a scratch copy of the committed tree (``git archive HEAD``
 under a temporary folder, so mutmut's ``mutants/`` never lands in the repository), with the
-tests that exercise it (:data:`MODULES`; the fuzz, notebook, browser and CLI-subprocess tests are
+tests that exercise it (:data:`MODULES`, plus ``tests/test_<module>_exact.py`` where it exists; the fuzz, notebook, browser and CLI-subprocess tests are
 left out: they run in other processes, which mutmut's trampolines do not reach, and take minutes).
 Prints killed/survived/total and the score per module; ``--survivors`` lists the survivors and
 ``--keep DIR`` keeps the scratch copy there (``cd DIR && mutmut show NAME`` shows one).
