@@ -129,7 +129,11 @@ def _item_xmp(hf: isobmff.HeifFile, item_id: int, what: str) -> Xmp | None:
             continue
         if "xml" not in item.content_type and "rdf" not in item.content_type:
             continue
-        return parse_xmp(hf.item_data(mid, max_bytes=MAX_XMP_ITEM), what=what, max_bytes=MAX_XMP_ITEM)
+        try:
+            data = hf.item_data(mid, max_bytes=MAX_XMP_ITEM)
+        except UnreadableFileError as exc:  # name the file and the item in the message
+            raise UnreadableFileError(f"{what}: {exc}") from exc
+        return parse_xmp(data, what=what, max_bytes=MAX_XMP_ITEM)
     return None
 
 
