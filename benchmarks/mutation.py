@@ -10,7 +10,7 @@ Usage (from the repository root, with the test extras and mutmut installed)::
 
 Each module runs on its own in a scratch copy of the committed tree (``git archive HEAD``
 under a temporary folder, so mutmut's ``mutants/`` never lands in the repository), with the
-tests that exercise it (:data:`MODULES`, plus ``tests/test_<module>_exact.py`` where it exists; the fuzz, notebook, browser and CLI-subprocess tests are
+tests that exercise it (:data:`MODULES`, plus ``tests/test_<module>_exact*.py`` where they exist; the fuzz, notebook, browser and CLI-subprocess tests are
 left out: they run in other processes, which mutmut's trampolines do not reach, and take minutes).
 Prints killed/survived/total and the score per module; ``--survivors`` lists the survivors and
 ``--keep DIR`` keeps the scratch copy there (``cd DIR && mutmut show NAME`` shows one).
@@ -56,8 +56,9 @@ def scratch_copy(dest: Path) -> Path:
 def run_module(name: str, work: Path, jobs: int) -> dict:
     proj = scratch_copy(work / name)
     rel = f"src/depthlab/{PATHS.get(name, name + '.py')}"
-    exact = f"tests/test_{name}_exact.py"   # the tests written from this module's survivors
-    tests = MODULES[name] + ([exact] if (proj / exact).is_file() and exact not in MODULES[name] else [])
+    # the tests written from this module's survivors: tests/test_<name>_exact.py, ..._exact_*.py
+    exact = sorted(str(p.relative_to(proj)) for p in (proj / "tests").glob(f"test_{name}_exact*.py"))
+    tests = MODULES[name] + [t for t in exact if t not in MODULES[name]]
     with open(proj / "pyproject.toml", "a", encoding="utf-8") as fh:
         fh.write("\n[tool.mutmut]\n"
                  'source_paths = ["src/depthlab"]\n'
