@@ -182,9 +182,18 @@ def test_disparity_as_z_masks_invalid_pixels(valid):
 
 # -- errors that tell the user what happened and what to do ---------------------------------------
 
+@pytest.mark.parametrize("model", ["pinhole-raw", "orthographic"])
+@pytest.mark.parametrize("stride", [0, -1])
+def test_a_stride_below_one_is_refused_by_both_entry_points(model, stride):
+    """Not a ZeroDivisionError from the grid's size (stride 0), nor a grid of negative size
+    whose count happens to match (stride -1): the library's own error, naming the stride."""
+    with pytest.raises(InvalidInputError, match=rf"stride must be a positive integer, got {stride}$"):
+        ray_grid(CAL, (W, H), model, stride)
+    with pytest.raises(InvalidInputError, match=rf"stride must be a positive integer, got {stride}$"):
+        points_from_calibration(DEPTH, CAL, (W, H), model, stride)
+
+
 def test_errors_name_what_was_found_and_what_to_do():
-    with pytest.raises(InvalidInputError, match=r"stride must be a positive integer, got 0"):
-        ray_grid(None, (W, H), "orthographic", 0)
     for call in (lambda: ray_grid(None, (W, H), "pinhole"),
                  lambda: points_from_calibration(DEPTH, None, (W, H), "pinhole-raw")):
         with pytest.raises(CalibrationError, match=r"needs the camera's intrinsics; or use model='orthographic'"):
