@@ -66,6 +66,14 @@ class RayGrid:
         return int(self.x.shape[0])
 
 
+def _check_stride(stride: int) -> int:
+    """``stride`` as an int, or :class:`InvalidInputError` when it is below 1."""
+    stride = int(stride)
+    if stride < 1:
+        raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
+    return stride
+
+
 def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str, stride: int = 1) -> RayGrid:
     """The ray grid of ``model`` for a ``size`` = (W, H) map at ``stride`` (cache it).
 
@@ -73,9 +81,7 @@ def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str,
     """
     check_model(model)
     w, h = int(size[0]), int(size[1])
-    stride = int(stride)
-    if stride < 1:
-        raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
+    stride = _check_stride(stride)
     if is_pinhole(model):
         if calibration is None:
             raise CalibrationError(f"model {model!r} needs the camera's intrinsics; or use model='orthographic'")
@@ -148,6 +154,7 @@ def points_from_calibration(depth: np.ndarray, calibration: Calibration | None, 
     projection: the rays are written straight into the output and scaled by depth there, so no
     ray grid is kept (half the memory a cold projection touches).  Same numbers, same layout."""
     check_model(model)
+    stride = _check_stride(stride)  # before grid_shape divides by it
     d = np.asarray(depth, dtype=np.float32).reshape(-1)
     w, h = int(size[0]), int(size[1])
     m = grid_shape((h, w), stride)
