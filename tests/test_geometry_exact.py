@@ -180,6 +180,15 @@ def test_disparity_as_z_masks_invalid_pixels(valid):
     np.testing.assert_array_equal(z, [[4.0, np.nan], [np.nan, 1.0]])
 
 
+def test_disparity_as_z_range_ignores_invalid_pixels():
+    """Unknown depth stored as disparity 0 or below (depth_from_disparity makes it NaN) must not
+    widen the mirror's range: the valid disparities 0.5 and 1 mirror to z = 1.5 - d, in front of
+    the camera, not 0 - d behind it."""
+    d = np.array([1.0, 0.0, 0.5, -1.0], dtype=np.float32)
+    z = disparity_as_z(d, d > 0)
+    np.testing.assert_array_equal(z, [0.5, np.nan, 1.0, np.nan])
+
+
 # -- errors that tell the user what happened and what to do ---------------------------------------
 
 @pytest.mark.parametrize("model", ["pinhole-raw", "orthographic"])

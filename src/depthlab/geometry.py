@@ -103,13 +103,17 @@ def disparity_as_z(disparity: np.ndarray, valid: np.ndarray | None = None) -> np
     The seed's viewer had z toward the viewer, so large disparity (near) came out near; mirroring
     keeps near near in our z-forward frame.  Wrong because disparity is ``1/depth``: equal steps
     in disparity are tiny steps in depth up close and huge ones far away.  Unknown (or, when
-    ``valid`` is given, invalid) pixels are NaN.  float32, the shape of ``disparity``.
+    ``valid`` is given, invalid) pixels are NaN, and the range is that of the valid pixels only.
+    float32, the shape of ``disparity``.
     """
     d = np.asarray(disparity, dtype=np.float32)
-    lo, hi = finite_range(d) or (0.0, 0.0)
+    invalid = None if valid is None else ~np.asarray(valid, dtype=bool).reshape(d.shape)
+    # the range of the pixels that are kept: an unknown pixel stored as 0 or a negative
+    # disparity must not shift everyone else's z
+    lo, hi = finite_range(d if invalid is None else d[~invalid]) or (0.0, 0.0)
     z = np.subtract(np.float32(lo + hi), d)
-    if valid is not None:
-        np.copyto(z, np.float32(np.nan), where=~np.asarray(valid, dtype=bool).reshape(z.shape))
+    if invalid is not None:
+        np.copyto(z, np.float32(np.nan), where=invalid)
     return z
 
 
