@@ -66,6 +66,14 @@ class RayGrid:
         return int(self.x.shape[0])
 
 
+def _check_stride(stride: int) -> int:
+    """``stride`` as an int, or :class:`InvalidInputError` when it is below 1."""
+    stride = int(stride)
+    if stride < 1:
+        raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
+    return stride
+
+
 def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str, stride: int = 1) -> RayGrid:
     """The ray grid of ``model`` for a ``size`` = (W, H) map at ``stride`` (cache it).
 
@@ -73,9 +81,7 @@ def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str,
     """
     check_model(model)
     w, h = int(size[0]), int(size[1])
-    stride = int(stride)
-    if stride < 1:
-        raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
+    stride = _check_stride(stride)
     if is_pinhole(model):
         if calibration is None:
             raise CalibrationError(f"model {model!r} needs the camera's intrinsics; or use model='orthographic'")
@@ -97,13 +103,17 @@ def disparity_as_z(disparity: np.ndarray, valid: np.ndarray | None = None) -> np
     The seed's viewer had z toward the viewer, so large disparity (near) came out near; mirroring
     keeps near near in our z-forward frame.  Wrong because disparity is ``1/depth``: equal steps
     in disparity are tiny steps in depth up close and huge ones far away.  Unknown (or, when
-    ``valid`` is given, invalid) pixels are NaN.  float32, the shape of ``disparity``.
+    ``valid`` is given, invalid) pixels are NaN, and the range is that of the valid pixels only.
+    float32, the shape of ``disparity``.
     """
     d = np.asarray(disparity, dtype=np.float32)
-    lo, hi = finite_range(d) or (0.0, 0.0)
+    invalid = None if valid is None else ~np.asarray(valid, dtype=bool).reshape(d.shape)
+    # the range of the pixels that are kept: an unknown pixel stored as 0 or a negative
+    # disparity must not shift everyone else's z
+    lo, hi = finite_range(d if invalid is None else d[~invalid]) or (0.0, 0.0)
     z = np.subtract(np.float32(lo + hi), d)
-    if valid is not None:
-        np.copyto(z, np.float32(np.nan), where=~np.asarray(valid, dtype=bool).reshape(z.shape))
+    if invalid is not None:
+        np.copyto(z, np.float32(np.nan), where=invalid)
     return z
 
 
@@ -148,6 +158,7 @@ def points_from_calibration(depth: np.ndarray, calibration: Calibration | None, 
     projection: the rays are written straight into the output and scaled by depth there, so no
     ray grid is kept (half the memory a cold projection touches).  Same numbers, same layout."""
     check_model(model)
+    stride = _check_stride(stride)  # before grid_shape divides by it
     d = np.asarray(depth, dtype=np.float32).reshape(-1)
     w, h = int(size[0]), int(size[1])
     m = grid_shape((h, w), stride)
