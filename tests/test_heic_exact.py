@@ -773,3 +773,46 @@ def test_other_item_types_are_named():
     assert _refusal(b"\x00" * 32, "av01") == ("new.heic: the depth map (item N) is a 'av01' item, a compression libheif as "
                                                 "shipped with pillow-heif cannot decode (it decodes HEVC); depthlab cannot "
                                                 "read this photo's depth yet")
+
+
+# =============================================================================================
+# odds and ends of read_heic
+# =============================================================================================
+
+
+def test_a_missing_pillow_heif_is_named_for_reading_heic(monkeypatch):
+    import sys
+
+    from depthlab.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # import pillow_heif raises ImportError
+    with pytest.raises(MissingDependencyError) as err:
+        heic._open_pillow_heif(b"", "x.heic")
+    assert "for reading HEIC files" in str(err.value) and "pillow-heif" in str(err.value)
+
+
+def test_a_depth_image_declaring_a_huge_size_is_refused_before_decoding():
+    data = heic_file(ramp(), xmp=XMP_A)
+    ispe = hw.ispe(64, 64)
+    assert data.count(ispe) == 1  # the depth item's alone (the primary is 96x64)
+    with pytest.raises(UnreadableFileError) as err:
+        open_bytes(data.replace(ispe, hw.ispe(5000, 4000)), Path("huge.heic"))
+    assert str(err.value) == "huge.heic: the depth image declares 5000x4000 pixels, which is not a plausible size; the file is damaged"
+
+
+def test_only_auxl_references_make_auxiliary_images():
+    """An item carrying the depth auxC but linked to the primary as a thumbnail ('thmb') is no
+    auxiliary image of it: the photo holds no depth map."""
+    from depthlab.synth import encode_hevc
+
+    b = hw.HeifBuilder()
+    cfg, data = encode_hevc(np.full((64, 96, 3), 90, np.uint8), lossless=False)
+    pid = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(96, 64), False)])
+    b.set_primary(pid)
+    cfg, data = encode_hevc(ramp(), lossless=True)
+    did = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False),
+                                    (hw.auxC(DEPTH_URN, hw.depth_representation_sei(0.5, 2.5)), True)], hidden=True)
+    b.add_ref("thmb", did, [pid])
+    with pytest.raises(NoDepthError) as err:
+        open_bytes(b.to_bytes(), Path("thumb.heic"))
+    assert str(err.value) == f"thumb.heic holds no depth map (a 96x64 photo). {heic.EDITED_HINT}"
