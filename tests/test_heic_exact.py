@@ -248,6 +248,12 @@ def test_cross_check_tolerance_grows_with_the_value():
     assert len(notes) == 1  # 0.125 % apart
     _, notes = encoding(U8, x, {"d_min": 4.0, "d_max": 8.009, "representation_type": 1})
     assert len(notes) == 1
+    # below 1 the bound stays 1e-3 (not less)
+    x1 = apple_xmp(FloatMinValue="0.25", FloatMaxValue="1.0")
+    _, notes = encoding(U8, x1, {"d_min": 0.25, "d_max": 1.0015, "representation_type": 1})
+    assert len(notes) == 1
+    _, notes = encoding(U8, x1, {"d_min": 0.2509, "d_max": 1.0009, "representation_type": 1})
+    assert notes == []
     # the bound itself counts as agreeing (exact in binary at 0: |0.001 - 0| == 1e-3 * 1)
     x0 = apple_xmp(FloatMinValue="0.0", FloatMaxValue="2.5")
     _, notes = encoding(U8, x0, {"d_min": 0.001, "d_max": 2.5, "representation_type": 1})
@@ -563,6 +569,7 @@ SPATIAL_TAIL = (" no depth map. depthlab reads the depth maps of Portrait-mode p
 
 @pytest.mark.parametrize("left, right, each", [
     (26, 52, ", 2560x2560 each"),
+    (26, 27, ", 2560x2560 each"),  # views of different sizes (the right one a tile): the left view's size
     (1, 27, ", 512x512 each"),    # two tiles: the views' own size, not the primary's
     (99, 27, ", 512x512 each"),   # the left view is no item: the right one's size
     (99, 98, ", 2560x2560 each"),  # neither is an item: the primary's size
@@ -769,6 +776,13 @@ def test_other_jpeg_depth_is_named_as_jpeg():
     assert _refusal(b"\xff\xd8" + _seg(0xC3, b"") + SOS_EOI) == LOSSLESS.format("SOF3, ?-bit")  # empty frame header
 
 
+def test_markers_outside_the_frame_range_are_not_the_frame():
+    # no frame header at all before the scan: JPEG, coding unknown
+    assert _refusal(b"\xff\xd8" + SOS_EOI) == PLAIN_JPEG
+    # a stray restart marker (D0, standalone) before the frame header is not a frame
+    assert _refusal(b"\xff\xd8\xff\xd0" + _sof(0xC3, bits=8) + SOS_EOI) == LOSSLESS.format("SOF3, 8-bit")
+
+
 def test_other_item_types_are_named():
     assert _refusal(b"\x00" * 32, "av01") == ("new.heic: the depth map (item N) is a 'av01' item, a compression libheif as "
                                                 "shipped with pillow-heif cannot decode (it decodes HEVC); depthlab cannot "
@@ -816,3 +830,16 @@ def test_only_auxl_references_make_auxiliary_images():
     with pytest.raises(NoDepthError) as err:
         open_bytes(b.to_bytes(), Path("thumb.heic"))
     assert str(err.value) == f"thumb.heic holds no depth map (a 96x64 photo). {heic.EDITED_HINT}"
+
+
+def test_a_depth_image_must_decode_to_a_2d_map(monkeypatch):
+    """libheif refuses colour-coded depth items itself ("Unsupported color conversion"); should a
+    decoder hand one over, the reader refuses a map that is not 2-D, and reads a 1x1 one."""
+    data = heic_file(ramp(), xmp=XMP_A)
+    monkeypatch.setattr(heic, "_depth_image", lambda ph, depth_id, name: FakeImage(np.zeros((2, 3, 3), np.uint8)))
+    with pytest.raises(UnreadableFileError) as err:
+        open_bytes(data, Path("colour.heic"))
+    assert str(err.value) == "colour.heic: the depth image decoded to shape (2, 3, 3), expected a 2-D map"
+    monkeypatch.setattr(heic, "_depth_image", lambda ph, depth_id, name: FakeImage(np.full((1, 1), 255, np.uint8)))
+    cap = open_bytes(data, Path("dot.heic"))
+    assert cap.shape == (1, 1) and cap.disparity[0, 0] == pytest.approx(2.25)
