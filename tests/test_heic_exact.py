@@ -855,3 +855,27 @@ def test_a_jpeg_depth_item_is_read_up_to_64_mib():
     with pytest.raises(UnreadableFileError) as err:
         open_bytes(data, Path("big.heic"))
     assert str(err.value) == f"big.heic: the depth map: item {depth_id} is larger than the 67,108,864 bytes allowed for it"
+
+
+class _NoSize:
+    """A pillow-heif file whose primary's size cannot be read (everything else passes through)."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    @property
+    def size(self):
+        raise RuntimeError("no size")
+
+
+def test_a_primary_of_unknown_size_leaves_the_depth_readable(monkeypatch):
+    real_open = heic._open_pillow_heif
+    monkeypatch.setattr(heic, "_open_pillow_heif", lambda data, what: _NoSize(real_open(data, what)))
+    cap = open_bytes(heic_file(ramp(), xmp=XMP_A))
+    assert cap.rgb_size is None and cap.shape == (64, 64)
+    with pytest.raises(NoDepthError) as err:
+        open_bytes(heic_file(None), Path("plain.heic"))
+    assert str(err.value) == f"plain.heic holds no depth map (a photo). {heic.EDITED_HINT}"
