@@ -125,7 +125,9 @@ def test_a_truncated_file_is_named_in_the_message():
         read_jpeg(Path("cut.jpg"), data[:25])
 
 
-@pytest.mark.parametrize("mark", ["http://ns.google.com/photos/1.0/depthmap/", "http://ns.google.com/photos/dd/1.0/"])
+# GDepth, Dynamic Depth 1.0, and a Dynamic Depth version this reader does not know (still Google depth)
+@pytest.mark.parametrize("mark", ["http://ns.google.com/photos/1.0/depthmap/", "http://ns.google.com/photos/dd/1.0/",
+                                  "http://ns.google.com/photos/dd/2.0/"])
 def test_a_damaged_xmp_announcing_google_depth_is_an_error_naming_the_file(mark):
     broken = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:a="{mark}"><unclosed></x:xmpmeta>'.encode()
     with pytest.raises(UnreadableFileError, match=r"^g\.jpg: the XMP is not well-formed XML"):
@@ -143,6 +145,20 @@ def test_the_path_is_kept_and_gdepth_messages_name_the_file():
     assert read_jpeg(p, gdepth(png(CODES))).path == p
     with pytest.raises(UnreadableFileError, match=r"^lens\.jpg: the GDepth XMP: GDepth:Format is 'RangeLog'"):
         read_jpeg(p, gdepth(png(CODES), fmt="RangeLog"))
+
+
+def test_dynamic_depth_goes_to_its_reader_with_the_path_and_the_name():
+    from depthlab.synth import dynamic_depth as sdd
+
+    cap = sdd.render_pixel_portrait(depth_size=(32, 24), colour_size=(64, 48))
+    data = sdd.dynamic_depth_jpeg_bytes(cap)
+    p = Path("dir/pix.jpg")
+    c = read_jpeg(p, data)
+    assert c.format == "JPEG (Google Dynamic Depth)" and c.path == p
+    with pytest.raises(UnreadableFileError, match=r"^pix\.jpg: the Dynamic Depth container lists .* the file is truncated"):
+        read_jpeg(p, data[:-1000])  # read_dynamic_depth names the file
+    with pytest.raises(UnreadableFileError, match=r"^pix\.jpg: the extended XMP with GUID [0-9A-F]{32} .* is missing"):
+        read_jpeg(p, sdd.dynamic_depth_jpeg_bytes(cap, guid="0" * 32))  # so does finding the description
 
 
 def test_mpf_damage_names_the_file():
