@@ -127,3 +127,50 @@ def test_calibration_for_display_drops_what_does_not_fit_with_a_note():
     broken = parse_xmp(depth_xmp(PixelSize="abc"), what="depth XMP")
     assert calibration_for_display(broken, (768, 576), (768, 576), Orientation(0), notes) is None
     assert len(notes) == 1 and notes[0].startswith("calibration ignored: depth XMP") and "PixelSize" in notes[0]
+
+
+def test_disparity_from_codes_of_other_integer_and_float_types():
+    """Codes that are not uint8/uint16 (a list, int64, float64, float16 from a half-float map)
+    take the general path: the same linear mapping, float32 out, non-positive disparity NaN."""
+    for codes in ([0, 51, 255], np.array([0, 51, 255], np.int64), np.array([0.0, 51.0, 255.0]), np.array([0, 51, 255], np.float16)):
+        d = disparity_from_codes(codes, 0.5, 3.0, 0, 255)
+        assert d.dtype == np.float32 and d.shape == (3,)
+        np.testing.assert_allclose(d, [0.5, 0.5 + 2.5 * 51 / 255, 3.0], rtol=1e-6)
+    d = disparity_from_codes(np.array([[10, 30, 110]], np.int64), 1.0, 2.0, 10, 110)
+    np.testing.assert_allclose(d, [[1.0, 1.2, 2.0]], rtol=1e-6)
+    # -1, 0 are unknown; 1 (and up) is kept
+    d = disparity_from_codes(np.array([0, 1, 2, 3]), -1.0, 2.0, 0, 3)
+    assert np.isnan(d[:2]).all() and d[2] == 1.0 and d[3] == 2.0
+    d = disparity_from_codes(np.array([0.0, 255.0]), 0.5, 2.0, 0, 255, kind="depth")
+    assert d.dtype == np.float32
+    np.testing.assert_allclose(d, [2.0, 0.5], rtol=1e-6)
+
+
+def test_read_calibration_accepts_a_one_pixel_reference_size():
+    """Only a non-positive reference size is refused: 1 x 1 is tiny but still a size (the
+    intrinsics scale to any view of that aspect)."""
+    xmp = depth_xmp(IntrinsicMatrix=_seq([0.75, 0.0, 0.0, 0.0, 0.75, 0.0, 0.5, 0.5, 1.0]),
+                    IntrinsicMatrixReferenceWidth="1", IntrinsicMatrixReferenceHeight="1")
+    cal = read_calibration(parse_xmp(xmp))
+    assert cal.reference_size == (1, 1) and (cal.fx, cal.cx) == (0.75, 0.5)
+    for w, h in (("1", "3024"), ("4032", "1")):
+        assert read_calibration(parse_xmp(depth_xmp(IntrinsicMatrixReferenceWidth=w, IntrinsicMatrixReferenceHeight=h))).reference_size == (int(w), int(h))
+
+
+def test_calibration_for_display_keeps_an_upright_calibration_of_sensor_frame_pixels():
+    """Pixels stored in the sensor frame (768x576, shown turned: 576x768) with a calibration
+    already upright (3024x4032): only a calibration of the stored aspect is turned, so this one
+    is kept as it is.  Without a stored size nothing is turned either."""
+    up = parse_xmp(depth_xmp(IntrinsicMatrixReferenceWidth="3024", IntrinsicMatrixReferenceHeight="4032"))
+    notes: list[str] = []
+    cal = calibration_for_display(up, (768, 576), (576, 768), Orientation(90), notes)
+    assert cal.reference_size == (3024, 4032) and cal.fx == 3000.5 and notes == []
+    cal = calibration_for_display(up, None, (576, 768), Orientation(90), notes)
+    assert cal.reference_size == (3024, 4032) and notes == []
+
+
+def test_calibration_for_display_note_names_width_then_height():
+    notes: list[str] = []
+    wide = parse_xmp(depth_xmp(IntrinsicMatrixReferenceWidth="2000", IntrinsicMatrixReferenceHeight="1000"))
+    assert calibration_for_display(wide, (768, 576), (768, 576), Orientation(0), notes) is None
+    assert notes == ["calibration reference size 2000x1000 does not match the depth map's 768x576 aspect; calibration ignored"]

@@ -199,6 +199,17 @@ def test_intrinsics_at_refuses_a_non_positive_size_as_invalid_input(w, h):
         cal.intrinsics_at(w, h)
 
 
+def test_intrinsics_at_aspect_tolerance_is_two_percent_inclusive():
+    """Like formats.apple.same_aspect, exactly 2 % is still the same view.  An 8x8 reference to
+    49x50: scales 6.125 and 6.25 differ by 0.125 = 2 % of 6.25 exactly (all exact in binary)."""
+    cal = Calibration([[8.0, 0, 4.0], [0, 8.0, 4.0], [0, 0, 1]], (8, 8))
+    # fx 8 * 6.125 = 49, fy 8 * 6.25 = 50, cx 4 * 6.125 - 0.5 = 24.0, cy 4 * 6.25 - 0.5 = 24.5
+    np.testing.assert_array_equal(cal.intrinsics_at(49, 50), [[49.0, 0, 24.0], [0, 50.0, 24.5], [0, 0, 1]])
+    np.testing.assert_array_equal(cal.intrinsics_at(50, 49), [[50.0, 0, 24.5], [0, 49.0, 24.0], [0, 0, 1]])
+    with pytest.raises(CalibrationError):
+        cal.intrinsics_at(48, 50)  # 4 % apart
+
+
 def test_intrinsics_at_aspect_message_names_both_sizes_and_what_to_do():
     cal = Calibration([[4.0, 0, 2.0], [0, 4.0, 1.5], [0, 0, 1]], (4, 3))
     with pytest.raises(CalibrationError, match=(

@@ -843,3 +843,39 @@ def test_a_depth_image_must_decode_to_a_2d_map(monkeypatch):
     monkeypatch.setattr(heic, "_depth_image", lambda ph, depth_id, name: FakeImage(np.full((1, 1), 255, np.uint8)))
     cap = open_bytes(data, Path("dot.heic"))
     assert cap.shape == (1, 1) and cap.disparity[0, 0] == pytest.approx(2.25)
+
+
+def test_a_jpeg_depth_item_is_read_up_to_64_mib():
+    """A real lossless-JPEG depth map is some hundred kilobytes: it is named by its coding; a
+    depth item past 64 MiB is refused as damaged, naming the file."""
+    blob = b"\xff\xd8" + _sof(0xC3) + SOS_EOI
+    assert _refusal(blob + b"\x00" * 300_000) == LOSSLESS.format("SOF3, 16-bit")
+    data = _jpeg_depth_file(blob + b"\x00" * (64 * 2**20 + 1 - len(blob)))
+    depth_id = next(i for i, it in isobmff.parse_heif(data).items.items() if it.type == "jpeg")
+    with pytest.raises(UnreadableFileError) as err:
+        open_bytes(data, Path("big.heic"))
+    assert str(err.value) == f"big.heic: the depth map: item {depth_id} is larger than the 67,108,864 bytes allowed for it"
+
+
+class _NoSize:
+    """A pillow-heif file whose primary's size cannot be read (everything else passes through)."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    @property
+    def size(self):
+        raise RuntimeError("no size")
+
+
+def test_a_primary_of_unknown_size_leaves_the_depth_readable(monkeypatch):
+    real_open = heic._open_pillow_heif
+    monkeypatch.setattr(heic, "_open_pillow_heif", lambda data, what: _NoSize(real_open(data, what)))
+    cap = open_bytes(heic_file(ramp(), xmp=XMP_A))
+    assert cap.rgb_size is None and cap.shape == (64, 64)
+    with pytest.raises(NoDepthError) as err:
+        open_bytes(heic_file(None), Path("plain.heic"))
+    assert str(err.value) == f"plain.heic holds no depth map (a photo). {heic.EDITED_HINT}"

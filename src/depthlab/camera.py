@@ -381,6 +381,19 @@ def _positive(value: Any) -> float | None:
     return f if math.isfinite(f) and f > 0 else None
 
 
+def _unit_mm(unit: Any, resolution: float | None) -> float | None:
+    """Millimetres per ``FocalPlaneResolutionUnit`` (2 inch, 3 cm, 4 mm, 5 um), as an int or any
+    number with a whole value (3.0, Fraction(3)); inch when the tag is absent but a resolution is
+    given (the EXIF default); None for anything else: a unit is never guessed."""
+    if unit is None:
+        return _UNIT_MM[2] if resolution is not None else None
+    try:
+        f = float(unit)
+    except (TypeError, ValueError):
+        return None
+    return _UNIT_MM.get(int(f)) if f.is_integer() else None
+
+
 def _exif_get(exif: Mapping, name: str) -> Any:
     if name in exif:
         return exif[name]
@@ -453,8 +466,7 @@ def calibration_from_exif(exif: Mapping, width: int, height: int) -> Calibration
         return _with_source(cal, "EXIF FocalLengthIn35mmFilm")
     fmm = _positive(_exif_get(exif, "FocalLength"))
     res = _positive(_exif_get(exif, "FocalPlaneXResolution"))
-    unit = _exif_get(exif, "FocalPlaneResolutionUnit")
-    unit_mm = _UNIT_MM.get(int(unit)) if isinstance(unit, (int, np.integer)) else (_UNIT_MM[2] if unit is None and res else None)
+    unit_mm = _unit_mm(_exif_get(exif, "FocalPlaneResolutionUnit"), res)
     if fmm is not None and res is not None and unit_mm is not None:
         cal = estimate_calibration(width, height, focal_length_px=fmm * res / unit_mm)
         return _with_source(cal, "EXIF FocalLength and FocalPlaneXResolution")

@@ -77,7 +77,9 @@ def camera_kind(lens_model: str | None, accuracy: str | None = None) -> str:
     """A short label from EXIF LensModel, e.g. 'iPhone 14 front TrueDepth camera 2.69mm f/1.9'.
 
     'back'/'rear' -> "rear", 'front' -> "front"; "dual"/"triple" and "TrueDepth" are kept.
-    Without a lens model, an absolute-accuracy depth map suggests TrueDepth.
+    Without a lens model the kind is "unknown": ``accuracy`` is accepted but does not decide
+    it, since an absolute depth map does not say which camera made it (TrueDepth and
+    LiDAR-assisted rear captures both report absolute accuracy).
     """
     if not lens_model:
         return "unknown"

@@ -353,7 +353,10 @@ def refuse_undecodable_depth(hf: isobmff.HeifFile, depth_id: int, name: str) -> 
     if item.type == "jpeg":
         from . import jpeg_segments as js
 
-        blob = hf.item_data(depth_id, max_bytes=64 * 2**20)
+        try:
+            blob = hf.item_data(depth_id, max_bytes=64 * 2**20)
+        except UnreadableFileError as exc:  # name the file in the message
+            raise UnreadableFileError(f"{name}: the depth map: {exc}") from exc
         try:
             sof = next((s for s in js.iter_segments(blob, what="the depth item") if 0xC0 <= s.marker <= 0xCF
                         and s.marker not in (0xC4, 0xC8, 0xCC)), None)
