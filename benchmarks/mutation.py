@@ -37,7 +37,8 @@ MODULES = {
                 "tests/test_projection.py"],
     "apple": ["tests/test_apple_exact.py", "tests/test_heic.py", "tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_catalogue.py"],
     "heic": ["tests/test_heic.py", "tests/test_catalogue.py", "tests/test_reader.py", "tests/test_synth.py", "tests/test_phone_layouts.py"],
-    "jpeg": ["tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_reader.py"],
+    "jpeg": ["tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_reader.py", "tests/test_dynamic_depth.py",
+             "tests/test_phone_layouts.py"],
     "geometry": ["tests/test_projection.py", "tests/test_camera.py"],
     "projection": ["tests/test_projection.py", "tests/test_pointcloud.py"],
 }
