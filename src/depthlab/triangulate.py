@@ -93,13 +93,13 @@ def cell_faces(keep: np.ndarray, use_ad: np.ndarray, width: int) -> np.ndarray:
     for k, cell in enumerate(cells):
         t = out[: cell.size] if k == 0 else out[cells[0].size:]
         a = cell + cell // np.int32(max(wc, 1))          # r * w + c: the cell's top-left point
-        wad = ad_flat[cell].view(np.int8) * w            # w where split along a-d, else 0
+        ad = ad_flat[cell].view(np.int8)                 # 1 where split along a-d, else 0
+        wad = ad * w
         if k == 0:   # use_ad: (a, c, d); else (a, c, b)
             t[:, 0] = a
             t[:, 1] = a + w
             t[:, 2] = a + 1 + wad
         else:        # use_ad: (a, d, b); else (b, c, d)
-            ad = ad_flat[cell].view(np.int8)
             t[:, 0] = a + 1 - ad
             t[:, 1] = a + w + ad
             t[:, 2] = a + 1 + w - wad
