@@ -29,7 +29,6 @@ import os
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
@@ -37,10 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
 SAMPLES = {"pug": SHARED / "iphone" / "rear_dual_pug.heic", "rear (generated)": ROOT / "data" / "sample" / "rear_dual.heic"}
 
-
-def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Wall times (ms) of each case, the cases run in turn ``repeat`` times after one warm-up."""
-    return run_alternating(cases, repeat)
 
 def row(label: str, runs: list[float], base: list[float] | None, base_label: str = "") -> str:
     med, best = statistics.median(runs), min(runs)
@@ -85,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 return c
 
             depthlab.project(cap)  # warms cap's depth-sized colours for "project warm"
-            t = timed_alternating({
+            t = run_alternating({
                 "project": lambda: depthlab.project(decoded()),
                 "mesh": lambda: depthlab.mesh(decoded()),
                 "mesh full grid": lambda: depthlab.mesh(decoded(), simplify=0),
@@ -119,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 sizes["ply"] = p.stat().st_size
                 p.unlink()
 
-            t = timed_alternating({"glb": save_glb, "naive": naive_glb, "ply": cloud_ply}, max(3, args.repeat // 3))
+            t = run_alternating({"glb": save_glb, "naive": naive_glb, "ply": cloud_ply}, max(3, args.repeat // 3))
             print(row(f"b {name}: Mesh.save(.glb), {sizes['glb'] / 1e6:.1f} MB, {len(m):,} triangles",
                       t["glb"], t["naive"], f"naive GLB ({sizes['naive'] / 1e6:.1f} MB, {len(full):,} triangles)"))
             print(row(f"b {name}: Mesh.save(.glb)", t["glb"], t["ply"], f"PointCloud.save(.ply) ({sizes['ply'] / 1e6:.1f} MB)"))
@@ -134,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 sizes["stl"] = p.stat().st_size
                 p.unlink()
 
-            t = timed_alternating({"solid": solid_stl, "surface": surface_stl}, max(3, args.repeat // 3))
+            t = run_alternating({"solid": solid_stl, "surface": surface_stl}, max(3, args.repeat // 3))
             print(row(f"c {name}: solid() + .stl ({sizes['solid'] / 1e6:.1f} MB)", t["solid"], t["surface"],
                       f"surface .stl ({sizes['stl'] / 1e6:.1f} MB)"))
     return 0

@@ -24,7 +24,6 @@ import argparse
 import os
 import statistics
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +32,6 @@ from alternating import run_alternating  # noqa: E402 - benchmarks/ is the scrip
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
 
-
-def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Wall times (ms) of each case, the cases run in turn ``repeat`` times after one warm-up."""
-    return run_alternating(cases, repeat)
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -79,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     caps["colour"] = [fresh() for _ in range(n)]
     cases = {"colour decode (baseline)": decode, "refine(size='depth')": refine_depth,
              "refine(size='colour')": refine_colour, "open + decode + refine(depth)": whole}
-    times = timed_alternating(cases, args.repeat)
+    times = run_alternating(cases, args.repeat)
     base = statistics.median(times["colour decode (baseline)"])
     h, w = rgb.shape[:2]
     print(f"{args.sample.name}: colour {w}x{h}, depth {depthlab.open(args.sample).size[0]}x{depthlab.open(args.sample).size[1]}; "
