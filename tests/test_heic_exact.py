@@ -337,19 +337,33 @@ def test_xml_metadata_items_are_found_past_other_descriptions():
     assert (cap.encoding.float_min, cap.encoding.float_max) == (0.5, 2.5) and cap.metadata["notes"] == [NO_XMP_NOTE]
 
 
-def _with_extra_ref(ref_type: str, from_type: str) -> bytes:
-    """The depth item described first by an item of ``from_type`` linked with ``ref_type``
-    (holding XMP_WRONG when it is a mime item), then by its real XMP (cdsc)."""
+def _grey_primary(b: "hw.HeifBuilder", w: int = 64, h: int = 64) -> int:
+    """Add a lossy grey (90) ``w`` x ``h`` hvc1 primary to ``b``; its item id."""
     from depthlab.synth import encode_hevc
 
-    b = hw.HeifBuilder()
-    cfg, data = encode_hevc(np.full((64, 64, 3), 90, np.uint8), lossless=False)
-    pid = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False)])
+    cfg, data = encode_hevc(np.full((h, w, 3), 90, np.uint8), lossless=False)
+    pid = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(w, h), False)])
     b.set_primary(pid)
+    return pid
+
+
+def _ramp_depth(b: "hw.HeifBuilder", owner: int, ref: str = "auxl") -> int:
+    """Add :func:`ramp` as a hidden lossless hvc1 depth item (auxC depth URN, SEI range 0.5..2.5)
+    linked to ``owner`` by ``ref``; its item id."""
+    from depthlab.synth import encode_hevc
+
     cfg, data = encode_hevc(ramp(), lossless=True)
     did = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False),
                                     (hw.auxC(DEPTH_URN, hw.depth_representation_sei(0.5, 2.5)), True)], hidden=True)
-    b.add_ref("auxl", did, [pid])
+    b.add_ref(ref, did, [owner])
+    return did
+
+
+def _with_extra_ref(ref_type: str, from_type: str) -> bytes:
+    """The depth item described first by an item of ``from_type`` linked with ``ref_type``
+    (holding XMP_WRONG when it is a mime item), then by its real XMP (cdsc)."""
+    b = hw.HeifBuilder()
+    did = _ramp_depth(b, _grey_primary(b))
     if from_type == "mime":
         other = b.add_item("mime", XMP_WRONG, content_type="application/rdf+xml", hidden=True)
     else:
@@ -369,17 +383,10 @@ def test_only_content_describing_references_link_the_xmp():
 
 def test_a_reference_from_a_missing_item_is_passed_over():
     """A damaged 'iref' whose cdsc names an item that 'iinf' does not list."""
-    from depthlab.synth import encode_hevc
     import struct
 
     b = hw.HeifBuilder()
-    cfg, data = encode_hevc(np.full((64, 64, 3), 90, np.uint8), lossless=False)
-    pid = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False)])
-    b.set_primary(pid)
-    cfg, data = encode_hevc(ramp(), lossless=True)
-    did = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False),
-                                    (hw.auxC(DEPTH_URN, hw.depth_representation_sei(0.5, 2.5)), True)], hidden=True)
-    b.add_ref("auxl", did, [pid])
+    did = _ramp_depth(b, _grey_primary(b))
     ghost = b.add_item("mime", XMP_WRONG, content_type="application/rdf+xml", hidden=True)
     b.add_ref("cdsc", ghost, [did])
     x = b.add_item("mime", XMP_A, content_type="application/rdf+xml", hidden=True)
@@ -732,12 +739,8 @@ SOS_EOI = _seg(0xDA, b"\x01\x01\x00\x01\x00\x00") + b"\x00" * 8 + b"\xff\xd9"
 
 
 def _jpeg_depth_file(blob: bytes, item_type: str = "jpeg") -> bytes:
-    from depthlab.synth import encode_hevc
-
     b = hw.HeifBuilder()
-    cfg, data = encode_hevc(np.full((64, 64, 3), 90, np.uint8), lossless=False)
-    pid = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False)])
-    b.set_primary(pid)
+    pid = _grey_primary(b)
     did = b.add_item(item_type, blob, [(hw.ispe(64, 48), False), (hw.auxC(DEPTH_URN, hw.depth_representation_sei(0.5, 2.5)), True)],
                      hidden=True)
     b.add_ref("auxl", did, [pid])
@@ -817,16 +820,8 @@ def test_a_depth_image_declaring_a_huge_size_is_refused_before_decoding():
 def test_only_auxl_references_make_auxiliary_images():
     """An item carrying the depth auxC but linked to the primary as a thumbnail ('thmb') is no
     auxiliary image of it: the photo holds no depth map."""
-    from depthlab.synth import encode_hevc
-
     b = hw.HeifBuilder()
-    cfg, data = encode_hevc(np.full((64, 96, 3), 90, np.uint8), lossless=False)
-    pid = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(96, 64), False)])
-    b.set_primary(pid)
-    cfg, data = encode_hevc(ramp(), lossless=True)
-    did = b.add_item("hvc1", data, [(hw.hvcC(cfg), True), (hw.ispe(64, 64), False),
-                                    (hw.auxC(DEPTH_URN, hw.depth_representation_sei(0.5, 2.5)), True)], hidden=True)
-    b.add_ref("thmb", did, [pid])
+    _ramp_depth(b, _grey_primary(b, 96, 64), ref="thmb")
     with pytest.raises(NoDepthError) as err:
         open_bytes(b.to_bytes(), Path("thumb.heic"))
     assert str(err.value) == f"thumb.heic holds no depth map (a 96x64 photo). {heic.EDITED_HINT}"
