@@ -158,6 +158,16 @@ class Lab:
             body = r.read()
         return json.loads(body) if body else None
 
+    def write_notebook(self, name: str, sources: list[str]) -> str:
+        """A notebook of code cells ``sources`` (python3 kernel) written as ``notebooks/<name>``
+        under the lab's root; its path relative to the root, for :meth:`LabPage.open_notebook`."""
+        import nbformat
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, self.root_dir / "notebooks" / name)
+        return f"notebooks/{name}"
+
     def shutdown_kernels(self) -> None:
         """End every session (and its kernel), then any kernel left: the next page starts clean.
 

@@ -174,14 +174,7 @@ def test_compare_cameras_are_linked(browser, lab):
         assert pair.locator("canvas").count() == 2
         left_idx, right_idx = 0, 1
         before_right = lp.canvas_image(right_idx)
-        left = lp.canvases().nth(left_idx)
-        left.scroll_into_view_if_needed()
-        box = left.bounding_box()
-        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        lp.page.mouse.move(cx, cy)
-        lp.page.mouse.down()
-        lp.page.mouse.move(cx + box["width"] / 4, cy + 10, steps=10)
-        lp.page.mouse.up()
+        orbit_drag(lp, left_idx, lp.canvases().nth(left_idx).bounding_box()["width"] / 4, dy=10, steps=10)
         change = wait_for_change(lp, right_idx, before_right)
         lp.canvas_image(right_idx, ARTIFACTS / "03_right_after_orbiting_left.png")
         assert change > 0.5, f"orbiting the left view did not move the right one (mean change {change:.2f})"
@@ -233,19 +226,14 @@ def benign_console(text: str) -> bool:
 @pytest.fixture(scope="module")
 def live(browser, lab):
     """JupyterLab with a notebook holding the four live views of the generated subject captures."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(LIVE_CAPTURES_CODE + "\nimport depthlab")]
     # a view that fails shows its traceback and the next cells still run (each case fails alone)
-    nb.cells += [nbformat.v4.new_code_cell(f"try:\n    view = {code}\nexcept Exception:\n    import traceback\n"
-                                           f"    traceback.print_exc()\nelse:\n    display(view)")
-                 for _, code, _ in LIVE_CASES]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, lab.root_dir / "notebooks" / "live_view.ipynb")
+    cells = [LIVE_CAPTURES_CODE + "\nimport depthlab"]
+    cells += [f"try:\n    view = {code}\nexcept Exception:\n    import traceback\n"
+              f"    traceback.print_exc()\nelse:\n    display(view)" for _, code, _ in LIVE_CASES]
+    notebook = lab.write_notebook("live_view.ipynb", cells)
     lp = LabPage(browser, lab)
     try:
-        lp.open_notebook("notebooks/live_view.ipynb")
+        lp.open_notebook(notebook)
         lp.run_all(timeout=300, artifacts=ARTIFACTS)
         wait_for_canvases(lp)
         time.sleep(2)  # textures and the first frames
@@ -278,15 +266,16 @@ def stable_image(lp: LabPage, index: int, timeout: float = 10.0) -> np.ndarray:
     return last
 
 
-def orbit_drag(lp: LabPage, index: int, dx: float) -> None:
-    """A horizontal mouse drag of ``dx`` CSS pixels from the middle of canvas ``index``."""
+def orbit_drag(lp: LabPage, index: int, dx: float, dy: float = 0.0, steps: int | None = None) -> None:
+    """A mouse drag of ``dx`` (and ``dy``) CSS pixels from the middle of canvas ``index``, in
+    ``steps`` moves (default one per 10 px, at least 4)."""
     c = lp.canvases().nth(index)
     c.scroll_into_view_if_needed()
     box = c.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     lp.page.mouse.move(x, y)
     lp.page.mouse.down()
-    lp.page.mouse.move(x + dx, y, steps=max(4, int(abs(dx) // 10)))
+    lp.page.mouse.move(x + dx, y + dy, steps=steps or max(4, int(abs(dx) // 10)))
     lp.page.mouse.up()
 
 

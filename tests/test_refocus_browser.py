@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -30,12 +29,10 @@ def detail(img: np.ndarray) -> float:
 
 
 def test_refocus_view_shows_the_photo_and_the_aperture_slider_changes_it(browser, lab):  # noqa: F811
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CODE)])
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nbformat.write(nb, lab.root_dir / "notebooks" / "refocus_live.ipynb")
+    notebook = lab.write_notebook("refocus_live.ipynb", [CODE])
     lp = LabPage(browser, lab)
     try:
-        lp.open_notebook("notebooks/refocus_live.ipynb")
+        lp.open_notebook(notebook)
         lp.run_all(timeout=180, artifacts=ARTIFACTS)
         out = lp.page.locator(".jp-OutputArea-output:has(.widget-label:text-is('aperture'))").first
         out.wait_for(timeout=60_000)
