@@ -104,7 +104,32 @@ def scale_factors(factors: Sequence[float]) -> tuple[float, float, float]:
         raise InvalidInputError(f"scale must be three positive factors, got {factors!r}")
     return f  # type: ignore[return-value]
 
-class SurfaceLayer:
+class _StretchedLayer:
+    """What both layers share: ``scale``, a per-axis stretch of the drawn object (``self.points``:
+    the ``Points`` of a cloud, the ``Mesh`` of a surface), applied on the GPU."""
+
+    _scale: tuple[float, float, float]
+    points: Any
+
+    @property
+    def scale(self) -> tuple[float, float, float]:
+        """Per-axis stretch, applied on the GPU (``Object3D.scale``); default (1, 1, 1).
+
+        Convention: factors along depthlab's camera axes (x, y, z); positive, so the same
+        factors apply in three.js's frame.  Changing it sends three numbers, not the geometry:
+        a depth-scale or aspect slider costs nothing to draw.
+        """
+        return self._scale
+
+    @scale.setter
+    def scale(self, factors: Sequence[float]) -> None:
+        f = scale_factors(factors)
+        if f != self._scale:
+            self._scale = f
+            self.points.scale = f
+
+
+class SurfaceLayer(_StretchedLayer):
     """A textured triangle mesh in a :class:`CloudView` (``render="surface"``).
 
     Convention: ``vertices`` float (N, 3) in depthlab's camera frame (converted to three.js's by
@@ -152,17 +177,6 @@ class SurfaceLayer:
     def size(self) -> int:
         return int(self._vertices.shape[0])
 
-    @property
-    def scale(self) -> tuple[float, float, float]:
-        return self._scale
-
-    @scale.setter
-    def scale(self, factors: Sequence[float]) -> None:
-        f = scale_factors(factors)
-        if f != self._scale:
-            self._scale = f
-            self.mesh.scale = f
-
     def bounds(self, max_points: int = 50_000, scaled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
         v = self._vertices
         if not len(v):
@@ -190,7 +204,7 @@ def _jpeg_uri(texture: np.ndarray, jpeg: bytes | None = None) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-class CloudLayer:
+class CloudLayer(_StretchedLayer):
     """One point cloud in a :class:`CloudView`: a ``Points`` over a ``BufferGeometry``.
 
     Use :meth:`set` to change points, colours or the drawn subset in place.
@@ -314,23 +328,6 @@ class CloudLayer:
                 self._index = np.flatnonzero(valid).astype(np.uint32)
                 self.index.array = self._safe_index(self._index)
                 self.points.visible = bool(self._index.size)
-
-    @property
-    def scale(self) -> tuple[float, float, float]:
-        """Per-axis stretch of the cloud, applied on the GPU (``Points.scale``); default (1, 1, 1).
-
-        Convention: factors along depthlab's camera axes (x, y, z); positive, so the same
-        factors apply in three.js's frame.  Changing it sends three numbers, not the points:
-        a depth-scale or aspect slider costs nothing to draw.
-        """
-        return self._scale
-
-    @scale.setter
-    def scale(self, factors: Sequence[float]) -> None:
-        f = scale_factors(factors)
-        if f != self._scale:
-            self._scale = f
-            self.points.scale = f
 
     def bounds(self, max_points: int = 50_000, scaled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
         """(min, max) of the drawn points in depthlab's camera frame, or None if none are drawn.
