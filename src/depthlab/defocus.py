@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CalibrationError, InvalidInputError
+from .settings import positive_number
 
 #: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
 FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -62,16 +63,6 @@ WORK_MAX_SIDE = 512
 # --------------------------------------------------------------------------------------------
 
 
-def _positive(value: Any, name: str, unit: str = "") -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise InvalidInputError(f"{name} must be a positive finite number{unit}, got {value!r}")
-    return v
-
-
 def blur_diameter_mm(depth_m: Any, focus_m: float, f_number: float, focal_length_mm: float) -> np.ndarray:
     """Thin-lens circle-of-confusion diameter on the sensor, in mm, for points at ``depth_m``.
 
@@ -81,9 +72,9 @@ def blur_diameter_mm(depth_m: Any, focus_m: float, f_number: float, focal_length
 
     Convention: depth along the optical axis, metres; NaN depth gives NaN.
     """
-    n = _positive(f_number, "f_number")
-    f = _positive(focal_length_mm, "focal_length_mm", " (mm)")
-    zf = _positive(focus_m, "focus", " (metres)")
+    n = positive_number("f_number", f_number)
+    f = positive_number("focal_length_mm", focal_length_mm, " (mm)")
+    zf = positive_number("focus", focus_m, " (metres)")
     if zf * 1000.0 <= f:
         raise InvalidInputError(f"focus {zf:g} m is not beyond the focal length ({f:g} mm); nothing can be focused there")
     z = np.asarray(depth_m, dtype=np.float64)
@@ -113,9 +104,9 @@ def blur_radius_px(depth_m: Any, focus_m: float, f_number: float, focal_length_3
 def radius_per_disparity(focus_m: float, f_number: float, focal_length_35mm: float,
                          image_size: tuple[int, int]) -> float:
     """``k`` in ``r = k * (d - d_focus)``: blur radius (pixels of ``image_size``) per 1/m of disparity."""
-    f = _positive(focal_length_35mm, "focal_length_35mm", " (mm)")
-    n = _positive(f_number, "f_number")
-    zf = _positive(focus_m, "focus", " (metres)")
+    f = positive_number("focal_length_35mm", focal_length_35mm, " (mm)")
+    n = positive_number("f_number", f_number)
+    zf = positive_number("focus", focus_m, " (metres)")
     if zf * 1000.0 <= f:
         raise InvalidInputError(f"focus {zf:g} m is not beyond the focal length ({f:g} mm); nothing can be focused there")
     w, h = (int(v) for v in image_size)
@@ -548,7 +539,7 @@ class Refocuser:
     def __init__(self, cap: Any, size: tuple[int, int] | None = None, focal_length_35mm: float | None = None,
                  work_max_side: int = WORK_MAX_SIDE):
         if focal_length_35mm is not None:
-            self.focal_length_35mm = _positive(focal_length_35mm, "focal_length_35mm", " (mm)")
+            self.focal_length_35mm = positive_number("focal_length_35mm", focal_length_35mm, " (mm)")
             self.focal_length_source = "given"
         else:
             self.focal_length_35mm, self.focal_length_source = lens_focal_length_35mm(cap)
@@ -600,9 +591,9 @@ class Refocuser:
 
     def render(self, focus: float | None = None, f_number: float = 2.8) -> RefocusedImage:
         """The refocused image; see :func:`refocus` for the parameters."""
-        n = _positive(f_number, "f_number", " (e.g. 1.4 ... 16)")
+        n = positive_number("f_number", f_number, " (e.g. 1.4 ... 16)")
         if focus is not None:
-            focus_m, focus_source = _positive(focus, "focus", " in metres"), "given"
+            focus_m, focus_source = positive_number("focus", focus, " in metres"), "given"
         else:
             choice = self.subject()
             focus_m, focus_source = choice.focus_m, choice.source

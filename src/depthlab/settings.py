@@ -33,7 +33,7 @@ from .errors import InvalidInputError
 
 __all__ = [
     "MODELS", "PINHOLE_MODELS", "FLAT_MODELS", "MODEL_LABELS", "COLOURS", "DEFAULT_MODEL",
-    "ProjectionSettings", "is_pinhole", "default_stride", "check_model",
+    "ProjectionSettings", "is_pinhole", "default_stride", "check_model", "positive_number",
 ]
 
 #: The projection models, each with a short label for menus (the only place they are named).
@@ -77,13 +77,15 @@ def default_stride(shape: tuple[int, int], max_points: int = 500_000) -> int:
     return s
 
 
-def _positive(name: str, value: Any) -> float:
+def positive_number(name: str, value: Any, unit: str = "") -> float:
+    """``value`` as a float, or an InvalidInputError naming ``name`` (and ``unit``, e.g.
+    ``" (mm)"``) when it is not a number or not positive and finite."""
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a positive finite number, got {value!r}") from None
+        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
     if not (math.isfinite(v) and v > 0):
-        raise InvalidInputError(f"{name} must be a positive finite number, got {value!r}")
+        raise InvalidInputError(f"{name} must be a positive finite number{unit}, got {value!r}")
     return v
 
 
@@ -144,8 +146,8 @@ class ProjectionSettings:
         object.__setattr__(self, "stride", si)
         object.__setattr__(self, "near", _limit("near", self.near))
         object.__setattr__(self, "far", _limit("far", self.far))
-        object.__setattr__(self, "depth_scale", _positive("depth_scale", self.depth_scale))
-        object.__setattr__(self, "aspect", _positive("aspect", self.aspect))
+        object.__setattr__(self, "depth_scale", positive_number("depth_scale", self.depth_scale))
+        object.__setattr__(self, "aspect", positive_number("aspect", self.aspect))
 
     @classmethod
     def from_options(cls, options: dict[str, Any], what: str = "projection") -> "ProjectionSettings":

@@ -44,7 +44,7 @@ from .capture import Calibration, Capture
 from .colour import depth_colours
 from .errors import InvalidInputError
 from .projection import Projector
-from .settings import is_pinhole
+from .settings import is_pinhole, positive_number
 from .triangulate import surface_faces, triangle_areas
 
 __all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
@@ -303,12 +303,7 @@ def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any
     """The checked ``max_step`` and ``simplify`` (``cap`` and ``max_texture`` checked too)."""
     if not isinstance(cap, Capture):
         raise InvalidInputError(f"mesh needs a depthlab Capture, got {type(cap).__name__}")
-    try:
-        step = float(max_step)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"max_step must be a positive number, got {max_step!r}") from None
-    if not math.isfinite(step) or step <= 0:
-        raise InvalidInputError(f"max_step must be a positive finite number, got {max_step!r}")
+    step = positive_number("max_step", max_step)
     if simplify is None:
         simplify = 0.0
     try:

@@ -37,7 +37,8 @@ from .figures import capture_figure, save_figure
 from .html import to_html
 from .projection import Projector, matte_on_grid, pinhole_available
 
-from .settings import COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole
+from .settings import (COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole,
+                       positive_number)
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
@@ -309,11 +310,7 @@ class _Side:
         models: it multiplies z only, and aspect multiplies y (see :mod:`depthlab.projection`).
         """
         s = self.settings
-        ds, a = float(s["depth_scale"]), float(s["aspect"])
-        if not (ds > 0 and math.isfinite(ds)):
-            raise InvalidInputError(f"depth_scale must be a positive finite number, got {ds!r}")
-        if not (a > 0 and math.isfinite(a)):
-            raise InvalidInputError(f"aspect must be a positive finite number, got {a!r}")
+        ds, a = positive_number("depth_scale", s["depth_scale"]), positive_number("aspect", s["aspect"])
         return (ds, ds, ds) if is_pinhole(s["model"]) else (1.0, a, ds)
 
     def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
