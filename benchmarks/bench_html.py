@@ -67,8 +67,8 @@ def clouds() -> dict[str, object]:
 
 
 def export(cloud, path: Path, positions: str) -> float:
-    from depthlab import html as dhtml
-    from depthlab.atomic import atomic_write
+    from depthlab.exchange import html as dhtml
+    from depthlab.exchange.atomic import atomic_write
 
     t0 = time.perf_counter()
     with atomic_write(path, overwrite=True) as fh:

@@ -11,7 +11,7 @@ alike); medians (and the fastest run) are reported with the ratio candidate / ba
     full-size result).  Target <= 4x the decode, goal 2x.
 (b) ``open + decode + refocus``: the whole route from the file (for reference).
 (c) ``preview step``: what one slider step of ``depthlab.refocus_view`` costs at the preview
-    size (960x720): a prepared :class:`~depthlab.defocus.Refocuser` renders a new focus and
+    size (960x720): a prepared :class:`~depthlab.imaging._refocus.Refocuser` renders a new focus and
     f-number, and the view encodes it as JPEG.  Target <= 150 ms.
 
     .venv/bin/python benchmarks/bench_refocus.py [--repeat 9]
@@ -55,8 +55,8 @@ def main() -> int:
         print(f"sample {SAMPLE} not found; set DEPTHLAB_SHARED_SAMPLES", file=sys.stderr)
         return 2
     import depthlab
-    from depthlab.defocus import Refocuser
-    from depthlab.refocus_live import PREVIEW_WORK_SIDE, jpeg_bytes
+    from depthlab.imaging._refocus import Refocuser
+    from depthlab.live.refocus_view import PREVIEW_WORK_SIDE, jpeg_bytes
 
     cap = depthlab.open(SAMPLE)
     cap.rgb  # decoded once: (a) measures the refocus itself

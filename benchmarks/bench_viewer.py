@@ -68,7 +68,7 @@ def median_time(fn, repeat: int) -> tuple[float, float]:
 def python_side(repeat: int) -> dict:
     import pythreejs as three
 
-    from depthlab.widgets import explore
+    from depthlab.live.widgets import explore
 
     cap = make_capture()
     e = explore(cap)

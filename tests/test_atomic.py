@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from depthlab.atomic import atomic_write_bytes
+from depthlab.exchange.atomic import atomic_write_bytes
 from depthlab.errors import OverwriteError
 
 

@@ -529,7 +529,8 @@ def test_exif_check_flags_the_real_front_files_fx():
                                           ("iphone/rear_dual_2x_upright.heic", False), ("iphone/rear_dual_portrait.jpg", False)])
 def test_every_reader_notes_intrinsics_that_disagree_with_exif(name, warned):
     import depthlab
-    from depthlab import info, widgets
+    from depthlab.cli import info
+    from depthlab.live import widgets
 
     cap = depthlab.open(shared_sample(name))
     notes = [n for n in cap.metadata.get("notes", []) if "EXIF focal length" in n]

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import depthlab
-from depthlab.formats import heif_writer as hw
+from depthlab.synth import heif_writer as hw
 from depthlab.formats import isobmff
 from depthlab.formats.heic import EDITED_HINT
 from conftest import shared_sample

@@ -451,7 +451,7 @@ def _decode_threads_now(src: Path) -> str:
 def test_jobs_budget_sets_decode_threads_and_failures_are_counted(capsys):
     import pillow_heif
 
-    from depthlab.batch import Task, run_batch
+    from depthlab.cli.batch import Task, run_batch
 
     before = pillow_heif.options.DECODE_THREADS
     seen = []

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import depthlab
-from depthlab import InvalidInputError, concepts, synth
+from depthlab import InvalidInputError, synth
+from depthlab.teaching import concepts
 from conftest import data_sample
 
 
@@ -234,7 +235,7 @@ def test_check_answer_says_right_or_not():
 
 
 def test_lesson_figures_draw(rear, front):
-    from depthlab import lesson_figures as lf
+    from depthlab.figures import lessons as lf
 
     st = concepts.stereo_shift(**concepts.PUG)
     figs = [lf.stereo_figure(st, *st.depth_range_m),

@@ -79,7 +79,7 @@ def test_open3d_is_named_as_optional(without):
 
 def test_lazy_view_module_names_missing_pythreejs(without, monkeypatch):
     without("pythreejs")
-    for mod in ("depthlab.viewer", "depthlab.widgets"):
+    for mod in ("depthlab.live.viewer", "depthlab.live.widgets"):
         monkeypatch.delitem(sys.modules, mod, raising=False)
     monkeypatch.delitem(vars(depthlab), "explore", raising=False)
     with pytest.raises(depthlab.MissingDependencyError, match="'pythreejs'.*live 3D view.*pip install pythreejs"):

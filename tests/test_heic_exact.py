@@ -5,7 +5,7 @@ which metadata item is the depth item's XMP, grey/alpha primaries, matte scaling
 messages for files without (readable) depth.
 
 Expectations come from the formats, not from the reader: small HEIC files are built here item by
-item (:mod:`depthlab.formats.heif_writer`, HEVC from :func:`depthlab.synth.encode_hevc`, lossless
+item (:mod:`depthlab.synth.heif_writer`, HEVC from :func:`depthlab.synth.encode_hevc`, lossless
 for the depth codes so they read back exactly) with hand-written XMP in Apple's ``apdi:``
 namespace; the values are worked out from ``disparity = FloatMin + (FloatMax - FloatMin) *
 (v - IntMin) / (IntMax - IntMin)`` (../shared/samples/README.md); the depth representation SEI's
@@ -25,7 +25,7 @@ import pytest
 from depthlab.capture import Orientation
 from depthlab.errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from depthlab.formats import heic
-from depthlab.formats import heif_writer as hw
+from depthlab.synth import heif_writer as hw
 from depthlab.formats import isobmff
 from depthlab.formats.xmp import parse_xmp
 from depthlab.reader import open_bytes

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from depthlab.errors import InvalidInputError
-from depthlab.formats import heif_writer as hw
+from depthlab.synth import heif_writer as hw
 from depthlab.formats import isobmff
 
 pillow_heif = pytest.importorskip("pillow_heif")

@@ -1,4 +1,4 @@
-"""depthlab.html: one self-contained offline page; quantisation bound, size, no network, no overwrite."""
+"""depthlab.exchange.html: one self-contained offline page; quantisation bound, size, no network, no overwrite."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import depthlab
-from depthlab import html as dhtml
+from depthlab.exchange import html as dhtml
 from depthlab.errors import DepthlabError, InvalidInputError, OverwriteError
 from depthlab.pointcloud import PointCloud
-from depthlab.scene import to_threejs
+from depthlab.live.scene import to_threejs
 
 # ------------------------------------------------------------------------------------------------
 # clouds: a pinhole view of a ball in front of a wall, 768x576 = 442,368 points like the rear sample

@@ -29,7 +29,7 @@ ARGS = [
     "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-BACKGROUND = (0x15, 0x17, 0x1C)  # depthlab.html.DEFAULT_BACKGROUND
+BACKGROUND = (0x15, 0x17, 0x1C)  # depthlab.exchange.html.DEFAULT_BACKGROUND
 VIEWPORT = {"width": 800, "height": 600}
 
 pytestmark = pytest.mark.browser

@@ -446,7 +446,7 @@ def test_obj_set_is_never_half_written(rear_mesh, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mtl"]
     assert (tmp_path / "a.mtl").read_text() == "mine"
     # a failure while writing the OBJ itself removes the texture and material written before it
-    import depthlab.mesh_files as mf
+    import depthlab.exchange.meshes as mf
 
     real = mf.atomic_write
 

@@ -159,7 +159,7 @@ def test_validation_bounds_and_caption():
 
 
 def test_to_html_delegates(tmp_path, monkeypatch):
-    import depthlab.html
+    import depthlab.exchange.html
 
     seen = {}
 
@@ -167,7 +167,7 @@ def test_to_html_delegates(tmp_path, monkeypatch):
         seen.update(cloud=cloud, path=path, overwrite=overwrite, kw=kw)
         return path
 
-    monkeypatch.setattr(depthlab.html, "to_html", fake)
+    monkeypatch.setattr(depthlab.exchange.html, "to_html", fake)
     c = make_cloud(5)
     c.to_html(tmp_path / "a.html", overwrite=True, point_size=0.01)
     assert seen["cloud"] is c and seen["overwrite"] is True and seen["kw"] == {"point_size": 0.01}

@@ -301,7 +301,7 @@ def test_comparison_figure_of_stored_against_refined(rear):
 
 
 def test_truthcheck_reports_what_the_tests_measure(rear, rear_refined, front, front_refined):
-    from depthlab import truthcheck
+    from depthlab.teaching import truthcheck
 
     cap, truth = rear
     report = truthcheck.compare(cap, rear_refined, truth, "rear")

@@ -93,7 +93,7 @@ def toy_capture(rgb: np.ndarray, disparity: np.ndarray, **kw) -> Capture:
 
 def test_circle_of_confusion_is_the_thin_lens_blur():
     """Independent route: image distances from 1/f = 1/z + 1/v; c = A |v - v_f| / v, A = f/N."""
-    from depthlab.defocus import blur_diameter_mm
+    from depthlab.imaging._refocus import blur_diameter_mm
 
     f, n, zf = 26.0, 2.0, 1500.0  # mm
     for z in (400.0, 900.0, 1500.0, 3000.0, 1e7):
@@ -104,7 +104,7 @@ def test_circle_of_confusion_is_the_thin_lens_blur():
 
 
 def test_blur_grows_linearly_with_disparity_not_depth():
-    from depthlab.defocus import blur_radius_px
+    from depthlab.imaging._refocus import blur_radius_px
 
     focus = 1.0
     disparities = np.array([0.25, 0.5, 0.75, 1.0, 1.25, 1.5])  # 1/m, equally spaced
@@ -119,7 +119,7 @@ def test_blur_grows_linearly_with_disparity_not_depth():
 
 
 def test_focal_length_from_exif_else_from_the_calibration():
-    from depthlab.defocus import lens_focal_length_35mm
+    from depthlab.imaging._refocus import lens_focal_length_35mm
 
     d = np.full((30, 40), 1.0)
     rgb = np.zeros((30, 40, 3), np.uint8)
@@ -171,7 +171,7 @@ def test_no_halo_the_blurred_wall_does_not_smear_the_sharp_head_outline(rear, he
     same band under a plain disc blur of the photo at the wall's blur radius changes by ~16
     levels (checked below, so the bound can tell a halo from none).
     """
-    from depthlab.defocus import blur_radius_px, disc_kernel
+    from depthlab.imaging._refocus import blur_radius_px, disc_kernel
 
     wall = rear.region("wall")
     dist = ndimage.distance_transform_edt(~wall)

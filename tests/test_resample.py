@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from depthlab.resample import area_average, block_mean
+from depthlab.imaging.resample import area_average, block_mean
 
 
 def _brute_block_mean(img, f):

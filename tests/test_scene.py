@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from depthlab.errors import InvalidInputError
-from depthlab.scene import default_point_size, grid_spec, initial_camera, nice_step, to_threejs
+from depthlab.live.scene import default_point_size, grid_spec, initial_camera, nice_step, to_threejs
 
 
 def test_to_threejs_flips_y_and_z_only():

@@ -117,7 +117,7 @@ def test_the_checker_sees_a_cycle_and_function_level_imports():
     graph = _graph()
     # function-level imports are edges too: the reader opens the HEIC module inside open_bytes()
     assert "depthlab.formats.heic" in graph["depthlab.reader"]
-    assert "depthlab.colour" in graph["depthlab.widgets"]  # `from . import colour`
+    assert "depthlab.colour" in graph["depthlab.live.widgets"]  # `from . import colour`
 
 
 def test_no_import_cycles_among_depthlab_modules():

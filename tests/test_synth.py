@@ -13,7 +13,7 @@ import pytest
 from depthlab import synth
 from depthlab.capture import Orientation
 from depthlab.errors import DepthlabError, InvalidInputError, OverwriteError
-from depthlab.formats import heif_writer as hw
+from depthlab.synth import heif_writer as hw
 from depthlab.formats import isobmff
 
 from conftest import DATA_SAMPLE, data_sample, shared_sample

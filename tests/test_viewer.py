@@ -11,9 +11,9 @@ pytest.importorskip("pythreejs")
 
 from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
 from depthlab.errors import InvalidInputError  # noqa: E402
-from depthlab.scene import POINT_VERTEX_SHADER, to_threejs  # noqa: E402
-from depthlab.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
-from depthlab.widgets import Throttle, compare, explore, fresh_path, show  # noqa: E402
+from depthlab.live.scene import POINT_VERTEX_SHADER, to_threejs  # noqa: E402
+from depthlab.live.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
+from depthlab.live.widgets import Throttle, compare, explore, fresh_path, show  # noqa: E402
 
 H, W = 48, 64
 
@@ -287,7 +287,7 @@ def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
     nbclient = pytest.importorskip("nbclient")
     setup = (
         "import asyncio\nimport numpy as np\n"
-        "from depthlab import Calibration, CameraInfo, Capture\nfrom depthlab.widgets import explore\n"
+        "from depthlab import Calibration, CameraInfo, Capture\nfrom depthlab.live.widgets import explore\n"
         "z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32).reshape(48, 64)\n"
         "cal = Calibration(intrinsic_matrix=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]], reference_size=(256, 192))\n"
         "e = explore(Capture(disparity=1 / z, calibration=cal))\n"

@@ -1,6 +1,6 @@
 """Writers never destroy data.
 
-Every file depthlab writes goes through :func:`depthlab.atomic.atomic_write`.  For
+Every file depthlab writes goes through :func:`depthlab.exchange.atomic.atomic_write`.  For
 ``atomic_write`` itself and for each writer built on it (PointCloud.save as PCD and PLY,
 synth.write_heic and the synthetic JPEG writers, html.to_html, figures.save_figure, the CLI's
 depth PNG) this checks that:
@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 import depthlab
-from depthlab.atomic import atomic_write, atomic_write_bytes
+from depthlab.exchange.atomic import atomic_write, atomic_write_bytes
 from depthlab.errors import DepthlabError, OverwriteError, WriteError
 
 PRECIOUS = b"precious old content that must survive\n" * 50
@@ -102,7 +102,7 @@ def _writer_synth_gdepth_jpeg(path: Path, overwrite: bool) -> None:
 
 
 def _writer_html(path: Path, overwrite: bool) -> None:
-    to_html = _need("depthlab.html", "to_html")
+    to_html = _need("depthlab.exchange.html", "to_html")
     project = _need("depthlab.projection", "project")
     to_html(project(tiny_capture()), path, overwrite=overwrite)
 
@@ -127,7 +127,7 @@ def _cli_source(folder: Path) -> Path:
 
 
 def _writer_cli_depth_png(path: Path, overwrite: bool) -> None:
-    depth_one = _need("depthlab.batch", "depth_one")
+    depth_one = _need("depthlab.cli.batch", "depth_one")
     src = path.parent.parent / "src.heic"
     assert src.exists(), "prepare() writes the source first"
     depth_one(src, dest=path, preview=None, quantity="depth", force=overwrite)
@@ -154,7 +154,7 @@ def out_dir(tmp_path, request) -> Path:
     d.mkdir()
     callspec = getattr(request.node, "callspec", None)
     if callspec is not None and callspec.params.get("writer") == "cli depth png":
-        _need("depthlab.batch", "depth_one")
+        _need("depthlab.cli.batch", "depth_one")
         _cli_source(d)
     return d
 
@@ -205,7 +205,7 @@ def fail_writes(monkeypatch):
     made: list[FailingFile] = []
 
     def arm(limit: int, exc: BaseException) -> list[FailingFile]:
-        import depthlab.atomic as atomic_mod
+        import depthlab.exchange.atomic as atomic_mod
 
         real_fdopen = os.fdopen
 
@@ -352,7 +352,7 @@ def test_atomic_write_raising_inside_the_block(tmp_path):
 
 
 def test_atomic_write_fsync_or_rename_failing(tmp_path, monkeypatch):
-    import depthlab.atomic as atomic_mod
+    import depthlab.exchange.atomic as atomic_mod
 
     p = tmp_path / "keep.txt"
     p.write_bytes(PRECIOUS)
@@ -397,7 +397,7 @@ def test_sigkill_mid_write_leaves_the_old_file(tmp_path):
     p.write_bytes(PRECIOUS)
     script = textwrap.dedent(f"""
         import os, signal, sys
-        from depthlab.atomic import atomic_write
+        from depthlab.exchange.atomic import atomic_write
         with atomic_write({str(p)!r}, overwrite=True) as fh:
             fh.write(b"x" * 100000)
             fh.flush()

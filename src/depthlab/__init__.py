@@ -34,24 +34,37 @@ _LAZY = {
     "project": ("depthlab.projection", "project"),
     "Projector": ("depthlab.projection", "Projector"),
     "PointCloud": ("depthlab.pointcloud", "PointCloud"),
-    "show": ("depthlab.widgets", "show"),
-    "explore": ("depthlab.widgets", "explore"),
-    "compare": ("depthlab.widgets", "compare"),
-    "to_html": ("depthlab.export", "to_html"),
+    "show": ("depthlab.live.widgets", "show"),
+    "explore": ("depthlab.live.widgets", "explore"),
+    "compare": ("depthlab.live.widgets", "compare"),
+    "to_html": ("depthlab.exchange.export", "to_html"),
     "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
     "grid_points": ("depthlab.projection", "grid_points"),
     # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
     "mesh": ("depthlab.surface", "mesh"),
     "Mesh": ("depthlab.surface", "Mesh"),
-    # likewise depthlab.refine lives in depthlab.refinement
-    "refine": ("depthlab.refinement", "refine"),
-    # likewise depthlab.refocus lives in depthlab.defocus, refocus_view in depthlab.refocus_live
-    "refocus": ("depthlab.defocus", "refocus"),
-    "refocus_view": ("depthlab.refocus_live", "refocus_view"),
+    # likewise depthlab.refine lives in depthlab.imaging._refine
+    "refine": ("depthlab.imaging._refine", "refine"),
+    # likewise depthlab.refocus lives in depthlab.imaging._refocus, refocus_view in depthlab.live.refocus_view
+    "refocus": ("depthlab.imaging._refocus", "refocus"),
+    "refocus_view": ("depthlab.live.refocus_view", "refocus_view"),
 }
-_LAZY_MODULES = {"concepts", "figures", "synth", "viewer", "widgets", "projection", "pointcloud", "camera", "html", "cli",
-                 "formats", "surface", "refinement", "settings", "geometry", "colour", "conventions", "export",
-                 "depth_png", "batch", "defocus", "refocus_live", "lesson_figures"}
+# depthlab.<name> for a module: the modules of the old flat layout keep their short names
+_LAZY_MODULES = {
+    "camera": "depthlab.camera", "colour": "depthlab.colour", "conventions": "depthlab.conventions",
+    "geometry": "depthlab.geometry", "pointcloud": "depthlab.pointcloud", "projection": "depthlab.projection",
+    "settings": "depthlab.settings",
+    "formats": "depthlab.formats", "synth": "depthlab.synth", "surface": "depthlab.surface",
+    "imaging": "depthlab.imaging", "exchange": "depthlab.exchange", "live": "depthlab.live",
+    "figures": "depthlab.figures", "teaching": "depthlab.teaching", "cli": "depthlab.cli",
+    "concepts": "depthlab.teaching.concepts", "truthcheck": "depthlab.teaching.truthcheck",
+    "lesson_figures": "depthlab.figures.lessons",
+    "viewer": "depthlab.live.viewer", "widgets": "depthlab.live.widgets", "scene": "depthlab.live.scene",
+    "refocus_live": "depthlab.live.refocus_view",
+    "html": "depthlab.exchange.html", "export": "depthlab.exchange.export", "depth_png": "depthlab.exchange.depth_png",
+    "batch": "depthlab.cli.batch", "info": "depthlab.cli.info",
+    "refinement": "depthlab.imaging._refine", "defocus": "depthlab.imaging._refocus",
+}
 
 
 def _load(module: str) -> Any:
@@ -74,12 +87,12 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if name in _LAZY_MODULES:
-        return _load(f"depthlab.{name}")
+        return _load(_LAZY_MODULES[name])
     raise AttributeError(f"module 'depthlab' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | _LAZY_MODULES)
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 __all__ = [

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CalibrationError, InvalidInputError
-from .resample import area_average
+from .imaging.resample import area_average
 
 # --------------------------------------------------------------------------------------------
 # Orientation
@@ -513,7 +513,7 @@ class Capture:
     def rgb_at(self, width: int | None = None, height: int | None = None) -> np.ndarray:
         """The colour image resampled to ``width`` x ``height`` (default: the depth map's size).
 
-        Area-averaged (:func:`depthlab.resample.area_average`), cached per size: point colours
+        Area-averaged (:func:`depthlab.imaging.resample.area_average`), cached per size: point colours
         are cheap after the first call.
         """
         if width is None or height is None:
@@ -523,7 +523,7 @@ class Capture:
         if cached is not None:
             return cached
         # area average: whole-block means in numpy, then a box filter over the remaining
-        # fraction (depthlab.resample) -- a fraction of the cost of Pillow on a 12-megapixel image
+        # fraction (depthlab.imaging.resample) -- a fraction of the cost of Pillow on a 12-megapixel image
         out = area_average(self.rgb, key[0], key[1])
         self._rgb_at[key] = out
         return out

@@ -8,7 +8,7 @@ Frames
 * **Camera frame** (points, clouds, meshes): x right, y down, z forward (away from the phone,
   into the scene), origin at the camera's centre of projection.  Right-handed.
 * **three.js frame** (only inside the live view and the HTML page): x right, y up, z toward the
-  viewer; :func:`depthlab.scene.to_threejs` flips y and z.
+  viewer; :func:`depthlab.live.scene.to_threejs` flips y and z.
 
 Images and pixels
 -----------------

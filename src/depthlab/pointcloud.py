@@ -10,7 +10,7 @@ Files
   ``pixel_index`` uint32 (PLY has no 64-bit integers) — written and read with plyfile.  Readable by Open3D, MeshLab,
   CloudCompare.  depthlab's facts go in a ``comment depthlab {...}`` header line.
 
-Every file goes through :func:`depthlab.atomic.atomic_write`: no overwrite without
+Every file goes through :func:`depthlab.exchange.atomic.atomic_write`: no overwrite without
 ``overwrite=True``, written to a temporary file and renamed into place.
 
 Convention: ``xyz`` camera frame x right, y down, z forward (metres for the pinhole models);
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from . import html
-from .atomic import atomic_write
+from .exchange import html
+from .exchange.atomic import atomic_write
 from .deps import require
 from .errors import DepthlabError, InvalidInputError, UnreadableFileError
 
@@ -301,7 +301,7 @@ class PointCloud:
         return pc
 
     def to_html(self, path: str | os.PathLike, overwrite: bool = False, **kw: Any) -> Path:
-        """One self-contained offline HTML page of this cloud (see :func:`depthlab.html.to_html`)."""
+        """One self-contained offline HTML page of this cloud (see :func:`depthlab.exchange.html.to_html`)."""
         return html.to_html(self, path, overwrite=overwrite, **kw)
 
 

@@ -29,7 +29,7 @@ from .colour import depth_colours, finite_range
 from .errors import CalibrationError, InvalidInputError
 from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_calibration, points_from_depth, ray_grid
 from .pointcloud import PointCloud
-from .resample import bilinear
+from .imaging.resample import bilinear
 from .settings import MODELS, ProjectionSettings, check_model, is_pinhole
 
 __all__ = ["Projector", "project", "point_cloud", "grid_points", "resolve_calibration",

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..exchange.atomic import atomic_write
 from ..capture import Calibration, CameraInfo, Orientation
 from ..errors import InvalidInputError
 from .heic import camera_exif, inverse_orientation

@@ -9,7 +9,7 @@ aux item (``urn:com:apple:photo:2018:aux:portraiteffectsmatte``) with its own XM
 
 HEVC coding is pillow-heif's (x265): colour lossy, depth and matte lossless monochrome, so the
 8-bit codes read back exactly.  The bitstream and ``hvcC`` are taken out of pillow-heif's output
-with :mod:`depthlab.formats.isobmff` and re-assembled with :mod:`depthlab.formats.heif_writer`.
+with :mod:`depthlab.formats.isobmff` and re-assembled with :mod:`depthlab.synth.heif_writer`.
 
 Orientation: ``orientation`` says how the *stored* pixels become the display (``irot`` then
 ``imir``, HEIF order).  The capture is given in display orientation; the writer stores pixels and
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..exchange.atomic import atomic_write
 from ..capture import Calibration, CameraInfo, Orientation
 from ..errors import DepthlabError, InvalidInputError
-from ..formats import heif_writer as hw
+from . import heif_writer as hw
 from .render import SynthCapture
 
 TILE = 512

@@ -22,7 +22,7 @@ import struct
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..formats import heif_writer as hw
+from . import heif_writer as hw
 from .heic import DEPTH_URN, depth_xmp, encode_hevc, exif_item, primary_xmp
 from .render import SynthCapture
 

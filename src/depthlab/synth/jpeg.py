@@ -52,7 +52,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..exchange.atomic import atomic_write
 from ..capture import Orientation
 from ..errors import InvalidInputError
 from ..formats.jpeg_segments import EXIF_PREFIX, MPF_PREFIX, XMP_EXT_PREFIX, XMP_PREFIX

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..exchange.atomic import atomic_write
 from ..errors import InvalidInputError, OverwriteError, UnreadableFileError
 from .heic import heic_bytes
 from .render import DEFAULT_SEED, GroundTruth, SynthCapture, render_front_truedepth, render_rear_dual

@@ -1,7 +1,7 @@
 """Triangles on a depth grid: cut at occlusions, fewer and larger where the surface is flat.
 
 Plain functions over numpy grids, used by :func:`depthlab.mesh` (:mod:`depthlab.surface`) and
-the relief (:mod:`depthlab.relief`).
+the relief (:mod:`depthlab.surface.relief`).
 
 Convention: a grid of ``h x w`` points, row-major point index ``r * w + c``; cell ``(r, c)``
 has corners a = (r, c) top-left, b = (r, c+1), c = (r+1, c), d = (r+1, c+1); triangles wind

@@ -21,7 +21,7 @@ What each file holds
     the lowest point sits at z = 0.  No colour (STL has none).  Print a closed
     :meth:`Mesh.solid`, not the open surface.
 
-Every file is written through :func:`depthlab.atomic.atomic_write`: to a temporary file,
+Every file is written through :func:`depthlab.exchange.atomic.atomic_write`: to a temporary file,
 renamed into place, never replacing an existing file without ``overwrite=True``.
 trimesh is imported when a file is written, not with ``import depthlab``.
 """
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_write, atomic_write_bytes
-from .errors import DepthlabError, InvalidInputError, OverwriteError, WriteError
+from ..errors import DepthlabError, InvalidInputError, OverwriteError, WriteError
 
 __all__ = ["save_mesh", "to_trimesh", "FORMATS", "GLTF_FROM_CAMERA", "texture_jpeg", "JPEG_QUALITY"]
 

@@ -7,10 +7,10 @@ a single network request: three.js is read at export time from the installed pyt
 
 Data layout in the page (see :func:`quantise_positions`):
 
-* positions, in three.js's frame (``depthlab.scene.to_threejs``), quantised to 16 bits per axis
+* positions, in three.js's frame (``depthlab.live.scene.to_threejs``), quantised to 16 bits per axis
   over the cloud's bounding box, little-endian ``uint16`` (N, 3), base64;
 * colours ``uint8`` (N, 3), base64;
-* a JSON block with the bounding box, the initial camera (``depthlab.scene.initial_camera``,
+* a JSON block with the bounding box, the initial camera (``depthlab.live.scene.initial_camera``,
   the phone's own viewpoint, the same as the notebook view), captions, point size and
   background colour.
 
@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_write
-from .errors import DepthlabError, InvalidInputError
-from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
+from ..errors import DepthlabError, InvalidInputError
+from ..live.scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
                     orbit_centre, point_footprint, to_threejs, view_transform)
-from .settings import is_pinhole
+from ..settings import is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
 QMAX = 65535
@@ -166,7 +166,7 @@ def _background_hex(background: Any) -> str:
 
 def as_clouds(clouds: Any) -> list[Any]:
     """One cloud or a list/tuple of two, checked: what the page shows (clouds only; a Capture is
-    projected one level up, by :func:`depthlab.export.to_html`)."""
+    projected one level up, by :func:`depthlab.exchange.export.to_html`)."""
     items = list(clouds) if isinstance(clouds, (list, tuple)) else [clouds]
     if not 1 <= len(items) <= 2:
         raise InvalidInputError(f"to_html shows one cloud or two side by side, got {len(items)}")
@@ -203,7 +203,7 @@ def _surface_view(mesh: Any) -> Any:
 def _encode_surface(view: Any, index: int) -> tuple[dict[str, Any], dict[str, str]]:
     """JSON description of one textured surface and its binary blocks: positions quantised as a
     cloud's, uint32 triangle indices, uint16 uv (``round(uv * 65535)``), the photo as JPEG."""
-    from .mesh_files import texture_jpeg
+    from .meshes import texture_jpeg
 
     xyz = np.asarray(view.xyz, dtype=np.float32)
     three = np.asarray(to_threejs(xyz), dtype=np.float32)
@@ -296,14 +296,14 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
         "positions": pos,
         "colours": {"encoding": "uint8-base64", "element": rgb_id},
         "caption": _caption(cloud, true_span),
-        # each point as wide as its pixel: the notebook view's rule (depthlab.scene.point_footprint)
+        # each point as wide as its pixel: the notebook view's rule (depthlab.live.scene.point_footprint)
         "footprint": _footprint(cloud, xyz),
     }
     return desc, blocks
 
 
 def _footprint(cloud: Any, xyz: np.ndarray) -> list[float]:
-    """[per_depth, constant] of :func:`depthlab.scene.point_footprint` for a projected cloud (from
+    """[per_depth, constant] of :func:`depthlab.live.scene.point_footprint` for a projected cloud (from
     its metadata: model, stride, intrinsics); a cloud without them gets its cross-section shared
     among its points as a constant width."""
     meta = getattr(cloud, "metadata", None) or {}
@@ -324,7 +324,7 @@ def _footprint(cloud: Any, xyz: np.ndarray) -> list[float]:
 
 
 def _pivot(cloud: Any) -> np.ndarray | None:
-    """The subject of a cloud (:func:`depthlab.scene.orbit_centre`), camera frame: its portrait
+    """The subject of a cloud (:func:`depthlab.live.scene.orbit_centre`), camera frame: its portrait
     matte where the cloud carries one (``metadata["subject"]``, bool per point), else the nearest
     large surface near the image centre (image positions from ``pixel_index``)."""
     xyz = np.asarray(cloud.xyz)
@@ -345,7 +345,7 @@ def _pivot(cloud: Any) -> np.ndarray | None:
 def _views(items: list[Any], bounds: list[tuple[np.ndarray, np.ndarray]], fit: str) -> tuple[dict, list[dict]]:
     """The page's camera and each cloud's placement: every cloud framed from its own phone around
     its own subject (as the notebook's compare()), then moved onto the first one's home with
-    :func:`depthlab.scene.view_transform` so one camera orbits each around its subject."""
+    :func:`depthlab.live.scene.view_transform` so one camera orbits each around its subject."""
     cams = [_page_camera(functools.partial(initial_camera, fit=fit, pivot=_pivot(c)), [b]) for c, b in zip(items, bounds)]
     shared = dict(cams[0])
     shared["fit"] = {"tan_x": max(c["fit"]["tan_x"] for c in cams), "tan_y": max(c["fit"]["tan_y"] for c in cams)}
@@ -458,7 +458,7 @@ def html_document(
         "background": bg,
         "camera": camera,
         "grid": grid_spec(*bounds[0], units="m" if units == "m" else (units or "arbitrary")),
-        # one point-size rule with the notebook view (depthlab.scene)
+        # one point-size rule with the notebook view (depthlab.live.scene)
         "pointShader": {"vertex": POINT_VERTEX_SHADER, "fragment": POINT_FRAGMENT_SHADER, "coverage": COVERAGE},
         "clouds": descs,
         "linked": len(descs) > 1,
@@ -529,12 +529,12 @@ def to_html(
         (:func:`depthlab.to_html` also takes Captures and projects them first.)
     path : where to write; an existing file is never replaced unless ``overwrite=True``.
     point_size : point diameter in scene units (metres for the pinhole models); default
-        ``depthlab.scene.default_point_size`` (as the notebook view).  The page has a slider.
+        ``depthlab.live.scene.default_point_size`` (as the notebook view).  The page has a slider.
     background : ``"#rrggbb"``, ``"#rgb"`` or (r, g, b) in 0..255.
     title : the page title; default from the source file name.
 
     Convention: positions are shown in three.js's frame (x right, y up, z toward the viewer) via
-    ``depthlab.scene.to_threejs``; the first view is ``depthlab.scene.initial_camera`` (the
+    ``depthlab.live.scene.to_threejs``; the first view is ``depthlab.live.scene.initial_camera`` (the
     phone's own viewpoint).  Positions are stored with 16 bits per axis over the bounding box:
     error at most 1/131070 of the box's extent per axis (see :func:`quantise_positions`).
 

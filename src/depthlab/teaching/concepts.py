@@ -11,8 +11,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .capture import Capture
-from .errors import InvalidInputError
+from ..capture import Capture
+from ..errors import InvalidInputError
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def distortion_shift(cap: Capture, stride: int = 2) -> DistortionShift:
     Convention: camera frame, metres in, millimetres out; points where depth is unknown are left
     out.  Needs a calibration (stored or estimated).
     """
-    from .projection import Projector
+    from ..projection import Projector
 
     proj = Projector(cap, stride=stride)
     rectified, valid = proj.points("pinhole")
@@ -481,7 +481,7 @@ def ray_confusion(cap: Capture, truth: Any, label: str = "wall") -> RayConfusion
     Convention: pinhole rays of the capture's calibration (distortion removed); the true ``z``
     of ``truth`` (so the relative sample's scale error does not enter).
     """
-    from .camera import pixel_rays
+    from ..camera import pixel_rays
 
     if cap.calibration is None:
         raise InvalidInputError("needs a calibration for the pixels' rays")
@@ -586,7 +586,7 @@ class OrthographicRelief:
 
 def orthographic_relief(cap: Capture, truth: Any, label: str = "head") -> OrthographicRelief:
     """Width of a part in metres (pinhole) and in orthographic grid units (frame = 1 unit)."""
-    from .projection import project
+    from ..projection import project
 
     names = list(truth.label_names)
     if label not in names:
@@ -660,7 +660,7 @@ def edge_straightness(cap: Capture, truth: Any, upper: str = "wall", lower: str 
     points are ``ray * true depth`` in the camera frame (metres); the line is fitted in 3D and
     the deviation is measured in the camera's y direction, perpendicular to the edge.
     """
-    from .camera import pixel_rays
+    from ..camera import pixel_rays
 
     if cap.calibration is None:
         raise InvalidInputError("needs a calibration")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .capture import Capture
+from ..capture import Capture
 
 
 def _fmt_range(r, unit: str, digits: int = 3) -> str:

@@ -5,7 +5,7 @@ colour preview that goes with them.
 in 0.001/m steps (up to 65.535 1/m); 0 means unknown.  The PNG's text chunks record quantity,
 unit, scale, accuracy, camera and source, so the numbers can be read back without this package.
 
->>> from depthlab.depth_png import save_depth_png, save_depth_preview
+>>> from depthlab.exchange.depth_png import save_depth_png, save_depth_preview
 >>> save_depth_png(cap, "depth.png")                # doctest: +SKIP
 >>> save_depth_preview(cap, "depth.preview.png")    # doctest: +SKIP
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write
-from .capture import Capture
-from .colour import depth_image
-from .errors import InvalidInputError
+from ..capture import Capture
+from ..colour import depth_image
+from ..errors import InvalidInputError
 
 __all__ = ["DEPTH_PNG_SCALE", "DEPTH_PNG_UNIT", "QUANTITIES", "depth_png_array", "save_depth_png", "save_depth_preview"]
 

@@ -1,6 +1,6 @@
 """Writers that start from a Capture: project it first, then hand the cloud to the writer.
 
-The writers themselves (:mod:`depthlab.html`, :meth:`depthlab.pointcloud.PointCloud.save`) take
+The writers themselves (:mod:`depthlab.exchange.html`, :meth:`depthlab.pointcloud.PointCloud.save`) take
 clouds only; this is the one level above them where a capture becomes a cloud, with the options
 of :class:`~depthlab.settings.ProjectionSettings`.
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from . import html
-from .capture import Capture
-from .errors import InvalidInputError, OverwriteError
-from .projection import point_cloud
-from .settings import ProjectionSettings
+from ..capture import Capture
+from ..errors import InvalidInputError, OverwriteError
+from ..projection import point_cloud
+from ..settings import ProjectionSettings
 
 __all__ = ["to_html", "clouds_of", "surfaces_of"]
 
@@ -41,7 +41,7 @@ def surfaces_of(items: Any, project_options: dict[str, Any]) -> Any:
     """Like :func:`clouds_of`, but every Capture becomes its textured surface
     (:func:`depthlab.mesh` with the same model, near, far, stride, mask, depth scale and aspect;
     the colour options do not apply: a surface shows the photo)."""
-    from .surface import mesh
+    from ..surface._mesh import mesh
 
     many = isinstance(items, (list, tuple))
     seq = list(items) if many else [items]
@@ -67,7 +67,7 @@ def to_html(
 
     A Capture is projected first with ``project_options`` (those of :func:`depthlab.project`:
     ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``, ``depth_scale``, ``aspect``,
-    ``matte``); the page itself is :func:`depthlab.html.to_html`'s (see there for
+    ``matte``); the page itself is :func:`depthlab.exchange.html.to_html`'s (see there for
     ``point_size``, ``background``, ``title`` and what the page holds).  An existing file is
     never replaced unless ``overwrite=True``; returns the path written.  ``render="surface"``
     draws each Capture as its textured surface (:func:`depthlab.mesh`) instead of points.

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from .errors import OverwriteError, WriteError
+from ..errors import OverwriteError, WriteError
 
 
 @contextlib.contextmanager

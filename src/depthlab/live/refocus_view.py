@@ -8,7 +8,7 @@ The panel shows a preview at screen size (``width`` pixels wide, 960 by default)
 slider (metres; the capture's own units for relative-accuracy photos, and the panel says so),
 an f-number slider in standard stops (35 mm-equivalent, as a phone's portrait slider), a
 "focus on subject" button and a status line (focus, lens, render time).  The colour image,
-its reduced copy and the prepared depth are made once (:class:`~depthlab.defocus.Refocuser`);
+its reduced copy and the prepared depth are made once (:class:`~depthlab.imaging._refocus.Refocuser`);
 a step renders the layers at the working size, blends the detail back and sends a JPEG.
 Slider drags are throttled like the 3D views' (the first change at once, the rest folded into
 one trailing update).
@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from .defocus import Refocuser
-from .errors import DepthlabError, InvalidInputError
+from ..imaging._refocus import Refocuser
+from ..errors import DepthlabError, InvalidInputError
 
-#: long side of the preview's working copy (see :class:`~depthlab.defocus.Refocuser`): at a
+#: long side of the preview's working copy (see :class:`~depthlab.imaging._refocus.Refocuser`): at a
 #: 960-pixel preview the layers are blurred at 320x240 and the detail of what is sharp is
 #: blended back at 960x720 (side by side with 512 the previews look the same; a step is ~2x faster)
 PREVIEW_WORK_SIDE = 320

@@ -54,8 +54,8 @@ from typing import Any
 
 import numpy as np
 
-from .capture import Capture
-from .errors import DepthlabError, InvalidInputError
+from ..capture import Capture
+from ..errors import DepthlabError, InvalidInputError
 
 #: largest output accepted, in pixels (a 48 MP phone photo fits; 12 MP is typical)
 MAX_PIXELS = 50_000_000

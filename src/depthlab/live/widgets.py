@@ -10,11 +10,11 @@ Every control change goes through one path: the new value is stored, and an upda
 last update are folded into one trailing update), so dragging a slider never queues more
 geometry than the browser can draw.  An update asks the :class:`~depthlab.projection.Projector`
 for positions (a multiply into a reused buffer) and hands them to
-:meth:`depthlab.viewer.CloudLayer.set`, which changes the existing ``BufferGeometry``'s
+:meth:`depthlab.live.viewer.CloudLayer.set`, which changes the existing ``BufferGeometry``'s
 attributes in place: the renderer, scene and camera are never rebuilt.
 
 The export button writes next to the notebook (the kernel's working folder, or ``export_dir``)
-through :func:`depthlab.atomic.atomic_write` and never overwrites: it picks a fresh name.
+through :func:`depthlab.exchange.atomic.atomic_write` and never overwrites: it picks a fresh name.
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from . import colour
-from .capture import Capture
-from .errors import DepthlabError, InvalidInputError, OverwriteError
-from .figures import capture_figure, save_figure
-from .html import to_html
-from .projection import Projector, matte_on_grid, pinhole_available
+from .. import colour
+from ..capture import Capture
+from ..errors import DepthlabError, InvalidInputError, OverwriteError
+from ..figures.panels import capture_figure, save_figure
+from ..exchange.html import to_html
+from ..projection import Projector, matte_on_grid, pinhole_available
 
-from .settings import (COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole,
+from ..settings import (COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole,
                        positive_number)
 from .viewer import CloudView, linked_pair
 
@@ -141,7 +141,7 @@ def describe(cap: Capture) -> str:
     else:
         est = ", estimated intrinsics" if cal is not None and cal.estimated else ""
         nocal = ", no calibration" if cal is None else ""
-    from .camera import check_intrinsics_against_exif
+    from ..camera import check_intrinsics_against_exif
 
     check = check_intrinsics_against_exif(cal, cap.camera)
     warn = f" · {check.short}" if check is not None and check.short else ""
@@ -208,7 +208,7 @@ class _Side:
         if not refined:
             return self.source
         if self._refined is None:
-            from .refinement import refine
+            from ..imaging._refine import refine
 
             self._refined = refine(self.source)
         return self._refined
@@ -247,7 +247,7 @@ class _Side:
                                      near=s["near"], far=s["far"], mask=self._mask())
 
     def _footprint(self) -> dict[str, float]:
-        """One grid pixel's width at these settings (the one point-size rule, depthlab.scene)."""
+        """One grid pixel's width at these settings (the one point-size rule, depthlab.live.scene)."""
         from .scene import point_footprint
 
         s = self.settings
@@ -260,7 +260,7 @@ class _Side:
         return point_footprint(s["model"], s["stride"], (w, h), intrinsics=k, aspect=1.0)
 
     def pivot(self) -> np.ndarray | None:
-        """The subject in the camera frame (:func:`depthlab.scene.orbit_centre`) at these
+        """The subject in the camera frame (:func:`depthlab.live.scene.orbit_centre`) at these
         settings, before depth scale and aspect: the portrait matte's centre at its depth where
         the capture has a portrait matte, else the nearest large surface near the image centre."""
         from .scene import orbit_centre
@@ -282,7 +282,7 @@ class _Side:
         return centre * np.asarray(self._scale())
 
     def _mesh(self):
-        from .surface import mesh
+        from ..surface._mesh import mesh
 
         s = self.settings
         return mesh(self.cap, model=s["model"], stride=s["stride"], near=s["near"], far=s["far"], mask=self._mask())
@@ -693,7 +693,7 @@ class Comparison(_Session):
 
     def _frame_both(self) -> None:
         """One camera for both, each view orbiting its own subject: every view is framed on its
-        own cloud and pivot, then :func:`depthlab.viewer.link_homes` moves the right view's
+        own cloud and pivot, then :func:`depthlab.live.viewer.link_homes` moves the right view's
         contents so the shared camera sees each as its own phone did."""
         from .viewer import link_homes
 

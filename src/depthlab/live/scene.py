@@ -4,7 +4,7 @@ depthlab's camera frame (OpenCV / Open3D): x right, y down, z forward, metres, t
 origin.  three.js (and therefore pythreejs and the HTML export) is y-up and its cameras look down
 their own -z axis: x right, y up, z toward the viewer.  The map between them is a rotation of 180
 degrees about x, ``(x, y, z) -> (x, -y, -z)``.  Nothing else in depthlab flips axes for display:
-the pythreejs view (:mod:`depthlab.viewer`) and the HTML export both call :func:`to_threejs` and
+the pythreejs view (:mod:`depthlab.live.viewer`) and the HTML export both call :func:`to_threejs` and
 :func:`initial_camera`.
 
 numpy only, so the HTML exporter and tests can use it without a notebook stack.
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 #: widest vertical field of view (degrees) the initial camera uses at the phone's position;
 #: a cloud that needs more (teaching models laid out wider than deep) is viewed from further back

@@ -40,11 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from .capture import Calibration, Capture
-from .colour import depth_colours
-from .errors import InvalidInputError
-from .projection import Projector
-from .settings import is_pinhole, positive_number
+from ..capture import Calibration, Capture
+from ..colour import depth_colours
+from ..errors import InvalidInputError
+from ..projection import Projector
+from ..settings import is_pinhole, positive_number
 from .triangulate import surface_faces, triangle_areas
 
 __all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
@@ -154,29 +154,29 @@ class Mesh:
         ``frame="camera"`` keeps depthlab's frame (y down, z forward); ``"gltf"`` turns it to
         glTF's (y up, looking down -z: a half turn about x, so faces keep their winding).
         """
-        from .mesh_files import to_trimesh
+        from ..exchange.meshes import to_trimesh
 
         return to_trimesh(self, frame=frame)
 
     def save(self, path: str | os.PathLike, overwrite: bool = False, **options: Any) -> Path:
         """Write the mesh by extension: ``.glb``, ``.obj`` (+ ``.mtl`` + ``.jpg`` beside it),
         ``.ply``, ``.stl``.  Atomic and never overwriting without ``overwrite=True``; see
-        :mod:`depthlab.mesh_files` for what each file holds."""
-        from .mesh_files import save_mesh
+        :mod:`depthlab.exchange.meshes` for what each file holds."""
+        from ..exchange.meshes import save_mesh
 
         return save_mesh(self, path, overwrite=overwrite, **options)
 
     def to_html(self, path: str | os.PathLike, overwrite: bool = False, **options: Any) -> Path:
         """The offline 3D page of this surface: the HTML export's viewer, camera and controls,
-        the photo drawn on the triangles (:func:`depthlab.html.to_html`; ``background``,
+        the photo drawn on the triangles (:func:`depthlab.exchange.html.to_html`; ``background``,
         ``title``).  Never overwrites without ``overwrite=True``."""
-        from .html import to_html
+        from ..exchange.html import to_html
 
         return to_html(self, path, overwrite=overwrite, **options)
 
     def solid(self, thickness: float | None = None, metric: bool = False) -> "Mesh":
         """A closed, watertight relief — surface, walls, flat back — for a slicer (see
-        :mod:`depthlab.relief`); ``solid().save("relief.stl")`` writes it in millimetres.
+        :mod:`depthlab.surface.relief`); ``solid().save("relief.stl")`` writes it in millimetres.
 
         ``thickness``: how far behind the farthest point the flat back lies (the mesh's units;
         default 10 % of the depth range).  ``metric=True``: refuse unless the capture's depth
@@ -231,7 +231,7 @@ def mesh(
         ``simplify`` steps of the depth map's own quantisation (for an 8-bit disparity map, one
         step of the stored disparity; for float maps 0.1 % of the disparity per unit) become a
         fan of 4-16 triangles around the block's centre point, sewn to their neighbours without
-        cracks (:mod:`depthlab.triangulate`).  The vertices stay the projection's points; only
+        cracks (:mod:`depthlab.surface.triangulate`).  The vertices stay the projection's points; only
         the faces change.  The real pug photo drops from ~876k to ~200k triangles.
 
     Raises :class:`~depthlab.errors.InvalidInputError` when nothing is left to mesh (no valid

@@ -35,14 +35,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import __version__
+from .. import __version__
 from .batch import (MESH_FORMATS, Interrupted, Task, default_jobs, depth_one, export_mesh_one, export_one, html_one,
                     on_sigterm, one_line, open_photo, refuse_existing, run_batch)
-from .depth_png import QUANTITIES
-from .errors import DepthlabError
-from .figures import VIEWS, capture_figure, comparison_figure, save_figure
+from ..exchange.depth_png import QUANTITIES
+from ..errors import DepthlabError
+from ..figures.panels import VIEWS, capture_figure, comparison_figure, save_figure
 from .info import format_summary
-from .settings import MODELS
+from ..settings import MODELS
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -209,7 +209,7 @@ def cmd_depth(args) -> int:
 
 
 def cmd_refocus(args) -> int:
-    from .defocus import IMAGE_SUFFIXES, refocus_one
+    from ..imaging._refocus import IMAGE_SUFFIXES, refocus_one
 
     inputs = expand_inputs(args.photos)
     suffix = Path(args.output).suffix.lower()
@@ -292,7 +292,7 @@ def _parse_view(text: str):
 
 def cmd_samples(args) -> int:
     try:
-        from .synth import generate_samples
+        from ..synth import generate_samples
     except ImportError as exc:
         _err(f"the synthetic-sample generator is not available ({exc})")
         return EXIT_FAILED

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .capture import Capture
-from .deps import dependency_in, missing_error, require
-from .depth_png import save_depth_png, save_depth_preview
-from .errors import CalibrationError, DepthlabError, OverwriteError
-from .export import to_html
-from .projection import point_cloud
-from .settings import ProjectionSettings
+from ..capture import Capture
+from ..deps import dependency_in, missing_error, require
+from ..exchange.depth_png import save_depth_png, save_depth_preview
+from ..errors import CalibrationError, DepthlabError, OverwriteError
+from ..exchange.export import to_html
+from ..projection import point_cloud
+from ..settings import ProjectionSettings
 
 __all__ = ["Task", "run_batch", "default_jobs", "one_line", "refuse_existing", "Interrupted", "on_sigterm",
            "export_one", "depth_one", "html_one", "open_photo", "DEBUG_ENV"]
@@ -197,7 +197,7 @@ def run_batch(tasks: Sequence[Task], *, jobs: int, progress: bool | None, label:
 
 def open_photo(src: Path) -> Capture:
     """:func:`depthlab.open` (imported here: the readers load pillow-heif)."""
-    from .reader import open as open_capture
+    from ..reader import open as open_capture
 
     return open_capture(src)
 
@@ -217,7 +217,7 @@ def export_mesh_one(src: Path, *, dest: Path, force: bool, project_options: dict
     """Open ``src``, mesh it (:func:`depthlab.mesh` with the projection options' model, stride,
     near, far and mask) and write ``dest``: .glb, .obj (+ .mtl + .jpeg) or .stl — the closed
     relief (:meth:`Mesh.solid`), since an open surface is not printable."""
-    from .surface import mesh
+    from ..surface._mesh import mesh
 
     side = [dest.with_suffix(".mtl"), dest.with_suffix(".jpeg")] if dest.suffix == ".obj" else []
     refuse_existing([dest] + side, force)
@@ -232,7 +232,7 @@ def export_mesh_one(src: Path, *, dest: Path, force: bool, project_options: dict
 
 def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, force: bool) -> str:
     """Write ``dest`` (16-bit PNG of depth in mm or disparity in 0.001/m) and a colour preview
-    (:mod:`depthlab.depth_png`)."""
+    (:mod:`depthlab.exchange.depth_png`)."""
     refuse_existing([p for p in (dest, preview) if p is not None], force)
     cap = open_photo(src)
     save_depth_png(cap, dest, quantity, overwrite=force)
@@ -243,7 +243,7 @@ def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, for
 
 def html_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, Any], others: Sequence[Path] = ()) -> str:
     """One offline HTML page of ``src`` (and ``others`` side by side), projected with
-    ``project_options`` (:func:`depthlab.export.to_html`)."""
+    ``project_options`` (:func:`depthlab.exchange.export.to_html`)."""
     refuse_existing([dest], force)
     caps = [open_photo(src)] + [open_photo(o) for o in others]
     to_html(caps[0] if len(caps) == 1 else caps, dest, overwrite=force, **project_options)

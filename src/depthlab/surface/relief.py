@@ -21,7 +21,7 @@ triangles face outwards (watertight, positive volume).
 not trustworthy (``accuracy`` other than ``"absolute"``) or not in metres.
 
 Convention: the mesh's frame (camera frame x right, y down, z forward); ``thickness`` in the
-mesh's units; grids as in :mod:`depthlab.triangulate`.
+mesh's units; grids as in :mod:`depthlab.surface.triangulate`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 from .triangulate import BLOCK, cell_cuts, cell_faces
 
 __all__ = ["close_relief", "check_metric", "relief_front"]

@@ -1,12 +1,12 @@
 """A live pythreejs view of one or several point clouds, updated in place.
 
 One :class:`CloudView` is one pythreejs ``Renderer`` with a perspective camera that starts at the
-phone's position (:func:`depthlab.scene.initial_camera`), ``OrbitControls``, a floor grid with
+phone's position (:func:`depthlab.live.scene.initial_camera`), ``OrbitControls``, a floor grid with
 round spacing in metres, and any number of clouds (:class:`CloudLayer`).  Each cloud is a
 ``Points`` object over a ``BufferGeometry``:
 
 * ``position`` float32 (M, 3): every grid pixel of the projection, in three.js coordinates
-  (converted by :func:`depthlab.scene.to_threejs`, nowhere else); unknown points are set to 0.
+  (converted by :func:`depthlab.live.scene.to_threejs`, nowhere else); unknown points are set to 0.
 * ``color`` uint8 (M, 3), normalised: one colour per grid pixel.
 * ``index`` uint32 (K,): the pixels that are drawn (finite, inside near/far and the mask).
 
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pythreejs as three
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, grid_spec, initial_camera,
                     to_threejs, view_transform)
 
@@ -133,7 +133,7 @@ class SurfaceLayer(_StretchedLayer):
     """A textured triangle mesh in a :class:`CloudView` (``render="surface"``).
 
     Convention: ``vertices`` float (N, 3) in depthlab's camera frame (converted to three.js's by
-    :func:`depthlab.scene.to_threejs`); ``faces`` int (M, 3) vertex indices; ``uv`` float (N, 2)
+    :func:`depthlab.live.scene.to_threejs`); ``faces`` int (M, 3) vertex indices; ``uv`` float (N, 2)
     texture coordinates in [0, 1], origin at the bottom-left of ``texture`` (OpenGL's, as
     :func:`depthlab.mesh` gives them); ``texture`` uint8 (H, W, 3), row 0 at the top, sent once
     as a JPEG (quality 92) at the resolution given (the photo's, up to depthlab.mesh's cap).
@@ -225,7 +225,7 @@ class CloudLayer(_StretchedLayer):
         self._footprint = dict(footprint) if footprint is not None else _guess_footprint(xyz, valid)
         self._size_factor = float(size_factor)
         self._viewport_height = float(viewport_height)
-        # each point as wide as its pixel (depthlab.scene.point_footprint), turned into screen
+        # each point as wide as its pixel (depthlab.live.scene.point_footprint), turned into screen
         # pixels with the camera's own projection: the same shader as the HTML page
         self.material = three.ShaderMaterial(vertexShader=POINT_VERTEX_SHADER, fragmentShader=POINT_FRAGMENT_SHADER,
                                              uniforms=self._uniforms(), vertexColors="VertexColors")
@@ -246,7 +246,7 @@ class CloudLayer(_StretchedLayer):
 
     @property
     def footprint(self) -> dict[str, float]:
-        """One grid pixel's width in the scene (:func:`depthlab.scene.point_footprint`)."""
+        """One grid pixel's width in the scene (:func:`depthlab.live.scene.point_footprint`)."""
         return dict(self._footprint)
 
     @property
@@ -360,7 +360,7 @@ class CloudView:
 
     Attributes ``renderer``, ``camera``, ``controls``, ``scene`` are the pythreejs objects;
     ``layers`` the clouds.  Show it with ``display(view.renderer)`` (or use
-    :mod:`depthlab.widgets`).
+    :mod:`depthlab.live.widgets`).
     """
 
     def __init__(self, width: int = 640, height: int = 480, *, camera: Any = None, units: str = "m",
@@ -376,10 +376,10 @@ class CloudView:
         self.grid = three.GridHelper(1.0, 10, "#8a8a99", "#4a4a55")
         self.grid.visible = self.show_grid
         # everything drawn sits in one group: a linked view moves it so that it orbits its own
-        # subject through the shared camera (depthlab.scene.view_transform)
+        # subject through the shared camera (depthlab.live.scene.view_transform)
         self.content = three.Group(children=[self.grid])
         self.scene = three.Scene(children=[self.content], background=background)  # the camera stays out: views may share it
-        #: the subject, camera frame (depthlab.scene.orbit_centre), set by the owner before frame()
+        #: the subject, camera frame (depthlab.live.scene.orbit_centre), set by the owner before frame()
         self.pivot: np.ndarray | None = None
         self.transform: dict[str, tuple[float, ...]] = {"scale": (1.0, 1.0, 1.0),
                                                         "quaternion": (0.0, 0.0, 0.0, 1.0),
@@ -396,7 +396,7 @@ class CloudView:
             footprint: dict[str, float] | None = None, size_factor: float = 1.0, frame: bool = True) -> CloudLayer:
         """Add a cloud (camera frame, one row per grid pixel) and, by default, frame the view on it.
 
-        ``footprint``: one grid pixel's width (:func:`depthlab.scene.point_footprint`); without
+        ``footprint``: one grid pixel's width (:func:`depthlab.live.scene.point_footprint`); without
         it the cloud's cross-section shared among its points is used."""
         xyz, rgb, valid = _check_cloud(xyz, rgb, valid)
         layer = CloudLayer(xyz, rgb, valid, footprint, size_factor, viewport_height=self.height)
@@ -437,7 +437,7 @@ class CloudView:
                 layer.set_size(size_factor=factor)
 
     def set_transform(self, transform: dict[str, tuple[float, ...]]) -> None:
-        """Place everything drawn with a similarity (:func:`depthlab.scene.view_transform`)."""
+        """Place everything drawn with a similarity (:func:`depthlab.live.scene.view_transform`)."""
         self.transform = {k: tuple(float(v) for v in transform[k]) for k in ("scale", "quaternion", "position")}
         with self.content.hold_sync():
             self.content.scale = self.transform["scale"]
@@ -499,7 +499,7 @@ def link_homes(views: Sequence[CloudView]) -> dict[str, Any] | None:
     """Make linked views (one shared camera) each orbit its own subject.
 
     The first view's home camera becomes the shared one; every other view's contents are moved
-    (:func:`depthlab.scene.view_transform`: a uniform scale about its phone, a turn and a shift)
+    (:func:`depthlab.live.scene.view_transform`: a uniform scale about its phone, a turn and a shift)
     so that the shared camera sees them exactly as that view's own home camera would: each
     first picture is its own phone's, and the one orbit pivot sits on each view's subject.
     The field of view is the widest any view needs.

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .capture import Capture
-from .errors import InvalidInputError
+from ..capture import Capture
+from ..errors import InvalidInputError
 
 MODELS = ("auto", "none", "scale", "scale+offset")
 

@@ -31,13 +31,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .atomic import atomic_write
-from .capture import Capture
-from .colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
-from .deps import require
-from .errors import DepthlabError, InvalidInputError
-from .projection import point_cloud
-from .settings import ProjectionSettings, default_stride
+from ..exchange.atomic import atomic_write
+from ..capture import Capture
+from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
+from ..deps import require
+from ..errors import DepthlabError, InvalidInputError
+from ..projection import point_cloud
+from ..settings import ProjectionSettings, default_stride
 
 __all__ = [
     "capture_figure",
@@ -243,7 +243,7 @@ def _row_title(spec: _RowSpec, show_model: bool) -> str:
     parts.append(_accuracy_label(cap.accuracy))
     if show_model:
         parts.append(f"{spec.model} model")
-    from .camera import check_intrinsics_against_exif
+    from ..camera import check_intrinsics_against_exif
 
     check = check_intrinsics_against_exif(cap.calibration, cap.camera)
     if check is not None and check.short:
@@ -462,7 +462,7 @@ def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Seq
     """
     refined_pair = isinstance(b, str) and b == "refined"
     if refined_pair:  # the stored map against depthlab.refine's (same capture, same scales)
-        from .refinement import refine
+        from ..imaging._refine import refine
 
         b = refine(a)
         labels = ("stored", "refined") if labels is None else labels

@@ -1,4 +1,4 @@
-"""One figure per lesson of notebook 04, drawn from the numbers :mod:`depthlab.concepts` computes.
+"""One figure per lesson of notebook 04, drawn from the numbers :mod:`depthlab.teaching.concepts` computes.
 
 Each function returns a matplotlib Figure (imported lazily, like every figure in depthlab);
 the notebook shows it.  No measurement happens here: the figures plot what the concepts
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .capture import Capture
-from .concepts import (
+from ..capture import Capture
+from ..teaching.concepts import (
     AffineDisparity,
     EdgeStraightness,
     ErrorPropagation,
@@ -26,7 +26,7 @@ __all__ = ["stereo_figure", "error_figure", "affine_figure", "ray_figure", "weak
 
 def _fig(width: float = 6.4, height: float = 3.6):
     """A figure and one axes, made the way every depthlab figure is (outside pyplot: shown once)."""
-    from .figures import new_figure
+    from .panels import new_figure
 
     fig = new_figure(width, height)
     return fig, fig.add_subplot(1, 1, 1)
@@ -103,7 +103,7 @@ def affine_figure(cap: Capture, truth: Any, fit: AffineDisparity, two_points: An
 def ray_figure(cap: Capture, truth: Any, label: str = "wall", row: int | None = None) -> Any:
     """Top view (x, z) of one row of a part: z read as depth along the axis (right) and
     mistaken for distance along the ray (bent)."""
-    from .camera import pixel_rays
+    from ..camera import pixel_rays
 
     fig, ax = _fig()
     names = list(truth.label_names)

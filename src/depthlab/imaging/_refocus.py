@@ -47,8 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CalibrationError, InvalidInputError
-from .settings import positive_number
+from ..errors import CalibrationError, InvalidInputError
+from ..settings import positive_number
 
 #: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
 FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -283,7 +283,7 @@ class RefocusedImage(np.ndarray):
         is replaced only with ``overwrite=True``.  JPEGs carry the focus and lens in their comment."""
         from PIL import Image
 
-        from .atomic import atomic_write
+        from ..exchange.atomic import atomic_write
 
         dest = Path(path)
         fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
@@ -314,7 +314,7 @@ class RefocusedImage(np.ndarray):
 
 def _scipy_ndimage():
     """scipy.ndimage, imported when a refocus runs; a missing scipy is named with its pip line."""
-    from .deps import require
+    from ..deps import require
 
     return require("scipy.ndimage", "refocus (depth-of-field blur)")
 
@@ -661,7 +661,7 @@ def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4
     Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
     disparity in 1/m.
     """
-    from .figures import new_figure  # outside pyplot: shown once in a notebook
+    from ..figures.panels import new_figure  # outside pyplot: shown once in a notebook
 
     z = np.geomspace(depth_range_m[0], depth_range_m[1], 400)
     fig = new_figure(11, 4)
@@ -689,7 +689,7 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
     """The photo (optional) and refocused versions side by side, each titled with its focus and
     f-number.  ``settings`` are keyword sets for :func:`refocus` (default: f/1.4, f/4, f/16 at
     the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
-    from .figures import new_figure  # outside pyplot: shown once in a notebook
+    from ..figures.panels import new_figure  # outside pyplot: shown once in a notebook
 
     settings = settings if settings is not None else [{"f_number": 1.4}, {"f_number": 4.0}, {"f_number": 16.0}]
     if size is None:
@@ -722,7 +722,7 @@ def refocus_one(src: Path, *, dest: Path, force: bool, focus: float | None = Non
                 focal_length_35mm: float | None = None) -> str:
     """``depthlab refocus``'s work for one photo: open, refocus, write ``dest`` atomically
     (never over an existing file without ``force``); returns the one-line result."""
-    from .batch import open_photo, refuse_existing
+    from ..cli.batch import open_photo, refuse_existing
 
     refuse_existing([dest], force)
     img = refocus(open_photo(src), focus=focus, f_number=f_number, focal_length_35mm=focal_length_35mm)
