@@ -52,7 +52,7 @@ def clouds() -> dict[str, object]:
         full = depthlab.project(depthlab.open(SAMPLE))
         origin = SAMPLE.name
     else:
-        sys.path.insert(0, str(ROOT / "tests"))
+        sys.path.insert(0, str(ROOT / "tests" / "exchange"))
         from test_html import make_cloud
 
         full = make_cloud(576, 768)

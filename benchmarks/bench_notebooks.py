@@ -1,6 +1,6 @@
 """Benchmark: how long each notebook takes to run top to bottom, against a named baseline.
 
-``tests/test_notebooks.py`` checks that every notebook runs; how long it takes is measured here
+``tests/teaching/test_notebooks.py`` checks that every notebook runs; how long it takes is measured here
 instead (the old ``seconds < 90`` assert measured the machine's neighbours as much as the
 notebooks).  Baseline "kernel + open": a one-cell notebook that starts the same kernel, imports
 depthlab and opens the two generated samples -- the fixed cost every notebook pays.  Each round

@@ -33,12 +33,12 @@ SHARED_SAMPLES = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "s
 #: module (under src/depthlab) -> the test files that exercise it
 MODULES = {
     "camera": ["tests/test_camera.py", "tests/test_camera_exact.py", "tests/test_projection.py", "tests/test_capture.py"],
-    "capture": ["tests/test_capture.py", "tests/test_camera.py", "tests/test_heic.py", "tests/test_jpeg.py",
+    "capture": ["tests/test_capture.py", "tests/test_camera.py", "tests/formats/test_heic.py", "tests/formats/test_jpeg.py",
                 "tests/test_projection.py"],
-    "apple": ["tests/test_apple_exact.py", "tests/test_heic.py", "tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_catalogue.py"],
-    "heic": ["tests/test_heic.py", "tests/test_catalogue.py", "tests/test_reader.py", "tests/test_synth.py", "tests/test_phone_layouts.py"],
-    "jpeg": ["tests/test_jpeg.py", "tests/test_synth_jpeg.py", "tests/test_reader.py", "tests/test_dynamic_depth.py",
-             "tests/test_phone_layouts.py"],
+    "apple": ["tests/formats/test_apple_exact.py", "tests/formats/test_heic.py", "tests/formats/test_jpeg.py", "tests/synth/test_synth_jpeg.py", "tests/test_catalogue.py"],
+    "heic": ["tests/formats/test_heic.py", "tests/test_catalogue.py", "tests/test_reader.py", "tests/synth/test_synth.py", "tests/formats/test_phone_layouts.py"],
+    "jpeg": ["tests/formats/test_jpeg.py", "tests/synth/test_synth_jpeg.py", "tests/test_reader.py", "tests/formats/test_dynamic_depth.py",
+             "tests/formats/test_phone_layouts.py"],
     "geometry": ["tests/test_projection.py", "tests/test_camera.py"],
     "projection": ["tests/test_projection.py", "tests/test_pointcloud.py"],
 }
@@ -58,7 +58,7 @@ def run_module(name: str, work: Path, jobs: int) -> dict:
     proj = scratch_copy(work / name)
     rel = f"src/depthlab/{PATHS.get(name, name + '.py')}"
     # the tests written from this module's survivors: tests/test_<name>_exact.py, ..._exact_*.py
-    exact = sorted(str(p.relative_to(proj)) for p in (proj / "tests").glob(f"test_{name}_exact*.py"))
+    exact = sorted(str(p.relative_to(proj)) for p in (proj / "tests").rglob(f"test_{name}_exact*.py"))
     tests = MODULES[name] + [t for t in exact if t not in MODULES[name]]
     with open(proj / "pyproject.toml", "a", encoding="utf-8") as fh:
         fh.write("\n[tool.mutmut]\n"

@@ -1,6 +1,6 @@
 """Drive JupyterLab in Debian's headless Chromium (playwright's Python client, no browser download).
 
-Used by tests/test_browser.py and benchmarks/bench_viewer.py.  Nothing here is imported by the
+Used by tests/live/test_browser.py and benchmarks/bench_viewer.py.  Nothing here is imported by the
 package.
 
 * :func:`chromium_path` finds ``/usr/bin/chromium`` (or ``DEPTHLAB_CHROMIUM``); never

@@ -1,7 +1,7 @@
 """The live refocus control in JupyterLab (headless Chromium): it shows the photo refocused, and
 dragging the aperture slider changes the picture the way the lens says (f/16 sharper than f/1.4).
 
-Uses the browser and JupyterLab fixtures of tests/test_browser.py (skips like those tests where
+Uses the browser and JupyterLab fixtures of tests/live/test_browser.py (skips like those tests where
 Chromium or playwright is missing; DEPTHLAB_REQUIRE_BROWSER=1 makes that a failure).
 """
 

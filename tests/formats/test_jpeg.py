@@ -334,7 +334,7 @@ def test_ordinary_jpeg_is_no_depth():
 
 
 def test_dynamic_depth_without_a_container_is_damaged():
-    # Dynamic Depth is read (tests/test_dynamic_depth.py); a description without Device:Container
+    # Dynamic Depth is read (tests/formats/test_dynamic_depth.py); a description without Device:Container
     # cannot locate its depth map
     x = xmp_packet({"Device:Profiles": "x"}, {"Device": "http://ns.google.com/photos/dd/1.0/device/"})
     data = jpeg(np.zeros((8, 8, 3), np.uint8), xmp=x)

@@ -38,7 +38,7 @@ from depthlab.exchange.atomic import atomic_write, atomic_write_bytes
 from depthlab.errors import DepthlabError, OverwriteError, WriteError
 
 PRECIOUS = b"precious old content that must survive\n" * 50
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # =============================================================================================
