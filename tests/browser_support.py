@@ -478,3 +478,89 @@ def assert_subject_held(img: np.ndarray, first_count: int, what: str, centred: b
     if centred:
         assert c is not None and 0.25 <= c[0] <= 0.75 and 0.25 <= c[1] <= 0.75, (
             f"{what}: the subject is off the middle half of the canvas (centroid at {c})")
+
+
+def stable_image(lp: LabPage, index: int, timeout: float = 10.0) -> np.ndarray:
+    """The canvas once two screenshots 0.4 s apart agree (a drag or a reset has been drawn)."""
+    deadline = time.monotonic() + timeout
+    last = lp.canvas_image(index)
+    while time.monotonic() < deadline:
+        time.sleep(0.4)
+        img = lp.canvas_image(index)
+        if img.shape == last.shape and picture_difference(img, last)[0] < 0.05:
+            return img
+        last = img
+    return last
+
+
+def orbit_drag(lp: LabPage, index: int, dx: float, dy: float = 0.0, steps: int | None = None) -> None:
+    """A mouse drag of ``dx`` (and ``dy``) CSS pixels from the middle of canvas ``index``, in
+    ``steps`` moves (default one per 10 px, at least 4)."""
+    c = lp.canvases().nth(index)
+    c.scroll_into_view_if_needed()
+    box = c.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    lp.page.mouse.move(x, y)
+    lp.page.mouse.down()
+    lp.page.mouse.move(x + dx, y + dy, steps=steps or max(4, int(abs(dx) // 10)))
+    lp.page.mouse.up()
+
+
+# --------------------------------------------------------------------------------------------
+# Holes a turn opens: background enclosed by the drawn photo (issue 28)
+# --------------------------------------------------------------------------------------------
+
+#: the live view's background and its floor grid's two line colours (depthlab.live.viewer)
+VIEW_BACKGROUNDS = ((0x1E, 0x1E, 0x24), (0x8A, 0x8A, 0x99), (0x4A, 0x4A, 0x55))
+#: a hole counts when it is at least this many canvas pixels (smaller ones read as texture)
+MIN_HOLE_PX = 30
+
+
+def enclosed_holes(img: np.ndarray, min_px: int = MIN_HOLE_PX, tol: int = 3,
+                   backgrounds: tuple[tuple[int, int, int], ...] = VIEW_BACKGROUNDS) -> float:
+    """Share of the view's filled outline that is background enclosed by the drawn photo.
+
+    Background pixels are those within ``tol`` (per channel) of the view's background or its
+    grid lines; everything else is drawn photo.  The filled outline is the drawn photo with
+    every enclosed region filled in (``scipy.ndimage.binary_fill_holes``); a hole is a connected
+    region (8-neighbours) of background inside it of at least ``min_px`` pixels.  Returns hole
+    pixels / outline pixels (0 when nothing is drawn).
+    """
+    from scipy import ndimage
+
+    a = img[..., :3].astype(np.int16)
+    bg = np.zeros(a.shape[:2], dtype=bool)
+    for colour in backgrounds:
+        bg |= (np.abs(a - np.array(colour, np.int16)).max(axis=-1) <= tol)
+    drawn = ~bg
+    filled = ndimage.binary_fill_holes(drawn)
+    holes = filled & bg
+    labels, n = ndimage.label(holes, structure=np.ones((3, 3), bool))
+    if not n or not filled.any():
+        return 0.0
+    sizes = np.bincount(labels.ravel())
+    big = sizes >= min_px
+    big[0] = False
+    return float(big[labels].sum() / filled.sum())
+
+
+def holes_while_turning(lp: LabPage, canvases: list[int], drags: tuple[float, ...] = (40, 150),
+                        artifacts: Path | None = None, name: str = "view") -> list[list[float]]:
+    """:func:`enclosed_holes` of each canvas in the first picture and after each drag of the first
+    canvas (CSS pixels, one after the other, as a person turns it): rows are moments (first
+    picture, after ``drags[0]``, after ``drags[0] + drags[1]``...), columns the canvases.
+    Screenshots go to ``artifacts`` when given."""
+    rows = []
+    for step, dx in enumerate((0, *drags)):
+        if dx:
+            orbit_drag(lp, canvases[0], dx)
+        row = []
+        for k, i in enumerate(canvases):
+            img = stable_image(lp, i)
+            if artifacts is not None:
+                from PIL import Image
+
+                Image.fromarray(img).save(artifacts / f"holes_{name}_{k}_step{step}.png")
+            row.append(enclosed_holes(img))
+        rows.append(row)
+    return rows

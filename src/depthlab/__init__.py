@@ -43,6 +43,8 @@ _LAZY = {
     # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
     "mesh": ("depthlab.surface", "mesh"),
     "Mesh": ("depthlab.surface", "Mesh"),
+    "layers": ("depthlab.surface.layers", "layers"),
+    "Layers": ("depthlab.surface.layers", "Layers"),
     # likewise depthlab.refine lives in depthlab.imaging._refine
     "refine": ("depthlab.imaging._refine", "refine"),
     # likewise depthlab.refocus lives in depthlab.imaging._refocus, refocus_view in depthlab.live.refocus_view
@@ -96,7 +98,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "refine",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "layers", "Layers", "refine",
     "ProjectionSettings", "grid_points", "refocus", "refocus_view",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",

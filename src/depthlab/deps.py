@@ -27,6 +27,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "tqdm": ("tqdm", "progress bars of the command line"),
     "scipy": ("scipy", "image filters"),
     "trimesh": ("trimesh", "mesh files (GLB, OBJ, STL, PLY)"),
+    "cv2": ("opencv-python-headless", "image inpainting and stereo matching"),
     "open3d": ("open3d", "PointCloud.to_open3d() (an optional companion, not installed with depthlab)"),
 }
 

@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 
 from browser_support import (LIVE_CAPTURES_CODE, Lab, LabPage, assert_subject_held, chromium_path, gaps_inside_outline,
-                             launch_browser, non_background_fraction, picture_difference, subject_in_view)
+                             launch_browser, non_background_fraction, orbit_drag, picture_difference, stable_image,
+                             subject_in_view)
 from conftest import ARTIFACTS_DIR, ROOT
 
 pytestmark = pytest.mark.browser
@@ -251,32 +252,6 @@ def case_canvases(lp: LabPage, case: int) -> list[int]:
             const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[k + 1];
             return [...cell.querySelectorAll('.jp-OutputArea canvas')].map(c => all.indexOf(c));
         }""", case)
-
-
-def stable_image(lp: LabPage, index: int, timeout: float = 10.0) -> np.ndarray:
-    """The canvas once two screenshots 0.4 s apart agree (a drag or a reset has been drawn)."""
-    deadline = time.monotonic() + timeout
-    last = lp.canvas_image(index)
-    while time.monotonic() < deadline:
-        time.sleep(0.4)
-        img = lp.canvas_image(index)
-        if img.shape == last.shape and picture_difference(img, last)[0] < 0.05:
-            return img
-        last = img
-    return last
-
-
-def orbit_drag(lp: LabPage, index: int, dx: float, dy: float = 0.0, steps: int | None = None) -> None:
-    """A mouse drag of ``dx`` (and ``dy``) CSS pixels from the middle of canvas ``index``, in
-    ``steps`` moves (default one per 10 px, at least 4)."""
-    c = lp.canvases().nth(index)
-    c.scroll_into_view_if_needed()
-    box = c.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    lp.page.mouse.move(x, y)
-    lp.page.mouse.down()
-    lp.page.mouse.move(x + dx, y + dy, steps=steps or max(4, int(abs(dx) // 10)))
-    lp.page.mouse.up()
 
 
 def click_reset(lp: LabPage, case: int) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["BLOCK", "triangle_areas", "grid_faces", "cell_cuts", "cell_faces", "flat_blocks", "block_fans",
-           "surface_faces"]
+           "surface_faces", "occlusion_edges"]
 
 BLOCK = 4
 
@@ -79,6 +79,38 @@ def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np
     keep[0] = np.where(use_ad, e_ac & e_cd & e_ad, e_ac & e_bc & e_ab)   # (a,c,d) | (a,c,b)
     keep[1] = np.where(use_ad, e_ad & e_bd & e_ab, e_bc & e_cd & e_bd)   # (a,d,b) | (b,c,d)
     return keep, use_ad
+
+
+def occlusion_edges(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(near, far): bool (h, w), the grid points on either side of an occlusion -- a horizontal
+    or vertical neighbour pair, both valid, whose depths differ by more than ``max_step``
+    (relative, the mesh's cut rule of :func:`cell_cuts`: ``|ln z1 - ln z2| > ln(1 + max_step)``).
+    ``near`` is the nearer point of such a pair (the foreground's rim), ``far`` the farther one
+    (the background the foreground hides).  A point may be both (a step between three depths).
+
+    >>> d = np.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> [m.astype(int).tolist() for m in occlusion_edges(d, np.ones_like(d, bool), 0.03)]
+    [[[0, 1, 0, 0]], [[0, 0, 1, 0]]]
+    """
+    d = np.asarray(depth, dtype=np.float32)
+    h, w = d.shape
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_d = np.log(d)
+    np.copyto(log_d, np.float32(np.nan), where=~np.asarray(valid, dtype=bool))
+    limit = np.float32(np.log1p(max_step))
+    near = np.zeros((h, w), dtype=bool)
+    far = np.zeros((h, w), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for a, b in ((log_d[:, :-1], log_d[:, 1:]), (log_d[:-1], log_d[1:])):
+            step = b - a                           # > limit: b is farther; < -limit: a is farther
+            b_far, a_far = step > limit, step < -limit
+            sl_a = (slice(None), slice(0, w - 1)) if a.shape[1] == w - 1 else (slice(0, h - 1), slice(None))
+            sl_b = (slice(None), slice(1, w)) if a.shape[1] == w - 1 else (slice(1, h), slice(None))
+            near[sl_a] |= b_far
+            far[sl_b] |= b_far
+            far[sl_a] |= a_far
+            near[sl_b] |= a_far
+    return near, far
 
 
 def cell_faces(keep: np.ndarray, use_ad: np.ndarray, width: int) -> np.ndarray:

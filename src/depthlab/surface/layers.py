@@ -1,0 +1,320 @@
+"""A layered depth image: the background a photo never saw, filled in behind its occlusion edges.
+
+Turn a depth photo a little and, behind every occlusion edge (a subject in front of a
+background), the background that the foreground hid comes into view: the phone never saw it.
+:func:`layers` adds a second layer there, only where the first one occludes, as the classical
+"3D photo" methods do:
+
+1. **Where**: the mesh's cut rule (:func:`depthlab.surface.triangulate.occlusion_edges`, the
+   same test :func:`depthlab.mesh` cuts with) marks the far side of every depth jump.  The
+   hidden background is extended behind the foreground by a band of grid pixels: every valid
+   point within ``band`` pixels of a far-side point that is nearer than that background by more
+   than the cut rule allows.
+2. **Depth**: the background's own depth, extrapolated into the band from the nearest far-side
+   point (its disparity smoothed along the band so the layer has no seams); each point keeps its
+   pixel's ray, so from the phone the layer lies exactly behind the foreground.
+3. **Colour**: inpainted from the surrounding background only (the foreground's colours are
+   never used): OpenCV's ``cv2.inpaint`` (Telea) when ``opencv-python-headless`` is installed,
+   else the nearest background pixel's colour, smoothed (``scipy.ndimage``).
+
+Everything in the second layer is **invented**, so it is marked: :class:`Layers` keeps it apart
+from the measured first layer (``front`` is exactly :func:`depthlab.mesh`'s mesh), and the
+combined mesh and cloud carry a per-vertex flag ``metadata["invented"]``.  Nothing else in
+depthlab adds it: :func:`depthlab.project`, :func:`depthlab.mesh`, every measurement and export
+see measured points only unless a layered result is passed on purpose.
+
+Band width: wide enough for a turn of ``turn`` degrees about the subject: a camera moved by
+``d sin(turn)`` at the foreground's distance ``d`` shifts a background at ``z_bg`` against the
+foreground by ``f sin(turn) (1 - d / z_bg)`` pixels (focal length ``f`` in grid pixels); the
+band is that shift for the larger jumps (the 10th percentile of near/far depth ratios), capped at a third of the grid's longer side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..capture import Calibration, Capture
+from ..deps import require
+from ..errors import InvalidInputError, MissingDependencyError
+from ..pointcloud import PointCloud
+from ..projection import Projector
+from ..settings import is_pinhole, positive_number
+from ._mesh import DEFAULT_MAX_STEP, DEFAULT_MAX_TEXTURE, Mesh, mesh
+from .triangulate import cell_cuts, cell_faces, occlusion_edges
+
+__all__ = ["Layers", "layers", "background_layer", "DEFAULT_TURN", "INPAINT_METHODS"]
+
+#: the turn (degrees about the subject) the default band is wide enough for
+DEFAULT_TURN = 30.0
+INPAINT_METHODS = ("auto", "telea", "ns", "nearest")
+#: the band never reaches further than this share of the grid's longer side
+MAX_BAND_SHARE = 1 / 3
+
+
+@dataclass(frozen=True, eq=False)
+class Layers:
+    """A depth photo in two layers: what the phone measured, and the background filled in
+    behind its occlusion edges (invented).
+
+    Attributes
+    ----------
+    front : :class:`~depthlab.surface.Mesh`, exactly ``depthlab.mesh(cap, ...)`` (measured).
+    back_xyz : float32 (K, 3), the second layer's points, camera frame (as the mesh's vertices):
+        the invented ones behind the foreground and the measured far-side points they lean on.
+    invented : bool (K,), which of them are invented (the others repeat measured points).
+    back_rgb : uint8 (K, 3), their inpainted colours.
+    back_pixel_index : int64 (K,), each point's pixel in the depth map (row-major).
+    back_faces : int32 (L, 3), triangles over ``back_xyz`` (cut by the same rule as the mesh).
+    back_texture : uint8 (gh, gw, 3), the photo at grid size with the band inpainted (the filled
+        layer's texture; its uv are the same pixel centres as the mesh's).
+    back_uv : float32 (K, 2), texture coordinates of ``back_xyz`` (origin bottom-left).
+    metadata : the method and its parameters (band, turn, inpainting), counts, ``"invented"``.
+    """
+
+    front: Mesh
+    back_xyz: np.ndarray
+    invented: np.ndarray
+    back_rgb: np.ndarray
+    back_pixel_index: np.ndarray
+    back_faces: np.ndarray
+    back_texture: np.ndarray
+    back_uv: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        """Number of invented points."""
+        return int(np.count_nonzero(self.invented))
+
+    def __repr__(self) -> str:
+        m = self.metadata
+        return (f"<Layers {len(self.front):,} measured triangles · {len(self):,} invented points behind "
+                f"{m.get('edge_points', 0):,} edge points · band {m.get('band', 0)} px>")
+
+    def mesh(self) -> Mesh:
+        """One mesh of both layers: the measured vertices and faces first (as ``front``), then
+        the invented ones; ``metadata["invented"]`` is bool (N,) per vertex.  The texture stacks
+        the photo (top half) over the filled layer's (bottom half), each at most half of
+        ``max_texture`` tall, and the uv are remapped onto their halves."""
+        from PIL import Image
+
+        f = self.front
+        top = f.texture
+        cap = max(1, int(f.metadata.get("parameters", {}).get("max_texture") or DEFAULT_MAX_TEXTURE) // 2)
+        if top.shape[0] > cap:
+            k = cap / top.shape[0]
+            top = np.asarray(Image.fromarray(top).resize((max(1, round(top.shape[1] * k)), cap), Image.Resampling.BOX))
+        bottom = np.asarray(Image.fromarray(self.back_texture).resize((top.shape[1], top.shape[0]),
+                                                                       Image.Resampling.BILINEAR))
+        uv_front = f.uv.copy()
+        uv_front[:, 1] = 0.5 + 0.5 * uv_front[:, 1]
+        uv_back = self.back_uv.copy()
+        uv_back[:, 1] = 0.5 * uv_back[:, 1]
+        n = f.vertices.shape[0]
+        invented = np.concatenate([np.zeros(n, dtype=bool), self.invented])
+        meta = dict(f.metadata)
+        meta["layers"] = dict(self.metadata)
+        meta["invented"] = invented
+        meta["invented_faces_from"] = int(len(f))
+        return Mesh(vertices=np.concatenate([f.vertices, self.back_xyz]),
+                    faces=np.concatenate([f.faces, self.back_faces + np.int32(n)]),
+                    uv=np.concatenate([uv_front, uv_back]), texture=np.concatenate([top, bottom]),
+                    pixel_index=np.concatenate([f.pixel_index, self.back_pixel_index]), grid_shape=f.grid_shape,
+                    model=f.model, units=f.units, accuracy=f.accuracy, camera=f.camera, metadata=meta)
+
+    def cloud(self, front: PointCloud) -> PointCloud:
+        """``front`` (a projection of the same capture, e.g. ``depthlab.project(cap)``) followed by
+        the invented points; ``metadata["invented"]`` is bool (N,) per point."""
+        if not isinstance(front, PointCloud):
+            raise InvalidInputError(f"Layers.cloud needs the capture's PointCloud, got {type(front).__name__}")
+        n = len(front)
+        invented = np.concatenate([np.zeros(n, dtype=bool), self.invented])
+        meta = dict(front.metadata)
+        meta["layers"] = dict(self.metadata)
+        meta["invented"] = invented
+        pix = None if front.pixel_index is None else np.concatenate([front.pixel_index, self.back_pixel_index])
+        return PointCloud(xyz=np.concatenate([front.xyz, self.back_xyz]), rgb=np.concatenate([front.rgb, self.back_rgb]),
+                          pixel_index=pix, grid_shape=front.grid_shape, model=front.model, units=front.units,
+                          accuracy=front.accuracy, intrinsics_estimated=front.intrinsics_estimated,
+                          camera=front.camera, metadata=meta)
+
+
+def layers(cap: Capture, *, model: str = "pinhole", stride: int = 1, max_step: float = DEFAULT_MAX_STEP,
+           turn: float = DEFAULT_TURN, band: int | None = None, inpaint: str = "auto",
+           max_texture: int | None = DEFAULT_MAX_TEXTURE, calibration: Calibration | None = None) -> Layers:
+    """The capture's mesh and an invented background layer behind its occlusion edges.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/rear_dual.heic")
+    >>> lay = depthlab.layers(cap, stride=4)
+    >>> len(lay.front) == len(depthlab.mesh(cap, stride=4)), len(lay) > 0
+    (True, True)
+    >>> bool(lay.mesh().metadata["invented"].any()), bool(depthlab.mesh(cap, stride=4).metadata.get("invented") is None)
+    (True, True)
+
+    Parameters
+    ----------
+    model, stride, max_step, max_texture, calibration : as for :func:`depthlab.mesh` (the front
+        layer is that mesh; ``max_step`` is also the rule that finds the occlusion edges).
+        Only the pinhole models have a behind: for the flat teaching models the layer is empty.
+    turn : degrees of turn about the subject the band should cover (default 30).
+    band : the band's width in grid pixels (overrides ``turn``).
+    inpaint : ``"auto"`` (Telea with OpenCV, else ``"nearest"``), ``"telea"``, ``"ns"``
+        (OpenCV's Navier-Stokes) or ``"nearest"`` (nearest background colour, smoothed).
+
+    A capture without occlusion edges (a flat wall) gets an empty second layer.
+    """
+    if not isinstance(cap, Capture):
+        raise InvalidInputError(f"layers needs a depthlab Capture, got {type(cap).__name__}")
+    turn = positive_number("turn", turn)
+    if not turn < 90:
+        raise InvalidInputError(f"turn must be below 90 degrees, got {turn!r}")
+    if inpaint not in INPAINT_METHODS:
+        raise InvalidInputError(f"inpaint must be one of {', '.join(INPAINT_METHODS)}, got {inpaint!r}")
+    if band is not None and (int(band) != band or band < 1):
+        raise InvalidInputError(f"band must be a positive whole number of grid pixels or None, got {band!r}")
+    front = mesh(cap, model=model, stride=stride, max_step=max_step, max_texture=max_texture, calibration=calibration)
+    proj = Projector(cap, stride=stride, calibration=calibration)
+    xyz, valid = proj.points(model)
+    focal = None
+    if is_pinhole(model):
+        h, w = proj.depth_shape
+        focal = float(min(proj.calibration.intrinsics_at(w, h)[0, 0], proj.calibration.intrinsics_at(w, h)[1, 1]))
+        focal /= proj.stride
+    gh, gw = proj.grid_shape
+    grid_rgb = proj.colours("rgb" if cap.has_rgb else "depth").reshape(gh, gw, 3)
+    back = background_layer(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), grid_rgb,
+                            max_step=float(max_step) * proj.stride, focal=focal if is_pinhole(model) else None,
+                            turn=turn, band=band, inpaint=inpaint)
+    sel = back["points"]
+    pts = xyz.reshape(-1, 3)[sel] * back["scale"][:, None]
+    meta = {"invented": True, "method": back["method"], "band": back["band"], "turn": turn,
+            "edge_points": back["edge_points"], "max_step": float(max_step), "stride": proj.stride, "model": model,
+            "note": "the second layer is invented for looks (depth extrapolated, colour inpainted); "
+                    "it is in no measurement or export unless asked"}
+    uv = _pixel_uv(sel, (gh, gw))
+    return Layers(front=front, back_xyz=pts.astype(np.float32), invented=back["invented"], back_rgb=back["rgb"],
+                  back_pixel_index=proj.pixel_index()[sel].copy(), back_faces=back["faces"],
+                  back_texture=back["texture"], back_uv=uv, metadata=meta)
+
+
+def _pixel_uv(sel: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """float32 (K, 2) uv of grid points ``sel`` (flat indices): pixel centres, origin bottom-left."""
+    gh, gw = grid
+    r, c = np.divmod(np.asarray(sel, dtype=np.int64), gw)
+    return np.stack([(c + 0.5) / gw, 1.0 - (r + 0.5) / gh], axis=1).astype(np.float32)
+
+
+def _band_width(depth: np.ndarray, near: np.ndarray, bg_depth: np.ndarray, focal: float | None, turn: float,
+                grid: tuple[int, int]) -> int:
+    """Grid pixels a turn of ``turn`` degrees uncovers behind the median edge (see the module)."""
+    cap = max(2, int(max(grid) * MAX_BAND_SHARE))
+    if focal is None:
+        return max(2, int(max(grid) * 0.1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = depth[near] / bg_depth[near]
+    ratio = ratio[np.isfinite(ratio) & (ratio < 1)]
+    if not ratio.size:
+        return 2
+    shift = focal * math.sin(math.radians(turn)) * (1.0 - float(np.quantile(ratio, 0.1)))
+    return int(min(cap, max(2, math.ceil(shift))))
+
+
+def background_layer(depth: np.ndarray, valid: np.ndarray, rgb: np.ndarray, *, max_step: float,
+                     focal: float | None, turn: float = DEFAULT_TURN, band: int | None = None,
+                     inpaint: str = "auto") -> dict[str, Any]:
+    """The filled layer on a depth grid (plain arrays; :func:`layers` is the public face).
+
+    ``depth`` float (gh, gw), ``valid`` bool (gh, gw), ``rgb`` uint8 (gh, gw, 3) the grid's
+    colours, ``max_step`` the cut rule per grid step, ``focal`` the focal length in grid pixels
+    (None: a flat model, no behind).  Returns ``points`` int64 (K,) flat grid indices of the
+    second layer's points, ``invented`` bool (K,) which of them are invented, ``scale`` float32 (K,) background depth / own depth (multiplies each
+    point's position along its ray), ``rgb`` uint8 (K, 3), ``faces`` int32 (L, 3) over the K
+    points, ``texture`` uint8 (gh, gw, 3), ``band``, ``edge_points``, ``method``.
+    """
+    ndimage = require("scipy.ndimage", "the background layer behind occlusion edges")
+    d = np.where(valid, np.asarray(depth, dtype=np.float32), np.float32(np.nan))
+    gh, gw = d.shape
+    empty = {"points": np.zeros(0, np.int64), "invented": np.zeros(0, bool), "scale": np.zeros(0, np.float32), "rgb": np.zeros((0, 3), np.uint8),
+             "faces": np.zeros((0, 3), np.int32), "texture": np.ascontiguousarray(rgb), "band": 0, "edge_points": 0,
+             "method": "none"}
+    if focal is None or gh < 2 or gw < 2 or not valid.any():
+        return empty
+    near, far = occlusion_edges(d, valid, max_step)
+    if not far.any():
+        return empty
+    dist, (iy, ix) = ndimage.distance_transform_edt(~far, return_indices=True)
+    bg = d[iy, ix]                                        # depth of the nearest far-side point
+    # hidden behind the foreground: markedly nearer than the nearest background, and nearer in
+    # (log) depth to the nearest foreground rim than to it (a slanted wall stays background)
+    fg = d[tuple(ndimage.distance_transform_edt(~near, return_distances=False, return_indices=True))]
+    limit = np.float32(1.0 + max_step)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_d = np.log(d)
+        hidden = valid & (d * limit < bg) & (np.abs(log_d - np.log(fg)) < np.abs(log_d - np.log(bg)))
+    width = band if band is not None else _band_width(d, near, bg, focal, turn, (gh, gw))
+    inside = hidden & (dist <= width)
+    if not inside.any():
+        return dict(empty, band=int(width), edge_points=int(far.sum()))
+    # disparity of the background, smoothed along the band (nearest-point extrapolation has seams)
+    disp = np.where(inside | far, 1.0 / bg, 0.0).astype(np.float32)
+    weight = (inside | far).astype(np.float32)
+    sigma = 1.5
+    smooth = ndimage.gaussian_filter(disp, sigma) / np.maximum(ndimage.gaussian_filter(weight, sigma), 1e-6)
+    back_d = np.where(inside, 1.0 / np.maximum(smooth, 1e-9), np.where(far, d, np.nan)).astype(np.float32)
+    # colours from the background only: everything nearer than its background (and the mixed
+    # pixels of both rims) is unknown to the inpainting
+    unknown = hidden | ndimage.binary_dilation(near | far) | ~valid
+    texture, method = _inpaint(rgb, unknown, inside, inpaint, ndimage)
+    # the layer's triangles: the band and the far-side points it leans on, cut by the same rule
+    layer = inside | (far & ndimage.binary_dilation(inside))
+    keep, use_ad = cell_cuts(back_d, layer, max_step)
+    faces = cell_faces(keep, use_ad, gw)
+    sel = np.flatnonzero(layer.reshape(-1))
+    renum = np.full(gh * gw, -1, dtype=np.int64)
+    renum[sel] = np.arange(sel.size)
+    faces = renum[faces].astype(np.int32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = (back_d.reshape(-1)[sel] / d.reshape(-1)[sel]).astype(np.float32)
+    return {"points": sel, "invented": inside.reshape(-1)[sel], "scale": scale, "rgb": texture.reshape(-1, 3)[sel].copy(), "faces": faces,
+            "texture": texture, "band": int(width), "edge_points": int(far.sum()), "method": method}
+
+
+def _inpaint(rgb: np.ndarray, unknown: np.ndarray, wanted: np.ndarray, method: str, ndimage: Any) -> tuple[np.ndarray, str]:
+    """(texture, method used): ``rgb`` with the ``wanted`` pixels filled from the known ones
+    (``~unknown``) -- OpenCV's inpainting, or the nearest known colour smoothed."""
+    out = np.array(rgb, dtype=np.uint8, copy=True)
+    known = ~unknown
+    if not known.any():
+        return out, "none (no background pixel to fill from)"
+    if method in ("auto", "telea", "ns"):
+        try:
+            cv2 = require("cv2", "inpainting the background layer (opencv-python-headless)")
+        except MissingDependencyError:
+            if method != "auto":
+                raise
+            cv2 = None
+        if cv2 is not None:
+            flag = cv2.INPAINT_NS if method == "ns" else cv2.INPAINT_TELEA
+            # only the region around the band: inpainting cost grows with the masked area
+            rows, cols = np.nonzero(wanted)
+            pad = 8
+            r0, r1 = max(rows.min() - pad, 0), min(rows.max() + pad + 1, rgb.shape[0])
+            c0, c1 = max(cols.min() - pad, 0), min(cols.max() + pad + 1, rgb.shape[1])
+            crop = np.ascontiguousarray(out[r0:r1, c0:c1])
+            mask = (unknown[r0:r1, c0:c1]).astype(np.uint8)
+            filled = cv2.inpaint(crop, mask, 5, flag)
+            region = out[r0:r1, c0:c1]
+            region[wanted[r0:r1, c0:c1]] = filled[wanted[r0:r1, c0:c1]]
+            return out, "ns" if method == "ns" else "telea"
+    _, (iy, ix) = ndimage.distance_transform_edt(unknown, return_indices=True)
+    near_col = out[iy, ix].astype(np.float32)
+    w = wanted.astype(np.float32)
+    blurred = np.stack([ndimage.gaussian_filter(near_col[..., k] * w, 2.0) for k in range(3)], axis=-1)
+    norm = ndimage.gaussian_filter(w, 2.0)[..., None]
+    fill = np.clip(blurred / np.maximum(norm, 1e-6) + 0.5, 0, 255).astype(np.uint8)
+    out[wanted] = fill[wanted]
+    return out, "nearest"
