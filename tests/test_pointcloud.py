@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from depthlab.errors import InvalidInputError, OverwriteError, UnreadableFileError
-from depthlab.pointcloud import PointCloud, pack_rgb, unpack_rgb
+from depthlab.exchange.clouds import pack_rgb, unpack_rgb
+from depthlab.pointcloud import PointCloud
 
 
 def make_cloud(n: int = 500, seed: int = 0) -> PointCloud:

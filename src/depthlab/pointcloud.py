@@ -1,17 +1,5 @@
-"""PointCloud: points with colours and provenance; PCD and PLY files; Open3D hand-off.
-
-Files
------
-* **PCD** (PCL's format, binary): fields ``x y z rgb``, float32, ``rgb`` packed the PCL way
-  (``(r << 16) | (g << 8) | b`` as uint32, stored in a float32 field), written with pypcd4.
-  Readable by PCL, pypcd4 and Open3D.  depthlab's own facts (model, units, accuracy, camera,
-  pixel of each point is *not* stored) go in one ``# depthlab {...}`` comment line.
-* **PLY** (binary little-endian): ``x y z`` float32, ``red green blue`` uchar and, when known,
-  ``pixel_index`` uint32 (PLY has no 64-bit integers) — written and read with plyfile.  Readable by Open3D, MeshLab,
-  CloudCompare.  depthlab's facts go in a ``comment depthlab {...}`` header line.
-
-Every file goes through :func:`depthlab.exchange.atomic.atomic_write`: no overwrite without
-``overwrite=True``, written to a temporary file and renamed into place.
+"""PointCloud: points with colours and provenance, one line to describe them, hand-offs to
+files (PCD and PLY: :mod:`depthlab.exchange.clouds`), Open3D and the offline HTML page.
 
 Convention: ``xyz`` camera frame x right, y down, z forward (metres for the pinhole models);
 ``pixel_index`` flat row-major index into the depth map of ``grid_shape`` (H, W).
@@ -19,7 +7,6 @@ Convention: ``xyz`` camera frame x right, y down, z forward (metres for the pinh
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,30 +15,12 @@ from typing import Any
 import numpy as np
 
 from .exchange import html
-from .exchange.atomic import atomic_write
 from .deps import require
-from .errors import DepthlabError, InvalidInputError, UnreadableFileError
+from .errors import InvalidInputError
 
-__all__ = ["PointCloud", "pack_rgb", "unpack_rgb"]
+__all__ = ["PointCloud"]
 
 _FACT_KEYS = ("model", "units", "accuracy", "intrinsics_estimated", "camera", "grid_shape")
-
-
-def pack_rgb(rgb: np.ndarray) -> np.ndarray:
-    """uint8 (N, 3) -> float32 (N,) holding PCL's packed ``0x00RRGGBB`` bit pattern."""
-    c = np.asarray(rgb, dtype=np.uint32)
-    packed = (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
-    return packed.astype(np.uint32).view(np.float32)
-
-
-def unpack_rgb(packed: np.ndarray) -> np.ndarray:
-    """PCL packed rgb (float32 or uint32 bit pattern, (N,)) -> uint8 (N, 3)."""
-    u = np.ascontiguousarray(packed).view(np.uint32).reshape(-1)
-    out = np.empty((u.size, 3), dtype=np.uint8)
-    out[:, 0] = (u >> 16) & 0xFF
-    out[:, 1] = (u >> 8) & 0xFF
-    out[:, 2] = u & 0xFF
-    return out
 
 
 @dataclass(eq=False)
@@ -150,57 +119,15 @@ class PointCloud:
 
     # -- files --------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write ``.pcd`` (binary, PCL packed rgb) or ``.ply`` (binary little-endian) by suffix.
+        """Write ``.pcd`` (binary, PCL packed rgb) or ``.ply`` (binary little-endian) by suffix
+        (:mod:`depthlab.exchange.clouds` says what each file holds).
 
         Refuses to replace an existing file unless ``overwrite=True``; writes a temporary file
         and renames it into place.  Returns the path written.
         """
-        p = Path(path)
-        suffix = p.suffix.lower()
-        if suffix == ".pcd":
-            self._save_pcd(p, overwrite)
-        elif suffix == ".ply":
-            self._save_ply(p, overwrite)
-        else:
-            raise InvalidInputError(f"cannot tell the format of {p.name!r}: use a .pcd or .ply suffix")
-        return p
+        from .exchange.clouds import save_cloud
 
-    def _facts_json(self) -> str:
-        return json.dumps(self.facts(), ensure_ascii=True, separators=(",", ":"), default=_json_default)
-
-    def _save_pcd(self, path: Path, overwrite: bool) -> None:
-        pypcd4 = require("pypcd4", "writing PCD point clouds")
-        Encoding, PcdCloud = pypcd4.Encoding, pypcd4.PointCloud
-
-        n = len(self)
-        x, y, z = (self.xyz[:, i] for i in range(3))
-        pc = PcdCloud.from_points([x, y, z, pack_rgb(self.rgb)], ("x", "y", "z", "rgb"),
-                                  (np.float32, np.float32, np.float32, np.float32))
-        assert pc.metadata.points == n
-        with atomic_write(path, overwrite=overwrite) as fh:
-            fh.write(b"# .PCD v0.7 - Point Cloud Data file format\n")
-            fh.write(b"# depthlab " + self._facts_json().encode("ascii") + b"\n")
-            pc.save(fh, encoding=Encoding.BINARY)
-
-    def _save_ply(self, path: Path, overwrite: bool) -> None:
-        plyfile = require("plyfile", "writing PLY point clouds")
-        PlyData, PlyElement = plyfile.PlyData, plyfile.PlyElement
-
-        n = len(self)
-        if self.pixel_index is not None and len(self.pixel_index) and (self.pixel_index.min() < 0 or self.pixel_index.max() >= 2**32):
-            raise InvalidInputError("pixel_index does not fit PLY's uint32")
-        fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("red", "u1"), ("green", "u1"), ("blue", "u1")]
-        if self.pixel_index is not None:
-            fields.append(("pixel_index", "<u4"))  # PLY has no 64-bit integers
-        v = np.empty(n, dtype=fields)
-        v["x"], v["y"], v["z"] = self.xyz[:, 0], self.xyz[:, 1], self.xyz[:, 2]
-        v["red"], v["green"], v["blue"] = self.rgb[:, 0], self.rgb[:, 1], self.rgb[:, 2]
-        if self.pixel_index is not None:
-            v["pixel_index"] = self.pixel_index
-        ply = PlyData([PlyElement.describe(v, "vertex")], text=False, byte_order="<",
-                      comments=["depthlab " + self._facts_json()])
-        with atomic_write(path, overwrite=overwrite) as fh:
-            ply.write(fh)
+        return save_cloud(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "PointCloud":
@@ -210,20 +137,10 @@ class PointCloud:
         elsewhere gets ``model="file"``, ``units="arbitrary"`` and grey points if it has no
         colours.
         """
-        p = Path(path)
-        if not p.is_file():
-            raise UnreadableFileError(f"{p} does not exist or is not a file")
-        suffix = p.suffix.lower()
-        try:
-            if suffix == ".pcd":
-                return cls._load_pcd(p)
-            if suffix == ".ply":
-                return cls._load_ply(p)
-        except DepthlabError:
-            raise
-        except Exception as exc:  # a dependency's error on a bad file
-            raise UnreadableFileError(f"cannot read {p.name} as {suffix[1:].upper()}: {exc}") from exc
-        raise InvalidInputError(f"cannot tell the format of {p.name!r}: use a .pcd or .ply file")
+        from .exchange.clouds import read_cloud
+
+        f = read_cloud(path)
+        return cls._from_parts(f.xyz, f.rgb, f.pixel_index, f.facts, Path(path))
 
     @classmethod
     def _from_parts(cls, xyz: np.ndarray, rgb: np.ndarray | None, pixel_index: np.ndarray | None,
@@ -238,58 +155,6 @@ class PointCloud:
                     kw[k] = facts[k]
             kw["metadata"] = dict(facts.get("metadata") or {}) | {"loaded_from": str(path)}
         return cls(xyz=xyz, rgb=rgb, pixel_index=pixel_index, **kw)
-
-    @classmethod
-    def _load_pcd(cls, path: Path) -> "PointCloud":
-        PcdCloud = require("pypcd4", "reading PCD point clouds").PointCloud
-
-        facts = None
-        with open(path, "rb") as fh:
-            for _ in range(32):
-                line = fh.readline()
-                if line.startswith(b"# depthlab "):
-                    facts = json.loads(line[len(b"# depthlab "):].decode("ascii"))
-                if not line or line.startswith(b"DATA"):
-                    break
-        pc = PcdCloud.from_path(path)
-        names = pc.fields
-        missing = [f for f in ("x", "y", "z") if f not in names]
-        if missing:
-            raise UnreadableFileError(f"{path.name} has no {'/'.join(missing)} field (fields: {names})")
-        data = pc.pc_data
-        xyz = np.stack([np.asarray(data[f], dtype=np.float32) for f in ("x", "y", "z")], axis=1)
-        rgb = None
-        for f in ("rgb", "rgba"):
-            if f in names:
-                rgb = unpack_rgb(np.asarray(data[f]).astype(np.float32) if data[f].dtype != np.uint32 else data[f])
-                break
-        pixel_index = None
-        return cls._from_parts(xyz, rgb, pixel_index, facts, path)
-
-    @classmethod
-    def _load_ply(cls, path: Path) -> "PointCloud":
-        PlyData = require("plyfile", "reading PLY point clouds").PlyData
-
-        ply = PlyData.read(str(path))
-        if "vertex" not in ply:
-            raise UnreadableFileError(f"{path.name} has no vertex element")
-        v = ply["vertex"].data
-        names = v.dtype.names or ()
-        missing = [f for f in ("x", "y", "z") if f not in names]
-        if missing:
-            raise UnreadableFileError(f"{path.name} vertices have no {'/'.join(missing)} (properties: {names})")
-        xyz = np.stack([np.asarray(v[f], dtype=np.float32) for f in ("x", "y", "z")], axis=1)
-        rgb = None
-        if all(f in names for f in ("red", "green", "blue")):
-            rgb = np.stack([np.asarray(v[f]) for f in ("red", "green", "blue")], axis=1)
-            if rgb.dtype != np.uint8:
-                rgb = np.clip(rgb, 0, 255).astype(np.uint8)
-        pixel_index = np.asarray(v["pixel_index"], dtype=np.int64) if "pixel_index" in names else None
-        facts = None
-        for c in ply.comments:
-            if c.startswith("depthlab "):
-                facts = json.loads(c[len("depthlab "):])
-        return cls._from_parts(xyz, rgb, pixel_index, facts, path)
 
     # -- other tools --------------------------------------------------------------------------
     def to_open3d(self):
@@ -309,12 +174,3 @@ def _fmt_m(v: float) -> str:
     """Two significant digits below 10 m (0.42, 1.8), whole metres above (25, 334)."""
     return f"{v:.2g}" if abs(v) < 10 else f"{v:.0f}"
 
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (np.floating, np.integer, np.bool_)):
-        return o.item()
-    if isinstance(o, Path):
-        return str(o)
-    return str(o)

@@ -1,3 +1,4 @@
-"""Files other programs read: point clouds and meshes, the offline HTML page (with its static
-viewer), 16-bit depth PNGs, and the atomic, non-destructive write that every writer uses.
+"""Files other programs read: point clouds (:mod:`.clouds`, PCD and PLY), meshes (:mod:`.meshes`),
+the offline HTML page with its static viewer (:mod:`.html`, :mod:`.export`), 16-bit depth PNGs
+(:mod:`.depth_png`), and the atomic, non-destructive write every writer uses (:mod:`.atomic`).
 """
