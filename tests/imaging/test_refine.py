@@ -301,6 +301,7 @@ def test_comparison_figure_of_stored_against_refined(rear):
 
 
 def test_truthcheck_reports_what_the_tests_measure(rear, rear_refined, front, front_refined):
+    from depthlab.figures import lessons as lesson_figures
     from depthlab.teaching import truthcheck
 
     cap, truth = rear
@@ -311,7 +312,7 @@ def test_truthcheck_reports_what_the_tests_measure(rear, rear_refined, front, fr
     assert f"({report.ratio:.2f}x)" in str(report)
     f = truthcheck.compare(front[0], front_refined, front[1], "front")
     assert f.model == "none" and (f.holes_kept is None or f.holes_kept >= 0.95)
-    fig = truthcheck.refine_figure(cap, rear_refined, truth)
+    fig = lesson_figures.refine_figure(cap, rear_refined, truth)
     assert len(fig.axes) >= 4
 
 

@@ -26,7 +26,7 @@ from ..projection import point_cloud
 from ..settings import ProjectionSettings
 
 __all__ = ["Task", "run_batch", "default_jobs", "one_line", "refuse_existing", "Interrupted", "on_sigterm",
-           "export_one", "depth_one", "html_one", "open_photo", "DEBUG_ENV"]
+           "export_one", "depth_one", "html_one", "refocus_one", "open_photo", "DEBUG_ENV"]
 
 DEBUG_ENV = "DEPTHLAB_DEBUG"
 
@@ -248,3 +248,18 @@ def html_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, A
     caps = [open_photo(src)] + [open_photo(o) for o in others]
     to_html(caps[0] if len(caps) == 1 else caps, dest, overwrite=force, **project_options)
     return str(dest)
+
+
+def refocus_one(src: Path, *, dest: Path, force: bool, focus: float | None = None, f_number: float = 2.8,
+                focal_length_35mm: float | None = None) -> str:
+    """``depthlab refocus``'s work for one photo: open, refocus, write ``dest`` atomically
+    (never over an existing file without ``force``); returns the one-line result."""
+    from ..imaging._refocus import refocus
+
+    refuse_existing([dest], force)
+    img = refocus(open_photo(src), focus=focus, f_number=f_number, focal_length_35mm=focal_length_35mm)
+    img.save(dest, overwrite=force)
+    i = img.info
+    unit = "m" if i.units == "m" else "capture units (relative depth)"
+    how = "" if i.focus_source == "given" else f" on {i.focus_source}"
+    return f"{dest} (focus {i.focus_m:.3g} {unit}{how}, f/{i.f_number:g}, {i.focal_length_35mm:.3g} mm equiv.)"

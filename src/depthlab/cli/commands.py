@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import __version__
 from .batch import (MESH_FORMATS, Interrupted, Task, default_jobs, depth_one, export_mesh_one, export_one, html_one,
-                    on_sigterm, one_line, open_photo, refuse_existing, run_batch)
+                    on_sigterm, one_line, open_photo, refocus_one, refuse_existing, run_batch)
 from ..exchange.depth_png import QUANTITIES
 from ..errors import DepthlabError
 from ..figures.panels import VIEWS, capture_figure, comparison_figure, save_figure
@@ -209,7 +209,7 @@ def cmd_depth(args) -> int:
 
 
 def cmd_refocus(args) -> int:
-    from ..imaging._refocus import IMAGE_SUFFIXES, refocus_one
+    from ..imaging._refocus import IMAGE_SUFFIXES
 
     inputs = expand_inputs(args.photos)
     suffix = Path(args.output).suffix.lower()

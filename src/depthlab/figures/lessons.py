@@ -1,8 +1,10 @@
-"""One figure per lesson of notebook 04, drawn from the numbers :mod:`depthlab.teaching.concepts` computes.
+"""One figure per lesson of the teaching notebooks: notebook 04's drawn from the numbers
+:mod:`depthlab.teaching.concepts` and :mod:`depthlab.teaching.truthcheck` compute, notebook 05's
+from :func:`depthlab.refocus` and its blur formula.
 
 Each function returns a matplotlib Figure (imported lazily, like every figure in depthlab);
-the notebook shows it.  No measurement happens here: the figures plot what the concepts
-functions return, so the text, the printed numbers and the picture agree.
+the notebook shows it.  No measurement happens here: the figures plot what those modules
+return, so the text, the printed numbers and the picture agree.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..capture import Capture
+from ..errors import InvalidInputError
 from ..teaching.concepts import (
     AffineDisparity,
     EdgeStraightness,
@@ -21,7 +24,8 @@ from ..teaching.concepts import (
     weak_perspective_points,
 )
 
-__all__ = ["stereo_figure", "error_figure", "affine_figure", "ray_figure", "weak_perspective_figure", "edge_figure"]
+__all__ = ["stereo_figure", "error_figure", "affine_figure", "ray_figure", "weak_perspective_figure", "edge_figure",
+           "refine_figure", "blur_curves_figure", "refocus_figure"]
 
 
 def _fig(width: float = 6.4, height: float = 3.6):
@@ -174,3 +178,136 @@ def edge_figure(report: EdgeStraightness) -> Any:
     ax.set_title("a straight edge near the rim, front view", fontsize=9)
     ax.legend(fontsize=8)
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook 04: stored vs refined vs truth (numbers from depthlab.teaching.truthcheck)
+# --------------------------------------------------------------------------------------------
+
+
+def refine_figure(stored: Capture, refined: Capture, truth: Any, *, model: str = "auto",
+                  width: float = 7.0, title: str | None = None):
+    """Stored vs refined vs truth in four panels: a profile across the person's outline, a
+    profile along the tilted wall (in codes, so the 8-bit staircase shows), and the error maps
+    of both (same colour scale).  Returns a matplotlib Figure (outside pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..teaching.truthcheck import edge_segment, fit_model, fitted_disparity, rmse, true_disparity, wall_segment
+
+    m = fit_model(stored, model)
+    fs, _ = fitted_disparity(stored, truth, m)
+    fr, _ = fitted_disparity(refined, truth, m)
+    true = true_disparity(stored, truth)
+    code = stored.encoding.step if stored.encoding is not None and stored.encoding.step else 1.0
+    fig = Figure(figsize=(width, width * 0.62), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2)
+    fit = "as stored" if m == "none" else f"{m} fit"
+
+    row, cols = edge_segment(truth)
+    x = np.arange(cols.start, cols.stop)
+    ax = axes[0, 0]
+    ax.plot(x, true[row, cols], color="0.2", lw=1.6, label="truth")
+    ax.plot(x, fs[row, cols], color="tab:orange", lw=1, marker=".", ms=2, label="stored")
+    ax.plot(x, fr[row, cols], color="tab:blue", lw=1, label="refined")
+    ax.set(title=f"across the outline (row {row})", xlabel="column (depth px)", ylabel=f"disparity 1/m ({fit})")
+    ax.legend(fontsize=6)
+
+    ax = axes[0, 1]
+    try:
+        wrow, wcols = wall_segment(truth)
+        x = np.arange(wcols.start, wcols.stop)
+        base = true[wrow, wcols][0]
+        for arr, colour, lab in ((true, "0.2", "truth"), (fs, "tab:orange", "stored"), (fr, "tab:blue", "refined")):
+            ax.plot(x, (arr[wrow, wcols] - base) / code, color=colour, lw=1.6 if lab == "truth" else 1, label=lab)
+        ax.set(title=f"along the tilted wall (row {wrow})", xlabel="column (depth px)", ylabel="disparity, codes from start")
+    except InvalidInputError as exc:
+        ax.text(0.5, 0.5, str(exc), ha="center", va="center", transform=ax.transAxes, fontsize=6)
+    es, er = fs - true, fr - true
+    vmax = float(np.nanpercentile(np.abs(es), 99)) or 1e-3
+    for ax, err, lab in ((axes[1, 0], es, "stored"), (axes[1, 1], er, "refined")):
+        im = ax.imshow(np.abs(err), cmap="magma", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set(title=f"|{lab} - truth|, RMSE {rmse(err):.4f} 1/m", xticks=[], yticks=[])
+    fig.colorbar(im, ax=axes[1, :], label="|disparity error| 1/m", shrink=0.9)
+    for ax in axes.ravel():
+        ax.title.set_fontsize(7)
+        ax.tick_params(labelsize=6)
+        ax.xaxis.label.set_fontsize(6)
+        ax.yaxis.label.set_fontsize(6)
+    fig.suptitle(title or f"{stored.path.name if stored.path else 'capture'}: stored vs refined vs truth", fontsize=8)
+    fig.set_label("depthlab stored vs refined vs truth")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook 05: refocus
+# --------------------------------------------------------------------------------------------
+
+
+def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4, 2.8, 8.0, 16.0),
+                       focal_length_35mm: float = 26.0, image_size: tuple[int, int] = (4032, 3024),
+                       depth_range_m: tuple[float, float] = (0.4, 20.0)):
+    """Blur radius against depth (left) and against disparity (right) for a few f-numbers.
+
+    Against depth the curves bend (blur rises steeply in front of the focus and levels off
+    behind it); against disparity they are straight lines through the focus: blur is
+    proportional to ``|1/z - 1/z_f|``.  Returns a matplotlib Figure.
+
+    Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
+    disparity in 1/m.
+    """
+    from ..imaging._refocus import blur_radius_px
+    from .panels import new_figure  # outside pyplot: shown once in a notebook
+
+    z = np.geomspace(depth_range_m[0], depth_range_m[1], 400)
+    fig = new_figure(11, 4)
+    ax_z, ax_d = fig.subplots(1, 2)
+    for n in f_numbers:
+        r = np.abs(blur_radius_px(z, focus_m, n, focal_length_35mm, image_size))
+        ax_z.plot(z, r, label=f"f/{n:g}")
+        ax_d.plot(1.0 / z, r, label=f"f/{n:g}")
+    for ax in (ax_z, ax_d):
+        ax.set_ylabel(f"blur radius (px of a {image_size[0]}×{image_size[1]} photo)")
+        ax.grid(alpha=0.3)
+        ax.legend(title=f"{focal_length_35mm:g} mm equiv.")
+    ax_z.axvline(focus_m, color="k", lw=0.8, ls="--")
+    ax_z.set_xscale("log")
+    ax_z.set_xlabel("depth z (m)")
+    ax_z.set_title(f"against depth: curves (focus {focus_m:g} m)")
+    ax_d.axvline(1.0 / focus_m, color="k", lw=0.8, ls="--")
+    ax_d.set_xlabel("disparity 1/z (1/m)")
+    ax_d.set_title("against disparity: straight lines")
+    return fig
+
+
+def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size: tuple[int, int] | None = None,
+                   original: bool = True):
+    """The photo (optional) and refocused versions side by side, each titled with its focus and
+    f-number.  ``settings`` are keyword sets for :func:`depthlab.refocus` (default: f/1.4, f/4, f/16 at
+    the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
+    from ..imaging._refocus import Refocuser
+    from .panels import new_figure  # outside pyplot: shown once in a notebook
+
+    settings = settings if settings is not None else [{"f_number": 1.4}, {"f_number": 4.0}, {"f_number": 16.0}]
+    if size is None:
+        w, h = cap.rgb_size or (cap.rgb.shape[1], cap.rgb.shape[0])
+        size = (min(w, 640), round(h * min(w, 640) / w))
+    prepared = Refocuser(cap, size=size)
+    panels = [(cap.rgb_at(*size), "photo as stored")] if original else []
+    for kw in settings:
+        img = prepared.render(focus=kw.get("focus"), f_number=kw.get("f_number", 2.8))
+        unit = "m" if img.info.units == "m" else "units"
+        panels.append((img, f"f/{img.info.f_number:g}, focus {img.focus_m:.2f} {unit}"))
+    fig = new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
+    axes = fig.subplots(1, len(panels), squeeze=False)
+    for ax, (img, title) in zip(axes[0], panels):
+        ax.imshow(np.asarray(img))
+        ax.set_title(title, fontsize=10)
+        ax.axis("off")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# One photo from the command line
+# --------------------------------------------------------------------------------------------

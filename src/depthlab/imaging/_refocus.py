@@ -644,97 +644,12 @@ def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
     return np.asarray(up)
 
 
-# --------------------------------------------------------------------------------------------
-# Figures for teaching (matplotlib, imported when drawn)
-# --------------------------------------------------------------------------------------------
-
-
-def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4, 2.8, 8.0, 16.0),
-                       focal_length_35mm: float = 26.0, image_size: tuple[int, int] = (4032, 3024),
-                       depth_range_m: tuple[float, float] = (0.4, 20.0)):
-    """Blur radius against depth (left) and against disparity (right) for a few f-numbers.
-
-    Against depth the curves bend (blur rises steeply in front of the focus and levels off
-    behind it); against disparity they are straight lines through the focus: blur is
-    proportional to ``|1/z - 1/z_f|``.  Returns a matplotlib Figure.
-
-    Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
-    disparity in 1/m.
-    """
-    from ..figures.panels import new_figure  # outside pyplot: shown once in a notebook
-
-    z = np.geomspace(depth_range_m[0], depth_range_m[1], 400)
-    fig = new_figure(11, 4)
-    ax_z, ax_d = fig.subplots(1, 2)
-    for n in f_numbers:
-        r = np.abs(blur_radius_px(z, focus_m, n, focal_length_35mm, image_size))
-        ax_z.plot(z, r, label=f"f/{n:g}")
-        ax_d.plot(1.0 / z, r, label=f"f/{n:g}")
-    for ax in (ax_z, ax_d):
-        ax.set_ylabel(f"blur radius (px of a {image_size[0]}×{image_size[1]} photo)")
-        ax.grid(alpha=0.3)
-        ax.legend(title=f"{focal_length_35mm:g} mm equiv.")
-    ax_z.axvline(focus_m, color="k", lw=0.8, ls="--")
-    ax_z.set_xscale("log")
-    ax_z.set_xlabel("depth z (m)")
-    ax_z.set_title(f"against depth: curves (focus {focus_m:g} m)")
-    ax_d.axvline(1.0 / focus_m, color="k", lw=0.8, ls="--")
-    ax_d.set_xlabel("disparity 1/z (1/m)")
-    ax_d.set_title("against disparity: straight lines")
-    return fig
-
-
-def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size: tuple[int, int] | None = None,
-                   original: bool = True):
-    """The photo (optional) and refocused versions side by side, each titled with its focus and
-    f-number.  ``settings`` are keyword sets for :func:`refocus` (default: f/1.4, f/4, f/16 at
-    the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
-    from ..figures.panels import new_figure  # outside pyplot: shown once in a notebook
-
-    settings = settings if settings is not None else [{"f_number": 1.4}, {"f_number": 4.0}, {"f_number": 16.0}]
-    if size is None:
-        w, h = cap.rgb_size or (cap.rgb.shape[1], cap.rgb.shape[0])
-        size = (min(w, 640), round(h * min(w, 640) / w))
-    prepared = Refocuser(cap, size=size)
-    panels = [(cap.rgb_at(*size), "photo as stored")] if original else []
-    for kw in settings:
-        img = prepared.render(focus=kw.get("focus"), f_number=kw.get("f_number", 2.8))
-        unit = "m" if img.info.units == "m" else "units"
-        panels.append((img, f"f/{img.info.f_number:g}, focus {img.focus_m:.2f} {unit}"))
-    fig = new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
-    axes = fig.subplots(1, len(panels), squeeze=False)
-    for ax, (img, title) in zip(axes[0], panels):
-        ax.imshow(np.asarray(img))
-        ax.set_title(title, fontsize=10)
-        ax.axis("off")
-    return fig
-
-
-# --------------------------------------------------------------------------------------------
-# One photo from the command line
-# --------------------------------------------------------------------------------------------
-
 #: image types :meth:`RefocusedImage.save` writes, by suffix
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
 
-def refocus_one(src: Path, *, dest: Path, force: bool, focus: float | None = None, f_number: float = 2.8,
-                focal_length_35mm: float | None = None) -> str:
-    """``depthlab refocus``'s work for one photo: open, refocus, write ``dest`` atomically
-    (never over an existing file without ``force``); returns the one-line result."""
-    from ..cli.batch import open_photo, refuse_existing
-
-    refuse_existing([dest], force)
-    img = refocus(open_photo(src), focus=focus, f_number=f_number, focal_length_35mm=focal_length_35mm)
-    img.save(dest, overwrite=force)
-    i = img.info
-    unit = "m" if i.units == "m" else "capture units (relative depth)"
-    how = "" if i.focus_source == "given" else f" on {i.focus_source}"
-    return f"{dest} (focus {i.focus_m:.3g} {unit}{how}, f/{i.f_number:g}, {i.focal_length_35mm:.3g} mm equiv.)"
-
-
 __all__ = [
-    "FRAME_35MM_DIAGONAL_MM", "IMAGE_SUFFIXES", "FocusChoice", "refocus_one", "blur_curves_figure", "refocus_figure", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
+    "FRAME_35MM_DIAGONAL_MM", "IMAGE_SUFFIXES", "FocusChoice", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
     "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
     "render_layers",
 ]

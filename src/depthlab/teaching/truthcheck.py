@@ -12,7 +12,7 @@ refinement can be *measured* instead of admired.  Conventions:
 * "codes" are the stored 8-bit steps (``cap.encoding.step``, 1/m).
 
 The notebook 04 section "stored vs refined vs truth" only calls :func:`compare` and
-:func:`refine_figure`.
+:func:`depthlab.figures.lessons.refine_figure`, which draws from the numbers here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..errors import InvalidInputError
 MODELS = ("auto", "none", "scale", "scale+offset")
 
 
-def _true_disparity(cap: Capture, truth: Any) -> np.ndarray:
+def true_disparity(cap: Capture, truth: Any) -> np.ndarray:
     true = np.asarray(truth.depth_m, dtype=np.float64)
     if true.shape != cap.shape:
         raise InvalidInputError(f"the ground truth is {true.shape[1]}x{true.shape[0]} but the capture "
@@ -37,7 +37,7 @@ def _true_disparity(cap: Capture, truth: Any) -> np.ndarray:
         return np.where(true > 0, 1.0 / true, np.nan)
 
 
-def _model(cap: Capture, model: str) -> str:
+def fit_model(cap: Capture, model: str) -> str:
     if model not in MODELS:
         raise InvalidInputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
     if model == "auto":
@@ -51,8 +51,8 @@ def fitted_disparity(cap: Capture, truth: Any, model: str = "auto") -> tuple[np.
     ``model``: ``"auto"`` (scale+offset for relative captures, none for absolute), ``"none"``,
     ``"scale"`` or ``"scale+offset"``; least squares over the pixels known in both maps.
     """
-    model = _model(cap, model)
-    true = _true_disparity(cap, truth)
+    model = fit_model(cap, model)
+    true = true_disparity(cap, truth)
     d = cap.disparity.astype(np.float64)
     ok = np.isfinite(d) & np.isfinite(true)
     if not ok.any():
@@ -70,10 +70,10 @@ def fitted_disparity(cap: Capture, truth: Any, model: str = "auto") -> tuple[np.
 def error_map(cap: Capture, truth: Any, model: str = "auto") -> np.ndarray:
     """Fitted disparity minus true disparity (1/m, float64), NaN where either is unknown."""
     fitted, _ = fitted_disparity(cap, truth, model)
-    return fitted - _true_disparity(cap, truth)
+    return fitted - true_disparity(cap, truth)
 
 
-def _rmse(err: np.ndarray) -> float:
+def rmse(err: np.ndarray) -> float:
     return float(np.sqrt(np.nanmean(err ** 2)))
 
 
@@ -139,7 +139,7 @@ def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model
     share of holes kept, and the largest step left on the scene's wall (if it has one)."""
     if refined.shape != stored.shape:
         raise InvalidInputError(f"compare on the depth grid: refined is {refined.size}, stored {stored.size}")
-    m = _model(stored, model)
+    m = fit_model(stored, model)
     es = error_map(stored, truth, m)
     er = error_map(refined, truth, m)
     holes = ~np.isfinite(stored.disparity)
@@ -155,11 +155,11 @@ def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model
     sensor_holes = getattr(truth, "holes", None)
     if sensor_holes is not None and np.any(sensor_holes):
         measured = ~np.asarray(sensor_holes, dtype=bool)
-        sm, rm = _rmse(es[measured]), _rmse(er[measured])
-    return Comparison(name or (stored.path.stem if stored.path else "capture"), m, _rmse(es), _rmse(er), kept, ws, wr, sm, rm)
+        sm, rm = rmse(es[measured]), rmse(er[measured])
+    return Comparison(name or (stored.path.stem if stored.path else "capture"), m, rmse(es), rmse(er), kept, ws, wr, sm, rm)
 
 
-def _edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
+def edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
     """A row through the middle of the person and columns across its left outline."""
     names = list(truth.label_names)
     person_names = truth.scene.get("person_labels", []) if isinstance(truth.scene, dict) else []
@@ -174,7 +174,7 @@ def _edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
     return row, slice(max(0, left - half), min(w, left + half))
 
 
-def _wall_segment(truth: Any, length: int = 200) -> tuple[int, slice]:
+def wall_segment(truth: Any, length: int = 200) -> tuple[int, slice]:
     """The row with the most wall far from other surfaces, and up to ``length`` columns of it."""
     wall = wall_region(truth)
     counts = wall.sum(axis=1)
@@ -184,56 +184,3 @@ def _wall_segment(truth: Any, length: int = 200) -> tuple[int, slice]:
         raise InvalidInputError("the scene's wall is nowhere far from other surfaces")
     start = int(cols[0])
     return row, slice(start, min(start + length, int(cols[-1]) + 1))
-
-
-def refine_figure(stored: Capture, refined: Capture, truth: Any, *, model: str = "auto",
-                  width: float = 7.0, title: str | None = None):
-    """Stored vs refined vs truth in four panels: a profile across the person's outline, a
-    profile along the tilted wall (in codes, so the 8-bit staircase shows), and the error maps
-    of both (same colour scale).  Returns a matplotlib Figure (outside pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    m = _model(stored, model)
-    fs, _ = fitted_disparity(stored, truth, m)
-    fr, _ = fitted_disparity(refined, truth, m)
-    true = _true_disparity(stored, truth)
-    code = stored.encoding.step if stored.encoding is not None and stored.encoding.step else 1.0
-    fig = Figure(figsize=(width, width * 0.62), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 2)
-    fit = "as stored" if m == "none" else f"{m} fit"
-
-    row, cols = _edge_segment(truth)
-    x = np.arange(cols.start, cols.stop)
-    ax = axes[0, 0]
-    ax.plot(x, true[row, cols], color="0.2", lw=1.6, label="truth")
-    ax.plot(x, fs[row, cols], color="tab:orange", lw=1, marker=".", ms=2, label="stored")
-    ax.plot(x, fr[row, cols], color="tab:blue", lw=1, label="refined")
-    ax.set(title=f"across the outline (row {row})", xlabel="column (depth px)", ylabel=f"disparity 1/m ({fit})")
-    ax.legend(fontsize=6)
-
-    ax = axes[0, 1]
-    try:
-        wrow, wcols = _wall_segment(truth)
-        x = np.arange(wcols.start, wcols.stop)
-        base = true[wrow, wcols][0]
-        for arr, colour, lab in ((true, "0.2", "truth"), (fs, "tab:orange", "stored"), (fr, "tab:blue", "refined")):
-            ax.plot(x, (arr[wrow, wcols] - base) / code, color=colour, lw=1.6 if lab == "truth" else 1, label=lab)
-        ax.set(title=f"along the tilted wall (row {wrow})", xlabel="column (depth px)", ylabel="disparity, codes from start")
-    except InvalidInputError as exc:
-        ax.text(0.5, 0.5, str(exc), ha="center", va="center", transform=ax.transAxes, fontsize=6)
-    es, er = fs - true, fr - true
-    vmax = float(np.nanpercentile(np.abs(es), 99)) or 1e-3
-    for ax, err, lab in ((axes[1, 0], es, "stored"), (axes[1, 1], er, "refined")):
-        im = ax.imshow(np.abs(err), cmap="magma", vmin=0, vmax=vmax, interpolation="nearest")
-        ax.set(title=f"|{lab} - truth|, RMSE {_rmse(err):.4f} 1/m", xticks=[], yticks=[])
-    fig.colorbar(im, ax=axes[1, :], label="|disparity error| 1/m", shrink=0.9)
-    for ax in axes.ravel():
-        ax.title.set_fontsize(7)
-        ax.tick_params(labelsize=6)
-        ax.xaxis.label.set_fontsize(6)
-        ax.yaxis.label.set_fontsize(6)
-    fig.suptitle(title or f"{stored.path.name if stored.path else 'capture'}: stored vs refined vs truth", fontsize=8)
-    fig.set_label("depthlab stored vs refined vs truth")
-    return fig
