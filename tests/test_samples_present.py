@@ -16,6 +16,7 @@ REAL = [
     "iphone/rear_dual_pug.heic", "iphone/front_truedepth_mattes.heic", "iphone/rear_dual_2x_upright.heic",
     "iphone/ios18_mattes_no_depth.heic", "iphone/front_rotated_mirrored_no_depth.heic",
     "iphone/rear_dual_portrait.jpg", "iphone/spatial_stereo_pair.heic", "android/lens_blur_gdepth.jpg",
+    "other/intel_realsense_xdm.jpg",
 ]
 
 

@@ -169,15 +169,21 @@ def test_range_inverse_metres_is_absolute(cap):
     assert c.accuracy == "absolute" and c.encoding.format == "RangeInverse"
 
 
-def test_diopters_are_inverse_metres(cap):
-    # near/far in diopters: 1/0.3 m and 1/8 m; the stored value is 1/z
+def test_diopters_are_the_formula_in_the_files_units_and_relative(cap):
+    # Units Diopters marks non-metric depth (Pixel portraits): the same formula, not 1/m, and relative
     c = open_bytes(sdd.dynamic_depth_jpeg_bytes(cap, fmt="RangeLinear", units="Diopters", bits=16))
-    near, far = 1 / NEAR, 1 / FAR
-    codes = written_codes(cap.depth_m, "RangeLinear", near, far, bits=16, q=1 / cap.depth_m)
-    exp = 1 / decoded(codes, "RangeLinear", near, far, bits=16)
+    codes = written_codes(cap.depth_m, "RangeLinear", NEAR, FAR, bits=16)
+    exp = decoded(codes, "RangeLinear", NEAR, FAR, bits=16)
     assert np.allclose(c.depth, exp, rtol=1e-5)
-    assert np.allclose(c.disparity, 1 / exp, rtol=1e-5)
-    assert c.accuracy == "absolute" and c.encoding.quantity == "disparity"
+    assert c.accuracy == "relative" and c.encoding.quantity == "depth" and c.encoding.units == "Diopters"
+    assert any(n.startswith("DepthMap:Units Diopters") for n in c.metadata["notes"])
+
+
+def test_unknown_units_are_relative_with_a_note(cap):
+    data = sdd.dynamic_depth_jpeg_bytes(cap, units="Meters", in_main_xmp=True).replace(b'DepthMap:Units="Meters"',
+                                                                                       b'DepthMap:Units="Inches"')
+    c = open_bytes(data)
+    assert c.accuracy == "relative" and any("Inches" in n for n in c.metadata["notes"])
 
 
 def test_sixteen_bit_png_depth_is_exact(cap):

@@ -14,6 +14,13 @@ the JPEG's XMP (main or extended) holds a Dynamic Depth description (namespaces 
   optional ``Item:Padding``.  The first item is the primary image itself (length 0); the others
   are files appended after the primary JPEG's EOI marker, in that order, each followed by its
   padding.  Every length is checked against the bytes present before anything is sliced.
+* **RDF forms.**  Every structure may be written with its properties as attributes or elements,
+  inside ``rdf:Description`` nodes, or in RDF's *typed-value* form, which real Pixel 3 portraits
+  use for every entry of ``Container:Directory``, ``Device:Profiles`` and ``Device:Cameras`` and
+  for the camera's ``Image``, ``DepthMap`` and ``ImagingModel``: the ``rdf:li`` (``parseType``
+  Resource) holds an ``rdf:value`` node carrying the properties and an ``rdf:type`` naming the
+  class (e.g. ``http://ns.google.com/photos/dd/1.0/container/:Item``).  All are read alike; an
+  empty ``rdf:value`` or wrappers nested past :data:`MAX_WRAPPER_DEPTH` are refused, naming the part.
 * **Cameras.**  ``Device:Cameras`` is an ``rdf:Seq`` of ``Device:Camera``; the camera read is
   the first one listed by a ``DepthPhoto`` profile's ``CameraIndices``, else the first with a
   depth map.  Per camera: ``Camera:DepthMap`` (``Format``, ``Near``, ``Far``, ``Units``,
@@ -26,9 +33,12 @@ the JPEG's XMP (main or extended) holds a Dynamic Depth description (namespaces 
 * ``RangeLinear``:  ``d = Near + (Far - Near) * v``
 * ``RangeInverse``: ``d = Far * Near / (Far - (Far - Near) * v)`` (uniform in 1/d)
 
-``Units`` "Meters" gives metres (accuracy "absolute"); "Diopters" means ``d`` is in 1/m, so
-depth is ``1 / d`` (absolute); "None" (what Pixel portraits write) means the map has no stated
-scale: the numbers are kept as metres and accuracy is "relative", with a note.
+``Units`` "Meters" gives metres (accuracy "absolute").  Any other unit -- "Diopters" (what Pixel
+3 and Pixel 4 portraits write), "None", absent or unknown -- marks non-metric depth: ``d`` is the
+same formula in the file's own units, accuracy "relative", with a note.  "Diopters" is *not*
+read as 1/m: on real Pixel files (RangeInverse, Near 0.55, Far 8) the person has lower codes than
+the background behind him, so by the formula (code 0 is Near) the person is nearer, as he is;
+taking ``d`` as a dioptre (1/m) would invert the scene.
 ``MeasureType`` "OpticRay" distances are measured along each pixel's ray; they are turned into
 optical-axis depth ``z = d / |((u - cx) / fx, (v - cy) / fy, 1)|`` with the intrinsics at the
 depth map's size (pixel centres at integers).  Without intrinsics the distances are kept, with a
@@ -98,6 +108,12 @@ MAX_DESCRIPTION_BYTES = 16 * 1024 * 1024
 #: A focal length at most this is normalised (see the module docstring).
 NORMALISED_FOCAL_MAX = 10.0
 MAX_TABLE_FLOATS = 1024
+#: What a depth map's ``Units`` say about its numbers (only "Meters" is a trustworthy scale)
+UNITS_NOTES = {
+    "None": "DepthMap:Units None: the depth map states no unit; numbers kept in the file's own units, scale not trustworthy",
+    "Diopters": ("DepthMap:Units Diopters: Dynamic Depth's mark for non-metric depth (Pixel portraits); depth is the "
+                 "format's formula in the file's own units, relative: nearer and farther are right, metres are not"),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,12 +193,43 @@ def _split(tag: str) -> tuple[str, str]:
     return "", tag
 
 
-def _wrappers(elem: Element) -> Iterable[Element]:
-    """``elem`` and any ``rdf:Description`` directly inside it (RDF's nested-resource forms)."""
+#: RDF's wrappers around a structure's properties: a nested resource, or a typed value's node
+WRAPPERS = ("{%s}Description" % RDF, "{%s}value" % RDF)
+#: How deep wrappers may nest inside one structure (phones write one; a few levels are legal RDF)
+MAX_WRAPPER_DEPTH = 4
+
+
+def _wrappers(elem: Element, depth: int = 0) -> Iterable[Element]:
+    """``elem`` and the ``rdf:Description`` / ``rdf:value`` nodes inside it, nested or not (RDF's
+    nested-resource and typed-value forms: Pixels wrap every structure's properties in an
+    ``rdf:value`` next to an ``rdf:type``)."""
     yield elem
     for c in elem:
-        if c.tag == "{%s}Description" % RDF:
-            yield c
+        if c.tag in WRAPPERS:
+            if depth >= MAX_WRAPPER_DEPTH:
+                raise UnreadableFileError(
+                    f"rdf:Description/rdf:value wrappers nest more than {MAX_WRAPPER_DEPTH} deep inside one "
+                    "Dynamic Depth structure; the description is malformed")
+            yield from _wrappers(c, depth + 1)
+
+
+def _literal(c: Element) -> str | None:
+    """The text of a simple property element: its text, or a typed literal's ``rdf:value`` text."""
+    if len(c) == 0:
+        return (c.text or "").strip()
+    values = [v for v in c if v.tag == "{%s}value" % RDF]
+    if len(c) <= 2 and len(values) == 1 and len(values[0]) == 0:
+        return (values[0].text or "").strip()
+    return None
+
+
+def _empty_value(elem: Element) -> bool:
+    """True when ``elem`` holds an ``rdf:value`` node with neither properties nor text."""
+    for c in elem:
+        if c.tag == "{%s}value" % RDF and len(c) == 0 and not (c.text or "").strip() and not any(
+                not k.startswith("{%s}" % RDF) for k in c.attrib):
+            return True
+    return False
 
 
 def _props(elem: Element, ns: str) -> dict[str, str]:
@@ -195,8 +242,10 @@ def _props(elem: Element, ns: str) -> dict[str, str]:
                 out.setdefault(kl, v.strip())
         for c in e:
             cn, cl = _split(c.tag)
-            if cn == ns and len(c) == 0:
-                out.setdefault(cl, (c.text or "").strip())
+            if cn == ns:
+                text = _literal(c)
+                if text is not None:
+                    out.setdefault(cl, text)
     return out
 
 
@@ -277,8 +326,10 @@ def _floats_b64(text: str | None, what: str) -> tuple[float, ...] | None:
         raw = base64.b64decode(t + "=" * (-len(t) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise UnreadableFileError(f"{what} is not valid base64 ({exc}); the file is damaged") from exc
+    if len(raw) % 4:
+        raise UnreadableFileError(f"{what} is {len(raw):,} bytes, not a whole number of float32 values; the file is damaged")
     n = len(raw) // 4
-    vals = struct.unpack(f"<{n}f", raw[:4 * n])
+    vals = struct.unpack(f"<{n}f", raw)
     return tuple(float(v) for v in vals)
 
 
@@ -293,20 +344,37 @@ def parse_description(roots: list[Element], what: str) -> Description:
     Raises :class:`UnreadableFileError` for a malformed description and :class:`NoDepthError`
     when it lists no camera with a depth map.
     """
+    try:
+        return _parse_description(roots, what)
+    except UnreadableFileError as exc:
+        if str(exc).startswith("rdf:"):  # a wrapper error raised deep in a helper: say where
+            raise UnreadableFileError(f"{what}: {exc}") from None
+        raise
+
+
+def _parse_description(roots: list[Element], what: str) -> Description:
     notes: list[str] = []
     items = _container_items(roots, what, notes)
     chosen, cam = _depth_camera(roots, items, what)
-    depth_map = _depth_map(_props(_child(cam, CAMERA, "DepthMap"), DEPTHMAP),  # type: ignore[arg-type]
-                           f"{what}: camera {chosen}'s DepthMap", notes)
+    cw = f"{what}: camera {chosen}"
+    depth_map = _depth_map(_fields(_child(cam, CAMERA, "DepthMap"), DEPTHMAP, f"{cw}'s DepthMap"),  # type: ignore[arg-type]
+                           f"{cw}'s DepthMap", notes)
     model = None
     im_el = _child(cam, CAMERA, "ImagingModel")
     if im_el is not None:
-        model = _imaging_model(_props(im_el, IMAGINGMODEL), f"{what}: camera {chosen}'s ImagingModel", notes)
+        model = _imaging_model(_fields(im_el, IMAGINGMODEL, f"{cw}'s ImagingModel"), f"{cw}'s ImagingModel", notes)
     image_uri = None
     img_el = _child(cam, CAMERA, "Image")
     if img_el is not None:
-        image_uri = _props(img_el, IMAGE).get("ItemURI") or None
+        image_uri = _fields(img_el, IMAGE, f"{cw}'s Image").get("ItemURI") or None
     return Description(items, depth_map, model, image_uri, chosen, notes)
+
+
+def _fields(elem: Element, ns: str, what: str) -> dict[str, str]:
+    """:func:`_props` of a structure that must not hold an empty typed value."""
+    if any(_empty_value(e) for e in _wrappers(elem)):
+        raise UnreadableFileError(f"{what}: its rdf:value holds no properties (an empty typed value); the file is damaged")
+    return _props(elem, ns)
 
 
 def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[ContainerItem]:
@@ -317,8 +385,8 @@ def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[
             f"{what} has no Device:Container, so the depth map's bytes cannot be located; the file is damaged")
     items: list[ContainerItem] = []
     for i, el in enumerate(_seq(container, CONTAINER, "Directory", MAX_ITEMS, what)):
-        p = _props(el, ITEM)
         iw = f"{what}: container item {i}"
+        p = _fields(el, ITEM, iw)
         mime = p.get("Mime")
         if not mime:
             raise UnreadableFileError(f"{iw} has no Item:Mime; the file is damaged")
@@ -343,7 +411,9 @@ def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str) -
     holder = _find(roots, DEVICE, "Cameras")
     cameras = [] if holder is None else _seq_of(holder, MAX_CAMERAS, what, "camera")
     order = list(range(len(cameras)))
-    for prof in (e for r in roots for e in r.iter("{%s}Profile" % DEVICE)):
+    profiles = _find(roots, DEVICE, "Profiles")
+    listed = [] if profiles is None else _seq_of(profiles, MAX_CAMERAS, what, "profile")
+    for prof in listed or [e for r in roots for e in r.iter("{%s}Profile" % DEVICE)]:
         if _props(prof, PROFILE).get("Type") == "DepthPhoto":
             wanted = []
             for li in _seq(prof, PROFILE, "CameraIndices", MAX_CAMERAS, what):
@@ -372,10 +442,7 @@ def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
     if units not in ("Meters", "Diopters", "None"):
         notes.append(f"unknown DepthMap:Units {units[:40]!r}: treated as None (no stated scale)")
         units = "None"
-    if units == "Diopters":
-        ok = near > 0 and far > 0 and near != far  # type: ignore[operator]
-    else:
-        ok = 0 <= near < far and (fmt == "RangeLinear" or near > 0)  # type: ignore[operator]
+    ok = 0 <= near < far and (fmt == "RangeLinear" or near > 0)  # type: ignore[operator]
     if not ok:
         raise UnreadableFileError(f"{cw}: Near {near} and Far {far} ({units}) do not describe a {fmt} range")
     measure = d.get("MeasureType") or "OpticalAxis"
@@ -389,9 +456,12 @@ def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
     ft = _floats_b64(d.get("FocalTable"), f"{cw}: FocalTable")
     if ft:
         n = _whole(d, "FocalTableEntryCount", cw, 0, MAX_TABLE_FLOATS)
+        if len(ft) % 2 or (n is not None and 2 * n != len(ft)):
+            expected = f"FocalTableEntryCount {n} needs {2 * n}" if n is not None else "pairs need an even count"
+            raise UnreadableFileError(
+                f"{cw}: FocalTable holds {len(ft)} float32 values ({expected}: distance, blur radius per entry); "
+                "the file is damaged")
         table = tuple((ft[2 * i], ft[2 * i + 1]) for i in range(len(ft) // 2))
-        if n is not None and n != len(table):
-            notes.append(f"FocalTable holds {len(table)} entries but FocalTableEntryCount says {n}")
     return DepthMapInfo(fmt, float(near), float(far), units, measure, depth_uri,  # type: ignore[arg-type]
                         d.get("ConfidenceURI") or None, d.get("ItemSemantic") or "Depth", table)
 
@@ -512,13 +582,11 @@ def locate_items(data: bytes, segments, items: list[ContainerItem], what: str) -
 # --------------------------------------------------------------------------------------------
 
 
-def disparity_lut(bits: int, fmt: str, near: float, far: float, diopters: bool) -> np.ndarray:
-    """float32 disparity (1/m) per possible code: ``1 / value`` for distances, the value itself
-    for Diopters (see :mod:`depthlab.formats.google` for the value); NaN where the value is not a
-    positive finite number.  Indexing it with the codes decodes a map in one pass."""
+def disparity_lut(bits: int, fmt: str, near: float, far: float) -> np.ndarray:
+    """float32 disparity per possible code: ``1 / value`` of the format's formula (see
+    :mod:`depthlab.formats.google`), whatever the units; NaN where the value is not a positive
+    finite number.  Indexing it with the codes decodes a map in one pass."""
     values = range_lut(bits, fmt, near, far)
-    if diopters:
-        return values
     with np.errstate(divide="ignore", invalid="ignore"):
         return (np.float32(1.0) / values).astype(np.float32)
 
@@ -611,9 +679,9 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
     disparity = np.ascontiguousarray(orientation.apply(disparity))
     if calibration is not None:
         calibration = calibration.oriented(orientation)
-    accuracy = "relative" if dm.units == "None" else "absolute"
-    if dm.units == "None":
-        notes.append("DepthMap:Units None: the depth map states no unit; numbers kept as metres, scale not trustworthy")
+    accuracy = "absolute" if dm.units == "Meters" else "relative"
+    if dm.units != "Meters":
+        notes.append(UNITS_NOTES[dm.units])
     if dm.item_semantic == "Segmentation":
         notes.append("DepthMap:ItemSemantic Segmentation: the phone made this map for portrait blur; read as depth")
 
@@ -641,7 +709,7 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
         calibration=calibration,
         accuracy=accuracy,
         camera=camera,
-        encoding=DepthEncoding(quantity="disparity" if dm.units == "Diopters" else "depth", bits=bits, int_min=0,
+        encoding=DepthEncoding(quantity="depth", bits=bits, int_min=0,
                                int_max=(1 << bits) - 1, format=dm.format, near=dm.near, far=dm.far, units=dm.units),
         mattes=LazyMattes({}),
         path=path,
@@ -693,7 +761,7 @@ def _stored_calibration(model: ImagingModelInfo | None, colour_stored: tuple[int
 def _disparity(codes: np.ndarray, bits: int, dm: DepthMapInfo, calibration: Calibration | None,
                stored_size: tuple[int, int], notes: list[str]) -> np.ndarray:
     """float32 optical-axis disparity (1/m) in the stored frame, NaN where unknown."""
-    lut = disparity_lut(bits, dm.format, dm.near, dm.far, diopters=dm.units == "Diopters")
+    lut = disparity_lut(bits, dm.format, dm.near, dm.far)
     disparity = np.take(lut, codes)  # NaN where the value is not a positive distance
     if dm.measure_type == "OpticRay":
         if calibration is not None:

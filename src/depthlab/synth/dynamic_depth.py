@@ -15,7 +15,8 @@ intrinsics and the true depth.  :func:`dynamic_depth_jpeg_bytes` lays it out as 
 * the items appended after the primary's EOI, in directory order.
 
 Encoding (the inverse of the reader's formulas), with ``q`` the stored quantity -- the distance
-``z`` (OpticalAxis) or ``z * |ray|`` (OpticRay), in metres, or its inverse for Diopters:
+``z`` (OpticalAxis) or ``z * |ray|`` (OpticRay), in metres (or, for Units other than Meters, the
+file's own units, which this writer takes as metres):
 RangeLinear ``v = (q - near) / (far - near)``, RangeInverse ``v = far (1 - near / q) / (far - near)``,
 ``code = round(v * (2**bits - 1))``.  8-bit depth is a JPEG (quality 100, as Pixels store it),
 16-bit depth a PNG.  Segment primitives come from :mod:`depthlab.synth.jpeg`.
@@ -28,8 +29,10 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,14 +163,13 @@ def depth_codes(depth_m: np.ndarray, fmt: str, near: float, far: float, *, units
                 bits: int = 8, ray_norm: np.ndarray | None = None) -> np.ndarray:
     """Integer codes of optical-axis ``depth_m`` in Dynamic Depth's encoding (module docstring).
 
-    ``ray_norm`` (per pixel) turns depth into distance along the ray (MeasureType OpticRay);
-    ``units`` "Diopters" stores ``1 / distance`` with ``near``/``far`` in diopters.
+    ``ray_norm`` (per pixel) turns depth into distance along the ray (MeasureType OpticRay).
+    ``units`` is accepted for symmetry with the reader and changes nothing: every unit stores the
+    same formula (only "Meters" says the numbers are metres).
     """
     q = np.asarray(depth_m, dtype=np.float64)
     if ray_norm is not None:
         q = q * ray_norm
-    if units == "Diopters":
-        q = 1.0 / q
     top = (1 << bits) - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         if fmt == "RangeLinear":
@@ -244,8 +246,7 @@ def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation 
     pixels, the description in the extended XMP.  ``bits`` 16 stores the depth as a PNG;
     ``normalised`` writes the specification's normalised intrinsics; ``in_main_xmp`` puts the
     description in the main XMP; ``guid`` overrides the extended XMP's GUID in its segments (a
-    test of a reader).  For Diopters, ``near``/``far`` are in 1/m (default ``1/cap.near``,
-    ``1/cap.far``).
+    test of a reader).  ``near``/``far`` default to ``cap.near``/``cap.far`` whatever the units.
     """
     from ..formats.exif import EXIF_ORIENTATIONS
 
@@ -257,9 +258,9 @@ def dynamic_depth_jpeg_bytes(cap: DynamicDepthCapture, orientation: Orientation 
     if measure_type not in ("OpticalAxis", "OpticRay"):
         raise InvalidInputError(f"measure_type must be OpticalAxis or OpticRay, got {measure_type!r}")
     if near is None:
-        near = 1.0 / cap.near if units == "Diopters" else cap.near
+        near = cap.near
     if far is None:
-        far = 1.0 / cap.far if units == "Diopters" else cap.far
+        far = cap.far
     inv = inverse_orientation(orientation)
     dh, dw = cap.depth_m.shape
     cal = cap.calibration
@@ -320,6 +321,164 @@ def write_dynamic_depth_jpeg(path: str | os.PathLike, cap: DynamicDepthCapture, 
 
 
 # --------------------------------------------------------------------------------------------
+# the Pixel 3 layout: typed values, Units Diopters, non-metric depth
+# --------------------------------------------------------------------------------------------
+
+#: The range a Pixel 3 portrait writes (RangeInverse, Units Diopters: the file's own, non-metric units)
+PIXEL3_NEAR, PIXEL3_FAR = 0.550750, 8.000000
+#: The fixture's stored value is not metric: ``1 / value = a / z + b`` for true depth ``z`` (metres),
+#: which puts the person at codes near 102 and the wall at about 148 (the band real files span)
+PIXEL3_A, PIXEL3_B = 0.46, 0.69
+#: The primary is larger than the stored items (3024x4032 vs 2016x2688 on the phone)
+PIXEL3_PRIMARY_SCALE = 1.5
+
+
+def render_pixel3_portrait(scene: Scene | None = None, *, depth_size: tuple[int, int] = (192, 256)) -> DynamicDepthCapture:
+    """A portrait as a Pixel 3 stores it (display orientation = stored, EXIF orientation 1).
+
+    ``original`` and the depth codes are at ``depth_size`` (the phone's items are 2016x2688);
+    ``primary`` and ``calibration`` at :data:`PIXEL3_PRIMARY_SCALE` times that size; confidence
+    all 255 (as in the real files).  The depth is relative: the truth records
+    ``relative_scale_factor`` :data:`PIXEL3_A` and ``relative_disparity_offset`` :data:`PIXEL3_B`,
+    so depth read from the file = ``1 / (a / z + b)`` in the file's own units.
+
+    >>> cap = render_pixel3_portrait(depth_size=(48, 64))
+    >>> cap.primary.shape, cap.original.shape, cap.calibration.reference_size
+    ((96, 72, 3), (64, 48, 3), (72, 96))
+    """
+    from PIL import Image
+
+    from ..camera import FULL_FRAME_DIAGONAL_MM
+
+    base = render_pixel_portrait(scene, depth_size=depth_size, colour_size=depth_size)
+    dw, dh = (int(v) for v in depth_size)
+    pw, ph = round(dw * PIXEL3_PRIMARY_SCALE), round(dh * PIXEL3_PRIMARY_SCALE)
+    primary = np.asarray(Image.fromarray(base.primary).resize((pw, ph), Image.Resampling.BICUBIC))
+    k = base.calibration.intrinsic_matrix * np.array([[pw / dw, 1, pw / dw], [1, ph / dh, ph / dh], [1, 1, 1]])
+    cal = Calibration(intrinsic_matrix=k, reference_size=(pw, ph), source="synthetic (depthlab.synth.dynamic_depth, Pixel 3 layout)")
+    t = base.truth
+    truth = GroundTruth(depth_m=t.depth_m, labels=t.labels, label_names=t.label_names, scene=t.scene,
+                        relative_scale_factor=PIXEL3_A, relative_disparity_offset=PIXEL3_B,
+                        notes=t.notes + ["stored value is non-metric (Units Diopters): 1 / value = a / z + b, "
+                                         "a = relative_scale_factor, b = relative_disparity_offset"])
+    f35 = round(cal.fx * FULL_FRAME_DIAGONAL_MM / math.hypot(pw, ph), 1)  # EXIF consistent with the intrinsics
+    camera = CameraInfo(kind="rear", make="depthlab", model="synthetic Pixel 3 layout", lens_model=None,
+                        focal_length_mm=4.44, focal_length_35mm=f35)
+    return DynamicDepthCapture(original=base.original, primary=primary, depth_m=base.depth_m,
+                               confidence_codes=np.full((dh, dw), 255, np.uint8), calibration=cal, camera=camera,
+                               truth=truth, near=PIXEL3_NEAR, far=PIXEL3_FAR, name="pixel3_portrait")
+
+
+def pixel3_codes(cap: DynamicDepthCapture) -> np.ndarray:
+    """uint8 depth codes of the Pixel 3 layout: RangeInverse over Near..Far of ``1 / (a / z + b)``.
+
+    >>> codes = pixel3_codes(render_pixel3_portrait(depth_size=(48, 64)))
+    >>> codes.dtype, 90 < int(codes[20, 24]) < 150
+    (dtype('uint8'), True)
+    """
+    value = 1.0 / (PIXEL3_A / np.asarray(cap.depth_m, dtype=np.float64) + PIXEL3_B)
+    return depth_codes(value, "RangeInverse", cap.near, cap.far)
+
+
+def pixel3_focal_table(cap: DynamicDepthCapture, entries: int = 256) -> list[tuple[float, float]]:
+    """A blur table like the phone's (distance in the file's units -> blur radius in pixels):
+    radius grows with ``|1/focus - 1/d|`` away from the person.  Plausible, not the phone's.
+
+    >>> len(pixel3_focal_table(render_pixel3_portrait(depth_size=(48, 64))))
+    256
+    """
+    person = [i for i, n in enumerate(cap.truth.label_names) if n in ("head", "hair", "torso", "shoulders", "neck")]
+    z = np.asarray(cap.depth_m)[np.isin(cap.truth.labels, person)]
+    focus = float(1.0 / (PIXEL3_A / np.median(z) + PIXEL3_B)) if z.size else 1.0
+    d = np.linspace(cap.near, cap.far, entries)
+    radius = np.minimum(64.0, 40.0 * np.abs(1.0 / focus - 1.0 / d) * focus)
+    return [(float(np.float32(a)), float(np.float32(b))) for a, b in zip(d, radius)]
+
+
+def _b64_floats(values) -> str:
+    return base64.b64encode(b"".join(struct.pack("<f", float(v)) for v in values)).decode("ascii")
+
+
+def _typed(cls_ns: str, cls: str, props: str) -> str:
+    """RDF's typed-value form, as Pixels write every structure: the properties inside an
+    ``rdf:value`` node, the class in an ``rdf:type`` next to it."""
+    return (f'<rdf:value rdf:parseType="Resource">{props}</rdf:value>'
+            f'<rdf:type rdf:resource="{NS[cls_ns]}:{cls}"/>')
+
+
+def _elements(prefix: str, values: dict[str, Any]) -> str:
+    return "".join(f"<{prefix}:{k}>{v}</{prefix}:{k}>" for k, v in values.items() if v is not None)
+
+
+def pixel3_description_xml(items: list[tuple[str, str, int]], cap: DynamicDepthCapture,
+                           focal_table: list[tuple[float, float]]) -> str:
+    """The Device properties of a Pixel 3 description: every entry of ``Container:Directory``,
+    ``Device:Profiles`` and ``Device:Cameras``, and every structure of the camera, in typed-value
+    form, properties as elements, numbers with six decimals as the phone prints them.
+
+    >>> cap = render_pixel3_portrait(depth_size=(48, 64))
+    >>> "<DepthMap:Units>Diopters</DepthMap:Units>" in pixel3_description_xml([], cap, [])
+    True
+    """
+    lis = "".join(f'<rdf:li rdf:parseType="Resource">'
+                  f'{_typed("Container", "Item", _elements("Item", {"Mime": m, "Length": n, "DataURI": u}))}</rdf:li>'
+                  for m, u, n in items)
+    c = cap.calibration
+    w, h = c.reference_size
+    dm = {"ItemSemantic": "Depth", "Format": "RangeInverse", "Units": "Diopters", "Near": f"{cap.near:.6f}",
+          "Far": f"{cap.far:.6f}", "MeasureType": "OpticalAxis", "DepthURI": "android/depthmap",
+          "ConfidenceURI": "android/confidencemap", "FocalTableEntryCount": len(focal_table),
+          "FocalTable": _b64_floats(v for pair in focal_table for v in pair)}
+    im = {"FocalLengthX": f"{c.fx:.6f}", "FocalLengthY": f"{c.fy:.6f}", "PrincipalPointX": f"{c.cx:.6f}",
+          "PrincipalPointY": f"{c.cy:.6f}", "ImageWidth": w, "ImageHeight": h, "Skew": "0.000000",
+          "PixelAspectRatio": "1.000000", "DistortionCount": 4, "Distortion": _b64_floats([0.0] * 8)}
+    camera = ("<Camera:Trait>Physical</Camera:Trait>"
+              f'<Camera:Image rdf:parseType="Resource">{_typed("Camera", "Image", _elements("Image", {"ItemSemantic": "Original", "ItemURI": "android/original_image"}))}</Camera:Image>'
+              f'<Camera:DepthMap rdf:parseType="Resource">{_typed("Camera", "DepthMap", _elements("DepthMap", dm))}</Camera:DepthMap>'
+              f'<Camera:ImagingModel rdf:parseType="Resource">{_typed("Camera", "ImagingModel", _elements("ImagingModel", im))}</Camera:ImagingModel>')
+    profile = _elements("Profile", {"Type": "DepthPhoto"}) + "<Profile:CameraIndices><rdf:Seq><rdf:li>0</rdf:li></rdf:Seq></Profile:CameraIndices>"
+    return (f'<Device:Container rdf:parseType="Resource"><Container:Directory><rdf:Seq>{lis}</rdf:Seq></Container:Directory></Device:Container>'
+            f'<Device:Profiles><rdf:Seq><rdf:li rdf:parseType="Resource">{_typed("Device", "Profile", profile)}</rdf:li></rdf:Seq></Device:Profiles>'
+            f'<Device:Cameras><rdf:Seq><rdf:li rdf:parseType="Resource">{_typed("Device", "Camera", camera)}</rdf:li></rdf:Seq></Device:Cameras>')
+
+
+def pixel3_portrait_bytes(cap: DynamicDepthCapture | None = None, *, quality: int = 90,
+                          item_order: tuple[str, ...] | None = None,
+                          edit_description: Callable[[str], str] | None = None) -> bytes:
+    """A whole JPEG laid out exactly as a Pixel 3 portrait (HDR+ 1.0) is: EXIF orientation 1, a
+    main XMP marking a portrait and naming the extended XMP, the description in the extended XMP
+    (typed values, Units Diopters, Near 0.550750, Far 8.000000, a 256-entry FocalTable, pixel
+    intrinsics at the primary's size with DistortionCount 4), and four items in this order:
+    ``primary_image`` (Length 0), ``android/original_image``, ``android/depthmap``,
+    ``android/confidencemap`` (all JPEG).  ``cap`` defaults to :func:`render_pixel3_portrait`.
+    For tests of readers (other forms the specification allows): ``item_order`` lists the
+    appended items' URIs in another order (directory and bytes alike), ``edit_description`` is
+    applied to the description's XML before it is written.
+
+    >>> pixel3_portrait_bytes(render_pixel3_portrait(depth_size=(48, 64)))[:3]
+    b'\\xff\\xd8\\xff'
+    """
+    cap = cap or render_pixel3_portrait()
+    files = [("image/jpeg", "android/original_image", encode_jpeg(cap.original, quality)),
+             ("image/jpeg", "android/depthmap", encode_jpeg(pixel3_codes(cap), quality=100)),
+             ("image/jpeg", "android/confidencemap", encode_jpeg(cap.confidence_codes, quality=100))]
+    if item_order is not None:
+        by_uri = {u: (m, u, b) for m, u, b in files}
+        files = [by_uri[u] for u in item_order]
+    items = [("image/jpeg", "primary_image", 0)] + [(m, u, len(b)) for m, u, b in files]
+    body = pixel3_description_xml(items, cap, pixel3_focal_table(cap))
+    if edit_description is not None:
+        body = edit_description(body)
+    ext = _packet(dict(NS), "", body)
+    guid = extended_xmp_guid(ext)
+    gcam = "<GCamera:SpecialTypeID><rdf:Bag><rdf:li>" + PORTRAIT_TYPE + "</rdf:li></rdf:Bag></GCamera:SpecialTypeID>"
+    main = _packet({"GCamera": "http://ns.google.com/photos/1.0/camera/", "xmpNote": "http://ns.adobe.com/xmp/note/"},
+                   f'xmpNote:HasExtendedXMP="{guid}"', gcam)
+    segments = [exif_segment(_exif(cap.camera, 1)), xmp_segment(main)] + extended_xmp_segments(ext, guid=guid)
+    return insert_segments(encode_jpeg(cap.primary, quality), segments) + b"".join(b for _, _, b in files)
+
+
+# --------------------------------------------------------------------------------------------
 # the shipped sample
 # --------------------------------------------------------------------------------------------
 
@@ -357,4 +516,6 @@ def sample_contents() -> tuple[dict[str, bytes], dict[str, np.ndarray]]:
 
 
 __all__ = ["DynamicDepthCapture", "render_pixel_portrait", "pixel_calibration", "depth_codes", "description_xml",
-           "dynamic_depth_jpeg_bytes", "write_dynamic_depth_jpeg", "sample_contents", "ray_norms_at", "headlight_shading"]
+           "dynamic_depth_jpeg_bytes", "write_dynamic_depth_jpeg", "sample_contents", "ray_norms_at", "headlight_shading",
+           "render_pixel3_portrait", "pixel3_codes", "pixel3_focal_table", "pixel3_description_xml", "pixel3_portrait_bytes",
+           "PIXEL3_NEAR", "PIXEL3_FAR", "PIXEL3_A", "PIXEL3_B", "PIXEL3_PRIMARY_SCALE"]
