@@ -98,7 +98,7 @@ def _closure(cal, reading, fraction=1.0):
 
 def test_the_model_is_apples_evaluation_in_rho_squared():
     """depthlab.camera evaluates P at (r * PixelSize)**2 and divides, as Apple's frameworks do
-    (camera.py's docstring): checked against the formula written out here."""
+    (docs/lens_distortion.md): checked against the formula written out here."""
     r = np.array([0.0, 300.0, 1200.0, 2500.0])
     for cal, coef in ((PUG, PUG.lens_distortion), (PUG, PUG.inverse_lens_distortion), (UPRIGHT_2X, UPRIGHT_2X.inverse_lens_distortion)):
         expected = 1 / (1 + _poly(coef, (r * cal.pixel_size_mm) ** 2) / 100)
@@ -110,7 +110,7 @@ def test_the_model_is_apples_evaluation_in_rho_squared():
     assert k[0] == 1 and (1 - k[2]) / (1 - k[1]) == pytest.approx(4.0, rel=1e-3)
 
 
-# The evidence table of camera.py's docstring: closure (reference px) per file and reading, over
+# The evidence table of docs/lens_distortion.md: closure (reference px) per file and reading, over
 # the whole radius and within 80 % of it, and how far the two readings' rectified positions differ.
 CLOSURE_TABLE = {
     # file: (rho all, rho 80 %, rho2 all, rho2 80 %, differ px)
@@ -459,7 +459,7 @@ def _apply_reading(cal, coef, pts, reading):
     return c + d * (_radius_map(cal, coef, r, reading) / np.where(r > 0, r, 1))[:, None]
 
 
-# camera.py's rim table: sagitta (px) of straight edges near the rim, as stored, rectified with a
+# docs/lens_distortion.md's rim table: sagitta (px) of straight edges near the rim, as stored, rectified with a
 # P in rho, with Apple's P in rho**2, and with the other coefficient set (rho**2)
 RIM_TABLE = {
     "pug door edge": ("rear_dual_pug.heic", (-6.29, -4.46, -4.36, -8.40)),

@@ -1,80 +1,11 @@
-"""Camera geometry: intrinsics at a resolution, Apple's lens-distortion model, rectification,
-and intrinsics estimated from EXIF for files that carry no calibration.
+"""Camera geometry: intrinsics at a resolution, Apple's lens-distortion model (distort,
+undistort, rectification maps, pixel rays), and intrinsics estimated from EXIF for files that
+carry no calibration.
 
-Apple's radial model, as Apple's own code evaluates it
-------------------------------------------------------
-**What Apple documents** (AVCameraCalibrationData): the calibration has an intrinsic matrix at a
-reference size, ``pixelSize`` ("the size, in millimeters, of one image pixel"), a
-``lensDistortionCenter`` (offset from the top-left corner) and two lookup tables: the
-``lensDistortionLookupTable`` is "for use in rectifying camera images" and the
-``inverseLensDistortionLookupTable`` "for use in reapplying camera geometry to a rectified
-image".  The depth item's XMP stores, instead of tables, eight ``LensDistortionCoefficients``
-and eight ``InverseLensDistortionCoefficients`` (``depthData:``).  Apple does not document how
-the coefficients are evaluated.
-
-**What Apple's code does** (decompiled system frameworks, public in code search; facts only,
-no code carried over): the classes that consume this same dictionary (keys
-``PixelSize``, ``LensDistortionCenter``, ``LensDistortionCoefficients``,
-``InverseLensDistortionCoefficients``, ``DistortionCalibrationValidMaxRadiusInPixels``) —
-``VCCamera``, ``CinematicFramingRenderer``, ``DeskCamRenderingSession`` — store ``PixelSize**2``
-(named ``mmFactor``), keep the coefficients in structs whose fields are named
-``c0, c2, c4, ..., c14`` (even powers), put ``LensDistortionCoefficients`` in a field named
-``forwardGeometricDistortionPolynomial`` and the inverse set in
-``inverseGeometricDistortionPolynomial``, and map a point ``p`` with ``v = p - centre`` as
-
-    p' = centre + v / (1 + 0.01 * P(|v|**2 * PixelSize**2)),    P(t) = sum_i c_i * t**i
-
-(Horner's scheme in ``t``; ``distortPoint`` uses the forward set).  So P is a polynomial in
-``rho**2``, ``rho = r * PixelSize`` the radius on the sensor in millimetres, and gives a
-magnification in percent: even in ``r`` and smooth at the centre, like every radial lens model.
-``DistortionCalibrationValidMaxRadiusInPixels`` bounds the radius where the fit is meant to be
-used (the frameworks test ``|distortPoint(p) - centre| < max radius``).
-
-**What we measured on the real files** (``../shared/samples/iphone``; ``tests/test_camera.py``
-asserts each number of this table).  Closure = largest ``|inverse(forward(r)) - r|`` and
-``|forward(inverse(r)) - r|`` in reference pixels, over the whole frame (centre to the farthest
-corner) and within 80 % of that radius; *differ* = largest distance between the two readings'
-rectified positions:
-
-    file                        corner r | closure rho        | closure rho**2     | differ
-                                         | all      80 %      | all      80 %      |
-    rear_dual_pug.heic          2542 px  | 0.095    0.095     | 0.350    0.043     |  6.3 px
-    rear_dual_2x_upright.heic   2549 px  | 0.214    0.114     | 0.071    0.012     | 22.6 px
-    rear_dual_portrait.jpg      2543 px  | 0.227    0.158     | 0.528    0.033     | 16.4 px
-    front_truedepth_mattes.heic 2160 px  | 0        0         | 0        0         |  0 (all c_i = 0)
-
-Within 80 % of the radius ``rho**2`` closes 2-10x better on every file; only near the extreme
-corners of two files does it close worse, where its correction also stops growing (on pug the
-shift is 36.4 px at r = 2000 and 34.8 px at r = 2400): the polynomials were fitted over a valid
-radius short of the corners, which is what ``DistortionCalibrationValidMaxRadiusInPixels`` says
-when a file stores it (none of ours does).  Straight edges near the rim do not decide between
-the readings (sagitta of a quadratic fitted to the edge, px; residual rms to a line):
-
-    edge                                      as stored | rho     | rho**2  | other set, rho**2
-    pug, door edge left, r 1450-1903           -6.29    | -4.46   | -4.36   | -8.40
-    portrait.jpg, dark/grey edge right, 1195-1923  -3.69    | -7.04   | -8.62   | +1.10
-    portrait.jpg, grey/cream edge right            -1.16    | -4.17   | -1.62   | -1.61
-
-The readings differ by at most ~0.2-1.6 px there, less than the edges' own departures from
-straightness (the JPEG's photo is rendered with synthetic background blur; the 2x file, where the
-readings differ most, has no sharp straight edge near its rim), and a flat wall's disparity is
-equally planar with either (pug: plane-fit residual 0.0082 1/m with both).  **Decision:** the
-model is Apple's own evaluation, ``P(rho**2)``, with division; the closure inside the valid
-radius and the smoothness agree with it.  (The previous reading, ``P(rho)``, was chosen for its
-closure over the whole radius on pug alone.)
-
-Directions, as Apple's field names and documentation say: ``LensDistortionCoefficients`` map
-**rectilinear -> distorted** (:func:`distort_points`, :func:`rectification_map`: for each pixel
-of the rectified output, where to sample the camera image); ``InverseLensDistortionCoefficients``
-map **distorted -> rectilinear** (:func:`undistort_points`, :func:`pixel_rays`).  Depth maps are
-distorted like the photo they align with, so a depth pixel's ray is found with the inverse set.
-On pug the door edge agrees (sagitta 6.3 px as stored, 4.4 px after :func:`undistort_points`,
-8.4 px with the other set used that way); on the JPEG's edge the other set straightens more, so
-this check is weak, and the direction rests on Apple's naming.
-
-Beyond ``Calibration.distortion_max_radius_px`` (when the file stores it) the radial factor is
-held at its value on that radius: a polynomial fitted inside it is not evidence outside it.
-That is our choice; Apple's code uses the radius to mark points outside as invalid.
+Apple's radial model is ``p' = centre + v / (1 + 0.01 * P(|v|**2 * PixelSize**2))`` with
+``LensDistortionCoefficients`` mapping rectilinear -> distorted and the inverse set distorted ->
+rectilinear; why that reading, and what was measured on real files, is written up in
+``docs/lens_distortion.md``.
 
 Convention (whole module): pixel coordinates are ``(x, y)`` = (column, row); functions taking
 ``reference`` coordinates use Apple's corner origin at the calibration's reference size (pixel
