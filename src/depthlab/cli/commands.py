@@ -209,7 +209,7 @@ def cmd_depth(args) -> int:
 
 
 def cmd_refocus(args) -> int:
-    from ..imaging._refocus import IMAGE_SUFFIXES
+    from ..exchange.images import IMAGE_SUFFIXES
 
     inputs = expand_inputs(args.photos)
     suffix = Path(args.output).suffix.lower()

@@ -281,26 +281,14 @@ class RefocusedImage(np.ndarray):
     def save(self, path: str | os.PathLike, overwrite: bool = False, quality: int = 92) -> Path:
         """Write the image (JPEG, PNG, TIFF or WebP, by the suffix) atomically; an existing file
         is replaced only with ``overwrite=True``.  JPEGs carry the focus and lens in their comment."""
-        from PIL import Image
+        from ..exchange.images import save_image
 
-        from ..exchange.atomic import atomic_write
-
-        dest = Path(path)
-        fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
-               ".webp": "WEBP"}.get(dest.suffix.lower())
-        if fmt is None:
-            raise InvalidInputError(f"{dest.name}: unknown image type; use .jpg, .png, .tif or .webp")
-        img = Image.fromarray(np.ascontiguousarray(self))
-        opts: dict[str, Any] = {}
-        if fmt in ("JPEG", "WEBP"):
-            opts["quality"] = int(quality)
-        if fmt == "JPEG" and self.info is not None:
+        comment = None
+        if self.info is not None:
             i = self.info
-            opts["comment"] = (f"depthlab refocus: focus {i.focus_m:.4g} {i.units}, f/{i.f_number:g}, "
-                               f"{i.focal_length_35mm:.3g} mm (35 mm equiv.)").encode()
-        with atomic_write(dest, overwrite=overwrite) as fh:
-            img.save(fh, format=fmt, **opts)
-        return dest
+            comment = (f"depthlab refocus: focus {i.focus_m:.4g} {i.units}, f/{i.f_number:g}, "
+                       f"{i.focal_length_35mm:.3g} mm (35 mm equiv.)")
+        return save_image(self, path, overwrite=overwrite, quality=quality, comment=comment)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -644,12 +632,8 @@ def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
     return np.asarray(up)
 
 
-#: image types :meth:`RefocusedImage.save` writes, by suffix
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
-
-
 __all__ = [
-    "FRAME_35MM_DIAGONAL_MM", "IMAGE_SUFFIXES", "FocusChoice", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
+    "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
     "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
     "render_layers",
 ]
