@@ -30,25 +30,27 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
+from alternating import add_load_option, allow_load, ratio_text, run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
 SAMPLES = {"pug": SHARED / "iphone" / "rear_dual_pug.heic", "rear (generated)": ROOT / "data" / "sample" / "rear_dual.heic"}
 
 
-def row(label: str, runs: list[float], base: list[float] | None, base_label: str = "") -> str:
+def row(label: str, runs: list[float], base: list[float] | None, base_label: str = "", load: float = float("nan")) -> str:
     med, best = statistics.median(runs), min(runs)
     if base is None:
         return f"| {label} | {med:.1f} ({best:.1f}) | | |"
     bmed, bbest = statistics.median(base), min(base)
-    return f"| {label} | {med:.1f} ({best:.1f}) | {base_label} {bmed:.1f} ({bbest:.1f}) | {med / bmed:.2f} ({best / bbest:.2f}) |"
+    return f"| {label} | {med:.1f} ({best:.1f}) | {base_label} {bmed:.1f} ({bbest:.1f}) | {ratio_text(med, bmed, load, '{:.2f}')} |"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=9)
+    add_load_option(ap)
     args = ap.parse_args(argv)
+    allow_load(args.allow_load)
     sys.path.insert(0, str(ROOT / "src"))
     import numpy as np
     import trimesh
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     import depthlab
     from depthlab.capture import Capture
 
-    print("| item | candidate median (best) ms | baseline median (best) ms | ratio of medians (best) |")
+    print("| item | candidate median (best) ms | baseline median (best) ms | ratio of medians (load average) |")
     print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -86,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                 "mesh full grid": lambda: depthlab.mesh(decoded(), simplify=0),
                 "project warm": lambda: depthlab.project(cap),
             }, args.repeat)
-            print(row(f"a {name}: mesh(cap)", t["mesh"], t["project"], "project"))
-            print(row(f"a {name}: mesh(cap, simplify=0)", t["mesh full grid"], t["project"], "project"))
-            print(row(f"a {name}: mesh(cap)", t["mesh"], t["project warm"], "project warm"))
+            print(row(f"a {name}: mesh(cap)", t["mesh"], t["project"], "project", load=t.load))
+            print(row(f"a {name}: mesh(cap, simplify=0)", t["mesh full grid"], t["project"], "project", load=t.load))
+            print(row(f"a {name}: mesh(cap)", t["mesh"], t["project warm"], "project warm", load=t.load))
 
             m = depthlab.mesh(cap)
             full = depthlab.mesh(cap, simplify=0)
@@ -116,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
             t = run_alternating({"glb": save_glb, "naive": naive_glb, "ply": cloud_ply}, max(3, args.repeat // 3))
             print(row(f"b {name}: Mesh.save(.glb), {sizes['glb'] / 1e6:.1f} MB, {len(m):,} triangles",
-                      t["glb"], t["naive"], f"naive GLB ({sizes['naive'] / 1e6:.1f} MB, {len(full):,} triangles)"))
-            print(row(f"b {name}: Mesh.save(.glb)", t["glb"], t["ply"], f"PointCloud.save(.ply) ({sizes['ply'] / 1e6:.1f} MB)"))
+                      t["glb"], t["naive"], f"naive GLB ({sizes['naive'] / 1e6:.1f} MB, {len(full):,} triangles)", load=t.load))
+            print(row(f"b {name}: Mesh.save(.glb)", t["glb"], t["ply"], f"PointCloud.save(.ply) ({sizes['ply'] / 1e6:.1f} MB)", load=t.load))
 
             def solid_stl() -> None:
                 p = m.solid().save(fresh(".stl"))
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
             t = run_alternating({"solid": solid_stl, "surface": surface_stl}, max(3, args.repeat // 3))
             print(row(f"c {name}: solid() + .stl ({sizes['solid'] / 1e6:.1f} MB)", t["solid"], t["surface"],
-                      f"surface .stl ({sizes['stl'] / 1e6:.1f} MB)"))
+                      f"surface .stl ({sizes['stl'] / 1e6:.1f} MB)", load=t.load))
     return 0
 
 

@@ -39,27 +39,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
+from alternating import add_load_option, allow_load, ratio_text, run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
 
 
 class Timing(float):
-    """A median in ms (the float value) that also carries the fastest run, ``.best``."""
+    """A median in ms (the float value) that also carries the fastest run, ``.best``, and the
+    load average of the run it was taken in (``.load``, ``.load_text``)."""
 
     best: float
+    load: float
+    load_text: str
 
-    def __new__(cls, runs: list[float]) -> "Timing":
+    def __new__(cls, runs: list[float], load: float = float("nan"), load_text: str = "") -> "Timing":
         t = super().__new__(cls, statistics.median(runs))
         t.best = min(runs)
+        t.load, t.load_text = load, load_text
         return t
 
 
 def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, Timing]:
     """Wall time (ms) of each case, the cases run in turn ``repeat`` times: the median, and the
     fastest run (on a busy machine the fastest shows what an idle one would do)."""
-    return {k: Timing(v) for k, v in run_alternating(cases, repeat).items()}
+    res = run_alternating(cases, repeat)
+    print(f"  [{', '.join(cases)}: {res.load_text()}]")
+    return {k: Timing(v, res.load, res.load_text()) for k, v in res.items()}
 
 # ------------------------------------------------------------------------------- baselines
 
@@ -228,7 +234,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--seed", action="store_true", help="also the historical seed-pipeline row of (a)")
     ap.add_argument("--only", default="abcde", help="which items to run, e.g. 'ab'")
+    add_load_option(ap)
     args = ap.parse_args()
+    allow_load(args.allow_load)
     if not SAMPLE.is_file():
         print(f"sample {SAMPLE} not found; set DEPTHLAB_SHARED_SAMPLES", file=sys.stderr)
         return 2
@@ -252,13 +260,14 @@ def main() -> int:
           f"load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end")
     if not have_o3d:
         print("open3d not installed: Open3D baselines skipped (pip install open3d)")
-    print("times in ms: median (fastest run); ratio of medians (ratio of fastest runs)")
-    print(f"{'':2} {'candidate':38} {'median (best)':>17}  {'baseline':32} {'median (best)':>17} {'ratio':>15}")
+    print("times in ms: median (fastest run); ratio of medians, at the run's load average (1-minute, "
+          "without this benchmark's own share); a ratio taken at load >= 1.5 is not a measurement")
+    print(f"{'':2} {'candidate':38} {'median (best)':>17}  {'baseline':32} {'median (best)':>17}  ratio of medians")
     for item, name, t, bname, bt in rows:
         ttxt = f"{t:8.2f} ({t.best:6.2f})"
         btxt = f"{bt:8.2f} ({bt.best:6.2f})" if bt else ""
-        ratio = f"{t / bt:6.3f} ({t.best / bt.best:5.3f})" if bt else ""
-        print(f"{item:2} {name:38} {ttxt:>17}  {bname:32} {btxt:>17} {ratio:>15}")
+        ratio = ratio_text(t, bt, t.load) if bt else f"(load {t.load:.2f})"
+        print(f"{item:2} {name:38} {ttxt:>17}  {bname:32} {btxt:>17}  {ratio}")
     for line in notes:
         print(line)
     return 0

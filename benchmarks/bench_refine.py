@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
+from alternating import add_load_option, allow_load, ratio_text, run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--sample", type=Path, default=SAMPLE)
+    add_load_option(ap)
     args = ap.parse_args(argv)
+    allow_load(args.allow_load)
     if not args.sample.is_file():
         print(f"sample {args.sample} not found (set DEPTHLAB_SHARED_SAMPLES)", file=sys.stderr)
         return 2
@@ -78,11 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     base = statistics.median(times["colour decode (baseline)"])
     h, w = rgb.shape[:2]
     print(f"{args.sample.name}: colour {w}x{h}, depth {depthlab.open(args.sample).size[0]}x{depthlab.open(args.sample).size[1]}; "
-          f"{args.repeat} alternating runs, medians")
-    print(f"{'case':34s} {'median ms':>10s} {'best ms':>8s} {'/ decode':>9s}")
+          f"{args.repeat} alternating runs, medians; {times.load_text()}")
+    print(f"{'case':34s} {'median ms':>10s} {'best ms':>8s}  / decode (ratio of medians)")
     for name, t in times.items():
         med = statistics.median(t)
-        print(f"{name:34s} {med:10.1f} {min(t):8.1f} {med / base:9.2f}")
+        print(f"{name:34s} {med:10.1f} {min(t):8.1f}  {ratio_text(med, base, times.load, '{:.2f}')}")
     return 0
 
 

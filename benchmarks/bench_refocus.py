@@ -29,16 +29,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from alternating import run_alternating  # noqa: E402 - benchmarks/ is the script's folder
+from alternating import add_load_option, allow_load, ratio_text, run_alternating  # noqa: E402 - benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
 PREVIEW = (960, 720)
 
 
-def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, float]]:
-    """(median, fastest) wall time in ms of each case, the cases run in turn ``repeat`` times."""
-    return {k: (statistics.median(v), min(v)) for k, v in run_alternating(cases, repeat).items()}
+def timed_alternating(cases: dict[str, Callable[[], object]], repeat: int) -> tuple[dict[str, tuple[float, float]], object]:
+    """(median, fastest) wall time in ms of each case, the cases run in turn ``repeat`` times,
+    and the run's :class:`alternating.Timings` (its load average)."""
+    res = run_alternating(cases, repeat)
+    return {k: (statistics.median(v), min(v)) for k, v in res.items()}, res
 
 def colour_decode(path: Path) -> np.ndarray:
     """The baseline: pillow-heif decoding the primary image into a numpy array."""
@@ -50,7 +52,9 @@ def colour_decode(path: Path) -> np.ndarray:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=9)
+    add_load_option(ap)
     args = ap.parse_args()
+    allow_load(args.allow_load)
     if not SAMPLE.is_file():
         print(f"sample {SAMPLE} not found; set DEPTHLAB_SHARED_SAMPLES", file=sys.stderr)
         return 2
@@ -70,17 +74,17 @@ def main() -> int:
         i = step["i"] = step["i"] + 1
         return jpeg_bytes(prep.render(focus=float(focuses[i % 7]), f_number=numbers[(i * 3) % 7]))
 
-    res = timed_alternating({
+    res, run = timed_alternating({
         "colour decode": lambda: colour_decode(SAMPLE),
         "refocus full size": lambda: depthlab.refocus(cap, f_number=1.4),
         "open + decode + refocus": lambda: depthlab.refocus(depthlab.open(SAMPLE), f_number=1.4),
         "preview step": preview_step,
     }, args.repeat)
-    base, base_best = res["colour decode"]
-    print(f"rear_dual_pug.heic, --repeat {args.repeat}, load average {os.getloadavg()[0]:.1f}")
-    print(f"{'case':28s} {'median ms':>10s} {'best ms':>8s} {'/ decode (median)':>18s} {'(best)':>7s}")
+    base = res["colour decode"][0]
+    print(f"rear_dual_pug.heic, --repeat {args.repeat}, {run.load_text()}")
+    print(f"{'case':28s} {'median ms':>10s} {'best ms':>8s}  / decode (ratio of medians)")
     for name, (med, best) in res.items():
-        print(f"{name:28s} {med:10.1f} {best:8.1f} {med / base:18.2f} {best / base_best:7.2f}")
+        print(f"{name:28s} {med:10.1f} {best:8.1f}  {ratio_text(med, base, run.load, '{:.2f}')}")
     img = depthlab.refocus(cap, f_number=1.4)
     print(f"default focus {img.focus_m:.3f} m ({img.info.focus_source}); largest blur radius "
           f"{img.info.max_blur_radius_px:.1f} px at f/1.4 full size")
