@@ -113,6 +113,10 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert widget_views, "a live view is shown"
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     assert figures, "the notebook shows at least one figure"
+    # every figure a cell makes is shown as a picture, never as its bare repr
+    bare = [o["data"]["text/plain"] for o in outputs
+            if "Figure size" in o.get("data", {}).get("text/plain", "") and "image/png" not in o["data"]]
+    assert not bare, f"figures shown as text only: {bare}"
     # every number the teaching prose states is printed (or given) by the cells right after it,
     # in every notebook and every section
     assert unbacked_numbers(nb) == []

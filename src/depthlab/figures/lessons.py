@@ -189,9 +189,9 @@ def refine_figure(stored: Capture, refined: Capture, truth: Any, *, model: str =
                   width: float = 7.0, title: str | None = None):
     """Stored vs refined vs truth in four panels: a profile across the person's outline, a
     profile along the tilted wall (in codes, so the 8-bit staircase shows), and the error maps
-    of both (same colour scale).  Returns a matplotlib Figure (outside pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    of both (same colour scale).  Returns a matplotlib Figure (outside pyplot) that a notebook
+    shows as a picture."""
+    from .panels import new_figure
 
     from ..teaching.truthcheck import edge_segment, fit_model, fitted_disparity, rmse, true_disparity, wall_segment
 
@@ -200,8 +200,7 @@ def refine_figure(stored: Capture, refined: Capture, truth: Any, *, model: str =
     fr, _ = fitted_disparity(refined, truth, m)
     true = true_disparity(stored, truth)
     code = stored.encoding.step if stored.encoding is not None and stored.encoding.step else 1.0
-    fig = Figure(figsize=(width, width * 0.62), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(width, width * 0.62)
     axes = fig.subplots(2, 2)
     fit = "as stored" if m == "none" else f"{m} fit"
 
