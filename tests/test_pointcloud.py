@@ -170,8 +170,8 @@ def test_to_html_delegates(tmp_path, monkeypatch):
 
     monkeypatch.setattr(depthlab.exchange.html, "to_html", fake)
     c = make_cloud(5)
-    c.to_html(tmp_path / "a.html", overwrite=True, point_size=0.01)
-    assert seen["cloud"] is c and seen["overwrite"] is True and seen["kw"] == {"point_size": 0.01}
+    c.to_html(tmp_path / "a.html", overwrite=True, point_size_m=0.01)
+    assert seen["cloud"] is c and seen["overwrite"] is True and seen["kw"] == {"point_size_m": 0.01}
 
 
 def test_round_trips_any_cloud(tmp_path_factory):

@@ -364,7 +364,7 @@ def test_grid_points_are_projects_points_on_the_grid():
     cap = make_capture(depth)
     for st in (ProjectionSettings(), ProjectionSettings(stride=3, near=0.7, far=1.2, mask="portrait"),
                ProjectionSettings(model="orthographic", depth_scale=2.0, aspect=1.5)):
-        xyz, valid = grid_points(cap, st)
+        xyz, valid = grid_points(cap, settings=st)
         gh, gw = math.ceil(H / st.stride), math.ceil(W / st.stride)
         assert xyz.shape == (gh, gw, 3) and xyz.dtype == np.float32 and valid.shape == (gh, gw)
         cloud = project(cap, model=st.model, near=st.near, far=st.far, stride=st.stride, mask=st.mask,
@@ -456,5 +456,5 @@ def test_one_shot_projection_gives_the_slider_cache_numbers(model):
     for kw in ({}, {"depth_scale": 1.7, "aspect": 0.8, "stride": 3}):
         st = ProjectionSettings(model=model, **kw)
         kept, ok = Projector(cap, stride=st.stride).points_for(st)
-        xyz, valid = grid_points(cap, st)
+        xyz, valid = grid_points(cap, settings=st)
         assert np.array_equal(xyz.reshape(-1, 3), kept, equal_nan=True) and np.array_equal(valid.reshape(-1), ok)

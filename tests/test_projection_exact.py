@@ -106,7 +106,7 @@ def test_pinhole_positions_by_hand_and_calibration_argument_used():
     np.testing.assert_allclose(cloud.xyz, want, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(cloud.pixel_index, np.flatnonzero(keep.reshape(-1)))
     # grid_points takes the same calibration argument (the capture has none and no EXIF)
-    xyz, valid = grid_points(cap, ProjectionSettings(), calibration=CAL)
+    xyz, valid = grid_points(cap, settings=ProjectionSettings(), calibration=CAL)
     assert xyz.shape == (3, 4, 3) and valid.shape == (3, 4)
     np.testing.assert_array_equal(valid, keep)
     np.testing.assert_allclose(xyz[keep], want, rtol=0, atol=1e-6)
@@ -303,7 +303,7 @@ def test_metadata_warns_when_stored_intrinsics_disagree_with_exif():
 
 def test_point_cloud_takes_settings_and_calibration():
     cap = no_focal_length()
-    cloud = point_cloud(cap, ProjectionSettings(far=2.0, colour="depth"), calibration=CAL)
+    cloud = point_cloud(cap, settings=ProjectionSettings(far=2.0, colour="depth"), calibration=CAL)
     keep = np.isfinite(DEPTH) & (DEPTH <= 2.0)
     vv, uu = np.mgrid[0:3, 0:4]
     np.testing.assert_allclose(cloud.xyz, pinhole_xyz(uu[keep], vv[keep], DEPTH[keep]), rtol=0, atol=1e-6)

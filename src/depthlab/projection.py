@@ -25,6 +25,7 @@ import numpy as np
 
 from .camera import calibration_from_camera
 from .capture import Calibration, Capture
+from .checks import keyword_options, require_capture
 from .colour import depth_colours, finite_range
 from .errors import CalibrationError, InvalidInputError
 from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_calibration, points_from_depth, ray_grid
@@ -204,10 +205,9 @@ class Projector:
     Convention: see :mod:`depthlab.conventions`.
     """
 
-    def __init__(self, capture: Capture, stride: int = 1, calibration: Calibration | None = None,
+    def __init__(self, capture: Capture, *, stride: int = 1, calibration: Calibration | None = None,
                  keep_rays: bool = True):
-        if not isinstance(capture, Capture):
-            raise InvalidInputError(f"Projector needs a depthlab Capture, got {type(capture).__name__}")
+        require_capture(capture, "Projector")
         self.stride = ProjectionSettings(stride=stride).stride
         self.capture = capture
         self.calibration = calibration if calibration is not None else capture.calibration
@@ -374,7 +374,7 @@ class Projector:
 # --------------------------------------------------------------------------------------------
 
 
-def point_cloud(cap: Capture, settings: ProjectionSettings | None = None,
+def point_cloud(cap: Capture, *, settings: ProjectionSettings | None = None,
                 calibration: Calibration | None = None) -> PointCloud:
     """:func:`project` for a :class:`~depthlab.settings.ProjectionSettings` value."""
     settings = settings or ProjectionSettings()
@@ -382,7 +382,8 @@ def point_cloud(cap: Capture, settings: ProjectionSettings | None = None,
     return proj.cloud(settings, _hand_over=True)
 
 
-def grid_points(cap: Capture, settings: ProjectionSettings | None = None,
+@keyword_options
+def grid_points(cap: Capture, *, settings: ProjectionSettings | None = None,
                 calibration: Calibration | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The projection kept on its stride grid: ``(xyz, valid)``.
 
@@ -395,6 +396,7 @@ def grid_points(cap: Capture, settings: ProjectionSettings | None = None,
 
     Convention: see :mod:`depthlab.conventions`.
     """
+    require_capture(cap, "grid_points()")
     settings = settings or ProjectionSettings()
     proj = Projector(cap, stride=settings.stride, calibration=calibration, keep_rays=False)
     xyz, valid = proj.points_for(settings)
@@ -404,8 +406,10 @@ def grid_points(cap: Capture, settings: ProjectionSettings | None = None,
     return xyz.reshape(gh, gw, 3), valid.reshape(gh, gw)
 
 
+@keyword_options
 def project(
     cap: Capture,
+    *,
     model: str = "pinhole",
     near: float | None = None,
     far: float | None = None,
@@ -430,8 +434,7 @@ def project(
 
     Convention: see :mod:`depthlab.conventions`; unknown and clipped pixels are dropped.
     """
-    if not isinstance(cap, Capture):
-        raise InvalidInputError(f"project() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
+    require_capture(cap, "project()")
     settings = ProjectionSettings(model=model, near=near, far=far, stride=stride, mask=mask, colour=colour,
                                   matte=matte, depth_scale=depth_scale, aspect=aspect)
-    return point_cloud(cap, settings, calibration)
+    return point_cloud(cap, settings=settings, calibration=calibration)

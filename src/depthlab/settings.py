@@ -29,11 +29,12 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from .checks import known_options, positive_number
 from .errors import InvalidInputError
 
 __all__ = [
     "MODELS", "PINHOLE_MODELS", "FLAT_MODELS", "MODEL_LABELS", "COLOURS", "DEFAULT_MODEL",
-    "ProjectionSettings", "is_pinhole", "default_stride", "check_model", "positive_number",
+    "ProjectionSettings", "is_pinhole", "default_stride", "check_model",
 ]
 
 #: The projection models, each with a short label for menus (the only place they are named).
@@ -75,18 +76,6 @@ def default_stride(shape: tuple[int, int], max_points: int = 500_000) -> int:
     while math.ceil(h / s) * math.ceil(w / s) > max_points:
         s += 1
     return s
-
-
-def positive_number(name: str, value: Any, unit: str = "") -> float:
-    """``value`` as a float, or an InvalidInputError naming ``name`` (and ``unit``, e.g.
-    ``" (mm)"``) when it is not a number or not positive and finite."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise InvalidInputError(f"{name} must be a positive finite number{unit}, got {value!r}")
-    return v
 
 
 def _limit(name: str, value: Any) -> float | None:
@@ -150,12 +139,14 @@ class ProjectionSettings:
         object.__setattr__(self, "aspect", positive_number("aspect", self.aspect))
 
     @classmethod
+    def option_names(cls) -> list[str]:
+        """The settings' names, as keyword options of project() and every caller."""
+        return [f.name for f in fields(cls)]
+
+    @classmethod
     def from_options(cls, options: dict[str, Any], what: str = "projection") -> "ProjectionSettings":
         """Settings from keyword options, naming any unknown keyword and the known ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise InvalidInputError(f"unknown {what} option(s) {unknown}; the options are {sorted(known)}")
+        known_options(what, options, cls.option_names())
         return cls(**options)
 
     def replace(self, **changes: Any) -> "ProjectionSettings":

@@ -202,14 +202,14 @@ def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
 
 
 def test_options_are_written_and_checked(cloud):
-    config, _ = parse_page(dhtml.html_document(cloud, point_size=0.01, background="#FFF", title="T"))
+    config, _ = parse_page(dhtml.html_document(cloud, point_size_m=0.01, background="#FFF", title="T"))
     assert config["clouds"][0]["footprint"] == [0.0, pytest.approx(0.01 / 1.25)] and config["background"] == "#ffffff" and config["title"] == "T"
     config, _ = parse_page(dhtml.html_document(cloud, background=(255, 128, 0)))
     assert config["background"] == "#ff8000"
     with pytest.raises(InvalidInputError, match="background"):
         dhtml.html_document(cloud, background="blue-ish")
-    with pytest.raises(InvalidInputError, match="point_size"):
-        dhtml.html_document(cloud, point_size=-1)
+    with pytest.raises(InvalidInputError, match="point_size_m"):
+        dhtml.html_document(cloud, point_size_m=-1)
     with pytest.raises(InvalidInputError, match="one cloud or two"):
         dhtml.html_document([cloud, cloud, cloud])
     with pytest.raises(TypeError):
@@ -348,7 +348,7 @@ def test_a_capture_is_projected_with_project_options(tmp_path):
 
 def test_pointcloud_method_and_pair_title(tmp_path):
     a = make_cloud(48, 64)
-    out = a.to_html(tmp_path / "a.html", point_size=0.02)
+    out = a.to_html(tmp_path / "a.html", point_size_m=0.02)
     config, _ = parse_page(out.read_text(encoding="utf-8"))
     assert config["clouds"][0]["footprint"] == [0.0, pytest.approx(0.02 / 1.25)]
     b = make_cloud(48, 64, metadata={"source": "/x/front.heic"})

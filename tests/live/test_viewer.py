@@ -318,7 +318,7 @@ def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
 
 def test_start_values_reach_the_controls_and_the_view():
     cap = make_capture()
-    e = explore(cap, model="pinhole-raw", near=0.5, far=1.0, stride=2, point_size=2.0, colour="depth", mask="portrait")
+    e = explore(cap, model="pinhole-raw", near=0.5, far=1.0, stride=2, point_scale=2.0, colour="depth", mask="portrait")
     w = e.controls.w
     assert (w["model"].value, w["stride"].value, w["point_scale"].value, w["colour"].value, w["mask"].value) == (
         "pinhole-raw", 2, 2.0, "depth", "portrait")
@@ -329,7 +329,7 @@ def test_start_values_reach_the_controls_and_the_view():
     assert e.side.layer.count == 12 * 16
     assert e.side.layer.material.uniforms["sizeScale"]["value"] == pytest.approx(2 * 1.25)
     for bad in (dict(model="fisheye"), dict(render="voxels"), dict(near=2.0, far=1.0), dict(stride=0),
-                dict(point_size=0), dict(colour="infrared"), dict(mask="sky")):
+                dict(point_scale=0), dict(colour="infrared"), dict(mask="sky")):
         with pytest.raises(InvalidInputError):
             explore(cap, **bad)
     out = show(cap, model="orthographic")

@@ -205,7 +205,7 @@ def open_photo(src: Path) -> Capture:
 def export_one(src: Path, *, dest: Path, force: bool, project_options: dict[str, Any]) -> str:
     """Open ``src``, project it and write ``dest`` (.pcd or .ply); returns a one-line result."""
     refuse_existing([dest], force)
-    cloud = point_cloud(open_photo(src), ProjectionSettings.from_options(project_options))
+    cloud = point_cloud(open_photo(src), settings=ProjectionSettings.from_options(project_options))
     cloud.save(dest, overwrite=force)
     return f"{dest} ({len(cloud.xyz):,} points)"
 
@@ -235,9 +235,9 @@ def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, for
     (:mod:`depthlab.exchange.depth_png`)."""
     refuse_existing([p for p in (dest, preview) if p is not None], force)
     cap = open_photo(src)
-    save_depth_png(cap, dest, quantity, overwrite=force)
+    save_depth_png(cap, dest, quantity=quantity, overwrite=force)
     if preview is not None:
-        save_depth_preview(cap, preview, quantity, overwrite=force)
+        save_depth_preview(cap, preview, quantity=quantity, overwrite=force)
     return str(dest)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from ..capture import Capture
+from ..checks import keyword_options, require_capture
 from ..colour import depth_image
 from ..errors import InvalidInputError
 
@@ -31,6 +32,7 @@ DEPTH_PNG_UNIT = {"depth": "mm", "disparity": "0.001/m"}
 
 
 def _values(cap: Capture, quantity: str) -> np.ndarray:
+    require_capture(cap, "save_depth_png()")
     if quantity not in QUANTITIES:
         raise InvalidInputError(f"quantity must be 'depth' or 'disparity', got {quantity!r}")
     return cap.depth if quantity == "depth" else cap.disparity
@@ -49,7 +51,8 @@ def depth_png_array(values: np.ndarray, quantity: str) -> np.ndarray:
     return out
 
 
-def save_depth_png(cap: Capture, path: str | os.PathLike, quantity: str = "depth", overwrite: bool = False) -> Path:
+@keyword_options
+def save_depth_png(cap: Capture, path: str | os.PathLike, *, quantity: str = "depth", overwrite: bool = False) -> Path:
     """Write ``cap``'s depth (mm) or disparity (0.001/m) as a 16-bit PNG; returns the path.
 
     Never replaces an existing file unless ``overwrite=True``; written atomically.
@@ -70,7 +73,8 @@ def save_depth_png(cap: Capture, path: str | os.PathLike, quantity: str = "depth
     return Path(path)
 
 
-def save_depth_preview(cap: Capture, path: str | os.PathLike, quantity: str = "depth", overwrite: bool = False) -> Path:
+@keyword_options
+def save_depth_preview(cap: Capture, path: str | os.PathLike, *, quantity: str = "depth", overwrite: bool = False) -> Path:
     """Write the colour picture of the map (:func:`depthlab.colour.depth_image`, as ``show()``
     and the figures draw it) as an 8-bit PNG whose text chunk records the range shown."""
     from PIL import Image

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import html
 from ..capture import Capture
+from ..checks import keyword_options, known_options, require_capture
 from ..errors import InvalidInputError, OverwriteError
 from ..projection import point_cloud
 from ..settings import ProjectionSettings
@@ -33,7 +34,7 @@ def clouds_of(items: Any, project_options: dict[str, Any]) -> Any:
             f"projection options {sorted(project_options)} only apply to a Capture; this is already "
             "a point cloud (project it with those options first)"
         )
-    out = [point_cloud(c, settings) if isinstance(c, Capture) else c for c in seq]
+    out = [point_cloud(c, settings=settings) if isinstance(c, Capture) else c for c in seq]
     return out if many else out[0]
 
 
@@ -53,11 +54,13 @@ def surfaces_of(items: Any, project_options: dict[str, Any]) -> Any:
     return out if many else out[0]
 
 
+@keyword_options
 def to_html(
     clouds: Any,
     path: str | os.PathLike,
+    *,
     overwrite: bool = False,
-    point_size: float | None = None,
+    point_size_m: float | None = None,
     background: Any = html.DEFAULT_BACKGROUND,
     title: str | None = None,
     render: str = "points",
@@ -68,7 +71,7 @@ def to_html(
     A Capture is projected first with ``project_options`` (those of :func:`depthlab.project`:
     ``model``, ``near``, ``far``, ``stride``, ``mask``, ``colour``, ``depth_scale``, ``aspect``,
     ``matte``); the page itself is :func:`depthlab.exchange.html.to_html`'s (see there for
-    ``point_size``, ``background``, ``title`` and what the page holds).  An existing file is
+    ``point_size_m``, ``background``, ``title`` and what the page holds).  An existing file is
     never replaced unless ``overwrite=True``; returns the path written.  ``render="surface"``
     draws each Capture as its textured surface (:func:`depthlab.mesh`) instead of points.
 
@@ -76,10 +79,15 @@ def to_html(
     >>> depthlab.to_html([rear, front], "pair.html", overwrite=True)  # doctest: +SKIP
     >>> depthlab.to_html(cap, "surface.html", render="surface")    # doctest: +SKIP
     """
+    page_options = ["overwrite", "point_size_m", "background", "title", "render"]
+    known_options("to_html()", project_options, page_options + ProjectionSettings.option_names())
     if render not in RENDERS:
         raise InvalidInputError(f"render must be one of {RENDERS}, got {render!r}")
+    for item in clouds if isinstance(clouds, (list, tuple)) else [clouds]:
+        if not (hasattr(item, "xyz") or hasattr(item, "faces")):  # a PointCloud or a Mesh is shown as it is
+            require_capture(item, "to_html()")
     dest = Path(path)
     if not overwrite and dest.exists():  # refuse before any projection work
         raise OverwriteError(f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it")
     items = (clouds_of if render == "points" else surfaces_of)(clouds, project_options)
-    return html.to_html(items, dest, overwrite=overwrite, point_size=point_size, background=background, title=title)
+    return html.to_html(items, dest, overwrite=overwrite, point_size_m=point_size_m, background=background, title=title)

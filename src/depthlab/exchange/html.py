@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_write
+from ..checks import positive_number
 from ..errors import DepthlabError, InvalidInputError
 from ..live.scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
                     orbit_centre, point_footprint, to_threejs, view_transform)
@@ -175,7 +176,8 @@ def as_clouds(clouds: Any) -> list[Any]:
         if not (hasattr(item, "xyz") and hasattr(item, "rgb")):
             hint = " (project it first, or use depthlab.to_html, which does)" if hasattr(item, "disparity") else ""
             raise InvalidInputError(
-                f"to_html takes a PointCloud or a list of two, got {type(item).__name__}{hint}"
+                f"to_html takes a PointCloud or a Mesh (depthlab.to_html also a Capture), or a list of two; "
+                f"got {type(item).__name__}{hint}"
             )
     return items
 
@@ -403,7 +405,7 @@ def _page_camera(initial_camera: Any, bounds: list[tuple[np.ndarray, np.ndarray]
 def html_document(
     clouds: Any,
     *,
-    point_size: float | None = None,
+    point_size_m: float | None = None,
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
     _positions: str = "uint16",
@@ -411,10 +413,8 @@ def html_document(
     """The page :func:`to_html` writes, as a string (same arguments, no path)."""
     items = as_clouds(clouds)
     bg = _background_hex(background)
-    if point_size is not None:
-        point_size = float(point_size)
-        if not (math.isfinite(point_size) and point_size > 0):
-            raise InvalidInputError(f"point_size must be a positive number (scene units), got {point_size!r}")
+    if point_size_m is not None:
+        point_size_m = positive_number("point_size_m", point_size_m, " (metres; scene units for the flat models)")
     three_js = find_three_js().read_text(encoding="utf-8")
     viewer_js = _read_viewer_js()
 
@@ -448,9 +448,9 @@ def html_document(
             title = "depthlab point clouds" if len(items) > 1 else "depthlab point cloud"
             if any(hasattr(item, "mesh") for item in items):
                 title = "depthlab surface"
-    if point_size is not None:
+    if point_size_m is not None:
         for d in descs:
-            d["footprint"] = [0.0, point_size / COVERAGE]
+            d["footprint"] = [0.0, point_size_m / COVERAGE]
     units = getattr(items[0], "units", None)
     config = {
         "format": "depthlab-html/1",
@@ -514,8 +514,9 @@ html, body {{ margin: 0; height: 100%; overflow: hidden; background: {bg};
 def to_html(
     clouds: Any,
     path: str | os.PathLike,
+    *,
     overwrite: bool = False,
-    point_size: float | None = None,
+    point_size_m: float | None = None,
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
 ) -> Path:
@@ -528,7 +529,7 @@ def to_html(
         ``compare()``.
         (:func:`depthlab.to_html` also takes Captures and projects them first.)
     path : where to write; an existing file is never replaced unless ``overwrite=True``.
-    point_size : point diameter in scene units (metres for the pinhole models); default
+    point_size_m : point diameter in scene units (metres for the pinhole models); default
         ``depthlab.live.scene.default_point_size`` (as the notebook view).  The page has a slider.
     background : ``"#rrggbb"``, ``"#rgb"`` or (r, g, b) in 0..255.
     title : the page title; default from the source file name.
@@ -546,7 +547,7 @@ def to_html(
     """
     # atomic_write refuses an existing file before any projection or encoding work is done
     with atomic_write(path, overwrite=overwrite) as fh:
-        page = html_document(clouds, point_size=point_size, background=background, title=title)
+        page = html_document(clouds, point_size_m=point_size_m, background=background, title=title)
         fh.write(page.encode("utf-8"))
     return Path(path)
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..exchange.atomic import atomic_write
 from ..capture import Capture
+from ..checks import keyword_options, require_capture
 from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
 from ..deps import require
 from ..errors import DepthlabError, InvalidInputError
@@ -225,7 +226,7 @@ class _Cloud:
 
 
 def _project(cap: Capture, settings: ProjectionSettings) -> _Cloud:
-    cloud = point_cloud(cap, settings)
+    cloud = point_cloud(cap, settings=settings)
     return _Cloud(cloud.xyz, cloud.rgb, cloud.units, settings.model, cloud.intrinsics_estimated)
 
 
@@ -267,7 +268,7 @@ def _style(ax) -> None:
 
 
 def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: int,
-              cloud_limits: tuple[float, np.ndarray] | None, point_size: float,
+              cloud_limits: tuple[float, np.ndarray] | None, marker_size: float,
               show_model: bool, grid: bool = False) -> dict[str, Any]:
     cap = spec.cap
     if grid:  # 2 x 2 for a single paper column
@@ -282,7 +283,7 @@ def _draw_row(subfig, spec: _RowSpec, *, quantity: str, cmap: str, view, bins: i
 
     _draw_colour(ax_rgb, cap)
     im, cbar = _draw_map_and_histogram(subfig, ax_map, ax_hist, spec, quantity, cmap, bins)
-    _draw_cloud(ax_cloud, spec, view, cloud_limits, point_size)
+    _draw_cloud(ax_cloud, spec, view, cloud_limits, marker_size)
     return {"colour": ax_rgb, "map": ax_map, "colorbar": cbar, "histogram": ax_hist, "cloud": ax_cloud, "image": im}
 
 
@@ -350,14 +351,14 @@ def _draw_map_and_histogram(subfig, ax_map, ax_hist, spec: _RowSpec, quantity: s
 
 
 def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.ndarray] | None,
-                point_size: float) -> None:
+                marker_size: float) -> None:
     cap = spec.cap
     view_name, az, el = _view_angles(view)
     if spec.cloud is not None and len(spec.cloud.xyz):
         cl = spec.cloud
         centre = None if cloud_limits is None else cloud_limits[1]
         sx, sy, order = render_view(cl.xyz, az, el, centre=centre)
-        ax_cloud.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=point_size, marker=".",
+        ax_cloud.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=marker_size, marker=".",
                          linewidths=0, rasterized=True)
         ax_cloud.set_aspect("equal", adjustable="box")
         if cloud_limits is not None:
@@ -382,8 +383,7 @@ def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.nd
 
 def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, stride: int | None,
                max_points: int, near, far, mask, percentiles) -> _RowSpec:
-    if not isinstance(cap, Capture):
-        raise InvalidInputError(f"expected a depthlab Capture, got {type(cap).__name__}; open a file with depthlab.open(path)")
+    require_capture(cap, "a figure")
     values = _values(cap, quantity)
     s = stride if stride is not None else default_stride(cap.shape, max_points)
     cloud, err = None, None
@@ -409,11 +409,12 @@ def _row_height(cap: Capture, width: float, grid: bool) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+@keyword_options
 def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "depth",
                    view: str | tuple[float, float] = "oblique", stride: int | None = None,
                    max_points: int = 30_000, near: float | None = None, far: float | None = None,
                    mask: str | None = None, cmap: str | None = None, bins: int = 64,
-                   percentiles: tuple[float, float] = DEFAULT_PERCENTILES, point_size: float = 1.0,
+                   percentiles: tuple[float, float] = DEFAULT_PERCENTILES, marker_size: float = 1.0,
                    width: float = PAPER_WIDTH_IN, layout: str = "auto", label: str | None = None):
     """One capture in four panels: colour | depth map + colorbar | histogram | 3D view.
 
@@ -448,16 +449,17 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
     """
     return _figure([cap], labels=[label], models=[model], quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
-                   percentiles=percentiles, point_size=point_size, width=width, layout=layout, shared=False)
+                   percentiles=percentiles, marker_size=marker_size, width=width, layout=layout, shared=False)
 
 
+@keyword_options
 def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Sequence[str | None] | None = None,
                       models: Sequence[str] | None = None, model: str = "pinhole", quantity: str = "depth",
                       shared: bool | str = "auto", view: str | tuple[float, float] = "oblique",
                       stride: int | None = None, max_points: int = 30_000, near: float | None = None,
                       far: float | None = None, mask: str | None = None, cmap: str | None = None,
                       bins: int = 64, percentiles: tuple[float, float] = DEFAULT_PERCENTILES,
-                      point_size: float = 1.0, width: float = PAPER_WIDTH_IN, layout: str = "auto"):
+                      marker_size: float = 1.0, width: float = PAPER_WIDTH_IN, layout: str = "auto"):
     """Two rows of the :func:`capture_figure` panels, aligned: two captures or two models of one.
 
     ``comparison_figure(rear, front)`` compares two photos; ``comparison_figure(cap,
@@ -496,11 +498,11 @@ def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Seq
         raise InvalidInputError(f"shared must be True, False or 'auto', got {shared!r}")
     return _figure([a, b], labels=labels, models=models, quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
-                   percentiles=percentiles, point_size=point_size, width=width, layout=layout, shared=shared)
+                   percentiles=percentiles, marker_size=marker_size, width=width, layout=layout, shared=shared)
 
 
 def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, far, mask, cmap, bins,
-            percentiles, point_size, width, layout, shared):
+            percentiles, marker_size, width, layout, shared):
     if layout not in ("auto", "row", "grid"):
         raise InvalidInputError(f"layout must be 'auto', 'row' or 'grid', got {layout!r}")
     if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
@@ -545,7 +547,7 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
     subfigs = fig.subfigures(len(specs), 1, height_ratios=heights, squeeze=False)[:, 0]
     for sf, spec, lim in zip(subfigs, specs, limits):
         _draw_row(sf, spec, quantity=quantity, cmap=cmap, view=view, bins=bins, cloud_limits=lim,
-                  point_size=point_size, show_model=show_model, grid=grid)
+                  marker_size=marker_size, show_model=show_model, grid=grid)
     if len(specs) > 1:
         if shared:
             note = "shared colour and 3D scales" if cloud_shared else "shared colour scale; 3D views on their own scales"

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from ..capture import Capture
+from ..checks import image_size, keyword_options, require_capture
 from ..errors import DepthlabError, InvalidInputError
 
 #: largest output accepted, in pixels (a 48 MP phone photo fits; 12 MP is typical)
@@ -115,29 +116,9 @@ def target_size(cap: Capture, size: Any) -> tuple[int, int]:
                 raise InvalidInputError("size='colour': this capture has no colour image; give size='depth' or (w, h)")
             if cap.rgb_size is None:
                 _ = cap.rgb  # decodes and records the size
-            w, h = cap.rgb_size  # type: ignore[misc]
-            return _checked(int(w), int(h), w0, h0)
+            return image_size(cap.rgb_size, (w0, h0), max_pixels=MAX_PIXELS, what="refine()")
         raise InvalidInputError(f"size must be 'depth', 'colour' or (width, height), got {size!r}")
-    try:
-        w, h = size
-        if isinstance(w, bool) or isinstance(h, bool) or int(w) != w or int(h) != h:
-            raise TypeError
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"size must be 'depth', 'colour' or (width, height) in whole pixels, got {size!r}") from None
-    return _checked(int(w), int(h), w0, h0)
-
-
-def _checked(w: int, h: int, w0: int, h0: int) -> tuple[int, int]:
-    if w <= 0 or h <= 0:
-        raise InvalidInputError(f"size must be positive, got {w}x{h}")
-    if w * h > MAX_PIXELS:
-        raise InvalidInputError(f"size {w}x{h} is {w * h / 1e6:.0f} MP; refine() makes at most {MAX_PIXELS / 1e6:.0f} MP "
-                                "(a 12 MP photo is 4032x3024); ask for a smaller size")
-    sx, sy = w / w0, h / h0
-    if abs(sx - sy) > 0.02 * max(sx, sy):
-        raise InvalidInputError(f"size {w}x{h} does not have the depth map's aspect ({w0}x{h0}); the calibration "
-                                f"only scales between sizes of the same view, e.g. ({w0 * 2}, {h0 * 2})")
-    return w, h
+    return image_size(size, (w0, h0), max_pixels=MAX_PIXELS, what="refine()")
 
 
 def code_step(cap: Capture) -> float:
@@ -408,7 +389,8 @@ def _bounds(d: np.ndarray, conf: np.ndarray, code: float, radius: int, tight: bo
     return lower, upper
 
 
-def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str | None = "colour",
+@keyword_options
+def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str | None = "colour",
            radius: int = 6, eps: float = 5e-5, coarse: int = 3) -> Capture:
     """A new :class:`~depthlab.Capture` with refined float disparity (and depth) at ``size``.
 
@@ -442,6 +424,7 @@ def refine(cap: Capture, size: Any = "depth", *, fill: bool = False, guide: str 
         a capture without colour and ``guide="colour"``, or a map without a known pixel.
     """
     t0 = time.perf_counter()
+    require_capture(cap, "refine()")
     if guide not in ("colour", "color", None):
         raise InvalidInputError(f"guide must be 'colour' or None, got {guide!r}")
     guide = None if guide is None else "colour"

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CalibrationError, InvalidInputError
-from ..settings import positive_number
+from ..checks import image_size, keyword_options, positive_number, require_capture
 
 #: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
 FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -474,7 +474,8 @@ def render_layers(rgb: np.ndarray, radius: np.ndarray, detail_scale: int = 1) ->
     return np.moveaxis(out, 0, 2), detail
 
 
-def refocus(cap: Any, focus: float | None = None, f_number: float = 2.8, focal_length_35mm: float | None = None,
+@keyword_options
+def refocus(cap: Any, *, focus: float | str | None = None, f_number: float = 2.8, focal_length_35mm: float | None = None,
             size: tuple[int, int] | None = None) -> RefocusedImage:
     """The photo re-rendered with a shallow depth of field, focused at ``focus`` metres.
 
@@ -508,6 +509,7 @@ def refocus(cap: Any, focus: float | None = None, f_number: float = 2.8, focal_l
     Convention: display orientation, the depth map resampled (bilinear, in disparity) to the
     image; unknown depth takes the nearest known value.
     """
+    require_capture(cap, "refocus()")
     return Refocuser(cap, size=size, focal_length_35mm=focal_length_35mm).render(focus=focus, f_number=f_number)
 
 
@@ -517,15 +519,16 @@ class Refocuser:
     Holds the colour image at ``size``, its reduced working copy, the working disparity (holes
     filled, subject-biased, resampled) and the focus choice, so a live control re-renders a
     new focus or f-number without redoing them.  ``depthlab.refocus`` is
-    ``Refocuser(cap, size, focal_length_35mm).render(focus, f_number)``.
+    ``Refocuser(cap, size=size, focal_length_35mm=...).render(focus=focus, f_number=f_number)``.
 
     ``work_max_side`` bounds the working copy's long side (the layers are blurred there); a
     smaller one is faster and only approximates blur radii below ``size / work_max_side``
     output pixels more coarsely (the live preview uses 320).
     """
 
-    def __init__(self, cap: Any, size: tuple[int, int] | None = None, focal_length_35mm: float | None = None,
+    def __init__(self, cap: Any, *, size: tuple[int, int] | None = None, focal_length_35mm: float | None = None,
                  work_max_side: int = WORK_MAX_SIDE):
+        require_capture(cap, "refocus()")
         if focal_length_35mm is not None:
             self.focal_length_35mm = positive_number("focal_length_35mm", focal_length_35mm, " (mm)")
             self.focal_length_source = "given"
@@ -540,12 +543,7 @@ class Refocuser:
             full = cap.rgb
             H, W = full.shape[:2]
         else:
-            try:
-                W, H = (int(v) for v in size)
-            except (TypeError, ValueError):
-                raise InvalidInputError(f"size must be (width, height), got {size!r}") from None
-            if W <= 0 or H <= 0:
-                raise InvalidInputError(f"size must be positive, got {size!r}")
+            W, H = image_size(size, cap.rgb_size or cap.rgb.shape[1::-1], of="the photo")
             full = cap.rgb_at(W, H)
         from PIL import Image
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..imaging._refocus import Refocuser
+from ..checks import keyword_options, require_capture
 from ..errors import DepthlabError, InvalidInputError
 
 #: long side of the preview's working copy (see :class:`~depthlab.imaging._refocus.Refocuser`): at a
@@ -63,12 +64,14 @@ def _nearest_stop(n: float) -> float:
 class RefocusView:
     """The live refocus panel; ``view.widget`` is the whole panel (also shown by displaying ``view``)."""
 
+    @keyword_options(name="refocus_view")
     def __init__(self, cap: Any, *, width: int = 960, focus: float | None = None, f_number: float = 2.8,
                  focal_length_35mm: float | None = None):
         import ipywidgets as W
 
         from .widgets import Throttle
 
+        require_capture(cap, "refocus_view()")
         if not getattr(cap, "has_rgb", False):
             raise InvalidInputError("this capture has no colour image to refocus; open the original photo with depthlab.open")
         rgb_size = cap.rgb_size or (cap.rgb.shape[1], cap.rgb.shape[0])
@@ -156,6 +159,7 @@ class RefocusView:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+@keyword_options
 def refocus_view(cap: Any, *, width: int = 960, focus: float | None = None, f_number: float = 2.8,
                  focal_length_35mm: float | None = None) -> RefocusView:
     """A live refocus panel for ``cap`` (see the module docstring); display it in a notebook."""

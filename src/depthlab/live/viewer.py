@@ -424,14 +424,14 @@ class CloudView:
         self.content.children = [c for c in self.content.children if c is not layer.points]
 
     @property
-    def point_size(self) -> float:
+    def point_scale(self) -> float:
         """The point-size factor of the clouds (1: each point covers its pixel)."""
         return float(self.layers[0].size_factor) if self.layers and isinstance(self.layers[0], CloudLayer) else 0.0
 
-    @point_size.setter
-    def point_size(self, factor: float) -> None:
+    @point_scale.setter
+    def point_scale(self, factor: float) -> None:
         if not (factor > 0 and math.isfinite(factor)):
-            raise InvalidInputError(f"point size factor must be positive, got {factor}")
+            raise InvalidInputError(f"point_scale (a factor) must be positive, got {factor}")
         for layer in self.layers:
             if isinstance(layer, CloudLayer):
                 layer.set_size(size_factor=factor)

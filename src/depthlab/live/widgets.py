@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import colour
 from ..capture import Capture
+from ..checks import keyword_options, require_capture
 from ..errors import DepthlabError, InvalidInputError, OverwriteError
 from ..figures.panels import capture_figure, save_figure
 from ..exchange.html import to_html
@@ -392,7 +393,7 @@ class _Side:
 
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
-                      near: float | None = None, far: float | None = None, point_size: float = 1.0,
+                      near: float | None = None, far: float | None = None, point_scale: float = 1.0,
                       colour: str | None = None, mask: str | None = None, refined: bool = False,
                       min_confidence: float | None = None) -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
@@ -416,8 +417,8 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         raise InvalidInputError(f"near ({near}) must be below far ({far})")
     if stride is not None and (not isinstance(stride, int) or isinstance(stride, bool) or not 1 <= stride <= 8):
         raise InvalidInputError(f"stride must be an integer from 1 to 8, got {stride!r}")
-    if not (isinstance(point_size, (int, float)) and math.isfinite(point_size) and 0.125 <= point_size <= 8):
-        raise InvalidInputError(f"point_size is a factor of each point's pixel footprint, 0.125 to 8; got {point_size!r}")
+    if not (isinstance(point_scale, (int, float)) and math.isfinite(point_scale) and 0.125 <= point_scale <= 8):
+        raise InvalidInputError(f"point_scale is a factor of each point's pixel footprint, 0.125 to 8; got {point_scale!r}")
     mattes = sorted(set().union(*[set(c.mattes) for c in caps]))
     if colour is None:
         colour = "rgb" if all(c.has_rgb for c in caps) else "depth"
@@ -431,7 +432,7 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
     return {
         "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None if near is None else float(near),
         "far": None if far is None else float(far), "stride": stride or max(default_stride(c.shape) for c in caps),
-        "point_scale": float(point_size), "colour": colour, "mask": mask or None, "render": render,
+        "point_scale": float(point_scale), "colour": colour, "mask": mask or None, "render": render,
         "refined": _refined_setting(caps, refined),
         "min_confidence": _confidence_setting(caps, min_confidence),
     }
@@ -644,14 +645,14 @@ class Explorer(_Session):
     capture, its projector and its layer.
     """
 
+    @keyword_options(name="explore")
     def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
-                 far: float | None = None, stride: int | None = None, point_size: float = 1.0,
+                 far: float | None = None, stride: int | None = None, point_scale: float = 1.0,
                  colour: str | None = None, mask: str | None = None, refined: bool = False,
                  min_confidence: float | None = None,
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
-        if not isinstance(cap, Capture):
-            raise InvalidInputError(f"explore() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
-        settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_size=point_size,
+        require_capture(cap, "explore()")
+        settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_scale=point_scale,
                                      colour=colour, mask=mask, refined=refined, min_confidence=min_confidence)
         self.view = CloudView(width, height)
         self.side = _Side(cap, self.view, settings)
@@ -669,12 +670,12 @@ class Comparison(_Session):
     controls apply to both views, or to the left or right one only ("apply to").
     """
 
+    @keyword_options(name="compare")
     def __init__(self, a: Capture, b: Capture, *, model: str | None = None, models: tuple[str, str] | None = None,
                  render: str = "points", stride: int | None = None, width: int = 460, height: int = 420,
                  export_dir: str | Path | None = None):
         for c in (a, b):
-            if not isinstance(c, Capture):
-                raise InvalidInputError(f"compare() needs two depthlab Captures, got {type(c).__name__}")
+            require_capture(c, "compare()")
         if models is not None and (len(models) != 2 or model is not None):
             raise InvalidInputError(f"pass either model= or models=(left, right), got model={model!r}, models={models!r}")
         settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render)
@@ -722,14 +723,14 @@ class Comparison(_Session):
             self._frame_both()
 
 
+@keyword_options
 def show(cap: Capture, *, model: str | None = None, render: str = "points", stride: int | None = None,
          size: int = 320) -> W.Widget:
     """Colour | depth | live 3D of one capture, in one output (no controls; see :func:`explore`).
 
     ``model`` (default: calibrated pinhole where the capture allows) and ``render``
     (``"points"`` or ``"surface"``) choose how the 3D panel draws it."""
-    if not isinstance(cap, Capture):
-        raise InvalidInputError(f"show() needs a depthlab Capture (depthlab.open(path)), got {type(cap).__name__}")
+    require_capture(cap, "show()")
     h, w = cap.shape
     box_h = int(round(size * h / w)) if w >= h else size
     box_w = size if w >= h else int(round(size * w / h))
@@ -748,18 +749,20 @@ def show(cap: Capture, *, model: str | None = None, render: str = "points", stri
     return out
 
 
+@keyword_options
 def explore(cap: Capture, **kwargs: Any) -> Explorer:
     """A live 3D view of ``cap`` with controls (projection model, points or surface, depth scale,
     aspect, near/far, stride, point size, colour, matte mask, reset view, export).
 
     Each control can start elsewhere: ``model``, ``render`` (``"points"`` | ``"surface"``),
-    ``near``/``far`` (metres), ``stride``, ``point_size`` (a factor of each point's pixel
+    ``near``/``far`` (metres), ``stride``, ``point_scale`` (a factor of each point's pixel
     footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name),
     ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too).
     See :class:`Explorer`."""
     return Explorer(cap, **kwargs)
 
 
+@keyword_options
 def compare(a: Capture, b: Capture, **kwargs: Any) -> Comparison:
     """Two live views side by side with linked cameras, titled with camera, accuracy and depth
     range; the controls apply to both or to one side.  See :class:`Comparison`."""

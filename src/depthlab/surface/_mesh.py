@@ -44,7 +44,8 @@ from ..capture import Calibration, Capture
 from ..colour import depth_colours
 from ..errors import InvalidInputError
 from ..projection import Projector
-from ..settings import is_pinhole, positive_number
+from ..checks import keyword_options, positive_number, require_capture
+from ..settings import is_pinhole
 from .triangulate import surface_faces, triangle_areas
 
 __all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
@@ -198,8 +199,10 @@ class Mesh:
                     camera=self.camera, metadata=meta)
 
 
+@keyword_options
 def mesh(
     cap: Capture,
+    *,
     model: str = "pinhole",
     stride: int = 1,
     near: float | None = None,
@@ -301,8 +304,7 @@ def _disparity_tolerance(cap: Capture, simplify: float) -> Any:
 
 def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any) -> tuple[float, float]:
     """The checked ``max_step`` and ``simplify`` (``cap`` and ``max_texture`` checked too)."""
-    if not isinstance(cap, Capture):
-        raise InvalidInputError(f"mesh needs a depthlab Capture, got {type(cap).__name__}")
+    require_capture(cap, "mesh()")
     step = positive_number("max_step", max_step)
     if simplify is None:
         simplify = 0.0
