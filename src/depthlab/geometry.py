@@ -98,9 +98,9 @@ def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str,
 
 
 def disparity_as_z(disparity: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """The seed's z: disparity mirrored within its own finite range, ``lo + hi - disparity``.
+    """Disparity used as z (a common mistake): mirrored within its own finite range, ``lo + hi - disparity``.
 
-    The seed's viewer had z toward the viewer, so large disparity (near) came out near; mirroring
+    In a viewer with z toward the viewer, large disparity (near) comes out near; mirroring
     keeps near near in our z-forward frame.  Wrong because disparity is ``1/depth``: equal steps
     in disparity are tiny steps in depth up close and huge ones far away.  Unknown (or, when
     ``valid`` is given, invalid) pixels are NaN, and the range is that of the valid pixels only.

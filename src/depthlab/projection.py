@@ -254,7 +254,7 @@ class Projector:
         return r
 
     def _z_of(self, model: str) -> np.ndarray:
-        """What multiplies the rays: depth, or the seed's mirrored disparity (cached)."""
+        """What multiplies the rays: depth, or the mirrored disparity of the disparity-as-z mistake (cached)."""
         if model != "disparity-as-z":
             return self.depth
         z = self._z.get(model)

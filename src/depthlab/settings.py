@@ -17,7 +17,7 @@ Models
     the back-projection: every point keeps its pixel's place on the grid, so far things stay as
     small as they look in the photo -- too small.  Arbitrary units.
 ``"disparity-as-z"``
-    *The seed's mistake*, kept as a named mode so it can be shown: the flat grid with the stored
+    *A common mistake*, kept as a named mode so it can be shown: the flat grid with the stored
     disparity (1/m), mirrored within its range, used as z.
 
 The formulas are in :mod:`depthlab.geometry`; frames and units in :mod:`depthlab.conventions`.
@@ -42,7 +42,7 @@ MODEL_LABELS = {
     "pinhole": "pinhole, lens distortion removed",
     "pinhole-raw": "pinhole, raw (distortion ignored)",
     "orthographic": "orthographic (teaching: pixel grid pushed back)",
-    "disparity-as-z": "disparity as z (the seed's mistake)",
+    "disparity-as-z": "disparity as z (a common mistake)",
 }
 MODELS = tuple(MODEL_LABELS)
 DEFAULT_MODEL = MODELS[0]

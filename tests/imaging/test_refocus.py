@@ -160,7 +160,8 @@ def test_default_focus_lands_on_the_subject(rear):
     assert "matte" in img.info.focus_source
     head, wall = rear.kept(img, rear.inner("head")), rear.kept(img, rear.inner("wall"))
     assert head > 0.8 and head > 3 * wall, (head, wall)
-    assert any(f"{img.focus_m:.3g} m" in note for note in img.notes), "the chosen distance is reported"
+    # reported in the capture's own units: the rear sample is relative, so not in metres
+    assert any(f"{img.focus_m:.3g} capture units" in note for note in img.notes), "the chosen distance is reported"
 
 
 def test_no_halo_the_blurred_wall_does_not_smear_the_sharp_head_outline(rear, head_f14):
@@ -236,10 +237,16 @@ def test_relative_accuracy_is_rendered_in_the_captures_units_and_says_so(rear, h
     assert rear.cap.accuracy == "relative"
     assert "relative" in head_f14.info.units
     assert any("relative" in n and "units" in n for n in head_f14.notes)
+    # relative depth is affine in the truth (a·true + b), not a scaled copy: the note does not reassure
+    assert any("a·(true disparity) + b" in n and "approximation" in n for n in head_f14.notes)
+    assert not any("scaled copy" in n or "look is right" in n for n in head_f14.notes)
     front = depthlab.open(data_sample("front_truedepth.heic"))
     img = depthlab.refocus(front, f_number=2)
     assert front.accuracy == "absolute" and img.info.units == "m"
     assert not any("relative" in n for n in img.notes)
+    # a blur under one pixel is said, with its size
+    small = depthlab.refocus(front, f_number=64, focus=0.5)
+    assert small.info.max_blur_radius_px < 1 and any(f"{small.info.max_blur_radius_px:.2f} px radius, under a pixel" in n for n in small.notes)
 
 
 def test_focus_without_a_matte_is_the_nearest_large_region_near_the_centre():

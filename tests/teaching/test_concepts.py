@@ -32,7 +32,12 @@ def test_scale_against_truth_shows_relative_vs_absolute(rear, front):
     assert r.ratio == pytest.approx(np.median(1 / (0.8 + 0.1 * z)), rel=0.02)
     assert abs(r.ratio - 1 / 0.8) > 0.2 and r.accuracy == "relative"
     assert f.ratio == pytest.approx(1.0, abs=0.01) and f.accuracy == "absolute"
-    assert str(r) == "rear  (relative): depth read from the file / true depth = %.3f" % r.ratio
+    assert str(r).startswith("rear  (relative): depth read from the file / true depth = %.3f (median)" % r.ratio)
+    # the ratio changes with distance (1.11 at 1 m, 0.91 at 3 m), and the sentence prints it
+    near, far = r.by_depth[0], r.by_depth[-1]
+    assert near[1] == pytest.approx(1 / (0.8 + 0.1 * near[0]), rel=0.02) and far[1] == pytest.approx(1 / (0.8 + 0.1 * far[0]), rel=0.02)
+    assert near[1] - far[1] > 0.15 and f"{near[1]:.3f} at {near[0]:.1f} m" in str(r)
+    assert all(v == pytest.approx(1.0, abs=0.01) for _, v in f.by_depth)
 
 
 def test_quantisation_follows_the_square_of_distance(front):
@@ -77,6 +82,8 @@ def test_distortion_shift_is_zero_without_distortion(rear, front):
     f = concepts.distortion_shift(front[0])
     assert r.max_mm > 1.0 and 0 < r.median_mm < r.max_mm
     assert f.max_mm == pytest.approx(0.0, abs=1e-3)
+    # a relative capture's unit is not a metre, so the shift is not in millimetres
+    assert "mm" not in str(r) and "not a metre" in str(r) and " mm" in str(f)
 
 
 def test_depth_span_of_the_head(front):
@@ -162,8 +169,20 @@ def test_error_propagation_matches_the_truth(front):
         assert predicted == pytest.approx(z * z * s / np.sqrt(12))
         assert measured == pytest.approx(predicted, rel=0.15) and n >= 50
     assert e.sigma_lateral(0.9) == pytest.approx(e.edge_slope * e.sigma_depth(0.9))
-    # the edge slope is half the frame's width over f: 480 / 1109.5 for the front sample
+    # the edge slope is half the frame's width over f: 480 / 1109.5 for the front sample; the long
+    # edge 640 / 1109.5, the corner their hypotenuse -- all under 1 (half-field under 45°)
     assert e.edge_slope == pytest.approx((240 - 0.5 + 0.5) / (1109.5 * 480 / 960), rel=1e-3)
+    assert e.top_slope == pytest.approx(320 / (1109.5 / 2), rel=1e-3) and e.corner_slope == pytest.approx(np.hypot(0.4326, 0.5768), rel=1e-3)
+    assert "0.43 at the short (left/right) edges, 0.58 at the long (top/bottom) edges, 0.72 in the corners" in str(e)
+
+
+def test_filled_holes_are_counted_and_off_the_truth(front):
+    cap, truth = front
+    h = concepts.filled_holes(cap, truth)
+    filled = np.isfinite(cap.depth) & truth.holes
+    assert h.share == pytest.approx(filled.sum() / np.isfinite(cap.depth).sum())
+    assert 0.03 < h.share < 0.08 and 0.03 < h.median_error_m < 0.15 and h.max_error_m > 0.2
+    assert str(h).startswith(f"{100 * h.share:.1f}% of the stored pixels are filled holes")
 
 
 def test_two_measured_distances_recover_the_rear_samples_error(rear):
@@ -182,7 +201,9 @@ def test_edge_straightness_shows_the_correction(rear):
     e = concepts.edge_straightness(*rear)
     assert abs(e.raw_sagitta_m) > 0.005 and abs(e.rectified_sagitta_m) < 0.0005
     assert 3.0 < np.ptp(e.along_m) < 4.0
-    assert "bows by 7.6 mm with the distortion ignored and 0.04 mm" in str(e)
+    assert "bows (sagitta) by 7.6 mm with the distortion ignored and 0.04 mm" in str(e)
+    # the points scatter about the parabola far more than its bow: the sagitta is not a distance of the points
+    assert 0.0005 < e.rectified_scatter_m < 0.005 and e.rectified_scatter_m > 10 * abs(e.rectified_sagitta_m)
 
 
 def test_ray_confusion_bends_the_wall(rear):
@@ -195,6 +216,9 @@ def test_ray_confusion_bends_the_wall(rear):
     cos = 1 / np.sqrt(1 + tan2)
     assert r.max_angle_deg == pytest.approx(np.degrees(np.arccos(cos.min())), rel=0.02)
     assert r.max_bend_m == pytest.approx(np.max(truth.depth_m[v, u] * (1 - cos)), rel=0.03)
+    assert r.max_along_ray_m == pytest.approx(np.max(truth.depth_m[v, u] * (1 / cos - 1)), rel=0.03)
+    assert "along its ray by up to 87.7 cm, and its depth z changes by up to 68.0 cm" in str(r)
+    assert concepts.ray_shift_m(2.0, 30) == pytest.approx(2 * (2 / np.sqrt(3) - 1))  # 30.9 cm
     assert r.median_depth_m == pytest.approx(np.median(truth.depth_m[v, u]), rel=1e-6)
     assert concepts.ray_bend_m(2.0, 30) == pytest.approx(2 * (1 - np.sqrt(3) / 2))  # the exercise: 26.8 cm
 
@@ -204,10 +228,14 @@ def test_weak_perspective_lesson(front):
     span = concepts.depth_span(truth, "head")
     w = concepts.weak_perspective(span, 0.05)
     assert w.z_ref == pytest.approx((span.near_m + span.far_m) / 2)
-    assert w.max_error == pytest.approx((span.far_m - span.near_m) / (span.near_m + span.far_m))
-    assert w.distance_for_tolerance_m == pytest.approx((span.far_m - span.near_m) / 0.1)
-    two = concepts.weak_perspective(span, 0.02)
-    assert two.distance_for_tolerance_m == pytest.approx(2.5 * w.distance_for_tolerance_m)
+    # a point at Z comes out z_ref/Z times its size: the nearest is off by z_ref/near - 1 exactly
+    assert w.max_error == pytest.approx(w.z_ref / span.near_m - 1)
+    assert w.first_order_error == pytest.approx((span.far_m - span.near_m) / (span.near_m + span.far_m))
+    assert w.max_error > w.first_order_error
+    assert "8.15%" in str(w) and "7.53%" in str(w)
+    assert w.distance_for_tolerance_m == pytest.approx((span.far_m - span.near_m) / 2 * 1.05 / 0.05)
+    at = w.distance_for_tolerance_m  # from there the nearest point is off by exactly the tolerance
+    assert at / (at - (span.far_m - span.near_m) / 2) - 1 == pytest.approx(0.05)
     pts = concepts.weak_perspective_points(cap, w.z_ref)
     assert pts.shape == (int(np.isfinite(cap.depth).sum()), 3)
     # at z_ref the weak and the true pinhole x agree

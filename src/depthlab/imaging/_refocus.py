@@ -22,9 +22,10 @@ f-number, the way phone photo apps mean their f/1.4...f/16 slider: the blur is c
 Convention: depth in metres along the optical axis (z), disparity in 1/m, the output at the
 photo's size in display orientation; blur radii are in pixels of the image being rendered;
 a *signed* radius is positive for points nearer than the focus and negative behind it.
-Relative-accuracy captures (rear dual) are rendered in the capture's own units: their "metres"
-are a scaled copy of the truth, so the focus distance and the blur are in those units too (the
-result's ``notes`` say so).
+Relative-accuracy captures (rear dual) are rendered in the capture's own units: their stored
+disparity is *affine* in the true one (``a * true + b``, ``a`` and ``b`` unknown), not a scaled
+copy of it, so the focus distance is in those units and the blur is ``a`` times a real lens's at
+the same f-number (the result's ``notes`` say so).
 
 The rendering
 -------------
@@ -189,8 +190,8 @@ def choose_focus(cap: Any) -> FocusChoice:
       (bands 1/40 of the range wide, three neighbours pooled) that holds at least 15% of it;
       the median disparity of that band.
 
-    Convention: the result is in the capture's own units (metres; a scaled copy of the truth for
-    relative-accuracy captures).
+    Convention: the result is in the capture's own units (metres; for relative-accuracy captures
+    the inverse of a disparity that is affine in the true one, not metres).
     """
     d = _fill_unknown(cap.disparity)
     h, w = d.shape
@@ -595,17 +596,21 @@ class Refocuser:
         notes = []
         units = "m"
         if accuracy == "relative":
-            units = "capture units (relative accuracy: a scaled copy of metres)"
-            notes.append("relative-accuracy depth: the focus distance and the blur are in the capture's own units, "
-                         "not trustworthy metres (the look is right, the numbers are scaled)")
+            units = "capture units (relative accuracy: not metres)"
+            notes.append("relative-accuracy depth: the stored disparity is a·(true disparity) + b with a and b unknown, "
+                         "so the focus distance is in the capture's own units, the blur is a times a real lens's at this "
+                         "f-number and the offset b moves where the sharp plane lands; the look is an approximation")
         elif accuracy is None:
             notes.append("the file does not say how accurate its depth is; distances may be scaled")
         if self.focal_length_source != "given" and not self.focal_length_source.startswith("EXIF"):
             notes.append(f"35 mm-equivalent focal length {f35:.1f} mm estimated from the {self.focal_length_source}")
         if focus_source != "given":
-            notes.append(f"focused at {focus_m:.3g} m on {focus_source}")
+            notes.append(f"focused at {focus_m:.3g} {'m' if units == 'm' else 'capture units'} on {focus_source}")
         d = self.disparity
         max_r = float(max(abs(float(d.min()) - 1 / focus_m), abs(float(d.max()) - 1 / focus_m)) * k)
+        if max_r < 1.0:
+            notes.append(f"the largest blur is {max_r:.2f} px radius, under a pixel: at f/{n:g} this depth map's range "
+                         f"gives no visible blur (try a smaller f-number or another focus)")
         info = RefocusInfo(focus_m=float(focus_m), focus_source=focus_source, f_number=n, focal_length_35mm=f35,
                            focal_length_source=self.focal_length_source, accuracy=accuracy, units=units,
                            max_blur_radius_px=max_r, size=self.size, notes=tuple(notes))

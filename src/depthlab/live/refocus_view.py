@@ -99,7 +99,7 @@ class RefocusView:
                                        tooltip=self.refocuser.subject().source)
         self.status = W.HTML()
         self.image = W.Image(format="jpeg", layout=W.Layout(width=f"{self.size[0]}px", max_width="100%"))
-        note = ("<i>relative-accuracy depth: distances are in the capture's own units (a scaled copy of metres)</i>"
+        note = ("<i>relative-accuracy depth: distances are in the capture's own units (affine in the truth, not metres)</i>"
                 if relative else "")
         self.note = W.HTML(note)
         self._throttle = Throttle(self._draw, on_error=self._show_error)

@@ -111,9 +111,13 @@ class ScaleCheck:
     name: str
     accuracy: str | None
     ratio: float  # median of (depth read from the file / true depth) over pixels valid in both
+    by_depth: tuple[tuple[float, float], ...] = ()  # (true depth m, median ratio of the pixels near it)
 
     def __str__(self) -> str:
-        return f"{self.name:5s} ({self.accuracy}): depth read from the file / true depth = {self.ratio:.3f}"
+        line = f"{self.name:5s} ({self.accuracy}): depth read from the file / true depth = {self.ratio:.3f} (median)"
+        if self.by_depth:
+            line += "; by true depth: " + ", ".join(f"{r:.3f} at {z:.1f} m" for z, r in self.by_depth)
+        return line
 
 
 def scale_against_truth(cap: Capture, truth: Any, name: str = "") -> ScaleCheck:
@@ -129,8 +133,14 @@ def scale_against_truth(cap: Capture, truth: Any, name: str = "") -> ScaleCheck:
     ok = np.isfinite(cap.depth) & np.isfinite(true) & (true > 0)
     if not ok.any():
         raise InvalidInputError("no pixel has both a measured and a true depth")
-    ratio = float(np.median(cap.depth[ok] / true[ok]))
-    return ScaleCheck(name or (cap.path.stem if cap.path else "capture"), cap.accuracy, ratio)
+    r = cap.depth[ok] / true[ok]
+    by_depth = []
+    for z in sorted({round(float(q), 1) for q in np.percentile(true[ok], (5, 50, 95))}):
+        near = np.abs(true[ok] - z) <= 0.05
+        if near.sum() >= 50:
+            by_depth.append((z, float(np.median(r[near]))))
+    return ScaleCheck(name or (cap.path.stem if cap.path else "capture"), cap.accuracy, float(np.median(r)),
+                      tuple(by_depth))
 
 
 @dataclass(frozen=True)
@@ -230,10 +240,13 @@ class DistortionShift:
 
     max_mm: float
     median_mm: float
+    relative: bool = False  # the capture's scale is relative: "mm" are thousandths of its own unit
 
     def __str__(self) -> str:
-        return (f"removing the lens distortion moves points by up to {self.max_mm:.1f} mm "
-                f"(median {self.median_mm:.1f} mm)")
+        unit = "thousandths of the capture's unit" if self.relative else "mm"
+        note = " (relative depth: its unit is not a metre)" if self.relative else ""
+        return (f"removing the lens distortion moves points by up to {self.max_mm:.1f} {unit} "
+                f"(median {self.median_mm:.1f}){note}")
 
 
 def distortion_shift(cap: Capture, stride: int = 2) -> DistortionShift:
@@ -253,7 +266,7 @@ def distortion_shift(cap: Capture, stride: int = 2) -> DistortionShift:
     if not ok.any():
         raise InvalidInputError("no valid depth to compare")
     shift = 1000.0 * np.linalg.norm(rectified[ok] - raw[ok], axis=1)
-    return DistortionShift(float(shift.max()), float(np.median(shift)))
+    return DistortionShift(float(shift.max()), float(np.median(shift)), cap.accuracy == "relative")
 
 
 @dataclass(frozen=True)
@@ -387,13 +400,17 @@ class ErrorPropagation:
     """``Z = 1 / D``, so an error ``sigma_D`` in disparity (1/m) is ``sigma_Z ~ Z**2 * sigma_D``
     in depth; rounding to codes of step ``s`` is a uniform error of width ``s``: ``sigma_D =
     s / sqrt(12)``.  Laterally ``X = x_n * Z`` (``x_n`` the ray's slope), so ``sigma_X = |x_n| *
-    sigma_Z``.  ``measured`` holds (depth m, predicted sigma_Z m, measured sigma_Z m, pixels)
-    from a ground truth.
+    sigma_Z``: smaller than ``sigma_Z`` only where ``|x_n| < 1``, i.e. within 45° of the axis
+    (a frame whose half-field is under 45°).  ``measured`` holds (depth m, predicted sigma_Z m,
+    measured sigma_Z m, pixels) from a ground truth.
     """
 
     step_per_m: float
     edge_slope: float  # |x_n| at the image's left/right edge
     measured: tuple[tuple[float, float, float, int], ...] = ()
+    top_slope: float = 0.0  # |y_n| at the top/bottom edge
+    corner_slope: float = 0.0  # the ray's slope sqrt(x_n² + y_n²) in the farthest corner
+    width_is_short: bool = True  # the left/right edges are the short ones (a portrait frame)
 
     @property
     def sigma_disparity(self) -> float:
@@ -412,8 +429,15 @@ class ErrorPropagation:
                          f"measured against the truth {meas * 1000:.2f} mm ({n} pixels)")
         if self.measured:
             z = self.measured[-1][0]
-            lines.append(f"  laterally, at the image edge (|x/z| = {self.edge_slope:.2f}) and {z:.2f} m: "
-                         f"sigma_X = {self.sigma_lateral(z) * 1000:.2f} mm")
+            short, long_ = ("left/right", "top/bottom") if self.width_is_short else ("top/bottom", "left/right")
+            s_short, s_long = ((self.edge_slope, self.top_slope) if self.width_is_short
+                               else (self.top_slope, self.edge_slope))
+            lines.append(f"  laterally sigma_X = |x/z|·sigma_Z: |x/z| = {s_short:.2f} at the short ({short}) edges, "
+                         f"{s_long:.2f} at the long ({long_}) edges, {self.corner_slope:.2f} in the corners")
+            inside = "under" if self.corner_slope < 1 else "over"
+            lines.append(f"  the corner ray is {np.degrees(np.arctan(self.corner_slope)):.1f}° off the axis, {inside} 45°: "
+                         f"at {z:.2f} m sigma_X reaches {self.corner_slope * self.sigma_depth(z) * 1000:.2f} mm in a corner, "
+                         f"{'below' if self.corner_slope < 1 else 'above'} sigma_Z = {self.sigma_depth(z) * 1000:.2f} mm")
         return "\n".join(lines)
 
 
@@ -428,10 +452,11 @@ def error_propagation(cap: Capture, truth: Any = None, depths_m: Sequence[float]
     enc, cal = cap.encoding, cap.calibration
     if enc is None or enc.quantity != "disparity" or not enc.step:
         raise InvalidInputError("needs disparity codes with a known step (an Apple portrait file)")
-    edge = 0.0
+    edge = top = 0.0
     if cal is not None:
         k = cal.intrinsics_at(*cap.size)
         edge = float(max(k[0, 2] + 0.5, cap.size[0] - 0.5 - k[0, 2]) / k[0, 0])
+        top = float(max(k[1, 2] + 0.5, cap.size[1] - 0.5 - k[1, 2]) / k[1, 1])
     rows = []
     if truth is not None:
         true = np.asarray(truth.depth_m, dtype=np.float64)
@@ -444,7 +469,37 @@ def error_propagation(cap: Capture, truth: Any = None, depths_m: Sequence[float]
             sel = ok & (np.abs(true - z) <= bin_m / 2)
             if sel.sum() >= 50:
                 rows.append((float(z), float(z * z * sd), float(np.std(err[sel])), int(sel.sum())))
-    return ErrorPropagation(float(enc.step), edge, tuple(rows))
+    return ErrorPropagation(float(enc.step), edge, tuple(rows), top, float(np.hypot(edge, top)),
+                            cap.size[0] <= cap.size[1])
+
+
+@dataclass(frozen=True)
+class FilledHoles:
+    """Pixels the sensor did not measure but the stored (filtered) map fills in, against the truth."""
+
+    share: float  # of the map's valid pixels
+    median_error_m: float
+    max_error_m: float
+
+    def __str__(self) -> str:
+        return (f"{self.share * 100:.1f}% of the stored pixels are filled holes (the sensor measured nothing there): "
+                f"they are off the true depth by {self.median_error_m * 100:.0f} cm (median), up to "
+                f"{self.max_error_m * 100:.0f} cm; the error budget above leaves them out")
+
+
+def filled_holes(cap: Capture, truth: Any) -> FilledHoles:
+    """How many of ``cap``'s valid pixels are holes filled by the phone's filtering
+    (``truth.holes``), and how far off the truth they are.  Convention: metres, same grid."""
+    holes = getattr(truth, "holes", None)
+    if holes is None:
+        raise InvalidInputError("this ground truth does not say where the sensor measured nothing")
+    true = np.asarray(truth.depth_m, dtype=np.float64)
+    valid = np.isfinite(cap.depth)
+    filled = valid & np.asarray(holes, dtype=bool) & np.isfinite(true)
+    if not filled.any():
+        return FilledHoles(0.0, 0.0, 0.0)
+    err = np.abs(cap.depth[filled] - true[filled])
+    return FilledHoles(float(filled.sum() / valid.sum()), float(np.median(err)), float(err.max()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,24 +510,35 @@ def error_propagation(cap: Capture, truth: Any = None, depths_m: Sequence[float]
 @dataclass(frozen=True)
 class RayConfusion:
     """A map stores ``z`` (depth along the optical axis: Apple; GDepth ``OpticalAxis``).  Read as
-    the distance along each pixel's ray, a point at angle ``theta`` off the axis lands at
-    ``z * cos(theta)`` instead of ``z``: a flat wall bends toward the camera at the edges.
+    the distance along each pixel's ray, a point at angle ``theta`` off the axis, really
+    ``z / cos(theta)`` away along its ray, is put ``z`` away instead: it moves toward the camera
+    along its ray by ``z / cos(theta) - z`` (``max_along_ray_m``), and its depth becomes
+    ``z * cos(theta)``, a change of ``z - z * cos(theta)`` (``max_bend_m``): a flat wall bends
+    toward the camera at the edges.
     """
 
     label: str
     max_angle_deg: float
-    max_bend_m: float  # largest z - z * cos(theta) over the part
+    max_bend_m: float  # largest change of z, z - z * cos(theta), over the part
     median_depth_m: float
+    max_along_ray_m: float = 0.0  # largest move along the ray, z / cos(theta) - z
 
     def __str__(self) -> str:
         return (f"the {self.label} (median depth {self.median_depth_m:.2f} m) reaches {self.max_angle_deg:.1f}° off the axis; "
-                f"read as distance along the ray it bends toward the camera by up to {self.max_bend_m * 100:.1f} cm")
+                f"read as distance along the ray, a point moves toward the camera along its ray by up to "
+                f"{self.max_along_ray_m * 100:.1f} cm, and its depth z changes by up to {self.max_bend_m * 100:.1f} cm")
 
 
 def ray_bend_m(depth_m: float, angle_deg: float) -> float:
-    """How far toward the camera a point at depth ``z`` and ``angle_deg`` off the axis moves
-    when ``z`` is mistaken for the distance along its ray: ``z * (1 - cos(angle))``."""
+    """How much the depth ``z`` of a point ``angle_deg`` off the axis changes when ``z`` is
+    mistaken for the distance along its ray: ``z * (1 - cos(angle))``."""
     return float(depth_m) * (1.0 - float(np.cos(np.radians(float(angle_deg)))))
+
+
+def ray_shift_m(depth_m: float, angle_deg: float) -> float:
+    """How far along its ray a point at depth ``z`` and ``angle_deg`` off the axis moves toward
+    the camera when ``z`` is mistaken for the distance along the ray: ``z / cos(angle) - z``."""
+    return float(depth_m) * (1.0 / float(np.cos(np.radians(float(angle_deg)))) - 1.0)
 
 
 def ray_confusion(cap: Capture, truth: Any, label: str = "wall") -> RayConfusion:
@@ -497,7 +563,9 @@ def ray_confusion(cap: Capture, truth: Any, label: str = "wall") -> RayConfusion
         raise InvalidInputError(f"the {label} has no valid depth")
     z = true[part]
     bend = z * (1.0 - cos[part])
-    return RayConfusion(label, float(np.degrees(np.arccos(cos[part].min()))), float(bend.max()), float(np.median(z)))
+    along = z / cos[part] - z
+    return RayConfusion(label, float(np.degrees(np.arccos(cos[part].min()))), float(bend.max()), float(np.median(z)),
+                        float(along.max()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,10 +576,12 @@ def ray_confusion(cap: Capture, truth: Any, label: str = "wall") -> RayConfusion
 @dataclass(frozen=True)
 class WeakPerspective:
     """Weak perspective scales every pixel by one depth ``z_ref``: ``X = (u - cx) * z_ref / f``
-    instead of ``X = (u - cx) * Z / f``.  A point at depth ``Z`` comes out ``Z / z_ref`` times
-    the right size, so the size error over a part spanning ``near``..``far`` is at most
-    ``max(far - z_ref, z_ref - near) / z_ref`` -- about ``dz / (2 z_ref)`` with ``z_ref`` in the
-    middle.  Keeping it below ``tolerance`` needs ``z_ref >= (far - near) / (2 * tolerance)``.
+    instead of ``X = (u - cx) * Z / f``.  A point at depth ``Z`` comes out ``z_ref / Z`` times
+    its true size: too large in front of ``z_ref``, too small behind.  With ``z_ref`` in the
+    middle of a part spanning ``near``..``far`` (``dz = far - near``) the worst point is the
+    nearest, off by exactly ``z_ref / near - 1 = (dz/2) / near`` (``max_error``); to first order
+    ``(dz/2) / z_ref`` (``first_order_error``).  Keeping the exact error below ``tolerance`` needs
+    ``z_ref >= (dz/2) * (1 + tolerance) / tolerance`` (first order: ``dz / (2 * tolerance)``).
     """
 
     label: str
@@ -529,17 +599,24 @@ class WeakPerspective:
 
     @property
     def max_error(self) -> float:
+        """Exact worst size error: the nearest point, enlarged by ``z_ref / near``."""
+        return self.z_ref / self.near_m - 1.0
+
+    @property
+    def first_order_error(self) -> float:
+        """``(dz/2) / z_ref``: the first-order estimate of :attr:`max_error`."""
         return 0.5 * (self.far_m - self.near_m) / self.z_ref
 
     @property
     def distance_for_tolerance_m(self) -> float:
-        """The middle distance at which this part's relief stays within ``tolerance``."""
-        return (self.far_m - self.near_m) / (2.0 * self.tolerance)
+        """The middle distance from which no point's size is off by more than ``tolerance`` (exact)."""
+        return 0.5 * (self.far_m - self.near_m) * (1.0 + self.tolerance) / self.tolerance
 
     def __str__(self) -> str:
         return (f"the {self.label} spans {self.near_m:.3f}–{self.far_m:.3f} m: with one scale z_ref/f at z_ref = "
-                f"{self.z_ref:.3f} m sizes are off by up to {self.max_error * 100:.1f}%; within "
-                f"{self.tolerance * 100:.0f}% from {self.distance_for_tolerance_m:.2f} m away")
+                f"{self.z_ref:.3f} m sizes are off by up to {self.max_error * 100:.2f}% (the nearest point; first order "
+                f"(Δz/2)/z_ref gives {self.first_order_error * 100:.2f}%); within {self.tolerance * 100:.0f}% from "
+                f"{self.distance_for_tolerance_m:.2f} m away")
 
 
 def weak_perspective(span: "DepthSpan", tolerance: float = 0.05) -> WeakPerspective:
@@ -565,7 +642,7 @@ def weak_perspective_points(cap: Capture, z_ref: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class OrthographicRelief:
-    """The seed's orthographic grid spans one unit across the frame and keeps z in metres, so a
+    """The orthographic teaching grid spans one unit across the frame and keeps z in metres, so a
     part's depth relief against its width is ``true width / grid width`` times the truth (above
     1: exaggerated, below 1: flattened) at depth scale 1."""
 
@@ -646,11 +723,14 @@ class EdgeStraightness:
     raw_m: np.ndarray
     rectified_sagitta_m: float
     raw_sagitta_m: float
+    rectified_scatter_m: float = 0.0  # standard deviation of the points about their fitted parabola
+    raw_scatter_m: float = 0.0
 
     def __str__(self) -> str:
-        return (f"the {self.upper}–{self.lower} edge ({np.ptp(self.along_m):.2f} m long, near the bottom of the frame) bows by "
-                f"{abs(self.raw_sagitta_m) * 1000:.1f} mm with the distortion ignored and "
-                f"{abs(self.rectified_sagitta_m) * 1000:.2f} mm with it removed")
+        return (f"the {self.upper}–{self.lower} edge ({np.ptp(self.along_m):.2f} m long, near the bottom of the frame): "
+                f"a parabola fitted to its points bows (sagitta) by {abs(self.raw_sagitta_m) * 1000:.1f} mm with the distortion "
+                f"ignored and {abs(self.rectified_sagitta_m) * 1000:.2f} mm with it removed; the points themselves scatter "
+                f"±{self.rectified_scatter_m * 1000:.1f} mm (standard deviation) about it, the edge's one-pixel steps")
 
 
 def edge_straightness(cap: Capture, truth: Any, upper: str = "wall", lower: str = "floor") -> EdgeStraightness:
@@ -690,11 +770,11 @@ def edge_straightness(cap: Capture, truth: Any, upper: str = "wall", lower: str 
         along = (p - c) @ direction
         dev = (p - c) - np.outer(along, direction)
         q = np.polyfit(along, dev[:, 1], 2)
-        return along, dev[:, 1], float(q[0] * (np.ptp(along) / 2) ** 2)
+        return along, dev[:, 1], float(q[0] * (np.ptp(along) / 2) ** 2), float(np.std(dev[:, 1] - np.polyval(q, along)))
 
-    along, rect, rect_sag = fit(True)
-    _, raw, raw_sag = fit(False)
-    return EdgeStraightness(upper, lower, along, rect, raw, rect_sag, raw_sag)
+    along, rect, rect_sag, rect_sd = fit(True)
+    _, raw, raw_sag, raw_sd = fit(False)
+    return EdgeStraightness(upper, lower, along, rect, raw, rect_sag, raw_sag, rect_sd, raw_sd)
 
 
 def affine_from_measurements(points: Any) -> AffineDisparity:
