@@ -378,8 +378,9 @@ def test_notebook_shows_the_figure_exactly_once():
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    tests = Path(__file__).resolve().parent
-    setup = f"import sys; sys.path.insert(0, {str(tests)!r})\nfrom test_figures import make_capture\nfrom depthlab.figures import capture_figure\n"
+    here = Path(__file__).resolve().parent
+    # this folder for test_figures, the tests root for the conftest it imports
+    setup = f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]\nfrom test_figures import make_capture\nfrom depthlab.figures import capture_figure\n"
     for prefix in ("", "%matplotlib inline\n", "import matplotlib.pyplot as plt\n"):
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(prefix + setup + "capture_figure(make_capture())")]
