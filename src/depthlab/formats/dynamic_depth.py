@@ -20,7 +20,7 @@ the JPEG's XMP (main or extended) holds a Dynamic Depth description (namespaces 
   for the camera's ``Image``, ``DepthMap`` and ``ImagingModel``: the ``rdf:li`` (``parseType``
   Resource) holds an ``rdf:value`` node carrying the properties and an ``rdf:type`` naming the
   class (e.g. ``http://ns.google.com/photos/dd/1.0/container/:Item``).  All are read alike; an
-  empty ``rdf:value`` or wrappers nested past :data:`MAX_WRAPPER_DEPTH` are refused, naming the part.
+  empty ``rdf:value`` or wrappers nested past :data:`depthlab.formats.rdf.MAX_WRAPPER_DEPTH` are refused, naming the part.
 * **Cameras.**  ``Device:Cameras`` is an ``rdf:Seq`` of ``Device:Camera``; the camera read is
   the first one listed by a ``DepthPhoto`` profile's ``CameraIndices``, else the first with a
   depth map.  Per camera: ``Camera:DepthMap`` (``Format``, ``Near``, ``Far``, ``Units``,
@@ -64,11 +64,7 @@ when stored at another size), decoded on first use.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import math
-import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -83,7 +79,9 @@ from .apple import EDITED_HINT, same_aspect
 from .google import RANGE_FORMATS, range_lut
 from .jpeg_images import (MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, grey_codes, open_image, oriented_size,
                           quiet_exif_warnings, rgb_loader)
-from .xmp import RDF, XMPNOTE, Xmp, parse_xmp_root
+from .rdf import (MAX_TABLE_FLOATS, child, empty_value, find_first, floats_b64, props, seq, seq_of,
+                  number, whole, wrappers)
+from .xmp import XMPNOTE, Xmp, parse_xmp_root
 
 DD = "http://ns.google.com/photos/dd/1.0/"
 DEVICE = DD + "device/"
@@ -107,7 +105,6 @@ MAX_CAMERAS = 16
 MAX_DESCRIPTION_BYTES = 16 * 1024 * 1024
 #: A focal length at most this is normalised (see the module docstring).
 NORMALISED_FOCAL_MAX = 10.0
-MAX_TABLE_FLOATS = 1024
 #: What a depth map's ``Units`` say about its numbers (only "Meters" is a trustworthy scale)
 UNITS_NOTES = {
     "None": "DepthMap:Units None: the depth map states no unit; numbers kept in the file's own units, scale not trustworthy",
@@ -182,158 +179,6 @@ class Description:
 
 
 # --------------------------------------------------------------------------------------------
-# XML helpers (lenient about attribute vs element form, strict about numbers)
-# --------------------------------------------------------------------------------------------
-
-
-def _split(tag: str) -> tuple[str, str]:
-    if tag.startswith("{"):
-        ns, _, local = tag[1:].partition("}")
-        return ns, local
-    return "", tag
-
-
-#: RDF's wrappers around a structure's properties: a nested resource, or a typed value's node
-WRAPPERS = ("{%s}Description" % RDF, "{%s}value" % RDF)
-#: How deep wrappers may nest inside one structure (phones write one; a few levels are legal RDF)
-MAX_WRAPPER_DEPTH = 4
-
-
-def _wrappers(elem: Element, depth: int = 0) -> Iterable[Element]:
-    """``elem`` and the ``rdf:Description`` / ``rdf:value`` nodes inside it, nested or not (RDF's
-    nested-resource and typed-value forms: Pixels wrap every structure's properties in an
-    ``rdf:value`` next to an ``rdf:type``)."""
-    yield elem
-    for c in elem:
-        if c.tag in WRAPPERS:
-            if depth >= MAX_WRAPPER_DEPTH:
-                raise UnreadableFileError(
-                    f"rdf:Description/rdf:value wrappers nest more than {MAX_WRAPPER_DEPTH} deep inside one "
-                    "Dynamic Depth structure; the description is malformed")
-            yield from _wrappers(c, depth + 1)
-
-
-def _literal(c: Element) -> str | None:
-    """The text of a simple property element: its text, or a typed literal's ``rdf:value`` text."""
-    if len(c) == 0:
-        return (c.text or "").strip()
-    values = [v for v in c if v.tag == "{%s}value" % RDF]
-    if len(c) <= 2 and len(values) == 1 and len(values[0]) == 0:
-        return (values[0].text or "").strip()
-    return None
-
-
-def _empty_value(elem: Element) -> bool:
-    """True when ``elem`` holds an ``rdf:value`` node with neither properties nor text."""
-    for c in elem:
-        if c.tag == "{%s}value" % RDF and len(c) == 0 and not (c.text or "").strip() and not any(
-                not k.startswith("{%s}" % RDF) for k in c.attrib):
-            return True
-    return False
-
-
-def _props(elem: Element, ns: str) -> dict[str, str]:
-    """Simple properties of namespace ``ns`` on a structure, in attribute or element form."""
-    out: dict[str, str] = {}
-    for e in _wrappers(elem):
-        for k, v in e.attrib.items():
-            kn, kl = _split(k)
-            if kn == ns:
-                out.setdefault(kl, v.strip())
-        for c in e:
-            cn, cl = _split(c.tag)
-            if cn == ns:
-                text = _literal(c)
-                if text is not None:
-                    out.setdefault(cl, text)
-    return out
-
-
-def _child(elem: Element, ns: str, local: str) -> Element | None:
-    tag = "{%s}%s" % (ns, local)
-    for e in _wrappers(elem):
-        for c in e:
-            if c.tag == tag:
-                return c
-    return None
-
-
-def _seq_of(holder: Element, limit: int, what: str, label: str) -> list[Element]:
-    """The structures listed in ``holder``'s ``rdf:Seq``/``rdf:Bag``: each ``rdf:li``, or the
-    single structure element inside it."""
-    out: list[Element] = []
-    for container in holder:
-        if container.tag not in ("{%s}Seq" % RDF, "{%s}Bag" % RDF, "{%s}Alt" % RDF):
-            continue
-        for li in container:
-            if li.tag != "{%s}li" % RDF:
-                continue
-            if len(out) >= limit:
-                raise UnreadableFileError(f"{what} lists more than {limit} {label} entries; the file is damaged")
-            inner = [c for c in li if c.tag != "{%s}Description" % RDF]
-            out.append(inner[0] if len(inner) == 1 and not li.attrib.get("{%s}parseType" % RDF) else li)
-    return out
-
-
-def _seq(elem: Element | None, ns: str, local: str, limit: int, what: str) -> list[Element]:
-    """The structures listed in ``elem``'s ``ns:local`` sequence (see :func:`_seq_of`)."""
-    if elem is None:
-        return []
-    holder = _child(elem, ns, local)
-    return [] if holder is None else _seq_of(holder, limit, what, local)
-
-
-def _find(roots: list[Element], ns: str, local: str) -> Element | None:
-    tag = "{%s}%s" % (ns, local)
-    for r in roots:
-        for e in r.iter(tag):
-            return e
-    return None
-
-
-def _number(props: dict[str, str], key: str, what: str, required: bool = False) -> float | None:
-    text = props.get(key)
-    if text is None or text == "":
-        if required:
-            raise UnreadableFileError(f"{what} lacks {key}, which Dynamic Depth requires; the file is damaged")
-        return None
-    try:
-        v = float(text)
-    except ValueError:
-        raise UnreadableFileError(f"{what}: {key} should be a number, found {text[:40]!r}; the file is damaged") from None
-    if not math.isfinite(v):
-        raise UnreadableFileError(f"{what}: {key} is {text[:40]!r}, not a finite number; the file is damaged")
-    return v
-
-
-def _whole(props: dict[str, str], key: str, what: str, lo: int, hi: int, required: bool = False) -> int | None:
-    v = _number(props, key, what, required)
-    if v is None:
-        return None
-    if v != int(v) or not lo <= v <= hi:
-        raise UnreadableFileError(f"{what}: {key} is {props[key][:40]!r}; expected a whole number in {lo}..{hi:,}")
-    return int(v)
-
-
-def _floats_b64(text: str | None, what: str) -> tuple[float, ...] | None:
-    """Little-endian float32 values from base64 (``FocalTable``, ``Distortion``); bounded."""
-    if not text:
-        return None
-    if len(text) > MAX_TABLE_FLOATS * 6 + 16:
-        raise UnreadableFileError(f"{what} is {len(text):,} characters; more than a lens table needs; the file is damaged")
-    t = "".join(text.split())
-    try:
-        raw = base64.b64decode(t + "=" * (-len(t) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise UnreadableFileError(f"{what} is not valid base64 ({exc}); the file is damaged") from exc
-    if len(raw) % 4:
-        raise UnreadableFileError(f"{what} is {len(raw):,} bytes, not a whole number of float32 values; the file is damaged")
-    n = len(raw) // 4
-    vals = struct.unpack(f"<{n}f", raw)
-    return tuple(float(v) for v in vals)
-
-
-# --------------------------------------------------------------------------------------------
 # reading the description
 # --------------------------------------------------------------------------------------------
 
@@ -357,41 +202,41 @@ def _parse_description(roots: list[Element], what: str) -> Description:
     items = _container_items(roots, what, notes)
     chosen, cam = _depth_camera(roots, items, what)
     cw = f"{what}: camera {chosen}"
-    depth_map = _depth_map(_fields(_child(cam, CAMERA, "DepthMap"), DEPTHMAP, f"{cw}'s DepthMap"),  # type: ignore[arg-type]
+    depth_map = _depth_map(_fields(child(cam, CAMERA, "DepthMap"), DEPTHMAP, f"{cw}'s DepthMap"),  # type: ignore[arg-type]
                            f"{cw}'s DepthMap", notes)
     model = None
-    im_el = _child(cam, CAMERA, "ImagingModel")
+    im_el = child(cam, CAMERA, "ImagingModel")
     if im_el is not None:
         model = _imaging_model(_fields(im_el, IMAGINGMODEL, f"{cw}'s ImagingModel"), f"{cw}'s ImagingModel", notes)
     image_uri = None
-    img_el = _child(cam, CAMERA, "Image")
+    img_el = child(cam, CAMERA, "Image")
     if img_el is not None:
         image_uri = _fields(img_el, IMAGE, f"{cw}'s Image").get("ItemURI") or None
     return Description(items, depth_map, model, image_uri, chosen, notes)
 
 
 def _fields(elem: Element, ns: str, what: str) -> dict[str, str]:
-    """:func:`_props` of a structure that must not hold an empty typed value."""
-    if any(_empty_value(e) for e in _wrappers(elem)):
+    """:func:`props` of a structure that must not hold an empty typed value."""
+    if any(empty_value(e) for e in wrappers(elem)):
         raise UnreadableFileError(f"{what}: its rdf:value holds no properties (an empty typed value); the file is damaged")
-    return _props(elem, ns)
+    return props(elem, ns)
 
 
 def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[ContainerItem]:
     """``Device:Container``'s directory, checked (offsets are set later by :func:`locate_items`)."""
-    container = _find(roots, DEVICE, "Container")
+    container = find_first(roots, DEVICE, "Container")
     if container is None:
         raise UnreadableFileError(
             f"{what} has no Device:Container, so the depth map's bytes cannot be located; the file is damaged")
     items: list[ContainerItem] = []
-    for i, el in enumerate(_seq(container, CONTAINER, "Directory", MAX_ITEMS, what)):
+    for i, el in enumerate(seq(container, CONTAINER, "Directory", MAX_ITEMS, what)):
         iw = f"{what}: container item {i}"
         p = _fields(el, ITEM, iw)
         mime = p.get("Mime")
         if not mime:
             raise UnreadableFileError(f"{iw} has no Item:Mime; the file is damaged")
-        length = _whole(p, "Length", iw, 0, js.MAX_EXTENDED_XMP * 16, required=i > 0) or 0
-        padding = _whole(p, "Padding", iw, 0, 2**31) or 0
+        length = whole(p, "Length", iw, 0, js.MAX_EXTENDED_XMP * 16, required=i > 0) or 0
+        padding = whole(p, "Padding", iw, 0, 2**31) or 0
         uri = p.get("DataURI") or ("primary_image" if i == 0 else "")
         if i > 0 and not uri:
             raise UnreadableFileError(f"{iw} has no Item:DataURI, so nothing can refer to it; the file is damaged")
@@ -408,15 +253,15 @@ def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[
 def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str) -> tuple[int, Element]:
     """(index, element) of the camera to read: the first a DepthPhoto profile lists, else the
     first with a depth map; :class:`NoDepthError` when none has one."""
-    holder = _find(roots, DEVICE, "Cameras")
-    cameras = [] if holder is None else _seq_of(holder, MAX_CAMERAS, what, "camera")
+    holder = find_first(roots, DEVICE, "Cameras")
+    cameras = [] if holder is None else seq_of(holder, MAX_CAMERAS, what, "camera")
     order = list(range(len(cameras)))
-    profiles = _find(roots, DEVICE, "Profiles")
-    listed = [] if profiles is None else _seq_of(profiles, MAX_CAMERAS, what, "profile")
+    profiles = find_first(roots, DEVICE, "Profiles")
+    listed = [] if profiles is None else seq_of(profiles, MAX_CAMERAS, what, "profile")
     for prof in listed or [e for r in roots for e in r.iter("{%s}Profile" % DEVICE)]:
-        if _props(prof, PROFILE).get("Type") == "DepthPhoto":
+        if props(prof, PROFILE).get("Type") == "DepthPhoto":
             wanted = []
-            for li in _seq(prof, PROFILE, "CameraIndices", MAX_CAMERAS, what):
+            for li in seq(prof, PROFILE, "CameraIndices", MAX_CAMERAS, what):
                 try:
                     wanted.append(int((li.text or "").strip()))
                 except ValueError:
@@ -424,7 +269,7 @@ def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str) -
             order = [k for k in wanted if 0 <= k < len(cameras)] + [k for k in order if k not in wanted]
             break
     for k in order:
-        if _child(cameras[k], CAMERA, "DepthMap") is not None:
+        if child(cameras[k], CAMERA, "DepthMap") is not None:
             return k, cameras[k]
     raise NoDepthError(
         f"{what.split(':')[0]} is a Google Dynamic Depth photo whose description lists no camera with a depth map "
@@ -436,8 +281,8 @@ def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
     fmt = d.get("Format", "")
     if fmt not in RANGE_FORMATS:
         raise UnreadableFileError(f"{cw}: Format is {fmt[:40]!r}; only RangeInverse and RangeLinear are defined")
-    near = _number(d, "Near", cw, required=True)
-    far = _number(d, "Far", cw, required=True)
+    near = number(d, "Near", cw, required=True)
+    far = number(d, "Far", cw, required=True)
     units = d.get("Units") or "None"
     if units not in ("Meters", "Diopters", "None"):
         notes.append(f"unknown DepthMap:Units {units[:40]!r}: treated as None (no stated scale)")
@@ -453,9 +298,9 @@ def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
     if not depth_uri:
         raise UnreadableFileError(f"{cw} has no DepthURI, so its image cannot be found; the file is damaged")
     table: tuple[tuple[float, float], ...] = ()
-    ft = _floats_b64(d.get("FocalTable"), f"{cw}: FocalTable")
+    ft = floats_b64(d.get("FocalTable"), f"{cw}: FocalTable")
     if ft:
-        n = _whole(d, "FocalTableEntryCount", cw, 0, MAX_TABLE_FLOATS)
+        n = whole(d, "FocalTableEntryCount", cw, 0, MAX_TABLE_FLOATS)
         if len(ft) % 2 or (n is not None and 2 * n != len(ft)):
             expected = f"FocalTableEntryCount {n} needs {2 * n}" if n is not None else "pairs need an even count"
             raise UnreadableFileError(
@@ -467,22 +312,22 @@ def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
 
 
 def _imaging_model(p: dict[str, str], what: str, notes: list[str]) -> ImagingModelInfo | None:
-    fx = _number(p, "FocalLengthX", what)
-    fy = _number(p, "FocalLengthY", what)
+    fx = number(p, "FocalLengthX", what)
+    fy = number(p, "FocalLengthY", what)
     if fx is None or fy is None:
         notes.append("ImagingModel without FocalLengthX/Y: no intrinsics")
         return None
     if fx <= 0 or fy <= 0:
         raise UnreadableFileError(f"{what}: focal lengths {fx}, {fy} are not positive; the file is damaged")
-    w = _whole(p, "ImageWidth", what, 1, 1 << 16)
-    h = _whole(p, "ImageHeight", what, 1, 1 << 16)
-    ppx = _number(p, "PrincipalPointX", what)
-    ppy = _number(p, "PrincipalPointY", what)
-    skew = _number(p, "Skew", what) or 0.0
-    par = _number(p, "PixelAspectRatio", what)
+    w = whole(p, "ImageWidth", what, 1, 1 << 16)
+    h = whole(p, "ImageHeight", what, 1, 1 << 16)
+    ppx = number(p, "PrincipalPointX", what)
+    ppy = number(p, "PrincipalPointY", what)
+    skew = number(p, "Skew", what) or 0.0
+    par = number(p, "PixelAspectRatio", what)
     par = 1.0 if par is None else par
-    dist = _floats_b64(p.get("Distortion"), f"{what}: Distortion") or ()
-    count = _whole(p, "DistortionCount", what, 0, MAX_TABLE_FLOATS)
+    dist = floats_b64(p.get("Distortion"), f"{what}: Distortion") or ()
+    count = whole(p, "DistortionCount", what, 0, MAX_TABLE_FLOATS)
     if dist and count is not None and 2 * count != len(dist):
         notes.append(f"ImagingModel:Distortion holds {len(dist)} values but DistortionCount {count} says {2 * count}")
     focal_norm = max(fx, fy) <= NORMALISED_FOCAL_MAX
