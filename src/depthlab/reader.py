@@ -43,7 +43,8 @@ def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is
     """Open a depth photo and return a :class:`~depthlab.Capture`.
 
     Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF),
-    Google Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur (GDepth) JPEG.  Metadata and the depth map are read now; the colour image
+    Google Dynamic Depth JPEG (Pixel portraits), Google Lens Blur (GDepth) JPEG and Intel RealSense
+    XDM 1.0 JPEG.  Metadata and the depth map are read now; the colour image
     and mattes are decoded on first use.
 
     Raises

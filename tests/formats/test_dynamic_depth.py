@@ -25,6 +25,7 @@ from depthlab.formats import dynamic_depth as dd
 from depthlab.formats.xmp import parse_xmp_root
 from depthlab.reader import open_bytes
 from depthlab.synth import dynamic_depth as sdd
+from depthlab.synth.jpeg import rewrite_extended_xmp as _rewrite_extended
 
 NEAR, FAR = 0.3, 8.0
 
@@ -324,22 +325,6 @@ def _swap_item(data: bytes, item: dict, new: bytes) -> bytes:
     rep = f'Item:Length="{len(new)}" Item:DataURI="{item["uri"]}"'.encode()
     assert old in out
     return _rewrite_extended(out, lambda p: p.replace(old, rep))
-
-
-def _rewrite_extended(data: bytes, edit) -> bytes:
-    """Edit the extended XMP packet and re-chunk it under its new MD5 GUID (main XMP updated)."""
-    from depthlab.formats import jpeg_segments as js
-    from depthlab.synth.jpeg import extended_xmp_guid, extended_xmp_segments
-
-    segs = list(js.iter_segments(data))
-    main = js.standard_xmp(data, segs)
-    guid = re.search(rb'HasExtendedXMP="([0-9A-Fa-f]{32})"', main).group(1).decode()
-    ext = js.extended_xmp(data, segs, guid)
-    new = edit(ext.data)
-    ext_segs = [s for s in segs if s.marker == 0xE1 and s.startswith(data, js.XMP_EXT_PREFIX)]
-    first, last = ext_segs[0].offset, ext_segs[-1].end
-    out = data[:first] + b"".join(extended_xmp_segments(new)) + data[last:]
-    return out.replace(guid.encode(), extended_xmp_guid(new).encode(), 1)
 
 
 def test_guid_mismatch_is_named(cap):

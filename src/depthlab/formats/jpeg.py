@@ -127,6 +127,11 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     found = dynamic_depth.find(data, segments, xmp_raw, xmp, name)
     if found is not None:
         return dynamic_depth.read_dynamic_depth(path, name, data, segments, found, exif, orientation)
+    from . import xdm
+
+    xdm_roots = xdm.find(data, segments, xmp_raw, xmp, name)
+    if xdm_roots is not None:
+        return xdm.read_xdm(path, name, data, xdm_roots, exif, orientation)
 
     mpf = js.read_mpf(data, segments, what=name)
     aux = _classify_mpf(data, mpf, name) if mpf else []

@@ -48,7 +48,7 @@ import hashlib
 import io
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -240,6 +240,33 @@ def append_files(primary: bytes, files: Sequence[bytes]) -> tuple[bytes, list[in
     return b"".join(out), offsets
 
 
+def rewrite_extended_xmp(data: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """``data`` (a JPEG with an extended XMP) with its extended XMP packet replaced by
+    ``edit(packet)``, re-chunked under the new packet's MD5 GUID, which the main XMP is updated to
+    name.  For tests of readers: damaged or other-form descriptions made from a good file.
+
+    >>> from depthlab.synth import dynamic_depth as sdd
+    >>> data = sdd.pixel3_portrait_bytes(sdd.render_pixel3_portrait(depth_size=(48, 64)))
+    >>> b"Diopters" in rewrite_extended_xmp(data, lambda p: p.replace(b"Diopters", b"Meters"))
+    False
+    """
+    import re
+
+    from ..formats import jpeg_segments as js
+
+    segs = list(js.iter_segments(data))
+    main = js.standard_xmp(data, segs) or b""
+    m = re.search(rb'HasExtendedXMP(?:="|>)([0-9A-Fa-f]{32})', main)
+    if m is None:
+        raise InvalidInputError("the JPEG's main XMP names no extended XMP (xmpNote:HasExtendedXMP)")
+    guid = m.group(1).decode()
+    new = edit(js.extended_xmp(data, segs, guid).data)
+    ext_segs = [s for s in segs if s.marker == 0xE1 and s.startswith(data, js.XMP_EXT_PREFIX)]
+    first, last = ext_segs[0].offset, ext_segs[-1].end
+    out = data[:first] + b"".join(extended_xmp_segments(new)) + data[last:]
+    return out.replace(guid.encode(), extended_xmp_guid(new).encode(), 1)
+
+
 def png_bytes(pixels: np.ndarray) -> bytes:
     """A PNG of ``pixels`` (uint8 or uint16 (H, W) grey, uint8 (H, W, 3) RGB), lossless."""
     from PIL import Image
@@ -408,6 +435,6 @@ __all__ = [
     "APP1", "APP2", "EXTENDED_XMP_CHUNK", "MAX_SEGMENT_PAYLOAD", "MP_PRIMARY",
     "append_files", "apple_portrait_jpeg_bytes", "encode_jpeg", "exif_segment", "extended_xmp_guid",
     "extended_xmp_segments", "gain_map_xmp", "gdepth_codes", "gdepth_jpeg_bytes", "insert_segments",
-    "marker_segment", "mpf_segment", "png_bytes", "with_mpf_images", "write_apple_portrait_jpeg",
+    "marker_segment", "mpf_segment", "png_bytes", "rewrite_extended_xmp", "with_mpf_images", "write_apple_portrait_jpeg",
     "write_gdepth_jpeg", "xmp_segment",
 ]
