@@ -85,7 +85,7 @@ def working_copy(project: Path) -> Path:
 
 
 def test_the_four_notebooks_exist():
-    assert [p.stem for p in NOTEBOOKS] == ["01_first_look", "02_projection_models", "03_rear_vs_front", "04_depth_concepts",
+    assert [p.stem for p in NOTEBOOKS] == ["00_primer", "01_first_look", "02_projection_models", "03_rear_vs_front", "04_depth_concepts",
                                            "05_refocus"]
 
 

@@ -25,7 +25,8 @@ from ..teaching.concepts import (
 )
 
 __all__ = ["stereo_figure", "error_figure", "affine_figure", "ray_figure", "weak_perspective_figure", "edge_figure",
-           "refine_figure", "blur_curves_figure", "refocus_figure"]
+           "refine_figure", "blur_curves_figure", "refocus_figure", "distortion_figure",
+           "blur_map_figure"]
 
 
 def _fig(width: float = 6.4, height: float = 3.6):
@@ -310,3 +311,75 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
 # --------------------------------------------------------------------------------------------
 # One photo from the command line
 # --------------------------------------------------------------------------------------------
+
+
+def distortion_figure(cap: Capture, *, grid: int = 15, magnify: float | None = None) -> Any:
+    """Apple's radial model as arrows: where each rectilinear (pinhole) position appears in the
+    distorted image (``distort_points``), on a grid over the calibration's reference image,
+    magnified so the arrows show; axes in the reference image's pixels."""
+    from ..camera import distort_points
+
+    cal = cap.calibration
+    if cal is None:
+        raise InvalidInputError("the distortion figure needs a calibration")
+    rw, rh = cal.reference_size
+    gx, gy = np.meshgrid(np.linspace(0.5, rw - 0.5, grid), np.linspace(0.5, rh - 0.5, max(3, round(grid * rh / rw))))
+    pts = np.stack([gx, gy], axis=-1)
+    moved = distort_points(cal, pts) - pts
+    size = np.hypot(moved[..., 0], moved[..., 1])
+    big = float(size.max())
+    if magnify is None:
+        want = 0.0 if big <= 0 else 0.08 * rw / big  # the longest arrow about 8% of the width
+        magnify = max([1.0] + [m for m in (2, 5, 10, 20, 50, 100, 200, 500, 1000) if m <= want])
+    fig, ax = _fig(6.4, 6.4 * rh / rw + 0.6)
+    q = ax.quiver(gx, gy, moved[..., 0] * magnify, moved[..., 1] * magnify, size, angles="xy", scale_units="xy", scale=1,
+                  cmap="viridis", width=0.004)
+    fig.colorbar(q, ax=ax, label="displacement (px of the reference image)", shrink=0.8)
+    cx, cy = cal.distortion_center
+    ax.plot([cx], [cy], "+", color="C3", ms=12, label="distortion centre")
+    ax.set(xlim=(0, rw), ylim=(rh, 0), aspect="equal", xlabel=f"x (px of the {rw}x{rh} reference image)", ylabel="y (px)")
+    ax.set_title(f"Apple's radial model: rectilinear -> distorted, arrows x{magnify:g}; largest {big:.1f} px", fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def blur_map_figure(cap: Any, *, f_number: float = 1.4, focus: float | None = None, crop: int = 160) -> Any:
+    """What the blur does up close: a crop of the photo around the subject's outline, the same
+    crop refocused, and the signed blur-radius map of the whole frame (positive in front of the
+    focus, negative behind).  Axes in pixels of the sample's own photo."""
+    from ..imaging._refocus import Refocuser, blur_radius_px
+    from .panels import new_figure
+
+    w, h = cap.rgb_size or (cap.rgb.shape[1], cap.rgb.shape[0])
+    prepared = Refocuser(cap, size=(w, h))
+    img = prepared.render(focus=focus, f_number=f_number)
+    from PIL import Image
+    from matplotlib.patches import Rectangle
+
+    depth = np.asarray(Image.fromarray(cap.depth.astype(np.float32)).resize((w, h), Image.Resampling.NEAREST))
+    radius = blur_radius_px(depth, img.focus_m, f_number, img.info.focal_length_35mm, (w, h))
+    # the crop: centred where the blur changes fastest near the middle of the frame (the outline)
+    grad = np.abs(np.diff(np.nan_to_num(radius), axis=1))
+    band = grad[h // 4: 3 * h // 4, w // 8: 7 * w // 8]
+    r0, c0 = np.unravel_index(int(np.argmax(band)), band.shape)
+    cy, cx = r0 + h // 4, c0 + w // 8
+    half = min(crop, w, h) // 2
+    y0, x0 = int(np.clip(cy - half, 0, h - 2 * half)), int(np.clip(cx - half, 0, w - 2 * half))
+    window = (slice(y0, y0 + 2 * half), slice(x0, x0 + 2 * half))
+    extent = (x0 - 0.5, x0 + 2 * half - 0.5, y0 + 2 * half - 0.5, y0 - 0.5)
+    fig = new_figure(11, 4)
+    axes = fig.subplots(1, 3)
+    unit = "m" if img.info.units == "m" else "capture units"
+    axes[0].imshow(np.asarray(cap.rgb_at(w, h))[window], extent=extent)
+    axes[0].set_title("photo as stored (crop)", fontsize=10)
+    axes[1].imshow(np.asarray(img)[window], extent=extent)
+    axes[1].set_title(f"f/{f_number:g}, focus {img.focus_m:.2f} {unit} (crop)", fontsize=10)
+    lim = float(np.nanmax(np.abs(radius))) or 1.0
+    im = axes[2].imshow(radius, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    axes[2].add_patch(Rectangle((x0 - 0.5, y0 - 0.5), 2 * half, 2 * half, fill=False, color="k", lw=1))
+    axes[2].set_title(f"blur radius (px), largest {lim:.1f}", fontsize=10)
+    fig.colorbar(im, ax=axes[2], label="radius px (+ in front of the focus, - behind)", shrink=0.8)
+    for ax in axes:
+        ax.set_xlabel(f"x (px of the {w}x{h} photo)")
+    axes[0].set_ylabel("y (px)")
+    return fig

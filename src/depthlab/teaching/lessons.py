@@ -88,6 +88,14 @@ class Exercise:
             return False
         return math.isfinite(a) and abs(a - float(reference)) <= self.rel * abs(float(reference))
 
+    def _unfinished(self, fn: Callable) -> bool:
+        """A function still returning the notebook's ``None`` placeholders."""
+        try:
+            out = fn(*self.cases[0])
+        except Exception:  # judged by check/hint like any other failure
+            return False
+        return out is None or (isinstance(out, tuple) and any(o is None for o in out))
+
     def check(self, answer: Any) -> bool:
         """True when ``answer`` is right: a number within ``rel`` of the solution, or a function
         that agrees with the reference on every hidden input."""
@@ -96,9 +104,11 @@ class Exercise:
     def hint(self, answer: Any) -> str:
         """What to print for ``answer``: "Right", or the misconception a recorded mistake reveals,
         or what kind of answer is wanted.  The expected value is never given."""
-        if answer is None:
-            kind = f"a function {self.signature}" if self.is_function else f"a number in {self.unit or 'the unit asked'}"
-            return f"Put your answer in the variable above and run the cell again (the answer is {kind})."
+        if answer is None or (self.is_function and callable(answer) and self._unfinished(answer)):
+            if self.is_function:
+                return f"Fill in the function above and run the cell again (the answer is a function {self.signature})."
+            return (f"Put your answer in the variable above and run the cell again (the answer is a number in "
+                    f"{self.unit or 'the unit asked'}).")
         if self.is_function and not callable(answer):
             return f"The answer is a function {self.signature}, not {type(answer).__name__}: define it with def and pass its name."
         if not self.is_function:
@@ -185,7 +195,19 @@ register(Exercise(
              "that spreads the codes evenly in depth; they are even in disparity, so decode to disparity first, then invert."),
      Mistake(1.0 / _disparity_of_code(_CODE, 55.0), "that counts the codes from FloatMax down; code 0 is FloatMin, code 255 FloatMax."),
      Mistake(1.0 / (200 / 255 * _CODE["float_max"]), "that leaves out FloatMin: code 0 is FloatMin, not zero.")),
-    unit="m", units={"float_min": "1/m", "float_max": "1/m", "code": ""}, notebook="01_first_look"))
+    unit="m", units={"float_min": "1/m", "float_max": "1/m", "code": ""}, notebook="00_primer"))
+
+_RANGE = {"float_min": 1.498047, "float_max": 4.382812}
+
+register(Exercise(
+    "farthest_depth",
+    "A file stores disparity codes between FloatMin and FloatMax (1/m). How far away, in metres, is the farthest "
+    "point its codes can encode?",
+    _RANGE, 1.0 / _RANGE["float_min"],
+    (Mistake(1.0 / _RANGE["float_max"], "that is the nearest: the largest disparity is the nearest point, the smallest the farthest."),
+     Mistake(_RANGE["float_max"], "FloatMax is a disparity (1/m), not a depth; and the farthest point has the smallest disparity."),
+     Mistake(_RANGE["float_min"], "FloatMin is a disparity (1/m); depth is its inverse.")),
+    unit="m", units={"float_min": "1/m", "float_max": "1/m"}, notebook="01_first_look"))
 
 # 02: the camera model -------------------------------------------------------------------------
 

@@ -184,3 +184,54 @@ def wall_segment(truth: Any, length: int = 200) -> tuple[int, slice]:
         raise InvalidInputError("the scene's wall is nowhere far from other surfaces")
     start = int(cols[0])
     return row, slice(start, min(start + length, int(cols[-1]) + 1))
+
+
+@dataclass(frozen=True)
+class EdgeProfile:
+    """Where the stored and the refined disparity step, along the row of :func:`edge_segment`,
+    against the true step; ``*_width_px`` is how many columns the rise from 10% to 90% of the
+    step takes (1: a clean step, more: a ramp)."""
+
+    row: int
+    true_col: int  # the column after the true step (the first on the far side of the outline)
+    stored_col: int
+    refined_col: int
+    stored_width_px: int
+    refined_width_px: int
+
+    def __str__(self) -> str:
+        def where(col: int) -> str:
+            off = col - self.true_col
+            return "at the true edge" if off == 0 else f"{abs(off)} px {'right' if off > 0 else 'left'} of the true edge"
+
+        return (f"row {self.row}: the truth steps at column {self.true_col}; the stored map's steepest change is "
+                f"{where(self.stored_col)} and rises over {self.stored_width_px} px, the refined map's is "
+                f"{where(self.refined_col)} and rises over {self.refined_width_px} px")
+
+
+def _steepest(profile: np.ndarray) -> tuple[int, int]:
+    """Column after the steepest change, and the width of the 10-90% rise around it."""
+    p = np.asarray(profile, dtype=np.float64)
+    step = np.abs(np.diff(p))
+    col = int(np.nanargmax(step)) + 1
+    lo, hi = float(np.nanmin(p)), float(np.nanmax(p))
+    if hi <= lo:
+        return col, 0
+    t = (p - lo) / (hi - lo)
+    if p[-1] < p[0]:
+        t = 1 - t
+    inside = np.flatnonzero((t > 0.1) & (t < 0.9))
+    return col, int(inside.size + 1)
+
+
+def edge_profile(stored: Capture, refined: Capture, truth: Any, model: str = "auto") -> EdgeProfile:
+    """Measure the profile :func:`refine_figure` draws across the person's outline."""
+    m = fit_model(stored, model)
+    fs, _ = fitted_disparity(stored, truth, m)
+    fr, _ = fitted_disparity(refined, truth, m)
+    true = true_disparity(stored, truth)
+    row, cols = edge_segment(truth)
+    tc, _ = _steepest(true[row, cols])
+    sc, sw = _steepest(fs[row, cols])
+    rc, rw = _steepest(fr[row, cols])
+    return EdgeProfile(row, cols.start + tc, cols.start + sc, cols.start + rc, sw, rw)
