@@ -1,11 +1,15 @@
 """depthlab: explore the depth maps hidden in phone portrait photos.
 
->>> import depthlab
->>> cap = depthlab.open("data/sample/front_truedepth.heic")   # doctest: +SKIP
->>> cap.depth.shape, cap.accuracy                              # doctest: +SKIP
-
 ``import depthlab`` stays light (numpy only): readers, projection, views, figures and PCD
 support load when first used.
+
+>>> import depthlab
+>>> cap = depthlab.open("data/sample/front_truedepth.heic")
+>>> cap.depth.shape, cap.accuracy
+((640, 480), 'absolute')
+>>> cloud = depthlab.project(cap, stride=4, far=1.5)
+>>> cloud.units, len(cloud) > 1000
+('m', True)
 """
 
 from __future__ import annotations

@@ -43,6 +43,12 @@ class Orientation:
     ``rotation`` is the anti-clockwise rotation in degrees (0, 90, 180, 270), as HEIF's ``irot``;
     ``mirror`` is None, ``"vertical"`` (top and bottom swap, HEIF ``imir`` axis 0) or
     ``"horizontal"`` (left and right swap, ``imir`` axis 1).
+
+    >>> import numpy as np
+    >>> from depthlab import Orientation
+    >>> o = Orientation(rotation=90)
+    >>> o.swaps_axes, o.apply(np.zeros((2, 3))).shape
+    (True, (3, 2))
     """
 
     rotation: int = 0
@@ -208,6 +214,14 @@ class Calibration:
         pixel's centre.  The reference intrinsics are corner-origin, so
         ``cx' = cx * width / ref_w - 0.5`` and ``fx' = fx * width / ref_w`` (likewise in y).
         The image must show the same field of view as the reference (a pure resize).
+
+        >>> import depthlab
+        >>> cal = depthlab.open("data/sample/front_truedepth.heic").calibration
+        >>> k = cal.intrinsics_at(480, 640)
+        >>> k.round(1)
+        array([[554.8,   0. , 239.5],
+               [  0. , 554.8, 319.5],
+               [  0. ,   0. ,   1. ]])
         """
         w, h = int(width), int(height)
         if w <= 0 or h <= 0:
@@ -277,6 +291,11 @@ class CameraInfo:
 
     ``kind`` is a short human label: ``"rear dual"``, ``"rear"``, ``"front TrueDepth"``,
     ``"front"``, ``"Lens Blur"``, ``"synthetic rear dual"``..., or ``"unknown"``.
+
+    >>> import depthlab
+    >>> cam = depthlab.open("data/sample/rear_dual.heic").camera
+    >>> cam.kind, cam.focal_length_35mm
+    ('rear dual', 26.0)
     """
 
     kind: str = "unknown"
@@ -305,6 +324,11 @@ class DepthEncoding:
     ``float_min + (float_max - float_min) * v / int_max`` in 1/m.
     For Google GDepth: ``quantity="depth"`` with ``format`` "RangeInverse"/"RangeLinear" and
     ``near``/``far``.
+
+    >>> import depthlab
+    >>> enc = depthlab.open("data/sample/rear_dual.heic").encoding
+    >>> enc.quantity, enc.bits, round(enc.step, 4)
+    ('disparity', 8, 0.0021)
     """
 
     quantity: str  # "disparity" (1/m) or "depth" (m) -- what the stored integers encode
@@ -340,6 +364,11 @@ class LazyMattes(Mapping):
 
     The names present are known when the file is opened; decoding waits until a value is asked
     for.  Loaders raise :class:`~depthlab.errors.DepthlabError` subclasses only.
+
+    >>> import depthlab
+    >>> mattes = depthlab.open("data/sample/front_truedepth.heic").mattes
+    >>> list(mattes), mattes["portrait"].dtype
+    (['portrait'], dtype('float32'))
     """
 
     def __init__(self, loaders: Mapping[str, Callable[[], np.ndarray]]):
@@ -372,6 +401,11 @@ def depth_from_disparity(disparity: np.ndarray) -> np.ndarray:
     """Metric depth (m) from disparity (1/m); NaN where disparity is NaN or <= 0.
 
     Convention: element-wise ``depth = 1 / disparity``; float32 in, float32 out.
+
+    >>> import numpy as np
+    >>> from depthlab.capture import depth_from_disparity
+    >>> depth_from_disparity(np.array([2.0, 0.5, 0.0, np.nan]))
+    array([0.5, 2. , nan, nan], dtype=float32)
     """
     d = np.asarray(disparity, dtype=np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -381,7 +415,13 @@ def depth_from_disparity(disparity: np.ndarray) -> np.ndarray:
 
 
 def disparity_from_depth(depth: np.ndarray) -> np.ndarray:
-    """Disparity (1/m) from metric depth (m); NaN where depth is NaN or <= 0."""
+    """Disparity (1/m) from metric depth (m); NaN where depth is NaN or <= 0.
+
+    >>> import numpy as np
+    >>> from depthlab.capture import disparity_from_depth
+    >>> disparity_from_depth(np.array([0.5, 4.0]))
+    array([2.  , 0.25], dtype=float32)
+    """
     return depth_from_disparity(depth)
 
 
@@ -407,6 +447,15 @@ class Capture:
     confidence : float32 (H, W) in 0..1 at the depth map's size (1 = most confident), or None
         when the file stores no confidence map (every format except Dynamic Depth today);
         decoded on first use from ``confidence_loader``.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> cap.shape, cap.size, cap.disparity.dtype
+    ((640, 480), (480, 640), dtype('float32'))
+    >>> [round(v, 2) for v in cap.depth_range()]
+    [0.36, 0.96]
+    >>> cap.rgb.shape, sorted(cap.mattes)
+    ((1280, 960, 3), ['portrait'])
     """
 
     disparity: np.ndarray
@@ -515,6 +564,11 @@ class Capture:
 
         Area-averaged (:func:`depthlab.imaging.resample.area_average`), cached per size: point colours
         are cheap after the first call.
+
+        >>> import depthlab
+        >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+        >>> cap.rgb_at(240, 320).shape
+        (320, 240, 3)
         """
         if width is None or height is None:
             height, width = self.shape
@@ -540,7 +594,13 @@ class Capture:
 
     # -- presentation -------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """A JSON-friendly summary: what ``depthlab info --json`` prints."""
+        """A JSON-friendly summary: what ``depthlab info --json`` prints.
+
+        >>> import depthlab
+        >>> info = depthlab.open("data/sample/rear_dual.heic").summary()
+        >>> info["accuracy"], info["format"]
+        ('relative', 'HEIC (Apple portrait)')
+        """
         h, w = self.shape
         valid = np.isfinite(self.disparity)
         return {

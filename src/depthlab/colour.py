@@ -66,7 +66,13 @@ def finite_range(values: np.ndarray) -> tuple[float, float] | None:
 
 def robust_range(values: np.ndarray, percentiles: tuple[float, float] = DEFAULT_PERCENTILES) -> tuple[float, float] | None:
     """The ``percentiles`` of the finite values, widened to their full range when those are
-    equal and padded when the map is flat; None when nothing is finite."""
+    equal and padded when the map is flat; None when nothing is finite.
+
+    >>> import numpy as np
+    >>> from depthlab.colour import robust_range
+    >>> robust_range(np.arange(101.0))
+    (1.0, 99.0)
+    """
     v = np.asarray(values)
     v = v[np.isfinite(v)]
     if v.size == 0:
@@ -121,6 +127,12 @@ def depth_colours(depth: np.ndarray, lo: float | None = None, hi: float | None =
 
     ``lo``/``hi`` default to the finite minimum/maximum; depths outside are clamped; unknown
     depths are :data:`UNKNOWN_GREY`.
+
+    >>> import numpy as np
+    >>> from depthlab.colour import depth_colours
+    >>> c = depth_colours(np.array([0.5, 1.0, np.nan]))
+    >>> c.shape, c.dtype
+    ((3, 3), dtype('uint8'))
     """
     if lo is None or hi is None:
         rng = finite_range(depth) or (0.0, 1.0)
@@ -132,7 +144,14 @@ def depth_colours(depth: np.ndarray, lo: float | None = None, hi: float | None =
 def depth_image(values: np.ndarray, quantity: str = "depth",
                 percentiles: tuple[float, float] = DEFAULT_PERCENTILES) -> tuple[np.ndarray, tuple[float, float]]:
     """A depth (m) or disparity (1/m) map as a uint8 (H, W, 3) picture over its
-    :func:`robust_range`, and that range: what ``show()``, the figures and the CLI preview show."""
+    :func:`robust_range`, and that range: what ``show()``, the figures and the CLI preview show.
+
+    >>> import depthlab
+    >>> from depthlab.colour import depth_image
+    >>> img, (lo, hi) = depth_image(depthlab.open("data/sample/front_truedepth.heic").depth)
+    >>> img.shape, img.dtype, round(lo, 2), round(hi, 2)
+    ((640, 480, 3), dtype('uint8'), 0.36, 0.92)
+    """
     rng = robust_range(values, percentiles) or (0.0, 1.0)
     return colour_map(values, rng[0], rng[1], near_is_low=(quantity == "depth")), rng
 

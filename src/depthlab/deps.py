@@ -59,7 +59,17 @@ def missing_error(module: str, cause: BaseException | None = None, purpose: str 
 
 
 def require(module: str, purpose: str | None = None) -> ModuleType:
-    """Import ``module`` or raise :class:`MissingDependencyError` naming its package and pip line."""
+    """Import ``module`` or raise :class:`MissingDependencyError` naming its package and pip line.
+
+    >>> from depthlab.deps import require
+    >>> require("numpy").__name__
+    'numpy'
+    >>> try:
+    ...     require("no_such_package_xyz", "this example")
+    ... except depthlab.MissingDependencyError as exc:
+    ...     print(type(exc).__name__)
+    MissingDependencyError
+    """
     try:
         return importlib.import_module(module)
     except Exception as exc:  # ModuleNotFoundError, ImportError (broken binary), or a crash at import

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 
 class DepthlabError(Exception):
-    """Base class of every error depthlab raises on purpose."""
+    """Base class of every error depthlab raises on purpose.
+
+    >>> import depthlab
+    >>> try:
+    ...     depthlab.project("photo.heic")
+    ... except depthlab.DepthlabError as exc:
+    ...     print(type(exc).__name__)
+    InvalidInputError
+    """
 
 
 class UnreadableFileError(DepthlabError):

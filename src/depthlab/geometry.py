@@ -35,7 +35,12 @@ _CHUNK = 1 << 16
 
 
 def grid_shape(shape: tuple[int, int], stride: int) -> tuple[int, int]:
-    """(rows, columns) of the stride grid of an ``(H, W)`` map."""
+    """(rows, columns) of the stride grid of an ``(H, W)`` map.
+
+    >>> from depthlab.geometry import grid_shape
+    >>> grid_shape((640, 480), 3)
+    (214, 160)
+    """
     return math.ceil(shape[0] / stride), math.ceil(shape[1] / stride)
 
 
@@ -78,6 +83,13 @@ def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str,
     """The ray grid of ``model`` for a ``size`` = (W, H) map at ``stride`` (cache it).
 
     Pinhole models need ``calibration`` (:class:`CalibrationError` without); flat ones ignore it.
+
+    >>> import depthlab
+    >>> from depthlab.geometry import ray_grid
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> rays = ray_grid(cap.calibration, cap.size, "pinhole", stride=4)
+    >>> rays.shape, rays.pinhole
+    ((160, 120), True)
     """
     check_model(model)
     w, h = int(size[0]), int(size[1])
@@ -124,6 +136,13 @@ def points_from_depth(depth: np.ndarray, rays: RayGrid, depth_scale: float = 1.0
     ``depth``: the grid's depths in metres (or :func:`disparity_as_z` for that model), (M,) or
     the grid's 2-D shape.  ``depth_scale`` multiplies depth (pinhole: the whole point; flat: z);
     ``aspect`` stretches y of the flat models.  ``out``: an (M, 3) float32 buffer to fill.
+
+    >>> import depthlab
+    >>> from depthlab.geometry import points_from_depth, ray_grid
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> xyz = points_from_depth(cap.depth, ray_grid(cap.calibration, cap.size, "pinhole"))
+    >>> xyz.shape
+    (307200, 3)
     """
     d = np.asarray(depth, dtype=np.float32).reshape(-1)
     m = len(rays)

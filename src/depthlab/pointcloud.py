@@ -40,6 +40,12 @@ class PointCloud:
     intrinsics_estimated : True when the intrinsics were estimated (EXIF), not stored.
     camera : e.g. ``"rear dual"``.
     metadata : source path, depth range, projection parameters, intrinsics used.
+
+    >>> import numpy as np
+    >>> from depthlab import PointCloud
+    >>> cloud = PointCloud(xyz=np.array([[0, 0, 0.5], [0.1, 0, 2.0]]), rgb=np.full((2, 3), 255, np.uint8), camera="test")
+    >>> len(cloud), cloud.caption()
+    (2, 'test · scale unknown · 0.5–2 m · 2 points')
     """
 
     xyz: np.ndarray
@@ -124,6 +130,14 @@ class PointCloud:
 
         Refuses to replace an existing file unless ``overwrite=True``; writes a temporary file
         and renames it into place.  Returns the path written.
+
+        >>> import depthlab
+        >>> cloud = depthlab.project(depthlab.open("data/sample/front_truedepth.heic"), stride=8)
+        >>> cloud.save("me.ply").name
+        'me.ply'
+        >>> back = depthlab.PointCloud.load("me.ply")
+        >>> len(back) == len(cloud), back.camera
+        (True, 'front TrueDepth')
         """
         from .exchange.clouds import save_cloud
 

@@ -64,7 +64,13 @@ def resolve_calibration(cap: Capture, calibration: Calibration | None = None, mo
 
 
 def pinhole_available(cap: Capture, calibration: Calibration | None = None) -> bool:
-    """True when the pinhole models can run: a calibration, or an EXIF focal length."""
+    """True when the pinhole models can run: a calibration, or an EXIF focal length.
+
+    >>> import depthlab
+    >>> from depthlab.projection import pinhole_available
+    >>> pinhole_available(depthlab.open("data/sample/rear_dual.heic"))
+    True
+    """
     try:
         resolve_calibration(cap, calibration)
     except CalibrationError:
@@ -203,6 +209,13 @@ class Projector:
     output instead of being kept (less memory touched; :func:`project` uses it).
 
     Convention: see :mod:`depthlab.conventions`.
+
+    >>> import depthlab
+    >>> p = depthlab.Projector(depthlab.open("data/sample/front_truedepth.heic"), stride=4)
+    >>> a = p.cloud(model="pinhole")
+    >>> b = p.cloud(model="orthographic")
+    >>> len(a) == len(b), a.units, b.units
+    (True, 'm', 'arbitrary')
     """
 
     def __init__(self, capture: Capture, *, stride: int = 1, calibration: Calibration | None = None,
@@ -376,7 +389,14 @@ class Projector:
 
 def point_cloud(cap: Capture, *, settings: ProjectionSettings | None = None,
                 calibration: Calibration | None = None) -> PointCloud:
-    """:func:`project` for a :class:`~depthlab.settings.ProjectionSettings` value."""
+    """:func:`project` for a :class:`~depthlab.settings.ProjectionSettings` value.
+
+    >>> import depthlab
+    >>> from depthlab.projection import point_cloud
+    >>> cloud = point_cloud(depthlab.open("data/sample/rear_dual.heic"), settings=depthlab.ProjectionSettings(stride=8))
+    >>> cloud.accuracy, cloud.caption().split(" · ")[1]
+    ('relative', 'relative scale')
+    """
     settings = settings or ProjectionSettings()
     proj = Projector(cap, stride=settings.stride, calibration=calibration, keep_rays=False)
     return proj.cloud(settings, _hand_over=True)
@@ -395,6 +415,12 @@ def grid_points(cap: Capture, *, settings: ProjectionSettings | None = None,
     row-major order).  New arrays, owned by the caller.
 
     Convention: see :mod:`depthlab.conventions`.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> xyz, valid = depthlab.grid_points(cap, settings=depthlab.ProjectionSettings(stride=4))
+    >>> xyz.shape, valid.shape, valid.dtype
+    ((160, 120, 3), (160, 120), dtype('bool'))
     """
     require_capture(cap, "grid_points()")
     settings = settings or ProjectionSettings()
@@ -423,9 +449,6 @@ def project(
 ) -> PointCloud:
     """Project a capture's depth map into a :class:`~depthlab.pointcloud.PointCloud`.
 
-    >>> cloud = depthlab.project(cap)                            # doctest: +SKIP
-    >>> cloud = depthlab.project(cap, near=0.2, far=1.5, stride=2, mask="portrait", colour="depth")  # doctest: +SKIP
-
     The options are those of :class:`~depthlab.settings.ProjectionSettings` (model, near, far,
     stride, mask, colour, matte, depth_scale, aspect); ``calibration`` overrides the capture's
     (e.g. intrinsics estimated from EXIF).  ``colour="rgb"`` on a capture without a colour image
@@ -433,6 +456,12 @@ def project(
     capture keep a :class:`Projector`.
 
     Convention: see :mod:`depthlab.conventions`; unknown and clipped pixels are dropped.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> cloud = depthlab.project(cap, stride=2, near=0.2, far=1.5, mask="portrait", colour="depth")
+    >>> cloud.units, cloud.xyz.shape[1], round(float(cloud.xyz[:, 2].max()), 2)
+    ('m', 3, 0.82)
     """
     require_capture(cap, "project()")
     settings = ProjectionSettings(model=model, near=near, far=far, stride=stride, mask=mask, colour=colour,

@@ -21,7 +21,13 @@ HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"
 
 
 def sniff(head: bytes) -> str:
-    """'heif', 'jpeg', or a short name of what else it is ('png', 'unknown', ...)."""
+    """'heif', 'jpeg', or a short name of what else it is ('png', 'unknown', ...).
+
+    >>> from pathlib import Path
+    >>> from depthlab.reader import sniff
+    >>> sniff(Path("data/sample/pixel_portrait.jpg").read_bytes()[:64]), sniff(b"GIF89a")
+    ('jpeg', 'gif')
+    """
     if len(head) >= 12 and head[4:8] == b"ftyp":
         return "heif" if head[8:12] in HEIF_BRANDS or b"heic" in head[8:64] or b"mif1" in head[8:64] else "mp4/isobmff"
     if head.startswith(b"\xff\xd8\xff"):
@@ -53,6 +59,16 @@ def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is
         A valid photo without a depth map (e.g. an edited copy); the message names what it holds.
     UnreadableFileError
         Missing, corrupt, truncated, non-image or unsupported files.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/rear_dual.heic")
+    >>> cap.format, cap.camera.kind, cap.accuracy
+    ('HEIC (Apple portrait)', 'rear dual', 'relative')
+    >>> try:
+    ...     depthlab.open("data/sample/missing.heic")
+    ... except depthlab.UnreadableFileError as exc:
+    ...     print(exc)
+    data/sample/missing.heic: no such file
     """
     p = Path(path)
     try:
@@ -95,7 +111,14 @@ def _dependency_error(exc: ImportError) -> DepthlabError:
 
 
 def open_bytes(data: bytes, path: Path | None = None) -> Capture:
-    """Like :func:`open` for bytes already in memory (``path`` is used in messages)."""
+    """Like :func:`open` for bytes already in memory (``path`` is used in messages).
+
+    >>> from depthlab.reader import open_bytes
+    >>> from pathlib import Path
+    >>> cap = open_bytes(Path("data/sample/front_truedepth.heic").read_bytes())
+    >>> cap.shape, cap.path
+    ((640, 480), None)
+    """
     name = path.name if path else "the data"
     kind = sniff(data[:64])
     try:

@@ -56,19 +56,34 @@ COLOURS = ("rgb", "depth", "matte")
 
 
 def check_model(model: str) -> str:
-    """``model`` if it is one of :data:`MODELS`, else :class:`InvalidInputError`."""
+    """``model`` if it is one of :data:`MODELS`, else :class:`InvalidInputError`.
+
+    >>> from depthlab.settings import check_model
+    >>> check_model("pinhole")
+    'pinhole'
+    """
     if model not in MODELS:
         raise InvalidInputError(f"model must be one of {MODELS}, got {model!r}")
     return model
 
 
 def is_pinhole(model: str) -> bool:
-    """True for the calibrated models (metres, need intrinsics)."""
+    """True for the calibrated models (metres, need intrinsics).
+
+    >>> from depthlab.settings import is_pinhole
+    >>> is_pinhole("pinhole-raw"), is_pinhole("orthographic")
+    (True, False)
+    """
     return model in PINHOLE_MODELS
 
 
 def default_stride(shape: tuple[int, int], max_points: int = 500_000) -> int:
-    """The smallest stride whose grid of an ``(H, W)`` map keeps at most ``max_points`` points."""
+    """The smallest stride whose grid of an ``(H, W)`` map keeps at most ``max_points`` points.
+
+    >>> from depthlab.settings import default_stride
+    >>> default_stride((3024, 4032)), default_stride((640, 480))
+    (5, 1)
+    """
     h, w = int(shape[0]), int(shape[1])
     s = max(1, math.isqrt(max(0, h * w // max(1, int(max_points)))))
     while s > 1 and math.ceil(h / (s - 1)) * math.ceil(w / (s - 1)) <= max_points:
@@ -109,6 +124,16 @@ class ProjectionSettings:
     aspect : stretches y of the flat models (ignored by the pinhole ones).
 
     ``ProjectionSettings(model="orthographic")``; ``settings.replace(far=1.5)`` for a variant.
+
+    >>> from depthlab import ProjectionSettings
+    >>> s = ProjectionSettings(model="orthographic", stride=2)
+    >>> s.pinhole, s.units, s.replace(far=1.5).far
+    (False, 'arbitrary', 1.5)
+    >>> try:
+    ...     ProjectionSettings(stride=2.5)
+    ... except depthlab.InvalidInputError as exc:
+    ...     print(exc)
+    stride must be a positive integer, got 2.5
     """
 
     model: str = DEFAULT_MODEL

@@ -1,8 +1,12 @@
 """``depthlab.refocus_view(cap)``: move the focus and the f-number of a depth photo, live.
 
->>> view = depthlab.refocus_view(cap)        # doctest: +SKIP   (in JupyterLab: the panel)
->>> view.set(focus=2.5, f_number=1.4)        # doctest: +SKIP   the same from code
->>> view.focus_at(480, 300)                  # doctest: +SKIP   focus on what preview pixel (x, y) shows
+>>> import depthlab
+>>> cap = depthlab.open("data/sample/front_truedepth.heic")
+>>> view = depthlab.refocus_view(cap, width=320)   # in JupyterLab: the panel (built, not shown, here)
+>>> view.set(focus=0.5, f_number=1.4).f_number.value   # the same as moving the sliders
+1.4
+>>> round(view.focus_at(160, 200), 2)              # focus on what preview pixel (x, y) shows
+0.36
 
 The panel shows a preview at screen size (``width`` pixels wide, 960 by default) above a focus
 slider (metres; the capture's own units for relative-accuracy photos, and the panel says so),

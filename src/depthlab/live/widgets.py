@@ -1,9 +1,19 @@
 """Notebook controls around the live view: ``show``, ``explore``, ``compare``.
 
->>> cap = depthlab.open("data/sample/front_truedepth.heic")   # doctest: +SKIP
->>> depthlab.show(cap)              # colour | depth | live 3D, in one output
->>> depthlab.explore(cap)           # live 3D view + controls
->>> depthlab.compare(rear, front)   # two live views side by side, cameras linked
+In a notebook the last line of a cell shows the view; here each is built and inspected:
+
+>>> import depthlab
+>>> front = depthlab.open("data/sample/front_truedepth.heic")
+>>> rear = depthlab.open("data/sample/rear_dual.heic")
+>>> panel = depthlab.show(front)            # colour | depth | live 3D, in one output
+>>> [type(w).__name__ for w in panel.children]
+['HTML', 'HBox', 'HTML']
+>>> view = depthlab.explore(front)          # live 3D view + controls
+>>> type(view).__name__
+'Explorer'
+>>> pair = depthlab.compare(rear, front)    # two live views side by side, cameras linked
+>>> len(pair.views)
+2
 
 Every control change goes through one path: the new value is stored, and an update is
 *throttled* (the first change is drawn at once, changes arriving within ``THROTTLE_S`` of the

@@ -1,0 +1,35 @@
+"""pytest's doctest set-up for ``pytest --doctest-modules src/depthlab`` (not part of the library).
+
+Every example runs in a fresh temporary folder in which ``data/sample`` is the repository's
+generated samples, so examples read ``"data/sample/rear_dual.heic"`` as a user at the repository
+root would, and whatever they write lands in the temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# modules that run a program when imported, and this file itself
+collect_ignore = ["__main__.py", "cli/__main__.py", "synth/__main__.py"]
+
+
+@pytest.fixture(autouse=True)
+def _doctest_folder(request, tmp_path, monkeypatch):
+    if not isinstance(request.node, pytest.DoctestItem):
+        yield
+        return
+    samples = REPO / "data" / "sample"
+    if not samples.is_dir():
+        pytest.skip(f"the generated samples are missing from {samples} (run `depthlab samples`)")
+    (tmp_path / "data").mkdir()
+    os.symlink(samples, tmp_path / "data" / "sample", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    import depthlab
+
+    request.getfixturevalue("doctest_namespace")["depthlab"] = depthlab
+    yield
