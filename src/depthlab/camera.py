@@ -18,7 +18,7 @@ that z = 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "distort_points",
     "pixel_rays",
     "ray_planes",
+    "ray_blocks",
     "rectification_map",
     "rectify",
     "estimate_calibration",
@@ -87,8 +88,12 @@ def _radial_scale_into(coefficients: np.ndarray, r2: np.ndarray, pixel_size_mm: 
     if max_radius_px is not None and math.isfinite(max_radius_px) and max_radius_px > 0:
         np.minimum(r2, t(float(max_radius_px) ** 2), out=r2)
     np.multiply(r2, t(float(pixel_size_mm) ** 2), out=r2)
-    out.fill(t(c[-1]))
-    for ci in c[-2::-1]:
+    if c.size == 1:
+        out.fill(t(c[0]))
+    else:  # c_n * r2 + c_(n-1), then Horner: the same float32 operations as from out = c_n
+        np.multiply(r2, t(c[-1]), out=out)
+        np.add(out, t(c[-2]), out=out)
+    for ci in c[-3::-1]:
         np.multiply(out, r2, out=out)
         np.add(out, t(ci), out=out)
     np.reciprocal(out, out=out)
@@ -170,6 +175,50 @@ def pixel_rays(cal: Calibration, width: int, height: int, stride: int = 1, undis
     return out
 
 
+def ray_blocks(cal: Calibration, width: int, height: int, stride: int = 1,
+               undistort: bool = True) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    """The rays of :func:`ray_planes` a block of grid rows at a time: ``(v0, v1, rx, ry)`` with
+    ``rx``, ``ry`` float32 (v1 - v0, columns) for grid rows ``v0:v1``, each block ~64k rays.
+
+    The blocks are contiguous scratch arrays reused for the next block (copy them to keep
+    them), small enough to stay in cache through Horner's passes; a caller that multiplies
+    them by depth straight into its output reads each ray once and never writes the grid.
+    Same numbers as :func:`ray_planes`.  Convention as :func:`pixel_rays`.
+    """
+    stride = int(stride)
+    if stride < 1:
+        raise InvalidInputError(f"stride must be >= 1, got {stride}")
+    xs, ys, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
+    fx, fy, cx, cy = cal.fx, cal.fy, cal.cx, cal.cy
+    rows = max(1, 65536 // max(nu, 1))  # ~64k points: L2-resident, few calls
+    if not (undistort and cal.has_distortion):
+        rxs = ((xs - cx) / fx).astype(np.float32)
+        rys = ((ys - cy) / fy).astype(np.float32)
+        for v0 in range(0, nv, rows):
+            v1 = min(nv, v0 + rows)
+            yield v0, v1, np.broadcast_to(rxs[None, :], (v1 - v0, nu)), np.broadcast_to(rys[v0:v1, None], (v1 - v0, nu))
+        return
+    ccx, ccy = cal.distortion_center
+    dx = (xs - ccx).astype(np.float32)
+    dy = (ys - ccy).astype(np.float32)
+    dx2 = dx * dx
+    dy2 = dy * dy
+    dxf = dx / np.float32(fx)
+    dyf = dy / np.float32(fy)
+    offx, offy = np.float32((ccx - cx) / fx), np.float32((ccy - cy) / fy)
+    r, k, bx, by = (np.empty((rows, nu), dtype=np.float32) for _ in range(4))
+    for v0 in range(0, nv, rows):
+        v1 = min(nv, v0 + rows)
+        rb, kb, xb, yb = r[: v1 - v0], k[: v1 - v0], bx[: v1 - v0], by[: v1 - v0]
+        np.add(dx2[None, :], dy2[v0:v1, None], out=rb)  # squared radius: P is in rho**2
+        _radial_scale_into(cal.inverse_lens_distortion, rb, cal.pixel_size_mm, kb, cal.distortion_max_radius_px)
+        np.multiply(kb, dxf[None, :], out=xb)
+        np.add(xb, offx, out=xb)
+        np.multiply(kb, dyf[v0:v1, None], out=yb)
+        np.add(yb, offy, out=yb)
+        yield v0, v1, xb, yb
+
+
 def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undistort: bool = True,
                out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The x and y components of :func:`pixel_rays` as two contiguous float32 (M,) arrays.
@@ -181,38 +230,15 @@ def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undis
     stride = int(stride)
     if stride < 1:
         raise InvalidInputError(f"stride must be >= 1, got {stride}")
-    xs, ys, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
-    fx, fy, cx, cy = cal.fx, cal.fy, cal.cx, cal.cy
+    _, _, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
     if out is None:
         rx = np.empty((nv, nu), dtype=np.float32)
         ry = np.empty((nv, nu), dtype=np.float32)
     else:
         rx, ry = (o.reshape(nv, nu) for o in out)
-    if undistort and cal.has_distortion:
-        ccx, ccy = cal.distortion_center
-        dx = (xs - ccx).astype(np.float32)
-        dy = (ys - ccy).astype(np.float32)
-        dx2 = dx * dx
-        dxf = dx / np.float32(fx)
-        dyf = dy / np.float32(fy)
-        offx, offy = np.float32((ccx - cx) / fx), np.float32((ccy - cy) / fy)
-        # blocks of rows small enough to stay in cache through Horner's passes
-        rows = max(1, 65536 // max(nu, 1))  # ~64k points: L2-resident, few calls
-        r = np.empty((rows, nu), dtype=np.float32)
-        k = np.empty((rows, nu), dtype=np.float32)
-        dy2 = dy * dy
-        for v0 in range(0, nv, rows):
-            v1 = min(nv, v0 + rows)
-            rb, kb = r[: v1 - v0], k[: v1 - v0]
-            np.add(dx2[None, :], dy2[v0:v1, None], out=rb)  # squared radius: P is in rho**2
-            _radial_scale_into(cal.inverse_lens_distortion, rb, cal.pixel_size_mm, kb, cal.distortion_max_radius_px)
-            np.multiply(kb, dxf[None, :], out=rx[v0:v1])
-            np.add(rx[v0:v1], offx, out=rx[v0:v1])
-            np.multiply(kb, dyf[v0:v1, None], out=ry[v0:v1])
-            np.add(ry[v0:v1], offy, out=ry[v0:v1])
-    else:
-        rx[...] = ((xs - cx) / fx).astype(np.float32)[None, :]
-        ry[...] = ((ys - cy) / fy).astype(np.float32)[:, None]
+    for v0, v1, bx, by in ray_blocks(cal, width, height, stride, undistort):
+        rx[v0:v1] = bx
+        ry[v0:v1] = by
     return rx.reshape(-1), ry.reshape(-1)
 
 

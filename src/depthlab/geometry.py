@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .camera import ray_planes
+from .camera import ray_blocks, ray_planes
 from .capture import Calibration
 from .colour import finite_range
 from .errors import CalibrationError, InvalidInputError
@@ -185,23 +185,33 @@ def points_from_calibration(depth: np.ndarray, calibration: Calibration | None, 
         raise InvalidInputError(f"depth has {d.shape[0]} values but the grid {m} has {m[0] * m[1]}")
     if out is None:
         out = np.empty((d.shape[0], 3), dtype=np.float32)
+    k = np.float32(depth_scale)
     if is_pinhole(model):
         if calibration is None:
             raise CalibrationError(f"model {model!r} needs the camera's intrinsics; or use model='orthographic'")
-        ray_planes(calibration, w, h, stride=stride, undistort=(model == "pinhole"), out=(out[:, 0], out[:, 1]))
-    else:
-        flat = ray_grid(None, (w, h), model, stride)
-        out[:, 0], out[:, 1] = flat.x, flat.y
-    k = np.float32(depth_scale)
+        # each block of rays is made in cache, multiplied by depth there (contiguous: vectorised)
+        # and copied into the output's interleaved columns: ``out`` is written once, never read
+        grid = out.reshape(m[0], m[1], 3)  # splitting the first axis: always a view
+        dgrid = d.reshape(m)
+        tmp: list[np.ndarray] = []
+        for v0, v1, rx, ry in ray_blocks(calibration, w, h, stride=stride, undistort=(model == "pinhole")):
+            if not tmp:
+                tmp = [np.empty(rx.shape, dtype=np.float32) for _ in range(3)]
+            tx, ty, tz = (t[: v1 - v0] for t in tmp)
+            dz = dgrid[v0:v1] if k == 1 else np.multiply(dgrid[v0:v1], k, out=tz)
+            o = grid[v0:v1]
+            np.copyto(o[:, :, 0], np.multiply(rx, dz, out=tx))
+            np.copyto(o[:, :, 1], np.multiply(ry, dz, out=ty))
+            np.copyto(o[:, :, 2], dz)
+        return out
+    flat = ray_grid(None, (w, h), model, stride)
+    out[:, 0], out[:, 1] = flat.x, flat.y
     tmp = np.empty(min(d.shape[0], _CHUNK), dtype=np.float32) if k != 1 else None
     for i0 in range(0, d.shape[0], _CHUNK):
         i1 = min(d.shape[0], i0 + _CHUNK)
         dz = d[i0:i1] if tmp is None else np.multiply(d[i0:i1], k, out=tmp[: i1 - i0])
         o = out[i0:i1]
-        if is_pinhole(model):
-            np.multiply(o[:, 0], dz, out=o[:, 0])
-            np.multiply(o[:, 1], dz, out=o[:, 1])
-        elif aspect != 1:
+        if aspect != 1:
             np.multiply(o[:, 1], np.float32(aspect), out=o[:, 1])
         np.copyto(o[:, 2], dz)
     return out
