@@ -17,6 +17,9 @@ from ..capture import Calibration, Orientation, disparity_from_depth
 from ..errors import DepthlabError, UnreadableFileError
 from .xmp import DEPTHDATA, Xmp
 
+# values per block in disparity_from_codes (a few float32 blocks stay in L2)
+_CHUNK = 1 << 16
+
 EDITED_HINT = (
     "Depth survives only in unmodified originals: portrait-mode photos exported from the phone "
     "as originals (AirDrop 'All Photos Data', Image Capture, or 'Export Unmodified Original'); "
@@ -43,21 +46,23 @@ def disparity_from_codes(codes: np.ndarray, float_min: float, float_max: float,
     are inverted after decoding.  Non-positive disparity (infinitely far or unknown) becomes NaN.
     """
     scale = np.float32((float_max - float_min) / (int_max - int_min))
+    i0, f0 = np.float32(int_min), np.float32(float_min)
     codes = np.asarray(codes)
-    if codes.dtype in (np.uint8, np.uint16):
-        # one lookup per pixel through a table of every code (same float32 arithmetic)
-        table = (np.arange(1 << (8 * codes.dtype.itemsize), dtype=np.float32) - np.float32(int_min)) * scale
-        table += np.float32(float_min)
+    out = np.empty(codes.shape, dtype=np.float32)
+    src, dst = codes.reshape(-1), out.reshape(-1)
+    # block by block, in cache: a few vectorised passes cost less than a table lookup per pixel
+    # (which also needs the codes as a 64-bit index array); the same float32 arithmetic
+    for a in range(0, src.size, _CHUNK):
+        v = dst[a:a + _CHUNK]
+        np.copyto(v, src[a:a + _CHUNK], casting="unsafe")
+        np.subtract(v, i0, out=v)
+        np.multiply(v, scale, out=v)
+        np.add(v, f0, out=v)
         if kind == "depth":
-            table = disparity_from_depth(table)
+            v[...] = disparity_from_depth(v)
         else:
-            table[~(table > 0)] = np.nan
-        return np.take(table, codes)
-    values = (codes.astype(np.float32) - np.float32(int_min)) * scale + np.float32(float_min)
-    if kind == "depth":
-        return disparity_from_depth(values)
-    values[~(values > 0)] = np.nan
-    return values
+            np.copyto(v, np.float32(np.nan), where=~(v > 0))
+    return out
 
 
 def same_aspect(a: tuple[float, float], b: tuple[float, float], tol: float = 0.02) -> bool:
