@@ -83,7 +83,11 @@ def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is
         if size > MAX_FILE_BYTES:
             raise UnreadableFileError(f"{p.name} is {size / 2**20:.0f} MiB; phone photos are far smaller, so it is not one")
         with p.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            # read(n) reserves n bytes before reading: ask for the size stat gave, then read on
+            # (bounded) only if the file turns out longer
+            data = fh.read(size + 1)
+            if len(data) > size:
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except DepthlabError:
         raise
     except OSError as exc:
