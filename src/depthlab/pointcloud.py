@@ -23,6 +23,25 @@ __all__ = ["PointCloud"]
 _FACT_KEYS = ("model", "units", "accuracy", "intrinsics_estimated", "camera", "grid_shape")
 
 
+class _RowIndex:
+    """``PointCloud.pixel_index``: an int64 array, or a ``range`` kept as one until first read
+    (a cloud of every pixel of a map has ``range(N)``: 8 bytes a point nobody may look at)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> np.ndarray | None:
+        if obj is None:
+            return None  # the field's default
+        v = obj.__dict__.get(self.slot)
+        if isinstance(v, range):
+            v = obj.__dict__[self.slot] = np.arange(v.start, v.stop, v.step, dtype=np.int64)
+        return v
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(eq=False)
 class PointCloud:
     """A coloured point cloud from one capture, with what a reader needs to trust it.
@@ -31,7 +50,8 @@ class PointCloud:
     ----------
     xyz : float32 (N, 3), camera frame x right, y down, z forward; metres when ``units == "m"``.
     rgb : uint8 (N, 3).
-    pixel_index : int64 (N,) flat row-major index into the depth map (None when unknown).
+    pixel_index : int64 (N,) flat row-major index into the depth map (None when unknown); given
+        as a ``range`` it is made into the array when first read.
     grid_shape : (H, W) of that depth map (None when unknown).
     model : the projection model (``"pinhole"``, ``"pinhole-raw"``, ``"orthographic"``,
         ``"disparity-as-z"``, or ``"file"`` for clouds read from elsewhere).
@@ -50,7 +70,7 @@ class PointCloud:
 
     xyz: np.ndarray
     rgb: np.ndarray
-    pixel_index: np.ndarray | None = None
+    pixel_index: np.ndarray | None = _RowIndex()  # type: ignore[assignment]
     grid_shape: tuple[int, int] | None = None
     model: str = "pinhole"
     units: str = "m"
@@ -71,8 +91,12 @@ class PointCloud:
         if rgb.dtype != np.uint8:
             raise InvalidInputError(f"rgb must be uint8, got {rgb.dtype}")
         self.rgb = np.ascontiguousarray(rgb)
-        if self.pixel_index is not None:
-            idx = np.asarray(self.pixel_index)
+        idx = self.__dict__.get("_pixel_index")
+        if isinstance(idx, range):
+            if len(idx) != n:
+                raise InvalidInputError(f"pixel_index must have shape ({n},), got ({len(idx)},)")
+        elif idx is not None:
+            idx = np.asarray(idx)
             if idx.shape != (n,):
                 raise InvalidInputError(f"pixel_index must have shape ({n},), got {idx.shape}")
             self.pixel_index = idx.astype(np.int64, copy=False)

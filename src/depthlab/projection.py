@@ -366,7 +366,9 @@ class Projector:
         if n_valid == self.size:
             drange = list(self.depth_range() or ()) or None
             if _hand_over:  # project(): this Projector is thrown away, its buffers become the cloud's
-                pts, rgb, idx = xyz, cols, self.pixel_index()
+                # (every pixel of a stride-1 grid: the index is 0..N-1, made only if someone reads it)
+                idx = range(self.size) if self.stride == 1 else self.pixel_index()
+                pts, rgb = xyz, cols
                 self._xyz, self._colours, self._pixel_index = np.empty_like(xyz), {}, None
             else:
                 pts, rgb, idx = xyz.copy(), cols.copy(), self.pixel_index().copy()
