@@ -50,6 +50,14 @@ def ramp() -> np.ndarray:
     return lut
 
 
+@functools.lru_cache(maxsize=1)
+def _ramp_words() -> np.ndarray:
+    """:func:`ramp` as uint32 (256,), each entry's R, G, B in its first three bytes."""
+    padded = np.zeros((256, 4), dtype=np.uint8)
+    padded[:, :3] = ramp()
+    return padded.view(np.uint32).reshape(-1)
+
+
 def finite_range(values: np.ndarray) -> tuple[float, float] | None:
     """(min, max) of the finite values (NaN and +-inf ignored); None when there are none."""
     v = np.asarray(values).reshape(-1)
@@ -104,10 +112,12 @@ def colour_map(values: np.ndarray, lo: float, hi: float, near_is_low: bool = Tru
         a, b = -scale, np.float32(hi * 255.0 / span)
     else:
         a, b = scale, np.float32(1.0 - lo * 255.0 / span)
-    lut = ramp()
+    lut = _ramp_words()
     out = np.empty((flat.size, 3), dtype=np.uint8)
     tmp = np.empty(min(flat.size, _CHUNK), dtype=np.float32)
-    idx = np.empty(tmp.size, dtype=np.uint8)
+    idx = np.empty(tmp.size, dtype=np.intp)
+    words = np.empty(tmp.size, dtype=np.uint32)
+    word_bytes = words.view(np.uint8).reshape(-1, 4)
     for i0 in range(0, flat.size, _CHUNK):
         i1 = min(flat.size, i0 + _CHUNK)
         t, k = tmp[: i1 - i0], idx[: i1 - i0]
@@ -118,7 +128,12 @@ def colour_map(values: np.ndarray, lo: float, hi: float, near_is_low: bool = Tru
         np.clip(t, np.float32(1.0), np.float32(255.0), out=t)
         np.fmax(t, np.float32(0.0), out=t)
         np.copyto(k, t, casting="unsafe")
-        np.take(lut, k, axis=0, out=out[i0:i1])
+        # the ramp as one 4-byte word per entry: numpy's take moves words fast (3-byte rows go
+        # through memcpy one by one), then the three colour bytes go to their columns
+        w = words[: i1 - i0]
+        np.take(lut, k, out=w)
+        for c in range(3):
+            np.copyto(out[i0:i1, c], word_bytes[: i1 - i0, c])
     return out.reshape(d.shape + (3,))
 
 
