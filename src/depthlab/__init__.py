@@ -54,6 +54,7 @@ _LAZY = {
     # likewise depthlab.refocus lives in depthlab.imaging._refocus, refocus_view in depthlab.live.refocus_view
     "refocus": ("depthlab.imaging._refocus", "refocus"),
     "refocus_view": ("depthlab.live.refocus_view", "refocus_view"),
+    "stereo": ("depthlab.imaging.stereo", "stereo"),
 }
 # depthlab.<name> for a module: the modules of the old flat layout keep their short names
 _LAZY_MODULES = {
@@ -104,7 +105,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "layers", "Layers", "refine",
-    "ProjectionSettings", "grid_points", "refocus", "refocus_view",
+    "ProjectionSettings", "grid_points", "refocus", "refocus_view", "stereo",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",

@@ -447,6 +447,8 @@ class Capture:
     confidence : float32 (H, W) in 0..1 at the depth map's size (1 = most confident), or None
         when the file stores no confidence map (every format except Dynamic Depth today);
         decoded on first use from ``confidence_loader``.
+    views : mapping ``"left"``/``"right"`` -> uint8 (H, W, 3) for a stereo pair (the left view is
+        also ``rgb``); empty for single-view photos.
 
     >>> import depthlab
     >>> cap = depthlab.open("data/sample/front_truedepth.heic")
@@ -470,6 +472,7 @@ class Capture:
     rgb_loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     rgb_size: tuple[int, int] | None = None  # (w, h) of the colour image, display orientation
     confidence_loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    views: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         d = np.asarray(self.disparity)

@@ -26,6 +26,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "pythreejs": ("pythreejs", "the live 3D view in JupyterLab"),
     "tqdm": ("tqdm", "progress bars of the command line"),
     "scipy": ("scipy", "image filters"),
+    "cv2": ("opencv-python-headless", "computing depth from a stereo pair (spatial photos)"),
     "trimesh": ("trimesh", "mesh files (GLB, OBJ, STL, PLY)"),
     "cv2": ("opencv-python-headless", "image inpainting and stereo matching"),
     "open3d": ("open3d", "PointCloud.to_open3d() (an optional companion, not installed with depthlab)"),
