@@ -32,7 +32,14 @@ __all__ = ["CloudFile", "pack_rgb", "read_cloud", "save_cloud", "unpack_rgb"]
 
 
 def pack_rgb(rgb: np.ndarray) -> np.ndarray:
-    """uint8 (N, 3) -> float32 (N,) holding PCL's packed ``0x00RRGGBB`` bit pattern."""
+    """uint8 (N, 3) -> float32 (N,) holding PCL's packed ``0x00RRGGBB`` bit pattern.
+
+    >>> import numpy as np
+    >>> from depthlab.exchange.clouds import pack_rgb, unpack_rgb
+    >>> packed = pack_rgb(np.array([[255, 0, 1]], np.uint8))
+    >>> hex(int(packed.view(np.uint32)[0])), unpack_rgb(packed).tolist()
+    ('0xff0001', [[255, 0, 1]])
+    """
     c = np.asarray(rgb, dtype=np.uint32)
     packed = (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
     return packed.astype(np.uint32).view(np.float32)
@@ -62,7 +69,17 @@ class CloudFile:
 
 def save_cloud(cloud: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write ``cloud`` (a :class:`depthlab.PointCloud`) as ``.pcd`` or ``.ply`` by suffix;
-    see :meth:`depthlab.PointCloud.save`.  Returns the path written."""
+    see :meth:`depthlab.PointCloud.save`.  Returns the path written.
+
+    >>> import depthlab
+    >>> from depthlab.exchange.clouds import read_cloud, save_cloud
+    >>> cloud = depthlab.project(depthlab.open("data/sample/front_truedepth.heic"), stride=8)
+    >>> save_cloud(cloud, "me.pcd").name
+    'me.pcd'
+    >>> f = read_cloud("me.pcd")
+    >>> f.xyz.shape == cloud.xyz.shape, f.facts["camera"]
+    (True, 'front TrueDepth')
+    """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".pcd":

@@ -4,10 +4,6 @@ colour preview that goes with them.
 ``stored = round(value * 1000)``: depth in millimetres (1 mm steps up to 65.535 m) or disparity
 in 0.001/m steps (up to 65.535 1/m); 0 means unknown.  The PNG's text chunks record quantity,
 unit, scale, accuracy, camera and source, so the numbers can be read back without this package.
-
->>> from depthlab.exchange.depth_png import save_depth_png, save_depth_preview
->>> save_depth_png(cap, "depth.png")                # doctest: +SKIP
->>> save_depth_preview(cap, "depth.preview.png")    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -42,6 +38,11 @@ def depth_png_array(values: np.ndarray, quantity: str) -> np.ndarray:
     """float map -> uint16 for a 16-bit PNG: ``round(value * 1000)``, 0 where unknown.
 
     Values beyond the range are clipped to 1..65535; NaN and non-positive values become 0.
+
+    >>> import numpy as np
+    >>> from depthlab.exchange.depth_png import depth_png_array
+    >>> depth_png_array(np.array([[0.5, 1.2345, np.nan]]), "depth")
+    array([[ 500, 1234,    0]], dtype=uint16)
     """
     scale = DEPTH_PNG_SCALE[quantity]
     v = np.asarray(values, dtype=np.float64) * scale
@@ -56,6 +57,18 @@ def save_depth_png(cap: Capture, path: str | os.PathLike, *, quantity: str = "de
     """Write ``cap``'s depth (mm) or disparity (0.001/m) as a 16-bit PNG; returns the path.
 
     Never replaces an existing file unless ``overwrite=True``; written atomically.
+
+    >>> import depthlab
+    >>> from depthlab.exchange.depth_png import save_depth_png, save_depth_preview
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> save_depth_png(cap, "depth.png").name
+    'depth.png'
+    >>> save_depth_preview(cap, "depth.preview.png").name
+    'depth.preview.png'
+    >>> from PIL import Image
+    >>> png = Image.open("depth.png")
+    >>> png.mode, png.size
+    ('I;16', (480, 640))
     """
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo

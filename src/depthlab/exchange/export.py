@@ -75,9 +75,15 @@ def to_html(
     never replaced unless ``overwrite=True``; returns the path written.  ``render="surface"``
     draws each Capture as its textured surface (:func:`depthlab.mesh`) instead of points.
 
-    >>> depthlab.to_html(cap, "me.html", stride=2)                 # doctest: +SKIP
-    >>> depthlab.to_html([rear, front], "pair.html", overwrite=True)  # doctest: +SKIP
-    >>> depthlab.to_html(cap, "surface.html", render="surface")    # doctest: +SKIP
+    >>> import depthlab
+    >>> front = depthlab.open("data/sample/front_truedepth.heic")
+    >>> rear = depthlab.open("data/sample/rear_dual.heic")
+    >>> depthlab.to_html(front, "me.html", stride=4).name
+    'me.html'
+    >>> depthlab.to_html([rear, front], "pair.html", stride=8).stat().st_size > 100_000
+    True
+    >>> depthlab.to_html(front, "surface.html", render="surface", stride=8).name
+    'surface.html'
     """
     page_options = ["overwrite", "point_size_m", "background", "title", "render"]
     known_options("to_html()", project_options, page_options + ProjectionSettings.option_names())

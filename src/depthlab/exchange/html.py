@@ -66,6 +66,13 @@ def quantise_positions(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     extent (0.00076 %), e.g. 0.011 mm over a 1.5 m deep scene -- far below 0.1 % of the extent.
 
     Returns ``(q, lo, span)`` with ``lo`` and ``span`` float64 (3,).
+
+    >>> import numpy as np
+    >>> from depthlab.exchange.html import dequantise_positions, quantise_positions
+    >>> xyz = np.array([[0.0, 0.0, 1.0], [0.5, -0.2, 2.0]], np.float32)
+    >>> q, lo, span = quantise_positions(xyz)
+    >>> q.dtype, bool(np.abs(dequantise_positions(q, lo, span) - xyz).max() < 1e-4)
+    (dtype('uint16'), True)
     """
     p = np.asarray(xyz)
     if p.ndim != 2 or p.shape[1] != 3:
@@ -542,8 +549,13 @@ def to_html(
     The page makes no network request: three.js (from the installed pythreejs package) and the
     viewer are inlined.  Returns the path written.
 
-    >>> depthlab.to_html(cloud, "me.html")                         # doctest: +SKIP
-    >>> depthlab.to_html([rear, front], "pair.html", overwrite=True)  # doctest: +SKIP
+    >>> import depthlab
+    >>> from depthlab.exchange.html import to_html
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> cloud = depthlab.project(cap, stride=8)
+    >>> page = to_html(cloud, "me.html", point_size_m=0.004)
+    >>> page.read_text(encoding="utf-8").lstrip()[:15]
+    '<!DOCTYPE html>'
     """
     # atomic_write refuses an existing file before any projection or encoding work is done
     with atomic_write(path, overwrite=overwrite) as fh:

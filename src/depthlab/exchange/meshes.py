@@ -131,6 +131,15 @@ def save_mesh(mesh, path: str | os.PathLike, overwrite: bool = False, jpeg_quali
     Raises :class:`~depthlab.errors.OverwriteError` when a file would be replaced without
     ``overwrite=True`` (for OBJ: any of the three), :class:`~depthlab.errors.InvalidInputError`
     for an unknown extension or a mesh without triangles.
+
+    >>> import depthlab
+    >>> from depthlab.exchange.meshes import save_mesh
+    >>> surf = depthlab.mesh(depthlab.open("data/sample/front_truedepth.heic"), stride=8)
+    >>> save_mesh(surf, "me.obj").name
+    'me.obj'
+    >>> import os
+    >>> sorted(os.listdir("."))[-3:]
+    ['me.jpeg', 'me.mtl', 'me.obj']
     """
     p = Path(path)
     ext = p.suffix.lower()

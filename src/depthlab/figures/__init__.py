@@ -1,8 +1,11 @@
 """Figures (matplotlib, imported when a figure is drawn): the capture and comparison panels for
 papers (:mod:`.panels`) and one figure per lesson of the teaching notebooks (:mod:`.lessons`).
 
+>>> import depthlab
 >>> from depthlab import figures
->>> figures.capture_figure(cap)      # doctest: +SKIP
+>>> fig = figures.capture_figure(depthlab.open("data/sample/front_truedepth.heic"), marker_size=0.5)
+>>> len(fig.axes) >= 4
+True
 """
 
 from .panels import (PAPER_WIDTH_IN, QUANTITIES, VIEWS, capture_figure, colour_mapped, comparison_figure,

@@ -2,12 +2,11 @@
 
 >>> import depthlab
 >>> from depthlab.figures import capture_figure, comparison_figure, save_figure
->>> cap = depthlab.open("data/sample/front_truedepth.heic")          # doctest: +SKIP
->>> fig = capture_figure(cap)                                        # doctest: +SKIP
->>> save_figure(fig, "front.pdf")                                    # doctest: +SKIP
->>> rear = depthlab.open("../shared/samples/iphone/rear_dual_pug.heic")  # doctest: +SKIP
->>> comparison_figure(rear, cap, labels=("rear", "front"))           # doctest: +SKIP
->>> comparison_figure(rear, models=("pinhole", "disparity-as-z"))    # doctest: +SKIP
+>>> front = depthlab.open("data/sample/front_truedepth.heic")
+>>> rear = depthlab.open("data/sample/rear_dual.heic")
+>>> save_figure(capture_figure(front), "front.pdf").name
+'front.pdf'
+>>> fig = comparison_figure(rear, models=("pinhole", "disparity-as-z"))   # one capture, two models
 
 A row has four panels: the colour photo | the depth (or disparity) map with a colorbar in metres
 (or 1/m) | a histogram of the same values | the 3D point cloud drawn from a chosen viewpoint

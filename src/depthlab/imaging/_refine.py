@@ -422,6 +422,14 @@ def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str 
     InvalidInputError
         Bad ``size`` (zero, above 50 MP, another aspect), a bad ``radius``/``eps``/``guide``,
         a capture without colour and ``guide="colour"``, or a map without a known pixel.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/rear_dual.heic")
+    >>> fine = depthlab.refine(cap)
+    >>> fine.disparity.shape == cap.disparity.shape, fine.disparity.dtype
+    (True, dtype('float32'))
+    >>> fine.metadata["notes"][-1][:40]
+    'refined by depthlab.refine from 768x576 '
     """
     t0 = time.perf_counter()
     require_capture(cap, "refine()")

@@ -51,7 +51,14 @@ def _sums_along(a: np.ndarray, axis: int, f: int, dtype) -> tuple[np.ndarray, np
 
 def block_mean(img: np.ndarray, f: int) -> np.ndarray:
     """uint8 mean of every ``f x f`` block of a uint8 (H, W[, C]) image (blocks at the right and
-    bottom borders hold fewer pixels and are averaged over those), rounded to nearest."""
+    bottom borders hold fewer pixels and are averaged over those), rounded to nearest.
+
+    >>> import numpy as np
+    >>> from depthlab.imaging.resample import block_mean
+    >>> block_mean(np.arange(16, dtype=np.uint8).reshape(4, 4) * 10, 2)
+    array([[ 25,  45],
+           [105, 125]], dtype=uint8)
+    """
     a = np.asarray(img)
     dtype = np.uint16 if f * f * 255 <= np.iinfo(np.uint16).max else np.uint32
     rows, cr = _sums_along(a, 0, f, dtype)
@@ -67,7 +74,13 @@ def block_mean(img: np.ndarray, f: int) -> np.ndarray:
 
 def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (height, width[, C]): ``img`` (uint8 (H, W[, C])) averaged over the area under each
-    output pixel (a box filter); see the module docstring."""
+    output pixel (a box filter); see the module docstring.
+
+    >>> import numpy as np
+    >>> from depthlab.imaging.resample import area_average
+    >>> area_average(np.arange(6.0).reshape(1, 6), 3, 1)
+    array([[0.5, 2.5, 4.5]], dtype=float32)
+    """
     from PIL import Image
 
     a = np.asarray(img)
@@ -83,7 +96,13 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def bilinear(img: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Bilinear resize of a float image to ``width`` x ``height`` (Pillow, mode 'F'), float32."""
+    """Bilinear resize of a float image to ``width`` x ``height`` (Pillow, mode 'F'), float32.
+
+    >>> import numpy as np
+    >>> from depthlab.imaging.resample import bilinear
+    >>> bilinear(np.array([[0.0, 1.0]]), 4, 1).round(2)
+    array([[0.  , 0.25, 0.75, 1.  ]], dtype=float32)
+    """
     a = np.asarray(img, dtype=np.float32)
     if a.shape == (height, width):
         return a

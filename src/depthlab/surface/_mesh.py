@@ -183,6 +183,12 @@ class Mesh:
         default 10 % of the depth range).  ``metric=True``: refuse unless the capture's depth
         is absolute and in metres (a true-to-size print).  The solid's vertices are the
         surface's followed by their copies on the back (same uv and pixels).
+
+        >>> import depthlab
+        >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+        >>> relief = depthlab.mesh(cap, stride=8).solid(thickness=0.02, metric=True)
+        >>> relief.save("me.stl").stat().st_size > 0
+        True
         """
         from .relief import check_metric, close_relief
 
@@ -217,9 +223,6 @@ def mesh(
 ) -> Mesh:
     """A textured triangle mesh of a capture, cut at occlusions.
 
-    >>> surf = depthlab.mesh(cap)                                    # doctest: +SKIP
-    >>> surf.save("pug.glb")                                         # doctest: +SKIP
-
     Parameters
     ----------
     model, stride, near, far, mask, depth_scale, aspect, calibration : as for
@@ -243,6 +246,10 @@ def mesh(
 
     Convention: see the module docstring (camera frame x right, y down, z forward; uv origin
     bottom-left; pixel centres at +0.5).
+
+    >>> surf = depthlab.mesh(depthlab.open("data/sample/front_truedepth.heic"), stride=4, far=1.5)
+    >>> len(surf) > 1000, surf.save("me.glb").name
+    (True, 'me.glb')
     """
     step, simplify = _check_mesh_options(cap, max_step, simplify, max_texture)
 

@@ -2,7 +2,7 @@
 
 >>> import depthlab
 >>> from depthlab import synth
->>> cap = synth.render_front_truedepth()          # a selfie: sphere head before a tilted wall
+>>> cap = synth.render_front_truedepth(depth_size=(120, 160), colour_size=(240, 320))  # a selfie, small
 >>> cap.truth.scene["primitives"][0]["radius_m"]
 0.09
 >>> synth.write_heic("selfie.heic", cap)           # in the current folder
