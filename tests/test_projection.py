@@ -13,6 +13,8 @@ from depthlab.capture import Calibration, CameraInfo, Capture
 from depthlab.errors import CalibrationError, InvalidInputError
 from depthlab.colour import depth_colours
 from depthlab.projection import Projector, project
+import depthlab
+from depthlab.settings import ProjectionSettings
 
 W, H = 64, 48
 K_REF = [[120.0, 0, 64.0], [0, 130.0, 48.0], [0, 0, 1]]  # at 128x96, fx != fy
@@ -458,3 +460,58 @@ def test_one_shot_projection_gives_the_slider_cache_numbers(model):
         kept, ok = Projector(cap, stride=st.stride).points_for(st)
         xyz, valid = grid_points(cap, settings=st)
         assert np.array_equal(xyz.reshape(-1, 3), kept, equal_nan=True) and np.array_equal(valid.reshape(-1), ok)
+
+
+# ------------------------------------------------------------------ one owner per rule, regions
+
+
+def _region_capture():
+    d = np.full((12, 16), 1.0, np.float32)
+    cap = Capture(disparity=d, camera=CameraInfo(focal_length_35mm=26.0))
+    cap.set_rgb(np.zeros((48, 64, 3), np.uint8))  # the photo is 4x the depth map
+    return cap
+
+
+@pytest.mark.parametrize("call", [lambda c, **k: project(c, **k), lambda c, **k: depthlab.mesh(c, **k)])
+def test_near_at_or_beyond_far_is_refused_by_project_as_by_mesh(call):
+    cap = _region_capture()
+    for near, far in ((2.0, 1.0), (1.0, 1.0)):
+        with pytest.raises(InvalidInputError, match=r"near \(\d m\) must be below far \(1 m\)"):
+            call(cap, near=near, far=far)
+
+
+@pytest.mark.parametrize("stride", [2.5, 0, -1, True, "2"])
+def test_one_stride_rule_everywhere(stride):
+    cap = _region_capture()
+    for call in (lambda: project(cap, stride=stride), lambda: depthlab.mesh(cap, stride=stride),
+                 lambda: ProjectionSettings(stride=stride)):
+        with pytest.raises(InvalidInputError, match="stride must be a whole number of at least 1"):
+            call()
+    assert ProjectionSettings(stride=2.0).stride == 2 and len(project(cap, stride=16)) == 1
+
+
+def test_a_box_in_photo_pixels_keeps_the_depth_pixels_whose_centres_it_holds():
+    cap = _region_capture()
+    # photo pixels 8..23 x 4..15 are depth pixels 2..5 x 1..3 (4 photo pixels per depth pixel)
+    cloud = project(cap, model="orthographic", mask=(8, 4, 24, 16))
+    rows, cols = np.divmod(cloud.pixel_index, 16)
+    assert set(rows) == {1, 2, 3} and set(cols) == {2, 3, 4, 5} and len(cloud) == 12
+    assert cloud.metadata["parameters"]["mask"] == [8.0, 4.0, 24.0, 16.0]
+    surf = depthlab.mesh(cap, model="orthographic", mask=[8, 4, 24, 16], simplify=0)
+    assert surf.vertices.shape[0] == 12
+
+
+def test_a_photo_size_array_is_the_same_region_as_the_box():
+    cap = _region_capture()
+    region = np.zeros((48, 64), bool)
+    region[4:16, 8:24] = True
+    a = project(cap, model="orthographic", mask=region)
+    b = project(cap, model="orthographic", mask=(8, 4, 24, 16))
+    assert np.array_equal(a.pixel_index, b.pixel_index)
+
+
+@pytest.mark.parametrize("bad, match", [((5, 5, 1, 1), "x0 < x1"), ((0, 0, 1), "a mask box is"),
+                                        (np.zeros((5, 5), bool), "photo's"), (3.5, "mask must be None")])
+def test_bad_masks_say_what_a_mask_can_be(bad, match):
+    with pytest.raises(InvalidInputError, match=match):
+        project(_region_capture(), model="orthographic", mask=bad)

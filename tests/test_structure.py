@@ -152,3 +152,26 @@ def test_no_very_long_functions_or_classes(kind, limit):
             for m, n, size in _definitions() if isinstance(n, want) and size > limit
             and f"{SOURCES[m].relative_to(PACKAGE.parent)} {n.name}" not in KNOWN]
     assert not long, f"{kind}s longer than {limit} lines (split them):\n" + "\n".join(long)
+
+
+MODEL_NAMES = {"pinhole", "pinhole-raw", "orthographic", "disparity-as-z"}
+MAX_MODEL_NAME_LINES = 6
+
+
+def _model_name_lines() -> list[tuple[str, int]]:
+    """(module, line) of every string constant that is a projection model's name, docstrings
+    aside: code that means a model uses ``depthlab.settings``' names for it."""
+    hits = set()
+    for name, tree in TREES.items():
+        docs = {id(node.body[0].value) for node in ast.walk(tree)
+                if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        hits |= {(name, node.lineno) for node in ast.walk(tree)
+                 if isinstance(node, ast.Constant) and node.value in MODEL_NAMES and id(node) not in docs}
+    return sorted(hits)
+
+
+def test_model_names_are_spelled_in_at_most_six_source_lines():
+    lines = _model_name_lines()
+    assert len(lines) <= MAX_MODEL_NAME_LINES, lines
+    assert {m for m, _ in lines} == {"depthlab.settings"}, lines

@@ -26,7 +26,7 @@ from .camera import ray_blocks, ray_planes
 from .capture import Calibration
 from .colour import finite_range
 from .errors import CalibrationError, InvalidInputError
-from .settings import check_model, is_pinhole
+from .settings import check_model, is_pinhole, removes_distortion
 
 __all__ = ["RayGrid", "ray_grid", "points_from_depth", "points_from_calibration", "disparity_as_z", "grid_shape"]
 
@@ -97,7 +97,7 @@ def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str,
     if is_pinhole(model):
         if calibration is None:
             raise CalibrationError(f"model {model!r} needs the camera's intrinsics; or use model='orthographic'")
-        rx, ry = ray_planes(calibration, w, h, stride=stride, undistort=(model == "pinhole"))
+        rx, ry = ray_planes(calibration, w, h, stride=stride, undistort=removes_distortion(model))
         return RayGrid(model, (w, h), stride, rx, ry)
     gh, gw = grid_shape((h, w), stride)
     u = ((np.arange(0, w, stride, dtype=np.float64) - (w - 1) / 2.0) / w).astype(np.float32)
@@ -194,7 +194,7 @@ def points_from_calibration(depth: np.ndarray, calibration: Calibration | None, 
         grid = out.reshape(m[0], m[1], 3)  # splitting the first axis: always a view
         dgrid = d.reshape(m)
         tmp: list[np.ndarray] = []
-        for v0, v1, rx, ry in ray_blocks(calibration, w, h, stride=stride, undistort=(model == "pinhole")):
+        for v0, v1, rx, ry in ray_blocks(calibration, w, h, stride=stride, undistort=removes_distortion(model)):
             if not tmp:
                 tmp = [np.empty(rx.shape, dtype=np.float32) for _ in range(3)]
             tx, ty, tz = (t[: v1 - v0] for t in tmp)

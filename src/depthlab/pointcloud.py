@@ -17,6 +17,7 @@ import numpy as np
 from .exchange import html
 from .deps import require
 from .errors import InvalidInputError
+from .settings import DEFAULT_MODEL
 
 __all__ = ["PointCloud"]
 
@@ -72,7 +73,7 @@ class PointCloud:
     rgb: np.ndarray
     pixel_index: np.ndarray | None = _RowIndex()  # type: ignore[assignment]
     grid_shape: tuple[int, int] | None = None
-    model: str = "pinhole"
+    model: str = DEFAULT_MODEL
     units: str = "m"
     accuracy: str | None = None
     intrinsics_estimated: bool = False

@@ -30,10 +30,11 @@ from .colour import depth_colours, finite_range
 from .errors import CalibrationError, InvalidInputError
 from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_calibration, points_from_depth, ray_grid
 from .pointcloud import PointCloud
-from .imaging.resample import bilinear
-from .settings import MODELS, ProjectionSettings, check_model, is_pinhole
+from .imaging.resample import area_average, bilinear
+from .settings import (DEFAULT_MODEL, DISPARITY_AS_Z, MODELS, PINHOLE_RAW, ProjectionSettings, check_mask, check_model,
+                       is_pinhole, removes_distortion)
 
-__all__ = ["Projector", "project", "point_cloud", "grid_points", "resolve_calibration",
+__all__ = ["Projector", "project", "point_cloud", "grid_points", "resolve_calibration", "region_mask", "photo_size",
            "pinhole_available", "grid_colours", "MODELS"]
 
 # points per block when checking validity (L2-resident) and when gathering the valid points
@@ -46,7 +47,7 @@ _COMPACT_CHUNK = 1 << 18
 # --------------------------------------------------------------------------------------------
 
 
-def resolve_calibration(cap: Capture, calibration: Calibration | None = None, model: str = "pinhole") -> Calibration:
+def resolve_calibration(cap: Capture, calibration: Calibration | None = None, model: str = DEFAULT_MODEL) -> Calibration:
     """The intrinsics a pinhole model uses: ``calibration``, else the capture's own, else an
     estimate from the photo's EXIF focal length (flagged ``estimated``); else
     :class:`CalibrationError` saying what is missing."""
@@ -91,6 +92,43 @@ def matte_on_grid(cap: Capture, name: str, stride: int) -> np.ndarray:
     h, w = cap.shape
     full = bilinear(mattes[name], w, h)
     return np.ascontiguousarray(full[::stride, ::stride]).reshape(-1)
+
+
+def region_mask(cap: Capture, mask: Any) -> np.ndarray:
+    """A region given in the photo's pixels as a bool (H, W) mask at the depth map's size.
+
+    ``mask`` is a box ``(x0, y0, x1, y1)`` selecting ``cap.rgb[y0:y1, x0:x1]``, or a bool (or
+    0..1) array of the photo's ``(H', W')``.  A depth pixel is kept when its centre lies in the
+    box, or when at least half of its area is in the array's region (area average).  A capture
+    without a photo takes both in depth pixels.  Matte names and depth-size arrays are
+    :meth:`Projector.mask`'s; this is the one place a photo region becomes a depth region.
+
+    Convention: see :mod:`depthlab.conventions` (depth pixel ``(u, v)`` covers the photo's
+    ``[u, u + 1) * W'/W`` by ``[v, v + 1) * H'/H``).
+    """
+    h, w = cap.shape
+    cw, ch = photo_size(cap)
+    if isinstance(mask, tuple):
+        x0, y0, x1, y1 = check_mask(mask)
+        cx = (np.arange(w) + 0.5) * (cw / w)
+        cy = (np.arange(h) + 0.5) * (ch / h)
+        return ((cy >= y0) & (cy < y1))[:, None] & ((cx >= x0) & (cx < x1))[None, :]
+    arr = np.asarray(mask)
+    if arr.shape == (h, w):
+        return arr >= 0.5 if arr.dtype != bool else arr
+    if arr.shape != (ch, cw):
+        raise InvalidInputError(f"a mask array must have the depth map's shape {(h, w)}, the grid's or the photo's "
+                                f"{(ch, cw)}, got {arr.shape}")
+    return area_average(arr.astype(np.float32), w, h) >= 0.5
+
+
+def photo_size(cap: Capture) -> tuple[int, int]:
+    """(W', H') of the photo (the depth map's size when there is none)."""
+    if not cap.has_rgb:
+        return cap.size
+    if cap.rgb_size is None:
+        _ = cap.rgb  # decodes it and records its size
+    return cap.rgb_size  # type: ignore[return-value]
 
 
 def grid_colours(cap: Capture, mode: str, stride: int, matte: str | None = None,
@@ -181,7 +219,7 @@ def _cloud_metadata(cap: Capture, settings: ProjectionSettings, cal: Calibration
         meta["intrinsics"] = cal.intrinsics_at(w, h).tolist()
         meta["intrinsics_size"] = [w, h]
         meta["calibration_source"] = cal.source
-        meta["lens_distortion_removed"] = bool(settings.model == "pinhole" and cal.has_distortion)
+        meta["lens_distortion_removed"] = bool(removes_distortion(settings.model) and cal.has_distortion)
         from .camera import check_intrinsics_against_exif
 
         check = check_intrinsics_against_exif(cal, cap.camera)
@@ -252,7 +290,7 @@ class Projector:
         """True when the pinhole models can run (a calibration, or an EXIF focal length)."""
         return pinhole_available(self.capture, self.calibration)
 
-    def ray_grid(self, model: str = "pinhole") -> RayGrid:
+    def ray_grid(self, model: str = DEFAULT_MODEL) -> RayGrid:
         """The :func:`~depthlab.geometry.ray_grid` of ``model`` at this stride (cached)."""
         r = self._rays.get(model)
         if r is None:
@@ -261,14 +299,14 @@ class Projector:
                 self.calibration = resolve_calibration(self.capture, self.calibration, model)
             h, w = self.depth_shape
             r = ray_grid(self.calibration, (w, h), model, self.stride)
-            if model == "pinhole" and not self.calibration.has_distortion:
-                self._rays.setdefault("pinhole-raw", r)
+            if removes_distortion(model) and not self.calibration.has_distortion:
+                self._rays.setdefault(PINHOLE_RAW, r)
             self._rays[model] = r
         return r
 
     def _z_of(self, model: str) -> np.ndarray:
         """What multiplies the rays: depth, or the mirrored disparity of the disparity-as-z mistake (cached)."""
-        if model != "disparity-as-z":
+        if model != DISPARITY_AS_Z:
             return self.depth
         z = self._z.get(model)
         if z is None:
@@ -291,14 +329,17 @@ class Projector:
         return self._pixel_index
 
     def mask(self, mask: Any) -> np.ndarray:
-        """bool (M,) for a matte name (thresholded at 0.5 after resampling to depth size; cached)
-        or an array of the depth map's (H, W) or the grid's shape."""
+        """bool (M,) for a matte name (thresholded at 0.5 after resampling to depth size; cached),
+        a box or an array of the depth map's (H, W), the grid's or the photo's shape
+        (:func:`region_mask`)."""
         if isinstance(mask, str):
             m = self._masks.get(mask)
             if m is None:
                 m = self._masks[mask] = matte_on_grid(self.capture, mask, self.stride) >= 0.5
             return m
         arr = np.asarray(mask)
+        if arr.ndim == 2 and arr.shape not in (self.depth_shape, self.grid_shape) or isinstance(mask, tuple):
+            arr = region_mask(self.capture, mask)
         if arr.shape == self.depth_shape:
             arr = arr[::self.stride, ::self.stride]
         if arr.shape != self.grid_shape and arr.shape != (self.size,):
@@ -320,7 +361,7 @@ class Projector:
         return c
 
     # -- per update ---------------------------------------------------------------------------
-    def points(self, model: str = "pinhole", depth_scale: float = 1.0, aspect: float = 1.0,
+    def points(self, model: str = DEFAULT_MODEL, depth_scale: float = 1.0, aspect: float = 1.0,
                near: float | None = None, far: float | None = None, mask: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """``(xyz, valid)`` of every grid pixel: float32 (M, 3), NaN where depth is unknown, and
         bool (M,): depth finite, ``near <= depth <= far`` (metres, before ``depth_scale``) and
@@ -438,7 +479,7 @@ def grid_points(cap: Capture, *, settings: ProjectionSettings | None = None,
 def project(
     cap: Capture,
     *,
-    model: str = "pinhole",
+    model: str = DEFAULT_MODEL,
     near: float | None = None,
     far: float | None = None,
     stride: int = 1,

@@ -29,11 +29,14 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .checks import known_options, positive_number
+import numpy as np
+
+from .checks import known_options, positive_number, whole_number
 from .errors import InvalidInputError
 
 __all__ = [
     "MODELS", "PINHOLE_MODELS", "FLAT_MODELS", "MODEL_LABELS", "COLOURS", "DEFAULT_MODEL",
+    "PINHOLE", "PINHOLE_RAW", "ORTHOGRAPHIC", "DISPARITY_AS_Z", "removes_distortion", "MAX_LIVE_STRIDE", "check_mask",
     "ProjectionSettings", "is_pinhole", "default_stride", "check_model",
 ]
 
@@ -45,11 +48,16 @@ MODEL_LABELS = {
     "disparity-as-z": "disparity as z (a common mistake)",
 }
 MODELS = tuple(MODEL_LABELS)
-DEFAULT_MODEL = MODELS[0]
+#: Each model by name, for code that means one of them (spell a model name nowhere else).
+PINHOLE, PINHOLE_RAW, ORTHOGRAPHIC, DISPARITY_AS_Z = MODELS
+DEFAULT_MODEL = PINHOLE
 #: Models that need the camera's intrinsics and give metres (at depth scale 1).
 PINHOLE_MODELS = MODELS[:2]
 #: Models on the flat pixel grid (no intrinsics, arbitrary units).
 FLAT_MODELS = MODELS[2:]
+
+#: The largest stride the live views' slider offers (any whole stride projects).
+MAX_LIVE_STRIDE = 8
 
 #: Point colour modes: the photo, the depth colour ramp (:mod:`depthlab.colour`), a matte.
 COLOURS = ("rgb", "depth", "matte")
@@ -77,6 +85,11 @@ def is_pinhole(model: str) -> bool:
     return model in PINHOLE_MODELS
 
 
+def removes_distortion(model: str) -> bool:
+    """True for the model that removes the lens distortion (:data:`PINHOLE`)."""
+    return model == PINHOLE
+
+
 def default_stride(shape: tuple[int, int], max_points: int = 500_000) -> int:
     """The smallest stride whose grid of an ``(H, W)`` map keeps at most ``max_points`` points.
 
@@ -94,15 +107,35 @@ def default_stride(shape: tuple[int, int], max_points: int = 500_000) -> int:
 
 
 def _limit(name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a distance in metres or None, got {value!r}") from None
-    if math.isnan(v):
-        raise InvalidInputError(f"{name} must be a distance in metres or None, got {value!r}")
-    return v
+    """None, or a positive finite distance in metres."""
+    return None if value is None else positive_number(name, value, " (a distance in metres, or None)")
+
+
+def check_mask(mask: Any) -> Any:
+    """``mask`` in one of its forms, else InvalidInputError: None; a matte name; a box
+    ``(x0, y0, x1, y1)`` in the photo's pixels (the depth map's where there is no photo),
+    x0 < x1 and y0 < y1, as a tuple of floats; or an array (bool, or 0..1 kept from 0.5) of the
+    depth map's, the grid's or the photo's shape (checked against a capture by
+    :func:`depthlab.projection.region_mask`)."""
+    if mask is None or isinstance(mask, str):
+        return mask
+    scalars = isinstance(mask, (tuple, list)) and all(np.ndim(v) == 0 and not isinstance(v, (bool, np.bool_)) for v in mask)
+    if isinstance(mask, tuple) or (scalars and len(mask) == 4):
+        if not (scalars and len(mask) == 4):
+            raise InvalidInputError(f"a mask box is (x0, y0, x1, y1) in the photo's pixels, got {mask!r}")
+        try:
+            box = tuple(float(v) for v in mask)
+        except (TypeError, ValueError):
+            box = (math.nan,) * 4
+        if not (all(math.isfinite(v) for v in box) and box[0] < box[2] and box[1] < box[3]):
+            raise InvalidInputError(f"a mask box is (x0, y0, x1, y1) in the photo's pixels with x0 < x1 and "
+                                    f"y0 < y1, got {mask!r}")
+        return box
+    arr = np.asarray(mask)
+    if arr.dtype == object or arr.ndim not in (1, 2) or not (arr.dtype == bool or np.issubdtype(arr.dtype, np.number)):
+        raise InvalidInputError(f"mask must be None, a matte name, a box (x0, y0, x1, y1) in the photo's pixels or "
+                                f"a bool array, got {type(mask).__name__}")
+    return mask
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,10 +146,12 @@ class ProjectionSettings:
     ----------
     model : one of :data:`MODELS` (default ``"pinhole"``).
     near, far : keep depths within ``[near, far]`` metres (None: no limit), compared before
-        ``depth_scale``.
-    stride : keep every ``stride``-th pixel in each direction (see :mod:`depthlab.conventions`).
+        ``depth_scale``; positive, near below far.
+    stride : keep every ``stride``-th pixel in each direction, a whole number >= 1 (see
+        :mod:`depthlab.conventions`; the live views' slider stops at :data:`MAX_LIVE_STRIDE`).
     mask : None, a matte name (e.g. ``"portrait"``; thresholded at 0.5 after resampling to depth
-        size) or a boolean/float array of the depth map's (or the grid's) shape.
+        size), a box ``(x0, y0, x1, y1)`` in the photo's pixels, or a boolean/float array of the
+        depth map's, the grid's or the photo's shape (see :func:`check_mask`).
     colour : ``"rgb"``, ``"depth"`` or ``"matte"`` (see :meth:`colour_for`).
     matte : which matte ``colour="matte"`` shows (see :meth:`matte_for`).
     depth_scale : multiplies depth (pinhole models: a uniform scale of the cloud; flat models: z
@@ -150,16 +185,13 @@ class ProjectionSettings:
         check_model(self.model)
         if self.colour not in COLOURS:
             raise InvalidInputError(f"colour must be one of {COLOURS}, got {self.colour!r}")
-        s = self.stride
-        try:
-            si = int(s)
-        except (TypeError, ValueError):
-            si = 0
-        if isinstance(s, (bool, str)) or si != s or si < 1:
-            raise InvalidInputError(f"stride must be a positive integer, got {s!r}")
-        object.__setattr__(self, "stride", si)
-        object.__setattr__(self, "near", _limit("near", self.near))
-        object.__setattr__(self, "far", _limit("far", self.far))
+        object.__setattr__(self, "stride", whole_number("stride", self.stride))
+        near, far = _limit("near", self.near), _limit("far", self.far)
+        if near is not None and far is not None and near >= far:
+            raise InvalidInputError(f"near ({near:g} m) must be below far ({far:g} m): nothing lies between them")
+        object.__setattr__(self, "near", near)
+        object.__setattr__(self, "far", far)
+        object.__setattr__(self, "mask", check_mask(self.mask))
         object.__setattr__(self, "depth_scale", positive_number("depth_scale", self.depth_scale))
         object.__setattr__(self, "aspect", positive_number("aspect", self.aspect))
 
@@ -190,8 +222,10 @@ class ProjectionSettings:
         return "m" if (self.pinhole and self.depth_scale == 1.0) else "arbitrary"
 
     @property
-    def mask_label(self) -> str | None:
-        """The mask as it can be written down: None, the matte name, or ``"array"``."""
+    def mask_label(self) -> str | list[float] | None:
+        """The mask as it can be written down: None, the matte name, the box as a list, or ``"array"``."""
+        if isinstance(self.mask, tuple):
+            return list(self.mask)
         return self.mask if (self.mask is None or isinstance(self.mask, str)) else "array"
 
     def colour_for(self, has_rgb: bool, has_mattes: bool = True) -> str:

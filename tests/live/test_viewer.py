@@ -7,6 +7,8 @@ import asyncio
 import numpy as np
 import pytest
 
+import depthlab
+
 pytest.importorskip("pythreejs")
 
 from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
@@ -404,3 +406,13 @@ def test_explore_confidence_start_value_and_errors():
     ex = depthlab.explore(iphone)
     assert ex.controls.w["min_confidence"].disabled  # no slider shown for a capture without confidence
     assert ex.controls.w["min_confidence"] not in ex.controls.box().children[0].children[1].children
+
+
+def test_explore_starts_with_a_region_in_photo_pixels_as_project_does():
+    cap = make_capture()  # photo and depth map the same size here
+    e = explore(cap, model="orthographic", stride=1, mask=(16, 12, 48, 36))
+    assert e.side.layer.count == 24 * 32 == len(depthlab.project(cap, model="orthographic", mask=(16, 12, 48, 36)))
+    e.set(far=1.0)  # the region stays under the other controls
+    assert e.side.layer.count == 24 * 32
+    with pytest.raises(InvalidInputError, match="x0 < x1"):
+        explore(cap, mask=(48, 36, 16, 12))

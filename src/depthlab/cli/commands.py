@@ -42,7 +42,7 @@ from ..exchange.depth_png import QUANTITIES
 from ..errors import DepthlabError
 from ..figures.panels import VIEWS, capture_figure, comparison_figure, save_figure
 from .info import format_summary
-from ..settings import MODELS
+from ..settings import DEFAULT_MODEL, MODELS
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -376,7 +376,7 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
 
 
 def _add_projection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", choices=MODELS, default="pinhole", help="projection model")
+    p.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL, help="projection model")
     p.add_argument("--near", type=_metres, default=None, help="drop points nearer than this (metres)")
     p.add_argument("--far", type=_metres, default=None, help="drop points farther than this (metres)")
     p.add_argument("--stride", type=_positive_int, default=1, help="use every N-th pixel in each direction")
@@ -456,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "  depthlab figure IMG_1234.heic --models pinhole disparity-as-z -o models.svg"))
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="one photo, or two to compare")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="figure file: .png, .svg or .pdf")
-    p.add_argument("--model", choices=MODELS, default="pinhole", help="projection model of the 3D panel")
+    p.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL, help="projection model of the 3D panel")
     p.add_argument("--models", nargs=2, choices=MODELS, metavar="MODEL", help="compare two models of one photo")
     p.add_argument("--labels", nargs=2, metavar="LABEL", help="row labels when comparing two photos")
     p.add_argument("--quantity", choices=QUANTITIES, default="depth", help="map and histogram of depth (m) or disparity (1/m)")

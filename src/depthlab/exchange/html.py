@@ -39,7 +39,7 @@ from ..checks import positive_number
 from ..errors import DepthlabError, InvalidInputError
 from ..live.scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
                     orbit_centre, point_footprint, to_threejs, view_transform)
-from ..settings import is_pinhole
+from ..settings import FLAT_MODELS, is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
 QMAX = 65535
@@ -321,10 +321,10 @@ def _footprint(cloud: Any, xyz: np.ndarray) -> list[float]:
     grid = getattr(cloud, "grid_shape", None)
     try:
         stride = int(params.get("stride") or 1)
-        if model in ("pinhole", "pinhole-raw") and meta.get("intrinsics") is not None:
+        if is_pinhole(model) and meta.get("intrinsics") is not None:
             fp = point_footprint(model, stride, tuple(meta["intrinsics_size"]), intrinsics=meta["intrinsics"])
             return [fp["per_depth"], fp["constant"]]
-        if model in ("orthographic", "disparity-as-z") and grid is not None:
+        if model in FLAT_MODELS and grid is not None:
             fp = point_footprint(model, stride, (int(grid[1]), int(grid[0])), aspect=float(params.get("aspect") or 1.0))
             return [fp["per_depth"], fp["constant"]]
     except (DepthlabError, TypeError, ValueError, KeyError):

@@ -37,7 +37,7 @@ from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, rob
 from ..deps import require
 from ..errors import DepthlabError, InvalidInputError
 from ..projection import point_cloud
-from ..settings import ProjectionSettings, default_stride
+from ..settings import DEFAULT_MODEL, ProjectionSettings, default_stride
 
 __all__ = [
     "capture_figure",
@@ -409,7 +409,7 @@ def _row_height(cap: Capture, width: float, grid: bool) -> float:
 
 
 @keyword_options
-def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "depth",
+def capture_figure(cap: Capture, *, model: str = DEFAULT_MODEL, quantity: str = "depth",
                    view: str | tuple[float, float] = "oblique", stride: int | None = None,
                    max_points: int = 30_000, near: float | None = None, far: float | None = None,
                    mask: str | None = None, cmap: str | None = None, bins: int = 64,
@@ -453,7 +453,7 @@ def capture_figure(cap: Capture, *, model: str = "pinhole", quantity: str = "dep
 
 @keyword_options
 def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Sequence[str | None] | None = None,
-                      models: Sequence[str] | None = None, model: str = "pinhole", quantity: str = "depth",
+                      models: Sequence[str] | None = None, model: str = DEFAULT_MODEL, quantity: str = "depth",
                       shared: bool | str = "auto", view: str | tuple[float, float] = "oblique",
                       stride: int | None = None, max_points: int = 30_000, near: float | None = None,
                       far: float | None = None, mask: str | None = None, cmap: str | None = None,

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..settings import is_pinhole
 
 #: widest vertical field of view (degrees) the initial camera uses at the phone's position;
 #: a cloud that needs more (teaching models laid out wider than deep) is viewed from further back
@@ -396,7 +397,7 @@ def point_footprint(model: str, stride: int, depth_size: tuple[int, int],
     w, h = (int(v) for v in depth_size)
     if s < 1 or w < 1 or h < 1:
         raise InvalidInputError(f"stride and depth size must be positive, got {stride}, {depth_size}")
-    if model in ("pinhole", "pinhole-raw"):
+    if is_pinhole(model):
         k = np.asarray(intrinsics, dtype=np.float64)
         if k.shape != (3, 3) or not (k[0, 0] > 0 and k[1, 1] > 0):
             raise InvalidInputError(f"pinhole footprint needs 3x3 intrinsics with positive focal lengths, got {k.tolist()}")

@@ -46,10 +46,11 @@ from ..checks import keyword_options, require_capture
 from ..errors import DepthlabError, InvalidInputError, OverwriteError
 from ..figures.panels import capture_figure, save_figure
 from ..exchange.html import to_html
-from ..projection import Projector, matte_on_grid, pinhole_available
+from ..projection import Projector, matte_on_grid, pinhole_available, region_mask
 
-from ..settings import (COLOURS, MODEL_LABELS, PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole,
-                       positive_number)
+from ..checks import positive_number
+from ..settings import (COLOURS, DEFAULT_MODEL, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC, PINHOLE_MODELS,
+                        ProjectionSettings, default_stride, is_pinhole)
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
@@ -225,16 +226,23 @@ class _Side:
         return self._refined
 
     def _mask(self) -> str | np.ndarray | None:
-        """The matte this capture has (by name), or -- with a confidence threshold and a capture
-        that stores confidence (Dynamic Depth) -- a bool (H, W) mask: confidence >= threshold,
-        and inside the matte when one is chosen."""
+        """The matte this capture has (by name), or -- with a region in the photo's pixels, or a
+        confidence threshold and a capture that stores confidence (Dynamic Depth) -- a bool
+        (H, W) mask: inside the region, confidence >= threshold, and inside the matte when one
+        is chosen."""
         m = self.settings["mask"]
         name = m if m and m in self.cap.mattes else None
         t = self.settings["min_confidence"]
         conf = self.cap.confidence if t is not None else None
-        if conf is None or conf.shape != self.cap.shape:
+        region = self.settings.get("region")
+        if region is not None:  # a region in the photo's pixels, with the matte and confidence on top
+            keep = region_mask(self.cap, region).copy()
+            if conf is not None and conf.shape == self.cap.shape:
+                keep &= conf >= t
+        elif conf is None or conf.shape != self.cap.shape:
             return name
-        keep = conf >= t
+        else:
+            keep = conf >= t
         if name is not None:
             keep &= matte_on_grid(self.cap, name, 1).reshape(self.cap.shape) >= 0.5
         return keep
@@ -404,29 +412,24 @@ class _Side:
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
                       near: float | None = None, far: float | None = None, point_scale: float = 1.0,
-                      colour: str | None = None, mask: str | None = None, refined: bool = False,
+                      colour: str | None = None, mask: Any = None, refined: bool = False,
                       min_confidence: float | None = None) -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
     wrong one fails at once with a message, not later in a slider)."""
     has_cal = all(pinhole_available(c) for c in caps)
-    models = [m for _, m in MODEL_OPTIONS]
     if model is None:
-        model = "pinhole" if has_cal else "orthographic"
-    if model not in models:
-        raise InvalidInputError(f"model must be one of {models}, got {model!r}")
+        model = DEFAULT_MODEL if has_cal else ORTHOGRAPHIC
+    # model, near < far, stride and the mask's form: ProjectionSettings' rules, as for project()
+    checked = ProjectionSettings(model=model, near=near, far=far, stride=1 if stride is None else stride, mask=mask)
     if is_pinhole(model) and not has_cal:
         raise InvalidInputError(f"model {model!r} needs the camera's intrinsics and a capture has neither a "
-                                f"calibration nor an EXIF focal length; use model='orthographic'")
+                                f"calibration nor an EXIF focal length; use model={ORTHOGRAPHIC!r}")
     renders = [r for _, r in RENDER_OPTIONS]
     if render not in renders:
         raise InvalidInputError(f"render must be one of {renders}, got {render!r}")
-    for name, v in (("near", near), ("far", far)):
-        if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise InvalidInputError(f"{name} must be a positive distance in metres or None, got {v!r}")
-    if near is not None and far is not None and near >= far:
-        raise InvalidInputError(f"near ({near}) must be below far ({far})")
-    if stride is not None and (not isinstance(stride, int) or isinstance(stride, bool) or not 1 <= stride <= 8):
-        raise InvalidInputError(f"stride must be an integer from 1 to 8, got {stride!r}")
+    if checked.stride > MAX_LIVE_STRIDE:
+        raise InvalidInputError(f"stride must be a whole number from 1 to {MAX_LIVE_STRIDE} in the live views "
+                                f"(the slider's range), got {stride!r}")
     if not (isinstance(point_scale, (int, float)) and math.isfinite(point_scale) and 0.125 <= point_scale <= 8):
         raise InvalidInputError(f"point_scale is a factor of each point's pixel footprint, 0.125 to 8; got {point_scale!r}")
     mattes = sorted(set().union(*[set(c.mattes) for c in caps]))
@@ -437,12 +440,15 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         raise InvalidInputError(f"colour must be one of {colours} for {'these captures' if len(caps) > 1 else 'this capture'}, got {colour!r}")
     if colour == "rgb" and not all(c.has_rgb for c in caps):
         raise InvalidInputError("colour='rgb' but a capture has no colour image; use colour='depth'")
-    if mask is not None and mask not in mattes:
-        raise InvalidInputError(f"mask must be one of the mattes {mattes or '(none in this capture)'} or None, got {mask!r}")
+    if isinstance(mask, str) and mask not in mattes:
+        raise InvalidInputError(f"mask must be one of the mattes {mattes or '(none in this capture)'}, a box "
+                                f"(x0, y0, x1, y1) in the photo's pixels, an array or None, got {mask!r}")
     return {
-        "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": None if near is None else float(near),
-        "far": None if far is None else float(far), "stride": stride or max(default_stride(c.shape) for c in caps),
-        "point_scale": float(point_scale), "colour": colour, "mask": mask or None, "render": render,
+        "model": model, "depth_scale": 1.0, "aspect": 1.0, "near": checked.near, "far": checked.far,
+        "stride": checked.stride if stride is not None else max(default_stride(c.shape) for c in caps),
+        "point_scale": float(point_scale), "colour": colour, "render": render,
+        # a matte (the "matte mask" control) and a region in the photo's pixels (a box or an array)
+        "mask": mask if isinstance(mask, str) else None, "region": None if isinstance(mask, str) else checked.mask,
         "refined": _refined_setting(caps, refined),
         "min_confidence": _confidence_setting(caps, min_confidence),
     }
@@ -492,7 +498,7 @@ class _Controls:
                                               min(hi + step, settings["far"]) if settings["far"] is not None else hi + step),
                                        min=lo, max=hi + step, step=step, description="near–far (m)",
                                        readout_format=".2f", style=style, layout=lay, continuous_update=True),
-            "stride": W.IntSlider(value=settings["stride"], min=1, max=8, description="stride", style=style,
+            "stride": W.IntSlider(value=settings["stride"], min=1, max=MAX_LIVE_STRIDE, description="stride", style=style,
                                   layout=lay, continuous_update=False),
             "point_scale": W.FloatLogSlider(value=settings["point_scale"], base=2, min=-3, max=3, step=0.1, description="point size ×",
                                             style=style, layout=lay, continuous_update=True),
@@ -658,7 +664,7 @@ class Explorer(_Session):
     @keyword_options(name="explore")
     def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
                  far: float | None = None, stride: int | None = None, point_scale: float = 1.0,
-                 colour: str | None = None, mask: str | None = None, refined: bool = False,
+                 colour: str | None = None, mask: Any = None, refined: bool = False,
                  min_confidence: float | None = None,
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
         require_capture(cap, "explore()")
@@ -766,7 +772,8 @@ def explore(cap: Capture, **kwargs: Any) -> Explorer:
 
     Each control can start elsewhere: ``model``, ``render`` (``"points"`` | ``"surface"``),
     ``near``/``far`` (metres), ``stride``, ``point_scale`` (a factor of each point's pixel
-    footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name),
+    footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name, or a
+    region in the photo's pixels: a box ``(x0, y0, x1, y1)`` or a bool array, as for :func:`depthlab.project`),
     ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too).
     See :class:`Explorer`."""
     return Explorer(cap, **kwargs)

@@ -45,7 +45,7 @@ from ..colour import depth_colours
 from ..errors import InvalidInputError
 from ..projection import Projector
 from ..checks import keyword_options, positive_number, require_capture
-from ..settings import is_pinhole
+from ..settings import DEFAULT_MODEL, is_pinhole, removes_distortion
 from .triangulate import surface_faces, triangle_areas
 
 __all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
@@ -80,7 +80,7 @@ class Mesh:
     texture: np.ndarray
     pixel_index: np.ndarray
     grid_shape: tuple[int, int]
-    model: str = "pinhole"
+    model: str = DEFAULT_MODEL
     units: str = "m"
     accuracy: str | None = None
     camera: str = "unknown"
@@ -209,7 +209,7 @@ class Mesh:
 def mesh(
     cap: Capture,
     *,
-    model: str = "pinhole",
+    model: str = DEFAULT_MODEL,
     stride: int = 1,
     near: float | None = None,
     far: float | None = None,
@@ -387,7 +387,7 @@ def _mesh_metadata(cap: Capture, proj: Any, params: dict[str, Any], colour: str,
         meta["intrinsics_size"] = [w, h]
         meta["calibration_source"] = cal.source
         meta["intrinsics_estimated"] = bool(cal.estimated)
-        meta["lens_distortion_removed"] = bool(params["model"] == "pinhole" and cal.has_distortion)
+        meta["lens_distortion_removed"] = bool(removes_distortion(params["model"]) and cal.has_distortion)
     return meta
 
 

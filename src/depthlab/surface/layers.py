@@ -42,7 +42,8 @@ from ..deps import require
 from ..errors import InvalidInputError, MissingDependencyError
 from ..pointcloud import PointCloud
 from ..projection import Projector
-from ..settings import is_pinhole, positive_number
+from ..checks import positive_number
+from ..settings import DEFAULT_MODEL, is_pinhole
 from ._mesh import DEFAULT_MAX_STEP, DEFAULT_MAX_TEXTURE, Mesh, mesh
 from .triangulate import cell_cuts, cell_faces, occlusion_edges
 
@@ -142,7 +143,7 @@ class Layers:
                           camera=front.camera, metadata=meta)
 
 
-def layers(cap: Capture, *, model: str = "pinhole", stride: int = 1, max_step: float = DEFAULT_MAX_STEP,
+def layers(cap: Capture, *, model: str = DEFAULT_MODEL, stride: int = 1, max_step: float = DEFAULT_MAX_STEP,
            turn: float = DEFAULT_TURN, band: int | None = None, inpaint: str = "auto",
            max_texture: int | None = DEFAULT_MAX_TEXTURE, calibration: Calibration | None = None) -> Layers:
     """The capture's mesh and an invented background layer behind its occlusion edges.

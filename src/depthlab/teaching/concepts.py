@@ -13,6 +13,7 @@ import numpy as np
 
 from ..capture import Capture
 from ..errors import InvalidInputError
+from ..settings import PINHOLE, PINHOLE_RAW
 
 
 @dataclass(frozen=True)
@@ -258,10 +259,10 @@ def distortion_shift(cap: Capture, stride: int = 2) -> DistortionShift:
     from ..projection import Projector
 
     proj = Projector(cap, stride=stride)
-    rectified, valid = proj.points("pinhole")
+    rectified, valid = proj.points(PINHOLE)
     rectified = rectified.copy()
     valid = valid.copy()
-    raw, valid_raw = proj.points("pinhole-raw")
+    raw, valid_raw = proj.points(PINHOLE_RAW)
     ok = valid & valid_raw
     if not ok.any():
         raise InvalidInputError("no valid depth to compare")
@@ -673,7 +674,7 @@ def orthographic_relief(cap: Capture, truth: Any, label: str = "head") -> Orthog
         part &= ~np.asarray(truth.holes, dtype=bool)
     if not part.any():
         raise InvalidInputError(f"the {label} has no valid depth")
-    cloud = project(cap, model="pinhole")
+    cloud = project(cap, model=PINHOLE)
     sel = part.ravel()[cloud.pixel_index]
     x = np.asarray(cloud.xyz)[sel, 0]
     true_w = float(np.percentile(x, 99) - np.percentile(x, 1))
