@@ -168,7 +168,7 @@ class ProjectionSettings:
     ...     ProjectionSettings(stride=2.5)
     ... except depthlab.InvalidInputError as exc:
     ...     print(exc)
-    stride must be a positive integer, got 2.5
+    stride must be a whole number of at least 1, got 2.5
     """
 
     model: str = DEFAULT_MODEL

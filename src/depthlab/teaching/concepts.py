@@ -820,7 +820,7 @@ def backprojection_check(cap: Capture) -> BackprojectionCheck:
         raise InvalidInputError("back-projection needs the focal length and principal point: a calibration")
     h, w = cap.shape
     k = cap.calibration.intrinsics_at(w, h)
-    cloud = project(cap, model="pinhole-raw")
+    cloud = project(cap, model=PINHOLE_RAW)
     v, u = np.divmod(np.asarray(cloud.pixel_index), w)
     z = cap.depth[v, u].astype(np.float64)
     by_hand = np.stack([(u - k[0, 2]) * z / k[0, 0], (v - k[1, 2]) * z / k[1, 1], z], axis=1)
