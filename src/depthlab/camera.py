@@ -126,6 +126,15 @@ def undistort_points(cal: Calibration, points: np.ndarray) -> np.ndarray:
 
     Convention: ``points`` (..., 2) as (x, y) in reference-size pixels, corner origin (the
     frame of ``cal.intrinsic_matrix``); float64 out, same shape.
+
+    >>> import depthlab
+    >>> import numpy as np
+    >>> from depthlab.camera import distort_points, undistort_points
+    >>> cal = depthlab.open("data/sample/rear_dual.heic").calibration
+    >>> p = np.array([[100.0, 80.0]])
+    >>> back = distort_points(cal, undistort_points(cal, p))
+    >>> bool(np.abs(back - p).max() < 0.5)
+    True
     """
     _require_distortion(cal)
     return _apply(cal, cal.inverse_lens_distortion, points)
@@ -166,6 +175,13 @@ def pixel_rays(cal: Calibration, width: int, height: int, stride: int = 1, undis
     Convention: rows in row-major order of the strided grid (``ceil(H/stride) * ceil(W/stride)``
     rows); pixel (u, v) at its centre; intrinsics scaled from the reference size
     (:meth:`Calibration.intrinsics_at`); camera frame x right, y down, z forward; float32 (M, 3).
+
+    >>> import depthlab
+    >>> from depthlab.camera import pixel_rays
+    >>> cal = depthlab.open("data/sample/rear_dual.heic").calibration
+    >>> rays = pixel_rays(cal, 768, 576, stride=4)
+    >>> rays.shape, float(rays[..., 2].min())
+    ((27648, 3), 1.0)
     """
     rx, ry = ray_planes(cal, width, height, stride, undistort)
     out = np.empty((rx.size, 3), dtype=np.float32)
@@ -278,6 +294,12 @@ def rectify(image: np.ndarray, cal: Calibration, fill: float = np.nan) -> np.nda
     stay exact values); pixels that fall outside the source get ``fill`` (0 for integer
     images).  Convention: (H, W) or (H, W, C) array in display orientation, at a size of the
     calibration's view; output has the same shape and dtype.
+
+    >>> import depthlab
+    >>> from depthlab.camera import rectify
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> rectify(cap.depth, cap.calibration).shape
+    (640, 480)
     """
     img = np.asarray(image)
     if img.ndim not in (2, 3):
@@ -377,6 +399,11 @@ def estimate_calibration(
 
     Convention: ``width`` x ``height`` in display orientation; the returned calibration is
     corner-origin at that reference size, like a stored one.
+
+    >>> from depthlab.camera import estimate_calibration
+    >>> cal = estimate_calibration(4032, 3024, focal_length_35mm=26)
+    >>> round(cal.fx), cal.estimated
+    (3029, True)
     """
     w, h = int(width), int(height)
     if w <= 0 or h <= 0:

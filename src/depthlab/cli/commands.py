@@ -71,7 +71,12 @@ def _err(text: str) -> None:
 
 
 def expand_inputs(items: Sequence[str]) -> list[Path]:
-    """Photos named on the command line; a folder stands for its photos (not recursive), sorted."""
+    """Photos named on the command line; a folder stands for its photos (not recursive), sorted.
+
+    >>> from depthlab.cli.commands import expand_inputs
+    >>> [p.name for p in expand_inputs(["data/sample"])]
+    ['front_truedepth.heic', 'pixel_portrait.jpg', 'rear_dual.heic']
+    """
     out: list[Path] = []
     for item in items:
         p = Path(item)
@@ -509,7 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``depthlab`` command; returns the exit code (see the module docstring)."""
+    """Run the ``depthlab`` command; returns the exit code (see the module docstring).
+
+    >>> from depthlab.cli import main
+    >>> main(["depth", "data/sample/rear_dual.heic", "-o", "depth.png", "--no-preview"])
+    0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with 2 on usage errors
     previous = signal.getsignal(signal.SIGTERM)

@@ -12,7 +12,13 @@ def _fmt_range(r, unit: str, digits: int = 3) -> str:
 
 
 def format_summary(cap: Capture) -> str:
-    """Several aligned lines for people; every number says its unit."""
+    """Several aligned lines for people; every number says its unit.
+
+    >>> import depthlab
+    >>> from depthlab.cli.info import format_summary
+    >>> print(format_summary(depthlab.open("data/sample/front_truedepth.heic")).splitlines()[0])
+    front_truedepth.heic  (HEIC (Apple portrait))
+    """
     s = cap.summary()
     cam = cap.camera
     lines = [f"{cap.path.name if cap.path else 'capture'}  ({cap.format or 'unknown format'})"]

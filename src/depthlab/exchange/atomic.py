@@ -20,6 +20,21 @@ from ..errors import OverwriteError, WriteError
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[IO[bytes]]:
+    """A binary file handle whose bytes appear at ``path`` only when the block ends without an
+    error (written to a temporary file beside it, then renamed into place).  An existing file is
+    refused (:class:`~depthlab.errors.OverwriteError`) unless ``overwrite=True``.
+
+    >>> import depthlab
+    >>> from depthlab.exchange.atomic import atomic_write
+    >>> with atomic_write("notes.txt") as fh:
+    ...     _ = fh.write(b"hello")
+    >>> try:
+    ...     with atomic_write("notes.txt") as fh:
+    ...         pass
+    ... except depthlab.OverwriteError as exc:
+    ...     print(type(exc).__name__)
+    OverwriteError
+    """
     dest = Path(path)
     if dest.is_symlink():
         # write through a link to its target, as open() would, instead of replacing the link
@@ -74,7 +89,12 @@ def _umask() -> int:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, overwrite: bool = False) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`).
+
+    >>> from depthlab.exchange.atomic import atomic_write_bytes
+    >>> atomic_write_bytes("a.bin", b"ab").stat().st_size
+    2
+    """
     with atomic_write(path, overwrite=overwrite) as fh:
         fh.write(data)
     return Path(path)

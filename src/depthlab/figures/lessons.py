@@ -256,6 +256,11 @@ def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4
 
     Convention: radius in pixels of an ``image_size`` photo (35 mm-equivalent lens), depth in m,
     disparity in 1/m.
+
+    >>> from depthlab.figures.lessons import blur_curves_figure
+    >>> fig = blur_curves_figure(focus_m=1.5, f_numbers=(1.4, 8))
+    >>> len(fig.axes)
+    2
     """
     from ..imaging._refocus import blur_radius_px
     from .panels import new_figure  # outside pyplot: shown once in a notebook
@@ -285,7 +290,14 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
                    original: bool = True):
     """The photo (optional) and refocused versions side by side, each titled with its focus and
     f-number.  ``settings`` are keyword sets for :func:`depthlab.refocus` (default: f/1.4, f/4, f/16 at
-    the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure."""
+    the subject).  ``size`` defaults to at most 640 pixels wide.  Returns a matplotlib Figure.
+
+    >>> import depthlab
+    >>> from depthlab.figures.lessons import refocus_figure
+    >>> fig = refocus_figure(depthlab.open("data/sample/front_truedepth.heic"), [{"f_number": 1.4}], size=(120, 160))
+    >>> len(fig.axes)
+    2
+    """
     from ..imaging._refocus import Refocuser
     from .panels import new_figure  # outside pyplot: shown once in a notebook
 

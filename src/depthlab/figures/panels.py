@@ -445,6 +445,13 @@ def capture_figure(cap: Capture, *, model: str = DEFAULT_MODEL, quantity: str = 
         ``fig.subfigs[0]`` holds the row; its axes carry the labels ``"colour"``, ``"depth"`` (or
         ``"disparity"``), ``"histogram"``, ``"cloud"`` and ``"colorbar"``.  Save with
         :func:`save_figure`.
+
+    >>> import depthlab
+    >>> from depthlab.figures import capture_figure
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> fig = capture_figure(cap, quantity="disparity", view="top", marker_size=0.5)
+    >>> len(fig.axes) >= 4
+    True
     """
     return _figure([cap], labels=[label], models=[model], quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
@@ -471,6 +478,14 @@ def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Seq
     ``"absolute"`` (metres you can trust).  With a relative-scale capture in the pair each row
     keeps its own scale (their metres are not comparable) and the figure says so.  Pass
     ``shared=True`` or ``False`` to decide yourself.  Other parameters as in :func:`capture_figure`.
+
+    >>> import depthlab
+    >>> from depthlab.figures import comparison_figure
+    >>> rear = depthlab.open("data/sample/rear_dual.heic")
+    >>> front = depthlab.open("data/sample/front_truedepth.heic")
+    >>> fig = comparison_figure(rear, front, labels=("rear", "front"))
+    >>> len(fig.axes) >= 8
+    True
     """
     refined_pair = isinstance(b, str) and b == "refined"
     if refined_pair:  # the stored map against depthlab.refine's (same capture, same scales)
@@ -565,6 +580,12 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: float = 300, overwrite: bo
     Refuses to replace an existing file unless ``overwrite=True``
     (:class:`~depthlab.errors.OverwriteError`); an interrupted save leaves no partial file.
     The 3D scatter is rasterised at ``dpi`` inside SVG/PDF so vector files stay small.
+
+    >>> import depthlab
+    >>> from depthlab.figures import capture_figure, save_figure
+    >>> fig = capture_figure(depthlab.open("data/sample/front_truedepth.heic"))
+    >>> save_figure(fig, "front.png", dpi=72).name
+    'front.png'
     """
     dest = Path(path)
     fmt = dest.suffix.lower().lstrip(".")

@@ -134,6 +134,11 @@ def load_truth(path: str | os.PathLike) -> GroundTruth:
     """Read ``<name>_truth.json`` (and the ``.npz`` beside it) back into a :class:`GroundTruth`.
 
     ``path`` may name the ``.json``, the ``.npz`` or the ``.heic`` of a sample.
+
+    >>> from depthlab.synth import load_truth
+    >>> truth = load_truth("data/sample/front_truedepth.heic")
+    >>> truth.depth_m.shape
+    (640, 480)
     """
     p = Path(path)
     stem = p.name

@@ -79,6 +79,12 @@ def quantisation(cap: Capture, depths_m: Sequence[float] | None = None) -> Quant
     Apple disparity: step ``(FloatMax - FloatMin) / 255`` in 1/m.  GDepth ``RangeInverse``
     (codes even in 1/depth): step ``(1/near - 1/far) / codes``; ``RangeLinear``: ``(far - near)
     / codes`` of depth.  GDepth without ``Units`` is in its own unit ("units", not metres).
+
+    >>> import depthlab
+    >>> from depthlab.teaching.concepts import quantisation
+    >>> q = quantisation(depthlab.open("data/sample/rear_dual.heic"))
+    >>> round(q.step_per_m, 4)
+    0.0021
     """
     d = cap.disparity[np.isfinite(cap.disparity)]
     levels = int(np.unique(d).size)
@@ -202,6 +208,11 @@ def affine_from_two_distances(disparity_1: float, distance_1_m: float,
 
     Solves ``d_i = scale / z_i + offset`` for the stored disparities ``d_i`` (1/m) at true depths
     ``z_i`` (m, along the optical axis).  The two depths must differ.
+
+    >>> from depthlab.teaching.concepts import affine_from_two_distances
+    >>> fit = affine_from_two_distances(1.35, 1.0, 0.6, 2.5)
+    >>> round(fit.scale, 3), round(fit.offset_per_m, 3)
+    (1.25, 0.1)
     """
     z1, z2 = float(distance_1_m), float(distance_2_m)
     if not (z1 > 0 and z2 > 0) or abs(1 / z1 - 1 / z2) < 1e-9:
@@ -532,7 +543,12 @@ class RayConfusion:
 
 def ray_bend_m(depth_m: float, angle_deg: float) -> float:
     """How much the depth ``z`` of a point ``angle_deg`` off the axis changes when ``z`` is
-    mistaken for the distance along its ray: ``z * (1 - cos(angle))``."""
+    mistaken for the distance along its ray: ``z * (1 - cos(angle))``.
+
+    >>> from depthlab.teaching.concepts import ray_bend_m
+    >>> round(ray_bend_m(2.0, 30.0), 3)
+    0.268
+    """
     return float(depth_m) * (1.0 - float(np.cos(np.radians(float(angle_deg)))))
 
 

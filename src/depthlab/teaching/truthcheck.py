@@ -136,7 +136,16 @@ class Comparison:
 
 def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model: str = "auto") -> Comparison:
     """RMSE of stored and refined disparity against the truth (same fit model for both), the
-    share of holes kept, and the largest step left on the scene's wall (if it has one)."""
+    share of holes kept, and the largest step left on the scene's wall (if it has one).
+
+    >>> import depthlab
+    >>> from depthlab.synth import load_truth
+    >>> from depthlab.teaching import truthcheck
+    >>> cap = depthlab.open("data/sample/rear_dual.heic")
+    >>> report = truthcheck.compare(cap, depthlab.refine(cap), load_truth("data/sample/rear_dual.heic"), "rear")
+    >>> report.model, report.ratio < 1
+    ('scale+offset', True)
+    """
     if refined.shape != stored.shape:
         raise InvalidInputError(f"compare on the depth grid: refined is {refined.size}, stored {stored.size}")
     m = fit_model(stored, model)
