@@ -123,6 +123,21 @@ def test_info_json_is_the_capture_summary():
     assert set(data["mattes"]) >= {"portrait", "skin", "hair", "teeth", "glasses"}
 
 
+def test_info_json_on_a_refused_file_is_an_error_object():
+    spatial = shared_sample("iphone/spatial_stereo_pair.heic")
+    proc = run("info", "--json", spatial)
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    err = json.loads(proc.stdout)["error"]
+    assert err["type"] == "NoDepthError" and err["file"] == str(spatial)
+    assert err["message"].startswith("spatial_stereo_pair.heic is a spatial (stereo) photo")
+    # several photos: a list, the refused one in its place
+    pug = shared_sample("iphone/rear_dual_pug.heic")
+    proc = run("info", "--json", pug, spatial)
+    out = json.loads(proc.stdout)
+    assert proc.returncode == 1 and out[0]["accuracy"] == "relative" and out[1]["error"]["type"] == "NoDepthError"
+
+
 def test_info_on_bad_files_one_line_each_no_traceback(bad_files):
     nodepth = shared_sample("iphone/ios18_mattes_no_depth.heic")
     pug = shared_sample("iphone/rear_dual_pug.heic")

@@ -157,6 +157,8 @@ def cmd_info(args) -> int:
         except Exception as exc:  # noqa: BLE001 - one line per bad file
             failed += 1
             _err(f"{src}: {one_line(exc, src)}")
+            if args.json:  # the JSON says it too, in the file's place: {"error": {type, message, file}}
+                summaries.append({"error": {"type": type(exc).__name__, "message": str(exc), "file": str(src)}})
     if args.json and summaries:
         out = summaries[0] if len(inputs) == 1 else summaries
         print(json.dumps(out, indent=2, default=_json_default))
@@ -449,7 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print what each photo holds: camera, sizes, accuracy, depth range, encoding, calibration, mattes.",
                        epilog="example:\n  depthlab info IMG_1234.heic\n  depthlab info --json IMG_1234.heic > info.json")
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
-    p.add_argument("--json", action="store_true", help="print Capture.summary() as JSON (a list for several photos)")
+    p.add_argument("--json", action="store_true", help="print Capture.summary() as JSON (a list for several photos; "
+                   "a refused photo is {\"error\": {\"type\", \"message\", \"file\"}} and the exit status is 1)")
     p.set_defaults(func=cmd_info)
 
     _add_export(sub)

@@ -15,16 +15,14 @@ import numpy as np
 
 from ..capture import Calibration, Orientation, disparity_from_depth
 from ..errors import DepthlabError, UnreadableFileError
+from .makers import APPLE_ADVICE
 from .xmp import DEPTHDATA, Xmp
 
 # values per block in disparity_from_codes (a few float32 blocks stay in L2)
 _CHUNK = 1 << 16
 
-EDITED_HINT = (
-    "Depth survives only in unmodified originals: portrait-mode photos exported from the phone "
-    "as originals (AirDrop 'All Photos Data', Image Capture, or 'Export Unmodified Original'); "
-    "edited, shared or converted copies lose it."
-)
+#: what an iPhone photo needs to keep its depth (owned by :mod:`depthlab.formats.makers`)
+EDITED_HINT = APPLE_ADVICE
 
 
 def fourcc(v: int | None) -> str | None:

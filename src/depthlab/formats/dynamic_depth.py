@@ -75,7 +75,8 @@ import numpy as np
 from ..capture import Calibration, Capture, DepthEncoding, LazyMattes, Orientation, disparity_from_depth
 from ..errors import DepthlabError, NoDepthError, UnreadableFileError
 from . import jpeg_segments as js
-from .apple import EDITED_HINT, same_aspect
+from .apple import same_aspect
+from .makers import ANDROID_ADVICE, maker_of, no_depth_advice
 from .google import RANGE_FORMATS, range_lut
 from .jpeg_images import (MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, grey_codes, open_image, oriented_size,
                           quiet_exif_warnings, rgb_loader)
@@ -183,24 +184,24 @@ class Description:
 # --------------------------------------------------------------------------------------------
 
 
-def parse_description(roots: list[Element], what: str) -> Description:
+def parse_description(roots: list[Element], what: str, *, advice: str = ANDROID_ADVICE) -> Description:
     """The container items, the depth camera's depth map, imaging model and original image.
 
     Raises :class:`UnreadableFileError` for a malformed description and :class:`NoDepthError`
-    when it lists no camera with a depth map.
+    when it lists no camera with a depth map (ending with ``advice``: what the maker's phone needs).
     """
     try:
-        return _parse_description(roots, what)
+        return _parse_description(roots, what, advice)
     except UnreadableFileError as exc:
         if str(exc).startswith("rdf:"):  # a wrapper error raised deep in a helper: say where
             raise UnreadableFileError(f"{what}: {exc}") from None
         raise
 
 
-def _parse_description(roots: list[Element], what: str) -> Description:
+def _parse_description(roots: list[Element], what: str, advice: str) -> Description:
     notes: list[str] = []
     items = _container_items(roots, what, notes)
-    chosen, cam = _depth_camera(roots, items, what)
+    chosen, cam = _depth_camera(roots, items, what, advice)
     cw = f"{what}: camera {chosen}"
     depth_map = _depth_map(_fields(child(cam, CAMERA, "DepthMap"), DEPTHMAP, f"{cw}'s DepthMap"),  # type: ignore[arg-type]
                            f"{cw}'s DepthMap", notes)
@@ -250,7 +251,7 @@ def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[
     return items
 
 
-def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str) -> tuple[int, Element]:
+def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str, advice: str) -> tuple[int, Element]:
     """(index, element) of the camera to read: the first a DepthPhoto profile lists, else the
     first with a depth map; :class:`NoDepthError` when none has one."""
     holder = find_first(roots, DEVICE, "Cameras")
@@ -273,7 +274,7 @@ def _depth_camera(roots: list[Element], items: list[ContainerItem], what: str) -
             return k, cameras[k]
     raise NoDepthError(
         f"{what.split(':')[0]} is a Google Dynamic Depth photo whose description lists no camera with a depth map "
-        f"({len(items)} container item(s): {', '.join(i.uri for i in items)}). {EDITED_HINT}")
+        f"({len(items)} container item(s): {', '.join(i.uri for i in items)}). {advice}")
 
 
 def _depth_map(d: dict[str, str], cw: str, notes: list[str]) -> DepthMapInfo:
@@ -503,7 +504,10 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
     """Read the Dynamic Depth JPEG held in ``data`` (see the module docstring)."""
     from .exif import TAG_ORIENTATION, camera_from_exif, read_exif
 
-    desc = parse_description(found.roots, f"{name}: the Dynamic Depth description")
+    with quiet_exif_warnings():
+        maker = camera_from_exif(exif)
+    advice = ANDROID_ADVICE if maker_of(maker.make, maker.model) == "unknown" else no_depth_advice(maker.make, maker.model)
+    desc = parse_description(found.roots, f"{name}: the Dynamic Depth description", advice=advice)
     notes = desc.notes
     items = locate_items(data, segments, desc.items, name)
     dm = desc.depth_map

@@ -28,6 +28,7 @@ from ..deps import require
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import isobmff
 from .exif import camera_from_exif
+from .makers import camera_name, no_depth_advice, with_article
 from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
 from .xmp import APDI, DEPTHDATA, Xmp, parse_xmp
 
@@ -137,14 +138,12 @@ def _item_xmp(hf: isobmff.HeifFile, item_id: int, what: str) -> Xmp | None:
     return None
 
 
-def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None) -> str:
+def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, who: str = "") -> str:
     mattes = [MATTE_URNS[u] for u in aux.values() if u in MATTE_URNS]
     others = sorted({AUX_LABELS.get(u, u) for u in aux.values() if u not in MATTE_URNS})
     parts = []
-    if size:
-        parts.append(f"a {size[0]}x{size[1]} photo")
-    else:
-        parts.append("a photo")
+    what = with_article(f"{size[0]}x{size[1]} photo") if size else "a photo"
+    parts.append(f"{what}, from {who}" if who else what)
     if mattes:
         parts.append("mattes: " + ", ".join(mattes))
     if others:
@@ -160,7 +159,8 @@ def _stereo_views(hf: isobmff.HeifFile) -> list[tuple[int, int] | None] | None:
     return None
 
 
-def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, name: str) -> NoDepthError:
+def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, name: str,
+                    make: str | None = None, model: str | None = None) -> NoDepthError:
     """A spatial (stereo) photo is named as such; anything else may be a copy that lost its depth."""
     views = _stereo_views(hf)
     if views is not None:
@@ -171,7 +171,8 @@ def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, 
             "the depth maps of Portrait-mode photos; a spatial photo stores two views instead, and depthlab "
             "does not compute depth from them."
         )
-    return NoDepthError(f"{name} holds no depth map ({_describe_contents(hf, aux, size)}). {EDITED_HINT}")
+    contents = _describe_contents(hf, aux, size, camera_name(make, model))
+    return NoDepthError(f"{name} holds no depth map ({contents}). {no_depth_advice(make, model, container='HEIC')}")
 
 
 def read_heic(path: Path | None, data: bytes) -> Capture:
@@ -187,7 +188,7 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         primary_size = tuple(int(v) for v in ph.size)
     except Exception:
         primary_size = None
-    depth_id = _depth_item(hf, aux, primary_size, name)
+    depth_id = _depth_item(hf, aux, primary_size, name, _exif_of(ph))
     stored_size = hf.image_size(depth_id)
     orientation = _orientation_of(hf.transforms(depth_id))
     xmp = _item_xmp(hf, depth_id, what=f"{name}: the depth item's XMP")
@@ -237,12 +238,14 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
     )
 
 
-def _depth_item(hf: isobmff.HeifFile, aux: dict[int, str], primary_size: tuple[int, ...] | None, name: str) -> int:
+def _depth_item(hf: isobmff.HeifFile, aux: dict[int, str], primary_size: tuple[int, ...] | None, name: str,
+                exif: Any = None) -> int:
     """The id of the (first) depth item; :class:`NoDepthError` naming what the file holds
     instead, :class:`UnsupportedFormatError` when libheif cannot decode it."""
     depth_ids = [i for i, u in aux.items() if u in DEPTH_URNS]
     if not depth_ids:
-        raise _no_depth_error(hf, aux, primary_size, name)
+        cam = camera_from_exif(exif)
+        raise _no_depth_error(hf, aux, primary_size, name, cam.make, cam.model)
     refuse_undecodable_depth(hf, depth_ids[0], name)
     return depth_ids[0]
 

@@ -57,7 +57,8 @@ from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import jpeg_segments as js
 from .exif import TAG_ORIENTATION, camera_from_exif, exif_orientation, read_exif
-from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
+from .makers import camera_name, no_depth_advice, with_article
+from .apple import calibration_for_display, disparity_from_codes, fourcc
 from .google import RANGE_FORMATS, range_lut
 from .jpeg_images import (MAX_AUX_PIXELS, MAX_COLOUR_PIXELS, grey_codes, open_image, oriented_size,
                           quiet_exif_warnings, rgb_loader)
@@ -150,7 +151,7 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
             "Semantic 'Depth'); depthlab does not read that container yet. Apple portrait HEIC/JPEG and Lens Blur "
             "(GDepth) JPEGs are supported"
         )
-    raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {EDITED_HINT}")
+    raise NoDepthError(f"{name} holds no depth map ({_describe(data, segments, xmp, exif, aux)}). {_advice(exif)}")
 
 
 #: Samsung's SEF trailer ends the file with this magic, after its directory ("SEFH" ...)
@@ -188,17 +189,24 @@ def samsung_sef_names(data: bytes, segments) -> list[str]:
     return names
 
 
+def _advice(exif: bytes | None) -> str:
+    """What this photo's maker needs for depth (:func:`depthlab.formats.makers.no_depth_advice`)."""
+    with quiet_exif_warnings():
+        cam = camera_from_exif(exif)
+    return no_depth_advice(cam.make, cam.model)
+
+
 def _describe(data: bytes, segments, xmp: Xmp | None, exif: bytes | None, aux: list[dict]) -> str:
     """What an ordinary JPEG holds, for NoDepthError messages."""
     parts = []
     try:
         im = open_image(data, "the JPEG")
-        parts.append(f"a {im.size[0]}x{im.size[1]} JPEG")
+        parts.append(with_article(f"{im.size[0]}x{im.size[1]} JPEG"))
     except UnreadableFileError:
         parts.append("a JPEG")
     with quiet_exif_warnings():
         tags = read_exif(exif)
-    who = " ".join(str(tags[t]).strip() for t in (0x010F, 0x0110) if tags.get(t))
+    who = camera_name(*(str(tags[t]) if tags.get(t) else None for t in (0x010F, 0x0110)))
     if who:
         parts.append(f"from {who}")
     if aux:
@@ -405,7 +413,7 @@ def _read_gdepth(path: Path | None, name: str, data: bytes, segments, xmp: Xmp, 
     if blob is None:
         raise NoDepthError(
             f"{name} has GDepth metadata but no depth image (GDepth:Data"
-            f"{', and the extended XMP it needs is absent' if not guid else ''}). {EDITED_HINT}"
+            f"{', and the extended XMP it needs is absent' if not guid else ''}). {_advice(exif)}"
         )
     if fmt not in ("RangeInverse", "RangeLinear"):
         raise UnreadableFileError(f"{w}: GDepth:Format is {fmt!r}; only RangeInverse and RangeLinear are defined")
