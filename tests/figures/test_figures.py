@@ -19,6 +19,7 @@ from matplotlib.colors import Normalize  # noqa: E402
 import depthlab  # noqa: E402
 from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
 from depthlab.errors import InvalidInputError, OverwriteError  # noqa: E402
+from conftest import data_sample  # noqa: E402
 from depthlab.figures import (  # noqa: E402
     VIEWS,
     capture_figure,
@@ -155,15 +156,20 @@ def test_comparison_with_a_relative_capture_keeps_separate_scales_and_says_why()
 
 def test_comparison_of_two_models_of_one_capture():
     cap = make_capture()
-    fig = comparison_figure(cap, models=("pinhole", "disparity-as-z"))
+    fig = comparison_figure(cap, models=("pinhole", "disparity-as-z"), view="side")
+    # what differs between models of one photo is the 3D points: the photo once, then one cloud per model
     titles = [sf._suptitle.get_text() for sf in fig.subfigs]
-    assert titles[0].endswith("pinhole model") and titles[1].endswith("disparity-as-z model")
-    rows = [axes_by_label(sf) for sf in fig.subfigs]
-    assert rows[0]["cloud"].get_title().startswith("3D · pinhole")
-    assert rows[1]["cloud"].get_title().startswith("3D · disparity-as-z")
-    assert rows[0]["cloud"].get_xlabel() == "(m)"
-    assert rows[1]["cloud"].get_xlabel() == "(model units)"  # teaching model: not metres
-    assert "3D views on their own scales" in all_text(fig)  # metres and model units do not share
+    assert titles[1] == "pinhole model" and titles[2] == "disparity-as-z model"
+    assert [ax.get_label() for ax in fig.axes] == ["colour", "cloud", "cloud"]
+    clouds = [axes_by_label(sf)["cloud"] for sf in fig.subfigs[1:]]
+    assert clouds[0].get_title().startswith("3D · pinhole · side")
+    assert clouds[1].get_title().startswith("3D · disparity-as-z")
+    # seen from the side, depth runs along the horizontal axis in metres, and the camera is drawn
+    assert clouds[0].get_xlabel() == "depth z (m)" and clouds[0].get_ylabel() == "height −y (m)"
+    assert clouds[1].get_xlabel() == "depth z (model units)"  # teaching model: not metres
+    assert "camera" in [t.get_text() for t in clouds[0].get_legend().get_texts()]
+    lo, hi = clouds[0].get_xlim()
+    assert lo <= 0 <= hi  # the camera at the origin is in view
 
 
 def test_bad_arguments_raise_depthlab_errors():
@@ -404,3 +410,45 @@ def test_single_column_width_gives_a_two_by_two_grid():
     assert a["colour"].get_position().x1 < a["depth"].get_position().x0 < a["histogram"].get_position().x0
     with pytest.raises(InvalidInputError, match="layout"):
         capture_figure(make_capture(), layout="column")
+
+
+def test_histogram_bins_hold_whole_stored_codes_so_no_comb_appears():
+    """Codes even in disparity fall unevenly into even depth bins (0, 1 or 2 codes each: a comb);
+    bins on the codes hold whole codes, the same number each (pairs when more than 128 are in range)."""
+    from depthlab.figures.panels import histogram_edges, stored_code_values
+
+    cap = depthlab.open(data_sample("front_truedepth.heic"))
+    codes = stored_code_values(cap)
+    assert codes[0] == 0.0 and codes[-1] == pytest.approx(3.0) and codes.size == 256
+    fig = capture_figure(cap)
+    ax = axes_by_label(fig.subfigs[0])["histogram"]
+    bars = [p for p in ax.patches if hasattr(p, "get_height")]
+    edges = histogram_edges(cap, "depth", *ax.get_xlim())
+    depths = 1 / codes[1:]
+    per_bin = [int(((depths > lo) & (depths < hi)).sum()) for lo, hi in zip(edges[:-1], edges[1:])]
+    assert len(set(per_bin[:-1])) == 1 and 1 <= per_bin[0] <= 2  # whole codes, the same number in every bin
+    # even bins in depth catch different numbers of codes (the comb); code bins the same number
+    even = np.linspace(*ax.get_xlim(), 65)
+    per_even = [int(((depths > lo) & (depths < hi)).sum()) for lo, hi in zip(even[:-1], even[1:])]
+    assert len(set(per_even)) >= 3
+    on_codes, _ = np.histogram(cap.depth[np.isfinite(cap.depth)], bins=edges)
+    assert sum(b.get_height() for b in bars) == pytest.approx(on_codes.sum())
+
+
+def test_histogram_can_split_inside_and_outside_a_matte():
+    cap = depthlab.open(data_sample("front_truedepth.heic"))
+    fig = capture_figure(cap, histogram_matte="portrait")
+    ax = axes_by_label(fig.subfigs[0])["histogram"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("inside portrait matte") and labels[1].startswith("outside portrait matte")
+    n = [int(t.split("(")[1].split(" ")[0]) for t in labels]
+    assert sum(n) == int(np.isfinite(cap.depth).sum()) and min(n) > 1000
+    with pytest.raises(InvalidInputError, match="no matte named"):
+        capture_figure(cap, histogram_matte="nonsense")
+
+
+def test_a_label_the_camera_name_already_says_is_not_repeated():
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    fig = comparison_figure(cap, depthlab.open(data_sample("front_truedepth.heic")), labels=("rear", "front"))
+    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    assert not titles[0].startswith("rear · rear") and titles[0].startswith("rear dual")

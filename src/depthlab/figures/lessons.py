@@ -26,7 +26,7 @@ from ..teaching.concepts import (
 
 __all__ = ["stereo_figure", "error_figure", "affine_figure", "ray_figure", "weak_perspective_figure", "edge_figure",
            "refine_figure", "blur_curves_figure", "refocus_figure", "distortion_figure",
-           "blur_map_figure"]
+           "blur_map_figure", "comb_figure"]
 
 
 def _fig(width: float = 6.4, height: float = 3.6):
@@ -394,4 +394,34 @@ def blur_map_figure(cap: Any, *, f_number: float = 1.4, focus: float | None = No
     for ax in axes:
         ax.set_xlabel(f"x (px of the {w}x{h} photo)")
     axes[0].set_ylabel("y (px)")
+    return fig
+
+
+def comb_figure(cap: Capture, *, bins: int = 64) -> Any:
+    """The quantisation lesson in one picture: the same depths in ``bins`` even depth bins (a
+    comb: each bin catches a different number of the codes, even in disparity) and in bins on the
+    stored codes (each holding whole codes, as depthlab's figures draw them)."""
+    from ..colour import robust_range
+    from .panels import histogram_edges, new_figure, stored_code_values
+
+    d = cap.depth[np.isfinite(cap.depth)]
+    lo, hi = robust_range(cap.depth)
+    codes = stored_code_values(cap)
+    fig = new_figure(9, 3.2)
+    ax_even, ax_codes = fig.subplots(1, 2, sharey=False)
+    ax_even.hist(d, bins=bins, range=(lo, hi), color="C0")
+    ax_even.set_title(f"{bins} even bins in depth: a comb", fontsize=10)
+    edges = histogram_edges(cap, "depth", lo, hi)
+    ax_codes.hist(d, bins=edges, range=(lo, hi), color="C2")
+    per = "" if isinstance(edges, int) or codes is None else f" ({edges.size - 1} bins)"
+    ax_codes.set_title(f"bins on the stored codes{per}", fontsize=10)
+    if codes is not None:
+        inside = 1.0 / codes[codes > 0]
+        inside = inside[(inside >= lo) & (inside <= hi)]
+        ax_even.plot(inside, np.zeros_like(inside), "|", color="k", ms=6, label="stored codes")
+        ax_even.legend(fontsize=8)
+    for ax in (ax_even, ax_codes):
+        ax.set_xlabel("depth (m)" if cap.accuracy == "absolute" else "depth (capture units)")
+        ax.set_ylabel("pixels")
+        ax.set_xlim(lo, hi)
     return fig

@@ -243,14 +243,16 @@ class _RowSpec:
     cloud_error: str | None
     values: np.ndarray
     vrange: tuple[float, float] | None
+    matte: tuple[str, np.ndarray] | None = None  # (name, bool at the depth map's size) for the histogram
 
 
 def _row_title(spec: _RowSpec, show_model: bool) -> str:
     cap = spec.cap
     parts = []
-    if spec.label:
+    camera = str(cap.camera)
+    if spec.label and spec.label.lower() not in camera.lower():
         parts.append(spec.label)
-    parts.append(str(cap.camera))
+    parts.append(camera)
     parts.append(_accuracy_label(cap.accuracy))
     if show_model:
         parts.append(f"{spec.model} model")
@@ -304,6 +306,62 @@ def _draw_colour(ax_rgb, cap: Capture) -> None:
 
 
 
+def stored_code_values(cap: Capture) -> np.ndarray | None:
+    """The value (in the capture's ``disparity`` unit, 1/m) each stored integer code decodes to,
+    ascending; None when the file's encoding is unknown."""
+    enc = cap.encoding
+    if enc is None:
+        return None
+    codes = np.arange(enc.int_max - enc.int_min + 1, dtype=np.float64)
+    if enc.quantity == "disparity" and enc.step:
+        return enc.float_min + codes * enc.step
+    if enc.near is not None and enc.far is not None and enc.far > enc.near > 0 and codes.size > 1:
+        n = codes / codes[-1]
+        if enc.format == "RangeInverse":
+            depth = enc.far * enc.near / (enc.far - n * (enc.far - enc.near))
+        elif enc.format == "RangeLinear":
+            depth = enc.near + n * (enc.far - enc.near)
+        else:
+            return None
+        return np.sort(1.0 / depth)
+    return None
+
+
+def histogram_edges(cap: Capture, quantity: str, vmin: float, vmax: float, bins: int | str = "codes",
+                    max_bins: int = 128) -> np.ndarray | int:
+    """Histogram bin edges on the stored codes: each bin holds whole codes (groups of codes when
+    there are more than ``max_bins`` in range), edges half-way between neighbouring codes, in the
+    quantity shown.  Even bins in depth over codes even in disparity catch 0, 1 or 2 codes each: a
+    comb that is the quantisation, not the scene.  ``bins`` an int: that many even bins."""
+    if not isinstance(bins, str):
+        return int(bins)
+    if bins != "codes":
+        raise InvalidInputError(f"bins must be a number or 'codes', got {bins!r}")
+    values = stored_code_values(cap)
+    if values is None:
+        return 64
+    shown = values if quantity == "disparity" else np.sort(1.0 / values[values > 0])
+    inside = shown[(shown >= vmin) & (shown <= vmax)]
+    if inside.size < 2:
+        return 64
+    mids = 0.5 * (inside[:-1] + inside[1:])
+    edges = np.concatenate([[inside[0] - (mids[0] - inside[0])], mids, [inside[-1] + (inside[-1] - mids[-1])]])
+    group = int(np.ceil(inside.size / max_bins))
+    edges = edges[::group] if (edges.size - 1) % group == 0 else np.append(edges[::group], edges[-1])
+    edges[0], edges[-1] = min(vmin, edges[0]), max(vmax, edges[-1])
+    return edges
+
+
+def _matte_histogram(ax, spec: _RowSpec, bins, vmin: float, vmax: float) -> None:
+    """Outlines of the pixels inside and outside the matte over the histogram, with a legend."""
+    name, inside = spec.matte
+    ok = np.isfinite(spec.values)
+    for sel, style, word in ((inside & ok, "-", "inside"), (~inside & ok, "--", "outside")):
+        ax.hist(spec.values[sel], bins=bins, range=(vmin, vmax), histtype="step", color="k", linestyle=style,
+                linewidth=0.8, label=f"{word} {name} matte ({int(sel.sum())} px)")
+    ax.legend(fontsize=_SMALL - 1, frameon=False)
+
+
 def _draw_map_and_histogram(subfig, ax_map, ax_hist, spec: _RowSpec, quantity: str, cmap: str | None, bins: int):
     cap = spec.cap
     h, w = cap.shape
@@ -327,6 +385,7 @@ def _draw_map_and_histogram(subfig, ax_map, ax_hist, spec: _RowSpec, quantity: s
 
     # -- histogram ------------------------------------------------------------------------------
     if finite.size:
+        bins = histogram_edges(cap, quantity, vmin, vmax, bins)
         counts, edges, patches = ax_hist.hist(finite, bins=bins, range=(vmin, vmax))
         centres = 0.5 * (edges[:-1] + edges[1:])
         from matplotlib.colors import Normalize
@@ -337,6 +396,8 @@ def _draw_map_and_histogram(subfig, ax_map, ax_hist, spec: _RowSpec, quantity: s
             patch.set_edgecolor("none")
         ax_hist.hist(finite, bins=bins, range=(vmin, vmax), histtype="step", color="0.3", linewidth=0.4)
         ax_hist.set_xlim(vmin, vmax)
+        if spec.matte is not None:
+            _matte_histogram(ax_hist, spec, bins, vmin, vmax)
     else:
         ax_hist.text(0.5, 0.5, "no valid depth", ha="center", va="center", transform=ax_hist.transAxes,
                      fontsize=_SMALL)
@@ -380,6 +441,69 @@ def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.nd
         ax_cloud.set_title(f"3D · {spec.model}", fontsize=_FONT)
 
 
+#: axis names of the screen for the named views, with the camera at the origin
+_VIEW_AXES = {"side": ("depth z", "height −y"), "top": ("x (right)", "depth z"), "camera": ("x (right)", "height −y")}
+
+
+def _draw_camera(ax, az: float, el: float, size: float) -> None:
+    """The camera at the origin, as its optical centre and a small frustum along +z."""
+    corners = np.array([[0, 0, 0], [-0.5, -0.375, 1], [0.5, -0.375, 1], [0.5, 0.375, 1], [-0.5, 0.375, 1]]) * size
+    sx, sy, _ = render_view(corners, az, el, centre=np.zeros(3))
+    for i in range(1, 5):
+        ax.plot([sx[0], sx[i]], [sy[0], sy[i]], color="C3", lw=0.8)
+    ring = [1, 2, 3, 4, 1]
+    ax.plot(sx[ring], sy[ring], color="C3", lw=0.8)
+    ax.plot([sx[0]], [sy[0]], marker="o", ms=3, color="C3", label="camera")
+
+
+def _draw_model_cloud(ax, spec: _RowSpec, view, marker_size: float) -> None:
+    """One model's cloud with the camera at the origin: axes in the model's units, named."""
+    view_name, az, el = _view_angles(view)
+    cl = spec.cloud
+    if cl is None or not len(cl.xyz):
+        ax.text(0.5, 0.5, "no 3D view:\n" + (spec.cloud_error or "no valid points"), ha="center", va="center",
+                transform=ax.transAxes, fontsize=_SMALL)
+        return
+    sx, sy, order = render_view(cl.xyz, az, el, centre=np.zeros(3))
+    ax.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=marker_size, marker=".", linewidths=0, rasterized=True)
+    metres = cl.units == "m"
+    unit = ("m, relative scale" if spec.cap.accuracy == "relative" else "m") if metres else "model units"
+    if metres:
+        _draw_camera(ax, az, el, 0.15 * float(np.median(cl.xyz[:, 2])))
+        ax.legend(fontsize=_SMALL, loc="best", frameon=False)
+    names = _VIEW_AXES.get(view_name, ("screen x", "screen y"))
+    ax.set_xlabel(f"{names[0]} ({unit})", fontsize=_SMALL)
+    ax.set_ylabel(f"{names[1]} ({unit})", fontsize=_SMALL)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_title(f"3D · {cl.model} · {view_name}", fontsize=_FONT)
+    ax.set_facecolor((0.97, 0.97, 0.97))
+
+
+def _models_figure(specs: list[_RowSpec], *, view, width: float, marker_size: float):
+    """Several models of one capture: what differs, the clouds, side by side (the photo, the
+    map and its histogram are the same for every model, so they are drawn once: the photo)."""
+    cap = specs[0].cap
+    h, w = cap.shape
+    panel = width / (len(specs) + 1)
+    fig = _new_figure(width, max(2.2, panel * 1.15 + 0.6))
+    subfigs = fig.subfigures(1, len(specs) + 1, width_ratios=[0.8] + [1.0] * len(specs), squeeze=False)[0]
+    ax = subfigs[0].subplots(1, 1)
+    ax.set_label("colour")
+    _style(ax)
+    _draw_colour(ax, cap)
+    subfigs[0].suptitle(_row_title(specs[0], False), fontsize=_FONT, wrap=True)
+    for sf, spec in zip(subfigs[1:], specs):
+        ax = sf.subplots(1, 1)
+        ax.set_label("cloud")
+        _style(ax)
+        _draw_model_cloud(ax, spec, view, marker_size)
+        sf.suptitle(f"{spec.model} model", fontsize=_FONT + 1)
+    fig.supxlabel("one photo, several camera models: only the 3D points differ; the camera sits at the origin",
+                  fontsize=_SMALL, color="0.3")
+    fig.set_label("depthlab comparison")
+    return fig
+
+
 def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, stride: int | None,
                max_points: int, near, far, mask, percentiles) -> _RowSpec:
     require_capture(cap, "a figure")
@@ -412,9 +536,10 @@ def _row_height(cap: Capture, width: float, grid: bool) -> float:
 def capture_figure(cap: Capture, *, model: str = DEFAULT_MODEL, quantity: str = "depth",
                    view: str | tuple[float, float] = "oblique", stride: int | None = None,
                    max_points: int = 30_000, near: float | None = None, far: float | None = None,
-                   mask: str | None = None, cmap: str | None = None, bins: int = 64,
+                   mask: str | None = None, cmap: str | None = None, bins: int | str = "codes",
                    percentiles: tuple[float, float] = DEFAULT_PERCENTILES, marker_size: float = 1.0,
-                   width: float = PAPER_WIDTH_IN, layout: str = "auto", label: str | None = None):
+                   width: float = PAPER_WIDTH_IN, layout: str = "auto", label: str | None = None,
+                   histogram_matte: str | None = None):
     """One capture in four panels: colour | depth map + colorbar | histogram | 3D view.
 
     Parameters
@@ -433,6 +558,10 @@ def capture_figure(cap: Capture, *, model: str = DEFAULT_MODEL, quantity: str = 
         Unknown pixels are grey.
     percentiles : the colour scale (and histogram range) spans these percentiles of the valid
         values; the colorbar shows an arrow where values lie beyond it.
+    bins : ``"codes"`` (the default): histogram bins on the stored codes, each holding whole
+        codes (:func:`histogram_edges`), so no comb appears; a number: that many even bins.
+    histogram_matte : a matte name (e.g. ``"portrait"``): the histogram also shows the pixels
+        inside and outside that matte as two outlines.
     width : figure width in inches: 7 in (the default) spans a two-column paper's text width,
         3.5 in fits one column.  Fonts are 6-8 pt at any width.
     layout : ``"row"`` (four panels side by side), ``"grid"`` (2 x 2) or ``"auto"``: a row from
@@ -455,7 +584,8 @@ def capture_figure(cap: Capture, *, model: str = DEFAULT_MODEL, quantity: str = 
     """
     return _figure([cap], labels=[label], models=[model], quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
-                   percentiles=percentiles, marker_size=marker_size, width=width, layout=layout, shared=False)
+                   percentiles=percentiles, marker_size=marker_size, width=width, layout=layout, shared=False,
+                   histogram_matte=histogram_matte)
 
 
 @keyword_options
@@ -464,8 +594,9 @@ def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Seq
                       shared: bool | str = "auto", view: str | tuple[float, float] = "oblique",
                       stride: int | None = None, max_points: int = 30_000, near: float | None = None,
                       far: float | None = None, mask: str | None = None, cmap: str | None = None,
-                      bins: int = 64, percentiles: tuple[float, float] = DEFAULT_PERCENTILES,
-                      marker_size: float = 1.0, width: float = PAPER_WIDTH_IN, layout: str = "auto"):
+                      bins: int | str = "codes", percentiles: tuple[float, float] = DEFAULT_PERCENTILES,
+                      marker_size: float = 1.0, width: float = PAPER_WIDTH_IN, layout: str = "auto",
+                      histogram_matte: str | None = None):
     """Two rows of the :func:`capture_figure` panels, aligned: two captures or two models of one.
 
     ``comparison_figure(rear, front)`` compares two photos; ``comparison_figure(cap,
@@ -512,11 +643,12 @@ def comparison_figure(a: Capture, b: Capture | str | None = None, *, labels: Seq
         raise InvalidInputError(f"shared must be True, False or 'auto', got {shared!r}")
     return _figure([a, b], labels=labels, models=models, quantity=quantity, view=view, stride=stride,
                    max_points=max_points, near=near, far=far, mask=mask, cmap=cmap, bins=bins,
-                   percentiles=percentiles, marker_size=marker_size, width=width, layout=layout, shared=shared)
+                   percentiles=percentiles, marker_size=marker_size, width=width, layout=layout, shared=shared,
+                   histogram_matte=histogram_matte)
 
 
 def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, far, mask, cmap, bins,
-            percentiles, marker_size, width, layout, shared):
+            percentiles, marker_size, width, layout, shared, histogram_matte=None):
     if layout not in ("auto", "row", "grid"):
         raise InvalidInputError(f"layout must be 'auto', 'row' or 'grid', got {layout!r}")
     if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
@@ -527,6 +659,11 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
     _view_angles(view)  # validate early
     specs = [_make_spec(c, lab, m, quantity, stride, max_points, near, far, mask, percentiles)
              for c, lab, m in zip(caps, labels, models)]
+    if histogram_matte is not None:
+        from ..projection import matte_on_grid
+
+        for s in specs:
+            s.matte = histogram_matte, matte_on_grid(s.cap, histogram_matte, 1).reshape(s.cap.shape) >= 0.5
 
     if shared:
         ranges = [s.vrange for s in specs if s.vrange is not None]
@@ -555,6 +692,8 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
             limits = [None if lim is None else (h, lim[1]) for lim in limits]
             cloud_shared = True
 
+    if len(specs) > 1 and len({id(c) for c in caps}) == 1 and len(set(models)) == len(models):
+        return _models_figure(specs, view=view, width=width, marker_size=marker_size)
     show_model = len(specs) > 1 and len(set(models)) > 1
     heights = [_row_height(s.cap, width, grid) for s in specs]
     fig = _new_figure(width, sum(heights) + (0.18 if len(specs) > 1 else 0))
