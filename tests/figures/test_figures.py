@@ -452,3 +452,19 @@ def test_a_label_the_camera_name_already_says_is_not_repeated():
     fig = comparison_figure(cap, depthlab.open(data_sample("front_truedepth.heic")), labels=("rear", "front"))
     titles = [sf._suptitle.get_text() for sf in fig.subfigs]
     assert not titles[0].startswith("rear · rear") and titles[0].startswith("rear dual")
+
+
+def test_the_3d_panel_fills_its_box():
+    """The cloud panel is as tall as the map beside it (an equal-aspect panel shrunk to a square
+    box left most of its space empty)."""
+    cap = depthlab.open(data_sample("rear_dual.heic"))
+    fig = capture_figure(cap, view="side")
+    fig.canvas.draw()
+    axes = axes_by_label(fig.subfigs[0])
+    cloud, hist = axes["cloud"].get_position(), axes["histogram"].get_position()
+    assert cloud.height == pytest.approx(hist.height, rel=0.05) and cloud.width == pytest.approx(hist.width, rel=0.1)
+    x0, x1 = axes["cloud"].get_xlim()
+    y0, y1 = axes["cloud"].get_ylim()
+    ratio = (x1 - x0) / (y1 - y0)  # equal scales: data ratio = box ratio
+    box = cloud.width * fig.get_size_inches()[0] / (cloud.height * fig.get_size_inches()[1])
+    assert ratio == pytest.approx(box, rel=0.05)

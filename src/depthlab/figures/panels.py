@@ -420,11 +420,13 @@ def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.nd
         sx, sy, order = render_view(cl.xyz, az, el, centre=centre)
         ax_cloud.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=marker_size, marker=".",
                          linewidths=0, rasterized=True)
-        ax_cloud.set_aspect("equal", adjustable="box")
-        if cloud_limits is not None:
-            half = cloud_limits[0]
-            ax_cloud.set_xlim(-half, half)
-            ax_cloud.set_ylim(-half, half)
+        # equal scales, and the panel keeps its whole box: the view's limits grow to fill it
+        ax_cloud.set_aspect("equal", adjustable="datalim")
+        if cloud_limits is not None:  # the square +-half is the least the view shows (limits left to autoscale,
+            half = cloud_limits[0]      # so the equal aspect can widen them to the box without a warning)
+            ax_cloud.dataLim.set_points(np.array([[-half, -half], [half, half]]))
+            ax_cloud.margins(0)
+            ax_cloud.autoscale_view()
         unit = "m" if cl.units == "m" else "model units"
         if cl.units == "m" and cap.accuracy == "relative":
             unit = "m, relative scale"
