@@ -102,9 +102,9 @@ _open_bytes = depthlab.reader.open_bytes
 
 
 @functools.wraps(_open_bytes)
-def _strict_open_bytes(data, path=None):
+def _strict_open_bytes(data, path=None, **options):
     try:
-        return _open_bytes(data, path)
+        return _open_bytes(data, path, **options)
     except DepthlabError as exc:
         bug = programming_error(exc)
         if bug is not None:

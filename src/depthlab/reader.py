@@ -45,8 +45,12 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is depthlab.open
+def open(path: str | os.PathLike, *, baseline_m: float | None = None) -> Capture:  # noqa: A001 - the public name is depthlab.open
     """Open a depth photo and return a :class:`~depthlab.Capture`.
+
+    A stereo pair (an Apple spatial photo's two views) has no depth map: depth is computed from
+    the views (:func:`depthlab.stereo`) with the file's own focal length and baseline;
+    ``baseline_m`` gives the baseline where the file does not (or overrides it).
 
     Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF),
     Google Dynamic Depth JPEG (Pixel portraits), Google Lens Blur (GDepth) JPEG and Intel RealSense
@@ -92,7 +96,7 @@ def open(path: str | os.PathLike) -> Capture:  # noqa: A001 - the public name is
         raise
     except OSError as exc:
         raise UnreadableFileError(f"{p}: cannot read it ({exc.strerror or exc})") from exc
-    return open_bytes(data, p)
+    return open_bytes(data, p, baseline_m=baseline_m)
 
 
 def _checked(cap: Capture) -> Capture:
@@ -114,7 +118,7 @@ def _dependency_error(exc: ImportError) -> DepthlabError:
     return missing_error(dep, exc)
 
 
-def open_bytes(data: bytes, path: Path | None = None) -> Capture:
+def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | None = None) -> Capture:
     """Like :func:`open` for bytes already in memory (``path`` is used in messages).
 
     >>> from depthlab.reader import open_bytes
@@ -129,7 +133,7 @@ def open_bytes(data: bytes, path: Path | None = None) -> Capture:
         if kind == "heif":
             from .formats.heic import read_heic
 
-            return _checked(read_heic(path, data))
+            return _checked(read_heic(path, data, baseline_m=baseline_m))
         if kind == "jpeg":
             from .formats.jpeg import read_jpeg
 

@@ -436,16 +436,16 @@ def test_data_sample_info_and_figure(tmp_path):
 def test_shared_samples_folder_as_batch(tmp_path):
     shared_samples_dir()
     proc = run("depth", SHARED_SAMPLES / "iphone", SHARED_SAMPLES / "android", "-o", tmp_path, "--no-preview")
-    # the samples README: three photos hold no depth map (each fails on one line), five do
-    no_depth = {"front_rotated_mirrored_no_depth.heic", "ios18_mattes_no_depth.heic", "spatial_stereo_pair.heic"}
+    # the samples README: two photos hold no depth map (each fails on one line); five store one and
+    # the spatial pair gets depth computed from its two views
+    no_depth = {"front_rotated_mirrored_no_depth.heic", "ios18_mattes_no_depth.heic"}
     with_depth = {"rear_dual_pug.heic", "front_truedepth_mattes.heic", "rear_dual_2x_upright.heic",
-                  "rear_dual_portrait.jpg", "lens_blur_gdepth.jpg"}
+                  "rear_dual_portrait.jpg", "lens_blur_gdepth.jpg", "spatial_stereo_pair.heic"}
     assert proc.returncode == 1
     assert_no_traceback(proc)
     errors = error_lines(proc.stderr)
     assert len(errors) == len(no_depth) and all("no depth map" in e for e in errors)
     assert {n for n in no_depth if any(n in e for e in errors)} == no_depth
-    assert sum("is a spatial (stereo) photo" in e for e in errors) == 1  # named as such
     written = sorted(p.name for p in tmp_path.glob("*.depth.png"))
     assert written == sorted(n.rsplit(".", 1)[0] + ".depth.png" for n in with_depth)
 

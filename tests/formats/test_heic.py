@@ -181,13 +181,12 @@ def test_rotated_depth_item_brings_calibration_along():
     assert d1 == pytest.approx([d0[1], -d0[0]], abs=1e-9)
 
 
-def test_spatial_photo_is_named_as_a_stereo_pair():
-    """A 'ster' entity group (left, right) and no depth item: say what the photo is, not "edited copy"."""
-    with pytest.raises(depthlab.NoDepthError) as err:
-        depthlab.open(shared_sample("iphone/spatial_stereo_pair.heic"))
-    msg = str(err.value)
-    assert msg.startswith("spatial_stereo_pair.heic is a spatial (stereo) photo: left and right views, 2560x2560 each, no depth map.")
-    assert "unmodified originals" not in msg
+def test_spatial_photo_opens_as_a_stereo_pair():
+    """A 'ster' entity group (left, right) and no depth item: depth is computed from the views
+    (tests/formats/test_spatial.py checks the numbers)."""
+    pytest.importorskip("cv2")
+    cap = depthlab.open(shared_sample("iphone/spatial_stereo_pair.heic"))
+    assert cap.camera.kind == "spatial (stereo pair)" and cap.accuracy == "absolute"
 
 
 def test_entity_groups_are_read():

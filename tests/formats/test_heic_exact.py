@@ -570,35 +570,28 @@ def _spatial_with_views(left: int, right: int) -> bytes:
     return data.replace(old, STER + left.to_bytes(4, "big") + right.to_bytes(4, "big"))
 
 
-SPATIAL_TAIL = (" no depth map. depthlab reads the depth maps of Portrait-mode photos; a spatial photo stores two "
-                "views instead, and depthlab does not compute depth from them.")
-
-
-@pytest.mark.parametrize("left, right, each", [
-    (26, 52, ", 2560x2560 each"),
-    (26, 27, ", 2560x2560 each"),  # views of different sizes (the right one a tile): the left view's size
-    (1, 27, ", 512x512 each"),    # two tiles: the views' own size, not the primary's
-    (99, 27, ", 512x512 each"),   # the left view is no item: the right one's size
-    (99, 98, ", 2560x2560 each"),  # neither is an item: the primary's size
+@pytest.mark.parametrize("left, right, message", [
+    (26, 27, "pair.heic: the stereo views differ in size: left (item 26) 2560x2560, right (item 27) 512x512; "
+             "a rectified pair has two views of one size"),
+    (99, 27, "pair.heic: the 'ster' group names item 99 as the left view, but the file holds no such image; "
+             "the stereo pair is incomplete"),
+    (26, 98, "pair.heic: the 'ster' group names item 98 as the right view, but the file holds no such image; "
+             "the stereo pair is incomplete"),
 ])
-def test_a_spatial_photo_names_the_size_of_its_views(left, right, each):
-    with pytest.raises(NoDepthError) as err:
+def test_a_spatial_photo_with_a_broken_pair_says_which_view(left, right, message):
+    with pytest.raises(UnreadableFileError) as err:
         open_bytes(_spatial_with_views(left, right), Path("pair.heic"))
-    assert str(err.value) == f"pair.heic is a spatial (stereo) photo: left and right views{each}," + SPATIAL_TAIL
+    assert str(err.value) == message
 
 
-def test_a_spatial_photo_of_unknown_size_says_no_size():
-    hf = isobmff.parse_heif(_spatial_with_views(99, 98))
-    err = heic._no_depth_error(hf, {}, None, "pair.heic")
-    assert str(err) == "pair.heic is a spatial (stereo) photo: left and right views," + SPATIAL_TAIL
-    # views declaring a zero height (the ispe of both grids patched to 2560x0): no size either
+def test_a_spatial_photo_whose_views_declare_no_size():
+    # the ispe of both grids patched to 2560x0
     data = _spatial_with_views(26, 52)
     ispe = hw.ispe(2560, 2560)
     assert data.count(ispe) == 2
-    hf = isobmff.parse_heif(data.replace(ispe, ispe[:-4] + b"\x00" * 4))
-    assert hf.image_size(26) == (2560, 0)
-    assert str(heic._no_depth_error(hf, {}, (2560, 0), "pair.heic")) == (
-        "pair.heic is a spatial (stereo) photo: left and right views," + SPATIAL_TAIL)
+    with pytest.raises(UnreadableFileError) as err:
+        open_bytes(data.replace(ispe, ispe[:-4] + b"\x00" * 4), Path("pair.heic"))
+    assert str(err.value).startswith("pair.heic: ") and "damaged" in str(err.value)  # libheif refuses it first
 
 
 def test_without_depth_unknown_aux_types_are_named_by_their_urn():

@@ -67,6 +67,10 @@ def format_summary(cap: Capture) -> str:
         if cal.distortion_center is not None:
             dist = "lens distortion stored" if cal.has_distortion else "lens distortion all zero"
             lines.append(f"               {dist}, centre ({cal.distortion_center[0]:.1f}, {cal.distortion_center[1]:.1f}) px")
+    if isinstance(cap.metadata, dict) and cap.metadata.get("baseline_m"):
+        src = cap.metadata.get("extrinsics_source") or "given"
+        lines.append(f"  baseline     {cap.metadata['baseline_m'] * 1000:.3f} mm between the views ({src}); "
+                     "depth computed from the stereo pair")
     mattes = list(cap.mattes)
     lines.append(f"  mattes       {', '.join(mattes) if mattes else 'none'}")
     if cap.has_confidence:

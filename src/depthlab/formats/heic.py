@@ -18,6 +18,7 @@ the same two numbers; either is used where the other is missing, and they are cr
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,7 +27,7 @@ import numpy as np
 from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
 from ..deps import require
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
-from . import isobmff
+from . import isobmff, spatial
 from .exif import camera_from_exif
 from .makers import camera_name, no_depth_advice, with_article
 from .apple import EDITED_HINT, calibration_for_display, disparity_from_codes, fourcc
@@ -151,32 +152,29 @@ def _describe_contents(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[in
     return "; ".join(parts)
 
 
-def _stereo_views(hf: isobmff.HeifFile) -> list[tuple[int, int] | None] | None:
-    """Sizes of the views of a 'ster' entity group (a spatial photo's left and right), or None."""
-    for g in hf.groups:
-        if g.type == "ster" and len(g.entity_ids) >= 2:
-            return [hf.image_size(i) if i in hf.items else None for i in g.entity_ids[:2]]
-    return None
-
-
 def _no_depth_error(hf: isobmff.HeifFile, aux: dict[int, str], size: tuple[int, int] | None, name: str,
                     make: str | None = None, model: str | None = None) -> NoDepthError:
-    """A spatial (stereo) photo is named as such; anything else may be a copy that lost its depth."""
-    views = _stereo_views(hf)
-    if views is not None:
-        w, h = views[0] or views[1] or (size or (0, 0))
-        each = f", {w}x{h} each" if w and h else ""
-        return NoDepthError(
-            f"{name} is a spatial (stereo) photo: left and right views{each}, no depth map. depthlab reads "
-            "the depth maps of Portrait-mode photos; a spatial photo stores two views instead, and depthlab "
-            "does not compute depth from them."
-        )
+    """What the file holds instead of depth: it may be a copy that lost its depth.  (A spatial
+    photo never gets here: its depth is computed from its views.)"""
     contents = _describe_contents(hf, aux, size, camera_name(make, model))
     return NoDepthError(f"{name} holds no depth map ({contents}). {no_depth_advice(make, model, container='HEIC')}")
 
 
-def read_heic(path: Path | None, data: bytes) -> Capture:
-    """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture)."""
+def _decode_views(ph: Any, entity_ids: tuple[int, ...], name: str) -> list[np.ndarray]:
+    """The two views of a 'ster' group as uint8 RGB, through pillow-heif's list of the group."""
+    groups = ph.info.get("entity_groups") or []
+    index = next((g.get("images") for g in groups if g.get("type") == "ster"
+                  and list(g.get("entities", []))[:2] == list(entity_ids[:2])), None)
+    if not index or len(index) < 2 or any(i is None or not 0 <= int(i) < len(ph) for i in index[:2]):
+        raise UnreadableFileError(f"{name}: libheif does not list both views of the 'ster' group as images; the file is damaged")
+    return [rgb_array(ph[int(i)], f"{name}: the {role} view", MAX_COLOUR_PIXELS)
+            for role, i in zip(("left", "right"), index[:2])]
+
+
+def read_heic(path: Path | None, data: bytes, *, baseline_m: float | None = None) -> Capture:
+    """Read an Apple portrait HEIC held in ``data`` (``path`` is for messages and the Capture);
+    a spatial photo (a 'ster' pair, no depth map) gets depth computed from its views
+    (:mod:`depthlab.formats.spatial`; ``baseline_m`` overrides the file's)."""
     name = path.name if path else "HEIC data"
     try:
         hf = isobmff.parse_heif(data)
@@ -184,6 +182,10 @@ def read_heic(path: Path | None, data: bytes) -> Capture:
         raise UnreadableFileError(f"{name}: {exc}") from exc
     aux = _aux_items(hf)
     ph = _open_pillow_heif(data, name)
+    if spatial.stereo_group(hf) is not None and not any(u in DEPTH_URNS for u in aux.values()):
+        camera = replace(camera_from_exif(_exif_of(ph), accuracy="absolute"), kind="spatial (stereo pair)")
+        return spatial.read_spatial(path, hf, name, camera=camera, baseline_m=baseline_m,
+                                    decode=lambda ids: _decode_views(ph, ids, name))
     try:
         primary_size = tuple(int(v) for v in ph.size)
     except Exception:
@@ -315,15 +317,20 @@ def _exif_of(ph: Any) -> Any:
         return None
 
 
+def rgb_array(img: Any, what: str, max_pixels: int) -> np.ndarray:
+    """A pillow-heif image decoded as uint8 (H, W, 3)."""
+    arr = _to_array(img, what, max_pixels)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.dtype != np.uint8:
+        arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
+    return np.ascontiguousarray(arr[:, :, :3])
+
+
 def _rgb_loader(ph: Any, name: str) -> Callable[[], np.ndarray]:
     """Decodes the primary image on first use: uint8 (H, W, 3)."""
     def load_rgb() -> np.ndarray:
-        arr = _to_array(ph, f"{name}: the primary image", MAX_COLOUR_PIXELS)
-        if arr.ndim == 2:
-            arr = np.repeat(arr[:, :, None], 3, axis=2)
-        if arr.dtype != np.uint8:
-            arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
-        return np.ascontiguousarray(arr[:, :, :3])
+        return rgb_array(ph, f"{name}: the primary image", MAX_COLOUR_PIXELS)
 
     return load_rgb
 

@@ -1,0 +1,109 @@
+"""Apple spatial photos: a stereo pair with its calibration opens as a capture with computed depth.
+
+Facts of the shared sample (``iphone/spatial_stereo_pair.heic``, issue 26): two 2560x2560 grid
+views, items 26 (left) and 52 (right) in 'ster' group 53; Apple's intrinsics uuid gives
+f = 1525.44 px and principal point (1280, 1280) at 2560; the extrinsics uuid puts the right
+camera 63,807 µm to the right; the disparity-adjustment uuid holds 293 in both views.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import depthlab
+from depthlab import InvalidInputError, UnreadableFileError
+from depthlab.formats import isobmff, spatial
+from depthlab.reader import open_bytes
+from conftest import shared_sample
+
+pytest.importorskip("cv2", reason="spatial photos need opencv-python-headless (a runtime dependency)")
+
+SPATIAL = "iphone/spatial_stereo_pair.heic"
+
+
+@pytest.fixture(scope="module")
+def cap():
+    return depthlab.open(shared_sample(SPATIAL))
+
+
+def test_the_file_states_focal_length_and_baseline():
+    hf = isobmff.parse_heif(shared_sample(SPATIAL).read_bytes())
+    left, right = (spatial.view_geometry(hf, i, "s.heic") for i in (26, 52))
+    assert left.focal_px == pytest.approx(1525.44, abs=0.01) and left.principal_point == (1280.0, 1280.0)
+    assert left.position_m == (0.0, 0.0, 0.0) and right.position_m == pytest.approx((0.063807, 0.0, 0.0), abs=1e-9)
+    assert left.disparity_adjustment == right.disparity_adjustment == 293
+    assert left.intrinsics_source.startswith("Apple uuid 22cc04c7")
+
+
+def test_a_spatial_photo_opens_with_absolute_depth(cap):
+    assert cap.accuracy == "absolute" and cap.format.startswith("HEIC (Apple spatial photo")
+    assert cap.calibration.fx == pytest.approx(1525.44, abs=0.01) and cap.calibration.reference_size == (2560, 2560)
+    assert cap.metadata["baseline_m"] == pytest.approx(0.063807, abs=1e-9)
+    assert cap.metadata["view_items"] == {"left": 26, "right": 52}
+    assert cap.metadata["disparity_adjustment"]["value"] == 293
+    assert cap.metadata["disparity_adjustment"]["pixels"] == pytest.approx(75.0, abs=0.01)
+    assert "Apple uuid" in cap.metadata["intrinsics_source"]
+    d = cap.depth
+    assert np.isfinite(d).mean() >= 0.60
+    lo, hi = np.nanpercentile(d, [2, 98])
+    assert 0.3 <= lo and hi <= 12.0
+    assert cap.views["left"].shape == cap.views["right"].shape == (2560, 2560, 3)
+    assert cap.rgb is cap.views["left"]
+
+
+def test_a_spatial_photo_projects_to_metres(cap):
+    cloud = depthlab.project(cap)
+    assert cloud.units == "m" and cloud.accuracy == "absolute" and len(cloud.xyz) > 500_000
+    z = cloud.xyz[:, 2]
+    assert 0.3 < np.percentile(z, 2) and np.percentile(z, 98) < 12
+
+
+def test_the_planter_in_front_is_nearer_than_the_door(cap):
+    """Plane checks on the real scene: the planter box (bottom centre) ~1 m, the door (top) ~3.3 m."""
+    d = cap.depth
+    planter = np.nanmedian(d[900:1100, 560:760])
+    door = np.nanmedian(d[250:350, 420:530])
+    assert 0.7 < planter < 1.3 and 2.8 < door < 3.8
+
+
+def test_info_shows_baseline_and_focal_length(cap):
+    from depthlab.cli.info import format_summary
+
+    text = format_summary(cap)
+    assert "baseline     63.807 mm" in text and "fx 1525.44" in text
+
+
+def test_a_given_baseline_overrides_the_file_and_must_be_positive():
+    data = shared_sample(SPATIAL).read_bytes()
+    for bad in (0, -0.06):
+        with pytest.raises(InvalidInputError, match="baseline_m must be a positive"):
+            open_bytes(data, Path("pair.heic"), baseline_m=bad)
+
+
+STER = bytes.fromhex("0000001c737465720000000000000035") + (2).to_bytes(4, "big")
+
+
+def _with_views(left: int, right: int) -> bytes:
+    data = shared_sample(SPATIAL).read_bytes()
+    old = STER + (26).to_bytes(4, "big") + (52).to_bytes(4, "big")
+    assert data.count(old) == 1
+    return data.replace(old, STER + left.to_bytes(4, "big") + right.to_bytes(4, "big"))
+
+
+@pytest.mark.parametrize("left, right, message", [
+    (26, 99, "names item 99 as the right view, but the file holds no such image"),
+    (99, 52, "names item 99 as the left view"),
+    (26, 27, "the stereo views differ in size: left (item 26) 2560x2560, right (item 27) 512x512"),
+    (26, 26, "identical"),
+])
+def test_broken_pairs_are_refused_by_name(left, right, message):
+    with pytest.raises(UnreadableFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        open_bytes(_with_views(left, right), Path("pair.heic"))
+
+
+def test_swapped_views_say_the_baseline_is_negative():
+    with pytest.raises(UnreadableFileError, match="-63.807 mm to the right of the left one"):
+        open_bytes(_with_views(52, 26), Path("pair.heic"))
