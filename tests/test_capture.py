@@ -129,3 +129,33 @@ def test_capture_validates_and_caches():
     assert cap.rgb_at().shape == (4, 6, 3)
     s = cap.summary()
     assert s["depth_range_m"] == pytest.approx((0.5, 0.5)) and s["depth_size"] == [6, 4]
+
+
+def test_depth_disparity_confidence_and_mattes_come_back_read_only():
+    import depthlab
+
+    d = np.full((6, 8), 0.5, np.float32)
+    cap = Capture(disparity=d, mattes={"portrait": np.ones((6, 8), np.float32)},
+                  confidence_loader=lambda: np.ones((6, 8), np.float32))
+    for arr in (cap.depth, cap.disparity, cap.confidence, cap.mattes["portrait"]):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[:] = 1
+    # nothing changed behind the capture's back: depth and disparity still agree, projections too
+    assert np.all(cap.depth == 2.0) and np.all(cap.disparity == 0.5)
+    assert np.allclose(depthlab.project(cap, model="orthographic").xyz[:, 2], 2.0)
+    work = cap.depth.copy()
+    work[:] = 1  # a copy is the caller's to change
+    assert d.flags.writeable  # the caller's own array is untouched
+
+
+def test_a_refined_capture_reports_its_real_encoding():
+    import depthlab
+    from depthlab.capture import DepthEncoding
+
+    d = np.linspace(0.5, 1.0, 48, dtype=np.float32).reshape(6, 8)
+    cap = Capture(disparity=d, encoding=DepthEncoding(quantity="disparity", bits=8, float_min=0.5, float_max=1.0,
+                                                      format="L008 from hdis"))
+    fine = depthlab.refine(cap, guide=None)
+    assert (fine.encoding.bits, fine.encoding.quantity, fine.encoding.step) == (32, "disparity", None)
+    assert fine.encoding.format == "float32, refined from 8-bit disparity (L008 from hdis)"
+    assert cap.encoding.bits == 8

@@ -379,7 +379,7 @@ class LazyMattes(Mapping):
     def __getitem__(self, name: str) -> np.ndarray:
         with self._lock:
             if name not in self._cache:
-                self._cache[name] = self._loaders[name]()
+                self._cache[name] = _read_only(np.asarray(self._loaders[name]()))
             return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -395,6 +395,14 @@ class LazyMattes(Mapping):
 # --------------------------------------------------------------------------------------------
 # Capture
 # --------------------------------------------------------------------------------------------
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a``: a capture's arrays are shared (projections, views, caches),
+    so they cannot be changed in place; ``a.copy()`` gives a writable copy."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 def depth_from_disparity(disparity: np.ndarray) -> np.ndarray:
@@ -478,7 +486,9 @@ class Capture:
         d = np.asarray(self.disparity)
         if d.ndim != 2 or d.shape[0] == 0 or d.shape[1] == 0:
             raise InvalidInputError(f"disparity must be a non-empty 2-D array, got shape {d.shape}")
-        self.disparity = np.ascontiguousarray(d, dtype=np.float32)
+        self.disparity = _read_only(np.ascontiguousarray(d, dtype=np.float32))
+        if not isinstance(self.mattes, LazyMattes):  # plain arrays come back read-only too
+            self.mattes = LazyMattes({name: (lambda m=m: m) for name, m in dict(self.mattes).items()})
         if self.accuracy not in (None, "relative", "absolute"):
             raise InvalidInputError(f"accuracy must be 'relative', 'absolute' or None, got {self.accuracy!r}")
         self._depth: np.ndarray | None = None
@@ -504,7 +514,7 @@ class Capture:
     def depth(self) -> np.ndarray:
         """float32 (H, W) metres = 1 / disparity, NaN where unknown (computed once)."""
         if self._depth is None:
-            self._depth = depth_from_disparity(self.disparity)
+            self._depth = _read_only(depth_from_disparity(self.disparity))
         return self._depth
 
     def depth_range(self) -> tuple[float, float] | None:
@@ -540,7 +550,7 @@ class Capture:
                 if c.shape != self.shape or c.dtype != np.float32:
                     raise InvalidInputError(
                         f"confidence loader returned {c.dtype} {c.shape}, expected float32 {self.shape} (the depth map's size)")
-                self._confidence = c
+                self._confidence = _read_only(c)
             return self._confidence
 
     # -- colour -------------------------------------------------------------------------------

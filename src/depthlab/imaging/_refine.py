@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from ..capture import Capture
+from ..capture import Capture, DepthEncoding
 from ..checks import image_size, keyword_options, require_capture
 from ..errors import DepthlabError, InvalidInputError
 
@@ -413,7 +413,8 @@ def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str 
     -------
     Capture
         Same calibration (``calibration.intrinsics_at(w, h)`` gives the new size's intrinsics),
-        accuracy, camera, encoding (the source file's), mattes and colour; ``disparity`` float32
+        accuracy, camera, mattes and colour; ``encoding`` says what it now is (32-bit float
+        disparity, :func:`refined_encoding`); ``disparity`` float32
         at ``size`` (1/m, NaN where unknown); ``metadata["refined"]`` holds the
         :class:`Refinement` as a dict and ``metadata["notes"]`` says it in words.
 
@@ -478,13 +479,22 @@ def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str 
     return _refined_capture(cap, q, info)
 
 
+def refined_encoding(cap: Capture) -> DepthEncoding:
+    """What a refined map is: float32 disparity in 1/m (no quantisation step), saying what it was
+    refined from (the source's own encoding stays in ``metadata["refined"]``'s provenance)."""
+    src = cap.encoding
+    was = "an unknown encoding" if src is None else f"{src.bits}-bit {src.quantity}" + (f" ({src.format})" if src.format else "")
+    return DepthEncoding(quantity="disparity", bits=32, int_min=0, int_max=0, format=f"float32, refined from {was}",
+                         units="1/m")
+
+
 def _refined_capture(cap: Capture, q: np.ndarray, info: Refinement) -> Capture:
     """The new Capture: everything of ``cap`` but the disparity, plus the provenance."""
     meta = dict(cap.metadata) if isinstance(cap.metadata, dict) else {}
     meta["refined"] = info.to_dict()
     meta["notes"] = list(meta.get("notes") or []) + [str(info)]
     out = Capture(
-        disparity=q, calibration=cap.calibration, accuracy=cap.accuracy, camera=cap.camera, encoding=cap.encoding,
+        disparity=q, calibration=cap.calibration, accuracy=cap.accuracy, camera=cap.camera, encoding=refined_encoding(cap),
         mattes=cap.mattes, path=cap.path, format=f"{cap.format} (refined)" if cap.format else "refined", metadata=meta,
         # the photo is the source's: decoded once, shared (not copied)
         rgb_loader=(lambda: cap.rgb) if cap.has_rgb else None, rgb_size=cap.rgb_size,
