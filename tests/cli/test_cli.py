@@ -288,7 +288,7 @@ def test_ctrl_c_leaves_only_complete_files(tmp_path, jobs):
 # --------------------------------------------------------------------------------------------
 
 
-def test_depth_writes_16bit_millimetres_and_a_preview(tmp_path):
+def test_depth_writes_16bit_at_the_recorded_scale_and_a_preview(tmp_path):
     from PIL import Image
 
     import depthlab
@@ -299,12 +299,14 @@ def test_depth_writes_16bit_millimetres_and_a_preview(tmp_path):
     assert proc.returncode == 0, proc.stderr
     img = Image.open(dest)
     assert img.mode == "I;16" and img.size == (480, 640)
-    assert img.text["depthlab:unit"] == "mm" and img.text["depthlab:accuracy"] == "absolute"
-    mm = np.asarray(img)
+    # 0.27..1.97 m: the largest power of ten that keeps 1.97 m within 65535 is 10000 (0.1 mm steps)
+    assert img.text["depthlab:scale"] == "10000" and img.text["depthlab:unit"] == "0.0001 m"
+    assert img.text["depthlab:accuracy"] == "absolute"
+    stored = np.asarray(img)
     depth = depthlab.open(front).depth
     ok = np.isfinite(depth)
-    assert np.array_equal(mm[ok], np.round(depth[ok] * 1000).astype(np.uint16))
-    assert np.all(mm[~ok] == 0)
+    assert np.array_equal(stored[ok], np.round(depth[ok] * 10000).astype(np.uint16))
+    assert np.all(stored[~ok] == 0)
     preview = Image.open(tmp_path / "depth.preview.png")
     assert preview.mode == "RGB" and preview.size == (480, 640)
     # never overwrites without --force; with --force it does
@@ -327,9 +329,11 @@ def test_depth_disparity_folder_batch(tmp_path, bad_files):
     assert_no_traceback(proc)
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["rear_dual_pug.disparity.png"]
     img = Image.open(tmp_path / "maps" / "rear_dual_pug.disparity.png")
-    assert img.text["depthlab:unit"] == "0.001/m" and img.text["depthlab:accuracy"] == "relative"
-    stored = np.asarray(img).astype(np.float64) / 1000
-    assert np.abs(stored - depthlab.open(pug).disparity).max() <= 0.0005 + 1e-6
+    # disparity 1.5..4.38 1/m: stored at 10000 per 1/m (the largest power of ten that fits)
+    assert img.text["depthlab:unit"] == "0.0001/m" and img.text["depthlab:scale"] == "10000"
+    assert img.text["depthlab:accuracy"] == "relative"
+    stored = np.asarray(img).astype(np.float64) / 10000
+    assert np.abs(stored - depthlab.open(pug).disparity).max() <= 0.00005 + 1e-7
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
