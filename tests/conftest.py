@@ -20,10 +20,12 @@ import functools
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import settings
 
 import depthlab.reader
+from depthlab.capture import Calibration, CameraInfo, Capture
 from depthlab.errors import DepthlabError
 from error_chain import programming_error
 
@@ -69,6 +71,34 @@ def shared_samples_dir() -> Path:
     if not SHARED_SAMPLES.is_dir():
         missing_sample(f"real samples folder {SHARED_SAMPLES} is absent")
     return SHARED_SAMPLES
+
+
+def make_capture(depth, *, intrinsics=None, reference_size=None, rgb=None, lazy_rgb=False,
+                 accuracy="absolute", kind="front TrueDepth", **fields) -> Capture:
+    """A small in-memory Capture for tests (the one helper every test file builds its scenes with).
+
+    ``depth`` is in metres (NaN or <= 0: unknown) and becomes the disparity; ``intrinsics``
+    (``[[fx, 0, cx], [0, fy, cy], [0, 0, 1]]`` at ``reference_size``, default the depth map's
+    (w, h)) becomes the calibration, None leaves the capture uncalibrated; ``rgb`` (uint8
+    (H', W', 3)) is attached decoded, or behind a loader (decoded on first use, as a file's
+    colour is) with ``lazy_rgb=True``.  ``fields`` go to :class:`Capture` (mattes, path, ...).
+    """
+    depth = np.asarray(depth)
+    if depth.dtype.kind != "f":
+        depth = depth.astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):  # in depth's own precision, as a phone would
+        disparity = np.where(np.isfinite(depth) & (depth > 0), 1.0 / depth, np.nan).astype(np.float32)
+    calibration = None
+    if intrinsics is not None:
+        size = reference_size or (depth.shape[1], depth.shape[0])
+        calibration = Calibration(intrinsic_matrix=intrinsics, reference_size=size)
+    if rgb is not None and lazy_rgb:
+        fields["rgb_loader"] = lambda: rgb
+    cap = Capture(disparity=disparity, calibration=calibration, accuracy=accuracy,
+                  camera=fields.pop("camera", CameraInfo(kind=kind)), **fields)
+    if rgb is not None and not lazy_rgb:
+        cap.set_rgb(rgb)
+    return cap
 
 
 @pytest.hookimpl(trylast=True)

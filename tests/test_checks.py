@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import depthlab
+from conftest import make_capture
 from depthlab import checks, figures
 from depthlab.capture import CameraInfo, Capture
 from depthlab.errors import InvalidInputError
@@ -24,11 +25,10 @@ KEYWORD_ONLY = {
 
 
 def _capture(h=12, w=16, rgb=True) -> Capture:
-    d = np.linspace(0.5, 2.0, h * w, dtype=np.float32).reshape(h, w)
-    cap = Capture(disparity=d, camera=CameraInfo(focal_length_35mm=26.0))
-    if rgb:
-        cap.set_rgb(np.full((h * 4, w * 4, 3), 128, np.uint8))
-    return cap
+    """A plain ramp of depths without calibration, grey colour at four times the size."""
+    depth = 1.0 / np.linspace(0.5, 2.0, h * w, dtype=np.float32).reshape(h, w)
+    return make_capture(depth, rgb=np.full((h * 4, w * 4, 3), 128, np.uint8) if rgb else None, accuracy=None,
+                        camera=CameraInfo(focal_length_35mm=26.0))
 
 
 @pytest.mark.parametrize("fn, n", KEYWORD_ONLY.items(), ids=lambda v: getattr(v, "__name__", str(v)))

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import shared_sample
+from conftest import make_capture, shared_sample
 from depthlab.camera import estimate_calibration, undistort_points
 from depthlab.capture import Calibration, CameraInfo, Capture
 from depthlab.errors import CalibrationError, InvalidInputError
@@ -20,13 +20,12 @@ W, H = 64, 48
 K_REF = [[120.0, 0, 64.0], [0, 130.0, 48.0], [0, 0, 1]]  # at 128x96, fx != fy
 
 
-def make_capture(depth: np.ndarray | None = None, calibration: Calibration | None = "default", **kw) -> Capture:
+def plane_capture(depth: np.ndarray | None = None, calibrated: bool = True, **kw) -> Capture:
+    """A tilted plane (or ``depth``) seen through K_REF at 128x96, a colour gradient at twice the
+    depth map's size (decoded on first use) and a portrait matte over the left half."""
     if depth is None:
         yy, xx = np.mgrid[0:H, 0:W]
         depth = (0.5 + 0.01 * xx + 0.02 * yy).astype(np.float32)
-    disparity = np.where(np.isfinite(depth), 1.0 / depth, np.nan).astype(np.float32)
-    if calibration == "default":
-        calibration = Calibration(intrinsic_matrix=K_REF, reference_size=(128, 96))
     rgb = np.zeros((H * 2, W * 2, 3), dtype=np.uint8)
     rgb[..., 0] = np.arange(W * 2, dtype=np.uint8)[None, :]
     rgb[..., 1] = np.arange(H * 2, dtype=np.uint8)[:, None]
@@ -34,9 +33,8 @@ def make_capture(depth: np.ndarray | None = None, calibration: Calibration | Non
     matte = np.zeros((H // 2, W // 2), dtype=np.float32)
     matte[:, : W // 4] = 1.0  # left half at half resolution
     kw.setdefault("mattes", {"portrait": matte})
-    kw.setdefault("camera", CameraInfo(kind="front TrueDepth"))
-    kw.setdefault("accuracy", "absolute")
-    return Capture(disparity=disparity, calibration=calibration, rgb_loader=lambda: rgb, **kw)
+    return make_capture(depth, intrinsics=K_REF if calibrated else None, reference_size=(128, 96), rgb=rgb,
+                        lazy_rgb=True, **kw)
 
 
 # ------------------------------------------------------------------------------------ contract
@@ -44,7 +42,7 @@ def make_capture(depth: np.ndarray | None = None, calibration: Calibration | Non
 
 @pytest.mark.parametrize("stride", [1, 2, 5])
 def test_points_contract_shapes_dtypes_and_buffer_reuse(stride):
-    proj = Projector(make_capture(), stride=stride)
+    proj = Projector(plane_capture(), stride=stride)
     m = math.ceil(H / stride) * math.ceil(W / stride)
     xyz, valid = proj.points()
     assert xyz.shape == (m, 3) and xyz.dtype == np.float32
@@ -58,7 +56,7 @@ def test_points_contract_shapes_dtypes_and_buffer_reuse(stride):
 
 
 def test_pinhole_is_depth_times_the_ray_with_centre_origin_intrinsics():
-    cap = make_capture()
+    cap = plane_capture()
     cloud = project(cap, colour="depth")
     k = cap.calibration.intrinsics_at(W, H)
     v, u = np.divmod(cloud.pixel_index, W)
@@ -72,19 +70,19 @@ def test_pinhole_is_depth_times_the_ray_with_centre_origin_intrinsics():
 
 def test_a_plane_stays_a_plane():
     depth = np.full((H, W), 2.0, dtype=np.float32)
-    cloud = project(make_capture(depth))
+    cloud = project(plane_capture(depth))
     assert np.all(cloud.xyz[:, 2] == 2.0)
     lo, hi = cloud.bounds
-    k = make_capture().calibration.intrinsics_at(W, H)
+    k = plane_capture().calibration.intrinsics_at(W, H)
     assert lo[0] == pytest.approx((0 - k[0, 2]) / k[0, 0] * 2, abs=1e-6)
     assert hi[1] == pytest.approx((H - 1 - k[1, 2]) / k[1, 1] * 2, abs=1e-6)
 
 
 def test_nan_near_far_and_mask_drop_points_and_pixel_index_remembers():
-    depth = make_capture().depth.copy()
+    depth = plane_capture().depth.copy()
     depth[3, 5] = np.nan
     depth[10, 10:20] = np.nan
-    cap = make_capture(depth)
+    cap = plane_capture(depth)
     cloud = project(cap, near=0.7, far=1.2, mask="portrait")
     d = cap.depth.reshape(-1)
     z = d[cloud.pixel_index]
@@ -98,7 +96,7 @@ def test_nan_near_far_and_mask_drop_points_and_pixel_index_remembers():
 
 
 def test_stride_pixel_index_points_into_the_full_depth_map():
-    cap = make_capture()
+    cap = plane_capture()
     cloud = project(cap, stride=3, near=0.9)
     v, u = np.divmod(cloud.pixel_index, W)
     assert np.all(v % 3 == 0) and np.all(u % 3 == 0)
@@ -106,7 +104,7 @@ def test_stride_pixel_index_points_into_the_full_depth_map():
 
 
 def test_mask_array_and_unknown_matte():
-    cap = make_capture()
+    cap = plane_capture()
     m = np.zeros((H, W), dtype=bool)
     m[:10, :10] = True
     assert len(project(cap, mask=m)) == 100
@@ -117,7 +115,7 @@ def test_mask_array_and_unknown_matte():
 
 
 def test_colours_rgb_depth_matte():
-    cap = make_capture()
+    cap = plane_capture()
     proj = Projector(cap, stride=2)
     rgb = proj.colours("rgb")
     expected = cap.rgb_at(W, H)[::2, ::2].reshape(-1, 3)
@@ -149,7 +147,7 @@ def test_rgb_falls_back_to_depth_colours_without_a_colour_image():
 
 
 def test_orthographic_is_the_flat_grid_with_depth_scale_and_aspect():
-    cap = make_capture()
+    cap = plane_capture()
     cloud = project(cap, model="orthographic", depth_scale=3.0, aspect=2.0)
     v, u = np.divmod(cloud.pixel_index, W)
     assert np.allclose(cloud.xyz[:, 0], (u - (W - 1) / 2) / W)
@@ -160,7 +158,7 @@ def test_orthographic_is_the_flat_grid_with_depth_scale_and_aspect():
 
 
 def test_disparity_as_z_keeps_the_order_but_not_the_shape():
-    cap = make_capture()
+    cap = plane_capture()
     cloud = project(cap, model="disparity-as-z")
     v, u = np.divmod(cloud.pixel_index, W)
     disp = cap.disparity[v, u]
@@ -180,7 +178,7 @@ def test_disparity_as_z_keeps_the_order_but_not_the_shape():
 
 
 def test_pinhole_depth_scale_scales_the_whole_cloud():
-    cap = make_capture()
+    cap = plane_capture()
     a = project(cap)
     b = project(cap, depth_scale=2.0)
     assert np.allclose(b.xyz, 2 * a.xyz)
@@ -188,7 +186,7 @@ def test_pinhole_depth_scale_scales_the_whole_cloud():
 
 
 def test_without_calibration_pinhole_asks_and_orthographic_works():
-    cap = make_capture(calibration=None)
+    cap = plane_capture(calibrated=False)
     with pytest.raises(CalibrationError, match="focal_length_35mm"):
         project(cap)
     assert len(project(cap, model="orthographic")) == H * W
@@ -198,7 +196,7 @@ def test_without_calibration_pinhole_asks_and_orthographic_works():
 
 
 def test_flags_travel_with_the_cloud():
-    rel = project(make_capture(accuracy="relative", camera=CameraInfo(kind="rear dual")))
+    rel = project(plane_capture(accuracy="relative", camera=CameraInfo(kind="rear dual")))
     assert rel.accuracy == "relative" and rel.camera == "rear dual"
     cap_line = rel.caption()
     assert cap_line.startswith("rear dual · relative scale · ") and cap_line.endswith(f"{H * W:,} points")
@@ -206,7 +204,7 @@ def test_flags_travel_with_the_cloud():
 
 
 def test_bad_arguments():
-    cap = make_capture()
+    cap = plane_capture()
     with pytest.raises(InvalidInputError):
         project(cap, model="fisheye")
     with pytest.raises(InvalidInputError):
@@ -218,7 +216,7 @@ def test_bad_arguments():
 
 
 def test_projector_buffers_do_not_leak_into_earlier_clouds():
-    proj = Projector(make_capture())
+    proj = Projector(plane_capture())
     a = proj.cloud(near=0.6)
     saved = a.xyz.copy()
     proj.cloud(model="orthographic")
@@ -294,7 +292,7 @@ def test_agrees_with_open3d_on_synthetic_depth_beyond_3m():
     yy, xx = np.mgrid[0:H, 0:W]
     depth = (1.0 + 0.05 * xx + 0.03 * yy).astype(np.float32)  # up to 5.6 m: past the 3 m default
     depth[4, 4] = np.nan
-    cap = make_capture(depth)
+    cap = plane_capture(depth)
     ours = project(cap, model="pinhole-raw")
     theirs = _open3d_points(o3d, cap.depth, cap.calibration.intrinsics_at(W, H))
     assert ours.xyz.shape == theirs.shape == (H * W - 1, 3)
@@ -315,15 +313,15 @@ def test_agrees_with_open3d_on_real_depth(sample):
 
 
 def test_without_calibration_the_exif_focal_length_is_used_and_flagged():
-    cap = make_capture(calibration=None, camera=CameraInfo(kind="Lens Blur", focal_length_35mm=26.0))
+    cap = plane_capture(calibrated=False, camera=CameraInfo(kind="Lens Blur", focal_length_35mm=26.0))
     assert Projector(cap).pinhole_available
-    assert not Projector(make_capture(calibration=None)).pinhole_available
+    assert not Projector(plane_capture(calibrated=False)).pinhole_available
     cloud = project(cap)
     assert cloud.intrinsics_estimated and cloud.metadata["calibration_source"] == "EXIF FocalLengthIn35mmFilm"
     f = 26.0 * math.hypot(W, H) / math.hypot(36, 24)
     assert np.allclose(cloud.metadata["intrinsics"], [[f, 0, W / 2 - 0.5], [0, f, H / 2 - 0.5], [0, 0, 1]])
     # a focal length in mm alone (no sensor size) is not enough: asked for, never invented
-    cap = make_capture(calibration=None, camera=CameraInfo(kind="phone", focal_length_mm=4.6))
+    cap = plane_capture(calibrated=False, camera=CameraInfo(kind="phone", focal_length_mm=4.6))
     with pytest.raises(CalibrationError, match="FocalLength only"):
         project(cap)
 
@@ -361,9 +359,9 @@ def test_grid_points_are_projects_points_on_the_grid():
     from depthlab.projection import grid_points
     from depthlab.settings import ProjectionSettings
 
-    depth = make_capture().depth.copy()
+    depth = plane_capture().depth.copy()
     depth[7, 9] = np.nan
-    cap = make_capture(depth)
+    cap = plane_capture(depth)
     for st in (ProjectionSettings(), ProjectionSettings(stride=3, near=0.7, far=1.2, mask="portrait"),
                ProjectionSettings(model="orthographic", depth_scale=2.0, aspect=1.5)):
         xyz, valid = grid_points(cap, settings=st)
@@ -383,7 +381,7 @@ def test_grid_points_are_projects_points_on_the_grid():
 def test_points_from_depth_is_depth_times_the_ray():
     from depthlab.geometry import points_from_depth, ray_grid
 
-    cap = make_capture()
+    cap = plane_capture()
     k = cap.calibration.intrinsics_at(W, H)
     rays = ray_grid(cap.calibration, (W, H), "pinhole-raw", stride=2)
     d = cap.depth[::2, ::2]
@@ -404,7 +402,7 @@ def test_points_from_depth_agrees_with_open3d():
 
     yy, xx = np.mgrid[0:H, 0:W]
     depth = (0.4 + 0.03 * xx + 0.01 * yy).astype(np.float32)
-    cal = make_capture().calibration
+    cal = plane_capture().calibration
     ours = points_from_depth(depth, ray_grid(cal, (W, H), "pinhole-raw"))
     theirs = _open3d_points(o3d, depth, cal.intrinsics_at(W, H))
     assert np.abs(ours - theirs).max() <= 1e-6
@@ -452,9 +450,9 @@ def test_one_shot_projection_gives_the_slider_cache_numbers(model):
     from depthlab.projection import grid_points
     from depthlab.settings import ProjectionSettings
 
-    depth = make_capture().depth.copy()
+    depth = plane_capture().depth.copy()
     depth[2, 3] = np.nan
-    cap = make_capture(depth)
+    cap = plane_capture(depth)
     for kw in ({}, {"depth_scale": 1.7, "aspect": 0.8, "stride": 3}):
         st = ProjectionSettings(model=model, **kw)
         kept, ok = Projector(cap, stride=st.stride).points_for(st)

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 
 import depthlab  # noqa: E402
-from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
+from depthlab import Capture  # noqa: E402
 from depthlab.errors import InvalidInputError, OverwriteError  # noqa: E402
 from conftest import data_sample  # noqa: E402
 from depthlab.figures import (  # noqa: E402
@@ -29,23 +29,19 @@ from depthlab.figures import (  # noqa: E402
     save_figure,
 )
 
-from conftest import shared_sample  # noqa: E402
+from conftest import make_capture, shared_sample  # noqa: E402
 
 H, W = 12, 16
 
 
-def make_capture(accuracy="absolute", kind="front TrueDepth", h=H, w=W, seed=0, offset=0.0) -> Capture:
+def ramp_capture(accuracy="absolute", kind="front TrueDepth", h=H, w=W, seed=0, offset=0.0) -> Capture:
     """A small capture whose every depth pixel is distinct; one unknown pixel at (0, 0)."""
     rng = np.random.default_rng(seed)
     depth = (0.5 + offset + np.arange(h * w, dtype=np.float32).reshape(h, w) / (h * w)).astype(np.float32)
-    disparity = 1.0 / depth
-    disparity[0, 0] = np.nan
+    depth[0, 0] = np.nan
     f = 1.2 * w
-    cal = Calibration(intrinsic_matrix=[[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], reference_size=(w, h),
-                      source="test")
-    cap = Capture(disparity=disparity, calibration=cal, accuracy=accuracy, camera=CameraInfo(kind=kind))
-    cap.set_rgb(rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8))
-    return cap
+    return make_capture(depth, intrinsics=[[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], accuracy=accuracy, kind=kind,
+                        rgb=rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8))
 
 
 def axes_by_label(container) -> dict[str, object]:
@@ -62,7 +58,7 @@ def all_text(fig) -> str:
 
 
 def test_capture_figure_has_four_panels_and_a_colorbar_in_metres():
-    fig = capture_figure(make_capture())
+    fig = capture_figure(ramp_capture())
     assert len(fig.subfigs) == 1
     axes = axes_by_label(fig.subfigs[0])
     assert set(axes) == {"colour", "depth", "histogram", "cloud", "colorbar"}
@@ -78,7 +74,7 @@ def test_capture_figure_has_four_panels_and_a_colorbar_in_metres():
 
 
 def test_relative_accuracy_is_marked_on_every_metric_label():
-    fig = capture_figure(make_capture(accuracy="relative", kind="rear dual"))
+    fig = capture_figure(ramp_capture(accuracy="relative", kind="rear dual"))
     axes = axes_by_label(fig.subfigs[0])
     assert axes["colorbar"].get_ylabel() == "depth (m, relative scale)"
     assert axes["histogram"].get_xlabel() == "depth (m, relative scale)"
@@ -88,23 +84,23 @@ def test_relative_accuracy_is_marked_on_every_metric_label():
 
 
 def test_unknown_accuracy_is_said():
-    fig = capture_figure(make_capture(accuracy=None, kind="Lens Blur"))
+    fig = capture_figure(ramp_capture(accuracy=None, kind="Lens Blur"))
     title = fig.subfigs[0]._suptitle.get_text()
     assert "Lens Blur" in title and "accuracy unknown" in title
 
 
 def test_disparity_quantity_is_labelled_per_metre():
-    fig = capture_figure(make_capture(), quantity="disparity")
+    fig = capture_figure(ramp_capture(), quantity="disparity")
     axes = axes_by_label(fig.subfigs[0])
     assert "disparity" in axes
     assert axes["colorbar"].get_ylabel() == "disparity (1/m)"
     im = axes["disparity"].images[0]
-    d = make_capture().disparity
+    d = ramp_capture().disparity
     assert np.allclose(im.get_array().filled(np.nan), d, equal_nan=True)
 
 
 def test_cloud_panel_names_the_model_and_view_and_holds_the_points():
-    cap = make_capture()
+    cap = ramp_capture()
     fig = capture_figure(cap, view="side", stride=1)
     ax = axes_by_label(fig.subfigs[0])["cloud"]
     assert ax.get_title() == "3D · pinhole · side"
@@ -116,7 +112,7 @@ def test_cloud_panel_names_the_model_and_view_and_holds_the_points():
 
 
 def test_histogram_counts_every_valid_pixel_in_range():
-    cap = make_capture()
+    cap = ramp_capture()
     fig = capture_figure(cap, percentiles=(0, 100))
     ax = axes_by_label(fig.subfigs[0])["histogram"]
     heights = [p.get_height() for p in ax.patches if hasattr(p, "get_height")]
@@ -125,7 +121,7 @@ def test_histogram_counts_every_valid_pixel_in_range():
 
 
 def test_comparison_of_two_captures_aligns_rows_and_shares_scales_when_both_absolute():
-    a, b = make_capture(), make_capture(seed=1, offset=0.5)
+    a, b = ramp_capture(), ramp_capture(seed=1, offset=0.5)
     fig = comparison_figure(a, b, labels=("near", "far"))
     assert len(fig.subfigs) == 2
     rows = [axes_by_label(sf) for sf in fig.subfigs]
@@ -140,8 +136,8 @@ def test_comparison_of_two_captures_aligns_rows_and_shares_scales_when_both_abso
 
 
 def test_comparison_with_a_relative_capture_keeps_separate_scales_and_says_why():
-    rear = make_capture(accuracy="relative", kind="rear dual")
-    front = make_capture(seed=1, offset=0.5)
+    rear = ramp_capture(accuracy="relative", kind="rear dual")
+    front = ramp_capture(seed=1, offset=0.5)
     fig = comparison_figure(rear, front)
     rows = [axes_by_label(sf) for sf in fig.subfigs]
     assert rows[0]["depth"].images[0].get_clim() != rows[1]["depth"].images[0].get_clim()
@@ -155,7 +151,7 @@ def test_comparison_with_a_relative_capture_keeps_separate_scales_and_says_why()
 
 
 def test_comparison_of_two_models_of_one_capture():
-    cap = make_capture()
+    cap = ramp_capture()
     fig = comparison_figure(cap, models=("pinhole", "disparity-as-z"), view="side")
     # what differs between models of one photo is the 3D points: the photo once, then one cloud per model
     titles = [sf._suptitle.get_text() for sf in fig.subfigs]
@@ -173,7 +169,7 @@ def test_comparison_of_two_models_of_one_capture():
 
 
 def test_bad_arguments_raise_depthlab_errors():
-    cap = make_capture()
+    cap = ramp_capture()
     with pytest.raises(InvalidInputError, match="quantity"):
         capture_figure(cap, quantity="height")
     with pytest.raises(InvalidInputError, match="view"):
@@ -185,7 +181,7 @@ def test_bad_arguments_raise_depthlab_errors():
 
 
 def test_missing_calibration_leaves_the_3d_panel_with_the_reason():
-    cap = make_capture()
+    cap = ramp_capture()
     cap.calibration = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -225,7 +221,7 @@ def _cell_centres(image_artist, renderer, buf_height, h, w):
 
 
 def test_depth_panel_pixels_match_the_colormap_of_the_labelled_range(tmp_path):
-    cap = make_capture()
+    cap = ramp_capture()
     fig = capture_figure(cap)
     buf, renderer = _render(fig, tmp_path)
     axes = axes_by_label(fig.subfigs[0])
@@ -248,7 +244,7 @@ def test_depth_panel_pixels_match_the_colormap_of_the_labelled_range(tmp_path):
 
 
 def test_colour_panel_pixels_are_the_photo_upright(tmp_path):
-    cap = make_capture()
+    cap = ramp_capture()
     fig = capture_figure(cap)
     buf, renderer = _render(fig, tmp_path)
     im = axes_by_label(fig.subfigs[0])["colour"].images[0]
@@ -302,7 +298,7 @@ def test_render_view_is_a_rotation():
 
 @pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
 def test_save_figure_formats(tmp_path, suffix, magic):
-    fig = capture_figure(make_capture())
+    fig = capture_figure(ramp_capture())
     out = save_figure(fig, tmp_path / f"fig{suffix}")
     assert out.read_bytes()[:5].startswith(magic)
     assert [p.name for p in tmp_path.iterdir()] == [f"fig{suffix}"]  # no temporary file left
@@ -312,7 +308,7 @@ def test_pdf_and_svg_keep_their_fonts_as_truetype_and_text(tmp_path):
     """A journal's checker rejects Type 3 fonts; matplotlib's default writes them."""
     import re
 
-    fig = capture_figure(make_capture())
+    fig = capture_figure(ramp_capture())
     pdf = save_figure(fig, tmp_path / "fig.pdf").read_bytes()
     subtypes = set(re.findall(rb"/Subtype\s*/(Type3|TrueType|Type1|CIDFontType2|Type0)", pdf))
     assert b"Type3" not in subtypes and subtypes & {b"TrueType", b"CIDFontType2", b"Type0"}, subtypes
@@ -325,7 +321,7 @@ def test_pdf_and_svg_keep_their_fonts_as_truetype_and_text(tmp_path):
 def test_save_figure_png_size_follows_dpi(tmp_path):
     from PIL import Image
 
-    fig = capture_figure(make_capture())
+    fig = capture_figure(ramp_capture())
     w_in, h_in = fig.get_size_inches()
     for dpi in (72, 200):
         out = save_figure(fig, tmp_path / f"f{dpi}.png", dpi=dpi)
@@ -334,7 +330,7 @@ def test_save_figure_png_size_follows_dpi(tmp_path):
 
 
 def test_save_figure_never_overwrites_without_being_asked(tmp_path):
-    fig = capture_figure(make_capture())
+    fig = capture_figure(ramp_capture())
     dest = tmp_path / "fig.png"
     dest.write_bytes(b"keep me")
     with pytest.raises(OverwriteError):
@@ -386,17 +382,17 @@ def test_notebook_shows_the_figure_exactly_once():
     pytest.importorskip("ipykernel")
     here = Path(__file__).resolve().parent
     # this folder for test_figures, the tests root for the conftest it imports
-    setup = f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]\nfrom test_figures import make_capture\nfrom depthlab.figures import capture_figure\n"
+    setup = f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]\nfrom test_figures import ramp_capture\nfrom depthlab.figures import capture_figure\n"
     for prefix in ("", "%matplotlib inline\n", "import matplotlib.pyplot as plt\n"):
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(prefix + setup + "capture_figure(make_capture())")]
+        nb.cells = [nbformat.v4.new_code_cell(prefix + setup + "capture_figure(ramp_capture())")]
         nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
         images = [o for o in nb.cells[0].outputs if "image/png" in o.get("data", {})]
         assert len(images) == 1, (prefix, nb.cells[0].outputs)
 
 
 def test_single_column_width_gives_a_two_by_two_grid():
-    fig = capture_figure(make_capture(), width=3.5)
+    fig = capture_figure(ramp_capture(), width=3.5)
     assert fig.get_size_inches()[0] == pytest.approx(3.5)
     fig.canvas.draw()
     axes = axes_by_label(fig.subfigs[0])
@@ -404,12 +400,12 @@ def test_single_column_width_gives_a_two_by_two_grid():
     # colour | depth on top, histogram | cloud below
     assert pos["colour"].y0 > pos["histogram"].y1 and pos["depth"].y0 > pos["cloud"].y1
     assert pos["colour"].x1 < pos["depth"].x0 and pos["histogram"].x1 < pos["cloud"].x0
-    wide = capture_figure(make_capture(), layout="row", width=3.5)
+    wide = capture_figure(ramp_capture(), layout="row", width=3.5)
     wide.canvas.draw()
     a = axes_by_label(wide.subfigs[0])
     assert a["colour"].get_position().x1 < a["depth"].get_position().x0 < a["histogram"].get_position().x0
     with pytest.raises(InvalidInputError, match="layout"):
-        capture_figure(make_capture(), layout="column")
+        capture_figure(ramp_capture(), layout="column")
 
 
 def test_histogram_bins_hold_whole_stored_codes_so_no_comb_appears():

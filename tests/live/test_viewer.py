@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 import depthlab
+from conftest import make_capture
 
 pytest.importorskip("pythreejs")
 
-from depthlab import Calibration, CameraInfo, Capture  # noqa: E402
+from depthlab import CameraInfo  # noqa: E402
 from depthlab.errors import InvalidInputError  # noqa: E402
 from depthlab.live.scene import POINT_VERTEX_SHADER, to_threejs  # noqa: E402
 from depthlab.live.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
@@ -30,21 +31,22 @@ def grid_cloud(z_near=0.8, z_far=2.0):
     return xyz, rgb
 
 
-def make_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", scale=1.0):
+def box_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", scale=1.0):
+    """A box at 0.8 m before a wall at 2 m (times ``scale``), one unknown pixel at (0, 0), the box
+    as the portrait matte, f = 200 px at 256x192."""
     v, u = np.mgrid[0:H, 0:W].astype(np.float32)
     z = np.full((H, W), 2.0, np.float32) * scale
     z[12:36, 16:48] = 0.8 * scale
-    disp = 1 / z
-    disp[0, 0] = np.nan
-    cal = Calibration(intrinsic_matrix=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]], reference_size=(256, 192)) if calibrated else None
-    cap = Capture(disparity=disp, calibration=cal, accuracy=accuracy, camera=CameraInfo(kind=kind),
-                  mattes={"portrait": (z < 1.5 * scale).astype(np.float32)})
-    cap.set_rgb(np.stack([u / W * 255, v / H * 255, np.full_like(u, 99)], -1).astype(np.uint8))
-    return cap
+    depth = z.copy()
+    depth[0, 0] = np.nan
+    return make_capture(depth, intrinsics=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]] if calibrated else None,
+                        reference_size=(256, 192), accuracy=accuracy, kind=kind,
+                        mattes={"portrait": (z < 1.5 * scale).astype(np.float32)},
+                        rgb=np.stack([u / W * 255, v / H * 255, np.full_like(u, 99)], -1).astype(np.uint8))
 
 
 def expected_pinhole_points() -> np.ndarray:
-    """make_capture's scene in the camera frame, per depth pixel (row-major), NaN where unknown."""
+    """box_capture's scene in the camera frame, per depth pixel (row-major), NaN where unknown."""
     v, u = np.mgrid[0:H, 0:W].astype(np.float64)
     z = np.full((H, W), 2.0)
     z[12:36, 16:48] = 0.8
@@ -123,7 +125,7 @@ def test_linked_pair_shares_one_camera():
 
 
 def test_explore_controls_drive_the_layer():
-    cap = make_capture()
+    cap = box_capture()
     e = explore(cap)
     layer = e.side.layer
     assert layer.count == H * W - 1  # the NaN pixel is not drawn
@@ -177,22 +179,22 @@ def test_explore_controls_drive_the_layer():
 
 
 def test_explore_without_calibration_offers_only_the_flat_models():
-    e = explore(make_capture(calibrated=False))
+    e = explore(box_capture(calibrated=False))
     values = [v for _, v in e.controls.w["model"].options]
     assert values == ["orthographic", "disparity-as-z"] and e.side.settings["model"] == "orthographic"
     with pytest.raises(InvalidInputError, match="calibration"):
-        explore(make_capture(calibrated=False), model="pinhole")
+        explore(box_capture(calibrated=False), model="pinhole")
 
 
 def test_update_errors_show_in_the_status_line():
-    e = explore(make_capture())
+    e = explore(box_capture())
     e.set(depth_scale=-1.0)
     assert "could not update" in e.controls.status.value and "depth_scale" in e.controls.status.value
 
 
 def test_export_writes_next_to_the_notebook_under_fresh_names(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cap = make_capture()
+    cap = box_capture()
     e = explore(cap)
     (tmp_path / "capture_pinhole.ply").write_bytes(b"precious")
     p1 = e.export("ply")
@@ -211,14 +213,14 @@ def test_export_writes_next_to_the_notebook_under_fresh_names(tmp_path, monkeypa
 
 def test_export_html_offline_page_one_for_a_comparison(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    e = explore(make_capture())
+    e = explore(box_capture())
     e.controls.export_format.value = "html"
     e.controls.export.click()
     page = tmp_path / "capture_pinhole.html"
     assert page.is_file() and "wrote capture_pinhole.html" in e.controls.status.value
     text = page.read_text()
     assert "<script src" not in text and "front TrueDepth" in text
-    c = compare(make_capture(accuracy="relative", kind="rear dual", scale=1.5), make_capture())
+    c = compare(box_capture(accuracy="relative", kind="rear dual", scale=1.5), box_capture())
     c.controls.export_format.value = "html"
     c.controls.export.click()
     pair = sorted(p.name for p in tmp_path.glob("*_vs_*.html"))
@@ -229,8 +231,8 @@ def test_export_html_offline_page_one_for_a_comparison(tmp_path, monkeypatch):
 
 
 def test_compare_links_cameras_and_applies_controls_per_side():
-    rear = make_capture(accuracy="relative", kind="rear dual", scale=1.5)
-    front = make_capture()
+    rear = box_capture(accuracy="relative", kind="rear dual", scale=1.5)
+    front = box_capture()
     c = compare(rear, front)
     va, vb = c.views
     assert va.camera is vb.camera
@@ -251,7 +253,7 @@ def test_compare_links_cameras_and_applies_controls_per_side():
 
 
 def test_show_puts_colour_depth_and_3d_in_one_output():
-    out = show(make_capture())
+    out = show(box_capture())
     import ipywidgets as W
     import pythreejs as three
 
@@ -310,7 +312,7 @@ def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
 
 
 def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
-    cap = make_capture(calibrated=False)
+    cap = box_capture(calibrated=False)
     cap.camera = CameraInfo(kind="Lens Blur", focal_length_35mm=26.0)
     e = explore(cap)
     assert e.side.settings["model"] == "pinhole"
@@ -319,7 +321,7 @@ def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
 
 
 def test_start_values_reach_the_controls_and_the_view():
-    cap = make_capture()
+    cap = box_capture()
     e = explore(cap, model="pinhole-raw", near=0.5, far=1.0, stride=2, point_scale=2.0, colour="depth", mask="portrait")
     w = e.controls.w
     assert (w["model"].value, w["stride"].value, w["point_scale"].value, w["colour"].value, w["mask"].value) == (
@@ -339,7 +341,7 @@ def test_start_values_reach_the_controls_and_the_view():
 
 
 def test_surface_mode_draws_the_mesh_and_switches_back_to_points():
-    cap = make_capture()
+    cap = box_capture()
     e = explore(cap, render="surface")
     side = e.side
     assert e.controls.w["render"].value == "surface"
@@ -356,7 +358,7 @@ def test_surface_mode_draws_the_mesh_and_switches_back_to_points():
     assert side.layer.points.visible and not side.surface.mesh.visible and side.layer.count == H * W - 1
     e.controls.w["render"].value = "surface"
     assert side.surface.mesh.visible and not side.layer.points.visible
-    c = compare(cap, make_capture(scale=2.0), render="surface")
+    c = compare(cap, box_capture(scale=2.0), render="surface")
     assert all(s.surface is not None and s.surface.mesh.visible for s in c.sides)
 
 
@@ -409,7 +411,7 @@ def test_explore_confidence_start_value_and_errors():
 
 
 def test_explore_starts_with_a_region_in_photo_pixels_as_project_does():
-    cap = make_capture()  # photo and depth map the same size here
+    cap = box_capture()  # photo and depth map the same size here
     e = explore(cap, model="orthographic", stride=1, mask=(16, 12, 48, 36))
     assert e.side.layer.count == 24 * 32 == len(depthlab.project(cap, model="orthographic", mask=(16, 12, 48, 36)))
     e.set(far=1.0)  # the region stays under the other controls

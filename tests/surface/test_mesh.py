@@ -6,25 +6,25 @@ import numpy as np
 import pytest
 
 import depthlab
-from conftest import data_sample, shared_sample
-from depthlab.capture import Calibration, CameraInfo, Capture
+from conftest import data_sample, make_capture, shared_sample
+from depthlab.capture import Capture
 from depthlab.errors import DepthlabError, InvalidInputError
 
 W, H = 64, 48
 K_REF = [[120.0, 0, 64.0], [0, 130.0, 48.0], [0, 0, 1]]  # at 128x96
 
 
-def make_capture(depth: np.ndarray, rgb: np.ndarray | None = None, accuracy: str = "absolute", **kw) -> Capture:
+def lens_capture(depth: np.ndarray, rgb: np.ndarray | None = None, accuracy: str = "absolute", **kw) -> Capture:
+    """``depth`` seen through K_REF (at twice its size), with a colour gradient at that size
+    (decoded on first use) unless ``rgb`` is given."""
     h, w = depth.shape
-    disparity = np.where(np.isfinite(depth), 1.0 / depth, np.nan).astype(np.float32)
     if rgb is None:
         rgb = np.zeros((h * 2, w * 2, 3), dtype=np.uint8)
         rgb[..., 0] = (np.arange(w * 2) % 256).astype(np.uint8)[None, :]
         rgb[..., 1] = (np.arange(h * 2) % 256).astype(np.uint8)[:, None]
         rgb[..., 2] = 7
-    cal = Calibration(intrinsic_matrix=K_REF, reference_size=(2 * w, 2 * h))
-    return Capture(disparity=disparity, calibration=cal, accuracy=accuracy, rgb_loader=lambda: rgb,
-                   camera=CameraInfo(kind="front TrueDepth"), **kw)
+    return make_capture(depth, intrinsics=K_REF, reference_size=(2 * w, 2 * h), rgb=rgb, lazy_rgb=True,
+                        accuracy=accuracy, **kw)
 
 
 def slanted_plane(angle_deg: float = 60.0) -> np.ndarray:
@@ -82,7 +82,7 @@ def test_vertices_are_the_projections_points_in_its_order(kw):
 
 
 def test_arrays_are_read_only_and_the_capture_photo_is_untouched():
-    cap = make_capture(slanted_plane())
+    cap = lens_capture(slanted_plane())
     photo = cap.rgb
     m = depthlab.mesh(cap)
     for a in (m.vertices, m.faces, m.uv, m.texture, m.pixel_index):
@@ -94,7 +94,7 @@ def test_arrays_are_read_only_and_the_capture_photo_is_untouched():
 def test_uv_points_at_each_vertex_pixel_centre_in_the_photo():
     # the photo is 2x the depth map: depth pixel (c, r) covers photo pixels 2c..2c+1, 2r..2r+1,
     # whose red channel is the photo column and green the photo row
-    cap = make_capture(slanted_plane())
+    cap = lens_capture(slanted_plane())
     m = depthlab.mesh(cap)
     th, tw = m.texture.shape[:2]
     rows, cols = pixel_rc(m)
@@ -109,7 +109,7 @@ def test_uv_points_at_each_vertex_pixel_centre_in_the_photo():
 
 
 def test_triangles_face_the_camera():
-    m = depthlab.mesh(make_capture(slanted_plane(30)))
+    m = depthlab.mesh(lens_capture(slanted_plane(30)))
     v = m.vertices.astype(np.float64)
     a, b, c = (v[m.faces[:, i]] for i in range(3))
     normal = np.cross(b - a, c - a)
@@ -119,7 +119,7 @@ def test_triangles_face_the_camera():
 
 
 def test_texture_is_capped_and_depth_coloured_without_a_photo():
-    cap = make_capture(slanted_plane())
+    cap = lens_capture(slanted_plane())
     assert depthlab.mesh(cap, max_texture=32).texture.shape == (24, 32, 3)
     assert depthlab.mesh(cap, max_texture=None).texture.shape == (2 * H, 2 * W, 3)
     bare = Capture(disparity=cap.disparity, calibration=cap.calibration)
@@ -134,12 +134,12 @@ def test_texture_is_capped_and_depth_coloured_without_a_photo():
 def test_a_smooth_slanted_surface_stays_whole():
     # the test camera has a short focal length (60 px): 40 degrees is a steep wall here, seen
     # at up to ~60 degrees from the ray at the far edge
-    m = depthlab.mesh(make_capture(slanted_plane(40)), simplify=0)
+    m = depthlab.mesh(lens_capture(slanted_plane(40)), simplify=0)
     assert len(m) == 2 * (H - 1) * (W - 1)
 
 
 def test_an_occlusion_is_cut_and_no_face_bridges_it():
-    m = depthlab.mesh(make_capture(step_scene()), simplify=0)
+    m = depthlab.mesh(lens_capture(step_scene()), simplify=0)
     z = face_depths(m)
     assert not ((z.min(axis=1) < 1.5) & (z.max(axis=1) > 1.5)).any()
     # everything else stays: the square (23x23 cells) and the wall around it
@@ -153,7 +153,7 @@ def test_an_occlusion_is_cut_and_no_face_bridges_it():
 def test_holes_stay_holes():
     d = slanted_plane(20)
     d[10:20, 30:40] = np.nan
-    m = depthlab.mesh(make_capture(d), simplify=0)
+    m = depthlab.mesh(lens_capture(d), simplify=0)
     rows, cols = pixel_rc(m)
     assert not ((rows >= 10) & (rows < 20) & (cols >= 30) & (cols < 40)).any()
     # the 11 x 11 cells touching the hole lose their triangles, except that each of the four
@@ -201,18 +201,18 @@ def test_generated_rear_sample_cut_at_occlusions_against_the_truth():
 
 def test_all_nan_map_is_a_clear_error():
     with pytest.raises(InvalidInputError, match="no valid"):
-        depthlab.mesh(make_capture(np.full((H, W), np.nan, np.float32)))
+        depthlab.mesh(lens_capture(np.full((H, W), np.nan, np.float32)))
 
 
 def test_one_row_map_is_a_clear_error():
     with pytest.raises(InvalidInputError, match="2 x 2"):
-        depthlab.mesh(make_capture(np.ones((1, W), np.float32)))
+        depthlab.mesh(lens_capture(np.ones((1, W), np.float32)))
     with pytest.raises(InvalidInputError, match="stride"):
-        depthlab.mesh(make_capture(slanted_plane()), stride=H)
+        depthlab.mesh(lens_capture(slanted_plane()), stride=H)
 
 
 def test_near_far_or_mask_that_leave_nothing_are_clear_errors():
-    cap = make_capture(slanted_plane(), mattes={"portrait": np.zeros((H, W), np.float32)})
+    cap = lens_capture(slanted_plane(), mattes={"portrait": np.zeros((H, W), np.float32)})
     with pytest.raises(InvalidInputError, match="near/far/mask"):
         depthlab.mesh(cap, near=10, far=20)
     with pytest.raises(InvalidInputError, match="near/far/mask"):
@@ -225,13 +225,13 @@ def test_isolated_points_give_no_triangle_and_say_so():
     d = np.full((H, W), np.nan, np.float32)
     d[::2, ::2] = 1.0  # no two neighbours
     with pytest.raises(InvalidInputError, match="neighbour"):
-        depthlab.mesh(make_capture(d))
+        depthlab.mesh(lens_capture(d))
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), "x"])
 def test_bad_max_step(bad):
     with pytest.raises(DepthlabError):
-        depthlab.mesh(make_capture(slanted_plane()), max_step=bad)
+        depthlab.mesh(lens_capture(slanted_plane()), max_step=bad)
 
 
 def test_real_pug_meshes_with_most_of_its_grid():
@@ -273,7 +273,7 @@ def test_simplified_mesh_has_no_cracks_and_the_same_outline(sample):
 
 
 def test_a_plane_simplifies_to_fans_that_face_the_camera_and_a_curve_does_not():
-    plane = depthlab.mesh(make_capture(slanted_plane(30)))
+    plane = depthlab.mesh(lens_capture(slanted_plane(30)))
     full = 2 * (H - 1) * (W - 1)
     assert len(plane) < 0.25 * full
     v = plane.vertices.astype(np.float64)
@@ -282,7 +282,7 @@ def test_a_plane_simplifies_to_fans_that_face_the_camera_and_a_curve_does_not():
     yy, xx = np.mgrid[0:H, 0:W]
     # ripples 2 cm deep at 2 m, 8 pixels apart: nowhere flat over a 4-pixel block
     ripple = (1.0 / (0.5 + 0.0025 * np.sin(2 * np.pi * (xx + yy) / 8))).astype(np.float32)
-    assert len(depthlab.mesh(make_capture(ripple))) == full
+    assert len(depthlab.mesh(lens_capture(ripple))) == full
 
 
 # ------------------------------------------------------------------------------------- files
@@ -548,7 +548,7 @@ def test_solid_is_closed_with_positive_volume_and_its_stl_is_watertight(kw, tmp_
 def test_solid_closes_occlusions_as_walls_but_keeps_holes():
     d = step_scene()
     d[40:44, 2:6] = np.nan
-    m = depthlab.mesh(make_capture(d), simplify=0)
+    m = depthlab.mesh(lens_capture(d), simplify=0)
     sol = m.solid(thickness=0.1)
     front = sol.metadata["solid"]["front_triangles"]
     # every cell that has its points is triangulated again, the occlusion's cells included;
@@ -566,7 +566,7 @@ def test_metric_solid_of_a_relative_capture_is_refused():
         m.solid(metric=True)
     with pytest.raises(InvalidInputError, match="arbitrary"):
         depthlab.mesh(cap, stride=4, model="orthographic", depth_scale=2).solid(metric=True)
-    front = depthlab.mesh(make_capture(slanted_plane()), simplify=0)  # absolute, metres
+    front = depthlab.mesh(lens_capture(slanted_plane()), simplify=0)  # absolute, metres
     assert (edge_use_counts(front.solid(metric=True).faces) == 2).all()
     with pytest.raises(InvalidInputError, match="thickness"):
         front.solid(thickness=-1)
