@@ -49,6 +49,7 @@ _LAZY = {
     "Mesh": ("depthlab.surface", "Mesh"),
     "layers": ("depthlab.surface.layers", "layers"),
     "Layers": ("depthlab.surface.layers", "Layers"),
+    "animate": ("depthlab.exchange.animation", "animate"),
     # likewise depthlab.refine lives in depthlab.imaging._refine
     "refine": ("depthlab.imaging._refine", "refine"),
     # likewise depthlab.refocus lives in depthlab.imaging._refocus, refocus_view in depthlab.live.refocus_view
@@ -104,7 +105,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "layers", "Layers", "refine",
+    "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "layers", "Layers", "animate", "refine",
     "ProjectionSettings", "grid_points", "refocus", "refocus_view", "stereo",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",

@@ -29,6 +29,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "cv2": ("opencv-python-headless", "computing depth from a stereo pair (spatial photos)"),
     "trimesh": ("trimesh", "mesh files (GLB, OBJ, STL, PLY)"),
     "cv2": ("opencv-python-headless", "image inpainting and stereo matching"),
+    "imageio_ffmpeg": ("imageio-ffmpeg", "writing MP4 video (its wheel ships an ffmpeg)"),
     "open3d": ("open3d", "PointCloud.to_open3d() (an optional companion, not installed with depthlab)"),
 }
 

@@ -148,7 +148,8 @@ def test_size_of_440k_points_is_below_7_mb(cloud, tmp_path):
     out = depthlab.to_html(cloud, tmp_path / "me.html")
     size = out.stat().st_size
     three_js = dhtml.find_three_js().stat().st_size
-    payload = 442_368 * 9 * 4 / 3  # 6 bytes of position + 3 of colour per point, base64
+    # 6 bytes of position + 3 of colour + 1 of stretch (wider points on slanted surfaces) per point, base64
+    payload = 442_368 * 10 * 4 / 3
     assert size < 7_000_000
     assert payload + three_js < size < payload + three_js + 60_000  # nothing else of any size
 
@@ -169,8 +170,9 @@ def test_page_is_self_contained_with_no_network_reference(page):
     # three.js itself is inlined, once, and it is the pythreejs copy
     three = dhtml.find_three_js().read_text()
     assert three[:2000] in page and page.count('REVISION="') == 1
-    # exactly the script elements we wrote, none closed early by inlined text
-    assert page.count("<script") == page.count("</script>") == 5
+    # exactly the script elements we wrote (config, positions, colours, stretch, three.js, viewer),
+    # none closed early by inlined text
+    assert page.count("<script") == page.count("</script>") == 6
 
 
 def test_config_carries_the_notebook_camera_caption_and_sizes(cloud, page):
@@ -224,7 +226,7 @@ def test_options_are_written_and_checked(cloud):
 def test_text_cannot_break_out_of_the_page(cloud):
     evil = "</script><script>alert(1)</script><!--"
     page = dhtml.html_document(cloud, title=evil)
-    assert page.count("<script") == page.count("</script>") == 5
+    assert page.count("<script") == page.count("</script>") == 6
     assert "<!--" not in page
     config, _ = parse_page(page)
     assert config["title"] == evil  # shown as text by the viewer (textContent), intact

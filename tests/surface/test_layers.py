@@ -89,7 +89,7 @@ def test_the_combined_mesh_and_cloud_flag_every_invented_vertex(person, person_l
     inv = both.metadata["invented"]
     n = lay.front.vertices.shape[0]
     assert inv.shape == (both.vertices.shape[0],) and inv[:n].sum() == 0 and inv.sum() == len(lay)
-    assert both.metadata["invented_faces_from"] == len(lay.front)
+    assert both.metadata["second_layer_faces_from"] == len(lay.front) and both.metadata["second_layer_from"] == n
     assert (both.faces[len(lay.front):] >= n).all()
     # the texture stacks the photo over the filled layer: invented uv in the bottom half
     assert both.uv[n:, 1].max() <= 0.5 and both.uv[:n, 1].min() >= 0.5

@@ -704,7 +704,9 @@ def test_to_html_of_a_capture_offers_the_surface(tmp_path):
     out = ex.export("html", folder=tmp_path)
     config, _ = page_config(out.read_text(encoding="utf-8"))
     assert [d["kind"] for d in config["clouds"]] == ["mesh"]
-    assert config["clouds"][0]["triangles"] == len(depthlab.mesh(cap, stride=2))
+    # the measured triangles first, then (fill behind edges, on by default) the invented layer's
+    assert config["clouds"][0]["second_layer_faces_from"] == len(depthlab.mesh(cap, stride=2))
+    assert config["clouds"][0]["triangles"] > len(depthlab.mesh(cap, stride=2))
     ex.set(render="points")
     config, _ = page_config(ex.export("html", folder=tmp_path).read_text(encoding="utf-8"))
     assert [d.get("kind", "points") for d in config["clouds"]] == ["points"]

@@ -38,7 +38,7 @@ from .atomic import atomic_write
 from ..checks import positive_number
 from ..errors import DepthlabError, InvalidInputError
 from ..live.scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
-                    orbit_centre, point_footprint, to_threejs, view_transform)
+                    orbit_centre, point_footprint, scattered_stretch, to_threejs, view_transform)
 from ..settings import FLAT_MODELS, is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
@@ -239,6 +239,9 @@ def _encode_surface(view: Any, index: int) -> tuple[dict[str, Any], dict[str, st
         "caption": _caption(view, true_span),
         "footprint": [0.0, 0.0],
     }
+    first = (getattr(view, "metadata", None) or {}).get("second_layer_faces_from")
+    if first is not None:  # the invented layer's triangles follow the measured ones: a toggle hides them
+        desc["second_layer_faces_from"] = int(first)
     return desc, blocks
 
 
@@ -308,7 +311,42 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
         # each point as wide as its pixel: the notebook view's rule (depthlab.live.scene.point_footprint)
         "footprint": _footprint(cloud, xyz),
     }
+    stretch = _stretch(cloud, xyz, desc["footprint"])
+    if stretch is not None:  # wider points on slanted surfaces, as in the notebook view
+        blocks[f"depthlab-stretch-{index}"] = base64.b64encode(stretch.tobytes()).decode("ascii")
+        desc["stretch"] = {"encoding": "uint8-base64", "element": f"depthlab-stretch-{index}"}
+    first = (getattr(cloud, "metadata", None) or {}).get("second_layer_from")
+    if first is not None:  # the invented layer's points follow the measured ones: a toggle hides them
+        desc["second_layer_from"] = int(first)
     return desc, blocks
+
+
+def _stretch(cloud: Any, xyz: np.ndarray, footprint: list[float]) -> np.ndarray | None:
+    """:func:`depthlab.live.scene.point_stretch` of a projected cloud's points (its grid rebuilt from
+    ``pixel_index``, stride and grid shape; the points of a second layer are not stretched), or
+    None for a cloud that does not come from a depth grid."""
+    from ..surface.triangulate import DEFAULT_MAX_STEP
+
+    meta = getattr(cloud, "metadata", None) or {}
+    idx, grid = getattr(cloud, "pixel_index", None), getattr(cloud, "grid_shape", None)
+    try:
+        stride = int((meta.get("parameters") or {}).get("stride") or 1)
+    except (TypeError, ValueError):
+        return None
+    if idx is None or grid is None or len(idx) != len(xyz) or stride < 1:
+        return None
+    n = int(meta.get("second_layer_from", len(xyz)))
+    h, w = int(grid[0]), int(grid[1])
+    gh, gw = -(-h // stride), -(-w // stride)
+    r, c = np.divmod(np.asarray(idx[:n], dtype=np.int64), w)
+    cell = (r // stride) * gw + c // stride
+    if cell.size and (cell.max() >= gh * gw or np.unique(cell).size != cell.size):
+        return None
+    st = scattered_stretch(xyz[:n], xyz[:n, 2], cell, (gh, gw), {"per_depth": footprint[0], "constant": footprint[1]},
+                           DEFAULT_MAX_STEP * stride)
+    out = np.zeros(len(xyz), dtype=np.uint8)
+    out[:n] = st
+    return out
 
 
 def _footprint(cloud: Any, xyz: np.ndarray) -> list[float]:

@@ -406,18 +406,80 @@ def point_footprint(model: str, stride: int, depth_size: tuple[int, int],
     return {"per_depth": 0.0, "constant": s * max(1.0, a) / w}
 
 
+#: the most a point grows to cover its pixel on a surface seen at a slant (1 / cos 75 degrees)
+MAX_STRETCH = 4.0
+
+
+def point_stretch(xyz: np.ndarray, depth: np.ndarray, valid: np.ndarray, grid_shape: tuple[int, int],
+                  footprint: dict[str, float], max_step: float) -> np.ndarray:
+    """How much wider than its pixel each point must be drawn so a slanted surface stays closed
+    when the view turns: uint8 (M,), ``round(stretch / MAX_STRETCH * 255)``, stretch in
+    ``[1, MAX_STRETCH]`` (the shaders read it as a normalised attribute).
+
+    A grid pixel on a surface seen at a slant covers more of the surface than its width facing
+    the phone (:func:`point_footprint`): its neighbours lie ``1 / cos(slant)`` pixel widths
+    away.  Turned to face that surface, points of the footprint's size open into stripes (and
+    8-bit disparity's depth steps into terraces).  The stretch is the largest distance to a
+    neighbour the mesh would join (the cut rule, :func:`depthlab.surface.triangulate.depth_steps`;
+    never across an occlusion) over the footprint, capped at ``MAX_STRETCH``.
+
+    Convention: ``xyz`` (M, 3) camera frame at depth scale 1, row-major grid ``grid_shape``;
+    ``depth`` (M,) the grid's depth (the cut rule's input); ``footprint`` as :func:`point_footprint`;
+    ``max_step`` the cut rule per grid step.
+    """
+    from ..surface.triangulate import depth_steps
+
+    gh, gw = (int(v) for v in grid_shape)
+    p = np.asarray(xyz, dtype=np.float32).reshape(gh, gw, 3)
+    ok = np.asarray(valid, dtype=bool).reshape(gh, gw)
+    width = np.float32(footprint["constant"]) + np.float32(footprint["per_depth"]) * np.abs(p[..., 2])
+    need = np.zeros((gh, gw), dtype=np.float32)
+    limit = np.float32(np.log1p(max_step))
+    steps = depth_steps(np.asarray(depth).reshape(gh, gw), ok)
+    for step, a, b in ((steps[0], np.s_[:, :-1], np.s_[:, 1:]), (steps[1], np.s_[:-1, :], np.s_[1:, :])):
+        with np.errstate(invalid="ignore"):
+            joined = np.abs(step) <= limit
+        gap = np.sqrt(((p[b] - p[a]) ** 2).sum(axis=-1))
+        gap = np.where(joined, gap, 0.0)
+        np.maximum(need[a], gap, out=need[a])
+        np.maximum(need[b], gap, out=need[b])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stretch = np.clip(need / width, 1.0, MAX_STRETCH)
+    stretch = np.where(np.isfinite(stretch), stretch, 1.0)
+    return np.rint(stretch * (255.0 / MAX_STRETCH)).astype(np.uint8).reshape(-1)
+
+
+def scattered_stretch(xyz: np.ndarray, depth: np.ndarray, cells: np.ndarray, grid_shape: tuple[int, int],
+                      footprint: dict[str, float], max_step: float) -> np.ndarray:
+    """:func:`point_stretch` of points that fill only some cells of a grid (a compacted cloud, the
+    invented layer): uint8 (N,).  ``cells`` int (N,) each point's flat grid index (unique),
+    ``depth`` (N,) its depth for the cut rule; the other cells count as unknown."""
+    gh, gw = (int(v) for v in grid_shape)
+    cells = np.asarray(cells, dtype=np.int64)
+    grid_xyz = np.full((gh * gw, 3), np.nan, dtype=np.float32)
+    grid_xyz[cells] = xyz
+    grid_depth = np.full(gh * gw, np.nan, dtype=np.float32)
+    grid_depth[cells] = depth
+    valid = np.zeros(gh * gw, dtype=bool)
+    valid[cells] = True
+    return point_stretch(grid_xyz, grid_depth, valid, (gh, gw), footprint, max_step)[cells]
+
+
 #: GLSL (WebGL 1, three.js ShaderMaterial) drawing each point as wide as its pixel.  Uniforms:
 #: ``footprint`` (vec2: per-depth and constant diameter, :func:`point_footprint`), ``sizeScale``
 #: (COVERAGE x the user's factor), ``viewportHeight`` (device pixels of the view), ``posMin`` and
 #: ``posSpan`` (vec3: positions are ``posMin + position * posSpan``; the HTML page stores them
-#: quantised, the notebook sends them as they are with (0, 0, 0) and (1, 1, 1)).  Depth is
+#: quantised, the notebook sends them as they are with (0, 0, 0) and (1, 1, 1)).  Attribute
+#: ``stretch`` (normalised uint8, :func:`point_stretch`) widens points on slanted surfaces; a
+#: geometry without it draws every point at its pixel's width.  Depth is
 #: ``-position.z`` before the object's transform (three.js frame: the phone looks down -z).
-POINT_VERTEX_SHADER = """
+POINT_VERTEX_SHADER = f"\n#define MAX_STRETCH {MAX_STRETCH:.1f}" + """
 uniform vec2 footprint;
 uniform float sizeScale;
 uniform float viewportHeight;
 uniform vec3 posMin;
 uniform vec3 posSpan;
+attribute float stretch;
 varying vec3 vColor;
 void main() {
 #ifdef USE_COLOR
@@ -429,7 +491,8 @@ void main() {
   vec4 mv = modelViewMatrix * vec4(p, 1.0);
   gl_Position = projectionMatrix * mv;
   float objectScale = max(length(modelMatrix[0].xyz), length(modelMatrix[1].xyz));
-  float diameter = (footprint.y + footprint.x * max(-p.z, 0.0)) * objectScale * sizeScale;
+  float diameter = (footprint.y + footprint.x * max(-p.z, 0.0)) * objectScale * sizeScale
+      * max(stretch * MAX_STRETCH, 1.0);
   gl_PointSize = max(1.0, diameter * projectionMatrix[1][1] * 0.5 * viewportHeight / max(-mv.z, 1e-6));
 }
 """
@@ -444,4 +507,4 @@ void main() {
 
 __all__ = ["to_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size",
            "grid_image_xy", "orbit_centre", "home_pivot", "view_transform", "point_footprint", "COVERAGE",
-           "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER"]
+           "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER", "point_stretch", "scattered_stretch", "MAX_STRETCH"]

@@ -169,6 +169,10 @@ class SurfaceLayer(_StretchedLayer):
         self.faces = int(np.asarray(faces).shape[0])
         self.mesh.visible = bool(self.faces)
 
+    def set_texture(self, texture: np.ndarray) -> None:
+        """A new texture (uint8 (H, W, 3), row 0 at the top), sent as a JPEG."""
+        self.texture.imageUri = _jpeg_uri(texture)
+
     @property
     def count(self) -> int:
         return int(self._vertices.shape[0])
@@ -220,8 +224,11 @@ class CloudLayer(_StretchedLayer):
         self._valid = valid.copy()
         self.position = three.BufferAttribute(array=self._pos, normalized=False)
         self.color = three.BufferAttribute(array=self._rgb, normalized=True)
+        # how much wider than its pixel each point is drawn (depthlab.live.scene.point_stretch); 0: not at all
+        self.stretch = three.BufferAttribute(array=np.zeros(m, np.uint8), normalized=True)
         self.index = three.BufferAttribute(array=self._safe_index(self._index), normalized=False)
-        self.geometry = three.BufferGeometry(attributes={"position": self.position, "color": self.color}, index=self.index)
+        self.geometry = three.BufferGeometry(attributes={"position": self.position, "color": self.color,
+                                                         "stretch": self.stretch}, index=self.index)
         self._footprint = dict(footprint) if footprint is not None else _guess_footprint(xyz, valid)
         self._size_factor = float(size_factor)
         self._viewport_height = float(viewport_height)
@@ -293,12 +300,14 @@ class CloudLayer(_StretchedLayer):
         """Number of grid points held (drawn or not)."""
         return int(self._pos.shape[0])
 
-    def set(self, xyz: np.ndarray | None = None, rgb: np.ndarray | None = None, valid: np.ndarray | None = None) -> None:
+    def set(self, xyz: np.ndarray | None = None, rgb: np.ndarray | None = None, valid: np.ndarray | None = None,
+            stretch: np.ndarray | None = None) -> None:
         """Update the cloud in place; only what is passed is sent to the browser.
 
         Convention: ``xyz`` float (M, 3) in depthlab's camera frame (x right, y down, z
         forward), one row per grid pixel; ``rgb`` uint8 (M, 3); ``valid`` bool (M,).  A new M
-        (another stride) needs all three.
+        (another stride) needs all three; ``stretch`` uint8 (M,) (:func:`depthlab.live.scene.point_stretch`)
+        is sent with new positions (without it, a new M draws every point at its pixel's width).
         """
         m = self.size if xyz is None else np.asarray(xyz).shape[0]
         if xyz is not None and m != self.size and (rgb is None or valid is None):
@@ -315,6 +324,13 @@ class CloudLayer(_StretchedLayer):
                 self._spare = self._pos
                 self._pos = self._positions(xyz, v, out=spare)
                 self.position.array = self._pos
+                if stretch is None and m != self.stretch.array.shape[0]:
+                    stretch = np.zeros(m, np.uint8)
+            if stretch is not None:
+                stretch = np.asarray(stretch, dtype=np.uint8)
+                if stretch.shape != (m,):
+                    raise InvalidInputError(f"stretch must be uint8 ({m},), got {stretch.shape}")
+                self.stretch.array = stretch.copy()
             if rgb is not None:
                 rgb = np.asarray(rgb)
                 if rgb.shape != (m, 3) or rgb.dtype != np.uint8:

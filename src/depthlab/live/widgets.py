@@ -51,6 +51,7 @@ from ..projection import Projector, matte_on_grid, pinhole_available, region_mas
 from ..checks import positive_number
 from ..settings import (COLOURS, DEFAULT_MODEL, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC, PINHOLE_MODELS,
                         ProjectionSettings, default_stride, is_pinhole)
+from .behind import Behind
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
@@ -205,10 +206,15 @@ class _Side:
             xyz, valid, rgb = np.zeros((1, 3), np.float32), np.zeros(1, bool), np.zeros((1, 3), np.uint8)
         self.layer = view.add(xyz, rgb, valid, footprint=self._footprint(), size_factor=self.settings["point_scale"],
                               frame=False)
+        if self._points_sent:
+            self.layer.set(stretch=self._stretch(xyz, valid))
         self.layer.scale = self._scale()
         self.surface = None
         if self.settings["render"] == "surface":
             self._show_surface()
+        # the invented layer behind occlusion edges ("fill behind edges"), drawn behind the first
+        self.behind = Behind(view)
+        self.behind.update(self)
         view.pivot = self.pivot()
         view.frame(reset_camera=not linked)
         self._drawn = dict(self.settings)
@@ -332,6 +338,27 @@ class _Side:
         ds, a = positive_number("depth_scale", s["depth_scale"]), positive_number("aspect", s["aspect"])
         return (ds, ds, ds) if is_pinhole(s["model"]) else (1.0, a, ds)
 
+    def _stretch(self, xyz: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """How much wider than its pixel each point is drawn on slanted surfaces
+        (:func:`depthlab.live.scene.point_stretch`; the mesh's cut rule decides what is a surface)."""
+        from ..surface.triangulate import DEFAULT_MAX_STEP
+        from .scene import point_stretch
+
+        return point_stretch(xyz, self.projector.depth, valid, self.projector.grid_shape, self.layer.footprint,
+                             DEFAULT_MAX_STEP * self.projector.stride)
+
+    def drawn(self) -> Any:
+        """What the view draws, for a page: the textured surface or the points, with the invented
+        layer behind them (flagged ``metadata["invented"]``) while "fill behind edges" draws it."""
+        s = self.settings
+        if s["render"] == "surface":
+            if self.behind.count:
+                from ..surface.layers import layers
+
+                return layers(self.cap, model=s["model"], stride=s["stride"], near=s["near"], far=s["far"]).mesh()
+            return self._mesh()
+        return self.behind.cloud(self.cloud())
+
     def _compute(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         xyz, valid = self._points()
         return xyz, valid, self._colours()
@@ -352,6 +379,9 @@ class _Side:
             drawn = f"surface: {self.surface.faces:,} triangles on {self.surface.size:,} points, cut at occlusions"
         else:
             drawn = f"{self.layer.count:,} of {self.layer.size:,} points"
+        behind = getattr(self, "behind", None)
+        if behind is not None and behind.count:
+            drawn += f" + {behind.count:,} invented behind edges"
         return (f"<b>{self.description}</b><br><span style='opacity:0.8'>model {s['model']} · "
                 f"{drawn} · {grid}"
                 f"{'' if self.units == 'm' else ' (arbitrary units, not metres)'} · "
@@ -380,7 +410,7 @@ class _Side:
         if self._points_sent and (new_xyz or new_valid or new_rgb):
             xyz, valid = self._points()
             self.layer.set(xyz=xyz if new_xyz else None, rgb=self._colours() if new_rgb else None,
-                           valid=valid if new_valid else None)
+                           valid=valid if new_valid else None, stretch=self._stretch(xyz, valid) if new_xyz else None)
         self.layer.scale = scale
         surface_geometry = new_xyz or new_valid
         if s["render"] == "surface" and (surface_geometry or d["render"] != "surface" or self.surface is None):
@@ -400,6 +430,7 @@ class _Side:
         # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
         # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
         # refits it
+        self.behind.update(self)
         self._drawn = dict(s)
         self.title.value = self._title_html()
         self.last_update_s = time.perf_counter() - t0
@@ -413,7 +444,7 @@ class _Side:
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
                       near: float | None = None, far: float | None = None, point_scale: float = 1.0,
                       colour: str | None = None, mask: Any = None, refined: bool = False,
-                      min_confidence: float | None = None) -> dict[str, Any]:
+                      min_confidence: float | None = None, fill: bool = True) -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
     wrong one fails at once with a message, not later in a slider)."""
     has_cal = all(pinhole_available(c) for c in caps)
@@ -451,7 +482,14 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         "mask": mask if isinstance(mask, str) else None, "region": None if isinstance(mask, str) else checked.mask,
         "refined": _refined_setting(caps, refined),
         "min_confidence": _confidence_setting(caps, min_confidence),
+        "fill": _fill_setting(fill),
     }
+
+
+def _fill_setting(fill: Any) -> bool:
+    if not isinstance(fill, bool):
+        raise InvalidInputError(f"fill must be True or False (draw the invented layer behind edges), got {fill!r}")
+    return fill
 
 
 def _confidence_setting(caps: list[Capture], threshold: Any) -> float | None:
@@ -510,6 +548,10 @@ class _Controls:
                                             description="confidence ≥", readout_format=".2f", style=style, layout=lay,
                                             continuous_update=True,
                                             disabled=not any(c.confidence is not None for c in caps)),
+            "fill": W.Checkbox(value=settings["fill"], description="fill behind edges (invented)", indent=False,
+                               layout=W.Layout(width="380px"),
+                               tooltip="draw a background layer, inpainted, behind occlusion edges so a turn shows "
+                                       "no hole; invented, so never exported as points nor measured"),
             "refined": W.Checkbox(value=settings["refined"], description="refined depth (depthlab.refine)",
                                   indent=False, disabled=not all(c.has_rgb for c in caps),
                                   layout=W.Layout(width="380px")),
@@ -541,7 +583,7 @@ class _Controls:
 
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
         w = self.w
-        left = W.VBox([w["model"], w["render"], w["depth_scale"], w["aspect"], w["clip"]])
+        left = W.VBox([w["model"], w["render"], w["depth_scale"], w["aspect"], w["clip"], w["fill"]])
         right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"],
                         *([w["min_confidence"]] if not w["min_confidence"].disabled else []), w["refined"]])
         buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
@@ -621,7 +663,7 @@ class _Session:
             path = fresh_path(dest_dir, stem, f".{fmt}")
             try:
                 if fmt == "html":  # what each view draws: its points, or its textured surface
-                    drawn = [x._mesh() if x.settings["render"] == "surface" else x.cloud() for x in sides]
+                    drawn = [x.drawn() for x in sides]
                     return to_html(drawn if len(drawn) > 1 else drawn[0], path)
                 if fmt == "png":
                     fig = capture_figure(s.cap, model=s.settings["model"], near=s.settings["near"],
@@ -665,11 +707,11 @@ class Explorer(_Session):
     def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
                  far: float | None = None, stride: int | None = None, point_scale: float = 1.0,
                  colour: str | None = None, mask: Any = None, refined: bool = False,
-                 min_confidence: float | None = None,
+                 min_confidence: float | None = None, fill: bool = True,
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
         require_capture(cap, "explore()")
         settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_scale=point_scale,
-                                     colour=colour, mask=mask, refined=refined, min_confidence=min_confidence)
+                                     colour=colour, mask=mask, refined=refined, min_confidence=min_confidence, fill=fill)
         self.view = CloudView(width, height)
         self.side = _Side(cap, self.view, settings)
         self.sides = [self.side]
@@ -688,14 +730,14 @@ class Comparison(_Session):
 
     @keyword_options(name="compare")
     def __init__(self, a: Capture, b: Capture, *, model: str | None = None, models: tuple[str, str] | None = None,
-                 render: str = "points", stride: int | None = None, width: int = 460, height: int = 420,
-                 export_dir: str | Path | None = None):
+                 render: str = "points", stride: int | None = None, fill: bool = True, width: int = 460,
+                 height: int = 420, export_dir: str | Path | None = None):
         for c in (a, b):
             require_capture(c, "compare()")
         if models is not None and (len(models) != 2 or model is not None):
             raise InvalidInputError(f"pass either model= or models=(left, right), got model={model!r}, models={models!r}")
-        settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render)
-        right = settings if models is None else _initial_settings([a, b], models[1], stride, render=render)
+        settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render, fill=fill)
+        right = settings if models is None else _initial_settings([a, b], models[1], stride, render=render, fill=fill)
         self.views = linked_pair(width, height)
         self.sides = [_Side(a, self.views[0], settings, linked=True), _Side(b, self.views[1], right, linked=True)]
         # one camera for both: frame it on the union of the two clouds
@@ -741,11 +783,12 @@ class Comparison(_Session):
 
 @keyword_options
 def show(cap: Capture, *, model: str | None = None, render: str = "points", stride: int | None = None,
-         size: int = 320) -> W.Widget:
+         fill: bool = True, size: int = 320) -> W.Widget:
     """Colour | depth | live 3D of one capture, in one output (no controls; see :func:`explore`).
 
     ``model`` (default: calibrated pinhole where the capture allows) and ``render``
-    (``"points"`` or ``"surface"``) choose how the 3D panel draws it."""
+    (``"points"`` or ``"surface"``) choose how the 3D panel draws it; ``fill`` draws the invented
+    background behind occlusion edges (:func:`depthlab.layers`)."""
     require_capture(cap, "show()")
     h, w = cap.shape
     box_h = int(round(size * h / w)) if w >= h else size
@@ -756,7 +799,7 @@ def show(cap: Capture, *, model: str | None = None, render: str = "points", stri
         panels.append(W.VBox([W.HTML("<b>colour</b>"), W.Image(value=_png(cap.rgb, 2 * size), format="png", layout=lay)]))
     panels.append(W.VBox([W.HTML("<b>depth</b> (near yellow, far purple, unknown grey)"),
                           W.Image(value=_png(depth_image(cap), 2 * size), format="png", layout=lay)]))
-    settings = _initial_settings([cap], model, stride, render=render)
+    settings = _initial_settings([cap], model, stride, render=render, fill=fill)
     view = CloudView(max(box_w, 320), max(box_h, 240))
     side = _Side(cap, view, settings)
     panels.append(W.VBox([W.HTML("<b>3D</b> (drag to orbit, scroll to zoom)"), view.renderer]))
@@ -774,7 +817,9 @@ def explore(cap: Capture, **kwargs: Any) -> Explorer:
     ``near``/``far`` (metres), ``stride``, ``point_scale`` (a factor of each point's pixel
     footprint), ``colour`` (``"rgb"`` | ``"depth"`` | ``"matte"``), ``mask`` (a matte name, or a
     region in the photo's pixels: a box ``(x0, y0, x1, y1)`` or a bool array, as for :func:`depthlab.project`),
-    ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too).
+    ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too),
+    ``fill`` (default True: draw the invented background layer of :func:`depthlab.layers` behind
+    occlusion edges, so a turn shows no black hole; a checkbox "fill behind edges" too).
     See :class:`Explorer`."""
     return Explorer(cap, **kwargs)
 

@@ -46,11 +46,10 @@ from ..errors import InvalidInputError
 from ..projection import Projector
 from ..checks import keyword_options, positive_number, require_capture
 from ..settings import DEFAULT_MODEL, is_pinhole, removes_distortion
-from .triangulate import surface_faces, triangle_areas
+from .triangulate import DEFAULT_MAX_STEP, surface_faces, triangle_areas
 
 __all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
 
-DEFAULT_MAX_STEP = 0.03
 DEFAULT_MAX_TEXTURE = 4096
 DEFAULT_SIMPLIFY = 1.0
 

@@ -10,9 +10,9 @@ background), the background that the foreground hid comes into view: the phone n
    hidden background is extended behind the foreground by a band of grid pixels: every valid
    point within ``band`` pixels of a far-side point that is nearer than that background by more
    than the cut rule allows.
-2. **Depth**: the background's own depth, extrapolated into the band from the nearest far-side
-   point (its disparity smoothed along the band so the layer has no seams); each point keeps its
-   pixel's ray, so from the phone the layer lies exactly behind the foreground.
+2. **Depth**: the background's own depth, spread smoothly into the band from the far-side
+   points around it (push-pull interpolation of disparity, :func:`push_pull`); each point keeps
+   its pixel's ray, so from the phone the layer lies exactly behind the foreground.
 3. **Colour**: inpainted from the surrounding background only (the foreground's colours are
    never used): OpenCV's ``cv2.inpaint`` (Telea) when ``opencv-python-headless`` is installed,
    else the nearest background pixel's colour, smoothed (``scipy.ndimage``).
@@ -26,7 +26,7 @@ see measured points only unless a layered result is passed on purpose.
 Band width: wide enough for a turn of ``turn`` degrees about the subject: a camera moved by
 ``d sin(turn)`` at the foreground's distance ``d`` shifts a background at ``z_bg`` against the
 foreground by ``f sin(turn) (1 - d / z_bg)`` pixels (focal length ``f`` in grid pixels); the
-band is that shift for the larger jumps (the 10th percentile of near/far depth ratios), capped at a third of the grid's longer side.
+band is that shift for the largest jumps (the 2nd percentile of near/far depth ratios), capped at a third of the grid's longer side.
 """
 
 from __future__ import annotations
@@ -42,16 +42,22 @@ from ..deps import require
 from ..errors import InvalidInputError, MissingDependencyError
 from ..pointcloud import PointCloud
 from ..projection import Projector
-from ..checks import positive_number
+from ..checks import keyword_options, one_of, positive_number, require_capture, whole_number
 from ..settings import DEFAULT_MODEL, is_pinhole
 from ._mesh import DEFAULT_MAX_STEP, DEFAULT_MAX_TEXTURE, Mesh, mesh
 from .triangulate import cell_cuts, cell_faces, occlusion_edges
 
-__all__ = ["Layers", "layers", "background_layer", "DEFAULT_TURN", "INPAINT_METHODS"]
+__all__ = ["Layers", "layers", "projector_layer", "background_layer", "with_second_layer", "push_pull", "DEFAULT_TURN", "INPAINT_METHODS"]
 
 #: the turn (degrees about the subject) the default band is wide enough for
-DEFAULT_TURN = 30.0
+DEFAULT_TURN = 60.0
 INPAINT_METHODS = ("auto", "telea", "ns", "nearest")
+NOTE = ("the second layer is invented for looks (depth extrapolated, colour inpainted); "
+        "it is in no measurement or export unless asked")
+#: how much looser the cut rule is inside the invented layer
+BACK_STEPS = 3
+#: grid pixels over which a silhouette may step down to the background (mixed pixels)
+RAMP = 3
 #: the band never reaches further than this share of the grid's longer side
 MAX_BAND_SHARE = 1 / 3
 
@@ -97,7 +103,8 @@ class Layers:
 
     def mesh(self) -> Mesh:
         """One mesh of both layers: the measured vertices and faces first (as ``front``), then
-        the invented ones; ``metadata["invented"]`` is bool (N,) per vertex.  The texture stacks
+        the second layer's (``metadata["second_layer_from"]``, ``["second_layer_faces_from"]``: where
+        they start); ``metadata["invented"]`` is bool (N,) per vertex.  The texture stacks
         the photo (top half) over the filled layer's (bottom half), each at most half of
         ``max_texture`` tall, and the uv are remapped onto their halves."""
         from PIL import Image
@@ -119,7 +126,8 @@ class Layers:
         meta = dict(f.metadata)
         meta["layers"] = dict(self.metadata)
         meta["invented"] = invented
-        meta["invented_faces_from"] = int(len(f))
+        meta["second_layer_from"] = n
+        meta["second_layer_faces_from"] = int(len(f))
         return Mesh(vertices=np.concatenate([f.vertices, self.back_xyz]),
                     faces=np.concatenate([f.faces, self.back_faces + np.int32(n)]),
                     uv=np.concatenate([uv_front, uv_back]), texture=np.concatenate([top, bottom]),
@@ -128,24 +136,35 @@ class Layers:
 
     def cloud(self, front: PointCloud) -> PointCloud:
         """``front`` (a projection of the same capture, e.g. ``depthlab.project(cap)``) followed by
-        the invented points; ``metadata["invented"]`` is bool (N,) per point."""
-        if not isinstance(front, PointCloud):
-            raise InvalidInputError(f"Layers.cloud needs the capture's PointCloud, got {type(front).__name__}")
-        n = len(front)
-        invented = np.concatenate([np.zeros(n, dtype=bool), self.invented])
-        meta = dict(front.metadata)
-        meta["layers"] = dict(self.metadata)
-        meta["invented"] = invented
-        pix = None if front.pixel_index is None else np.concatenate([front.pixel_index, self.back_pixel_index])
-        return PointCloud(xyz=np.concatenate([front.xyz, self.back_xyz]), rgb=np.concatenate([front.rgb, self.back_rgb]),
-                          pixel_index=pix, grid_shape=front.grid_shape, model=front.model, units=front.units,
-                          accuracy=front.accuracy, intrinsics_estimated=front.intrinsics_estimated,
-                          camera=front.camera, metadata=meta)
+        the second layer's points; ``metadata["invented"]`` is bool (N,) per point."""
+        return with_second_layer(front, self.back_xyz, self.back_rgb, self.back_pixel_index, self.invented,
+                                 self.metadata)
 
 
-def layers(cap: Capture, *, model: str = DEFAULT_MODEL, stride: int = 1, max_step: float = DEFAULT_MAX_STEP,
-           turn: float = DEFAULT_TURN, band: int | None = None, inpaint: str = "auto",
-           max_texture: int | None = DEFAULT_MAX_TEXTURE, calibration: Calibration | None = None) -> Layers:
+def with_second_layer(front: PointCloud, xyz: np.ndarray, rgb: np.ndarray, pixel_index: np.ndarray,
+                      invented: np.ndarray, facts: dict[str, Any]) -> PointCloud:
+    """A new :class:`~depthlab.pointcloud.PointCloud`: ``front``'s points, then a second layer's
+    (``invented`` bool per point of it); ``metadata["invented"]`` flags every invented point and
+    ``metadata["layers"]`` holds ``facts`` (the method, its parameters)."""
+    if not isinstance(front, PointCloud):
+        raise InvalidInputError(f"a second layer goes behind a PointCloud, got {type(front).__name__}")
+    n = len(front)
+    meta = dict(front.metadata)
+    meta["layers"] = dict(facts)
+    meta["invented"] = np.concatenate([np.zeros(n, dtype=bool), np.asarray(invented, dtype=bool)])
+    meta["second_layer_from"] = n
+    pix = None if front.pixel_index is None else np.concatenate([front.pixel_index, pixel_index])
+    return PointCloud(xyz=np.concatenate([front.xyz, xyz]), rgb=np.concatenate([front.rgb, rgb]),
+                      pixel_index=pix, grid_shape=front.grid_shape, model=front.model, units=front.units,
+                      accuracy=front.accuracy, intrinsics_estimated=front.intrinsics_estimated,
+                      camera=front.camera, metadata=meta)
+
+
+@keyword_options
+def layers(cap: Capture, *, model: str = DEFAULT_MODEL, stride: int = 1, near: float | None = None,
+           far: float | None = None, max_step: float = DEFAULT_MAX_STEP, turn: float = DEFAULT_TURN,
+           band: int | None = None, inpaint: str = "auto", max_texture: int | None = DEFAULT_MAX_TEXTURE,
+           calibration: Calibration | None = None) -> Layers:
     """The capture's mesh and an invented background layer behind its occlusion edges.
 
     >>> import depthlab
@@ -158,48 +177,74 @@ def layers(cap: Capture, *, model: str = DEFAULT_MODEL, stride: int = 1, max_ste
 
     Parameters
     ----------
-    model, stride, max_step, max_texture, calibration : as for :func:`depthlab.mesh` (the front
-        layer is that mesh; ``max_step`` is also the rule that finds the occlusion edges).
+    model, stride, near, far, max_step, max_texture, calibration : as for :func:`depthlab.mesh`
+        (the front layer is that mesh; ``max_step`` is also the rule that finds the occlusion
+        edges; ``near``/``far`` clip the second layer's points by their own depth too).
         Only the pinhole models have a behind: for the flat teaching models the layer is empty.
-    turn : degrees of turn about the subject the band should cover (default 30).
+    turn : degrees of turn about the subject the band should cover (default 60: a long drag in
+        the live views).
     band : the band's width in grid pixels (overrides ``turn``).
     inpaint : ``"auto"`` (Telea with OpenCV, else ``"nearest"``), ``"telea"``, ``"ns"``
         (OpenCV's Navier-Stokes) or ``"nearest"`` (nearest background colour, smoothed).
 
     A capture without occlusion edges (a flat wall) gets an empty second layer.
     """
-    if not isinstance(cap, Capture):
-        raise InvalidInputError(f"layers needs a depthlab Capture, got {type(cap).__name__}")
+    require_capture(cap, "layers()")
+    front = mesh(cap, model=model, stride=stride, near=near, far=far, max_step=max_step, max_texture=max_texture,
+                 calibration=calibration)
+    proj = Projector(cap, stride=stride, calibration=calibration)
+    back = projector_layer(proj, model, max_step=max_step, turn=turn, band=band, inpaint=inpaint, near=near, far=far)
+    return Layers(front=front, back_xyz=back["xyz"], invented=back["invented"], back_rgb=back["rgb"],
+                  back_pixel_index=back["pixel_index"], back_faces=back["faces"], back_texture=back["texture"],
+                  back_uv=back["uv"], metadata=back["facts"])
+
+
+def projector_layer(proj: Projector, model: str, *, max_step: float = DEFAULT_MAX_STEP, turn: float = DEFAULT_TURN,
+                    band: int | None = None, inpaint: str = "auto", near: float | None = None,
+                    far: float | None = None) -> dict[str, Any]:
+    """The second layer of a :class:`~depthlab.projection.Projector`'s capture (what
+    :func:`layers` and the live views draw): ``xyz`` float32 (K, 3), ``invented`` bool (K,),
+    ``rgb`` uint8 (K, 3), ``pixel_index`` int64 (K,), ``depth`` float32 (K,), ``faces`` int32
+    (L, 3), ``uv`` float32 (K, 2), ``cells`` int64 (K,) flat grid indices, ``grid_shape``, ``texture``
+    uint8 (gh, gw, 3) and the method's facts
+    (``band``, ``edge_points``, ``method``).  Points outside ``near``/``far`` (by their own depth)
+    are left out, with their triangles."""
     turn = positive_number("turn", turn)
     if not turn < 90:
         raise InvalidInputError(f"turn must be below 90 degrees, got {turn!r}")
-    if inpaint not in INPAINT_METHODS:
-        raise InvalidInputError(f"inpaint must be one of {', '.join(INPAINT_METHODS)}, got {inpaint!r}")
-    if band is not None and (int(band) != band or band < 1):
-        raise InvalidInputError(f"band must be a positive whole number of grid pixels or None, got {band!r}")
-    front = mesh(cap, model=model, stride=stride, max_step=max_step, max_texture=max_texture, calibration=calibration)
-    proj = Projector(cap, stride=stride, calibration=calibration)
+    one_of("inpaint", inpaint, INPAINT_METHODS)
+    band = None if band is None else whole_number("band", band)
     xyz, valid = proj.points(model)
     focal = None
     if is_pinhole(model):
         h, w = proj.depth_shape
-        focal = float(min(proj.calibration.intrinsics_at(w, h)[0, 0], proj.calibration.intrinsics_at(w, h)[1, 1]))
-        focal /= proj.stride
+        k = proj.calibration.intrinsics_at(w, h)
+        focal = float(min(k[0, 0], k[1, 1])) / proj.stride
     gh, gw = proj.grid_shape
-    grid_rgb = proj.colours("rgb" if cap.has_rgb else "depth").reshape(gh, gw, 3)
+    grid_rgb = proj.colours("rgb" if proj.capture.has_rgb else "depth").reshape(gh, gw, 3)
     back = background_layer(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), grid_rgb,
-                            max_step=float(max_step) * proj.stride, focal=focal if is_pinhole(model) else None,
+                            max_step=positive_number("max_step", max_step) * proj.stride, focal=focal,
                             turn=turn, band=band, inpaint=inpaint)
     sel = back["points"]
-    pts = xyz.reshape(-1, 3)[sel] * back["scale"][:, None]
-    meta = {"invented": True, "method": back["method"], "band": back["band"], "turn": turn,
-            "edge_points": back["edge_points"], "max_step": float(max_step), "stride": proj.stride, "model": model,
-            "note": "the second layer is invented for looks (depth extrapolated, colour inpainted); "
-                    "it is in no measurement or export unless asked"}
-    uv = _pixel_uv(sel, (gh, gw))
-    return Layers(front=front, back_xyz=pts.astype(np.float32), invented=back["invented"], back_rgb=back["rgb"],
-                  back_pixel_index=proj.pixel_index()[sel].copy(), back_faces=back["faces"],
-                  back_texture=back["texture"], back_uv=uv, metadata=meta)
+    depth = (proj.depth[sel] * back["scale"]).astype(np.float32)
+    keep = np.ones(sel.size, dtype=bool)
+    if near is not None:
+        keep &= depth >= near
+    if far is not None:
+        keep &= depth <= far
+    faces = back["faces"]
+    if not keep.all():
+        renum = np.cumsum(keep) - 1
+        faces = renum[faces[keep[faces].all(axis=1)]].astype(np.int32)
+    sel = sel[keep]
+    return {"xyz": (xyz[sel] * back["scale"][keep][:, None]).astype(np.float32), "invented": back["invented"][keep],
+            "rgb": back["rgb"][keep], "pixel_index": proj.pixel_index()[sel].copy(), "depth": depth[keep],
+            "faces": faces, "uv": _pixel_uv(sel, (gh, gw)), "cells": sel, "grid_shape": (gh, gw),
+            "texture": back["texture"], "band": back["band"],
+            "edge_points": back["edge_points"], "method": back["method"],
+            "facts": {"invented": True, "method": back["method"], "band": back["band"], "turn": float(turn),
+                      "edge_points": back["edge_points"], "max_step": float(max_step), "stride": proj.stride,
+                      "model": model, "note": NOTE}}
 
 
 def _pixel_uv(sel: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -220,7 +265,7 @@ def _band_width(depth: np.ndarray, near: np.ndarray, bg_depth: np.ndarray, focal
     ratio = ratio[np.isfinite(ratio) & (ratio < 1)]
     if not ratio.size:
         return 2
-    shift = focal * math.sin(math.radians(turn)) * (1.0 - float(np.quantile(ratio, 0.1)))
+    shift = focal * math.sin(math.radians(turn)) * (1.0 - float(np.quantile(ratio, 0.02)))
     return int(min(cap, max(2, math.ceil(shift))))
 
 
@@ -248,7 +293,11 @@ def background_layer(depth: np.ndarray, valid: np.ndarray, rgb: np.ndarray, *, m
     if not far.any():
         return empty
     dist, (iy, ix) = ndimage.distance_transform_edt(~far, return_indices=True)
-    bg = d[iy, ix]                                        # depth of the nearest far-side point
+    # the background's depth at the nearest far-side point: the farthest far-side depth within
+    # RAMP pixels of it (a silhouette's mixed pixels step down to the background over a few
+    # pixels, each a far side of the next; the layer belongs behind all of them)
+    far_depth = ndimage.maximum_filter(np.where(far, d, 0.0).astype(np.float32), size=2 * RAMP + 1)
+    bg = far_depth[iy, ix]
     # hidden behind the foreground: markedly nearer than the nearest background, and nearer in
     # (log) depth to the nearest foreground rim than to it (a slanted wall stays background)
     fg = d[tuple(ndimage.distance_transform_edt(~near, return_distances=False, return_indices=True))]
@@ -260,19 +309,33 @@ def background_layer(depth: np.ndarray, valid: np.ndarray, rgb: np.ndarray, *, m
     inside = hidden & (dist <= width)
     if not inside.any():
         return dict(empty, band=int(width), edge_points=int(far.sum()))
-    # disparity of the background, smoothed along the band (nearest-point extrapolation has seams)
-    disp = np.where(inside | far, 1.0 / bg, 0.0).astype(np.float32)
-    weight = (inside | far).astype(np.float32)
-    sigma = 1.5
-    smooth = ndimage.gaussian_filter(disp, sigma) / np.maximum(ndimage.gaussian_filter(weight, sigma), 1e-6)
-    back_d = np.where(inside, 1.0 / np.maximum(smooth, 1e-9), np.where(far, d, np.nan)).astype(np.float32)
+    # the background's disparity, spread smoothly into the band from the far-side points that
+    # are background only (not also the near side of a further step): push-pull interpolation
+    source = far & ~near
+    if not source.any():
+        source = far
+    with np.errstate(divide="ignore"):
+        seeds = np.where(source, 1.0 / np.maximum(far_depth, 1e-9), 0.0).astype(np.float32)
+    smooth = push_pull(seeds, source.astype(np.float32))
+    bg_smooth = (1.0 / np.maximum(smooth, 1e-9)).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        # a silhouette's mixed pixels beside the band (far sides nearer than the background)
+        # are moved back onto it too, so the layer reaches the background and closes the cut
+        inside |= far & ndimage.binary_dilation(inside) & (d * limit < bg_smooth)
+        inside &= bg_smooth > d * limit            # only where the layer lies behind its own pixel
+    back_d = np.where(inside, bg_smooth, np.where(far, d, np.nan)).astype(np.float32)
+    back_d[~(inside | far)] = np.nan
     # colours from the background only: everything nearer than its background (and the mixed
     # pixels of both rims) is unknown to the inpainting
-    unknown = hidden | ndimage.binary_dilation(near | far) | ~valid
+    with np.errstate(invalid="ignore"):
+        nearer = valid & (d * limit < bg)     # broader than ``hidden``: any colour source in doubt is left out
+    unknown = hidden | nearer | ndimage.binary_dilation(near | far) | ~valid
     texture, method = _inpaint(rgb, unknown, inside, inpaint, ndimage)
     # the layer's triangles: the band and the far-side points it leans on, cut by the same rule
+    # (BACK_STEPS times looser: the invented surface is smooth by construction, and a cut in it
+    # would open the hole it is there to close)
     layer = inside | (far & ndimage.binary_dilation(inside))
-    keep, use_ad = cell_cuts(back_d, layer, max_step)
+    keep, use_ad = cell_cuts(back_d, layer, max_step * BACK_STEPS)
     faces = cell_faces(keep, use_ad, gw)
     sel = np.flatnonzero(layer.reshape(-1))
     renum = np.full(gh * gw, -1, dtype=np.int64)
@@ -282,6 +345,46 @@ def background_layer(depth: np.ndarray, valid: np.ndarray, rgb: np.ndarray, *, m
         scale = (back_d.reshape(-1)[sel] / d.reshape(-1)[sel]).astype(np.float32)
     return {"points": sel, "invented": inside.reshape(-1)[sel], "scale": scale, "rgb": texture.reshape(-1, 3)[sel].copy(), "faces": faces,
             "texture": texture, "band": int(width), "edge_points": int(far.sum()), "method": method}
+
+
+def push_pull(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """float32 (h, w): ``values`` (where ``weight`` > 0) spread smoothly over the whole grid.
+
+    Push-pull interpolation: the weighted values are summed into ever coarser 2 x 2 blocks
+    until every block holds some weight, then pulled back up -- each level keeps its own
+    average where it is fully known and blends in the coarser level's (bilinear) where it is
+    not.  Known values are kept (up to the blend at weight < 1); gaps get a smooth surface.
+    """
+    v = np.asarray(values, dtype=np.float32) * weight
+    w = np.asarray(weight, dtype=np.float32)
+    levels = []
+    while True:
+        levels.append((v, w))
+        if min(v.shape) <= 2 or (w > 0).all():
+            break
+        h, wd = v.shape
+        ph, pw = h + h % 2, wd + wd % 2
+        vp = np.zeros((ph, pw), np.float32)
+        wp = np.zeros((ph, pw), np.float32)
+        vp[:h, :wd], wp[:h, :wd] = v, w
+        v = vp.reshape(ph // 2, 2, pw // 2, 2).sum(axis=(1, 3))
+        w = wp.reshape(ph // 2, 2, pw // 2, 2).sum(axis=(1, 3))
+    v, w = levels[-1]
+    est = np.where(w > 0, v / np.maximum(w, 1e-12), float(v.sum() / max(w.sum(), 1e-12)))
+    for v, w in reversed(levels[:-1]):
+        h, wd = v.shape
+        up = np.repeat(np.repeat(est, 2, axis=0), 2, axis=1)[:h, :wd]
+        up = _blur3(up)
+        a = np.minimum(w, 1.0)
+        est = a * (v / np.maximum(w, 1e-12)) + (1 - a) * up
+    return est.astype(np.float32)
+
+
+def _blur3(a: np.ndarray) -> np.ndarray:
+    """A 3 x 3 box blur with edge values repeated (smooths the blocky upsampling)."""
+    p = np.pad(a, 1, mode="edge")
+    h, w = a.shape
+    return sum(p[i:i + h, j:j + w] for i in range(3) for j in range(3)) / 9.0
 
 
 def _inpaint(rgb: np.ndarray, unknown: np.ndarray, wanted: np.ndarray, method: str, ndimage: Any) -> tuple[np.ndarray, str]:

@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BLOCK", "triangle_areas", "grid_faces", "cell_cuts", "cell_faces", "flat_blocks", "block_fans",
-           "surface_faces", "occlusion_edges"]
+__all__ = ["BLOCK", "DEFAULT_MAX_STEP", "triangle_areas", "grid_faces", "cell_cuts", "cell_faces", "flat_blocks", "block_fans",
+           "surface_faces", "depth_steps", "occlusion_edges"]
 
 BLOCK = 4
+#: the cut rule's default: the largest relative depth difference per depth-map pixel a
+#: triangle edge may span (:func:`depthlab.mesh`'s ``max_step``); larger jumps are occlusions
+DEFAULT_MAX_STEP = 0.03
 
 
 def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -81,6 +84,17 @@ def cell_cuts(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np
     return keep, use_ad
 
 
+def depth_steps(depth: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(steps_h, steps_v): float32 ``ln z(r, c+1) - ln z(r, c)`` (h, w-1) and ``ln z(r+1, c) -
+    ln z(r, c)`` (h-1, w), NaN where either point is unknown.  A pair is joined by the cut rule
+    when ``|step| <= ln(1 + max_step)`` (:func:`cell_cuts`), an occlusion when it is larger."""
+    d = np.asarray(depth, dtype=np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_d = np.log(d)
+    np.copyto(log_d, np.float32(np.nan), where=~np.asarray(valid, dtype=bool))
+    return log_d[:, 1:] - log_d[:, :-1], log_d[1:] - log_d[:-1]
+
+
 def occlusion_edges(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
     """(near, far): bool (h, w), the grid points on either side of an occlusion -- a horizontal
     or vertical neighbour pair, both valid, whose depths differ by more than ``max_step``
@@ -92,24 +106,18 @@ def occlusion_edges(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tu
     >>> [m.astype(int).tolist() for m in occlusion_edges(d, np.ones_like(d, bool), 0.03)]
     [[[0, 1, 0, 0]], [[0, 0, 1, 0]]]
     """
-    d = np.asarray(depth, dtype=np.float32)
-    h, w = d.shape
-    with np.errstate(invalid="ignore", divide="ignore"):
-        log_d = np.log(d)
-    np.copyto(log_d, np.float32(np.nan), where=~np.asarray(valid, dtype=bool))
+    h, w = np.shape(depth)
     limit = np.float32(np.log1p(max_step))
     near = np.zeros((h, w), dtype=bool)
     far = np.zeros((h, w), dtype=bool)
+    steps_h, steps_v = depth_steps(depth, valid)
     with np.errstate(invalid="ignore"):
-        for a, b in ((log_d[:, :-1], log_d[:, 1:]), (log_d[:-1], log_d[1:])):
-            step = b - a                           # > limit: b is farther; < -limit: a is farther
-            b_far, a_far = step > limit, step < -limit
-            sl_a = (slice(None), slice(0, w - 1)) if a.shape[1] == w - 1 else (slice(0, h - 1), slice(None))
-            sl_b = (slice(None), slice(1, w)) if a.shape[1] == w - 1 else (slice(1, h), slice(None))
-            near[sl_a] |= b_far
-            far[sl_b] |= b_far
-            far[sl_a] |= a_far
-            near[sl_b] |= a_far
+        for step, first, second in ((steps_h, np.s_[:, :-1], np.s_[:, 1:]), (steps_v, np.s_[:-1, :], np.s_[1:, :])):
+            second_far, first_far = step > limit, step < -limit
+            near[first] |= second_far
+            far[second] |= second_far
+            far[first] |= first_far
+            near[second] |= first_far
     return near, far
 
 

@@ -88,6 +88,10 @@
     }
     const rgb = decodeBase64(blockText(desc.colours.element));
     setAttribute(geometry, "color", new THREE.BufferAttribute(rgb, 3, true));
+    if (desc.stretch) {
+      // wider points on slanted surfaces (depthlab.scene.point_stretch), read as stretch / 255
+      setAttribute(geometry, "stretch", new THREE.BufferAttribute(decodeBase64(blockText(desc.stretch.element)), 1, true));
+    }
     // the geometry's own bounds would be in quantised units; the camera keeps the cloud in view
     points.frustumCulled = false;
     return points;
@@ -180,17 +184,23 @@
     // a cloud (points) or, from depthlab.mesh, a textured surface (desc.kind === "mesh",
     // drawn by makeMesh when present)
     let material = null;
+    let drawn;
     if (desc.kind === "mesh" && typeof makeMesh === "function") {
-      group.add(makeMesh(desc));
+      drawn = makeMesh(desc);
     } else {
       material = pointMaterial(desc);
-      group.add(makePoints(desc, material));
+      drawn = makePoints(desc, material);
     }
+    group.add(drawn);
+    // where the invented layer behind occlusion edges starts (points, or triangle indices)
+    const measured = desc.second_layer_faces_from !== undefined ? 3 * desc.second_layer_faces_from
+      : desc.second_layer_from;
     // the grid joins after the first picture: compiling its line shader can take a few tenths
     // of a second with software WebGL, and the points are what the reader waits for
     const spec = desc.grid || config.grid;
     const grid = spec ? makeGrid(spec) : null;
-    return { desc: desc, scene: scene, group: group, material: material, grid: grid, rect: null, caption: null };
+    return { desc: desc, scene: scene, group: group, material: material, grid: grid, rect: null, caption: null,
+             drawn: drawn, measured: measured };
   });
   performance.mark("depthlab-data");
 
@@ -456,6 +466,21 @@
       requestRender();
     });
     panel.appendChild(element("label", {}, [gridBox, config.grid.label]));
+  }
+  // the invented background behind occlusion edges (depthlab.layers): on by default, never measured
+  if (views.some(function (view) { return view.measured !== undefined; })) {
+    const fillBox = element("input", { type: "checkbox", checked: true });
+    fillBox.setAttribute("aria-label", "fill behind edges");
+    fillBox.addEventListener("change", function () {
+      views.forEach(function (view) {
+        if (view.measured !== undefined) {
+          view.drawn.geometry.setDrawRange(0, fillBox.checked ? Infinity : view.measured);
+        }
+      });
+      requestRender();
+    });
+    panel.appendChild(element("label", { title: "a background layer, inpainted, behind the subject's edges: invented" },
+                               [fillBox, "Fill behind edges"]));
   }
   panel.title = "drag: orbit · right-drag, shift-drag or two fingers: pan · wheel or pinch: zoom";
   root.appendChild(panel);

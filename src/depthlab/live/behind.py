@@ -1,0 +1,130 @@
+"""The invented layer behind occlusion edges in a live view ("fill behind edges").
+
+One :class:`Behind` per side of a view: it draws :func:`depthlab.surface.layers.projector_layer`
+behind the measured points (a second :class:`~depthlab.live.viewer.CloudLayer`) or behind the
+surface (a second :class:`~depthlab.live.viewer.SurfaceLayer`, textured with the inpainted
+photo), so turning the view shows background instead of black where the phone saw nothing.
+
+The layer is invented (depth extrapolated, colour inpainted): it is drawn only while the
+"fill behind edges" control is on, only with photo colours (a depth or matte colouring would
+be measured-looking), never with a matte mask, a region or a confidence threshold (they select
+measured points), and never enters an export of points (PCD/PLY) or a figure.  It is computed once per
+capture, model and stride; near/far clip it by its own depth (a cheap index update).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..settings import is_pinhole
+from ..surface.layers import projector_layer, with_second_layer
+
+
+class Behind:
+    """The filled layer of one side (``side``: a :class:`depthlab.live.widgets._Side`-like object
+    with ``settings``, ``projector``, ``cap``, ``view``, ``layer`` and ``_scale()``)."""
+
+    def __init__(self, view: Any):
+        self.view = view
+        self._key: tuple | None = None
+        self._clip = np.zeros(0, dtype=bool)
+        self._data: dict[str, Any] | None = None
+        self.points: Any = None
+        self.surface: Any = None
+
+    @staticmethod
+    def wanted(settings: dict[str, Any], has_rgb: bool) -> bool:
+        """Whether these settings draw the filled layer (see the module docstring)."""
+        return bool(settings.get("fill")) and is_pinhole(settings["model"]) and settings["colour"] == "rgb" \
+            and has_rgb and not settings["mask"] and settings.get("region") is None and settings["min_confidence"] is None
+
+    @property
+    def count(self) -> int:
+        """Invented points drawn now."""
+        if self._data is None:
+            return 0
+        drawn = self.points is not None and self.points.points.visible
+        drawn = drawn or (self.surface is not None and self.surface.mesh.visible)
+        return int(np.count_nonzero(self._data["invented"] & self._clip)) if drawn else 0
+
+    def cloud(self, front: Any) -> Any:
+        """``front`` (the side's measured PointCloud) with the layer's drawn points behind it,
+        flagged (:func:`depthlab.surface.layers.with_second_layer`); ``front`` when none is drawn."""
+        d = self._data
+        if d is None or not self.count:
+            return front
+        k = self._clip
+        return with_second_layer(front, d["xyz"][k], d["rgb"][k], d["pixel_index"][k], d["invented"][k], d["facts"])
+
+    def update(self, side: Any) -> None:
+        """Show, hide or recompute the layer for the side's current settings."""
+        s = side.settings
+        if not self.wanted(s, side.cap.has_rgb):
+            self._hide()
+            return
+        key = (side.projector, s["model"])
+        if self._key is None or key[0] is not self._key[0] or key[1] != self._key[1]:
+            self._data = projector_layer(side.projector, s["model"])
+            self._key = key
+            self._send(side)
+        d = self._data
+        depth = d["depth"]
+        clip = np.ones(depth.shape, dtype=bool)
+        if s["near"] is not None:
+            clip &= depth >= s["near"]
+        if s["far"] is not None:
+            clip &= depth <= s["far"]
+        self._clip = clip
+        surface = s["render"] == "surface"
+        scale = side._scale()
+        if self.points is not None:
+            self.points.set(valid=clip)
+            self.points.scale = scale
+            self.points.set_size(footprint=side.layer.footprint, size_factor=s["point_scale"])
+            self.points.points.visible = bool(not surface and clip.any())
+        if self.surface is not None:
+            faces = d["faces"][clip[d["faces"]].all(axis=1)] if not clip.all() else d["faces"]
+            if faces.shape[0] != self.surface.faces:
+                self.surface.set(d["xyz"], faces, d["uv"])
+            self.surface.scale = scale
+            self.surface.mesh.visible = bool(surface and faces.shape[0])
+
+    def _send(self, side: Any) -> None:
+        """New arrays for the layer's two drawings (created on first use)."""
+        d = self._data
+        assert d is not None
+        xyz, rgb = d["xyz"], d["rgb"]
+        if not len(xyz):  # nothing behind (a flat wall): keep one hidden point
+            xyz, rgb = np.zeros((1, 3), np.float32), np.zeros((1, 3), np.uint8)
+        valid = np.ones(xyz.shape[0], dtype=bool) if len(d["xyz"]) else np.zeros(1, bool)
+        stretch = np.zeros(len(xyz), np.uint8)
+        if len(d["xyz"]):  # a turned background spreads like any slanted surface
+            from ..surface.triangulate import DEFAULT_MAX_STEP
+            from .scene import scattered_stretch
+
+            stretch = scattered_stretch(xyz, d["depth"], d["cells"], d["grid_shape"], side.layer.footprint,
+                                        DEFAULT_MAX_STEP * side.projector.stride)
+        if self.points is None:
+            self.points = self.view.add(xyz, rgb, valid, footprint=side.layer.footprint,
+                                        size_factor=side.settings["point_scale"], frame=False)
+        self.points.set(xyz=xyz, rgb=rgb, valid=valid, stretch=stretch)
+        if self.surface is None:
+            self.surface = self.view.add_surface(xyz, d["faces"], _uv(d, xyz), d["texture"], frame=False)
+        else:
+            self.surface.set(xyz, d["faces"], _uv(d, xyz))
+            self.surface.set_texture(d["texture"])
+
+    def _hide(self) -> None:
+        if self.points is not None:
+            self.points.points.visible = False
+        if self.surface is not None:
+            self.surface.mesh.visible = False
+
+
+def _uv(d: dict[str, Any], xyz: np.ndarray) -> np.ndarray:
+    return d["uv"] if len(d["uv"]) == len(xyz) else np.zeros((len(xyz), 2), np.float32)
+
+
+__all__ = ["Behind"]
