@@ -26,9 +26,8 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "pythreejs": ("pythreejs", "the live 3D view in JupyterLab"),
     "tqdm": ("tqdm", "progress bars of the command line"),
     "scipy": ("scipy", "image filters"),
-    "cv2": ("opencv-python-headless", "computing depth from a stereo pair (spatial photos)"),
+    "cv2": ("opencv-python-headless", "computing depth from a stereo pair (spatial photos) and inpainting"),
     "trimesh": ("trimesh", "mesh files (GLB, OBJ, STL, PLY)"),
-    "cv2": ("opencv-python-headless", "image inpainting and stereo matching"),
     "imageio_ffmpeg": ("imageio-ffmpeg", "writing MP4 video (its wheel ships an ffmpeg)"),
     "open3d": ("open3d", "PointCloud.to_open3d() (an optional companion, not installed with depthlab)"),
 }
