@@ -145,3 +145,19 @@ def test_the_pug_first_cloud_values():
     assert cloud.xyz[442367].tolist() == [0.15463881194591522, 0.11434218287467957, 0.2329747974872589]
     assert cloud.rgb[0].tolist() == [42, 119, 142] and cloud.rgb[442367].tolist() == [248, 230, 38]
     assert cloud.metadata["depth_range_m"] == [0.22816401720046997, 0.6675357818603516]
+
+
+@pytest.mark.parametrize("shape,f", [((3024, 4032, 3), 5), ((101, 77, 3), 4), ((1000, 333), 3), ((37, 1500, 3), 7)])
+def test_block_mean_in_bands_on_threads_equals_one_piece(shape, f, monkeypatch):
+    from depthlab.imaging import resample
+
+    a = (np.random.default_rng(1).random(shape) * 255).astype(np.uint8)
+    monkeypatch.setattr(resample, "_BAND_BYTES", 1 << 40)
+    whole = resample.block_mean(a, f)
+    monkeypatch.setattr(resample, "_BAND_BYTES", 2000)  # many bands, the last one partial
+    np.testing.assert_array_equal(resample.block_mean(a, f), whole)
+    h, w = shape[:2]
+    assert whole.shape[:2] == (-(-h // f), -(-w // f))
+    # the bottom-right block holds the pixels that are left, averaged over those
+    tail = a[(h - 1) // f * f:, (w - 1) // f * f:].reshape(-1, *shape[2:]).astype(np.float64).mean(axis=0)
+    np.testing.assert_array_equal(whole[-1, -1], np.rint(tail).astype(np.uint8))

@@ -13,9 +13,14 @@ output's pixel grid spans the same extent as the input's (pixel edges aligned at
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = ["area_average", "block_mean", "bilinear"]
+
+#: input bytes per band when :func:`block_mean` reduces a large image on threads
+_BAND_BYTES = 1 << 20
 
 
 def _sums_along(a: np.ndarray, axis: int, f: int, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -49,18 +54,8 @@ def _sums_along(a: np.ndarray, axis: int, f: int, dtype) -> tuple[np.ndarray, np
     return (out if a.ndim == 3 else out[:, :, 0]), counts
 
 
-def block_mean(img: np.ndarray, f: int) -> np.ndarray:
-    """uint8 mean of every ``f x f`` block of a uint8 (H, W[, C]) image (blocks at the right and
-    bottom borders hold fewer pixels and are averaged over those), rounded to nearest.
-
-    >>> import numpy as np
-    >>> from depthlab.imaging.resample import block_mean
-    >>> block_mean(np.arange(16, dtype=np.uint8).reshape(4, 4) * 10, 2)
-    array([[ 25,  45],
-           [105, 125]], dtype=uint8)
-    """
-    a = np.asarray(img)
-    dtype = np.uint16 if f * f * 255 <= np.iinfo(np.uint16).max else np.uint32
+def _block_mean_rows(a: np.ndarray, f: int, dtype) -> np.ndarray:
+    """:func:`block_mean` of a band of whole block rows (the last may be partial)."""
     rows, cr = _sums_along(a, 0, f, dtype)
     sums, cc = _sums_along(rows, 1, f, dtype)
     count = (cr[:, None] * cc[None, :]).astype(np.float32)
@@ -70,6 +65,41 @@ def block_mean(img: np.ndarray, f: int) -> np.ndarray:
     np.divide(mean, count, out=mean)
     np.rint(mean, out=mean)
     return mean.astype(np.uint8)
+
+
+def block_mean(img: np.ndarray, f: int) -> np.ndarray:
+    """uint8 mean of every ``f x f`` block of a uint8 (H, W[, C]) image (blocks at the right and
+    bottom borders hold fewer pixels and are averaged over those), rounded to nearest.
+
+    A large image is reduced in bands of :data:`_BAND_BYTES` of input on a few threads (numpy
+    releases the GIL; each band's sums stay in cache); every block lies in one band, so the
+    result is the same as in one piece.
+
+    >>> import numpy as np
+    >>> from depthlab.imaging.resample import block_mean
+    >>> block_mean(np.arange(16, dtype=np.uint8).reshape(4, 4) * 10, 2)
+    array([[ 25,  45],
+           [105, 125]], dtype=uint8)
+    """
+    a = np.asarray(img)
+    dtype = np.uint16 if f * f * 255 <= np.iinfo(np.uint16).max else np.uint32
+    h = a.shape[0]
+    out_rows = -(-h // f)
+    per_band = max(1, _BAND_BYTES // max(1, f * a[:1].nbytes))  # block rows per band
+    workers = min(os.cpu_count() or 1, 4, -(-out_rows // per_band))
+    if workers <= 1:
+        return _block_mean_rows(a, f, dtype)
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = np.empty((out_rows, -(-a.shape[1] // f)) + a.shape[2:], dtype=np.uint8)
+
+    def band(r0: int) -> None:
+        r1 = min(out_rows, r0 + per_band)
+        out[r0:r1] = _block_mean_rows(a[r0 * f:r1 * f], f, dtype)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(band, range(0, out_rows, per_band)))
+    return out
 
 
 def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
