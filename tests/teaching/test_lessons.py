@@ -154,3 +154,9 @@ def test_no_notebook_names_project_history(path):
     text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells).lower()
     assert "seed" not in text.replace("random seed", "")
 
+
+
+def test_no_menu_label_names_project_history():
+    from depthlab.settings import MODEL_LABELS
+
+    assert not [label for label in MODEL_LABELS.values() if "seed" in label.lower()]

@@ -144,3 +144,22 @@ def test_rear_vs_front_runs_on_the_real_pair_when_offered(tmp_path):
     rear_text, front_text = text.split("front_truedepth_mattes.heic", 1)
     assert "depth 768x576" in rear_text and "relative" in rear_text and "fx 3032.59" in rear_text
     assert "depth 480x640" in front_text and "absolute" in front_text and "fx 2085.55" in front_text
+
+
+@pytest.mark.parametrize("photo", ["rear_dual.heic", "pixel_portrait.jpg"])
+def test_concepts_runs_on_your_own_photo_and_prints_its_caveat(photo, tmp_path):
+    """Every section of 04 that needs only the file takes MY_PHOTO, whatever kind it is (a
+    relative iPhone photo, an Android depth map); the caveat for relative depth is printed."""
+    folder = working_copy(tmp_path)
+    nb = nbformat.read(folder / "04_depth_concepts.ipynb", as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    first.source = first.source.replace("MY_PHOTO = None", f'MY_PHOTO = "../data/sample/{photo}"')
+    nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=False,
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "your photo" in text
+    if photo == "rear_dual.heic":
+        assert "relative depth: stored disparity = a·(true disparity) + b" in text
+        assert "one stored code" in text.split("your photo (MY_PHOTO")[1]  # its own stereo numbers
+    else:
+        assert "not for this photo" in text  # no disparity codes: said, not a traceback

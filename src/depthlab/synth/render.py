@@ -42,7 +42,7 @@ from ..capture import Calibration, CameraInfo, Capture, DepthEncoding
 from ..errors import InvalidInputError
 from .scenes import Scene, cast, portrait_scene, selfie_scene
 
-#: fixed seed of everything random in the shipped samples
+#: fixed random seed of everything random in the shipped samples
 DEFAULT_SEED = 20240608
 
 

@@ -369,7 +369,8 @@ class StereoShift:
         lines = [f"f = {self.focal_px:.1f} px at {self.width_px} px wide, baseline B = {self.baseline_m * 1000:.0f} mm (assumed)"]
         if self.disparity_range_per_m is not None:
             lo, hi = self.disparity_range_per_m
-            lines.append(f"stored disparity {lo:.4g}–{hi:.4g} 1/m = depth {1 / hi:.3f}–{1 / lo:.3f} m = "
+            far = f"{1 / lo:.3f}" if lo > 0 else "∞"
+            lines.append(f"stored disparity {lo:.4g}–{hi:.4g} 1/m = depth {1 / hi:.3f}–{far} m = "
                          f"stereo shift {float(self.shift_of_disparity(lo)):.1f}–{float(self.shift_of_disparity(hi)):.1f} px")
         lines.append(f"one stored code ({self.step_per_m:.4g} 1/m) is a stereo shift of {self.step_shift_px:.3f} px "
                      f"({self.step_shift_depth_px:.3f} px of the {self.depth_width_px} px wide depth map)")
@@ -558,24 +559,29 @@ def ray_shift_m(depth_m: float, angle_deg: float) -> float:
     return float(depth_m) * (1.0 / float(np.cos(np.radians(float(angle_deg)))) - 1.0)
 
 
-def ray_confusion(cap: Capture, truth: Any, label: str = "wall") -> RayConfusion:
+def ray_confusion(cap: Capture, truth: Any = None, label: str = "wall") -> RayConfusion:
     """How much a part of the scene bends when ``z`` is mistaken for the distance along the ray.
 
     Convention: pinhole rays of the capture's calibration (distortion removed); the true ``z``
-    of ``truth`` (so the relative sample's scale error does not enter).
+    of ``truth`` (so the relative sample's scale error does not enter).  Without a truth (your
+    own photo): the capture's own depth over the whole frame (``label`` becomes "scene").
     """
     from ..camera import pixel_rays
 
     if cap.calibration is None:
         raise InvalidInputError("needs a calibration for the pixels' rays")
-    names = list(truth.label_names)
-    if label not in names:
-        raise InvalidInputError(f"no part called {label!r}; the scene has {', '.join(names)}")
     w, h = cap.size
     rays = pixel_rays(cap.calibration, w, h).astype(np.float64)
     cos = 1.0 / np.linalg.norm(rays, axis=1)
-    true = np.asarray(truth.depth_m, dtype=np.float64).ravel()
-    part = (np.asarray(truth.labels).ravel() == names.index(label)) & np.isfinite(true)
+    if truth is None:
+        true = np.asarray(cap.depth, dtype=np.float64).ravel()
+        part, label = np.isfinite(true), "scene"
+    else:
+        names = list(truth.label_names)
+        if label not in names:
+            raise InvalidInputError(f"no part called {label!r}; the scene has {', '.join(names)}")
+        true = np.asarray(truth.depth_m, dtype=np.float64).ravel()
+        part = (np.asarray(truth.labels).ravel() == names.index(label)) & np.isfinite(true)
     if not part.any():
         raise InvalidInputError(f"the {label} has no valid depth")
     z = true[part]
@@ -852,3 +858,22 @@ def scale_caveat(cap: Capture) -> str:
         return ("relative depth: stored disparity = a·(true disparity) + b with a and b unknown, so 'metres' below "
                 "are the capture's own units; distances, ratios and blur are off by an unknown scale and offset")
     return "the file does not say how accurate its depth is: treat distances as relative"
+
+
+def on_photo(measure: Any, cap: Capture, **options: Any) -> str:
+    """``str(measure(cap, **options))``, or why it does not apply to this photo (an Android
+    depth map has no disparity codes, a file without a calibration has no rays): what a
+    notebook prints for *your own photo*, which may be any kind.
+
+    >>> import depthlab
+    >>> from depthlab import concepts
+    >>> android = depthlab.open("data/sample/pixel_portrait.jpg")
+    >>> concepts.on_photo(concepts.error_propagation, android)[:28]
+    'not for this photo: needs di'
+    """
+    from ..errors import DepthlabError
+
+    try:
+        return str(measure(cap, **options))
+    except DepthlabError as exc:
+        return f"not for this photo: {exc}"
