@@ -33,6 +33,9 @@ DEPTH_PNG_SCALE = {"depth": 1000.0, "disparity": 1000.0}
 DEPTH_PNG_UNIT = {"depth": "m", "disparity": "1/m"}
 #: the largest stored integer
 PNG_MAX = 65535
+#: a continuous map (more distinct values than 16 bits hold) is refused when one stored step is
+#: more than this fraction of its median value
+RELATIVE_STEP = 1e-3
 
 
 def _values(cap: Capture, quantity: str) -> np.ndarray:
@@ -87,12 +90,21 @@ def depth_png_array(values: np.ndarray, quantity: str, *, scale: float | None = 
 
 
 def _refuse_merged_levels(values: np.ndarray, stored: np.ndarray, quantity: str, scale: float) -> None:
-    """A quantised source (at most 65535 distinct values) must keep every level in the PNG."""
+    """A quantised source (at most 65535 distinct values) must keep every level in the PNG; a
+    continuous one, steps of at most :data:`RELATIVE_STEP` of its median value."""
     v = np.asarray(values, dtype=np.float64)
     ok = np.isfinite(v) & (v > 0)
     source = np.unique(v[ok])
-    if source.size > PNG_MAX:
-        return  # a continuous map: the recorded scale is its step
+    if source.size > PNG_MAX:  # a continuous map: one step must stay below 0.1% of a typical value
+        typical = float(np.median(v[ok]))
+        if 1.0 / scale > RELATIVE_STEP * typical:
+            other = "depth" if quantity == "disparity" else "disparity"
+            raise InvalidInputError(
+                f"{quantity} spans {source[0]:.6g} to {source[-1]:.6g} {DEPTH_PNG_UNIT[quantity]}: the largest scale that "
+                f"fits a 16-bit PNG ({scale:g} per {DEPTH_PNG_UNIT[quantity]}) stores steps of {1 / scale:g}, "
+                f"{100 / scale / typical:.2g}% of the median {typical:.4g}, so nearby values would be merged; nothing was "
+                f"written. Export --quantity {other} (quantity='{other}'), or a point cloud (float32), instead")
+        return
     kept = np.unique(stored[ok]).size
     if kept < source.size:
         other = "depth" if quantity == "disparity" else "disparity"
