@@ -706,24 +706,6 @@ def orthographic_relief(cap: Capture, truth: Any, label: str = "head") -> Orthog
 
 
 # --------------------------------------------------------------------------------------------
-# exercises
-# --------------------------------------------------------------------------------------------
-
-
-def check_answer(answer: Any, expected: float, rel: float = 0.02, unit: str = "") -> str:
-    """The line an exercise cell prints: right (within ``rel``), not yet, or how to answer."""
-    if answer is None:
-        return f"Put your answer in the variable above and run the cell again (the answer is a number in {unit or 'the unit asked'})."
-    try:
-        a = float(answer)
-    except (TypeError, ValueError):
-        return f"{answer!r} is not a number"
-    if abs(a - expected) <= rel * abs(expected):
-        return f"Right: {a:.4g} {unit} (exactly {expected:.4g} {unit})."
-    return f"Not yet: {a:.4g} {unit} is {'too large' if a > expected else 'too small'}; try again."
-
-
-# --------------------------------------------------------------------------------------------
 # Lens distortion: a straight edge near the rim
 # --------------------------------------------------------------------------------------------
 
