@@ -101,6 +101,18 @@ def make_capture(depth, *, intrinsics=None, reference_size=None, rgb=None, lazy_
     return cap
 
 
+def decoded_on_first_use(cap: Capture):
+    """``cap.rgb``, checked to be decoded now, on first use (its loader runs once, here), and kept."""
+    calls = []
+    load = cap.rgb_loader
+    assert load is not None, "the capture has no colour loader"
+    cap.rgb_loader = lambda: calls.append(1) or load()
+    rgb = cap.rgb
+    assert calls == [1], "the colour image was decoded before it was asked for"
+    assert cap.rgb is rgb and calls == [1], "the decoded colour image is kept"
+    return rgb
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     """Hypothesis writes its home (a constants cache) while test modules are collected: point it

@@ -65,7 +65,7 @@ def test_capture_figure_has_four_panels_and_a_colorbar_in_metres():
     assert axes["colorbar"].get_ylabel() == "depth (m)"
     assert axes["histogram"].get_xlabel() == "depth (m)"
     assert axes["histogram"].get_ylabel() == "pixels"
-    title = fig.subfigs[0]._suptitle.get_text()
+    title = fig.subfigs[0].get_suptitle()
     assert "front TrueDepth" in title and "absolute scale" in title
     assert "relative" not in all_text(fig)
     # a paper's full text width, small fonts
@@ -79,13 +79,13 @@ def test_relative_accuracy_is_marked_on_every_metric_label():
     assert axes["colorbar"].get_ylabel() == "depth (m, relative scale)"
     assert axes["histogram"].get_xlabel() == "depth (m, relative scale)"
     assert "relative scale" in axes["cloud"].get_xlabel()
-    title = fig.subfigs[0]._suptitle.get_text()
+    title = fig.subfigs[0].get_suptitle()
     assert "rear dual" in title and "relative scale" in title
 
 
 def test_unknown_accuracy_is_said():
     fig = capture_figure(ramp_capture(accuracy=None, kind="Lens Blur"))
-    title = fig.subfigs[0]._suptitle.get_text()
+    title = fig.subfigs[0].get_suptitle()
     assert "Lens Blur" in title and "accuracy unknown" in title
 
 
@@ -126,7 +126,7 @@ def test_comparison_of_two_captures_aligns_rows_and_shares_scales_when_both_abso
     assert len(fig.subfigs) == 2
     rows = [axes_by_label(sf) for sf in fig.subfigs]
     assert [set(r) for r in rows] == [{"colour", "depth", "histogram", "cloud", "colorbar"}] * 2
-    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    titles = [sf.get_suptitle() for sf in fig.subfigs]
     assert titles[0].startswith("near · front TrueDepth") and titles[1].startswith("far · front TrueDepth")
     lims = [r["depth"].images[0].get_clim() for r in rows]
     assert lims[0] == lims[1]
@@ -142,8 +142,8 @@ def test_comparison_with_a_relative_capture_keeps_separate_scales_and_says_why()
     rows = [axes_by_label(sf) for sf in fig.subfigs]
     assert rows[0]["depth"].images[0].get_clim() != rows[1]["depth"].images[0].get_clim()
     assert "not comparable" in all_text(fig)
-    assert "relative scale" in fig.subfigs[0]._suptitle.get_text()
-    assert "absolute scale" in fig.subfigs[1]._suptitle.get_text()
+    assert "relative scale" in fig.subfigs[0].get_suptitle()
+    assert "absolute scale" in fig.subfigs[1].get_suptitle()
     # the caller can insist
     fig = comparison_figure(rear, front, shared=True)
     rows = [axes_by_label(sf) for sf in fig.subfigs]
@@ -154,7 +154,7 @@ def test_comparison_of_two_models_of_one_capture():
     cap = ramp_capture()
     fig = comparison_figure(cap, models=("pinhole", "disparity-as-z"), view="side")
     # what differs between models of one photo is the 3D points: the photo once, then one cloud per model
-    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    titles = [sf.get_suptitle() for sf in fig.subfigs]
     assert titles[1] == "pinhole model" and titles[2] == "disparity-as-z model"
     assert [ax.get_label() for ax in fig.axes] == ["colour", "cloud", "cloud"]
     clouds = [axes_by_label(sf)["cloud"] for sf in fig.subfigs[1:]]
@@ -357,7 +357,7 @@ def test_real_rear_dual_figure_is_marked_relative():
     cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
     fig = capture_figure(cap)
     axes = axes_by_label(fig.subfigs[0])
-    assert "rear dual" in fig.subfigs[0]._suptitle.get_text()
+    assert "rear dual" in fig.subfigs[0].get_suptitle()
     assert axes["colorbar"].get_ylabel() == "depth (m, relative scale)"
     assert axes["depth"].get_title() == "depth map (768×576)"
     # the default stride keeps the 3D panel near 30k points
@@ -369,7 +369,7 @@ def test_real_rear_vs_front_comparison():
     rear = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
     front = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"))
     fig = comparison_figure(rear, front, labels=("rear", "front"))
-    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    titles = [sf.get_suptitle() for sf in fig.subfigs]
     assert "rear dual" in titles[0] and "relative scale" in titles[0]
     assert "front TrueDepth" in titles[1] and "absolute scale" in titles[1]
     rows = [axes_by_label(sf) for sf in fig.subfigs]
@@ -446,7 +446,7 @@ def test_histogram_can_split_inside_and_outside_a_matte():
 def test_a_label_the_camera_name_already_says_is_not_repeated():
     cap = depthlab.open(data_sample("rear_dual.heic"))
     fig = comparison_figure(cap, depthlab.open(data_sample("front_truedepth.heic")), labels=("rear", "front"))
-    titles = [sf._suptitle.get_text() for sf in fig.subfigs]
+    titles = [sf.get_suptitle() for sf in fig.subfigs]
     assert not titles[0].startswith("rear · rear") and titles[0].startswith("rear dual")
 
 

@@ -9,7 +9,7 @@ import depthlab
 from depthlab.formats import isobmff
 from depthlab.formats.heic import _orientation_of
 from depthlab.formats.exif import EXIF_ORIENTATIONS, TAG_ORIENTATION, read_exif
-from conftest import shared_sample
+from conftest import decoded_on_first_use, shared_sample
 
 
 def _codes(cap):
@@ -62,8 +62,7 @@ def test_rear_dual_pug_values_and_calibration():
 
 def test_open_is_lazy_and_colour_lines_up():
     cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
-    assert cap._rgb is None, "open() must not decode the 12-megapixel primary"
-    rgb = cap.rgb
+    rgb = decoded_on_first_use(cap)  # open() must not decode the 12-megapixel primary
     assert rgb.shape == (3024, 4032, 3) and rgb.dtype == np.uint8
     small = cap.rgb_at()
     assert small.shape == (576, 768, 3)

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
-from conftest import shared_sample
+from conftest import decoded_on_first_use, shared_sample
 from depthlab.errors import DepthlabError, NoDepthError, UnreadableFileError, UnsupportedFormatError
+from depthlab.formats import jpeg as jpeg_module
 from depthlab.formats import jpeg_segments as js
 from depthlab.formats.exif import EXIF_ORIENTATIONS
 from depthlab.formats.jpeg import gdepth_to_metres, read_jpeg
@@ -229,8 +230,8 @@ def test_apple_sample_floats_lie_on_the_xmp_grid():
 def test_apple_sample_colour_is_lazy_and_is_the_primary():
     p, data = read(APPLE)
     cap = read_jpeg(p, data)
-    assert cap._rgb is None and cap.has_rgb  # nothing decoded at open
-    rgb = cap.rgb
+    assert cap.has_rgb
+    rgb = decoded_on_first_use(cap)  # nothing decoded at open
     assert rgb.shape == (3024, 4032, 3) and rgb.dtype == np.uint8
     im = Image.open(p)
     im.seek(0)
@@ -287,15 +288,20 @@ def _apple_synthetic(orientation: int | None = None, with_depth: bool = True) ->
     return data, {"primary": primary, "codes": codes, "portrait": portrait, "skin": skin}
 
 
-def test_apple_synthetic_classifies_by_subtype_and_decodes_mattes_lazily():
+def test_apple_synthetic_classifies_by_subtype_and_decodes_mattes_lazily(monkeypatch):
     data, src = _apple_synthetic()
+    decodes = []
+    grey_codes = jpeg_module.grey_codes
+    monkeypatch.setattr(jpeg_module, "grey_codes", lambda *a: decodes.append(a[-1]) or grey_codes(*a))
     cap = read_jpeg(Path("synthetic.jpg"), data)
+    at_open = len(decodes)  # the depth map
     expected = 0.5 + 2.0 * src["codes"].astype(np.float64) / 255
     np.testing.assert_allclose(cap.disparity, expected, atol=2.0 / 255 * 1.01)  # JPEG: within one code
     assert cap.accuracy == "absolute"
     assert set(cap.mattes) == {"portrait", "skin"}
-    assert cap.mattes._cache == {}  # known at open, decoded on first use
+    assert len(decodes) == at_open  # known at open, decoded on first use
     assert cap.mattes["portrait"].dtype == np.float32 and cap.mattes["portrait"].shape == (24, 32)
+    assert len(decodes) == at_open + 1 and "portrait" in decodes[-1]
     assert cap.mattes["portrait"].mean() == pytest.approx(200 / 255, abs=1.5 / 255)
     assert cap.mattes["skin"].mean() == pytest.approx(51 / 255, abs=1.5 / 255)
     assert cap.metadata["other_aux"] == ["HDR gain map"]
@@ -465,8 +471,8 @@ def test_lens_blur_colour_comes_from_the_unblurred_original():
     p, data = read(LENS_BLUR)
     cap = read_jpeg(p, data)
     assert cap.metadata["colour_source"].startswith("GImage:Data")
-    assert cap.rgb_size == (1536, 2048) and cap._rgb is None
-    rgb = cap.rgb
+    assert cap.rgb_size == (1536, 2048)
+    rgb = decoded_on_first_use(cap)
     assert rgb.shape == (2048, 1536, 3)
     primary = np.asarray(Image.open(p).convert("RGB"))
     assert not np.array_equal(rgb, primary)  # the primary is Lens Blur's blurred rendering

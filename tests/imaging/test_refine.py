@@ -295,7 +295,7 @@ def test_comparison_figure_of_stored_against_refined(rear):
     fig = figures.comparison_figure(rear[0], "refined")
     titles = " ".join(t.get_text() for sf in fig.subfigs for t in sf.texts)
     assert "stored" in titles and "refined" in titles
-    assert "shared colour" in fig._supxlabel.get_text()
+    assert "shared colour" in fig.get_supxlabel()
     with pytest.raises(InvalidInputError):
         figures.comparison_figure(rear[0], "smoothed")
 

@@ -167,7 +167,9 @@ def test_explore_controls_drive_the_layer():
     assert layer.points.scale == (1.0, 0.5, 3.0)
     # the flat teaching grid (stride 2 now): one unit across, centred, y down, z = depth; drawn
     # through the layer's scale it is stretched 0.5 in y and 3 in z
-    valid = layer._valid  # what is drawn (the mask is still on)
+    # what is drawn: the grid points the projection keeps (the mask is still on)
+    _, valid = depthlab.grid_points(cap, settings=depthlab.ProjectionSettings(stride=2, mask="portrait"))
+    valid = valid.ravel()
     v, u = np.mgrid[0:H:2, 0:W:2].astype(np.float64)
     z = np.where((v >= 12) & (v < 36) & (u >= 16) & (u < 48), 0.8, 2.0)
     flat = np.stack([(u - (W - 1) / 2) / W, 0.5 * (v - (H - 1) / 2) / W, 3 * z], -1).reshape(-1, 3)
@@ -240,7 +242,8 @@ def test_compare_links_cameras_and_applies_controls_per_side():
     assert "front TrueDepth" in c.sides[1].title.value and "0.80–2.00 m" in c.sides[1].title.value
     # one camera, each view orbiting its own subject (the portrait matte, at 1.2 m and 0.8 m):
     # the right view's contents are scaled 1.2 / 0.8 about its phone, which keeps its picture
-    assert va._home == vb._home and va._home["target"] == pytest.approx((0, 0, -1.2))
+    va.reset_view()  # "reset view": both orbit one pivot, on the left view's subject
+    assert tuple(va.controls.target) == tuple(vb.controls.target) == pytest.approx((0, 0, -1.2))
     assert va.transform["scale"] == pytest.approx((1, 1, 1)) and vb.transform["scale"] == pytest.approx((1.5,) * 3)
     c.apply_to.value = 1
     c.controls.w["clip"].value = (0.5, 1.0)
@@ -295,20 +298,20 @@ def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
         "z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32).reshape(48, 64)\n"
         "cal = Calibration(intrinsic_matrix=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]], reference_size=(256, 192))\n"
         "e = explore(Capture(disparity=1 / z, calibration=cal))\n"
-        "calls = []\nrun = e.throttle.fn\ne.throttle.fn = lambda: (calls.append(dict(e._pending)), run())\n"
+        "calls = []\nrun = e.throttle.fn\ne.throttle.fn = lambda: (calls.append(1), run())\n"
     )
-    burst = "for k in range(20):\n    e.controls.w['clip'].value = (0.5, 2.9 - 0.1 * k)\nprint(len(calls), e.throttle._handle is not None)"
-    after = "await asyncio.sleep(0.5)\nprint(len(calls), e.throttle._handle is None, e.side.settings['far'], e.side.layer.count)"
+    burst = "for k in range(20):\n    e.controls.w['clip'].value = (0.5, 2.9 - 0.1 * k)\nprint(len(calls))"
+    after = "await asyncio.sleep(0.5)\nprint(len(calls), e.side.settings['far'], e.side.layer.count)"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (setup, burst, after)])
     nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
     burst_out = nb.cells[1].outputs[0]["text"].split()
     after_out = nb.cells[2].outputs[0]["text"].split()
-    assert burst_out == ["1", "True"]  # the first value drawn at once, the rest waiting
-    assert after_out[:2] == ["2", "True"]  # one trailing update with the latest value
-    far = float(after_out[2])
+    assert burst_out == ["1"]  # the first value drawn at once, the rest waiting
+    assert after_out[0] == "2"  # one trailing update, with the latest value
+    far = float(after_out[1])
     assert far == pytest.approx(2.9 - 0.1 * 19, abs=1e-6)
     z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32)
-    assert int(after_out[3]) == int(np.count_nonzero((z >= 0.5) & (z <= np.float32(far))))
+    assert int(after_out[2]) == int(np.count_nonzero((z >= 0.5) & (z <= np.float32(far))))
 
 
 def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
@@ -337,7 +340,7 @@ def test_start_values_reach_the_controls_and_the_view():
         with pytest.raises(InvalidInputError):
             explore(cap, **bad)
     out = show(cap, model="orthographic")
-    assert out._depthlab_side.settings["model"] == "orthographic"
+    assert "model orthographic" in out.children[-1].value and "arbitrary units" in out.children[-1].value
 
 
 def test_surface_mode_draws_the_mesh_and_switches_back_to_points():

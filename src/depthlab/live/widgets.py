@@ -804,7 +804,7 @@ def show(cap: Capture, *, model: str | None = None, render: str = "points", stri
     side = _Side(cap, view, settings)
     panels.append(W.VBox([W.HTML("<b>3D</b> (drag to orbit, scroll to zoom)"), view.renderer]))
     out = W.VBox([W.HTML(f"<b>{describe(cap)}</b>"), W.HBox(panels), W.HTML(side._title_html().split("<br>")[1])])
-    out._depthlab_side = side  # keeps the projector alive with the widget; tests read it
+    out._depthlab_side = side  # keeps the projector alive as long as the widget
     return out
 
 
