@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import make_capture, shared_sample
+from conftest import data_sample, make_capture, shared_sample
 from depthlab.camera import estimate_calibration, undistort_points
 from depthlab.capture import Calibration, CameraInfo, Capture
 from depthlab.errors import CalibrationError, InvalidInputError
@@ -513,3 +513,46 @@ def test_a_photo_size_array_is_the_same_region_as_the_box():
 def test_bad_masks_say_what_a_mask_can_be(bad, match):
     with pytest.raises(InvalidInputError, match=match):
         project(_region_capture(), model="orthographic", mask=bad)
+
+
+# ------------------------------------------------------------------ pixels -> points
+
+
+def test_points_at_depth_pixel_centres_are_projects_points():
+    cap = depthlab.open(data_sample("front_truedepth.heic"))
+    cloud = project(cap)
+    h, w = cap.shape
+    pick = cloud.pixel_index[:: max(1, len(cloud) // 50)]
+    v, u = np.divmod(pick, w)
+    got = depthlab.points_at(cap, np.stack([u, v], 1), image="depth", window=1)
+    want = cloud.xyz[np.searchsorted(cloud.pixel_index, pick)]
+    np.testing.assert_allclose(got, want, atol=2e-4)  # float32 rays vs float64 undistortion
+
+
+def test_points_at_colour_pixels_go_through_the_half_pixel_shift():
+    cap = depthlab.open(data_sample("front_truedepth.heic"))  # photo 960x1280, depth 480x640
+    # colour pixel (2u + 0.5, 2v + 0.5) is the centre of depth pixel (u, v)
+    a = depthlab.points_at(cap, [(2 * 100 + 0.5, 2 * 200 + 0.5)], window=1)
+    b = depthlab.points_at(cap, (100, 200), image="depth", window=1)
+    np.testing.assert_allclose(a[0], b, rtol=1e-9)
+    assert b.shape == (3,)
+
+
+def test_points_at_is_nan_where_unknown_and_the_window_fills_in():
+    d = np.full((12, 16), 0.5, np.float32)
+    d[5, 7] = np.nan
+    cal = Calibration(intrinsic_matrix=[[20.0, 0, 8], [0, 20.0, 6], [0, 0, 1]], reference_size=(16, 12))
+    cap = Capture(disparity=d, calibration=cal)
+    p = depthlab.points_at(cap, [(7, 5), (7, 5), (-3, 0), (7.5, 5.5)], image="depth", window=1)
+    assert np.isnan(p[0]).all() and np.isnan(p[2]).all()
+    # pixel (7, 5) is unknown: its 3x3 window's median fills in; the ray is (7, 5)'s own
+    np.testing.assert_allclose(depthlab.points_at(cap, (7, 5), image="depth"), [-0.05, -0.05, 2.0], atol=1e-12)
+    # (7.5, 5.5) rounds to pixel (8, 6): known; its ray passes through the principal point's
+    # corner-origin position (8, 6) -> x = y = 0
+    np.testing.assert_allclose(p[3], [0.0, 0.0, 2.0], atol=1e-12)
+    for bad, match in (((1, 2, 3), "uv must have shape"), ({"window": 2}, "odd"), ({"image": "ir"}, "image must be")):
+        with pytest.raises(InvalidInputError, match=match):
+            if isinstance(bad, dict):
+                depthlab.points_at(cap, (1, 1), **bad)
+            else:
+                depthlab.points_at(cap, bad)

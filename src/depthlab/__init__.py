@@ -44,6 +44,7 @@ _LAZY = {
     "to_html": ("depthlab.exchange.export", "to_html"),
     "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
     "grid_points": ("depthlab.projection", "grid_points"),
+    "points_at": ("depthlab.projection", "points_at"),
     # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
     "mesh": ("depthlab.surface", "mesh"),
     "Mesh": ("depthlab.surface", "Mesh"),
@@ -106,7 +107,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "layers", "Layers", "animate", "refine",
-    "ProjectionSettings", "grid_points", "refocus", "refocus_view", "stereo",
+    "ProjectionSettings", "grid_points", "points_at", "refocus", "refocus_view", "stereo",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",

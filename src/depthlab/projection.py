@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .camera import calibration_from_camera
+from .camera import calibration_from_camera, undistort_points
 from .capture import Calibration, Capture
-from .checks import keyword_options, require_capture
+from .checks import check_shape, keyword_options, one_of, require_capture, whole_number
 from .colour import depth_colours, finite_range
 from .errors import CalibrationError, InvalidInputError
 from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_calibration, points_from_depth, ray_grid
@@ -34,7 +34,7 @@ from .imaging.resample import area_average, bilinear
 from .settings import (DEFAULT_MODEL, DISPARITY_AS_Z, MODELS, PINHOLE_RAW, ProjectionSettings, check_mask, check_model,
                        is_pinhole, removes_distortion)
 
-__all__ = ["Projector", "project", "point_cloud", "grid_points", "resolve_calibration", "region_mask", "photo_size",
+__all__ = ["Projector", "project", "point_cloud", "grid_points", "points_at", "resolve_calibration", "region_mask", "photo_size",
            "pinhole_available", "grid_colours", "MODELS"]
 
 # points per block when checking validity (L2-resident) and when gathering the valid points
@@ -510,3 +510,77 @@ def project(
     settings = ProjectionSettings(model=model, near=near, far=far, stride=stride, mask=mask, colour=colour,
                                   matte=matte, depth_scale=depth_scale, aspect=aspect)
     return point_cloud(cap, settings=settings, calibration=calibration)
+
+
+# --------------------------------------------------------------------------------------------
+# Pixels -> points
+# --------------------------------------------------------------------------------------------
+
+#: What ``points_at(..., image=...)`` can measure in.
+IMAGES = ("colour", "depth")
+
+
+@keyword_options
+def points_at(cap: Capture, uv: Any, *, image: str = "colour", window: int = 3,
+              calibration: Calibration | None = None) -> np.ndarray:
+    """The 3D points seen at pixel positions: metres in the camera frame, NaN where unknown.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> p = depthlab.points_at(cap, [[480, 640], [0, 0]])     # the photo's centre and corner
+    >>> p.shape, bool(abs(p[0, 0]) < 0.01), bool(0.3 < p[0, 2] < 1.0)
+    ((2, 3), True, True)
+
+    ``uv`` is one ``(u, v)`` or an array of them, shape (N, 2): u = column, v = row, in the
+    pixels of ``image`` -- ``"colour"`` (the photo; the depth map's pixels when there is no
+    photo) or ``"depth"`` -- continuous, with pixel ``(u, v)``'s *centre* at ``(u, v)`` (the
+    convention of :meth:`~depthlab.capture.Calibration.intrinsics_at`, OpenCV and Open3D; the
+    half-pixel shifts between the photo, the depth map and the calibration's reference frame
+    are done here).  The depth is the median of the known depths in the ``window`` x
+    ``window`` depth pixels around the one the position falls in (``window=1``: that pixel
+    alone); the ray is the calibrated pinhole's through the exact position, lens distortion
+    removed -- at a depth pixel's centre exactly :func:`project`'s point.  NaN rows where the
+    window holds no known depth or the position is outside the image.  Returns float64 (N, 3),
+    or (3,) for a single ``(u, v)``.  A relative-accuracy capture's metres are its own units.
+
+    Convention: see :mod:`depthlab.conventions`.
+    """
+    require_capture(cap, "points_at()")
+    one_of("image", image, IMAGES)
+    k = whole_number("window", window, 1, 31)
+    if k % 2 == 0:
+        raise InvalidInputError(f"window must be odd (a square centred on the pixel), got {window!r}")
+    single = np.ndim(uv) == 1
+    pts = check_shape("uv", np.atleast_2d(np.asarray(uv, dtype=np.float64)), (None, 2))
+    h, w = cap.shape
+    iw, ih = photo_size(cap) if image == "colour" else (w, h)
+    # continuous depth-map coordinates (pixel centres at integers): edges scale, centres shift
+    ud = (pts[:, 0] + 0.5) * (w / iw) - 0.5
+    vd = (pts[:, 1] + 0.5) * (h / ih) - 0.5
+    z = _window_depth(cap.depth, ud, vd, k)
+    cal = resolve_calibration(cap, calibration)
+    rw, rh = cal.reference_size
+    ref = np.stack([(ud + 0.5) * (rw / w), (vd + 0.5) * (rh / h)], axis=1)  # corner origin, as stored
+    if cal.has_distortion:
+        ref = undistort_points(cal, ref)
+    out = np.stack([(ref[:, 0] - cal.cx) / cal.fx * z, (ref[:, 1] - cal.cy) / cal.fy * z, z], axis=1)
+    return out[0] if single else out
+
+
+def _window_depth(depth: np.ndarray, ud: np.ndarray, vd: np.ndarray, k: int) -> np.ndarray:
+    """Median of the finite depths in the k x k window around the pixel each position falls in;
+    NaN outside the map or where the window holds none."""
+    h, w = depth.shape
+    iu, iv = np.floor(ud + 0.5).astype(np.int64), np.floor(vd + 0.5).astype(np.int64)
+    inside = (iu >= 0) & (iu < w) & (iv >= 0) & (iv < h)
+    r = np.arange(k) - k // 2
+    cols = iu[:, None, None] + r[None, None, :]
+    rows = iv[:, None, None] + r[None, :, None]
+    ok = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < h)
+    vals = np.where(ok, depth[np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)], np.nan).reshape(len(iu), -1)
+    vals[~inside] = np.nan
+    known = np.isfinite(vals).any(axis=1)
+    z = np.full(len(iu), np.nan)
+    if known.any():
+        z[known] = np.nanmedian(vals[known].astype(np.float64), axis=1)
+    return z
