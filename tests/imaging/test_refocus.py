@@ -407,3 +407,16 @@ def test_cli_refocus_writes_once_says_where_it_focused_and_refuses_to_overwrite(
             main(["refocus", src, "-o", str(tmp_path / "b.jpg"), *bad])
         assert exc.value.code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jpg"]
+
+
+def test_focus_background_and_subject_are_named_targets(rear):
+    sub = depthlab.refocus(rear.cap, focus="subject", size=(384, 288))
+    dflt = depthlab.refocus(rear.cap, size=(384, 288))
+    back = depthlab.refocus(rear.cap, focus="background", size=(384, 288))
+    assert sub.focus_m == dflt.focus_m and np.array_equal(sub, dflt)
+    # the background is the farthest large region: beyond the subject, within the map's range
+    lo, hi = rear.cap.depth_range()
+    assert sub.focus_m < back.focus_m <= hi
+    assert any("farthest large region" in n for n in back.notes)
+    with pytest.raises(InvalidInputError, match=r"focus must be a number"):
+        depthlab.refocus(rear.cap, focus="wall")

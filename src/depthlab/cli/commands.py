@@ -42,6 +42,7 @@ from ..exchange.depth_png import QUANTITIES
 from ..errors import DepthlabError
 from ..figures.panels import VIEWS, capture_figure, comparison_figure, save_figure
 from .info import format_summary
+from ..imaging._refocus import FOCUS_TARGETS
 from ..settings import DEFAULT_MODEL, MODELS
 
 EXIT_OK = 0
@@ -405,6 +406,11 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _focus_target(text: str) -> float | str:
+    """--focus: metres, or a named target of depthlab.refocus."""
+    return text if text in FOCUS_TARGETS else _positive_float(text)
+
+
 def _positive_float(text: str) -> float:
     try:
         v = float(text)
@@ -468,12 +474,13 @@ def _add_refocus(sub) -> None:
                                     "then in the photo's own units (see `depthlab info`)."),
                        epilog=("examples:\n  depthlab refocus IMG_1234.heic -o out.jpg --f-number 1.4\n"
                                "  depthlab refocus IMG_1234.heic -o far.jpg --focus 3 --f-number 2\n"
+                               "  depthlab refocus IMG_1234.heic -o wall.jpg --focus background\n"
                                "  depthlab refocus photos/ -o refocused/          # <name>.refocus.jpg per photo"))
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
     p.add_argument("-o", "--output", required=True, metavar="IMAGE|DIR",
                    help="a .jpg/.png/.tif/.webp name for one photo, else a folder (<name>.refocus.jpg per photo)")
-    p.add_argument("--focus", type=_positive_float, default=None, metavar="M",
-                   help="focus distance in metres (default: the subject)")
+    p.add_argument("--focus", type=_focus_target, default=None, metavar="M|subject|background",
+                   help="focus distance in metres, or 'subject' (the default) or 'background'")
     p.add_argument("--f-number", type=_positive_float, default=2.8, metavar="N",
                    help="35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (default 2.8)")
     p.add_argument("--focal-length", type=_positive_float, default=None, metavar="MM",

@@ -54,6 +54,9 @@ from ..checks import image_size, keyword_options, positive_number, require_captu
 #: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
 FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
 
+#: The named focus targets of ``refocus(focus=...)``.
+FOCUS_TARGETS = ("subject", "background")
+
 #: Blurring works on an image at most this many pixels on its long side.
 WORK_MAX_SIDE = 512
 
@@ -234,16 +237,45 @@ def choose_focus(cap: Any) -> FocusChoice:
     lo, hi = float(centre.min()), float(centre.max())
     if hi - lo < 1e-9:
         return FocusChoice(float(1.0 / hi), "the centre of the frame (one distance)")
+    band = _large_band(centre, nearest=True)
+    if band is not None:
+        return FocusChoice(float(1.0 / np.median(band)), "the nearest large region near the centre")
+    return FocusChoice(float(1.0 / np.median(centre)), "the centre of the frame (median)")
+
+
+def _large_band(values: np.ndarray, nearest: bool) -> np.ndarray | None:
+    """The nearest (or farthest) disparity band (1/40 of the range wide, three neighbours
+    pooled) holding at least 15% of ``values``; None when none does."""
+    lo, hi = float(values.min()), float(values.max())
     bins = 40
-    counts, edges = np.histogram(centre, bins=bins, range=(lo, hi))
+    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
     pooled = np.convolve(counts, np.ones(3), mode="same")
-    need = 0.15 * centre.size
-    for i in range(bins - 1, -1, -1):  # nearest (largest disparity) first
+    need = 0.15 * values.size
+    for i in (range(bins - 1, -1, -1) if nearest else range(bins)):  # largest disparity is nearest
         if pooled[i] >= need:
             a, b = edges[max(i - 1, 0)], edges[min(i + 2, bins)]
-            band = centre[(centre >= a) & (centre <= b)]
-            return FocusChoice(float(1.0 / np.median(band)), "the nearest large region near the centre")
-    return FocusChoice(float(1.0 / np.median(centre)), "the centre of the frame (median)")
+            return values[(values >= a) & (values <= b)]
+    return None
+
+
+def choose_background(cap: Any) -> FocusChoice:
+    """The background's distance: the farthest disparity band holding at least 15% of the
+    frame's pixels (outside the portrait matte where the photo has one); its median.
+
+    Convention: the capture's own units, as :func:`choose_focus`.
+    """
+    d = _fill_unknown(cap.disparity)
+    h, w = d.shape
+    values, where = d.ravel(), "the frame"
+    if "portrait" in getattr(cap, "mattes", {}):
+        outside = _resize_float(np.asarray(cap.mattes["portrait"], dtype=np.float32), w, h) <= 0.5
+        if outside.mean() >= 0.01:
+            values, where = d[outside], "the frame outside the portrait matte"
+    if float(values.max() - values.min()) < 1e-9:
+        return FocusChoice(float(1.0 / values.max()), f"{where} (one distance)")
+    band = _large_band(values, nearest=False)
+    band = values if band is None else band
+    return FocusChoice(float(1.0 / np.median(band)), f"the farthest large region of {where}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -510,9 +542,10 @@ def refocus(cap: Any, *, focus: float | str | None = None, f_number: float = 2.8
     ----------
     cap : Capture
         A capture with a colour image and a depth map (a refined capture works the same way).
-    focus : float, optional
-        Focus distance in metres (the capture's own units; see the module docstring).  None
-        focuses on the subject (:func:`choose_focus`) and reports the distance chosen.
+    focus : float or str, optional
+        Focus distance in metres (the capture's own units; see the module docstring), or
+        ``"subject"`` (the default, also None: :func:`choose_focus`) or ``"background"``
+        (:func:`choose_background`); a chosen distance is reported (``.focus_m``, ``.notes``).
     f_number : float
         35 mm-equivalent f-number: 1.4 blurs a lot, 16 little (as a phone's portrait slider).
     focal_length_35mm : float, optional
@@ -599,6 +632,13 @@ class Refocuser:
         self.disparity = _fill_unknown(cap.disparity)
         self._work_disparity = _resize_float(_subject_biased(self.disparity), ww, wh)
         self._choice: FocusChoice | None = None
+        self._background: FocusChoice | None = None
+
+    def background(self) -> FocusChoice:
+        """Where ``focus="background"`` focuses (:func:`choose_background`, computed once)."""
+        if self._background is None:
+            self._background = choose_background(self.cap)
+        return self._background
 
     def subject(self) -> FocusChoice:
         """Where ``focus=None`` focuses (:func:`choose_focus`, computed once)."""
@@ -617,14 +657,15 @@ class Refocuser:
         win = self.disparity[max(v - 2, 0):v + 3, max(u - 2, 0):u + 3]
         return float(1.0 / np.median(win))
 
-    def render(self, focus: float | None = None, f_number: float = 2.8) -> RefocusedImage:
+    def render(self, focus: float | str | None = None, f_number: float = 2.8) -> RefocusedImage:
         """The refocused image; see :func:`refocus` for the parameters."""
         n = positive_number("f_number", f_number, " (e.g. 1.4 ... 16)")
-        if focus is not None:
-            focus_m, focus_source = positive_number("focus", focus, " in metres"), "given"
-        else:
-            choice = self.subject()
+        if focus is None or (isinstance(focus, str) and focus in FOCUS_TARGETS):
+            choice = self.background() if focus == "background" else self.subject()
             focus_m, focus_source = choice.focus_m, choice.source
+        else:
+            focus_m, focus_source = positive_number(
+                "focus", focus, f" in metres, or one of {FOCUS_TARGETS}"), "given"
         f35 = self.focal_length_35mm
         k = radius_per_disparity(focus_m, n, f35, self.size)  # output pixels per 1/m
         scale = self.scale
@@ -678,6 +719,6 @@ def _add_detail(full, low: np.ndarray, detail: np.ndarray) -> np.ndarray:
 
 __all__ = [
     "FRAME_35MM_DIAGONAL_MM", "FocusChoice", "RefocusInfo", "RefocusedImage", "Refocuser", "blur_diameter_mm", "blur_radius_px",
-    "choose_focus", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
+    "choose_focus", "choose_background", "FOCUS_TARGETS", "disc_kernel", "layer_radii", "lens_focal_length_35mm", "radius_per_disparity", "refocus",
     "render_layers",
 ]
