@@ -15,6 +15,7 @@ shipped samples.
 Modules: :mod:`~depthlab.synth.scenes` (primitives, ray casting, the shipped scenes),
 :mod:`~depthlab.synth.render` (the rear dual and front TrueDepth cameras, ground truth),
 :mod:`~depthlab.synth.heic` (the writer), :mod:`~depthlab.synth.samples` (``data/sample``),
+:mod:`~depthlab.synth.spatial` (a spatial photo: a rendered stereo pair with truth),
 :mod:`~depthlab.synth.jpeg` (Apple portrait JPEG and Google GDepth writers, and the JPEG segment
 primitives they are made of: XMP, extended XMP, MPF index, appended files).
 """
@@ -35,10 +36,12 @@ from .render import (
 )
 from .samples import SAMPLE_NAMES, generate_samples, load_truth, sample_files
 from .scenes import Ellipsoid, Plane, Scene, cast, portrait_scene, selfie_scene
+from .spatial import SpatialCapture, render_spatial, spatial_heic_bytes, stereo_scene, write_spatial_heic
 
 __all__ = [
     "DEFAULT_SEED", "Ellipsoid", "GroundTruth", "Plane", "SAMPLE_NAMES", "Scene", "SynthCapture",
     "apply_radial", "cast", "encode_hevc", "fit_inverse_coefficients", "front_calibration",
     "generate_samples", "heic_bytes", "load_truth", "portrait_scene", "rear_calibration",
     "render_front_truedepth", "render_rear_dual", "sample_files", "selfie_scene", "write_heic",
+    "SpatialCapture", "render_spatial", "spatial_heic_bytes", "stereo_scene", "write_spatial_heic",
 ]

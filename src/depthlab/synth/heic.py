@@ -263,6 +263,23 @@ def validate_capture(cap: SynthCapture) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def add_grid(b: hw.HeifBuilder, rgb: np.ndarray, properties: list[tuple[bytes, bool]], *, quality: int) -> int:
+    """Add ``rgb`` as a grid of 512x512 lossy tiles (edge tiles padded by repeating the last
+    row/column), the grid carrying ``properties``; returns the grid's item id."""
+    h, w = rgb.shape[:2]
+    colr = hw.colr_nclx()
+    rows, cols = -(-h // TILE), -(-w // TILE)
+    padded = np.pad(rgb, ((0, rows * TILE - h), (0, cols * TILE - w), (0, 0)), mode="edge")
+    tiles = []
+    for r in range(rows):
+        for c in range(cols):
+            cfg, data = encode_hevc(padded[r * TILE:(r + 1) * TILE, c * TILE:(c + 1) * TILE], lossless=False, quality=quality)
+            tiles.append(b.add_item("hvc1", data, [(hw.ispe(TILE, TILE), False), (colr, True), (hw.hvcC(cfg), True)], hidden=True))
+    grid = b.add_item("grid", hw.grid_descriptor(rows, cols, w, h), properties, in_idat=True)
+    b.add_ref("dimg", grid, tiles)
+    return grid
+
+
 def heic_bytes(cap: SynthCapture, orientation: Orientation | None = None, *, quality: int = 80) -> bytes:
     """The whole HEIC file for ``cap`` (display orientation) stored with ``orientation``."""
     orientation = orientation or Orientation()
@@ -281,18 +298,8 @@ def heic_bytes(cap: SynthCapture, orientation: Orientation | None = None, *, qua
     colr = hw.colr_nclx()
     b = hw.HeifBuilder()
 
-    # primary: a grid of 512x512 tiles (edge tiles padded by repeating the last row/column)
     h, w = rgb.shape[:2]
-    rows, cols = -(-h // TILE), -(-w // TILE)
-    padded = np.pad(rgb, ((0, rows * TILE - h), (0, cols * TILE - w), (0, 0)), mode="edge")
-    tiles = []
-    for r in range(rows):
-        for c in range(cols):
-            cfg, data = encode_hevc(padded[r * TILE:(r + 1) * TILE, c * TILE:(c + 1) * TILE], lossless=False, quality=quality)
-            tiles.append(b.add_item("hvc1", data, [(hw.ispe(TILE, TILE), False), (colr, True), (hw.hvcC(cfg), True)], hidden=True))
-    grid = b.add_item("grid", hw.grid_descriptor(rows, cols, w, h),
-                      [(colr, True), (hw.ispe(w, h), False), *transforms, (hw.pixi(8, 8, 8), False)], in_idat=True)
-    b.add_ref("dimg", grid, tiles)
+    grid = add_grid(b, rgb, [(colr, True), (hw.ispe(w, h), False), *transforms, (hw.pixi(8, 8, 8), False)], quality=quality)
     b.set_primary(grid)
     exif = b.add_item("Exif", exif_item(cap, orientation, (w, h)), hidden=True)
     b.add_ref("cdsc", exif, [grid])

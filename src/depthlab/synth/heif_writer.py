@@ -254,6 +254,7 @@ class HeifBuilder:
     _prop_index: dict[bytes, int] = field(default_factory=dict)
     _refs: list[tuple[str, int, tuple[int, ...]]] = field(default_factory=list)
     _primary: int | None = None
+    _groups: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
 
     def add_property(self, box_bytes: bytes) -> int:
         """Store a property box (shared when identical); its 1-based ``ipco`` index."""
@@ -293,6 +294,16 @@ class HeifBuilder:
             raise InvalidInputError(f"a reference can list at most {MAX_REFS_PER_ENTRY} items")
         self._refs.append((ref_type, int(from_id), ids))
 
+    def add_group(self, group_type: str, entity_ids: list[int] | tuple[int, ...]) -> None:
+        """An entity group in ``grpl`` (ISO/IEC 23008-12), e.g. ``ster`` = (left, right) views.
+        Group ids follow the last item id, as Apple numbers them."""
+        _fourcc(group_type)
+        ids = tuple(int(i) for i in entity_ids)
+        known = {it.id for it in self._items}
+        if not ids or any(i not in known for i in ids):
+            raise InvalidInputError(f"group {group_type} {ids} names items that do not exist")
+        self._groups.append((group_type, ids))
+
     def set_primary(self, item_id: int) -> None:
         if item_id not in {it.id for it in self._items}:
             raise InvalidInputError(f"primary item {item_id} does not exist")
@@ -327,6 +338,11 @@ class HeifBuilder:
             entries.append(e)
         ipma = full_box("ipma", 0, 1 if big else 0, struct.pack(">I", len(entries)) + b"".join(entries))
         iprp = box("iprp", ipco + ipma)
+        grpl = b""
+        if self._groups:
+            grpl = box("grpl", b"".join(
+                full_box(t, 0, 0, struct.pack(">II", len(self._items) + 1 + k, len(ids)) + b"".join(struct.pack(">I", i) for i in ids))
+                for k, (t, ids) in enumerate(self._groups)))
         idat = box("idat", idat_payload) if idat_payload else b""
         # iloc version 1 (construction method), offset/length 4 bytes, base offset 0, no index
         locs = b""
@@ -337,7 +353,7 @@ class HeifBuilder:
                 raise InvalidInputError("the file would exceed 4 GiB, which this writer does not support")
             locs += struct.pack(">HHHHII", it.id, method, 0, 1, off, len(it.data))
         iloc = full_box("iloc", 1, 0, bytes([0x44, 0x00]) + struct.pack(">H", len(self._items)) + locs)
-        return full_box("meta", 0, 0, hdlr + dinf + pitm + iinf + iref + iprp + idat + iloc)
+        return full_box("meta", 0, 0, hdlr + dinf + pitm + iinf + iref + iprp + grpl + idat + iloc)
 
     def to_bytes(self) -> bytes:
         """The whole file: ``ftyp``, ``meta``, ``mdat``."""

@@ -280,7 +280,7 @@ def fill_holes(values: np.ndarray, holes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shade(scene: Scene, hits, background=(0.55, 0.6, 0.68)) -> np.ndarray:
+def shade(scene: Scene, hits, background=(0.55, 0.6, 0.68)) -> np.ndarray:
     light = np.asarray(scene.light, dtype=np.float64)
     light /= np.linalg.norm(light)
     lambert = np.clip(hits.normal @ light, 0.0, 1.0)
@@ -291,7 +291,7 @@ def _shade(scene: Scene, hits, background=(0.55, 0.6, 0.68)) -> np.ndarray:
     return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
-def _area_down(img: np.ndarray, f: int) -> np.ndarray:
+def area_down(img: np.ndarray, f: int) -> np.ndarray:
     h, w = img.shape[:2]
     return img.reshape(h // f, f, w // f, f, *img.shape[2:]).mean(axis=(1, 3))
 
@@ -312,7 +312,7 @@ def _codes(disparity: np.ndarray, fmin: float, fmax: float) -> np.ndarray:
     return np.clip(np.nan_to_num(v, nan=0.0), 0, 255).astype(np.uint8)
 
 
-def _check_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
+def check_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
     w, h = (int(v) for v in size)
     if w < 64 or h < 64 or w % 2 or h % 2:
         raise InvalidInputError(f"{name} must have even sides of at least 64 pixels (what x265 codes without a crop), got {size}")
@@ -387,8 +387,8 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
     are rendered through the stored lens distortion (see the module docstring for the direction).
     """
     scene = scene or portrait_scene()
-    dw, dh = _check_size("depth_size", depth_size)
-    cw, ch = _check_size("colour_size", colour_size)
+    dw, dh = check_size("depth_size", depth_size)
+    cw, ch = check_size("colour_size", colour_size)
     if not (np.isfinite(relative_scale_factor) and relative_scale_factor > 0):
         raise InvalidInputError(f"relative_scale_factor must be positive, got {relative_scale_factor}")
     if not (np.isfinite(relative_disparity_offset) and relative_disparity_offset >= 0):
@@ -404,7 +404,7 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
     fmin, fmax = _half_float_range(float(stored.min()), float(stored.max()))
     codes = _codes(stored, fmin, fmax)
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=True))
-    rgb = _shade(scene, colour_hits).reshape(ch, cw, 3)
+    rgb = shade(scene, colour_hits).reshape(ch, cw, 3)
     matte = _matte(scene, labels, sigma=1.0)
     f35 = 26.0
     camera = CameraInfo(kind="rear dual", make="depthlab", model="synthetic rear dual camera",
@@ -434,8 +434,8 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
     stores them as code 0 with FloatMin = 0, i.e. disparity 0: unknown.
     """
     scene = scene or selfie_scene()
-    dw, dh = _check_size("depth_size", depth_size)
-    cw, ch = _check_size("colour_size", colour_size)
+    dw, dh = check_size("depth_size", depth_size)
+    cw, ch = check_size("colour_size", colour_size)
     cal = front_calibration((cw, ch))
     rays = pixel_rays(cal, dw, dh, distorted=False)
     hits = cast(scene, rays)
@@ -455,7 +455,7 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
     if not filtered:
         codes[holes] = 0
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=False))
-    rgb = _shade(scene, colour_hits).reshape(ch, cw, 3)
+    rgb = shade(scene, colour_hits).reshape(ch, cw, 3)
     matte = _matte(scene, labels, sigma=0.7)
     camera = CameraInfo(kind="front TrueDepth", make="depthlab", model="synthetic TrueDepth camera",
                         lens_model=f"depthlab synthetic front TrueDepth camera {cal.fx * cal.pixel_size_mm:.2f}mm f/1.9",

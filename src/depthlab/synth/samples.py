@@ -59,9 +59,9 @@ def encoder_description() -> str:
     return f"{info.get('HEIF', 'unknown HEVC encoder')}; libheif {info.get('libheif', '?')}; pillow-heif {pillow_heif.__version__}"
 
 
-def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
-    """(JSON bytes, NPZ bytes) of a capture's ground truth."""
-    t = cap.truth
+def _truth_bytes(t: GroundTruth, doc: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(JSON bytes, NPZ bytes) of a ground truth: ``doc`` plus the truth's own summary; the arrays
+    in units of 0.1 mm (depth), label indices and holes."""
     depth = t.depth_m
     units = np.where(np.isfinite(depth), np.round(np.nan_to_num(depth) / DEPTH_UNIT_M), 0)
     if units.max() > 65535:
@@ -69,6 +69,13 @@ def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
     arrays: dict[str, np.ndarray] = {"depth_1e4m": units.astype(np.uint16), "labels": t.labels.astype(np.uint8)}
     if t.holes is not None:
         arrays["holes"] = t.holes.astype(bool)
+    text = json.dumps(doc | t.to_dict(), indent=1, allow_nan=False) + "\n"
+    return text.encode("utf-8"), _npz_bytes(arrays)
+
+
+def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
+    """(JSON bytes, NPZ bytes) of a capture's ground truth."""
+    t = cap.truth
     doc: dict[str, Any] = {
         "file": heic_name,
         "generator": "depthlab.synth.generate_samples (python -m depthlab.synth / depthlab samples)",
@@ -85,10 +92,8 @@ def truth_files(cap: SynthCapture, heic_name: str) -> tuple[bytes, bytes]:
                    **({"holes": "pixels the sensor could not measure (" + ("filled from neighbours in the stored map: Filtered=True)"
                                                                             if t.filtered else "stored as unknown, code 0: Filtered=False)")}
                       if t.holes is not None else {})},
-        **t.to_dict(),
     }
-    text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
-    return text.encode("utf-8"), _npz_bytes(arrays)
+    return _truth_bytes(t, doc)
 
 
 def sample_files(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
@@ -99,6 +104,13 @@ def sample_files(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
         js, npz = truth_files(cap, f"{name}.heic")
         out[f"{name}_truth.json"] = js
         out[f"{name}_truth.npz"] = npz
+    # the spatial photo (issue 26): a rendered stereo pair, no depth map; its truth is the left view's
+    from .spatial import SPATIAL_SAMPLE, render_spatial, spatial_heic_bytes, spatial_truth_doc
+
+    sp = render_spatial()
+    out[f"{SPATIAL_SAMPLE}.heic"] = spatial_heic_bytes(sp)
+    out[f"{SPATIAL_SAMPLE}_truth.json"], out[f"{SPATIAL_SAMPLE}_truth.npz"] = _truth_bytes(
+        sp.truth, spatial_truth_doc(sp, f"{SPATIAL_SAMPLE}.heic") | {"hevc_encoder": encoder_description()})
     # the Pixel-layout Google Dynamic Depth capture (issue 18): its JPEG, truth JSON and arrays
     from .dynamic_depth import SAMPLE_NAME, sample_contents
 

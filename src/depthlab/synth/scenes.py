@@ -53,7 +53,7 @@ class Plane:
     point: tuple[float, float, float]
     normal: tuple[float, float, float]
     albedo: tuple[float, float, float]
-    texture: str | None = None  # "checker", "boards"
+    texture: str | None = None  # "checker", "boards", "noise" (a random pattern at scales tile_m and below)
     tile_m: float = 0.25
 
     def __post_init__(self) -> None:
@@ -165,6 +165,30 @@ def _hit_plane(p: Plane, d: np.ndarray) -> np.ndarray:
     return t
 
 
+def _lattice(i: np.ndarray, j: np.ndarray, octave: int) -> np.ndarray:
+    """A fixed pseudo-random value in 0..1 per integer lattice point (an integer hash)."""
+    h = (i.astype(np.int64) * 73856093) ^ (j.astype(np.int64) * 19349663) ^ (octave * 83492791)
+    h = (h ^ (h >> 13)) * 1274126177
+    return ((h ^ (h >> 16)) & 0xFFFF).astype(np.float64) / 65535.0
+
+
+def value_noise(u: np.ndarray, v: np.ndarray, octaves: int = 5) -> np.ndarray:
+    """0..1 value noise of plane coordinates (u, v): bilinear lattice values at cell sizes 1,
+    1/2, 1/4... (weights halving), the same at the same (u, v) whoever looks."""
+    out = np.zeros(np.shape(u))
+    total = 0.0
+    for o in range(octaves):
+        s, w = 2.0 ** o, 0.5 ** (o * 0.6)
+        x, y = np.asarray(u) * s, np.asarray(v) * s
+        i, j = np.floor(x), np.floor(y)
+        fx, fy = x - i, y - j
+        top = _lattice(i, j, o) * (1 - fx) + _lattice(i + 1, j, o) * fx
+        bottom = _lattice(i, j + 1, o) * (1 - fx) + _lattice(i + 1, j + 1, o) * fx
+        out += w * (top * (1 - fy) + bottom * fy)
+        total += w
+    return out / total
+
+
 def _texture(prim: Primitive, pts: np.ndarray, normal: np.ndarray) -> np.ndarray:
     base = np.broadcast_to(np.asarray(prim.albedo, dtype=np.float64), pts.shape).copy()
     tex = prim.texture
@@ -180,6 +204,8 @@ def _texture(prim: Primitive, pts: np.ndarray, normal: np.ndarray) -> np.ndarray
         if tex == "checker":
             odd = (np.floor(u) + np.floor(v)) % 2 == 1
             base[odd] *= 0.72
+        elif tex == "noise":  # fixed on the plane, so every camera sees the same surface
+            base *= (0.45 + 0.9 * value_noise(u, v))[:, None]
         elif tex == "boards":
             stripe = np.floor(u * 2) % 2 == 1
             base[stripe] *= 0.82
