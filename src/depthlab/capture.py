@@ -137,6 +137,11 @@ class Calibration:
         focal length); views and figures say so.
     source : str
         Where the numbers came from, for people: ``"depth item XMP"``, ``"EXIF FocalLengthIn35mmFilm"``.
+
+    >>> import depthlab
+    >>> cal = depthlab.open("data/sample/rear_dual.heic").calibration
+    >>> cal.reference_size, cal.fx, cal.has_distortion, cal.estimated
+    ((1536, 1152), 1153.75, True, False)
     """
 
     intrinsic_matrix: np.ndarray

@@ -166,7 +166,13 @@ class RefocusView:
 @keyword_options
 def refocus_view(cap: Any, *, width: int = 960, focus: float | None = None, f_number: float = 2.8,
                  focal_length_35mm: float | None = None) -> RefocusView:
-    """A live refocus panel for ``cap`` (see the module docstring); display it in a notebook."""
+    """A live refocus panel for ``cap`` (see the module docstring); display it in a notebook.
+
+    >>> import depthlab
+    >>> view = depthlab.refocus_view(depthlab.open("data/sample/front_truedepth.heic"), width=240, f_number=4)
+    >>> view.f_number.value
+    4.0
+    """
     return RefocusView(cap, width=width, focus=focus, f_number=f_number, focal_length_35mm=focal_length_35mm)
 
 

@@ -788,7 +788,13 @@ def show(cap: Capture, *, model: str | None = None, render: str = "points", stri
 
     ``model`` (default: calibrated pinhole where the capture allows) and ``render``
     (``"points"`` or ``"surface"``) choose how the 3D panel draws it; ``fill`` draws the invented
-    background behind occlusion edges (:func:`depthlab.layers`)."""
+    background behind occlusion edges (:func:`depthlab.layers`).
+
+    >>> import depthlab
+    >>> panel = depthlab.show(depthlab.open("data/sample/front_truedepth.heic"), model="orthographic")
+    >>> panel.children[-1].value.split(" · ")[0].split(">")[-1]
+    'model orthographic'
+    """
     require_capture(cap, "show()")
     h, w = cap.shape
     box_h = int(round(size * h / w)) if w >= h else size
@@ -820,14 +826,29 @@ def explore(cap: Capture, **kwargs: Any) -> Explorer:
     ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too),
     ``fill`` (default True: draw the invented background layer of :func:`depthlab.layers` behind
     occlusion edges, so a turn shows no black hole; a checkbox "fill behind edges" too).
-    See :class:`Explorer`."""
+    See :class:`Explorer`.
+
+    >>> import depthlab
+    >>> cap = depthlab.open("data/sample/front_truedepth.heic")
+    >>> view = depthlab.explore(cap, stride=2, far=0.6, point_scale=1.5, colour="depth")
+    >>> view.controls.w["stride"].value, view.controls.w["colour"].value
+    (2, 'depth')
+    """
     return Explorer(cap, **kwargs)
 
 
 @keyword_options
 def compare(a: Capture, b: Capture, **kwargs: Any) -> Comparison:
     """Two live views side by side with linked cameras, titled with camera, accuracy and depth
-    range; the controls apply to both or to one side.  See :class:`Comparison`."""
+    range; the controls apply to both or to one side.  See :class:`Comparison`.
+
+    >>> import depthlab
+    >>> rear = depthlab.open("data/sample/rear_dual.heic")
+    >>> front = depthlab.open("data/sample/front_truedepth.heic")
+    >>> pair = depthlab.compare(rear, front, stride=4)
+    >>> pair.views[0].camera is pair.views[1].camera
+    True
+    """
     return Comparison(a, b, **kwargs)
 
 

@@ -71,6 +71,11 @@ class Mesh:
     metadata : source, parameters, depth range, intrinsics, counts.
 
     Arrays are read-only; methods return new objects or files.
+
+    >>> import depthlab
+    >>> surf = depthlab.mesh(depthlab.open("data/sample/front_truedepth.heic"), stride=8)
+    >>> surf.vertices.dtype, surf.faces.shape[1], surf.units, surf.camera
+    (dtype('float32'), 3, 'm', 'front TrueDepth')
     """
 
     vertices: np.ndarray

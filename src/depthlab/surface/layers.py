@@ -80,6 +80,11 @@ class Layers:
         layer's texture; its uv are the same pixel centres as the mesh's).
     back_uv : float32 (K, 2), texture coordinates of ``back_xyz`` (origin bottom-left).
     metadata : the method and its parameters (band, turn, inpainting), counts, ``"invented"``.
+
+    >>> import depthlab
+    >>> two = depthlab.layers(depthlab.open("data/sample/front_truedepth.heic"), stride=8)
+    >>> type(two.front).__name__, two.back_xyz.shape[1]
+    ('Mesh', 3)
     """
 
     front: Mesh
