@@ -163,3 +163,18 @@ def test_concepts_runs_on_your_own_photo_and_prints_its_caveat(photo, tmp_path):
         assert "one stored code" in text.split("your photo (MY_PHOTO")[1]  # its own stereo numbers
     else:
         assert "not for this photo" in text  # no disparity codes: said, not a traceback
+
+
+@pytest.mark.parametrize("name", ["00_primer", "01_first_look", "02_projection_models", "05_refocus"])
+def test_notebook_runs_on_an_android_photo_as_your_own(name, tmp_path):
+    """MY_PHOTO may be any phone's: an Android depth map (no disparity codes, no distortion
+    model) runs every cell; what does not apply says so."""
+    folder = working_copy(tmp_path)
+    nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    first.source = first.source.replace("MY_PHOTO = None", 'MY_PHOTO = "../data/sample/pixel_portrait.jpg"')
+    nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=False,
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    # the scale caveat for the photo is printed (concepts.scale_caveat: one of its three sentences)
+    assert any(k in text for k in ("relative depth: stored disparity", "absolute depth:", "does not say how accurate"))

@@ -334,6 +334,12 @@ def distortion_figure(cap: Capture, *, grid: int = 15, magnify: float | None = N
     cal = cap.calibration
     if cal is None:
         raise InvalidInputError("the distortion figure needs a calibration")
+    if not cal.has_distortion:  # an Android or estimated calibration: say so instead of failing
+        fig, ax = _fig(6.4, 2.0)
+        ax.text(0.5, 0.5, "this photo's calibration stores no (non-zero) lens-distortion model:\nnothing to draw (iPhone rear cameras carry one)",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
     rw, rh = cal.reference_size
     gx, gy = np.meshgrid(np.linspace(0.5, rw - 0.5, grid), np.linspace(0.5, rh - 0.5, max(3, round(grid * rh / rw))))
     pts = np.stack([gx, gy], axis=-1)
