@@ -75,8 +75,9 @@ def expand_inputs(items: Sequence[str]) -> list[Path]:
     """Photos named on the command line; a folder stands for its photos (not recursive), sorted.
 
     >>> from depthlab.cli.commands import expand_inputs
-    >>> [p.name for p in expand_inputs(["data/sample"])]
-    ['front_truedepth.heic', 'pixel_portrait.jpg', 'rear_dual.heic']
+    >>> names = [p.name for p in expand_inputs(["data/sample"])]
+    >>> names[:3], all(n.endswith((".heic", ".jpg")) for n in names)   # the truth files are left out
+    (['front_truedepth.heic', 'pixel_portrait.jpg', 'rear_dual.heic'], True)
     """
     out: list[Path] = []
     for item in items:
