@@ -103,7 +103,7 @@ def wait_for_change(lp: LabPage, index: int, before: np.ndarray, timeout: float 
 def drag_far_handle(lp: LabPage, output_index: int, fraction: float = 0.25) -> None:
     """Drag the upper handle of the "near–far" range slider of one output to ``fraction`` of its track."""
     out = lp.page.locator(".jp-OutputArea-output:has(canvas)").nth(output_index)
-    slider = out.locator(".widget-hslider:has(.widget-label:text-is('near–far (m)'))").first
+    slider = out.locator(".widget-hslider:has(.widget-label:text-matches('^near–far'))").first
     handle = slider.locator(".noUi-handle").last
     track = slider.locator(".noUi-target").first
     handle.scroll_into_view_if_needed()
@@ -143,7 +143,7 @@ def test_notebook_renders_and_reacts_in_chromium(browser, lab, path):
         # moving a slider changes the canvas of the same output
         outputs = lp.page.locator(".jp-OutputArea-output:has(canvas)")
         target = next((k for k in range(outputs.count())
-                       if outputs.nth(k).locator(".widget-label:text-is('near–far (m)')").count()), None)
+                       if outputs.nth(k).locator(".widget-label:text-matches('^near–far')").count()), None)
         assert target is not None, "no near–far slider next to a 3D view"
         first_canvas = lp.page.evaluate(
             """k => {

@@ -16,7 +16,7 @@ from depthlab import CameraInfo  # noqa: E402
 from depthlab.errors import InvalidInputError  # noqa: E402
 from depthlab.live.scene import POINT_VERTEX_SHADER, to_threejs  # noqa: E402
 from depthlab.live.viewer import CloudView, _look_quaternion, linked_pair  # noqa: E402
-from depthlab.live.widgets import Throttle, compare, explore, fresh_path, show  # noqa: E402
+from depthlab.live.widgets import OWN, Throttle, compare, explore, fresh_path, show  # noqa: E402
 
 H, W = 48, 64
 
@@ -249,10 +249,69 @@ def test_compare_links_cameras_and_applies_controls_per_side():
     c.controls.w["clip"].value = (0.5, 1.0)
     assert c.sides[0].layer.count == H * W - 1 and c.sides[1].layer.count == 24 * 32
     c.apply_to.value = "both"
-    c.controls.w["clip"].value = (0.5, 1.3)
-    assert c.sides[0].layer.count == 24 * 32
+    # both sides: the slider is in fractions of each side's own depth range (rear 1.2–3.0
+    # relative, front 0.8–2.0 m): up to 50 % keeps each side's subject and drops its wall
+    assert c.controls.w["clip"].description == "near–far (%)"
+    c.controls.w["clip"].value = (0.0, 0.5)
+    assert [s.settings["far"] for s in c.sides] == [pytest.approx(2.1), pytest.approx(1.4)]
+    assert c.sides[0].layer.count == 24 * 32 and c.sides[1].layer.count == 24 * 32
+    assert "left 1.20–2.10 (relative) | right 0.80–1.40 m" in c.controls.sides_note.value
+    c.apply_to.value = 0  # one side: its own metres again
+    assert c.controls.w["clip"].description == "near–far (m)" and c.controls.w["clip"].value[1] == pytest.approx(2.1, abs=0.01)
     m = compare(front, front, models=("pinhole", "disparity-as-z"))
     assert [s.settings["model"] for s in m.sides] == ["pinhole", "disparity-as-z"]
+
+
+def test_compare_shared_dropdown_shows_both_sides_and_gives_them_back():
+    """The student's round trip: "both" shows the split, choosing a model sets both, choosing
+    the split again gives each side its own model back."""
+    front = make_capture()
+    m = compare(front, front, models=("pinhole", "orthographic"))
+    w = m.controls.w["model"]
+    assert w.value == OWN and w.options[0] == ("left pinhole | right orthographic", OWN)
+    w.value = "orthographic"
+    assert [s.settings["model"] for s in m.sides] == ["orthographic", "orthographic"]
+    w.value = OWN
+    assert [s.settings["model"] for s in m.sides] == ["pinhole", "orthographic"]
+    m.apply_to.value = 1
+    assert w.value == "orthographic" and OWN not in [o[1] for o in w.options]
+    assert not m.controls.w["aspect"].disabled  # the right side is flat: aspect works there
+    m.apply_to.value = 0
+    assert m.controls.w["aspect"].disabled and "flat models only" in m.controls.notes["aspect"].value
+
+
+def test_controls_that_do_nothing_say_why():
+    cap = make_capture()
+    cap.mattes = {}
+    e = explore(cap)
+    assert e.controls.w["mask"].disabled and "this photo has no mattes" in e.controls.notes["mask"].value
+    assert e.controls.w["aspect"].disabled  # pinhole: the stretch is for the flat models
+    e.controls.w["model"].value = "orthographic"
+    assert not e.controls.w["aspect"].disabled and e.controls.notes["aspect"].layout.display == "none"
+    e.controls.w["render"].value = "surface"
+    assert e.controls.w["point_scale"].disabled and "points" in e.controls.notes["point_scale"].value
+
+
+def test_orbit_survives_stride_and_model_changes():
+    """A control keeps the camera's pose relative to the subject: stride leaves it where it is,
+    a new model (or depth scale) moves it with the subject; only "reset view" goes home."""
+    e = explore(make_capture())
+    cam = e.view.camera
+    home = tuple(cam.position)
+    orbited = (0.4, 0.1, -0.2)
+    cam.position = orbited  # as the browser reports the end of a drag
+    e.controls.w["stride"].value = 2
+    assert tuple(cam.position) == orbited
+    e.controls.w["depth_scale"].value = 2.0  # pinhole: every distance doubles about the phone
+    assert cam.position == pytest.approx(tuple(2 * v for v in orbited), abs=1e-6)
+    e.controls.w["depth_scale"].value = 1.0
+    e.controls.w["model"].value = "orthographic"  # the subject stays 0.8 ahead: so does the orbit
+    assert e.view._home["target"] == pytest.approx((0, 0, -0.8)) and cam.position == pytest.approx(orbited)
+    e.controls.w["depth_scale"].value = 2.0  # flat: z only; the subject moves back to 1.6
+    assert e.view._home["target"] == pytest.approx((0, 0, -1.6))
+    assert cam.position != pytest.approx(home) and cam.position != pytest.approx(orbited)
+    e.reset_view()
+    assert cam.position == pytest.approx(e.view._home["position"])
 
 
 def test_show_puts_colour_depth_and_3d_in_one_output():

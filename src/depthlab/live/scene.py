@@ -347,13 +347,14 @@ def view_transform(home: dict[str, Any], shared: dict[str, Any]) -> dict[str, tu
     else:
         half = math.atan2(s, c) / 2
         q = np.concatenate([axis / s * math.sin(half), [math.cos(half)]])
-    rot = _quaternion_matrix(q)
+    rot = quaternion_matrix(q)
     pos = t_s - k * rot @ t_h
     return {"scale": (k, k, k), "quaternion": tuple(float(v) for v in q),
             "position": tuple(float(v) + 0.0 for v in pos)}
 
 
-def _quaternion_matrix(q: np.ndarray) -> np.ndarray:
+def quaternion_matrix(q: np.ndarray) -> np.ndarray:
+    """3x3 rotation matrix of a unit quaternion (x, y, z, w), three.js's order."""
     x, y, z, w = (float(v) for v in q)
     return np.array([
         [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
@@ -506,5 +507,5 @@ void main() {
 
 
 __all__ = ["to_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size",
-           "grid_image_xy", "orbit_centre", "home_pivot", "view_transform", "point_footprint", "COVERAGE",
+           "grid_image_xy", "orbit_centre", "home_pivot", "view_transform", "quaternion_matrix", "point_footprint", "COVERAGE",
            "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER", "point_stretch", "scattered_stretch", "MAX_STRETCH"]

@@ -28,7 +28,7 @@ import pythreejs as three
 
 from ..errors import InvalidInputError
 from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, grid_spec, initial_camera,
-                    to_threejs, view_transform)
+                    quaternion_matrix, to_threejs, view_transform)
 
 BACKGROUND = "#1e1e24"
 
@@ -403,6 +403,8 @@ class CloudView:
         self.renderer = three.Renderer(camera=self.camera, scene=self.scene, controls=[self.controls],
                                        width=self.width, height=self.height, antialias=False)
         self._home: dict[str, Any] | None = None
+        #: the home camera :func:`link_homes` last gave linked views (their shared camera's)
+        self._shared_home: dict[str, Any] | None = None
         self.grid_label = ""
         #: how the home camera frames the clouds: "far" (pinhole clouds) or "all" (flat models)
         self.fit = "far"
@@ -468,13 +470,14 @@ class CloudView:
             return None
         return np.min([b[0] for b in bs], axis=0), np.max([b[1] for b in bs], axis=0)
 
-    def frame(self, reset_camera: bool = True) -> dict[str, Any] | None:
-        """Fit the grid (and, by default, the camera) to the drawn clouds; returns the camera dict."""
+    def frame(self, reset_camera: bool = True, grid: bool = True) -> dict[str, Any] | None:
+        """Fit the grid (``grid``) and the home camera to the drawn clouds, and (``reset_camera``)
+        put the camera there; returns the home camera dict."""
         b = self.bounds()
         if b is None:
             return None
-        g = grid_spec(*b, units=self.units)
-        self._set_grid(g)
+        if grid:
+            self._set_grid(grid_spec(*b, units=self.units))
         home = initial_camera(*b, aspect=self.width / self.height, fit=self.fit, pivot=self.pivot)
         self._home = home
         if reset_camera:
@@ -492,6 +495,19 @@ class CloudView:
             self.grid = new
         else:
             self.grid.position = g["centre"]
+
+    def refit(self, keep_pose: bool = True, grid: bool = True) -> dict[str, Any] | None:
+        """Fit the home camera (and, by default, the grid) to what is drawn now; with
+        ``keep_pose`` the camera keeps its pose relative to the subject (:func:`carry_pose`:
+        it moves with the home camera, so an orbited view stays orbited), else it goes home."""
+        old = self._home
+        if self.frame(reset_camera=False, grid=grid) is None:
+            return None
+        if keep_pose and old is not None:
+            carry_pose(self, old, self._home)
+        else:
+            self.reset_view()
+        return self._home
 
     def reset_view(self) -> None:
         """Put the camera back at the phone's position, looking at the cloud."""
@@ -511,15 +527,53 @@ class CloudView:
             other.controls.target = home["target"]
 
 
-def link_homes(views: Sequence[CloudView]) -> dict[str, Any] | None:
+def carry_pose(view: CloudView, old_home: dict[str, Any], new_home: dict[str, Any]) -> None:
+    """Move ``view``'s camera (and orbit target) as the home camera moved from ``old_home`` to
+    ``new_home`` (:func:`depthlab.live.scene.view_transform`: a uniform scale, a turn and a
+    shift): a camera at the old home lands on the new one, an orbited camera keeps its pose
+    relative to the subject.  The pose is the one the browser last reported (pythreejs syncs the
+    camera and the orbit target back at the end of each drag)."""
+    t = view_transform(old_home, new_home)
+    k = t["scale"][0]
+    q = np.asarray(t["quaternion"], dtype=np.float64)
+    rot = quaternion_matrix(q)
+    pos = np.asarray(t["position"], dtype=np.float64)
+    cam = view.camera
+    p = pos + k * rot @ np.asarray(cam.position, dtype=np.float64)
+    target = pos + k * rot @ np.asarray(view.controls.target, dtype=np.float64)
+    quat = _quaternion_product(q, np.asarray(cam.quaternion, dtype=np.float64))
+    with cam.hold_sync():
+        cam.fov = new_home["fov"]
+        cam.near = new_home["near"]
+        cam.far = new_home["far"]
+        cam.position = tuple(float(v) for v in p)
+        cam.quaternion = tuple(float(v) for v in quat)
+    for v in (view, *getattr(view, "_linked", ())):
+        v.controls.target = tuple(float(x) for x in target)
+
+
+def _quaternion_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a * b for quaternions (x, y, z, w): first b's turn, then a's; normalised."""
+    ax, ay, az, aw = a
+    bx, by, bz, bw = b
+    out = np.array([aw * bx + ax * bw + ay * bz - az * by,
+                    aw * by - ax * bz + ay * bw + az * bx,
+                    aw * bz + ax * by - ay * bx + az * bw,
+                    aw * bw - ax * bx - ay * by - az * bz])
+    return out / (np.linalg.norm(out) or 1.0)
+
+
+def link_homes(views: Sequence[CloudView], keep_pose: bool = False) -> dict[str, Any] | None:
     """Make linked views (one shared camera) each orbit its own subject.
 
     The first view's home camera becomes the shared one; every other view's contents are moved
     (:func:`depthlab.live.scene.view_transform`: a uniform scale about its phone, a turn and a shift)
     so that the shared camera sees them exactly as that view's own home camera would: each
     first picture is its own phone's, and the one orbit pivot sits on each view's subject.
-    The field of view is the widest any view needs.
+    The field of view is the widest any view needs.  ``keep_pose``: the shared camera keeps its
+    pose relative to the subjects (:func:`carry_pose`) instead of going home.
     """
+    old = views[0]._shared_home
     homes = [v._home for v in views]
     if any(h is None for h in homes):
         return None
@@ -528,7 +582,11 @@ def link_homes(views: Sequence[CloudView]) -> dict[str, Any] | None:
     for v, h in zip(views, homes):
         v.set_transform(view_transform(h, shared))
         v._home = shared
-    views[0].reset_view()
+        v._shared_home = shared
+    if keep_pose and old is not None:
+        carry_pose(views[0], old, shared)
+    else:
+        views[0].reset_view()
     return shared
 
 
@@ -549,4 +607,4 @@ def linked_pair(width: int = 480, height: int = 400, units: tuple[str, str] = ("
     return a, b
 
 
-__all__ = ["CloudView", "CloudLayer", "SurfaceLayer", "linked_pair", "link_homes"]
+__all__ = ["CloudView", "CloudLayer", "SurfaceLayer", "linked_pair", "link_homes", "carry_pose"]

@@ -49,8 +49,8 @@ from ..exchange.html import to_html
 from ..projection import Projector, matte_on_grid, pinhole_available, region_mask
 
 from ..checks import positive_number
-from ..settings import (COLOURS, DEFAULT_MODEL, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC, PINHOLE_MODELS,
-                        ProjectionSettings, default_stride, is_pinhole)
+from ..settings import (COLOURS, DEFAULT_MODEL, FLAT_MODELS, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC,
+                        PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole)
 from .behind import Behind
 from .viewer import CloudView, linked_pair
 
@@ -66,6 +66,10 @@ EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("fi
                   ("offline 3D page .html", "html")]
 
 _LABEL_WIDTH = "110px"
+#: "not computed yet" (None is a valid answer: no subject found)
+_UNSET = object()
+#: a comparison's shared dropdown standing for "each side keeps its own value"
+OWN = "each side its own"
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,6 +200,10 @@ class _Side:
         self.settings = dict(settings)
         self.projector = Projector(self.cap, stride=self.settings["stride"])
         self.description = describe(cap)  # depth range scans the whole map: once
+        #: the stored map's (nearest, farthest) depth: a comparison's shared near–far slider is in
+        #: fractions of it, so each side is clipped in its own terms
+        self.depth_range = cap.depth_range()
+        self._pivot1: Any = _UNSET
         view.fit = self.fit
         # a view that starts as a surface sends its points only when they are first asked for
         # (the first picture waits for one geometry, not two)
@@ -286,8 +294,15 @@ class _Side:
 
     def pivot(self) -> np.ndarray | None:
         """The subject in the camera frame (:func:`depthlab.live.scene.orbit_centre`) at these
-        settings, before depth scale and aspect: the portrait matte's centre at its depth where
-        the capture has a portrait matte, else the nearest large surface near the image centre."""
+        settings: the portrait matte's centre at its depth where the capture has a portrait
+        matte, else the nearest large surface near the image centre.  Found at depth scale and
+        aspect 1 once per drawn geometry (a stretch only scales it)."""
+        if self._pivot1 is _UNSET:
+            self._pivot1 = self._find_pivot()
+        c = self._pivot1
+        return None if c is None else c * np.asarray(self._scale())
+
+    def _find_pivot(self) -> np.ndarray | None:
         from .scene import orbit_centre
 
         xyz, valid = self._points()
@@ -301,10 +316,7 @@ class _Side:
         subject = None
         if SUBJECT_MATTE in self.cap.mattes:
             subject = self.projector.mask(SUBJECT_MATTE)[idx]
-        centre = orbit_centre(xyz[idx], image_xy, subject)
-        if centre is None:
-            return None
-        return centre * np.asarray(self._scale())
+        return orbit_centre(xyz[idx], image_xy, subject)
 
     def _mesh(self):
         from ..surface._mesh import mesh
@@ -421,12 +433,18 @@ class _Side:
             self.surface.scale = scale
         # each point covers its pixel (the footprint scales with the GPU stretch in the shader)
         self.layer.set_size(footprint=self._footprint(), size_factor=s["point_scale"])
-        if s["model"] != d["model"] or s["stride"] != d["stride"]:
-            # a new model has other units and extent: new grid, new pivot, camera home
+        if new_xyz or new_valid:
+            self._pivot1 = _UNSET
+        if self.moves_subject(d):
+            # the subject moved (another model, refined depth, a stretch): the view re-fits around
+            # it and the camera keeps its pose relative to it (an orbit stays an orbit); a new
+            # model has other units and extent, so it gets a new grid too.  A stride, near/far,
+            # colour or size change leaves the camera where it is.
             self.view.units = self.units
             self.view.fit = self.fit
             self.view.pivot = self.pivot()
-            self.view.frame(reset_camera=not self.linked)
+            if not self.linked:  # a comparison re-fits both views at once
+                self.view.refit(keep_pose=True, grid=s["model"] != d["model"])
         # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
         # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
         # refits it
@@ -435,6 +453,10 @@ class _Side:
         self.title.value = self._title_html()
         self.last_update_s = time.perf_counter() - t0
         return self.last_update_s
+
+    def moves_subject(self, before: dict[str, Any]) -> bool:
+        """Whether the settings changed since ``before`` move the subject in the scene."""
+        return any(self.settings[k] != before[k] for k in ("model", "refined", "depth_scale", "aspect"))
 
     def cloud(self):
         p = self.projection()
@@ -560,7 +582,18 @@ class _Controls:
                                       tooltips=["one point per depth pixel, as wide as its pixel",
                                                 "the textured surface (depthlab.mesh), cut at occlusions"]),
         }
-        self._clip_full = (lo, hi + step)
+        #: the near–far slider is in fractions of each side's depth range (a comparison's sides)
+        self.clip_share = False
+        self._quiet = False
+        self.notes = {name: W.HTML("", layout=W.Layout(display="none", margin="-4px 0 4px 114px"))
+                      for name in self.w}
+        #: what the sides of a comparison hold when they differ ("left 1 | right 2")
+        self.sides_note = W.HTML("")
+        if not mattes:
+            self.explain("mask", "this photo has no mattes" if len(caps) == 1 else "neither photo has mattes")
+        if not all(c.has_rgb for c in caps):
+            self.explain("refined", "refined depth follows the colour photo's edges; "
+                                    f"{'this capture has' if len(caps) == 1 else 'a capture has'} no colour photo")
         self.reset = W.Button(description="reset view", icon="home", layout=W.Layout(width="120px"))
         self.export_format = W.Dropdown(options=EXPORT_FORMATS, value="ply", layout=W.Layout(width="160px"))
         self.export = W.Button(description="export", icon="download", layout=W.Layout(width="100px"),
@@ -571,23 +604,57 @@ class _Controls:
 
     def _changed(self, name: str) -> Callable[[dict], None]:
         def handler(change: dict) -> None:
+            if self._quiet:
+                return  # the session is showing another side's values, not the user moving it
             v = change["new"]
-            if name == "clip":
-                lo, hi = v
-                full_lo, full_hi = self._clip_full
-                self.on_change({"near": None if lo <= full_lo else float(lo),
-                                "far": None if hi >= full_hi - 1e-9 else float(hi)})
-            else:
-                self.on_change({name: (v or None) if name == "mask" else v})
+            self.on_change({name: (v or None) if name == "mask" and v is not OWN else v})
         return handler
 
+    def set_quietly(self, name: str, **traits: Any) -> None:
+        """Change a control's traits (value, options, range) without it counting as a user's change."""
+        w = self.w[name]
+        self._quiet = True
+        try:
+            if "options" in traits and tuple(w.options) != tuple(traits["options"]):
+                w.options = traits["options"]
+            if "min" in traits and traits["min"] > w.max:
+                w.max = traits["max"]  # widen first: min may never pass max
+            for k in ("min", "max", "step", "readout_format", "description"):
+                if k in traits and getattr(w, k) != traits[k]:
+                    setattr(w, k, traits[k])
+            if "value" in traits and w.value != traits["value"]:
+                w.value = traits["value"]
+        finally:
+            self._quiet = False
+
+    def clip_for(self, depth_range: tuple[float, float] | None, value: tuple[float, float]) -> dict[str, float | None]:
+        """near and far (metres) of one side for a position of the near–far slider: in metres
+        (its own range, or one view's), or -- the slider of a comparison's two sides -- in
+        fractions of ``depth_range``, each side's own (a relative rear capture and an absolute
+        front one share no metres).  A handle at its end means "no limit" (None)."""
+        lo, hi = (float(v) for v in value)
+        w = self.w["clip"]
+        at_lo, at_hi = lo <= w.min + 1e-9, hi >= w.max - 1e-9
+        if self.clip_share and depth_range is not None:
+            d0, d1 = depth_range
+            lo, hi = d0 + lo * (d1 - d0), d0 + hi * (d1 - d0)
+        return {"near": None if at_lo else lo, "far": None if at_hi else hi}
+
+    def explain(self, name: str, reason: str) -> None:
+        """Grey a control out with the reason shown under it ("" enables it again)."""
+        w, note = self.w[name], self.notes[name]
+        w.disabled = bool(reason)
+        note.value = f"<span style='opacity:0.75;font-size:90%'>{reason}</span>" if reason else ""
+        note.layout.display = "" if reason else "none"
+
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
-        w = self.w
-        left = W.VBox([w["model"], w["render"], w["depth_scale"], w["aspect"], w["clip"], w["fill"]])
-        right = W.VBox([w["stride"], w["point_scale"], w["colour"], w["mask"],
-                        *([w["min_confidence"]] if not w["min_confidence"].disabled else []), w["refined"]])
+        w, n = self.w, self.notes
+        left = W.VBox([x for k in ("model", "render", "depth_scale", "aspect", "clip", "fill") for x in (w[k], n[k])])
+        right_names = ["stride", "point_scale", "colour", "mask",
+                       *(["min_confidence"] if not w["min_confidence"].disabled else []), "refined"]
+        right = W.VBox([x for k in right_names for x in (w[k], n[k])])
         buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
-        return W.VBox([W.HBox([left, right]), buttons, self.status])
+        return W.VBox([W.HBox([left, right]), buttons, self.sides_note, self.status])
 
 
 class _Session:
@@ -609,8 +676,16 @@ class _Session:
 
     def _queue(self, changes: dict[str, Any]) -> None:
         for side in self._targets():
-            self._pending.setdefault(id(side), {}).update(changes)
+            self._pending.setdefault(id(side), {}).update(self._side_changes(side, changes))
         self.throttle()
+
+    def _side_changes(self, side: _Side, changes: dict[str, Any]) -> dict[str, Any]:
+        """The settings a control's change means for one side (the near–far slider's position
+        becomes that side's near and far)."""
+        ch = dict(changes)
+        if "clip" in ch:
+            ch.update(self.controls.clip_for(side.depth_range, ch.pop("clip")))
+        return ch
 
     def _apply(self) -> None:
         pending, self._pending = self._pending, {}
@@ -621,6 +696,16 @@ class _Session:
                 spent += side.update(**ch)
         self.last_update_s = spent
         self.controls.status.value = ""
+        self._explain_modes()
+
+    def _explain_modes(self) -> None:
+        """Grey out, with the reason, the controls that do nothing for the sides they change."""
+        sides = self._targets()
+        c = self.controls
+        c.explain("aspect", "" if any(not is_pinhole(x.settings["model"]) for x in sides) else
+                  f"aspect stretches the flat models only ({', '.join(FLAT_MODELS)})")
+        c.explain("point_scale", "" if any(x.settings["render"] == "points" for x in sides) else
+                  "point size is for points (draw as: points)")
 
     def _show_error(self, exc: BaseException) -> None:
         kind = "" if isinstance(exc, DepthlabError) else f"{type(exc).__name__}: "
@@ -717,6 +802,7 @@ class Explorer(_Session):
         self.sides = [self.side]
         self.controls = _Controls([cap], settings, self._queue)
         self._setup(export_dir)
+        self._explain_modes()
         self.widget = W.VBox([self.side.title, self.view.renderer, self.controls.box()])
 
 
@@ -724,9 +810,15 @@ class Comparison(_Session):
     """Two captures (or one capture twice) side by side, one camera: orbit either view and the
     other follows.
 
-    ``models=("pinhole", "pinhole-raw")`` starts each side with its own projection model.  The
-    controls apply to both views, or to the left or right one only ("apply to").
+    ``models=("pinhole", "pinhole-raw")`` starts each side with its own projection model.  Each
+    side keeps its own settings; the controls change both views, or the left or right one only
+    ("apply to").  With "both", a dropdown whose sides differ shows "left … | right …" and
+    keeps offering that split after a change (choose it again to give each side back its own
+    value), and the near–far slider is in fractions of each side's own depth range.
     """
+
+    #: dropdowns that can show (and give back) each side's own value
+    SPLITTABLE = ("model", "colour", "mask", "render")
 
     @keyword_options(name="compare")
     def __init__(self, a: Capture, b: Capture, *, model: str | None = None, models: tuple[str, str] | None = None,
@@ -745,26 +837,43 @@ class Comparison(_Session):
         self.controls = _Controls([a, b], settings, self._queue)
         self.apply_to = W.ToggleButtons(options=[("both", "both"), ("left", 0), ("right", 1)], value="both",
                                         description="apply to", style={"button_width": "60px"})
+        #: each side's own value of a dropdown, remembered while "both" has made them equal
+        self._own: dict[str, tuple[Any, Any]] = {}
         self._setup(export_dir)
+        self.apply_to.observe(lambda _c: self._show_sides(), names="value")
+        self._show_sides()
         cols = [W.VBox([s.title, v.renderer], layout=W.Layout(width=f"{width + 10}px"))
                 for s, v in zip(self.sides, self.views)]
         self.widget = W.VBox([W.HBox(cols), self.controls.box(extra=[self.apply_to])])
 
-    def _frame_both(self) -> None:
+    def _frame_both(self, keep_pose: bool = False) -> None:
         """One camera for both, each view orbiting its own subject: every view is framed on its
         own cloud and pivot, then :func:`depthlab.live.viewer.link_homes` moves the right view's
-        contents so the shared camera sees each as its own phone did."""
+        contents so the shared camera sees each as its own phone did.  ``keep_pose``: the
+        camera keeps its pose relative to the subjects instead of going home."""
         from .viewer import link_homes
 
         for side in self.sides:
             side.view.fit = side.fit
             side.view.pivot = side.pivot()
             side.view.frame(reset_camera=False)
-        link_homes(self.views)
+        link_homes(self.views, keep_pose=keep_pose)
 
     def _targets(self) -> list[_Side]:
         sel = self.apply_to.value
         return self.sides if sel == "both" else [self.sides[int(sel)]]
+
+    def _side_changes(self, side: _Side, changes: dict[str, Any]) -> dict[str, Any]:
+        ch = super()._side_changes(side, changes)
+        i = self.sides.index(side)
+        for name, v in list(ch.items()):
+            if v is OWN or v == OWN:
+                ch[name] = self._own[name][i]
+            elif name in self.SPLITTABLE and len(self._targets()) == 2:
+                own = tuple(x.settings[name] for x in self.sides)
+                if own[0] != own[1]:
+                    self._own[name] = own  # "both" overrides a split: keep it to give back
+        return ch
 
     def reset_view(self) -> None:
         """Both views back to their phones' pictures, the one camera orbiting each subject."""
@@ -775,10 +884,68 @@ class Comparison(_Session):
         self._frame_both()
 
     def _apply(self) -> None:
-        reframe = any("model" in ch or "stride" in ch for ch in self._pending.values())
+        before = [dict(x.settings) for x in self.sides]
         super()._apply()
-        if reframe:
-            self._frame_both()
+        if any(x.moves_subject(b) for x, b in zip(self.sides, before)):
+            self._frame_both(keep_pose=True)
+        self._show_sides()
+
+    def _show_sides(self) -> None:
+        """Show in the controls what the sides they change hold now."""
+        c = self.controls
+        sides = self._targets()
+        s0 = sides[0].settings
+        both = len(sides) == 2
+        for name in self.SPLITTABLE:
+            own = tuple(x.settings[name] for x in self.sides)
+            if both and own[0] != own[1]:
+                self._own[name] = own
+            base = [o for o in c.w[name].options if o[1] != OWN]
+            label = lambda v: "none" if v is None else str(v)  # noqa: E731
+            split = ([(f"left {label(self._own[name][0])} | right {label(self._own[name][1])}", OWN)]
+                     if both and name in self._own else [])
+            value = OWN if both and own[0] != own[1] else (s0[name] or "") if name == "mask" else s0[name]
+            c.set_quietly(name, options=split + base, value=value)
+        for name in ("depth_scale", "aspect", "stride", "point_scale", "refined"):
+            c.set_quietly(name, value=s0[name])
+        c.clip_share = both
+        if both:  # each side's own depth range: the slider is in fractions of it
+            fr = self._fractions(sides[0])
+            c.set_quietly("clip", min=0.0, max=1.0, step=0.005, readout_format=".0%", description="near–far (%)",
+                          value=fr)
+        else:
+            lo, hi = sides[0].depth_range or (0.1, 10.0)
+            step = max((hi - lo) / 200, 1e-3)
+            near, far = s0["near"], s0["far"]
+            c.set_quietly("clip", min=lo, max=hi + step, step=step, readout_format=".2f", description="near–far (m)",
+                          value=(lo if near is None else max(lo, near), hi + step if far is None else min(hi + step, far)))
+        c.sides_note.value = self._sides_html()
+        self._explain_modes()
+
+    def _fractions(self, side: _Side) -> tuple[float, float]:
+        r = side.depth_range
+        if r is None or r[1] <= r[0]:
+            return (0.0, 1.0)
+        near, far = side.settings["near"], side.settings["far"]
+        f = lambda v, d: d if v is None else min(max((v - r[0]) / (r[1] - r[0]), 0.0), 1.0)  # noqa: E731
+        return (f(near, 0.0), f(far, 1.0))
+
+    def _sides_html(self) -> str:
+        """"near–far: left 0.31–0.67 m | right 0.95–1.97 m" and every setting the sides differ in."""
+        a, b = (x.settings for x in self.sides)
+
+        def rng(x: _Side) -> str:
+            s, r = x.settings, x.depth_range or (float("nan"), float("nan"))
+            near = r[0] if s["near"] is None else s["near"]
+            far = r[1] if s["far"] is None else s["far"]
+            return f"{near:.2f}–{far:.2f} {'m' if x.cap.accuracy == 'absolute' else '(relative)'}"
+
+        parts = [f"near–far: left {rng(self.sides[0])} | right {rng(self.sides[1])}"]
+        for name in ("depth_scale", "aspect", "stride", "point_scale", "refined"):
+            if a[name] != b[name]:
+                parts.append(f"{name.replace('_', ' ')}: left {a[name]:.3g} | right {b[name]:.3g}"
+                             if isinstance(a[name], float) else f"{name.replace('_', ' ')}: left {a[name]} | right {b[name]}")
+        return f"<span style='opacity:0.8'>{' · '.join(parts)}</span>"
 
 
 @keyword_options
