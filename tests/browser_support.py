@@ -369,9 +369,18 @@ class LabPage:
         return self.page.locator(".jp-Notebook .jp-OutputArea canvas")
 
     def canvas_image(self, i: int, path: Path | None = None) -> np.ndarray:
+        """The pixels of canvas ``i`` and nothing around it: a canvas that sits at a fractional
+        CSS position (a title above it of 1.5 text lines) is clipped to its whole pixels, so the
+        page behind it (whose colour changes with the cell's focus) never enters the picture."""
+        import math
+
         c = self.canvases().nth(i)
         c.scroll_into_view_if_needed()
-        png = c.screenshot(path=str(path) if path else None, animations="disabled")
+        b = c.bounding_box()
+        x0, y0 = math.ceil(b["x"] - 1e-6), math.ceil(b["y"] - 1e-6)
+        x1, y1 = math.floor(b["x"] + b["width"] + 1e-6), math.floor(b["y"] + b["height"] + 1e-6)
+        png = self.page.screenshot(path=str(path) if path else None, animations="disabled",
+                                   clip={"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0})
         return image_from_png(png)
 
     def draws_since(self, t: float) -> list[dict]:

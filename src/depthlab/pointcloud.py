@@ -61,6 +61,9 @@ class PointCloud:
     intrinsics_estimated : True when the intrinsics were estimated (EXIF), not stored.
     camera : e.g. ``"rear dual"``.
     metadata : source path, depth range, projection parameters, intrinsics used.
+    edge : bool (N,): the point is an edge point (a neighbour jumps in depth: an occlusion's
+        sides and the "flying pixels" between them; :meth:`depthlab.projection.Projector.edges`);
+        None when unknown (clouds read from files).
 
     >>> import numpy as np
     >>> from depthlab import PointCloud
@@ -79,6 +82,7 @@ class PointCloud:
     intrinsics_estimated: bool = False
     camera: str = "unknown"
     metadata: dict[str, Any] = field(default_factory=dict)
+    edge: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         xyz = np.asarray(self.xyz)
@@ -101,6 +105,11 @@ class PointCloud:
             if idx.shape != (n,):
                 raise InvalidInputError(f"pixel_index must have shape ({n},), got {idx.shape}")
             self.pixel_index = idx.astype(np.int64, copy=False)
+        if self.edge is not None:
+            edge = np.asarray(self.edge)
+            if edge.shape != (n,):
+                raise InvalidInputError(f"edge must have shape ({n},) like xyz, got {edge.shape}")
+            self.edge = edge.astype(bool, copy=False)
         if self.grid_shape is not None:
             self.grid_shape = (int(self.grid_shape[0]), int(self.grid_shape[1]))
         if self.units not in ("m", "arbitrary"):
@@ -109,6 +118,23 @@ class PointCloud:
             raise InvalidInputError(f"accuracy must be 'relative', 'absolute' or None, got {self.accuracy!r}")
 
     # -- looking at it ------------------------------------------------------------------------
+    def without_edges(self) -> "PointCloud":
+        """A copy without the edge points (``edge``); the same cloud when none are flagged.
+
+        >>> import depthlab
+        >>> cloud = depthlab.project(depthlab.open("data/sample/rear_dual.heic"))
+        >>> len(cloud.without_edges()) < len(cloud) == int((~cloud.edge).sum()) + int(cloud.edge.sum())
+        True
+        """
+        if self.edge is None or not self.edge.any():
+            return self
+        keep = ~self.edge
+        from dataclasses import replace
+
+        return replace(self, xyz=self.xyz[keep], rgb=self.rgb[keep],
+                       pixel_index=None if self.pixel_index is None else self.pixel_index[keep],
+                       edge=np.zeros(int(keep.sum()), bool), metadata={**self.metadata, "edge_points": "dropped"})
+
     def __len__(self) -> int:
         return int(self.xyz.shape[0])
 

@@ -274,6 +274,7 @@ class Projector:
         self._colours: dict[tuple[str, str | None], np.ndarray] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._pixel_index: np.ndarray | None = None
+        self._edges: np.ndarray | None = None
         self._depth_range: tuple[float, float] | None | bool = False
         self._xyz = np.empty((self.size, 3), dtype=np.float32)
         self._valid: np.ndarray | None = None
@@ -349,6 +350,20 @@ class Projector:
             )
         return (arr >= 0.5 if arr.dtype != bool else arr).reshape(-1)
 
+    def edges(self) -> np.ndarray:
+        """bool (M,): the grid's edge points, where a neighbour jumps in depth by more than the
+        mesh's cut rule allows (:func:`depthlab.surface.triangulate.occlusion_edges`, near or far side; its default step
+        per depth-map pixel, times the stride); cached.  Flagged, never dropped: the live views
+        hide them by default, :func:`project` marks them in ``PointCloud.edge``."""
+        if self._edges is None:
+            from .surface.triangulate import DEFAULT_MAX_STEP, occlusion_edges
+
+            gh, gw = self.grid_shape
+            near, far = occlusion_edges(self.depth.reshape(gh, gw), self.finite.reshape(gh, gw),
+                                        DEFAULT_MAX_STEP * self.stride)
+            self._edges = (near | far).reshape(-1)
+        return self._edges
+
     def colours(self, mode: str = "rgb", matte: str | None = None) -> np.ndarray:
         """uint8 (M, 3) colours of the grid (:func:`grid_colours`), cached per mode and matte."""
         if mode == "matte" and matte is None:
@@ -404,6 +419,7 @@ class Projector:
         matte = settings.matte_for(cap.mattes) if colour_used == "matte" else settings.matte
         cols = self.colours(colour_used, matte=matte)
         n_valid = int(np.count_nonzero(valid))
+        edge = self.edges() if n_valid == self.size else self.edges()[valid]
         if n_valid == self.size:
             drange = list(self.depth_range() or ()) or None
             if _hand_over:  # project(): this Projector is thrown away, its buffers become the cloud's
@@ -418,7 +434,7 @@ class Projector:
             pts, rgb, idx, drange = _compact(xyz, cols, valid, n_valid, pix, self.depth)
         cal = self.calibration if settings.pinhole else None
         return PointCloud(
-            xyz=pts, rgb=rgb, pixel_index=idx,
+            xyz=pts, rgb=rgb, pixel_index=idx, edge=edge.copy() if edge is self._edges else edge,
             grid_shape=self.depth_shape, model=settings.model, units=settings.units, accuracy=cap.accuracy,
             intrinsics_estimated=bool(cal is not None and cal.estimated), camera=cap.camera.kind,
             metadata=_cloud_metadata(cap, settings, cal, colour_used, matte, drange),
@@ -498,7 +514,9 @@ def project(
     gives depth colours (``cloud.metadata["colour"]`` says so).  For repeated projections of one
     capture keep a :class:`Projector`.
 
-    Convention: see :mod:`depthlab.conventions`; unknown and clipped pixels are dropped.
+    Convention: see :mod:`depthlab.conventions`; unknown and clipped pixels are dropped.  Edge
+    points (a neighbour jumps in depth: both sides of an occlusion and the "flying pixels" between
+    them) are kept and flagged in ``cloud.edge``; ``cloud.without_edges()`` drops them.
 
     >>> import depthlab
     >>> cap = depthlab.open("data/sample/front_truedepth.heic")

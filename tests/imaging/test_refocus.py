@@ -324,6 +324,7 @@ def test_the_live_control_moves_focus_and_aperture(rear):
     assert "capture units" in view.focus.description and "relative" in view.note.value
     shown = np.asarray(Image.open(io.BytesIO(view.image.value)))
     assert shown.shape == (576, 768, 3)
+    assert view.f_number.value == 1.4 and view.last.info.f_number == 1.4  # starts at the portrait look
 
     # f-number slider: the wall at f/16 keeps more of its detail than at f/1.4 (same focus)
     small_wall = ndimage.binary_erosion(rear.region("wall")[::2, ::2], iterations=4)
@@ -420,3 +421,13 @@ def test_focus_background_and_subject_are_named_targets(rear):
     assert any("farthest large region" in n for n in back.notes)
     with pytest.raises(InvalidInputError, match=r"focus must be a number"):
         depthlab.refocus(rear.cap, focus="wall")
+
+
+def test_refocus_figure_titles_are_legible_at_notebook_size(rear):
+    """Shown in a notebook (at most ~900 px wide), each panel's title is at least 11 px tall."""
+    from depthlab.figures.lessons import refocus_figure
+
+    fig = refocus_figure(rear.cap, [{"f_number": 1.4}, {"f_number": 4}, {"f_number": 16}])
+    shown_px_per_inch = min(900.0, fig.get_figwidth() * fig.dpi) / fig.get_figwidth()
+    for ax in fig.axes:
+        assert ax.title.get_fontsize() / 72 * shown_px_per_inch >= 11, ax.title.get_text()

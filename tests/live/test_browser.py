@@ -314,3 +314,165 @@ def test_live_view_orbits_the_subject_without_gaps_and_resets(live, case):
     assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"
     errors = [e for e in lp.console_errors if not benign_console(e)]
     assert not errors, f"console errors: {errors[:5]}"
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison as a student uses it (issue 30): every shared control once, the orbit kept
+# --------------------------------------------------------------------------------------------
+
+#: the views' titles say what each side draws: "model pinhole · 333,608 of 442,368 points"
+TITLE_JS = """k => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')[k]
+                     .querySelectorAll('.widget-html')].map(e => e.innerText).filter(t => t.includes(' points'))"""
+
+
+def side_titles(lp: LabPage, cell: int) -> list[str]:
+    return lp.page.evaluate(TITLE_JS, cell)[:2]
+
+
+def drawn_share(title: str) -> float:
+    import re
+
+    m = re.search(r"([\d,]+) of ([\d,]+) points", title)
+    assert m, f"no point count in the title {title!r}"
+    return int(m.group(1).replace(",", "")) / int(m.group(2).replace(",", ""))
+
+
+def title_model(title: str) -> str:
+    import re
+
+    return re.search(r"model (\S+)", title).group(1)
+
+
+def silhouette(img: np.ndarray, tol: int = 12) -> np.ndarray:
+    """bool (H, W): pixels that are not the background colour (the cloud and the grid)."""
+    from depthlab.live.viewer import BACKGROUND
+
+    bg = np.array([int(BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)], np.int16)
+    return np.abs(img.astype(np.int16) - bg).max(axis=-1) > tol
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two silhouettes."""
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def wait_titles(lp: LabPage, cell: int, before: list[str], timeout: float = 20.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = side_titles(lp, cell)
+        if now != before:
+            time.sleep(0.8)  # the throttle's trailing update
+            return side_titles(lp, cell)
+        time.sleep(0.2)
+    return side_titles(lp, cell)
+
+
+@pytest.fixture(scope="module")
+def real_pair(browser, lab):
+    """JupyterLab with ``compare(rear, front)`` of the real pug and the real front sample."""
+    from conftest import shared_sample
+
+    rear, front = shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")
+    notebook = lab.write_notebook("real_pair.ipynb", [
+        f"import depthlab\nrear = depthlab.open({str(rear)!r})\nfront = depthlab.open({str(front)!r})",
+        "c = depthlab.compare(rear, front)\nc"])
+    lp = LabPage(browser, lab)
+    try:
+        lp.open_notebook(notebook)
+        lp.run_all(timeout=300, artifacts=ARTIFACTS)
+        assert wait_for_canvases(lp) == 2
+        time.sleep(2)
+        yield lp
+    finally:
+        lp.close()
+        lab.shutdown_kernels()
+
+
+def test_compare_stride_after_a_drag_keeps_the_view(real_pair):
+    """Must hold: after a 60 px drag, one step of *stride* leaves the view where it was (the
+    cloud's silhouette overlaps the one before by >= 70 %), not back at the first picture."""
+    lp = real_pair
+    first = [stable_image(lp, i) for i in (0, 1)]
+    orbit_drag(lp, 0, 60)
+    dragged = [stable_image(lp, i) for i in (0, 1)]
+    for k in (0, 1):
+        assert picture_difference(dragged[k], first[k])[1] > 0.02, f"canvas {k}: the 60 px drag did not turn the view"
+    titles = side_titles(lp, 1)
+    handle = lp.page.locator(".widget-slider:has(.widget-label:text-is('stride')) .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowRight")
+    after_titles = wait_titles(lp, 1, titles)
+    assert after_titles != titles, "the stride step did not reach the views"
+    for k in (0, 1):
+        img = stable_image(lp, k)
+        lp.canvas_image(k, ARTIFACTS / f"real_pair_{k}_stride_after_drag.png")
+        kept, back = overlap(silhouette(img), silhouette(dragged[k])), overlap(silhouette(img), silhouette(first[k]))
+        print(f"canvas {k}: silhouette overlap with the dragged view {kept:.2f}, with the first picture {back:.2f}")
+        assert kept >= 0.7, f"canvas {k}: the stride step moved the view (overlap {kept:.2f} with the view before)"
+        assert kept > back, f"canvas {k}: the stride step went back to the first picture"
+    lp.page.locator(".jp-Notebook .jp-CodeCell").nth(1).locator("button:has-text('reset view')").first.click()
+    time.sleep(1.5)
+
+
+def test_compare_every_shared_control_keeps_both_sides(real_pair):
+    """Must hold: the shared near–far slider's low end at 40 % of its travel leaves each side
+    >= 15 % of its points.  And each shared control moved once leaves both sides drawing, each
+    on its own model; the shared projection menu shows the split and gives it back."""
+    lp = real_pair
+    page = lp.page
+    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+    out = cell.locator(".jp-OutputArea-output").first
+    out.screenshot(path=str(ARTIFACTS / "real_pair_before.png"))
+    titles = side_titles(lp, 1)
+    assert len(titles) == 2 and all(drawn_share(t) > 0.9 for t in titles), titles
+    slider = cell.locator(".widget-hslider:has(.widget-label:text-matches('^near–far'))").first
+    handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-target").first
+    handle.scroll_into_view_if_needed()
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + 0.4 * tb["width"], hb["y"] + hb["height"] / 2, steps=10)
+    page.mouse.up()
+    titles = wait_titles(lp, 1, titles)
+    shares = [drawn_share(t) for t in titles]
+    print("near–far low end at 40 %: drawn shares", [f"{s:.1%}" for s in shares])
+    assert all(s >= 0.15 for s in shares), f"a side was (nearly) emptied by the shared near–far slider: {titles}"
+    for k in (0, 1):
+        assert non_background_fraction(stable_image(lp, k)) > 0.05, f"canvas {k} is empty after near–far"
+    out.screenshot(path=str(ARTIFACTS / "real_pair_after_near_far.png"))
+    # back to the whole range (the low handle to the start of its track), as the student would
+    before = side_titles(lp, 1)
+    hb = handle.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] - 10, hb["y"] + hb["height"] / 2, steps=10)
+    page.mouse.up()
+    assert all(drawn_share(t) > 0.9 for t in wait_titles(lp, 1, before))
+
+    def keyed(label: str, key: str = "ArrowRight") -> None:
+        h = cell.locator(f".widget-slider:has(.widget-label:text-is('{label}')) .noUi-handle").first
+        h.scroll_into_view_if_needed()
+        h.focus()
+        h.press(key)
+
+    def chose(label: str, option: str) -> None:
+        cell.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first.select_option(label=option)
+
+    moves = [("depth scale", lambda: keyed("depth scale")), ("stride", lambda: keyed("stride")),
+             ("point size ×", lambda: keyed("point size ×")),
+             ("colour", lambda: chose("colour", "depth colormap")),
+             ("matte mask", lambda: chose("matte mask", "portrait")),
+             ("projection", lambda: chose("projection", "orthographic (teaching: pixel grid pushed back)"))]
+    for name, move in moves:
+        before = side_titles(lp, 1)
+        move()
+        after = wait_titles(lp, 1, before)
+        for k in (0, 1):
+            frac = non_background_fraction(stable_image(lp, k))
+            assert frac > 0.02, f"after moving {name}, canvas {k} is (nearly) empty ({frac:.3f})"
+        want = "orthographic" if name == "projection" else "pinhole"
+        assert [title_model(t) for t in after] == [want, want], f"after {name}: {after}"
+        assert all("nothing drawn" not in t for t in after), f"after {name}: {after}"
+    out.screenshot(path=str(ARTIFACTS / "real_pair_after_controls.png"))
+    assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import depthlab
-from conftest import make_capture
+from conftest import box_capture
 
 pytest.importorskip("pythreejs")
 
@@ -39,7 +39,7 @@ def box_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", sc
     z[12:36, 16:48] = 0.8 * scale
     depth = z.copy()
     depth[0, 0] = np.nan
-    return make_capture(depth, intrinsics=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]] if calibrated else None,
+    return box_capture(depth, intrinsics=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]] if calibrated else None,
                         reference_size=(256, 192), accuracy=accuracy, kind=kind,
                         mattes={"portrait": (z < 1.5 * scale).astype(np.float32)},
                         rgb=np.stack([u / W * 255, v / H * 255, np.full_like(u, 99)], -1).astype(np.uint8))
@@ -126,7 +126,7 @@ def test_linked_pair_shares_one_camera():
 
 def test_explore_controls_drive_the_layer():
     cap = box_capture()
-    e = explore(cap)
+    e = explore(cap, edges="show")
     layer = e.side.layer
     assert layer.count == H * W - 1  # the NaN pixel is not drawn
     e.controls.w["clip"].value = (0.5, 1.0)
@@ -144,7 +144,7 @@ def test_explore_controls_drive_the_layer():
     # and points grow with it (the shader scales the footprint with the object's scale)
     assert sent == [] and layer.position.array is before
     assert layer.points.scale == (2.0, 2.0, 2.0) and layer.footprint == footprint
-    # what is drawn is the scene make_capture built, worked out here from its calibration (f = 200 px
+    # what is drawn is the scene box_capture built, worked out here from its calibration (f = 200 px
     # at 256x192, corner-origin centre (128, 96) -> f = 50 px, centre (31.5, 23.5) at 64x48):
     # the box at 0.8 m before the wall at 2 m, seen through the phone's pinhole, doubled
     xyz = expected_pinhole_points()
@@ -197,7 +197,7 @@ def test_update_errors_show_in_the_status_line():
 def test_export_writes_next_to_the_notebook_under_fresh_names(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cap = box_capture()
-    e = explore(cap)
+    e = explore(cap, edges="show")
     (tmp_path / "capture_pinhole.ply").write_bytes(b"precious")
     p1 = e.export("ply")
     p2 = e.export("ply")
@@ -235,7 +235,7 @@ def test_export_html_offline_page_one_for_a_comparison(tmp_path, monkeypatch):
 def test_compare_links_cameras_and_applies_controls_per_side():
     rear = box_capture(accuracy="relative", kind="rear dual", scale=1.5)
     front = box_capture()
-    c = compare(rear, front)
+    c = compare(rear, front, edges="show")
     va, vb = c.views
     assert va.camera is vb.camera
     assert "rear dual" in c.sides[0].title.value and "relative" in c.sides[0].title.value
@@ -265,7 +265,7 @@ def test_compare_links_cameras_and_applies_controls_per_side():
 def test_compare_shared_dropdown_shows_both_sides_and_gives_them_back():
     """The student's round trip: "both" shows the split, choosing a model sets both, choosing
     the split again gives each side its own model back."""
-    front = make_capture()
+    front = box_capture()
     m = compare(front, front, models=("pinhole", "orthographic"))
     w = m.controls.w["model"]
     assert w.value == OWN and w.options[0] == ("left pinhole | right orthographic", OWN)
@@ -281,7 +281,7 @@ def test_compare_shared_dropdown_shows_both_sides_and_gives_them_back():
 
 
 def test_controls_that_do_nothing_say_why():
-    cap = make_capture()
+    cap = box_capture()
     cap.mattes = {}
     e = explore(cap)
     assert e.controls.w["mask"].disabled and "this photo has no mattes" in e.controls.notes["mask"].value
@@ -295,7 +295,7 @@ def test_controls_that_do_nothing_say_why():
 def test_orbit_survives_stride_and_model_changes():
     """A control keeps the camera's pose relative to the subject: stride leaves it where it is,
     a new model (or depth scale) moves it with the subject; only "reset view" goes home."""
-    e = explore(make_capture())
+    e = explore(box_capture())
     cam = e.view.camera
     home = tuple(cam.position)
     orbited = (0.4, 0.1, -0.2)
@@ -356,8 +356,8 @@ def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
         "from depthlab import Calibration, CameraInfo, Capture\nfrom depthlab.live.widgets import explore\n"
         "z = np.linspace(0.5, 3.0, 48 * 64, dtype=np.float32).reshape(48, 64)\n"
         "cal = Calibration(intrinsic_matrix=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]], reference_size=(256, 192))\n"
-        "e = explore(Capture(disparity=1 / z, calibration=cal))\n"
-        "calls = []\nrun = e.throttle.fn\ne.throttle.fn = lambda: (calls.append(1), run())\n"
+        "e = explore(Capture(disparity=1 / z, calibration=cal), edges='show')\n"
+        "calls = []\nrun = e.throttle.fn\ne.throttle.fn = lambda: (calls.append(dict(e._pending)), run())\n"
     )
     burst = "for k in range(20):\n    e.controls.w['clip'].value = (0.5, 2.9 - 0.1 * k)\nprint(len(calls))"
     after = "await asyncio.sleep(0.5)\nprint(len(calls), e.side.settings['far'], e.side.layer.count)"
@@ -376,7 +376,7 @@ def test_throttle_in_a_real_kernel_folds_a_burst_into_one_trailing_update():
 def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
     cap = box_capture(calibrated=False)
     cap.camera = CameraInfo(kind="Lens Blur", focal_length_35mm=26.0)
-    e = explore(cap)
+    e = explore(cap, edges="show")
     assert e.side.settings["model"] == "pinhole"
     assert [v for _, v in e.controls.w["model"].options][0] == "pinhole"
     assert "intrinsics estimated from EXIF" in e.side.title.value
@@ -384,7 +384,8 @@ def test_explore_offers_pinhole_with_intrinsics_estimated_from_exif():
 
 def test_start_values_reach_the_controls_and_the_view():
     cap = box_capture()
-    e = explore(cap, model="pinhole-raw", near=0.5, far=1.0, stride=2, point_scale=2.0, colour="depth", mask="portrait")
+    e = explore(cap, model="pinhole-raw", near=0.5, far=1.0, stride=2, point_scale=2.0, colour="depth", mask="portrait",
+                edges="show")
     w = e.controls.w
     assert (w["model"].value, w["stride"].value, w["point_scale"].value, w["colour"].value, w["mask"].value) == (
         "pinhole-raw", 2, 2.0, "depth", "portrait")
@@ -404,7 +405,7 @@ def test_start_values_reach_the_controls_and_the_view():
 
 def test_surface_mode_draws_the_mesh_and_switches_back_to_points():
     cap = box_capture()
-    e = explore(cap, render="surface")
+    e = explore(cap, render="surface", edges="show")
     side = e.side
     assert e.controls.w["render"].value == "surface"
     # the surface is what depthlab.mesh makes of the capture (cut where the block meets the wall)
@@ -433,7 +434,7 @@ def test_explore_confidence_threshold_keeps_the_confident_points():
     cap = depthlab.open(DATA_SAMPLE / "pixel_portrait.jpg")
     conf = cap.confidence
     assert conf is not None and conf.shape == cap.shape
-    ex = depthlab.explore(cap, stride=1)
+    ex = depthlab.explore(cap, stride=1, edges="show")
     slider = ex.controls.w["min_confidence"]
     assert not slider.disabled and slider in ex.controls.box().children[0].children[1].children
     finite = np.isfinite(cap.depth)
@@ -458,7 +459,7 @@ def test_explore_confidence_start_value_and_errors():
     from conftest import DATA_SAMPLE
 
     pixel = depthlab.open(DATA_SAMPLE / "pixel_portrait.jpg")
-    ex = depthlab.explore(pixel, min_confidence=0.8)
+    ex = depthlab.explore(pixel, min_confidence=0.8, edges="show")
     assert ex.controls.w["min_confidence"].value == pytest.approx(0.8)
     assert ex.side.layer.count == int((np.isfinite(pixel.depth) & (pixel.confidence >= 0.8))[::ex.side.settings["stride"], ::ex.side.settings["stride"]].sum())
     with pytest.raises(depthlab.InvalidInputError, match="from 0 to 1"):
@@ -480,3 +481,23 @@ def test_explore_starts_with_a_region_in_photo_pixels_as_project_does():
     assert e.side.layer.count == 24 * 32
     with pytest.raises(InvalidInputError, match="x0 < x1"):
         explore(cap, mask=(48, 36, 16, 12))
+
+
+def test_edge_points_are_hidden_by_default_with_their_count_and_shown_on_request():
+    """The mesh's cut rule flags the points beside a depth jump (box_capture's subject at 0.8 m
+    before a wall at 2 m: its rim and the wall's ring around it); the view hides them by
+    default, says how many, and shows them when asked.  project() keeps and flags them."""
+    import depthlab
+
+    cap = box_capture()
+    e = explore(cap)
+    ring = (2 * (24 + 32) - 4) + 2 * (24 + 32)  # the subject's rim and the wall's ring (4-neighbours)
+    assert e.side.layer.count == H * W - 1 - ring
+    assert f"{ring:,} edge points hidden" in e.side.title.value
+    e.controls.w["edges"].value = "show"
+    assert e.side.layer.count == H * W - 1 and "edge points shown" in e.side.title.value
+    cloud = depthlab.project(cap)
+    assert len(cloud) == H * W - 1 and int(cloud.edge.sum()) == ring
+    assert len(cloud.without_edges()) == H * W - 1 - ring
+    z = cloud.xyz[:, 2][cloud.edge]
+    assert set(np.round(z.astype(float), 3).tolist()) == {0.8, 2.0}  # both sides of the occlusion, nothing else

@@ -60,6 +60,8 @@ THROTTLE_S = 0.12
 MODEL_OPTIONS = [(label, model) for model, label in MODEL_LABELS.items()]
 COLOUR_OPTIONS = list(zip(("photo colours", "depth colormap", "matte"), COLOURS))
 RENDER_OPTIONS = [("points", "points"), ("surface", "surface")]
+#: edge points (a neighbour jumps in depth, the mesh's cut rule): hidden by default in the views
+EDGE_OPTIONS = ("hide", "show")
 #: the matte whose centre the view orbits when a capture has one
 SUBJECT_MATTE = "portrait"
 EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png"),
@@ -204,6 +206,7 @@ class _Side:
         #: fractions of it, so each side is clipped in its own terms
         self.depth_range = cap.depth_range()
         self._pivot1: Any = _UNSET
+        self._edge_cache: tuple[Projector, np.ndarray, int] | None = None
         view.fit = self.fit
         # a view that starts as a surface sends its points only when they are first asked for
         # (the first picture waits for one geometry, not two)
@@ -276,8 +279,18 @@ class _Side:
     def _points(self) -> tuple[np.ndarray, np.ndarray]:
         # depth scale and aspect are applied on the GPU (layer.scale): positions at 1 and 1
         s = self.settings
-        return self.projector.points(model=s["model"], depth_scale=1.0, aspect=1.0,
-                                     near=s["near"], far=s["far"], mask=self._mask())
+        xyz, valid = self.projector.points(model=s["model"], depth_scale=1.0, aspect=1.0,
+                                           near=s["near"], far=s["far"], mask=self._mask())
+        if s["edges"] == "hide":  # flagged by the mesh's cut rule; hidden, never dropped
+            np.logical_and(valid, self._kept(), out=valid)
+        return xyz, valid
+
+    def _kept(self) -> np.ndarray:
+        """bool (M,): not an edge point (cached with the projector)."""
+        p = self.projector
+        if self._edge_cache is None or self._edge_cache[0] is not p:
+            self._edge_cache = (p, ~p.edges(), int(p.edges().sum()))
+        return self._edge_cache[1]
 
     def _footprint(self) -> dict[str, float]:
         """One grid pixel's width at these settings (the one point-size rule, depthlab.live.scene)."""
@@ -391,6 +404,12 @@ class _Side:
             drawn = f"surface: {self.surface.faces:,} triangles on {self.surface.size:,} points, cut at occlusions"
         else:
             drawn = f"{self.layer.count:,} of {self.layer.size:,} points"
+            self._kept()
+            n_edges = self._edge_cache[2]
+            drawn += f" ({n_edges:,} edge points {'hidden' if s['edges'] == 'hide' else 'shown'})"
+            if not self.layer.count and self._points_sent:  # never an empty view without a word
+                drawn = ("<b style='color:#c0392b'>nothing drawn: no point passes near–far, the mask or the "
+                         f"confidence threshold</b> (0 of {self.layer.size:,} points)")
         behind = getattr(self, "behind", None)
         if behind is not None and behind.count:
             drawn += f" + {behind.count:,} invented behind edges"
@@ -412,7 +431,7 @@ class _Side:
         if s["stride"] != d["stride"] or s["refined"] != d["refined"]:
             self.projector = self._projector_cls(self.cap, stride=s["stride"])
         new_xyz = any(s[k] != d[k] for k in ("model", "stride", "refined"))
-        new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask", "min_confidence"))
+        new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask", "min_confidence", "edges"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
             s["colour"] == "matte" and s["mask"] != d["mask"]) or (s["refined"] != d["refined"] and s["colour"] == "depth")
         scale = self._scale()
@@ -466,7 +485,8 @@ class _Side:
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
                       near: float | None = None, far: float | None = None, point_scale: float = 1.0,
                       colour: str | None = None, mask: Any = None, refined: bool = False,
-                      min_confidence: float | None = None, fill: bool = True) -> dict[str, Any]:
+                      min_confidence: float | None = None, fill: bool = True,
+                      edges: str = "hide") -> dict[str, Any]:
     """The settings a view starts with, from the start values a caller gave (checked here, so a
     wrong one fails at once with a message, not later in a slider)."""
     has_cal = all(pinhole_available(c) for c in caps)
@@ -493,6 +513,8 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         raise InvalidInputError(f"colour must be one of {colours} for {'these captures' if len(caps) > 1 else 'this capture'}, got {colour!r}")
     if colour == "rgb" and not all(c.has_rgb for c in caps):
         raise InvalidInputError("colour='rgb' but a capture has no colour image; use colour='depth'")
+    if edges not in EDGE_OPTIONS:
+        raise InvalidInputError(f"edges must be one of {list(EDGE_OPTIONS)}, got {edges!r}")
     if isinstance(mask, str) and mask not in mattes:
         raise InvalidInputError(f"mask must be one of the mattes {mattes or '(none in this capture)'}, a box "
                                 f"(x0, y0, x1, y1) in the photo's pixels, an array or None, got {mask!r}")
@@ -505,6 +527,7 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         "refined": _refined_setting(caps, refined),
         "min_confidence": _confidence_setting(caps, min_confidence),
         "fill": _fill_setting(fill),
+        "edges": edges,
     }
 
 
@@ -577,6 +600,10 @@ class _Controls:
             "refined": W.Checkbox(value=settings["refined"], description="refined depth (depthlab.refine)",
                                   indent=False, disabled=not all(c.has_rgb for c in caps),
                                   layout=W.Layout(width="380px")),
+            "edges": W.ToggleButtons(options=list(EDGE_OPTIONS), value=settings["edges"], description="edge points",
+                                     style={"description_width": _LABEL_WIDTH, "button_width": "60px"},
+                                     tooltips=["hide the points beside a depth jump (occlusions, flying pixels)",
+                                               "draw every point"]),
             "render": W.ToggleButtons(options=RENDER_OPTIONS, value=settings["render"], description="draw as",
                                       style={"description_width": _LABEL_WIDTH, "button_width": "80px"},
                                       tooltips=["one point per depth pixel, as wide as its pixel",
@@ -650,7 +677,7 @@ class _Controls:
     def box(self, extra: list[W.Widget] | None = None) -> W.Widget:
         w, n = self.w, self.notes
         left = W.VBox([x for k in ("model", "render", "depth_scale", "aspect", "clip", "fill") for x in (w[k], n[k])])
-        right_names = ["stride", "point_scale", "colour", "mask",
+        right_names = ["stride", "point_scale", "colour", "edges", "mask",
                        *(["min_confidence"] if not w["min_confidence"].disabled else []), "refined"]
         right = W.VBox([x for k in right_names for x in (w[k], n[k])])
         buttons = W.HBox([*(extra or []), self.reset, self.export_format, self.export])
@@ -704,8 +731,9 @@ class _Session:
         c = self.controls
         c.explain("aspect", "" if any(not is_pinhole(x.settings["model"]) for x in sides) else
                   f"aspect stretches the flat models only ({', '.join(FLAT_MODELS)})")
-        c.explain("point_scale", "" if any(x.settings["render"] == "points" for x in sides) else
-                  "point size is for points (draw as: points)")
+        points = any(x.settings["render"] == "points" for x in sides)
+        c.explain("point_scale", "" if points else "point size is for points (draw as: points)")
+        c.explain("edges", "" if points else "the surface leaves depth jumps open itself (draw as: points)")
 
     def _show_error(self, exc: BaseException) -> None:
         kind = "" if isinstance(exc, DepthlabError) else f"{type(exc).__name__}: "
@@ -792,11 +820,12 @@ class Explorer(_Session):
     def __init__(self, cap: Capture, *, model: str | None = None, render: str = "points", near: float | None = None,
                  far: float | None = None, stride: int | None = None, point_scale: float = 1.0,
                  colour: str | None = None, mask: Any = None, refined: bool = False,
-                 min_confidence: float | None = None, fill: bool = True,
+                 min_confidence: float | None = None, fill: bool = True, edges: str = "hide",
                  width: int = 720, height: int = 480, export_dir: str | Path | None = None):
         require_capture(cap, "explore()")
         settings = _initial_settings([cap], model, stride, render=render, near=near, far=far, point_scale=point_scale,
-                                     colour=colour, mask=mask, refined=refined, min_confidence=min_confidence, fill=fill)
+                                     colour=colour, mask=mask, refined=refined, min_confidence=min_confidence, fill=fill,
+                                     edges=edges)
         self.view = CloudView(width, height)
         self.side = _Side(cap, self.view, settings)
         self.sides = [self.side]
@@ -822,14 +851,15 @@ class Comparison(_Session):
 
     @keyword_options(name="compare")
     def __init__(self, a: Capture, b: Capture, *, model: str | None = None, models: tuple[str, str] | None = None,
-                 render: str = "points", stride: int | None = None, fill: bool = True, width: int = 460,
+                 render: str = "points", stride: int | None = None, fill: bool = True, edges: str = "hide",
+                 width: int = 460,
                  height: int = 420, export_dir: str | Path | None = None):
         for c in (a, b):
             require_capture(c, "compare()")
         if models is not None and (len(models) != 2 or model is not None):
             raise InvalidInputError(f"pass either model= or models=(left, right), got model={model!r}, models={models!r}")
-        settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render, fill=fill)
-        right = settings if models is None else _initial_settings([a, b], models[1], stride, render=render, fill=fill)
+        settings = _initial_settings([a, b], model if models is None else models[0], stride, render=render, fill=fill, edges=edges)
+        right = settings if models is None else _initial_settings([a, b], models[1], stride, render=render, fill=fill, edges=edges)
         self.views = linked_pair(width, height)
         self.sides = [_Side(a, self.views[0], settings, linked=True), _Side(b, self.views[1], right, linked=True)]
         # one camera for both: frame it on the union of the two clouds
@@ -906,7 +936,7 @@ class Comparison(_Session):
                      if both and name in self._own else [])
             value = OWN if both and own[0] != own[1] else (s0[name] or "") if name == "mask" else s0[name]
             c.set_quietly(name, options=split + base, value=value)
-        for name in ("depth_scale", "aspect", "stride", "point_scale", "refined"):
+        for name in ("depth_scale", "aspect", "stride", "point_scale", "refined", "edges"):
             c.set_quietly(name, value=s0[name])
         c.clip_share = both
         if both:  # each side's own depth range: the slider is in fractions of it
@@ -941,7 +971,7 @@ class Comparison(_Session):
             return f"{near:.2f}–{far:.2f} {'m' if x.cap.accuracy == 'absolute' else '(relative)'}"
 
         parts = [f"near–far: left {rng(self.sides[0])} | right {rng(self.sides[1])}"]
-        for name in ("depth_scale", "aspect", "stride", "point_scale", "refined"):
+        for name in ("depth_scale", "aspect", "stride", "point_scale", "refined", "edges"):
             if a[name] != b[name]:
                 parts.append(f"{name.replace('_', ' ')}: left {a[name]:.3g} | right {b[name]:.3g}"
                              if isinstance(a[name], float) else f"{name.replace('_', ' ')}: left {a[name]} | right {b[name]}")
@@ -992,8 +1022,9 @@ def explore(cap: Capture, **kwargs: Any) -> Explorer:
     region in the photo's pixels: a box ``(x0, y0, x1, y1)`` or a bool array, as for :func:`depthlab.project`),
     ``refined`` (draw :func:`depthlab.refine`'s map instead of the stored one; a checkbox too),
     ``fill`` (default True: draw the invented background layer of :func:`depthlab.layers` behind
-    occlusion edges, so a turn shows no black hole; a checkbox "fill behind edges" too).
-    See :class:`Explorer`.
+    occlusion edges, so a turn shows no black hole; a checkbox "fill behind edges" too),
+    ``edges`` (``"hide"``, the default: points beside a depth jump -- occlusions, flying pixels,
+    the mesh's cut rule -- are not drawn; ``"show"``: every point).  See :class:`Explorer`.
 
     >>> import depthlab
     >>> cap = depthlab.open("data/sample/front_truedepth.heic")
