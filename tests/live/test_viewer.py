@@ -475,7 +475,7 @@ def test_explore_confidence_start_value_and_errors():
 
 def test_explore_starts_with_a_region_in_photo_pixels_as_project_does():
     cap = box_capture()  # photo and depth map the same size here
-    e = explore(cap, model="orthographic", stride=1, mask=(16, 12, 48, 36))
+    e = explore(cap, model="orthographic", stride=1, mask=(16, 12, 48, 36), edges="show")
     assert e.side.layer.count == 24 * 32 == len(depthlab.project(cap, model="orthographic", mask=(16, 12, 48, 36)))
     e.set(far=1.0)  # the region stays under the other controls
     assert e.side.layer.count == 24 * 32

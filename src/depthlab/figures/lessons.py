@@ -311,11 +311,14 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
         img = prepared.render(focus=kw.get("focus"), f_number=kw.get("f_number", 2.8))
         unit = "m" if img.info.units == "m" else "units"
         panels.append((img, f"f/{img.info.f_number:g}, focus {img.focus_m:.2f} {unit}"))
-    fig = new_figure(4.2 * len(panels), 4.2 * size[1] / size[0] + 0.6)
+    # a notebook shows a figure at most ~900 px wide: titles of 0.9 pt per inch of figure width
+    # are >= 11 px there (3 inches a panel keeps them that size without crowding)
+    width = 3.0 * len(panels)
+    fig = new_figure(width, 3.0 * size[1] / size[0] + 0.5)
     axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (img, title) in zip(axes[0], panels):
         ax.imshow(np.asarray(img))
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=max(10.0, 0.9 * width))
         ax.axis("off")
     return fig
 
