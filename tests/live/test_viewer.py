@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import depthlab
-from conftest import box_capture
+from conftest import make_capture
 
 pytest.importorskip("pythreejs")
 
@@ -39,7 +39,7 @@ def box_capture(calibrated=True, accuracy="absolute", kind="front TrueDepth", sc
     z[12:36, 16:48] = 0.8 * scale
     depth = z.copy()
     depth[0, 0] = np.nan
-    return box_capture(depth, intrinsics=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]] if calibrated else None,
+    return make_capture(depth, intrinsics=[[200.0, 0, 128], [0, 200.0, 96], [0, 0, 1]] if calibrated else None,
                         reference_size=(256, 192), accuracy=accuracy, kind=kind,
                         mattes={"portrait": (z < 1.5 * scale).astype(np.float32)},
                         rgb=np.stack([u / W * 255, v / H * 255, np.full_like(u, 99)], -1).astype(np.uint8))
@@ -144,7 +144,7 @@ def test_explore_controls_drive_the_layer():
     # and points grow with it (the shader scales the footprint with the object's scale)
     assert sent == [] and layer.position.array is before
     assert layer.points.scale == (2.0, 2.0, 2.0) and layer.footprint == footprint
-    # what is drawn is the scene box_capture built, worked out here from its calibration (f = 200 px
+    # what is drawn is the scene make_capture built, worked out here from its calibration (f = 200 px
     # at 256x192, corner-origin centre (128, 96) -> f = 50 px, centre (31.5, 23.5) at 64x48):
     # the box at 0.8 m before the wall at 2 m, seen through the phone's pinhole, doubled
     xyz = expected_pinhole_points()
