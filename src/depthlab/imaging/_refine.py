@@ -21,27 +21,7 @@ a :class:`~depthlab.Capture` into a new one whose float disparity is
 Holes (unknown pixels) are *missing*, not zeros: every average is normalised by the weights of
 the known pixels, and holes stay holes unless ``fill=True``.
 
-Method, step by step (conventions: disparity in 1/m; arrays (H, W) in display orientation; the
-depth grid's pixel (u, v) covers output pixels whose centres map to it as in
-:meth:`~depthlab.Calibration.intrinsics_at`, i.e. ``u_depth = (u_out + 0.5) * w / W - 0.5``):
-
-1. ``code`` = one stored step in 1/m (:attr:`~depthlab.DepthEncoding.step`; at least 1/255 of
-   the map's range, so 16-bit or float maps are treated as no finer than 8-bit here).
-2. confidence ``c = 1 / (1 + (slope / 2 codes)^2)`` with ``slope`` half the range of the stored
-   values in the 3x3 neighbourhood (1/m per pixel): ~1 on smooth surfaces, ~0 on depth edges
-   and on the rear camera's blurred transitions; 0 at holes.
-3. in every (2r+1)^2 window, weighted by ``c``: least squares ``p ~ a . g + b`` where ``g`` is
-   (R, G, B in 0..1, u / r, v / r), ridge ``eps`` on the colour part of ``a`` (He, Sun & Tang's
-   guided filter with position channels and confidence weights), blended with the plane-only
-   fit (u, v) by ``gamma = res / (res + 4 code^2)``, ``res`` the window's variance about its best
-   plane: a window that is a plane up to quantisation keeps its plane and copies no colour
-   texture.  The fits are made on a grid ``coarse`` (3) times coarser than the depth map, with
-   the photo area-averaged to it (He & Sun's fast guided filter).
-4. the coefficients are averaged over the windows covering each pixel, resampled bilinearly to
-   the output size and evaluated with the photo at that size.
-5. clamp into ``[stored - code / (2c), stored + code / (2c)]`` intersected with the stored
-   range within the window, both those of the stored pixel an output pixel falls in; without a
-   guide (``guide=None``) into ``stored -/+ code / 2`` everywhere.
+The method, step by step (confidence, windowed fits, clamps), is in ``docs/refine.md``.
 
 scipy (``scipy.ndimage``) is imported when :func:`refine` runs.
 """
@@ -122,7 +102,7 @@ def target_size(cap: Capture, size: Any) -> tuple[int, int]:
 
 
 def code_step(cap: Capture) -> float:
-    """One stored code in 1/m as :func:`refine` uses it (see step 1 of the module docstring)."""
+    """One stored code in 1/m as :func:`refine` uses it (step 1 of docs/refine.md)."""
     d = cap.disparity[np.isfinite(cap.disparity)]
     span = float(d.max() - d.min()) if d.size else 0.0
     step = None

@@ -6,36 +6,11 @@
 >>> img.shape, img.dtype, round(img.focus_m, 2)
 ((288, 384, 3), dtype('uint8'), 1.15)
 
-The lens
---------
-A thin lens of focal length ``f`` at f-number ``N`` focused at distance ``z_f`` images a point
-at depth ``z`` as a disc (the *circle of confusion*) of diameter, on the sensor,
-
-    c = (f**2 / N) * z_f / (z_f - f) * |1/z - 1/z_f|
-
-Blur grows linearly with the *disparity* difference ``|1/z - 1/z_f|``: that is why disparity is
-the natural unit of a depth photo (and why Apple stores disparity).  depthlab takes ``f`` as the
-35 mm-equivalent focal length (EXIF ``FocalLengthIn35mmFilm``) and ``N`` as a 35 mm-equivalent
-f-number, the way phone photo apps mean their f/1.4...f/16 slider: the blur is computed on a
-36x24 mm frame (diagonal 43.27 mm) and scaled to the image by the diagonal.
-
-Convention: depth in metres along the optical axis (z), disparity in 1/m, the output at the
-photo's size in display orientation; blur radii are in pixels of the image being rendered;
-a *signed* radius is positive for points nearer than the focus and negative behind it.
-Relative-accuracy captures (rear dual) are rendered in the capture's own units: their stored
-disparity is *affine* in the true one (``a * true + b``, ``a`` and ``b`` unknown), not a scaled
-copy of it, so the focus distance is in those units and the blur is ``a`` times a real lens's at
-the same f-number (the result's ``notes`` say so).
-
-The rendering
--------------
-Layered, by depth: pixels are sorted into layers of (signed) blur radius; each layer is blurred
-with a disc of its radius (premultiplied colour and coverage together, on an image pyramid so a
-large disc costs as little as a small one) and the layers are composited far to near with the
-"over" operator, then divided by the coverage.  A blurred background therefore never reaches
-over a sharp foreground edge (the foreground is drawn after it), and a blurred foreground
-spreads over what is behind it.  Blurring happens at a working resolution of at most
-:data:`WORK_MAX_SIDE` pixels; the full-resolution detail is put back where the result is sharp.
+The blur is a thin lens's circle of confusion, ``c = (f**2 / N) * z_f / (z_f - f) * |1/z - 1/z_f|``
+(35 mm-equivalent ``f`` and ``N``), rendered in layers by depth and composited far to near;
+``docs/refocus.md`` explains the lens, the units of relative-accuracy photos and the rendering.
+Conventions: depth in m along the optical axis, disparity in 1/m, blur radii in pixels of the
+image rendered (positive in front of the focus).
 """
 
 from __future__ import annotations
@@ -543,7 +518,7 @@ def refocus(cap: Any, *, focus: float | str | None = None, f_number: float = 2.8
     cap : Capture
         A capture with a colour image and a depth map (a refined capture works the same way).
     focus : float or str, optional
-        Focus distance in metres (the capture's own units; see the module docstring), or
+        Focus distance in metres (the capture's own units; see docs/refocus.md), or
         ``"subject"`` (the default, also None: :func:`choose_focus`) or ``"background"``
         (:func:`choose_background`); a chosen distance is reported (``.focus_m``, ``.notes``).
     f_number : float
