@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -532,7 +533,9 @@ def test_every_reader_notes_intrinsics_that_disagree_with_exif(name, warned):
     from depthlab.cli import info
     from depthlab.live import widgets
 
-    cap = depthlab.open(shared_sample(name))
+    with warnings.catch_warnings():  # the stored calibration, as the file has it (warned about)
+        warnings.simplefilter("ignore")
+        cap = depthlab.open(shared_sample(name), calibration="stored")
     notes = [n for n in cap.metadata.get("notes", []) if "EXIF focal length" in n]
     assert bool(notes) == warned
     assert ("stored intrinsics disagree" in info.format_summary(cap)) == warned
@@ -570,9 +573,12 @@ def test_the_front_files_principal_point_is_the_exact_image_centre():
 def test_the_html_export_carries_the_exif_warning(tmp_path):
     import depthlab
 
-    cap = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"))
+    with pytest.warns(UserWarning, match="stored intrinsics disagree"):
+        cap = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"), calibration="stored")
     cloud = depthlab.project(cap, stride=8)
     assert cloud.metadata["intrinsics_warning"] == "intrinsics ≠ EXIF (fx 22% below EXIF)"
+    # by default the checked calibration is used, and nothing needs a warning
+    assert "intrinsics_warning" not in depthlab.project(depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic")), stride=8).metadata
     page = depthlab.to_html(cap, tmp_path / "front.html", stride=8)
     text = Path(page).read_text(encoding="utf-8")
     assert "intrinsics ≠ EXIF (fx 22% below EXIF)" in text or "intrinsics \\u2260 EXIF" in text

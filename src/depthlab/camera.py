@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,8 @@ __all__ = [
     "FULL_FRAME_DIAGONAL_MM",
     "ExifIntrinsicsCheck",
     "check_intrinsics_against_exif",
+    "checked_calibration",
+    "CALIBRATION_CHOICES",
 ]
 
 #: Diagonal of a 36 x 24 mm frame: the reference of ``FocalLengthIn35mmFilm``.
@@ -569,3 +571,37 @@ def check_intrinsics_against_exif(calibration: Calibration | None, camera: Any,
     w, h = calibration.reference_size
     expected = f35 * math.hypot(w, h) / FULL_FRAME_DIAGONAL_MM
     return ExifIntrinsicsCheck(f35, (w, h), expected, calibration.fx, calibration.fy, float(tolerance))
+
+
+#: ``depthlab.open(path, calibration=...)``: "checked" (the default) corrects a stored calibration
+#: whose one axis disagrees with EXIF; "stored" keeps what the file says (with a warning if flagged)
+CALIBRATION_CHOICES = ("checked", "stored")
+
+
+def checked_calibration(calibration: Calibration, check: ExifIntrinsicsCheck) -> Calibration | None:
+    """The calibration with square pixels from the axis that agrees with EXIF, when exactly one
+    of fx, fy disagrees (by more than ``check.tolerance``); None otherwise (both agree: nothing
+    to correct; both disagree: nothing to trust).
+
+    The rule: phone cameras have square pixels, so a stored fx that disagrees with the EXIF focal
+    length while fy agrees is a stored error, and fx = fy (or fy = fx) restores the camera's
+    geometry; the principal point and everything else stay as stored.
+
+    >>> import numpy as np
+    >>> from depthlab.capture import Calibration
+    >>> cal = Calibration(intrinsic_matrix=np.array([[2085.5, 0, 1158], [0, 2718.4, 1544], [0, 0, 1.0]]),
+    ...                   reference_size=(2316, 3088))
+    >>> check = ExifIntrinsicsCheck(46.0, (2316, 3088), 2742.0, 2085.5, 2718.4)
+    >>> fixed = checked_calibration(cal, check)
+    >>> fixed.fx, fixed.fy, fixed.cx
+    (2718.4, 2718.4, 1158.0)
+    """
+    bad_x = abs(check.fx_ratio - 1) > check.tolerance
+    bad_y = abs(check.fy_ratio - 1) > check.tolerance
+    if bad_x == bad_y:
+        return None
+    k = np.array(calibration.intrinsic_matrix, dtype=np.float64)
+    axis, good = ("x", check.fy) if bad_x else ("y", check.fx)
+    k[0 if bad_x else 1, 0 if bad_x else 1] = good
+    source = f"{calibration.source or 'stored'}; f{axis} set to {good:.1f} px (square pixels from the axis that agrees with EXIF)"
+    return replace(calibration, intrinsic_matrix=k, source=source)

@@ -45,12 +45,19 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-def open(path: str | os.PathLike, *, baseline_m: float | None = None) -> Capture:  # noqa: A001 - the public name is depthlab.open
+def open(path: str | os.PathLike, *, baseline_m: float | None = None, calibration: str = "checked") -> Capture:  # noqa: A001 - the public name is depthlab.open
     """Open a depth photo and return a :class:`~depthlab.Capture`.
 
     A stereo pair (an Apple spatial photo's two views) has no depth map: depth is computed from
     the views (:func:`depthlab.stereo`) with the file's own focal length and baseline;
     ``baseline_m`` gives the baseline where the file does not (or overrides it).
+
+    ``calibration``: the stored intrinsics are checked against the EXIF focal length.  With
+    "checked" (the default), a calibration whose one axis disagrees by more than 10% while the
+    other agrees is corrected to square pixels from the agreeing axis (a note in
+    ``cap.metadata['notes']``, the stored numbers in ``cap.metadata['stored_calibration']``);
+    "stored" keeps the file's numbers, with a ``warnings.warn`` when they were flagged.  Every
+    consumer (project, mesh, figures, views) then sees that one calibration.
 
     Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF),
     Google Dynamic Depth JPEG (Pixel portraits), Google Lens Blur (GDepth) JPEG and Intel RealSense
@@ -96,16 +103,38 @@ def open(path: str | os.PathLike, *, baseline_m: float | None = None) -> Capture
         raise
     except OSError as exc:
         raise UnreadableFileError(f"{p}: cannot read it ({exc.strerror or exc})") from exc
-    return open_bytes(data, p, baseline_m=baseline_m)
+    return open_bytes(data, p, baseline_m=baseline_m, calibration=calibration)
 
 
-def _checked(cap: Capture) -> Capture:
-    """Every reader's capture: a note when stored intrinsics disagree with the EXIF focal length."""
-    from .camera import check_intrinsics_against_exif
+def _checked(cap: Capture, calibration: str = "checked") -> Capture:
+    """Every reader's capture: stored intrinsics checked against the EXIF focal length.
+
+    When they disagree, a note says so.  ``calibration="checked"`` (the default) then uses square
+    pixels from the axis that agrees (:func:`depthlab.camera.checked_calibration`), noted in
+    ``metadata``; ``"stored"`` keeps the file's calibration and warns (``warnings.warn``).  When
+    both axes disagree alike (the EXIF, not the calibration, is the odd one out, or there is
+    nothing to correct from) the note is all.
+    """
+    import warnings
+
+    from .camera import check_intrinsics_against_exif, checked_calibration
 
     check = check_intrinsics_against_exif(cap.calibration, cap.camera)
-    if check is not None and not check.agrees and isinstance(cap.metadata, dict):
-        cap.metadata.setdefault("notes", []).append(check.note)
+    if check is None or check.agrees or not isinstance(cap.metadata, dict):
+        return cap
+    notes = cap.metadata.setdefault("notes", [])
+    notes.append(check.note)
+    name = cap.path.name if cap.path is not None else "the photo"
+    fixed = checked_calibration(cap.calibration, check) if calibration == "checked" else None  # type: ignore[arg-type]
+    if fixed is not None:
+        cap.metadata["stored_calibration"] = {"fx": check.fx, "fy": check.fy, "reference_size": list(check.reference_size)}
+        cap.calibration = fixed
+        notes.append(f"calibration='checked' (the default): {fixed.source.rsplit('; ', 1)[-1]}; "
+                     "depthlab.open(path, calibration='stored') keeps the stored intrinsics")
+        return cap
+    if calibration == "stored":
+        warnings.warn(f"{name}: {check.note} (calibration='stored': using the stored intrinsics as asked)",
+                      UserWarning, stacklevel=4)
     return cap
 
 
@@ -118,7 +147,8 @@ def _dependency_error(exc: ImportError) -> DepthlabError:
     return missing_error(dep, exc)
 
 
-def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | None = None) -> Capture:
+def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | None = None,
+               calibration: str = "checked") -> Capture:
     """Like :func:`open` for bytes already in memory (``path`` is used in messages).
 
     >>> from depthlab.reader import open_bytes
@@ -127,17 +157,21 @@ def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | Non
     >>> cap.shape, cap.path
     ((640, 480), None)
     """
+    from .camera import CALIBRATION_CHOICES
+    from .checks import one_of
+
+    one_of("calibration", calibration, CALIBRATION_CHOICES)
     name = path.name if path else "the data"
     kind = sniff(data[:64])
     try:
         if kind == "heif":
             from .formats.heic import read_heic
 
-            return _checked(read_heic(path, data, baseline_m=baseline_m))
+            return _checked(read_heic(path, data, baseline_m=baseline_m), calibration)
         if kind == "jpeg":
             from .formats.jpeg import read_jpeg
 
-            return _checked(read_jpeg(path, data))
+            return _checked(read_jpeg(path, data), calibration)
     except DepthlabError:
         raise
     except ImportError as exc:  # a package the reader loads lazily is missing or broken: not the file's fault

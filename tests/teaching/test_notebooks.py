@@ -143,7 +143,12 @@ def test_rear_vs_front_runs_on_the_real_pair_when_offered(tmp_path):
     # what ../shared/samples/README.md states about the two files, as the notebook prints them
     rear_text, front_text = text.split("front_truedepth_mattes.heic", 1)
     assert "depth 768x576" in rear_text and "relative" in rear_text and "fx 3032.59" in rear_text
-    assert "depth 480x640" in front_text and "absolute" in front_text and "fx 2085.55" in front_text
+    assert "depth 480x640" in front_text and "absolute" in front_text
+    # the stored fx (2085.5 px) disagrees with EXIF while fy agrees: the checked calibration is used,
+    # and the eye centres come out an adult's distance apart (8.9 cm with the stored one)
+    assert "fx 2085.5 px disagrees (-22%)" in front_text and "fx 2718.40  fy 2718.40" in front_text
+    assert "eye centres (adults: about 5.5 to 7.5 cm): 6.9 cm apart with the checked calibration" in front_text
+    assert "8.9 cm with the stored one" in front_text
 
 
 @pytest.mark.parametrize("photo", ["rear_dual.heic", "pixel_portrait.jpg"])
