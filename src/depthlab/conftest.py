@@ -25,7 +25,10 @@ def _doctest_folder(request, tmp_path, monkeypatch):
         return
     samples = REPO / "data" / "sample"
     if not samples.is_dir():
-        pytest.skip(f"the generated samples are missing from {samples} (run `depthlab samples`)")
+        reason = f"the generated samples are missing from {samples} (run `depthlab samples`)"
+        if os.environ.get("DEPTHLAB_REQUIRE_SAMPLES", "") not in ("", "0"):  # CI: a failure, as in tests/
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     (tmp_path / "data").mkdir()
     os.symlink(samples, tmp_path / "data" / "sample", target_is_directory=True)
     monkeypatch.chdir(tmp_path)
