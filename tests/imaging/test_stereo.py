@@ -180,3 +180,24 @@ def test_import_depthlab_does_not_load_opencv():
     code = "import sys, depthlab; depthlab.stereo; print('cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_computed_capture_works_everywhere_a_stored_one_does(tmp_path):
+    """The generated spatial sample through mesh, refine, refocus, the views, figures and exports."""
+    from conftest import data_sample
+
+    cap = depthlab.open(data_sample("spatial.heic"))
+    m = depthlab.mesh(cap)
+    assert len(m.faces) > 1000 and m.save(tmp_path / "s.glb").stat().st_size > 0
+    r = depthlab.refine(cap)
+    assert r.shape == cap.shape and np.isfinite(r.disparity).sum() >= np.isfinite(cap.disparity).sum() * 0.99
+    img = depthlab.refocus(cap, focus=1.3, size=(160, 160))
+    assert img.save(tmp_path / "r.jpg").stat().st_size > 0
+    cloud = depthlab.project(cap, stride=4)
+    assert cloud.save(tmp_path / "s.ply").stat().st_size > 0
+    assert depthlab.to_html(cloud, tmp_path / "s.html").stat().st_size > 0
+    pytest.importorskip("ipywidgets")
+    assert depthlab.show(cap, stride=8) is not None
+    from depthlab.figures import capture_figure
+
+    assert len(capture_figure(cap, marker_size=0.5).axes) >= 4

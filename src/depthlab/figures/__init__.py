@@ -1,5 +1,5 @@
 """Figures (matplotlib, imported when a figure is drawn): the capture and comparison panels for
-papers (:mod:`.panels`) and one figure per lesson of the teaching notebooks (:mod:`.lessons`).
+papers (:mod:`.panels`), captures side by side (:mod:`.lineup`) and one figure per lesson of the teaching notebooks (:mod:`.lessons`).
 
 >>> import depthlab
 >>> from depthlab import figures
@@ -8,8 +8,9 @@ papers (:mod:`.panels`) and one figure per lesson of the teaching notebooks (:mo
 True
 """
 
+from .lineup import how_measured, lineup_figure
 from .panels import (PAPER_WIDTH_IN, QUANTITIES, VIEWS, capture_figure, colour_mapped, comparison_figure,
                      render_view, save_figure)
 
 __all__ = ["PAPER_WIDTH_IN", "QUANTITIES", "VIEWS", "capture_figure", "colour_mapped", "comparison_figure",
-           "render_view", "save_figure"]
+           "how_measured", "lineup_figure", "render_view", "save_figure"]
