@@ -40,6 +40,7 @@ The normal suite runs about :data:`NORMAL_CASES` cases.  The long run:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -101,6 +102,7 @@ def generated_jpegs(folder: Path) -> list[Path]:
     orientation 6), MPF gain map + disparity with calibration XMP + portrait matte.
     ``gdepth_lens_blur.jpg``: the same capture as Lens Blur writes it (8-bit RangeInverse depth
     PNG and the original colour JPEG in a multi-segment extended XMP).
+    ``pixel3_portrait.jpg``: the Pixel 3 Dynamic Depth layout (typed values, Units Diopters).
     """
     from depthlab.capture import Orientation
     from depthlab.synth import jpeg as synth_jpeg
@@ -109,8 +111,11 @@ def generated_jpegs(folder: Path) -> list[Path]:
     out = folder / GENERATED_DIRNAME
     out.mkdir(parents=True, exist_ok=True)
     cap = render_rear_dual(depth_size=(384, 288), colour_size=(768, 576))
+    from depthlab.synth import dynamic_depth as synth_dd
+
     files = {"apple_portrait.jpg": synth_jpeg.apple_portrait_jpeg_bytes(cap, Orientation(90)),
-             "gdepth_lens_blur.jpg": synth_jpeg.gdepth_jpeg_bytes(cap)}
+             "gdepth_lens_blur.jpg": synth_jpeg.gdepth_jpeg_bytes(cap),
+             "pixel3_portrait.jpg": synth_dd.pixel3_portrait_bytes(synth_dd.render_pixel3_portrait())}
     for name, data in files.items():
         (out / name).write_bytes(data)
     return [out / name for name in sorted(files)]
@@ -1121,6 +1126,61 @@ def m_dynamic_depth(data: bytes, rng: random.Random, big_ok: bool = True):
     return _dd_rewrite(data, found, body), f"Dynamic Depth: description of {len(body) / MIB:.0f} MB"
 
 
+XDM_DATA = re.compile(rb"(<Depthmap:Data>)(.*?)(</Depthmap:Data>)", re.S)
+
+
+def m_typed_values(data: bytes, rng: random.Random):
+    """Dynamic Depth as Pixel 3 portraits write it (typed values, elements) and Intel's XDM: the
+    issue's bad input -- typed values nested wrongly or emptied, properties moved into the
+    rdf:type, Item:Length past the end, a FocalTable of the wrong size, XDM depth data that is
+    not a PNG (or not base64)."""
+    found = None if _is_heif(data) else _dd_packet(data)
+    ext = None if _is_heif(data) else extended_packet(data)
+    if ext is not None and XDM_DATA.search(ext[2]):
+        segs, guid, packet = ext
+        kind = rng.choice(["gif", "not_base64", "empty", "truncated_png", "mime"])
+        new = {"gif": base64.b64encode(b"GIF89a" + bytes(64)), "not_base64": b"!!not base64!!", "empty": b"",
+               "truncated_png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(20)), "mime": None}[kind]
+        if new is None:
+            body = packet.replace(b"<Depthmap:Mime>image/png<", b"<Depthmap:Mime>image/jpeg<", 1)
+        else:
+            body = XDM_DATA.sub(lambda m: m.group(1) + new + m.group(3), packet, count=1)
+        return rechunk(data, segs, guid, body), f"XDM: the first DepthMap:Data -> {kind}"
+    if found is None or b"<rdf:value" not in found[3]:
+        return m_dynamic_depth(data, rng, False)
+    packet = found[3]
+    values = [m.start() for m in re.finditer(rb'<rdf:value rdf:parseType="Resource">', packet)]
+    kind = rng.choice(["nest", "empty", "into_type", "length_past_end", "focal_table", "drop_type", "literal"])
+    at = rng.choice(values)
+    opener = b'<rdf:value rdf:parseType="Resource">'
+    close = packet.find(b"</rdf:value>", at)
+    if kind == "nest":
+        n = rng.choice([2, 5, 50, 5000])
+        body = packet[:at] + opener * n + packet[at + len(opener):close] + b"</rdf:value>" * n + packet[close + 12:]
+    elif kind == "empty":
+        body = packet[:at] + opener + packet[close:]
+    elif kind == "into_type":  # the properties inside the rdf:type instead of the rdf:value
+        inner = packet[at + len(opener):close]
+        body = packet[:at] + b'<rdf:value rdf:parseType="Resource"/><rdf:type rdf:parseType="Resource">' + inner + \
+            b"</rdf:type>" + packet[close + 12:]
+    elif kind == "length_past_end":
+        body = re.sub(rb"<Item:Length>(\d+)</Item:Length>(<Item:DataURI>android/confidencemap)",
+                      lambda m: b"<Item:Length>" + str(int(m.group(1)) + rng.choice([1, 4096, 10**9])).encode()
+                      + b"</Item:Length>" + m.group(2), packet, count=1)
+    elif kind == "focal_table":
+        n = rng.choice([1, 3, 511, 513, 2048])
+        table = base64.b64encode(struct.pack(f"<{n}f", *([1.0] * n)))
+        body = re.sub(rb"(<DepthMap:FocalTable>)[^<]*", lambda m: m.group(1) + table, packet, count=1)
+        if rng.random() < 0.5:
+            body = body.replace(b"<DepthMap:FocalTableEntryCount>256<", b"<DepthMap:FocalTableEntryCount>1024<", 1)
+    elif kind == "drop_type":
+        body = re.sub(rb"<rdf:type [^>]*/>", b"", packet)
+    else:  # a property given as a typed literal
+        body = packet.replace(b"<DepthMap:Near>", b'<DepthMap:Near rdf:parseType="Resource"><rdf:value>', 1).replace(
+            b"</DepthMap:Near>", b"</rdf:value></DepthMap:Near>", 1)
+    return _dd_rewrite(data, found, body), f"typed values: {kind} at {at}"
+
+
 def m_mpf(data: bytes, rng: random.Random):
     """MPF index entries pointing past the end, overlapping, zero-sized, or a huge entry count."""
     if _is_heif(data):
@@ -1230,6 +1290,7 @@ MUTATORS = {
     "mpf": (m_mpf, 2),
     "gdepth": (m_gdepth, 2),
     "dynamic_depth": (m_dynamic_depth, 2),
+    "typed_values": (m_typed_values, 2),
     "whole_file": (m_whole_file, 1),
 }
 
