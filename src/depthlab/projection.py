@@ -353,14 +353,18 @@ class Projector:
     def edges(self) -> np.ndarray:
         """bool (M,): the grid's edge points, where a neighbour jumps in depth by more than the
         mesh's cut rule allows (:func:`depthlab.surface.triangulate.occlusion_edges`, near or far side; its default step
-        per depth-map pixel, times the stride); cached.  Flagged, never dropped: the live views
+        per depth-map pixel, times the stride; neighbouring codes of a quantised map are no jump);
+        cached.  Flagged, never dropped: the live views
         hide them by default, :func:`project` marks them in ``PointCloud.edge``."""
         if self._edges is None:
             from .surface.triangulate import DEFAULT_MAX_STEP, occlusion_edges
 
             gh, gw = self.grid_shape
+            enc = self.capture.encoding
+            code = (enc.quantity, enc.step) if enc is not None and enc.step and enc.quantity in ("disparity", "depth") \
+                else None
             near, far = occlusion_edges(self.depth.reshape(gh, gw), self.finite.reshape(gh, gw),
-                                        DEFAULT_MAX_STEP * self.stride)
+                                        DEFAULT_MAX_STEP * self.stride, code_step=code)
             self._edges = (near | far).reshape(-1)
         return self._edges
 

@@ -22,6 +22,8 @@ BLOCK = 4
 #: the cut rule's default: the largest relative depth difference per depth-map pixel a
 #: triangle edge may span (:func:`depthlab.mesh`'s ``max_step``); larger jumps are occlusions
 DEFAULT_MAX_STEP = 0.03
+#: neighbours this many quantisation steps apart (or fewer) in the stored map are one surface
+CODE_STEPS = 1.5
 
 
 def triangle_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -95,22 +97,38 @@ def depth_steps(depth: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.nd
     return log_d[:, 1:] - log_d[:, :-1], log_d[1:] - log_d[:-1]
 
 
-def occlusion_edges(depth: np.ndarray, valid: np.ndarray, max_step: float) -> tuple[np.ndarray, np.ndarray]:
+def occlusion_edges(depth: np.ndarray, valid: np.ndarray, max_step: float,
+                    code_step: tuple[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(near, far): bool (h, w), the grid points on either side of an occlusion -- a horizontal
     or vertical neighbour pair, both valid, whose depths differ by more than ``max_step``
     (relative, the mesh's cut rule of :func:`cell_cuts`: ``|ln z1 - ln z2| > ln(1 + max_step)``).
     ``near`` is the nearer point of such a pair (the foreground's rim), ``far`` the farther one
     (the background the foreground hides).  A point may be both (a step between three depths).
 
+    ``code_step``: the stored map's quantisation, ``("disparity", q)`` (1/m) or ``("depth", q)``
+    (m): neighbours at most ``CODE_STEPS`` codes apart are never an occlusion -- on an 8-bit
+    map a far wall's neighbouring codes are several per cent apart in depth, and are a surface.
+
     >>> d = np.array([[1.0, 1.0, 3.0, 3.0]])
     >>> [m.astype(int).tolist() for m in occlusion_edges(d, np.ones_like(d, bool), 0.03)]
     [[[0, 1, 0, 0]], [[0, 0, 1, 0]]]
+    >>> [m.astype(int).tolist() for m in occlusion_edges(d, np.ones_like(d, bool), 0.03, ("disparity", 0.5))]
+    [[[0, 0, 0, 0]], [[0, 0, 0, 0]]]
     """
     h, w = np.shape(depth)
     limit = np.float32(np.log1p(max_step))
     near = np.zeros((h, w), dtype=bool)
     far = np.zeros((h, w), dtype=bool)
     steps_h, steps_v = depth_steps(depth, valid)
+    if code_step is not None:
+        quantity, q = code_step
+        z = np.asarray(depth, dtype=np.float32)
+        v = 1.0 / z if quantity == "disparity" else z
+        tol = np.float32(CODE_STEPS * q)
+        with np.errstate(invalid="ignore"):
+            # one code apart: not a jump (NaN: the step fails every test below)
+            steps_h[np.abs(v[:, 1:] - v[:, :-1]) <= tol] = 0.0
+            steps_v[np.abs(v[1:] - v[:-1]) <= tol] = 0.0
     with np.errstate(invalid="ignore"):
         for step, first, second in ((steps_h, np.s_[:, :-1], np.s_[:, 1:]), (steps_v, np.s_[:-1, :], np.s_[1:, :])):
             second_far, first_far = step > limit, step < -limit
