@@ -41,8 +41,11 @@ MODULES = {
              "tests/formats/test_phone_layouts.py"],
     "geometry": ["tests/test_projection.py", "tests/test_camera.py"],
     "projection": ["tests/test_projection.py", "tests/test_pointcloud.py"],
+    "dynamic_depth": ["tests/formats/test_dynamic_depth.py", "tests/formats/test_pixel3_layout.py",
+                      "tests/formats/test_xdm.py", "tests/formats/test_makers.py", "tests/formats/test_phone_layouts.py"],
 }
-PATHS = {"apple": "formats/apple.py", "heic": "formats/heic.py", "jpeg": "formats/jpeg.py"}
+PATHS = {"apple": "formats/apple.py", "heic": "formats/heic.py", "jpeg": "formats/jpeg.py",
+         "dynamic_depth": "formats/dynamic_depth.py"}
 
 
 def scratch_copy(dest: Path) -> Path:
