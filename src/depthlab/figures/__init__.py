@@ -1,11 +1,9 @@
 """Figures (matplotlib, imported when a figure is drawn): the capture and comparison panels for
 papers (:mod:`.panels`), captures side by side (:mod:`.lineup`) and one figure per lesson of the teaching notebooks (:mod:`.lessons`).
 
->>> import depthlab
 >>> from depthlab import figures
->>> fig = figures.capture_figure(depthlab.open("data/sample/front_truedepth.heic"), marker_size=0.5)
->>> len(fig.axes) >= 4
-True
+>>> figures.PAPER_WIDTH_IN          # figures default to a two-column paper's full width (inches)
+7.0
 """
 
 from .lineup import how_measured, lineup_figure

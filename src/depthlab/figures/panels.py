@@ -2,11 +2,10 @@
 
 >>> import depthlab
 >>> from depthlab.figures import capture_figure, comparison_figure, save_figure
->>> front = depthlab.open("data/sample/front_truedepth.heic")
 >>> rear = depthlab.open("data/sample/rear_dual.heic")
->>> save_figure(capture_figure(front), "front.pdf").name
-'front.pdf'
 >>> fig = comparison_figure(rear, models=("pinhole", "disparity-as-z"))   # one capture, two models
+>>> [sf.get_suptitle() for sf in fig.subfigs][1:]    # the photo once, then one cloud per model
+['pinhole model', 'disparity-as-z model']
 
 A row has four panels: the colour photo | the depth (or disparity) map with a colorbar in metres
 (or 1/m) | a histogram of the same values | the 3D point cloud drawn from a chosen viewpoint
@@ -724,8 +723,8 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: float = 300, overwrite: bo
 
     >>> import depthlab
     >>> from depthlab.figures import capture_figure, save_figure
-    >>> fig = capture_figure(depthlab.open("data/sample/front_truedepth.heic"))
-    >>> save_figure(fig, "front.png", dpi=72).name
+    >>> fig = capture_figure(depthlab.open("data/sample/front_truedepth.heic"), width=3.5)
+    >>> save_figure(fig, "front.png", dpi=50).name
     'front.png'
     """
     dest = Path(path)

@@ -1,19 +1,12 @@
 """Notebook controls around the live view: ``show``, ``explore``, ``compare``.
 
-In a notebook the last line of a cell shows the view; here each is built and inspected:
+In a notebook the last line of a cell shows the view (here it is built and inspected);
+:func:`explore` and :func:`compare` show theirs the same way:
 
 >>> import depthlab
->>> front = depthlab.open("data/sample/front_truedepth.heic")
->>> rear = depthlab.open("data/sample/rear_dual.heic")
->>> panel = depthlab.show(front)            # colour | depth | live 3D, in one output
+>>> panel = depthlab.show(depthlab.open("data/sample/front_truedepth.heic"))   # colour | depth | live 3D
 >>> [type(w).__name__ for w in panel.children]
 ['HTML', 'HBox', 'HTML']
->>> view = depthlab.explore(front)          # live 3D view + controls
->>> type(view).__name__
-'Explorer'
->>> pair = depthlab.compare(rear, front)    # two live views side by side, cameras linked
->>> len(pair.views)
-2
 
 Every control change goes through one path: the new value is stored, and an update is
 *throttled* (the first change is drawn at once, changes arriving within ``THROTTLE_S`` of the
