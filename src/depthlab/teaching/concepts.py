@@ -862,7 +862,7 @@ def _point_at(cap: Capture, k: np.ndarray, xy: tuple[float, float], window: int)
     return np.array([(u - k[0, 2]) * z / k[0, 0], (v - k[1, 2]) * z / k[1, 1], z])
 
 
-def calibration_distance(cap: Capture, points: Sequence[tuple[float, float]], *, label: str = "the two points",
+def calibration_distance(cap: Capture, *, points: Sequence[tuple[float, float]], label: str = "the two points",
                          window: int = 2) -> CalibrationDistance:
     """How far apart two points of the photo are (metres), with ``cap``'s calibration and with
     the stored one ``depthlab.open`` replaced (``cap.metadata['stored_calibration']``), if any.
@@ -872,7 +872,7 @@ def calibration_distance(cap: Capture, points: Sequence[tuple[float, float]], *,
 
     >>> import depthlab
     >>> cap = depthlab.open("data/sample/front_truedepth.heic")
-    >>> d = calibration_distance(cap, [(200, 300), (280, 300)])
+    >>> d = calibration_distance(cap, points=[(200, 300), (280, 300)])
     >>> d.corrected, d.checked_m == d.stored_m
     (False, True)
     """
