@@ -67,7 +67,7 @@ _LAZY_MODULES = {
     "imaging": "depthlab.imaging", "exchange": "depthlab.exchange", "live": "depthlab.live",
     "figures": "depthlab.figures", "teaching": "depthlab.teaching", "cli": "depthlab.cli",
     "concepts": "depthlab.teaching.concepts", "truthcheck": "depthlab.teaching.truthcheck",
-    "lessons": "depthlab.teaching.lessons",
+    "lessons": "depthlab.teaching.lessons", "stereo_lesson": "depthlab.teaching.stereo_lesson",
     "lesson_figures": "depthlab.figures.lessons",
     "viewer": "depthlab.live.viewer", "widgets": "depthlab.live.widgets", "scene": "depthlab.live.scene",
     "refocus_live": "depthlab.live.refocus_view",

@@ -98,7 +98,7 @@ def _expected_values(ex) -> list[float]:
         return [float(ex.solution)]
     shown = {f"{float(x):.3g}" for x in ex.given.values()}
     return [float(v) for case in ex.cases for v in np.atleast_1d(np.ravel(ex.solution(*case)))
-            if abs(float(v)) > 1e-9 and f"{float(v):.3g}" not in shown | {f"{float(x):.3g}" for x in case}]
+            if abs(float(v)) > 1e-9 and f"{float(v):.3g}" not in shown | {f"{float(x):.3g}" for x in case if np.ndim(x) == 0}]
 
 
 def _sig3(text: str) -> set[str]:

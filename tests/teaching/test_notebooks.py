@@ -23,7 +23,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # DEPTHLAB_NOTEBOOK_SAMPLES points the run at another folder holding the generated samples
 SAMPLES = Path(os.environ.get("DEPTHLAB_NOTEBOOK_SAMPLES", DATA_SAMPLE))
 NEEDED = ("rear_dual.heic", "front_truedepth.heic", "rear_dual_truth.json", "rear_dual_truth.npz",
-          "front_truedepth_truth.json", "front_truedepth_truth.npz")
+          "front_truedepth_truth.json", "front_truedepth_truth.npz", "spatial.heic", "spatial_truth.json",
+          "spatial_truth.npz")
 WIDGET_ERRORS = ("Error displaying widget", "can not be instantiated")
 
 
@@ -86,7 +87,7 @@ def working_copy(project: Path) -> Path:
 
 def test_the_four_notebooks_exist():
     assert [p.stem for p in NOTEBOOKS] == ["00_primer", "01_first_look", "02_projection_models", "03_rear_vs_front", "04_depth_concepts",
-                                           "05_refocus"]
+                                           "05_refocus", "06_stereo"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -381,3 +381,54 @@ register(Exercise(
              "the blur is a straight line in disparity (1/z), not in depth.")),
     units={"focal_length_35mm": "mm", "f_number": "", "focus_m": "m"}, cases=((0.5,), (0.9,), (1.2,), (2.0,), (10.0,)),
     signature="coc(z) -> diameter in mm", rel=1e-3, notebook="05_refocus"))
+
+# 06: stereo by hand ---------------------------------------------------------------------------
+
+from .stereo_lesson import match_block  # noqa: E402 - the reference the block-matching exercise checks against
+
+
+def _strip_pair(seed: int, shift: int, width: int = 120, rows: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """A textured strip and the same strip seen from a camera to the right (moved left by ``shift``)."""
+    rng = np.random.default_rng(seed)
+    right = np.repeat(rng.random((1, width + shift)) * 200 + 20, rows, axis=0) + rng.normal(0, 3, (rows, width + shift))
+    return right[:, :width], right[:, shift:shift + width]  # left sees each point ``shift`` px further right
+
+
+_MATCH = {"block_half": 3.0, "max_shift": 30.0}
+
+register(Exercise(
+    "match_block",
+    "Block matching along one row of a rectified pair: take the 7x7 block around column x of the left strip, slide it "
+    "along the same rows of the right strip to columns x - d for d = 0..max_shift, and return the d whose block differs "
+    "least (the sum of squared differences).",
+    _MATCH, match_block,
+    (Mistake(lambda left, right, x, m: float(x - match_block(left, right, x, m)),
+             "that is the column where the block is found in the right view; the answer is the shift d between the two columns."),
+     Mistake(lambda left, right, x, m: float(np.argmin([np.sum(left[:, x - 3:x + 4] - right[:, x - d - 3:x - d + 4])
+                                                         for d in range(int(m) + 1)])),
+             "plain differences cancel (bright and dark pixels sum to zero); square them (or take their absolute value).")),
+    units={"block_half": "px", "max_shift": "px"},
+    cases=tuple((*_strip_pair(seed, shift), 60, 30) for seed, shift in ((1, 7), (2, 19), (3, 0), (4, 26))),
+    signature="match(left, right, x, max_shift) -> d in pixels", rel=1e-6, notebook="06_stereo"))
+
+_PAIR = {"focal_px": 1525.44, "baseline_m": 0.063807}  # the shared spatial photo's own numbers
+
+
+def _depth_of_shift(d: Any) -> Any:
+    return _PAIR["focal_px"] * _PAIR["baseline_m"] / np.asarray(d, dtype=np.float64)
+
+
+register(Exercise(
+    "depth_from_shift",
+    "A spatial photo's two cameras are baseline_m apart and have focal length focal_px (pixels of the 2560-pixel views). "
+    "A point appears d pixels further right in the left view than in the right one. Write its depth in metres.",
+    _PAIR, _depth_of_shift,
+    (Mistake(lambda d: _PAIR["baseline_m"] / np.asarray(d, dtype=np.float64), "B/d leaves out the focal length: depth = f·B/d."),
+     Mistake(lambda d: _PAIR["focal_px"] * _PAIR["baseline_m"] * np.asarray(d, dtype=np.float64),
+             "a larger shift means a nearer point: divide by d."),
+     Mistake(lambda d: np.asarray(d, dtype=np.float64) / (_PAIR["focal_px"] * _PAIR["baseline_m"]),
+             "that is the disparity in 1/m (d / (f·B)); depth is its inverse."),
+     Mistake(lambda d: _PAIR["focal_px"] * _PAIR["baseline_m"] * 1000 / np.asarray(d, dtype=np.float64),
+             "the baseline is already in metres; the answer is in metres, not millimetres.")),
+    units={"focal_px": "px", "baseline_m": "m"}, cases=((10.0,), (58.0,), (120.0,), (220.0,)),
+    signature="depth(d) -> Z in metres", rel=1e-6, notebook="06_stereo"))
