@@ -501,3 +501,16 @@ def test_edge_points_are_hidden_by_default_with_their_count_and_shown_on_request
     assert len(cloud.without_edges()) == H * W - 1 - ring
     z = cloud.xyz[:, 2][cloud.edge]
     assert set(np.round(z.astype(float), 3).tolist()) == {0.8, 2.0}  # both sides of the occlusion, nothing else
+
+
+def test_depth_colours_work_on_the_surface_too():
+    """colour -> depth colormap is no longer ignored in surface mode: the surface shows the
+    depth colours as an image over the same uv, and the photo again when asked."""
+    e = explore(box_capture(), render="surface")
+    surf = e.side.surface
+    photo = surf.material.map
+    e.controls.w["colour"].value = "depth"
+    assert surf.texture_name.startswith("depth") and surf.material.map is not photo
+    assert surf.material.map.imageUri.startswith("data:image/jpeg;base64,")
+    e.controls.w["colour"].value = "rgb"
+    assert surf.material.map is photo

@@ -149,6 +149,9 @@ class SurfaceLayer(_StretchedLayer):
         self.texture = three.ImageTexture(imageUri=_jpeg_uri(texture, texture_jpeg), minFilter="LinearFilter",
                                           magFilter="LinearFilter", generateMipmaps=False)
         self.material = three.MeshBasicMaterial(map=self.texture, side="DoubleSide")
+        #: images shown on the surface, by name ("rgb": the photo), each sent once
+        self._textures: dict[str, Any] = {"rgb": self.texture}
+        self.texture_name = "rgb"
         self.mesh = three.Mesh(geometry=self.geometry, material=self.material, frustumCulled=False)
         self.points = self.mesh  # what the view adds to its scene (same name as CloudLayer)
         self._vertices = np.asarray(vertices, np.float32)
@@ -172,6 +175,25 @@ class SurfaceLayer(_StretchedLayer):
     def set_texture(self, texture: np.ndarray) -> None:
         """A new texture (uint8 (H, W, 3), row 0 at the top), sent as a JPEG."""
         self.texture.imageUri = _jpeg_uri(texture)
+
+    def has_texture(self, name: str) -> bool:
+        """Whether the image ``name`` was sent already (:meth:`show_texture`)."""
+        return name in self._textures
+
+    def show_texture(self, name: str, texture: np.ndarray | None = None) -> None:
+        """Show another image over the same uv (the photo is ``"rgb"``; e.g. ``"depth"``: the
+        depth colours as an image of the grid), sent the first time it is asked for."""
+        if name == self.texture_name:
+            return
+        tex = self._textures.get(name)
+        if tex is None:
+            if texture is None:
+                raise InvalidInputError(f"no texture {name!r} yet: pass its image")
+            tex = self._textures[name] = three.ImageTexture(imageUri=_jpeg_uri(texture), minFilter="LinearFilter",
+                                                            magFilter="LinearFilter", generateMipmaps=False)
+        self.material.map = tex
+        self.material.needsUpdate = True
+        self.texture_name = name
 
     @property
     def count(self) -> int:

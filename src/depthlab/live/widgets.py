@@ -180,6 +180,24 @@ def _safe_stem(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def subject_centre(projector: Projector, xyz: np.ndarray, valid: np.ndarray) -> np.ndarray | None:
+    """:func:`depthlab.live.scene.orbit_centre` of the drawn points of a projector's grid (an even
+    sample of at most ~60k), with the portrait matte as the subject where the capture has one."""
+    from .scene import orbit_centre
+
+    m = xyz.shape[0]
+    idx = np.arange(0, m, max(1, m // 60_000))
+    idx = idx[valid[idx]]
+    if not idx.size:
+        return None
+    gh, gw = projector.grid_shape
+    image_xy = np.stack([(idx % gw + 0.5) / gw, (idx // gw + 0.5) / gh], axis=1)
+    subject = None
+    if SUBJECT_MATTE in projector.capture.mattes:
+        subject = projector.mask(SUBJECT_MATTE)[idx]
+    return orbit_centre(xyz[idx], image_xy, subject)
+
+
 class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
@@ -304,25 +322,10 @@ class _Side:
         matte, else the nearest large surface near the image centre.  Found at depth scale and
         aspect 1 once per drawn geometry (a stretch only scales it)."""
         if self._pivot1 is _UNSET:
-            self._pivot1 = self._find_pivot()
+            self._pivot1 = subject_centre(self.projector, *self._points())
         c = self._pivot1
         return None if c is None else c * np.asarray(self._scale())
 
-    def _find_pivot(self) -> np.ndarray | None:
-        from .scene import orbit_centre
-
-        xyz, valid = self._points()
-        m = xyz.shape[0]
-        idx = np.arange(0, m, max(1, m // 60_000))
-        idx = idx[valid[idx]]
-        if not idx.size:
-            return None
-        gh, gw = self.projector.grid_shape
-        image_xy = np.stack([(idx % gw + 0.5) / gw, (idx // gw + 0.5) / gh], axis=1)
-        subject = None
-        if SUBJECT_MATTE in self.cap.mattes:
-            subject = self.projector.mask(SUBJECT_MATTE)[idx]
-        return orbit_centre(xyz[idx], image_xy, subject)
 
     def _mesh(self):
         from ..surface._mesh import mesh
@@ -338,8 +341,23 @@ class _Side:
         else:
             self.surface.set(m.vertices, m.faces, m.uv)
         self.surface.scale = self._scale()
+        self._surface_colours()
         self.surface.mesh.visible = True
         self.layer.points.visible = False
+
+    def _surface_colours(self) -> None:
+        """The surface in the colour mode chosen: the photo, or the points' colours (depth
+        colormap, matte) as an image of the grid over the same uv."""
+        mode = self.projection().colour_for(self.cap.has_rgb, bool(self.cap.mattes))
+        key = mode if mode != "matte" else f"matte:{self.projection().matte_for(self.cap.mattes)}"
+        if key == "rgb" or self.surface is None:
+            if self.surface is not None:
+                self.surface.show_texture("rgb")
+            return
+        key = f"{key}@{self.settings['stride']}"
+        gh, gw = self.projector.grid_shape
+        image = None if self.surface.has_texture(key) else self._colours().reshape(gh, gw, 3)
+        self.surface.show_texture(key, image)
 
     def _show_points(self) -> None:
         if self.surface is not None:
@@ -441,6 +459,8 @@ class _Side:
             self._show_surface()
         elif s["render"] != "surface" and d["render"] == "surface":
             self._show_points()
+        if s["render"] == "surface" and new_rgb:
+            self._surface_colours()
         if self.surface is not None:
             self.surface.scale = scale
         # each point covers its pixel (the footprint scales with the GPU stretch in the shader)
