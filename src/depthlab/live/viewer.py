@@ -31,6 +31,8 @@ from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, grid_s
                     quaternion_matrix, to_threejs, view_transform)
 
 BACKGROUND = "#1e1e24"
+#: a layer's bounds not computed since its last update
+_NOT_YET = object()
 
 
 def _look_quaternion(position: Sequence[float], target: Sequence[float], up: Sequence[float]) -> tuple[float, ...]:
@@ -157,6 +159,7 @@ class SurfaceLayer(_StretchedLayer):
         self._vertices = np.asarray(vertices, np.float32)
         self._scale = (1.0, 1.0, 1.0)
         self.faces = int(np.asarray(faces).shape[0])
+        self._raw_bounds: Any = _NOT_YET
 
     @staticmethod
     def _uv(uv: np.ndarray) -> np.ndarray:
@@ -164,6 +167,7 @@ class SurfaceLayer(_StretchedLayer):
 
     def set(self, vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray) -> None:
         """New geometry (another model, stride or clipping); the texture stays."""
+        self._raw_bounds = _NOT_YET
         with self.geometry.hold_sync():
             self.position.array = to_threejs(np.asarray(vertices, np.float32))
             self.uv.array = self._uv(uv)
@@ -204,16 +208,13 @@ class SurfaceLayer(_StretchedLayer):
         return int(self._vertices.shape[0])
 
     def bounds(self, max_points: int = 50_000, scaled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
-        v = self._vertices
-        if not len(v):
-            return None
-        step = max(1, len(v) // max_points)
-        s = v[::step]
-        s = s[np.isfinite(s).all(axis=1)]
-        if not len(s):
-            return None
-        f = np.array(self._scale) if scaled else 1.0
-        return s.min(axis=0).astype(np.float64) * f, s.max(axis=0).astype(np.float64) * f
+        if self._raw_bounds is _NOT_YET:
+            v = self._vertices
+            step = max(1, len(v) // max_points)
+            s = v[::step]
+            s = s[np.isfinite(s).all(axis=1)]
+            self._raw_bounds = (s.min(axis=0).astype(np.float64), s.max(axis=0).astype(np.float64)) if len(s) else None
+        return _stretched(self._raw_bounds, self._scale if scaled else None)
 
 
 def _jpeg_uri(texture: np.ndarray, jpeg: bytes | None = None) -> str:
@@ -262,6 +263,7 @@ class CloudLayer(_StretchedLayer):
         self.points = three.Points(geometry=self.geometry, material=self.material, frustumCulled=False,
                                    visible=bool(self._index.size))
         self._scale = (1.0, 1.0, 1.0)
+        self._raw_bounds: Any = _NOT_YET
 
     def _uniforms(self) -> dict[str, dict[str, Any]]:
         f = self._footprint
@@ -340,6 +342,7 @@ class CloudLayer(_StretchedLayer):
                 raise InvalidInputError(f"valid must be bool ({m},), got {valid.shape}")
         with self.geometry.hold_sync():
             if xyz is not None:
+                self._raw_bounds = _NOT_YET
                 xyz, _, v = _check_cloud(xyz, None, valid if valid is not None else (self._valid if m == self.size else None))
                 # alternate between two buffers so the trait sees a new object (and sends it)
                 spare = getattr(self, "_spare", None)
@@ -362,6 +365,7 @@ class CloudLayer(_StretchedLayer):
                 self._rgb = np.ascontiguousarray(rgb)
                 self.color.array = self._rgb
             if valid is not None and not (valid.shape == self._valid.shape and np.array_equal(valid, self._valid)):
+                self._raw_bounds = _NOT_YET
                 self._valid = valid.copy()
                 self._index = np.flatnonzero(valid).astype(np.uint32)
                 self.index.array = self._safe_index(self._index)
@@ -373,17 +377,29 @@ class CloudLayer(_StretchedLayer):
         ``scaled``: include :attr:`scale` (where the points are drawn) or not (the positions sent).
 
         For framing the view and sizing the grid, so it looks at an even sample of at most
-        ``max_points`` drawn points (exact when fewer are drawn): cheap enough for every update.
+        ``max_points`` drawn points (exact when fewer are drawn), once per :meth:`set`: a
+        stretch (depth scale, aspect) only multiplies them.
         """
-        if not self._index.size:
-            return None
-        step = max(1, self._index.size // max_points)
-        cols = self._pos[self._index[::step]].T.copy()  # (3, n): reductions along rows are fast
-        lo, hi = cols.min(axis=1).astype(np.float64), cols.max(axis=1).astype(np.float64)
-        # back from three.js: y and z flip, so min and max swap on those axes
-        flip = np.array([1.0, -1.0, -1.0]) * (np.array(self._scale) if scaled else 1.0)
-        a, b = lo * flip, hi * flip
-        return np.minimum(a, b), np.maximum(a, b)
+        if self._raw_bounds is _NOT_YET:
+            if not self._index.size:
+                self._raw_bounds = None
+            else:
+                step = max(1, self._index.size // max_points)
+                cols = self._pos[self._index[::step]].T.copy()  # (3, n): reductions along rows are fast
+                lo, hi = cols.min(axis=1).astype(np.float64), cols.max(axis=1).astype(np.float64)
+                # back from three.js: y and z flip, so min and max swap on those axes
+                flip = np.array([1.0, -1.0, -1.0])
+                a, b = lo * flip, hi * flip
+                self._raw_bounds = (np.minimum(a, b), np.maximum(a, b))
+        return _stretched(self._raw_bounds, self._scale if scaled else None)
+
+
+def _stretched(raw: tuple[np.ndarray, np.ndarray] | None, scale: Sequence[float] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bounds at stretch 1 times a (positive) per-axis stretch; new arrays."""
+    if raw is None:
+        return None
+    f = np.asarray(scale, dtype=np.float64) if scale is not None else 1.0
+    return raw[0] * f, raw[1] * f
 
 
 class CloudView:
