@@ -514,3 +514,13 @@ def test_depth_colours_work_on_the_surface_too():
     assert surf.material.map.imageUri.startswith("data:image/jpeg;base64,")
     e.controls.w["colour"].value = "rgb"
     assert surf.material.map is photo
+
+
+def test_the_view_says_where_depth_is_unreliable_when_the_file_gives_a_confidence():
+    from conftest import DATA_SAMPLE
+
+    pixel = depthlab.open(DATA_SAMPLE / "pixel_portrait.jpg")
+    share = float((pixel.confidence < 0.5).mean())
+    title = explore(pixel).side.title.value
+    assert f"on {share:.0%} of the map" in title and "confidence" in title
+    assert "unreliable" not in explore(box_capture()).side.title.value  # no confidence: nothing claimed

@@ -180,6 +180,28 @@ def _safe_stem(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+#: below this stored confidence (0..1) a file's own map calls its depth unreliable
+LOW_CONFIDENCE = 0.5
+
+
+def unreliable_note(cap: Capture) -> str:
+    """Where the file gives a confidence map: " · depth unreliable (confidence < 0.5) on 12 % of
+    the map, mostly top left -- the confidence slider hides it"; else "" (nothing is claimed)."""
+    conf = cap.confidence if cap.has_confidence else None
+    if conf is None:
+        return ""
+    low = conf < LOW_CONFIDENCE
+    share = float(low.mean())
+    if not share:
+        return " · the file's confidence map rates every depth pixel ≥ 0.5"
+    ys, xs = np.nonzero(low)
+    h, w = low.shape
+    where = (("top" if ys.mean() < h / 3 else "bottom" if ys.mean() > 2 * h / 3 else "middle") + " " +
+             ("left" if xs.mean() < w / 3 else "right" if xs.mean() > 2 * w / 3 else "centre"))
+    return (f" · <span style='color:#d35400'>depth unreliable (file's confidence &lt; {LOW_CONFIDENCE:g}) on "
+            f"{share:.0%} of the map, mostly {where}</span>: the confidence slider hides it")
+
+
 def subject_centre(projector: Projector, xyz: np.ndarray, valid: np.ndarray) -> np.ndarray | None:
     """:func:`depthlab.live.scene.orbit_centre` of the drawn points of a projector's grid (an even
     sample of at most ~60k), with the portrait matte as the subject where the capture has one."""
@@ -218,6 +240,7 @@ class _Side:
         self.depth_range = cap.depth_range()
         self._pivot1: Any = _UNSET
         self._edge_cache: tuple[Projector, np.ndarray, int] | None = None
+        self._unreliable = unreliable_note(cap)
         view.fit = self.fit
         # a view that starts as a surface sends its points only when they are first asked for
         # (the first picture waits for one geometry, not two)
@@ -430,7 +453,7 @@ class _Side:
                 f"point size ×{s['point_scale']:.3g} of a pixel's footprint · {s['render']}"
                 f"{' · refined depth' if s['refined'] else ''}"
                 f"{f' · confidence ≥ {t:.2f}' if (t := s['min_confidence']) is not None and self.cap.confidence is not None else ''}"
-                "</span>")
+                f"{self._unreliable}</span>")
 
     def update(self, **changes: Any) -> float:
         """Apply new settings; send only what changed.  Returns the Python-side seconds spent."""
