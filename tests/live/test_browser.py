@@ -304,7 +304,9 @@ def test_live_view_orbits_the_subject_without_gaps_and_resets(live, case):
         deadline = time.monotonic() + 15
         while True:
             img = stable_image(lp, i)
-            mean, changed = picture_difference(img, first[k])
+            # the canvas may sit at a fractional page offset: its screenshot then has a one-pixel
+            # row or column blended with the page, which scrolling changes; compare inside it
+            mean, changed = picture_difference(img[1:-1, 1:-1], first[k][1:-1, 1:-1])
             if changed < 0.002 or time.monotonic() > deadline:
                 break
         lp.canvas_image(i, ARTIFACTS / f"live_{slug}_{k}_reset.png")

@@ -101,27 +101,25 @@ def render_frame(xyz: np.ndarray, rgb: np.ndarray, width: np.ndarray, stretch: n
     u, v = fx * p[:, 0] / zs + cx, fy * p[:, 1] / zs + cy
     r = np.clip(np.ceil(COVERAGE * stretch * width * fx / zs), 1, MAX_SPLAT).astype(np.int64)
     ok &= (u > -MAX_SPLAT) & (u < w + MAX_SPLAT) & (v > -MAX_SPLAT) & (v < h + MAX_SPLAT)
-    pix_all, z_all, idx_all = [], [], []
+    # z-buffer: one int64 key per splatted pixel, depth (quantised, high bits) then the point's
+    # index (low bits): the smallest key per pixel is its nearest point
+    zq = np.clip(z / (4.0 * float(pivot[2]) + 1e-9) * (2**30), 0, 2**31 - 1).astype(np.int64) << 32
+    zbuf = np.full(h * w, np.iinfo(np.int64).max, dtype=np.int64)
     for k in np.unique(r[ok]):
         sel = np.flatnonzero(ok & (r == k))
         x0 = np.floor(u[sel] - (k - 1) / 2).astype(np.int64)
         y0 = np.floor(v[sel] - (k - 1) / 2).astype(np.int64)
+        key = zq[sel] | sel
         for dy in range(k):
+            yy = y0 + dy
             for dx in range(k):
-                xx, yy = x0 + dx, y0 + dy
+                xx = x0 + dx
                 inside = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h)
-                pix_all.append(yy[inside] * w + xx[inside])
-                z_all.append(z[sel][inside])
-                idx_all.append(sel[inside])
+                np.minimum.at(zbuf, yy[inside] * w + xx[inside], key[inside])
     img = np.empty((h * w, 3), np.uint8)
     img[:] = BACKGROUND
-    if pix_all:
-        pix, zz, idx = np.concatenate(pix_all), np.concatenate(z_all), np.concatenate(idx_all)
-        order = np.lexsort((zz, pix))                     # by pixel, nearest first
-        pix, idx = pix[order], idx[order]
-        first = np.ones(pix.size, dtype=bool)
-        first[1:] = pix[1:] != pix[:-1]
-        img[pix[first]] = np.asarray(rgb)[idx[first]]
+    hit = zbuf != np.iinfo(np.int64).max
+    img[hit] = np.asarray(rgb)[(zbuf[hit] & 0xFFFFFFFF).astype(np.int64)]
     return img.reshape(h, w, 3)
 
 
@@ -134,7 +132,7 @@ def _scene(cap: Capture, size: int, fill: bool) -> dict[str, Any]:
     from ..surface.layers import projector_layer
 
     h, w = cap.shape
-    stride = max(1, int(max(h, w) // max(size, 1)))
+    stride = max(1, math.ceil(max(h, w) / max(size, 1)))     # about one point per output pixel, or fewer
     proj = Projector(cap, stride=stride)
     if not proj.pinhole_available:
         raise InvalidInputError("animate needs the camera's intrinsics (a calibration or an EXIF focal length) to "

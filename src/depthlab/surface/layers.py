@@ -55,7 +55,7 @@ INPAINT_METHODS = ("auto", "telea", "ns", "nearest")
 NOTE = ("the second layer is invented for looks (depth extrapolated, colour inpainted); "
         "it is in no measurement or export unless asked")
 #: how much looser the cut rule is inside the invented layer
-BACK_STEPS = 3
+BACK_STEPS = 10
 #: grid pixels over which a silhouette may step down to the background (mixed pixels)
 RAMP = 3
 #: the band never reaches further than this share of the grid's longer side
@@ -71,7 +71,7 @@ class Layers:
     ----------
     front : :class:`~depthlab.surface.Mesh`, exactly ``depthlab.mesh(cap, ...)`` (measured).
     back_xyz : float32 (K, 3), the second layer's points, camera frame (as the mesh's vertices):
-        the invented ones behind the foreground and the measured far-side points they lean on.
+        the invented ones behind the foreground and the measured points beside them (the seam).
     invented : bool (K,), which of them are invented (the others repeat measured points).
     back_rgb : uint8 (K, 3), their inpainted colours.
     back_pixel_index : int64 (K,), each point's pixel in the depth map (row-major).
@@ -339,7 +339,10 @@ def background_layer(depth: np.ndarray, valid: np.ndarray, rgb: np.ndarray, *, m
     # the layer's triangles: the band and the far-side points it leans on, cut by the same rule
     # (BACK_STEPS times looser: the invented surface is smooth by construction, and a cut in it
     # would open the hole it is there to close)
-    layer = inside | (far & ndimage.binary_dilation(inside))
+    # (and the measured points within RAMP pixels of the band, at their own depth: the seam
+    # between the layer and the measured background then has no crack)
+    layer = inside | (valid & ndimage.binary_dilation(inside, iterations=RAMP))
+    back_d = np.where(inside, back_d, d).astype(np.float32)
     keep, use_ad = cell_cuts(back_d, layer, max_step * BACK_STEPS)
     faces = cell_faces(keep, use_ad, gw)
     sel = np.flatnonzero(layer.reshape(-1))
