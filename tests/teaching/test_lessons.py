@@ -160,3 +160,14 @@ def test_no_menu_label_names_project_history():
     from depthlab.settings import MODEL_LABELS
 
     assert not [label for label in MODEL_LABELS.values() if "seed" in label.lower()]
+
+
+def test_each_exercise_is_asked_in_the_notebook_it_names():
+    asked = {}
+    for path in NOTEBOOKS:
+        cells = nbformat.read(path, as_version=4).cells
+        for name in re.findall(r"lessons\.check\(\"(\w+)\"", "\n".join(c.source for c in cells)):
+            asked.setdefault(name, path.stem)
+    for name, ex in lessons.EXERCISES.items():
+        if ex.notebook and (ROOT / "notebooks" / f"{ex.notebook}.ipynb").is_file():
+            assert asked.get(name) == ex.notebook, f"{name} is registered for {ex.notebook}, asked in {asked.get(name)}"

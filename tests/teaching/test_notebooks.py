@@ -86,8 +86,8 @@ def working_copy(project: Path) -> Path:
 
 
 def test_the_four_notebooks_exist():
-    assert [p.stem for p in NOTEBOOKS] == ["00_primer", "01_first_look", "02_projection_models", "03_rear_vs_front", "04_depth_concepts",
-                                           "05_refocus", "06_stereo"]
+    assert [p.stem for p in NOTEBOOKS] == ["00_primer", "01_first_look", "02_projection_models", "03_rear_vs_front",
+                                           "04_depth_concepts", "04b_geometry_checked", "05_refocus", "06_stereo"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

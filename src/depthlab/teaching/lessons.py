@@ -318,7 +318,7 @@ register(Exercise(
              "that is how much its depth z changes; along the ray it moves from z/cos θ to z, farther than z changes."),
      Mistake(100 * _RAY["depth_z"] * (1 / math.cos(_RAY["angle_deg"]) - 1), "the angle went into cos in radians; convert degrees first."),
      Mistake(100 * _RAY["depth_z"] * math.tan(math.radians(_RAY["angle_deg"])), "z·tan θ is the point's sideways offset X, not its move along the ray.")),
-    unit="cm", units={"depth_z": "m", "angle_deg": "°"}, notebook="04_depth_concepts"))
+    unit="cm", units={"depth_z": "m", "angle_deg": "°"}, notebook="04b_geometry_checked"))
 
 _WEAK = {"depth_span": 0.07, "tolerance": 0.05}
 
@@ -333,7 +333,7 @@ register(Exercise(
      Mistake(_WEAK["depth_span"] / 2 * (1 - _WEAK["tolerance"]) / _WEAK["tolerance"],
              "that bounds the farthest point (shrunk by z̄/Z); the nearest point, enlarged, is off by more."),
      Mistake(_WEAK["depth_span"] / _WEAK["tolerance"], "z̄ is the middle: the farthest a point is from it is half the span.")),
-    unit="m", units={"depth_span": "m", "tolerance": ""}, notebook="04_depth_concepts"))
+    unit="m", units={"depth_span": "m", "tolerance": ""}, notebook="04b_geometry_checked"))
 
 _GDEPTH = {"near": 0.3, "far": 6.0, "bits": 8.0}
 
