@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "depthlab"
-NOT_LIBRARY = {"__init__", "conftest"}  # conftest.py: pytest's doctest set-up, not a module of the library
+NOT_LIBRARY = {"__init__"}
 
 
 def _layout() -> str:
@@ -31,3 +31,11 @@ def test_the_flat_core_names_each_of_its_modules():
     assert modules <= words, f"core modules missing from the README's layout: {sorted(modules - words)}"
     top = set(re.findall(r"^([a-z_]+)/", layout, flags=re.M)) - {"src"}
     assert all((ROOT / t).is_dir() for t in top), [t for t in top if not (ROOT / t).is_dir()]
+
+
+def test_the_core_stays_small_and_the_rooms_show():
+    """At most 12 top-level modules beside ``__init__`` and at least 6 subpackages (issue 24)."""
+    modules = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+    rooms = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+    assert len(modules) <= 12, modules
+    assert len(rooms) >= 6, rooms

@@ -1,4 +1,7 @@
-"""pytest's doctest set-up for ``pytest --doctest-modules src/depthlab`` (not part of the library).
+"""pytest's doctest set-up for ``pytest --doctest-modules src/depthlab``.
+
+It sits at the repository root, not in the package: it is no module of depthlab (nothing installs
+it) and it applies to the package's examples only (the tests have their own ``tests/conftest.py``).
 
 Every example runs in a fresh temporary folder in which ``data/sample`` is the repository's
 generated samples, so examples read ``"data/sample/rear_dual.heic"`` as a user at the repository
@@ -12,17 +15,19 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parent
 
 # modules that run a program when imported, and this file itself
-collect_ignore = ["__main__.py", "cli/__main__.py", "synth/__main__.py"]
+collect_ignore = ["src/depthlab/__main__.py", "src/depthlab/cli/__main__.py", "src/depthlab/synth/__main__.py"]
 
 
 @pytest.fixture(autouse=True)
-def _doctest_folder(request, tmp_path, monkeypatch):
+def _doctest_folder(request):
     if not isinstance(request.node, pytest.DoctestItem):
         yield
         return
+    tmp_path = request.getfixturevalue("tmp_path")
+    monkeypatch = request.getfixturevalue("monkeypatch")
     samples = REPO / "data" / "sample"
     if not samples.is_dir():
         reason = f"the generated samples are missing from {samples} (run `depthlab samples`)"
