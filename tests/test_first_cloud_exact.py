@@ -161,3 +161,13 @@ def test_block_mean_in_bands_on_threads_equals_one_piece(shape, f, monkeypatch):
     # the bottom-right block holds the pixels that are left, averaged over those
     tail = a[(h - 1) // f * f:, (w - 1) // f * f:].reshape(-1, *shape[2:]).astype(np.float64).mean(axis=0)
     np.testing.assert_array_equal(whole[-1, -1], np.rint(tail).astype(np.uint8))
+
+
+def test_a_projectors_clouds_of_every_pixel_each_read_their_own_index():
+    from depthlab.projection import Projector
+
+    cal = Calibration(intrinsic_matrix=[[8, 0, 4], [0, 8, 3], [0, 0, 1]], reference_size=(8, 6))
+    proj = Projector(Capture(disparity=np.full((3, 4), 0.5, dtype=np.float32), calibration=cal))
+    first, second = proj.cloud(colour="depth"), proj.cloud(colour="depth")
+    first.pixel_index[0] = 99  # the caller owns it
+    assert second.pixel_index.tolist() == list(range(12)) and proj.pixel_index().tolist() == list(range(12))

@@ -432,7 +432,8 @@ class Projector:
                 pts, rgb = xyz, cols
                 self._xyz, self._colours, self._pixel_index = np.empty_like(xyz), {}, None
             else:
-                pts, rgb, idx = xyz.copy(), cols.copy(), self.pixel_index().copy()
+                idx = range(self.size) if self.stride == 1 else self.pixel_index().copy()
+                pts, rgb = xyz.copy(), cols.copy()
         else:
             pix = None if self.stride == 1 else self.pixel_index()
             pts, rgb, idx, drange = _compact(xyz, cols, valid, n_valid, pix, self.depth)
