@@ -171,7 +171,7 @@ def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | Non
         if kind == "jpeg":
             from .formats.jpeg import read_jpeg
 
-            return _checked(read_jpeg(path, data), calibration)
+            return _checked(read_jpeg(path, data, baseline_m=baseline_m), calibration)
     except DepthlabError:
         raise
     except ImportError as exc:  # a package the reader loads lazily is missing or broken: not the file's fault

@@ -107,3 +107,46 @@ def test_broken_pairs_are_refused_by_name(left, right, message):
 def test_swapped_views_say_the_baseline_is_negative():
     with pytest.raises(UnreadableFileError, match="-63.807 mm to the right of the left one"):
         open_bytes(_with_views(52, 26), Path("pair.heic"))
+
+
+# --------------------------------------------------------------------------------------------
+# a stereo MPO (two views in one JPEG): opens through the same path with a given baseline
+# --------------------------------------------------------------------------------------------
+
+
+def _mpo(sp, focal_35mm: int) -> bytes:
+    from PIL import Image
+
+    from depthlab.synth import jpeg as sj
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0xA405] = focal_35mm
+    tiff = exif.tobytes()
+    tiff = tiff[6:] if tiff.startswith(b"Exif\x00\x00") else tiff
+    left = sj.insert_segments(sj.encode_jpeg(sp.left, quality=95), [sj.exif_segment(tiff)])
+    return sj.with_mpf_images(left, [sj.encode_jpeg(sp.right, quality=95)], attributes=[spatial.MP_DISPARITY])
+
+
+@pytest.fixture(scope="module")
+def mpo_pair():
+    from depthlab import synth
+
+    sp = synth.render_spatial(size=(320, 320))
+    f35 = round(sp.focal_px * 43.27 / np.hypot(320, 320))
+    return _mpo(sp, f35), sp, f35
+
+
+def test_a_stereo_mpo_opens_with_a_given_baseline(mpo_pair):
+    data, sp, f35 = mpo_pair
+    cap = open_bytes(data, Path("pair.mpo.jpg"), baseline_m=sp.baseline_m)
+    assert cap.format == "JPEG (stereo MPO, depth computed)" and cap.accuracy == "absolute"
+    assert "FocalLengthIn35mmFilm" in cap.metadata["intrinsics_source"]
+    box = sp.truth.labels == sp.truth.label_names.index("box front")
+    f_ratio = cap.calibration.fx / sp.focal_px  # the EXIF estimate's own error carries into depth
+    assert np.nanmedian(cap.depth[box]) == pytest.approx(1.3 * f_ratio, rel=0.02)
+    assert np.isfinite(cap.depth).mean() > 0.7
+
+
+def test_a_stereo_mpo_without_a_baseline_asks_for_one(mpo_pair):
+    with pytest.raises(depthlab.CalibrationError, match=r"baseline_m=0.075"):
+        open_bytes(mpo_pair[0], Path("pair.mpo.jpg"))

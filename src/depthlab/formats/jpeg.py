@@ -55,7 +55,7 @@ import numpy as np
 
 from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
-from . import jpeg_segments as js
+from . import jpeg_segments as js, spatial
 from .exif import TAG_ORIENTATION, camera_from_exif, exif_orientation, read_exif
 from .makers import camera_name, no_depth_advice, with_article
 from .apple import calibration_for_display, disparity_from_codes, fourcc
@@ -89,8 +89,9 @@ UNIT_SCALE = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0
 # --------------------------------------------------------------------------------------------
 
 
-def read_jpeg(path: Path | None, data: bytes) -> Capture:
-    """Read an Apple portrait JPEG or a Google GDepth JPEG held in ``data``.
+def read_jpeg(path: Path | None, data: bytes, *, baseline_m: float | None = None) -> Capture:
+    """Read an Apple portrait JPEG or a Google GDepth JPEG held in ``data``; a stereo MPO (two
+    views) gets depth computed from its views with the given ``baseline_m``.
 
     ``path`` is used in messages and kept as ``Capture.path``.  Depth, metadata and calibration
     are read now; colour and mattes are decoded on first use.
@@ -138,6 +139,8 @@ def read_jpeg(path: Path | None, data: bytes) -> Capture:
     aux = _classify_mpf(data, mpf, name) if mpf else []
     if any(a["role"] in ("disparity", "depth") for a in aux):
         return _read_apple(path, name, data, mpf, aux, exif, orientation)
+    if spatial.is_stereo_mpo(mpf):
+        return spatial.read_stereo_mpo(path, name, data, mpf, exif, baseline_m=baseline_m)
 
     sef = samsung_sef_names(data, segments)
     if any(n.startswith("DualShot_DepthMap") for n in sef):

@@ -25,7 +25,7 @@ Depth is then :func:`depthlab.stereo` of the two views (decoded once; ``cap.view
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -202,5 +202,62 @@ def read_spatial(path: Path | None, hf: isobmff.HeifFile, name: str, *, camera: 
     try:
         return stereo(images[0], images[1], focal_px=left.focal_px, baseline_m=baseline, cx=pp[0], cy=pp[1],
                       metadata=meta, path=path, format="HEIC (Apple spatial photo, depth computed)", camera=camera)
+    except InvalidInputError as exc:  # the file's pair, not the caller's arguments
+        raise UnreadableFileError(f"{name}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Stereo JPEG (MPO): two views in one file, as 3D cameras and stereo apps write them
+# --------------------------------------------------------------------------------------------
+
+#: MP type code of a multi-frame "disparity" image (CIPA DC-007): one view of a stereo set
+MP_DISPARITY = 0x020002
+
+
+#: MP type code of a baseline MP primary image (some writers mark the first view so)
+MP_PRIMARY = 0x030000
+
+
+def is_stereo_mpo(mpf: list | None) -> bool:
+    """Whether an MPF index lists a stereo pair: its second image is a disparity view and its
+    first one a disparity view or the baseline primary."""
+    return (bool(mpf) and len(mpf) >= 2 and (mpf[1].type & 0xFFFFFF) == MP_DISPARITY
+            and (mpf[0].type & 0xFFFFFF) in (MP_DISPARITY, MP_PRIMARY))
+
+
+def read_stereo_mpo(path: Path | None, name: str, data: bytes, mpf: list, exif: bytes | None, *,
+                    baseline_m: float | None = None) -> Capture:
+    """The capture of a stereo MPO: depth from its two views (first = left).
+
+    The baseline must be given (``depthlab.open(path, baseline_m=0.075)``): the MPF individual
+    attributes that may carry it are not read.  The focal length is estimated from the EXIF
+    35 mm-equivalent focal length (recorded as such in the metadata)."""
+    from ..camera import estimate_calibration
+    from ..errors import CalibrationError
+    from ..imaging.stereo import stereo
+    from .exif import camera_from_exif
+    from .jpeg_images import decode_pixels, open_image
+
+    if baseline_m is None:
+        raise CalibrationError(
+            f"{name} is a stereo pair (MPO, two views) without a baseline depthlab can read; give the distance "
+            "between the two cameras: depthlab.open(path, baseline_m=0.075)")
+    baseline = positive_number("baseline_m", baseline_m, " (metres between the two cameras)")
+    views = []
+    for img, role in zip(mpf[:2], ("left", "right")):
+        im = open_image(data[img.offset:img.end], f"{name}: the {role} view (MPF image {img.index})", MAX_VIEW_PIXELS)
+        views.append(np.ascontiguousarray(np.asarray(decode_pixels(im, f"{name}: the {role} view"))[..., :3]))
+    camera = camera_from_exif(exif, accuracy="absolute")
+    if not camera.focal_length_35mm:
+        raise CalibrationError(f"{name}: a stereo pair, but its EXIF gives no 35 mm-equivalent focal length, so the "
+                               "focal length in pixels is unknown")
+    h, w = views[0].shape[:2]
+    cal = estimate_calibration(w, h, focal_length_35mm=camera.focal_length_35mm)
+    meta = {"intrinsics_source": f"estimated from EXIF FocalLengthIn35mmFilm ({camera.focal_length_35mm:g} mm)",
+            "extrinsics_source": "given to depthlab.open", "view_items": {"left": mpf[0].index, "right": mpf[1].index},
+            "notes": ["the focal length is an estimate from EXIF, so metres are only as good as that estimate"]}
+    try:
+        return stereo(views[0], views[1], focal_px=cal.fx, baseline_m=baseline, metadata=meta, path=path,
+                      format="JPEG (stereo MPO, depth computed)", camera=replace(camera, kind="stereo pair (MPO)"))
     except InvalidInputError as exc:  # the file's pair, not the caller's arguments
         raise UnreadableFileError(f"{name}: {exc}") from exc
