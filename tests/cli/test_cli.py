@@ -124,16 +124,16 @@ def test_info_json_is_the_capture_summary():
 
 
 def test_info_json_on_a_refused_file_is_an_error_object():
-    spatial = shared_sample("iphone/spatial_stereo_pair.heic")
-    proc = run("info", "--json", spatial)
+    plain = shared_sample("iphone/ios18_mattes_no_depth.heic")
+    proc = run("info", "--json", plain)
     assert proc.returncode == 1
     assert_no_traceback(proc)
     err = json.loads(proc.stdout)["error"]
-    assert err["type"] == "NoDepthError" and err["file"] == str(spatial)
-    assert err["message"].startswith("spatial_stereo_pair.heic is a spatial (stereo) photo")
+    assert err["type"] == "NoDepthError" and err["file"] == str(plain)
+    assert err["message"].startswith("ios18_mattes_no_depth.heic holds no depth map")
     # several photos: a list, the refused one in its place
     pug = shared_sample("iphone/rear_dual_pug.heic")
-    proc = run("info", "--json", pug, spatial)
+    proc = run("info", "--json", pug, plain)
     out = json.loads(proc.stdout)
     assert proc.returncode == 1 and out[0]["accuracy"] == "relative" and out[1]["error"]["type"] == "NoDepthError"
 

@@ -35,7 +35,7 @@ Confidence (``cap.confidence``, 0..1) is the product of left-right agreement
 horizontal gradient of the left view (grey levels per pixel): matching has nothing to hold on to
 in flat regions even where it agrees with itself.
 
-Holes stay NaN.  ``fill=True`` fills them with :func:`depthlab.refine` (colour-guided) for looks;
+Holes stay NaN (also shifts below one working pixel: :data:`MIN_SHIFT_PX`).  ``fill=True`` fills them with :func:`depthlab.refine` (colour-guided) for looks;
 the filled pixels are flagged in ``metadata["filled"]`` (a boolean mask) and have confidence 0.
 """
 
@@ -63,6 +63,9 @@ UNIQUENESS = 10
 SPECKLE_WINDOW = 100
 SPECKLE_RANGE = 1
 LR_MAX_DIFF_PX = 1.0
+#: the smallest shift kept (working pixels): below one pixel the matching error is a large part of
+#: the shift, so depth beyond f·B/1 px (49 m for a spatial photo matched at half size) is a hole
+MIN_SHIFT_PX = 1.0
 #: fewest ORB matches that measure rectification, and the disparity range
 MIN_MATCHES = 12
 RANGE_MATCHES = 100
@@ -333,7 +336,7 @@ def stereo(left: Any, right: Any, *, focal_px: float, baseline_m: float, cx: flo
     dl, dr = _match(wl, wr, mn, num)
     d, diff = _lr_check(dl, dr)
     d = _subpixel(wl, wr, d)
-    measured = np.isfinite(d) & (d > 0)
+    measured = np.isfinite(d) & (d >= MIN_SHIFT_PX)
     d[~measured] = np.nan
     conf = _confidence(wl, diff, measured)
     settings = StereoSettings(work_size=(wl.shape[1], wl.shape[0]), scale=float(scale), min_disparity=mn,
