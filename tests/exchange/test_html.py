@@ -362,7 +362,8 @@ def test_real_rear_sample_page(tmp_path):
     from conftest import shared_sample
 
     cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
-    out = depthlab.to_html(cap, tmp_path / "pug.html")
+    # the measured points only (the page's default adds the invented layer behind the dog, below)
+    out = depthlab.to_html(cap, tmp_path / "pug.html", fill=False)
     assert out.stat().st_size < 7_000_000
     config, blocks = parse_page(out.read_text(encoding="utf-8"))
     c = config["clouds"][0]
@@ -373,3 +374,6 @@ def test_real_rear_sample_page(tmp_path):
     assert max(c["positions"]["max_error"]) < 1e-5
     cloud = depthlab.project(cap)
     assert np.abs(decoded_positions(config, blocks) - to_threejs(cloud.xyz)).max() <= max(c["positions"]["max_error"]) + 1e-7
+    filled, _ = parse_page(depthlab.to_html(cap, tmp_path / "pug_filled.html").read_text(encoding="utf-8"))
+    f = filled["clouds"][0]
+    assert f["second_layer_from"] == 768 * 576 < f["count"]    # measured first, the invented layer after

@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 import depthlab
-from browser_support import assert_subject_held, gaps_inside_outline, live_captures, picture_difference, subject_in_view
+from browser_support import (assert_subject_held, enclosed_holes, gaps_inside_outline, live_captures, picture_difference,
+                             subject_in_view)
 from test_html import make_cloud
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -328,6 +329,26 @@ def test_page_orbits_each_subject_without_gaps_and_resets(browser, pages, name):
         s.page.keyboard.press("r")
         mean, changed = picture_difference(s.picture(), first)
         assert mean < 1.0 and changed < 0.002, f"reset: mean change {mean:.2f}, {changed:.2%} of pixels changed"
+        assert s.errors() == []
+    finally:
+        s.close()
+
+
+def test_fill_behind_edges_closes_the_hole_a_turn_opens(browser, pages):
+    """The page of a capture draws the invented background behind its edges (on by default):
+    turned 20 degrees, the person's page shows no enclosed hole beside the subject; unticking
+    "Fill behind edges" shows the hole the phone never saw."""
+    s = Session(browser, pages["person"].as_uri())
+    try:
+        s.page.add_style_tag(content=HIDE_OVERLAYS)
+        w, h = VIEWPORT["width"], VIEWPORT["height"]
+        drag(s.page, (w // 2, h // 2), (w // 2 + 70, h // 2), steps=7)   # about 20 degrees
+        page_colours = (BACKGROUND, (0x8A, 0x8A, 0x8A), (0x4A, 0x4A, 0x4A))   # background, grid lines
+        filled = enclosed_holes(s.picture(), backgrounds=page_colours)
+        s.page.evaluate("() => document.querySelector('input[aria-label=\"fill behind edges\"]').click()")
+        bare = enclosed_holes(s.picture(), backgrounds=page_colours)
+        assert filled < 0.005, f"{filled:.2%} of the outline is a hole with the filled layer"
+        assert bare > filled + 0.01, f"without the filled layer: {bare:.2%} (with it {filled:.2%})"
         assert s.errors() == []
     finally:
         s.close()

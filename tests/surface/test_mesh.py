@@ -696,7 +696,8 @@ def test_to_html_of_a_capture_offers_the_surface(tmp_path):
     path = depthlab.to_html(cap, tmp_path / "s.html", render="surface", stride=2, far=3.0)
     config, _ = page_config(path.read_text(encoding="utf-8"))
     (desc,) = config["clouds"]
-    assert desc["kind"] == "mesh" and desc["triangles"] == len(expected)
+    # the measured triangles first (then, fill behind edges on by default, the invented layer's)
+    assert desc["kind"] == "mesh" and desc["second_layer_faces_from"] == len(expected) < desc["triangles"]
     with pytest.raises(depthlab.InvalidInputError, match="render must be one of"):
         depthlab.to_html(cap, tmp_path / "x.html", render="mesh")
     assert not (tmp_path / "x.html").exists()

@@ -18,7 +18,7 @@ from ..errors import InvalidInputError, OverwriteError
 from ..projection import point_cloud
 from ..settings import ProjectionSettings
 
-__all__ = ["to_html", "clouds_of", "surfaces_of"]
+__all__ = ["to_html", "clouds_of", "surfaces_of", "with_fill"]
 
 RENDERS = ("points", "surface")
 
@@ -54,6 +54,28 @@ def surfaces_of(items: Any, project_options: dict[str, Any]) -> Any:
     return out if many else out[0]
 
 
+def with_fill(cap: Capture, item: Any, project_options: dict[str, Any]) -> Any:
+    """``item`` (the cloud or surface of ``cap`` made with ``project_options``) with the invented
+    layer behind its occlusion edges (:mod:`depthlab.surface.layers`), flagged, when the options
+    draw the photo as measured from the phone (a pinhole model, photo colours, no mask, no
+    stretch); else ``item`` as it is."""
+    from ..settings import is_pinhole
+    from ..surface.layers import layers, projector_layer, with_second_layer
+
+    s = ProjectionSettings.from_options(project_options, "to_html fill")
+    colour = s.colour_for(cap.has_rgb)
+    if not (is_pinhole(s.model) and cap.has_rgb and s.mask is None and s.depth_scale == 1 and s.aspect == 1):
+        return item
+    if hasattr(item, "faces"):
+        return layers(cap, model=s.model, stride=s.stride, near=s.near, far=s.far).mesh()
+    if colour != "rgb":
+        return item
+    from ..projection import Projector
+
+    back = projector_layer(Projector(cap, stride=s.stride), s.model, near=s.near, far=s.far)
+    return with_second_layer(item, back["xyz"], back["rgb"], back["pixel_index"], back["invented"], back["facts"])
+
+
 @keyword_options
 def to_html(
     clouds: Any,
@@ -64,6 +86,7 @@ def to_html(
     background: Any = html.DEFAULT_BACKGROUND,
     title: str | None = None,
     render: str = "points",
+    fill: bool = True,
     **project_options: Any,
 ) -> Path:
     """Write one self-contained offline HTML page of a cloud or a capture (or two, linked).
@@ -74,6 +97,8 @@ def to_html(
     ``point_size_m``, ``background``, ``title`` and what the page holds).  An existing file is
     never replaced unless ``overwrite=True``; returns the path written.  ``render="surface"``
     draws each Capture as its textured surface (:func:`depthlab.mesh`) instead of points.
+    ``fill`` (default True) adds, for each Capture, the invented background behind occlusion
+    edges (:func:`depthlab.layers`; flagged, and the page's "Fill behind edges" checkbox hides it).
 
     >>> import depthlab
     >>> front = depthlab.open("data/sample/front_truedepth.heic")
@@ -85,7 +110,7 @@ def to_html(
     >>> depthlab.to_html(front, "surface.html", render="surface", stride=8).name
     'surface.html'
     """
-    page_options = ["overwrite", "point_size_m", "background", "title", "render"]
+    page_options = ["overwrite", "point_size_m", "background", "title", "render", "fill"]
     known_options("to_html()", project_options, page_options + ProjectionSettings.option_names())
     if render not in RENDERS:
         raise InvalidInputError(f"render must be one of {RENDERS}, got {render!r}")
@@ -96,4 +121,9 @@ def to_html(
     if not overwrite and dest.exists():  # refuse before any projection work
         raise OverwriteError(f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it")
     items = (clouds_of if render == "points" else surfaces_of)(clouds, project_options)
+    if fill:
+        if isinstance(clouds, (list, tuple)):
+            items = [with_fill(c, i, project_options) if isinstance(c, Capture) else i for c, i in zip(clouds, items)]
+        elif isinstance(clouds, Capture):
+            items = with_fill(clouds, items, project_options)
     return html.to_html(items, dest, overwrite=overwrite, point_size_m=point_size_m, background=background, title=title)
