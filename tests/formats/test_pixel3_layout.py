@@ -10,6 +10,8 @@ stored codes and the specification's RangeInverse formula, computed here.
 from __future__ import annotations
 
 import base64
+import copy
+import hashlib
 import io
 import re
 import struct
@@ -283,3 +285,41 @@ def test_truncated_fixture_is_refused_not_half_read(fixture):
     for cut in (len(data) - 1, len(data) - 5000):
         with pytest.raises(DepthlabError):
             open_bytes(data[:cut])
+
+
+def test_metadata_holds_exactly_what_the_file_says(fixture, opened):
+    """Every fact ``depthlab info`` shows, computed here from the bytes and the written values."""
+    cap, data = fixture
+    main, ext = _extended(data)
+    items = _items(data)
+    end, offsets = len(data), {}
+    for u, _, n in reversed(items[1:]):
+        end -= n
+        offsets[u] = end
+    m = opened.metadata
+    assert m["container"] == "JPEG + Dynamic Depth"
+    assert m["container_items"] == [{"index": i, "uri": u, "mime": mime, "length": n, "padding": 0,
+                                     "offset": offsets.get(u, 0)} for i, (u, mime, n) in enumerate(items)]
+    c = cap.calibration
+    dd = copy.deepcopy(m["dynamic_depth"])
+    table = dd["depth_map"].pop("focal_table")
+    assert [tuple(p) for p in table] == [tuple(float(np.float32(v)) for v in p) for p in sdd.pixel3_focal_table(cap)]
+    assert dd == {
+        "camera_index": 0,
+        "depth_map": {"format": "RangeInverse", "near": NEAR, "far": FAR, "units": "Diopters", "measure_type": "OpticalAxis",
+                      "depth_uri": "android/depthmap", "confidence_uri": "android/confidencemap", "item_semantic": "Depth",
+                      "stored_size": [192, 256], "bits": 8},
+        "imaging_model": {"focal_length": [float(f"{c.fx:.6f}"), float(f"{c.fy:.6f}")],
+                          "principal_point": [float(f"{c.cx:.6f}"), float(f"{c.cy:.6f}")], "image_size": [288, 384],
+                          "skew": 0.0, "pixel_aspect_ratio": 1.0, "distortion": [0.0] * 8,
+                          "focal_normalised": False, "principal_point_normalised": False},
+        "image_uri": "android/original_image",
+    }
+    guid = re.search(rb'HasExtendedXMP="([0-9A-F]{32})"', main).group(1).decode()
+    assert m["extended_xmp"] == {"guid": guid, "bytes": len(ext), "chunks": 1, "guid_is_md5": True}
+    assert hashlib.md5(ext).hexdigest().upper() == guid
+    assert m["colour_source"] == "android/original_image (original, unblurred)"
+    assert m["depth_orientation"] == {"rotation": 0, "mirror": None} and m["exif_orientation"] == 1
+    assert m["notes"] == [
+        "DepthMap:Units Diopters: Dynamic Depth's mark for non-metric depth (Pixel portraits); depth is the format's "
+        "formula in the file's own units, relative: nearer and farther are right, metres are not"]
