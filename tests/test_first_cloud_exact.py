@@ -171,3 +171,22 @@ def test_a_projectors_clouds_of_every_pixel_each_read_their_own_index():
     first, second = proj.cloud(colour="depth"), proj.cloud(colour="depth")
     first.pixel_index[0] = 99  # the caller owns it
     assert second.pixel_index.tolist() == list(range(12)) and proj.pixel_index().tolist() == list(range(12))
+
+
+def test_a_first_clouds_edge_flags_are_made_when_read_and_are_the_projectors():
+    from depthlab.projection import Projector
+
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    want = Projector(cap).edges()
+    cloud = depthlab.project(cap, colour="depth")
+    assert "_edge" in cloud.__dict__ and callable(cloud.__dict__["_edge"])  # not made yet
+    assert cloud.edge.dtype == bool and np.array_equal(cloud.edge, want) and 0 < want.sum() < len(cloud)
+    assert cloud.edge is cloud.edge  # made once
+    kept = cloud.without_edges()
+    assert len(kept) == len(cloud) - int(want.sum())
+    proj = Projector(cap)
+    mine = proj.cloud(colour="depth").edge
+    mine[:] = True  # the caller's own array: the projector's flags are untouched
+    assert np.array_equal(proj.edges(), want)
+    clipped = depthlab.project(cap, colour="depth", near=0.4)
+    np.testing.assert_array_equal(clipped.edge, want[np.flatnonzero(cap.depth.reshape(-1) >= np.float32(0.4))])

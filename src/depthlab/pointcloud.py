@@ -24,12 +24,13 @@ __all__ = ["PointCloud"]
 _FACT_KEYS = ("model", "units", "accuracy", "intrinsics_estimated", "camera", "grid_shape")
 
 
-class _RowIndex:
-    """``PointCloud.pixel_index``: an int64 array, or a ``range`` kept as one until first read
-    (a cloud of every pixel of a map has ``range(N)``: 8 bytes a point nobody may look at)."""
+class _MadeOnRead:
+    """A field kept in a cheap form until first read: ``pixel_index`` given as a ``range`` (a
+    cloud of every pixel of a map has ``range(N)``: 8 bytes a point nobody may look at) and
+    ``edge`` given as a function (the edge test of a whole map, run only if someone asks)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = "_" + name
+        self.name, self.slot = name, "_" + name
 
     def __get__(self, obj: Any, objtype: type | None = None) -> np.ndarray | None:
         if obj is None:
@@ -37,6 +38,12 @@ class _RowIndex:
         v = obj.__dict__.get(self.slot)
         if isinstance(v, range):
             v = obj.__dict__[self.slot] = np.arange(v.start, v.stop, v.step, dtype=np.int64)
+        elif callable(v):
+            made = np.asarray(v())
+            n = len(obj.xyz)
+            if made.shape != (n,):
+                raise InvalidInputError(f"{self.name} must have shape ({n},) like xyz, got {made.shape}")
+            v = obj.__dict__[self.slot] = made.astype(bool, copy=False)
         return v
 
     def __set__(self, obj: Any, value: Any) -> None:
@@ -74,7 +81,7 @@ class PointCloud:
 
     xyz: np.ndarray
     rgb: np.ndarray
-    pixel_index: np.ndarray | None = _RowIndex()  # type: ignore[assignment]
+    pixel_index: np.ndarray | None = _MadeOnRead()  # type: ignore[assignment]
     grid_shape: tuple[int, int] | None = None
     model: str = DEFAULT_MODEL
     units: str = "m"
@@ -82,7 +89,7 @@ class PointCloud:
     intrinsics_estimated: bool = False
     camera: str = "unknown"
     metadata: dict[str, Any] = field(default_factory=dict)
-    edge: np.ndarray | None = None
+    edge: np.ndarray | None = _MadeOnRead()  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         xyz = np.asarray(self.xyz)
@@ -105,7 +112,7 @@ class PointCloud:
             if idx.shape != (n,):
                 raise InvalidInputError(f"pixel_index must have shape ({n},), got {idx.shape}")
             self.pixel_index = idx.astype(np.int64, copy=False)
-        if self.edge is not None:
+        if self.__dict__.get("_edge") is not None and not callable(self.__dict__["_edge"]):
             edge = np.asarray(self.edge)
             if edge.shape != (n,):
                 raise InvalidInputError(f"edge must have shape ({n},) like xyz, got {edge.shape}")

@@ -357,16 +357,25 @@ class Projector:
         cached.  Flagged, never dropped: the live views
         hide them by default, :func:`project` marks them in ``PointCloud.edge``."""
         if self._edges is None:
-            from .surface.triangulate import DEFAULT_MAX_STEP, occlusion_edges
-
-            gh, gw = self.grid_shape
-            enc = self.capture.encoding
-            code = (enc.quantity, enc.step) if enc is not None and enc.step and enc.quantity in ("disparity", "depth") \
-                else None
-            near, far = occlusion_edges(self.depth.reshape(gh, gw), self.finite.reshape(gh, gw),
-                                        DEFAULT_MAX_STEP * self.stride, code_step=code)
-            self._edges = (near | far).reshape(-1)
+            self._edges = self._edge_test()()
         return self._edges
+
+    def _edge_test(self):
+        """The edge test of :meth:`edges` as a function of this grid's depth alone (it keeps
+        neither the Projector nor the capture alive): what a cloud runs if its edges are read."""
+        from .surface.triangulate import DEFAULT_MAX_STEP, occlusion_edges
+
+        gh, gw = self.grid_shape
+        enc = self.capture.encoding
+        code = (enc.quantity, enc.step) if enc is not None and enc.step and enc.quantity in ("disparity", "depth") \
+            else None
+        depth, finite, step = self.depth.reshape(gh, gw), self.finite.reshape(gh, gw), DEFAULT_MAX_STEP * self.stride
+
+        def test() -> np.ndarray:
+            near, far = occlusion_edges(depth, finite, step, code_step=code)
+            return (near | far).reshape(-1)
+
+        return test
 
     def colours(self, mode: str = "rgb", matte: str | None = None) -> np.ndarray:
         """uint8 (M, 3) colours of the grid (:func:`grid_colours`), cached per mode and matte."""
@@ -423,8 +432,10 @@ class Projector:
         matte = settings.matte_for(cap.mattes) if colour_used == "matte" else settings.matte
         cols = self.colours(colour_used, matte=matte)
         n_valid = int(np.count_nonzero(valid))
-        edge = self.edges() if n_valid == self.size else self.edges()[valid]
         if n_valid == self.size:
+            # every point kept: the edge test (a pass over the whole map's neighbours) runs only
+            # when someone reads cloud.edge -- a first cloud does not need it
+            edge = self._edges.copy() if self._edges is not None else self._edge_test()
             drange = list(self.depth_range() or ()) or None
             if _hand_over:  # project(): this Projector is thrown away, its buffers become the cloud's
                 # (every pixel of a stride-1 grid: the index is 0..N-1, made only if someone reads it)
@@ -435,11 +446,12 @@ class Projector:
                 idx = range(self.size) if self.stride == 1 else self.pixel_index().copy()
                 pts, rgb = xyz.copy(), cols.copy()
         else:
+            edge = self.edges()[valid]
             pix = None if self.stride == 1 else self.pixel_index()
             pts, rgb, idx, drange = _compact(xyz, cols, valid, n_valid, pix, self.depth)
         cal = self.calibration if settings.pinhole else None
         return PointCloud(
-            xyz=pts, rgb=rgb, pixel_index=idx, edge=edge.copy() if edge is self._edges else edge,
+            xyz=pts, rgb=rgb, pixel_index=idx, edge=edge,
             grid_shape=self.depth_shape, model=settings.model, units=settings.units, accuracy=cap.accuracy,
             intrinsics_estimated=bool(cal is not None and cal.estimated), camera=cap.camera.kind,
             metadata=_cloud_metadata(cap, settings, cal, colour_used, matte, drange),
