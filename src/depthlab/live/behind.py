@@ -30,6 +30,8 @@ class Behind:
         self.view = view
         self._key: tuple | None = None
         self._clip = np.zeros(0, dtype=bool)
+        self._clip_key: tuple | None = None
+        self._faces = np.zeros((0, 3), np.int32)
         self._data: dict[str, Any] | None = None
         self.points: Any = None
         self.surface: Any = None
@@ -70,26 +72,29 @@ class Behind:
             self._key = key
             self._send(side)
         d = self._data
-        depth = d["depth"]
-        clip = np.ones(depth.shape, dtype=bool)
-        if s["near"] is not None:
-            clip &= depth >= s["near"]
-        if s["far"] is not None:
-            clip &= depth <= s["far"]
-        self._clip = clip
+        clip_key = (id(d), s["near"], s["far"])
+        if clip_key != self._clip_key:      # near/far clip the layer by its own depth (a depth-scale drag does not)
+            depth = d["depth"]
+            clip = np.ones(depth.shape, dtype=bool)
+            if s["near"] is not None:
+                clip &= depth >= s["near"]
+            if s["far"] is not None:
+                clip &= depth <= s["far"]
+            self._clip, self._clip_key = clip, clip_key
+            if self.points is not None:
+                self.points.set(valid=clip)
+            if self.surface is not None:
+                self._faces = d["faces"][clip[d["faces"]].all(axis=1)] if not clip.all() else d["faces"]
+                self.surface.set(d["xyz"], self._faces, _uv(d, d["xyz"]))
         surface = s["render"] == "surface"
         scale = side._scale()
         if self.points is not None:
-            self.points.set(valid=clip)
             self.points.scale = scale
             self.points.set_size(footprint=side.layer.footprint, size_factor=s["point_scale"])
-            self.points.points.visible = bool(not surface and clip.any())
+            self.points.points.visible = bool(not surface and self._clip.any())
         if self.surface is not None:
-            faces = d["faces"][clip[d["faces"]].all(axis=1)] if not clip.all() else d["faces"]
-            if faces.shape[0] != self.surface.faces:
-                self.surface.set(d["xyz"], faces, d["uv"])
             self.surface.scale = scale
-            self.surface.mesh.visible = bool(surface and faces.shape[0])
+            self.surface.mesh.visible = bool(surface and self._faces.shape[0])
 
     def _send(self, side: Any) -> None:
         """New arrays for the layer's two drawings (created on first use)."""
@@ -109,9 +114,11 @@ class Behind:
         if self.points is None:
             self.points = self.view.add(xyz, rgb, valid, footprint=side.layer.footprint,
                                         size_factor=side.settings["point_scale"], frame=False)
+            self.points.frames_view = False   # what is invented never frames the view
         self.points.set(xyz=xyz, rgb=rgb, valid=valid, stretch=stretch)
         if self.surface is None:
             self.surface = self.view.add_surface(xyz, d["faces"], _uv(d, xyz), d["texture"], frame=False)
+            self.surface.frames_view = False
         else:
             self.surface.set(xyz, d["faces"], _uv(d, xyz))
             self.surface.set_texture(d["texture"])

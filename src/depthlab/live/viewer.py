@@ -503,7 +503,8 @@ class CloudView:
     # -- camera -------------------------------------------------------------------------------
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Bounds of everything drawn, camera frame."""
-        bs = [b for b in (layer.bounds() for layer in self.layers) if b is not None]
+        # a layer with ``frames_view = False`` (the invented background) never moves the camera or the grid
+        bs = [b for b in (layer.bounds() for layer in self.layers if getattr(layer, "frames_view", True)) if b is not None]
         if not bs:
             return None
         return np.min([b[0] for b in bs], axis=0), np.max([b[1] for b in bs], axis=0)
