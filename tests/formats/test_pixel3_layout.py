@@ -323,3 +323,26 @@ def test_metadata_holds_exactly_what_the_file_says(fixture, opened):
     assert m["notes"] == [
         "DepthMap:Units Diopters: Dynamic Depth's mark for non-metric depth (Pixel portraits); depth is the format's "
         "formula in the file's own units, relative: nearer and farther are right, metres are not"]
+
+
+def test_calibration_from_a_model_exactly():
+    """The matrix, size, source and notes a Dynamic Depth ImagingModel becomes (values chosen here)."""
+    from depthlab.formats import dynamic_depth as dd
+
+    notes: list[str] = []
+    model = dd.ImagingModelInfo(0.5, 0.75, 0.25, 0.5, None, None, skew=0.5, distortion=(0.0, 0.1),
+                                focal_normalised=True, principal_point_normalised=True)
+    cal = dd.calibration_from_model(model, (400, 300), notes)
+    assert np.array_equal(cal.intrinsic_matrix, [[200.0, 0.0, 100.0], [0.0, 300.0, 150.0], [0.0, 0.0, 1.0]])
+    assert cal.reference_size == (400, 300) and cal.source == "Dynamic Depth ImagingModel (XMP)"
+    assert notes == ["ImagingModel without ImageWidth/Height: taken as the image's 400x300",
+                     "ImagingModel focal lengths are normalised by the larger image side (as the specification writes them)",
+                     "ImagingModel:Skew 0.5 is not modelled (projection assumes none)",
+                     "ImagingModel:Distortion (2 values) is kept in metadata, not applied"]
+    notes = []
+    flat = dd.ImagingModelInfo(100.0, 100.0, 50.0, 40.0, 100, 80, distortion=(0.0, 0.0))
+    cal = dd.calibration_from_model(flat, (1, 1), notes)
+    assert notes == [] and cal.reference_size == (100, 80) and (cal.fx, cal.cx, cal.cy) == (100.0, 50.0, 40.0)
+    notes = []
+    half = dd.calibration_from_model(dd.ImagingModelInfo(100.0, 100.0, 50.0, 40.0, 100, None), (200, 160), notes)
+    assert half.reference_size == (200, 160) and notes == ["ImagingModel without ImageWidth/Height: taken as the image's 200x160"]
