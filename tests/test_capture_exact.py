@@ -381,34 +381,36 @@ def test_summary_of_a_hand_built_capture_key_by_key():
     want = {
         "path": str(Path("/photos/IMG_0001.HEIC")),
         "format": "HEIC (Apple portrait)",
-        "camera": {"kind": "rear dual", "make": "Apple", "model": "iPhone 12 mini", "lens_model": None,
-                   "focal_length_mm": 4.2, "focal_length_35mm": 26.0},
         "accuracy": "relative",
+        "camera_kind": "rear dual", "camera_make": "Apple", "camera_model": "iPhone 12 mini", "camera_lens_model": None,
+        "focal_length_mm": 4.2, "focal_length_35mm": 26.0,
         "depth_size": [2, 2],
         "colour_size": [4032, 3024],
         "valid_fraction": 0.75,
         "depth_range_m": (0.25, 2.0),
         "disparity_range_per_m": (0.5, 4.0),
-        "encoding": ENCODING_DICT,
-        "calibration": FULL_DICT,
-        "mattes": {"hair": None, "skin": None},
+        "encoding_quantity": ENCODING_DICT["quantity"], "encoding_bits": ENCODING_DICT["bits"],
+        "encoding_format": ENCODING_DICT["format"], "encoding_step": ENCODING_DICT["step"],
+        "calibration_source": "depth item XMP", "calibration_estimated": False,
+        "calibration_reference_size": [4032, 3024],
+        "fx": 3032.0, "fy": 3030.0, "cx": 1988.0, "cy": 1512.0, "lens_distortion": True,
+        "mattes": ["hair", "skin"],
         "confidence": True,
         "notes": ["stored intrinsics agree with EXIF"],
     }
     assert s == want and list(s) == list(want)
+    # flat: one level, a row of a table
+    assert not any(isinstance(v, dict) for v in s.values())
     json.dumps(s)  # what `depthlab info --json` prints
 
 
 def test_summary_of_a_bare_capture_is_all_nulls_and_survives_missing_metadata():
     cap = Capture(np.full((2, 3), NAN), metadata=None)  # type: ignore[arg-type]
-    assert cap.summary() == {
-        "path": None, "format": "",
-        "camera": {"kind": "unknown", "make": None, "model": None, "lens_model": None,
-                   "focal_length_mm": None, "focal_length_35mm": None},
-        "accuracy": None, "depth_size": [3, 2], "colour_size": None, "valid_fraction": 0.0,
-        "depth_range_m": None, "disparity_range_per_m": None, "encoding": None, "calibration": None,
-        "mattes": {}, "confidence": False, "notes": [],
-    }
+    s = cap.summary()
+    assert s["camera_kind"] == "unknown" and s["depth_size"] == [3, 2] and s["valid_fraction"] == 0.0
+    assert s["mattes"] == [] and s["confidence"] is False and s["notes"] == [] and s["format"] == ""
+    assert all(v is None for k, v in s.items() if k not in ("camera_kind", "depth_size", "valid_fraction", "mattes",
+                                                               "confidence", "notes", "format"))
 
 
 def test_repr_is_a_one_line_human_summary():
@@ -427,18 +429,20 @@ def test_summary_of_the_front_truedepth_sample_matches_the_samples_readme():
     import depthlab
 
     with pytest.warns(UserWarning, match="stored intrinsics disagree"):  # the README's numbers are the stored ones
-        s = json.loads(json.dumps(depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"), calibration="stored").summary()))
-    assert s["camera"]["kind"] == "front TrueDepth" and s["camera"]["model"] == "iPhone 14"
+        cap = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"), calibration="stored")
+    s = json.loads(json.dumps(cap.summary()))
+    assert s["camera_kind"] == "front TrueDepth" and s["camera_model"] == "iPhone 14"
     assert s["accuracy"] == "absolute" and s["depth_size"] == [480, 640] and s["colour_size"] == [2316, 3088]
-    enc = s["encoding"]
-    assert (enc["quantity"], enc["bits"], enc["int_min"], enc["int_max"]) == ("disparity", 8, 0, 255)
+    assert (s["encoding_quantity"], s["encoding_bits"]) == ("disparity", 8)
+    enc = cap.encoding.to_dict()
+    assert (enc["int_min"], enc["int_max"]) == (0, 255)
     assert enc["float_min"] == pytest.approx(0.508301) and enc["float_max"] == pytest.approx(3.767578)
-    assert enc["step"] == pytest.approx((3.767578 - 0.508301) / 255)
-    cal = s["calibration"]
-    assert cal["reference_size"] == [2316, 3088]
-    assert (cal["fx"], cal["fy"]) == (pytest.approx(2085.5, abs=0.1), pytest.approx(2718.4, abs=0.1))
-    assert (cal["cx"], cal["cy"]) == (pytest.approx(1158, abs=0.01), pytest.approx(1544, abs=0.01))
-    assert cal["intrinsic_matrix"][0][0] == cal["fx"] and cal["intrinsic_matrix"][1][2] == cal["cy"]
+    assert s["encoding_step"] == pytest.approx((3.767578 - 0.508301) / 255)
+    assert s["calibration_reference_size"] == [2316, 3088]
+    assert (s["fx"], s["fy"]) == (pytest.approx(2085.5, abs=0.1), pytest.approx(2718.4, abs=0.1))
+    assert (s["cx"], s["cy"]) == (pytest.approx(1158, abs=0.01), pytest.approx(1544, abs=0.01))
+    cal = cap.calibration.to_dict()
+    assert cal["intrinsic_matrix"][0][0] == s["fx"] and cal["intrinsic_matrix"][1][2] == s["cy"]
     assert cal["lens_distortion"] == [0.0] * 8 and cal["inverse_lens_distortion"] == [0.0] * 8
     rot = np.array(cal["extrinsic_matrix"])[:, :3]
     assert abs(rot[0, 1]) == 1 and abs(rot[1, 0]) == 1 and rot[2, 2] == 1  # 90 degrees about z

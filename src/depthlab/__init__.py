@@ -45,6 +45,8 @@ _LAZY = {
     "ProjectionSettings": ("depthlab.settings", "ProjectionSettings"),
     "grid_points": ("depthlab.projection", "grid_points"),
     "points_at": ("depthlab.projection", "points_at"),
+    # the Python batch API (one record per file); the module is depthlab.cli.batch
+    "batch": ("depthlab.cli.batch", "batch"),
     # the function lives in depthlab.surface: a submodule named "mesh" would shadow it
     "mesh": ("depthlab.surface", "mesh"),
     "Mesh": ("depthlab.surface", "Mesh"),
@@ -72,7 +74,7 @@ _LAZY_MODULES = {
     "viewer": "depthlab.live.viewer", "widgets": "depthlab.live.widgets", "scene": "depthlab.live.scene",
     "refocus_live": "depthlab.live.refocus_view",
     "html": "depthlab.exchange.html", "export": "depthlab.exchange.export", "depth_png": "depthlab.exchange.depth_png",
-    "batch": "depthlab.cli.batch", "info": "depthlab.cli.info",
+    "info": "depthlab.cli.info",
     "refinement": "depthlab.imaging._refine", "defocus": "depthlab.imaging._refocus",
 }
 
@@ -107,7 +109,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "open", "project", "Projector", "PointCloud", "show", "explore", "compare", "to_html", "mesh", "Mesh", "layers", "Layers", "animate", "refine",
-    "ProjectionSettings", "grid_points", "points_at", "refocus", "refocus_view", "stereo",
+    "ProjectionSettings", "grid_points", "points_at", "batch", "refocus", "refocus_view", "stereo",
     "Capture", "Calibration", "CameraInfo", "DepthEncoding", "Orientation",
     "DepthlabError", "UnreadableFileError", "UnsupportedFormatError", "NoDepthError",
     "CalibrationError", "InvalidInputError", "OverwriteError", "WriteError", "MissingDependencyError",

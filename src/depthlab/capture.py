@@ -612,28 +612,42 @@ class Capture:
 
     # -- presentation -------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """A JSON-friendly summary: what ``depthlab info --json`` prints.
+        """A flat, JSON-friendly summary (one level: every value a string, number, bool, None or
+        a short list of them -- a row of a table): what ``depthlab info --json`` prints and what
+        :func:`depthlab.cli.batch.batch` records per file.  ``to_dict()`` of the calibration,
+        camera and encoding hold everything else.
 
         >>> import depthlab
         >>> info = depthlab.open("data/sample/rear_dual.heic").summary()
-        >>> info["accuracy"], info["format"]
-        ('relative', 'HEIC (Apple portrait)')
+        >>> info["accuracy"], info["format"], info["camera_kind"], info["encoding_bits"]
+        ('relative', 'HEIC (Apple portrait)', 'rear dual', 8)
         """
         h, w = self.shape
         valid = np.isfinite(self.disparity)
+        cam, enc, cal = self.camera, self.encoding, self.calibration
         return {
             "path": None if self.path is None else str(self.path),
             "format": self.format,
-            "camera": self.camera.to_dict(),
             "accuracy": self.accuracy,
+            "camera_kind": cam.kind, "camera_make": cam.make, "camera_model": cam.model,
+            "camera_lens_model": cam.lens_model,
+            "focal_length_mm": cam.focal_length_mm, "focal_length_35mm": cam.focal_length_35mm,
             "depth_size": [w, h],
             "colour_size": None if self.rgb_size is None else list(self.rgb_size),
             "valid_fraction": float(valid.mean()),
             "depth_range_m": self.depth_range(),
             "disparity_range_per_m": self.disparity_range(),
-            "encoding": None if self.encoding is None else self.encoding.to_dict(),
-            "calibration": None if self.calibration is None else self.calibration.to_dict(),
-            "mattes": {name: None for name in self.mattes},
+            "encoding_quantity": None if enc is None else enc.quantity,
+            "encoding_bits": None if enc is None else enc.bits,
+            "encoding_format": None if enc is None else enc.format,
+            "encoding_step": None if enc is None else enc.step,
+            "calibration_source": None if cal is None else cal.source,
+            "calibration_estimated": None if cal is None else cal.estimated,
+            "calibration_reference_size": None if cal is None else list(cal.reference_size),
+            "fx": None if cal is None else cal.fx, "fy": None if cal is None else cal.fy,
+            "cx": None if cal is None else cal.cx, "cy": None if cal is None else cal.cy,
+            "lens_distortion": None if cal is None else cal.has_distortion,
+            "mattes": list(self.mattes),
             "confidence": self.has_confidence,
             "notes": list(self.metadata.get("notes") or []) if isinstance(self.metadata, dict) else [],
         }

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA_SAMPLE, SHARED_SAMPLES, shared_sample, shared_samples_dir
+from conftest import DATA_SAMPLE, SHARED_SAMPLES, data_sample, shared_sample, shared_samples_dir
 
 COMMANDS = ("info", "export", "figure", "depth", "html", "samples")
 
@@ -118,7 +118,7 @@ def test_info_json_is_the_capture_summary():
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["accuracy"] == "absolute"
-    assert data["camera"]["kind"] == "front TrueDepth"
+    assert data["camera_kind"] == "front TrueDepth"
     assert data["depth_size"] == [480, 640]
     assert set(data["mattes"]) >= {"portrait", "skin", "hair", "teeth", "glasses"}
 
@@ -488,3 +488,55 @@ def test_jobs_budget_sets_decode_threads_and_failures_are_counted(capsys):
     assert (ok, failed) == (1, 1)
     err = capsys.readouterr().err
     assert "depthlab: boom: internal error (ValueError: a bug)" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------------
+# subfolders, and the Python batch API
+# --------------------------------------------------------------------------------------------
+
+
+def _tree(tmp_path):
+    """photos/ with a photo at the top, one in a subfolder and a broken file beside it."""
+    root = tmp_path / "photos"
+    (root / "trip" / "day2").mkdir(parents=True)
+    shutil.copy(data_sample("front_truedepth.heic"), root / "front.heic")
+    shutil.copy(data_sample("rear_dual.heic"), root / "trip" / "day2" / "rear.heic")
+    (root / "trip" / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
+    return root
+
+
+def test_info_json_and_export_look_into_subfolders_with_recursive(tmp_path):
+    root = _tree(tmp_path)
+    flat = run("info", "--json", root)
+    assert flat.returncode == 0 and json.loads(flat.stdout)["camera_kind"] == "front TrueDepth"  # one photo at the top
+    deep = run("info", "--json", "--recursive", root)
+    out = json.loads(deep.stdout)
+    assert deep.returncode == 1 and len(out) == 3
+    assert [o.get("camera_kind") for o in out] == ["front TrueDepth", None, "rear dual"]
+    assert out[1]["error"]["file"].endswith("broken.jpg")
+    proc = run("export", root, "-o", tmp_path / "clouds", "--format", "ply", "--stride", "8", "-r", "--jobs", "1")
+    assert proc.returncode == 1  # the broken file, reported
+    assert (tmp_path / "clouds" / "front.ply").is_file() and (tmp_path / "clouds" / "trip" / "day2" / "rear.ply").is_file()
+    assert len(error_lines(proc.stderr)) == 1
+
+
+def test_the_python_batch_api_returns_one_record_per_file_and_prints_nothing(tmp_path, capsys):
+    import depthlab
+
+    root = _tree(tmp_path)
+    records = depthlab.batch(root, recursive=True, export="ply", output=tmp_path / "out", stride=8)
+    assert [(Path(r.file).name, r.status) for r in records] == [("front.heic", "ok"), ("broken.jpg", "failed"),
+                                                               ("rear.heic", "ok")]
+    ok = records[2]
+    assert ok.summary["camera_kind"] == "rear dual" and ok.summary["accuracy"] == "relative" and ok.reason is None
+    assert ok.outputs == [str(tmp_path / "out" / "trip" / "day2" / "rear.ply")] and Path(ok.outputs[0]).is_file()
+    bad = records[1]
+    assert bad.summary is None and bad.outputs == [] and bad.reason.startswith("broken.jpg is not an image depthlab knows")
+    json.dumps([r.to_dict() for r in records])
+    assert capsys.readouterr() == ("", "")
+    # again: the outputs exist, so those files fail with the reason; force=True replaces them
+    again = depthlab.batch(root / "front.heic", export="ply", output=tmp_path / "out", stride=8)
+    assert again[0].status == "failed" and "already exists" in again[0].reason
+    assert depthlab.batch(root / "front.heic", export="ply", output=tmp_path / "out", stride=8, force=True)[0].status == "ok"
+    with pytest.raises(depthlab.InvalidInputError, match=r"unknown batch\(\) option\(s\) \['strid'\]"):
+        depthlab.batch(root, strid=8)

@@ -36,7 +36,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import __version__
-from .batch import (MESH_FORMATS, Interrupted, Task, default_jobs, depth_one, export_mesh_one, export_one, html_one,
+from .batch import (EXPORT_FORMATS, Interrupted, Task, default_jobs, depth_one, export_one, find_photos, html_one,
                     on_sigterm, one_line, open_photo, refocus_one, refuse_existing, run_batch)
 from ..exchange.depth_png import QUANTITIES
 from ..errors import DepthlabError
@@ -50,7 +50,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-PHOTO_SUFFIXES = (".heic", ".heif", ".hif", ".jpg", ".jpeg")
 
 
 class UsageError(Exception):
@@ -71,25 +70,25 @@ def _err(text: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def expand_inputs(items: Sequence[str]) -> list[Path]:
-    """Photos named on the command line; a folder stands for its photos (not recursive), sorted.
+def expand_inputs(items: Sequence[str], recursive: bool = False) -> list[Path]:
+    """Photos named on the command line; a folder stands for its photos (``--recursive``: and
+    those of its subfolders), sorted (:func:`depthlab.cli.batch.find_photos`).
 
     >>> from depthlab.cli.commands import expand_inputs
     >>> names = [p.name for p in expand_inputs(["data/sample"])]
     >>> names[:3], all(n.endswith((".heic", ".jpg")) for n in names)   # the truth files are left out
     (['front_truedepth.heic', 'pixel_portrait.jpg', 'rear_dual.heic'], True)
     """
-    out: list[Path] = []
+    return [p for p, _ in _photos(items, recursive)]
+
+
+def _photos(items: Sequence[str], recursive: bool) -> list[tuple[Path, Path]]:
+    """find_photos, with a folder that holds no photo a usage error."""
     for item in items:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in PHOTO_SUFFIXES)
-            if not found:
-                raise UsageError(f"folder {p} holds no .heic/.jpg photos")
-            out.extend(found)
-        else:
-            out.append(p)  # missing files are reported per file by the reader
-    return out
+        if Path(item).is_dir() and not find_photos([item], recursive=recursive):
+            deep = " (or its subfolders)" if recursive else "; --recursive looks into subfolders"
+            raise UsageError(f"folder {item} holds no .heic/.jpg photos{deep}")
+    return find_photos(items, recursive=recursive)
 
 
 def output_names(inputs: Sequence[Path], suffix: str) -> list[str]:
@@ -142,7 +141,7 @@ def _project_options(args) -> dict[str, Any]:
 
 
 def cmd_info(args) -> int:
-    inputs = expand_inputs(args.photos)
+    inputs = expand_inputs(args.photos, args.recursive)
     failed = 0
     summaries = []
     first = True
@@ -180,13 +179,16 @@ def _json_default(obj: Any) -> Any:
 
 
 def cmd_export(args) -> int:
-    inputs = expand_inputs(args.photos)
+    photos = _photos(args.photos, args.recursive)
     out = _out_dir(args.output)
-    names = output_names(inputs, "." + args.format)
     opts = _project_options(args)
-    work = export_mesh_one if args.format in MESH_FORMATS else export_one
-    tasks = [Task(src, work, {"dest": out / name, "force": args.force, "project_options": opts})
-             for src, name in zip(inputs, names)]
+    tasks = []
+    for sub in sorted({sub for _, sub in photos}):  # subfolders mirrored under -o
+        inputs = [src for src, s in photos if s == sub]
+        if sub != Path("."):
+            _out_dir(str(out / sub))
+        tasks += [Task(src, export_one, {"dest": out / sub / name, "force": args.force, "project_options": opts})
+                  for src, name in zip(inputs, output_names(inputs, "." + args.format))]
     t0 = time.perf_counter()
     ok, failed = run_batch(tasks, jobs=args.jobs, progress=args.progress, label="export")
     return _summary("export", ok, failed, time.perf_counter() - t0, str(out))
@@ -449,16 +451,22 @@ def _add_projection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", "--color", choices=("rgb", "depth"), default="rgb", help="point colours")
 
 
+def _add_recursive(p) -> None:
+    p.add_argument("--recursive", "-r", action="store_true", help="a folder stands for the photos of its subfolders too")
+
+
 def _add_export(sub) -> None:
     p = sub.add_parser("export", formatter_class=_Formatter, help="point clouds (PCD/PLY) or meshes (GLB/OBJ/STL) of many photos",
                        description=("Project each photo to a 3D point cloud (DIR/<name>.pcd or .ply) or a textured mesh cut "
                                     "at occlusions (DIR/<name>.glb, .obj with .mtl and .jpeg beside it, or .stl: the closed "
                                     "relief of Mesh.solid(), in millimetres, for a slicer)."),
                        epilog=("examples:\n  depthlab export photos/*.heic -o clouds/ --format ply --model pinhole --far 2.5 --jobs 4\n"
-                               "  depthlab export IMG_1234.heic -o meshes/ --format glb --far 2"))
+                               "  depthlab export IMG_1234.heic -o meshes/ --format glb --far 2\n"
+                               "  depthlab export photos/ -o clouds/ --recursive   # subfolders too, mirrored under clouds/"))
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    _add_recursive(p)
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (created if missing)")
-    p.add_argument("--format", choices=("pcd", "ply") + MESH_FORMATS, default="pcd",
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="pcd",
                    help="point cloud (pcd, ply) or mesh (glb, obj, stl) file format")
     _add_projection(p)
     _add_batch(p)
@@ -508,8 +516,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", formatter_class=_Formatter, help="what a depth photo holds",
                        description="Print what each photo holds: camera, sizes, accuracy, depth range, encoding, calibration, mattes.",
-                       epilog="example:\n  depthlab info IMG_1234.heic\n  depthlab info --json IMG_1234.heic > info.json")
+                       epilog=("example:\n  depthlab info IMG_1234.heic\n  depthlab info --json IMG_1234.heic > info.json\n"
+                               "  depthlab info --json --recursive photos/ > all.json"))
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files or folders of photos")
+    _add_recursive(p)
     p.add_argument("--json", action="store_true", help="print Capture.summary() as JSON (a list for several photos; "
                    "a refused photo is {\"error\": {\"type\", \"message\", \"file\"}} and the exit status is 1)")
     p.set_defaults(func=cmd_info)
