@@ -34,7 +34,9 @@ PUG = "iphone/rear_dual_pug.heic"
 FRONT = "iphone/front_truedepth_mattes.heic"
 IOS18 = "iphone/ios18_mattes_no_depth.heic"
 PORTRAIT_JPG = "iphone/rear_dual_portrait.jpg"
-KNOWS = "depthlab reads depth photos: iPhone portrait HEIC or JPEG, Android Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur JPEG"
+KNOWS = ("depthlab reads depth photos: Apple portrait HEIC (rear dual and front TrueDepth), Apple spatial (stereo) HEIC, "
+         "Apple portrait JPEG (MPF), Android Dynamic Depth JPEG (Pixel portraits), Google Lens Blur (GDepth) JPEG and "
+         "Intel RealSense XDM 1.0 JPEG")
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

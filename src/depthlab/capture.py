@@ -54,6 +54,10 @@ class Orientation:
     rotation: int = 0
     mirror: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly: ``{"rotation": degrees, "mirror": None | "vertical" | "horizontal"}``."""
+        return {"rotation": self.rotation, "mirror": self.mirror}
+
     @property
     def is_identity(self) -> bool:
         return self.rotation % 360 == 0 and self.mirror is None
@@ -400,6 +404,20 @@ class LazyMattes(Mapping):
 # --------------------------------------------------------------------------------------------
 # Capture
 # --------------------------------------------------------------------------------------------
+
+
+#: How a capture's accuracy is written for people: one wording everywhere (titles, captions,
+#: figures, the HTML page, ``depthlab info``), and what it means for its metres.
+ACCURACY_LABELS = {"relative": "relative scale", "absolute": "absolute scale", None: "scale unknown"}
+ACCURACY_MEANINGS = {"relative": "metres not trustworthy", "absolute": "metres trustworthy",
+                     None: "the file does not say whether its metres can be trusted"}
+
+
+def accuracy_label(accuracy: str | None, *, meaning: bool = False) -> str:
+    """``"relative scale"``, ``"absolute scale"`` or ``"scale unknown"``; ``meaning=True`` adds
+    what it means in brackets, e.g. ``"relative scale (metres not trustworthy)"``."""
+    key = accuracy if accuracy in ("relative", "absolute") else None
+    return ACCURACY_LABELS[key] + (f" ({ACCURACY_MEANINGS[key]})" if meaning else "")
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

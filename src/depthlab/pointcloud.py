@@ -17,6 +17,7 @@ import numpy as np
 from .exchange import html
 from .deps import require
 from .errors import InvalidInputError
+from .capture import accuracy_label
 from .settings import DEFAULT_MODEL
 
 __all__ = ["PointCloud"]
@@ -157,7 +158,7 @@ class PointCloud:
         """One line for people: ``"rear dual · relative scale · 0.42–1.8 m · 442,368 points"``."""
         parts = [self.camera or "unknown camera"]
         if self.units == "m":
-            parts.append({"relative": "relative scale", "absolute": "absolute scale"}.get(self.accuracy or "", "scale unknown"))
+            parts.append(accuracy_label(self.accuracy))
         else:
             parts.append(f"{self.model} (arbitrary units)")
         if self.intrinsics_estimated:

@@ -59,9 +59,8 @@ def open(path: str | os.PathLike, *, baseline_m: float | None = None, calibratio
     "stored" keeps the file's numbers, with a ``warnings.warn`` when they were flagged.  Every
     consumer (project, mesh, figures, views) then sees that one calibration.
 
-    Reads Apple portrait HEIC (rear dual and front TrueDepth), Apple portrait JPEG (MPF),
-    Google Dynamic Depth JPEG (Pixel portraits), Google Lens Blur (GDepth) JPEG and Intel RealSense
-    XDM 1.0 JPEG.  Metadata and the depth map are read now; the colour image
+    Reads the photos :func:`supported_formats` lists (Apple portrait HEIC and JPEG, Dynamic
+    Depth, Lens Blur, RealSense XDM, Apple spatial pairs).  Metadata and the depth map are read now; the colour image
     and mattes are decoded on first use.
 
     Raises
@@ -147,6 +146,25 @@ def _dependency_error(exc: ImportError) -> DepthlabError:
     return missing_error(dep, exc)
 
 
+#: What each reader reads (container -> kinds of photo): the one list the "supported formats"
+#: sentence is built from; a reader added to :func:`open_bytes` adds its kinds here.
+READERS = {
+    "heif": ("Apple portrait HEIC (rear dual and front TrueDepth)", "Apple spatial (stereo) HEIC"),
+    "jpeg": ("Apple portrait JPEG (MPF)", "Android Dynamic Depth JPEG (Pixel portraits)", "Google Lens Blur (GDepth) JPEG",
+             "Intel RealSense XDM 1.0 JPEG"),
+}
+
+
+def supported_formats() -> str:
+    """The photos depthlab reads, as one sentence fragment built from :data:`READERS`.
+
+    >>> "Dynamic Depth" in supported_formats()
+    True
+    """
+    kinds = [k for ks in READERS.values() for k in ks]
+    return ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
 def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | None = None,
                calibration: str = "checked") -> Capture:
     """Like :func:`open` for bytes already in memory (``path`` is used in messages).
@@ -185,5 +203,5 @@ def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | Non
     what = {"png": "a PNG image", "tiff": "a TIFF image", "gif": "a GIF image", "webp": "a WebP image",
             "mp4/isobmff": "an ISO media file (video?) that is not HEIF", "unknown": "not an image depthlab knows"}[kind]
     raise UnreadableFileError(
-        f"{name} is {what}; depthlab reads depth photos: iPhone portrait HEIC or JPEG, Android Dynamic Depth JPEG (Pixel portraits) and Google Lens Blur JPEG"
+        f"{name} is {what}; depthlab reads depth photos: {supported_formats()}"
     )

@@ -532,6 +532,7 @@ def test_the_python_batch_api_returns_one_record_per_file_and_prints_nothing(tmp
     assert ok.outputs == [str(tmp_path / "out" / "trip" / "day2" / "rear.ply")] and Path(ok.outputs[0]).is_file()
     bad = records[1]
     assert bad.summary is None and bad.outputs == [] and bad.reason.startswith("broken.jpg is not an image depthlab knows")
+    assert "Dynamic Depth" in bad.reason
     json.dumps([r.to_dict() for r in records])
     assert capsys.readouterr() == ("", "")
     # again: the outputs exist, so those files fail with the reason; force=True replaces them

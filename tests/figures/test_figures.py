@@ -86,7 +86,7 @@ def test_relative_accuracy_is_marked_on_every_metric_label():
 def test_unknown_accuracy_is_said():
     fig = capture_figure(ramp_capture(accuracy=None, kind="Lens Blur"))
     title = fig.subfigs[0].get_suptitle()
-    assert "Lens Blur" in title and "accuracy unknown" in title
+    assert "Lens Blur" in title and "scale unknown" in title
 
 
 def test_disparity_quantity_is_labelled_per_metre():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..capture import Capture
+from ..capture import Capture, accuracy_label
 
 
 def _fmt_range(r, unit: str, digits: int = 3) -> str:
@@ -34,8 +34,7 @@ def format_summary(cap: Capture) -> str:
     w, h = cap.size
     colour = f"{cap.rgb_size[0]}x{cap.rgb_size[1]}" if cap.rgb_size else "none"
     lines.append(f"  sizes        depth {w}x{h}, colour {colour}")
-    acc = {"relative": "relative (scale not trustworthy: metres are only a guess)",
-           "absolute": "absolute (metres can be trusted)"}.get(cap.accuracy or "", "unknown")
+    acc = accuracy_label(cap.accuracy, meaning=True)
     lines.append(f"  accuracy     {acc}")
     lines.append(f"  depth        {_fmt_range(s['depth_range_m'], 'm')}  ({s['valid_fraction'] * 100:.1f}% of pixels valid)")
     lines.append(f"  disparity    {_fmt_range(s['disparity_range_per_m'], '1/m')}")

@@ -39,6 +39,7 @@ from ..checks import positive_number
 from ..errors import DepthlabError, InvalidInputError
 from ..live.scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
                     orbit_centre, point_footprint, scattered_stretch, to_threejs, view_transform)
+from ..capture import accuracy_label
 from ..settings import FLAT_MODELS, is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
@@ -253,8 +254,7 @@ def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
     line = str(cloud.caption()) if callable(getattr(cloud, "caption", None)) else ""
     if not line:
         parts = [str(camera)]
-        parts.append({"relative": "relative scale", "absolute": "absolute scale (metres trustworthy)"}.get(
-            accuracy, "scale accuracy unknown"))
+        parts.append(accuracy_label(accuracy, meaning=True))
         parts.append(f"{len(cloud.xyz):,} points")
         line = " · ".join(parts)
     unit = "m" if units == "m" else "model units"

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..exchange.atomic import atomic_write
-from ..capture import Capture
+from ..capture import Capture, accuracy_label
 from ..checks import keyword_options, require_capture
 from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
 from ..deps import require
@@ -71,14 +71,6 @@ PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _accuracy_label(accuracy: str | None) -> str:
-    if accuracy == "relative":
-        return "relative scale"
-    if accuracy == "absolute":
-        return "absolute scale"
-    return "accuracy unknown"
 
 
 def _quantity_label(quantity: str, accuracy: str | None) -> str:
@@ -252,7 +244,7 @@ def _row_title(spec: _RowSpec, show_model: bool) -> str:
     if spec.label and spec.label.lower() not in camera.lower():
         parts.append(spec.label)
     parts.append(camera)
-    parts.append(_accuracy_label(cap.accuracy))
+    parts.append(accuracy_label(cap.accuracy))
     if show_model:
         parts.append(f"{spec.model} model")
     from ..camera import check_intrinsics_against_exif

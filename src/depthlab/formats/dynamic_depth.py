@@ -549,7 +549,7 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
         notes.append("the extended XMP's GUID is not its MD5 digest (the file was edited, or its writer deviates from the XMP spec)")
     meta = _metadata(desc, items, found, stored_size, bits) | {
         "colour_source": colour_source,
-        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "depth_orientation": orientation.to_dict(),
         "exif_orientation": exif_tags.get(TAG_ORIENTATION),
         "notes": notes,
     }

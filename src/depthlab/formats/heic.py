@@ -217,7 +217,7 @@ def read_heic(path: Path | None, data: bytes, *, baseline_m: float | None = None
     meta: dict[str, Any] = {
         "depth_item": depth_id,
         "depth_stored_size": stored_size,
-        "depth_orientation": {"rotation": orientation.rotation, "mirror": orientation.mirror},
+        "depth_orientation": orientation.to_dict(),
         "aux": {str(i): u for i, u in aux.items()},
         "other_aux": sorted({AUX_LABELS.get(u, u) for u in aux.values() if u not in MATTE_URNS and u not in DEPTH_URNS}),
         "heif_depth_representation": heif_meta or None,

@@ -35,8 +35,10 @@ from typing import Any
 import numpy as np
 
 from ..capture import Capture, DepthEncoding
+from ..deps import require
 from ..checks import image_size, keyword_options, require_capture
-from ..errors import DepthlabError, InvalidInputError
+from ..errors import InvalidInputError
+from .resample import resize_map
 
 #: largest output accepted, in pixels (a 48 MP phone photo fits; 12 MP is typical)
 MAX_PIXELS = 50_000_000
@@ -73,11 +75,8 @@ class Refinement:
 
 
 def _ndimage():
-    try:
-        from scipy import ndimage
-    except ImportError as exc:  # pragma: no cover - scipy is a dependency
-        raise DepthlabError("refine() needs scipy: pip install scipy") from exc
-    return ndimage
+    """scipy.ndimage through the one optional-dependency loader (a missing scipy is named with its pip line)."""
+    return require("scipy.ndimage", "refine()")
 
 
 def target_size(cap: Capture, size: Any) -> tuple[int, int]:
@@ -142,12 +141,9 @@ def _box(x: np.ndarray, r: int) -> np.ndarray:
 def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool = False, box: bool = False) -> np.ndarray:
     """Resize a float32 (H, W) map to ``size`` = (W, H): bilinear, nearest or box (area mean),
     pixel centres aligned as in :meth:`~depthlab.Calibration.intrinsics_at`.  NaN-free input."""
-    from PIL import Image
-
     if (img.shape[1], img.shape[0]) == tuple(size):
         return img
-    mode = Image.Resampling.NEAREST if nearest else Image.Resampling.BOX if box else Image.Resampling.BILINEAR
-    return np.asarray(Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F").resize(size, mode))
+    return resize_map(img, size[0], size[1], "nearest" if nearest else "box" if box else "bilinear")
 
 
 def _nearest_fill(arrays: list[np.ndarray], known: np.ndarray) -> list[np.ndarray]:

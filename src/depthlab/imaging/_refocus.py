@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import CalibrationError, InvalidInputError
 from ..checks import image_size, keyword_options, positive_number, require_capture
+from .resample import resize_map
 
 #: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
 FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -143,12 +144,7 @@ def _fill_unknown(disparity: np.ndarray) -> np.ndarray:
 
 
 def _resize_float(a: np.ndarray, width: int, height: int, resample: str = "bilinear") -> np.ndarray:
-    from PIL import Image
-
-    if a.shape == (height, width):
-        return np.asarray(a, dtype=np.float32)
-    mode = {"bilinear": Image.Resampling.BILINEAR, "box": Image.Resampling.BOX}[resample]
-    return np.asarray(Image.fromarray(np.ascontiguousarray(a, dtype=np.float32), mode="F").resize((width, height), mode))
+    return resize_map(a, width, height, resample)
 
 
 def _subject_biased(disparity: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-__all__ = ["area_average", "block_mean", "bilinear"]
+__all__ = ["area_average", "block_mean", "bilinear", "resize_map"]
 
 #: input bytes per band when :func:`block_mean` reduces a large image on threads
 _BAND_BYTES = 1 << 20
@@ -139,3 +139,20 @@ def bilinear(img: np.ndarray, width: int, height: int) -> np.ndarray:
     from PIL import Image
 
     return np.asarray(Image.fromarray(a, mode="F").resize((width, height), Image.Resampling.BILINEAR))
+
+
+def resize_map(a: np.ndarray, width: int, height: int, method: str = "bilinear") -> np.ndarray:
+    """A float32 (H, W) map resized to ``width`` x ``height`` with Pillow: ``"bilinear"``,
+    ``"nearest"`` or ``"box"`` (area mean); pixel centres aligned as in
+    :meth:`~depthlab.capture.Calibration.intrinsics_at`.  The map itself when the size is already
+    right.  NaN-free input (a NaN spreads over its neighbours).
+
+    >>> resize_map(np.ones((2, 2), np.float32), 4, 4).shape
+    (4, 4)
+    """
+    from PIL import Image
+
+    if a.shape == (height, width):
+        return np.asarray(a, dtype=np.float32)
+    mode = {"bilinear": Image.Resampling.BILINEAR, "nearest": Image.Resampling.NEAREST, "box": Image.Resampling.BOX}[method]
+    return np.asarray(Image.fromarray(np.ascontiguousarray(a, dtype=np.float32), mode="F").resize((width, height), mode))

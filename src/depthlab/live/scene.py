@@ -29,6 +29,20 @@ FALLBACK_FOV_DEG = 50.0
 MARGIN = 1.08
 
 
+#: The camera -> three.js flip as per-axis factors (its own inverse): :func:`to_threejs` for point
+#: arrays, :func:`threejs_point` for one point; the only place depthlab writes it.
+THREEJS_FLIP = np.array([1.0, -1.0, -1.0])
+
+
+def threejs_point(p: Any) -> tuple[float, float, float]:
+    """One camera-frame point in three.js's frame, as plain floats (JSON-friendly; no -0.0).
+
+    >>> threejs_point([1.0, 2.0, 3.0])
+    (1.0, -2.0, -3.0)
+    """
+    return tuple(float(v) + 0.0 for v in np.asarray(p, dtype=np.float64) * THREEJS_FLIP)  # type: ignore[return-value]
+
+
 def to_threejs(xyz: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Points in depthlab's camera frame -> points in three.js's frame, float32 (N, 3).
 
@@ -147,10 +161,9 @@ def initial_camera(bounds_min: Any, bounds_max: Any, aspect: float = 1.0, fit: s
         position = look - d * fit
     far_dist = float(np.linalg.norm(position - centre)) + size
     near = max(far_dist * 1e-4, 1e-4)
-    flip = np.array([1.0, -1.0, -1.0])
     return {
-        "position": tuple(float(v) + 0.0 for v in position * flip),
-        "target": tuple(float(v) + 0.0 for v in target * flip),
+        "position": threejs_point(position),
+        "target": threejs_point(target),
         "up": (0.0, 1.0, 0.0),
         "fov": float(fov),
         "near": float(near),
@@ -191,7 +204,7 @@ def grid_spec(bounds_min: Any, bounds_max: Any, units: str = "m") -> dict[str, A
     divisions += divisions % 2  # even, so a line runs through the centre
     size = divisions * step
     centre_cam = np.array([(lo[0] + hi[0]) / 2, hi[1], (lo[2] + hi[2]) / 2])
-    centre = tuple(float(v) + 0.0 for v in centre_cam * np.array([1.0, -1.0, -1.0]))
+    centre = threejs_point(centre_cam)
     label = f"grid {step:g} m" if units == "m" else f"grid {step:g} units ({units or 'not metres'})"
     return {"size": float(size), "divisions": divisions, "step": float(step), "centre": centre, "label": label}
 
@@ -506,6 +519,6 @@ void main() {
 """
 
 
-__all__ = ["to_threejs", "initial_camera", "nice_step", "grid_spec", "default_point_size",
+__all__ = ["to_threejs", "threejs_point", "THREEJS_FLIP", "initial_camera", "nice_step", "grid_spec", "default_point_size",
            "grid_image_xy", "orbit_centre", "home_pivot", "view_transform", "quaternion_matrix", "point_footprint", "COVERAGE",
            "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER", "point_stretch", "scattered_stretch", "MAX_STRETCH"]

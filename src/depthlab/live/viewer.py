@@ -27,7 +27,7 @@ import numpy as np
 import pythreejs as three
 
 from ..errors import InvalidInputError
-from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, grid_spec, initial_camera,
+from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, THREEJS_FLIP, grid_spec, initial_camera,
                     quaternion_matrix, to_threejs, view_transform)
 
 BACKGROUND = "#1e1e24"
@@ -388,7 +388,7 @@ class CloudLayer(_StretchedLayer):
                 cols = self._pos[self._index[::step]].T.copy()  # (3, n): reductions along rows are fast
                 lo, hi = cols.min(axis=1).astype(np.float64), cols.max(axis=1).astype(np.float64)
                 # back from three.js: y and z flip, so min and max swap on those axes
-                flip = np.array([1.0, -1.0, -1.0])
+                flip = THREEJS_FLIP
                 a, b = lo * flip, hi * flip
                 self._raw_bounds = (np.minimum(a, b), np.maximum(a, b))
         return _stretched(self._raw_bounds, self._scale if scaled else None)

@@ -34,7 +34,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import colour
-from ..capture import Capture
+from ..capture import Capture, accuracy_label
 from ..checks import keyword_options, require_capture
 from ..errors import DepthlabError, InvalidInputError, OverwriteError
 from ..figures.panels import capture_figure, save_figure
@@ -142,8 +142,7 @@ def depth_image(cap: Capture) -> np.ndarray:
 
 def describe(cap: Capture) -> str:
     """One line for a title: camera kind, accuracy, depth range, depth map size."""
-    acc = {"relative": "relative scale (metres not trustworthy)", "absolute": "absolute scale (metres)"}.get(
-        cap.accuracy or "", "scale unknown")
+    acc = accuracy_label(cap.accuracy, meaning=True)
     rng = cap.depth_range()
     r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} m"
     w, h = cap.size

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ..capture import Calibration, Capture
+from ..capture import Calibration, Capture, accuracy_label
 from ..colour import depth_colours
 from ..errors import InvalidInputError
 from ..projection import Projector
@@ -136,7 +136,7 @@ class Mesh:
         return float(triangle_areas(self.vertices, self.faces).sum())
 
     def caption(self) -> str:
-        scale = {"relative": "relative scale", "absolute": "absolute scale"}.get(self.accuracy or "", "scale unknown")
+        scale = accuracy_label(self.accuracy)
         units = scale if self.units == "m" else f"{self.model} (arbitrary units)"
         return f"{self.camera} · {units} · {len(self):,} triangles · {self.vertices.shape[0]:,} vertices"
 

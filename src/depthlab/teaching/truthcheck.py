@@ -79,7 +79,9 @@ def rmse(err: np.ndarray) -> float:
 
 def wall_region(truth: Any, label: str = "wall", distance: int = 24) -> np.ndarray:
     """Pixels of ``label`` more than ``distance`` pixels from any other surface (bool (H, W))."""
-    from scipy import ndimage
+    from ..deps import require
+
+    ndimage = require("scipy.ndimage", "the truth checks")
 
     names = list(truth.label_names)
     if label not in names:
