@@ -31,7 +31,7 @@ class UnreadableFileError(DepthlabError):
     ...     depthlab.open("notes.txt")
     ... except depthlab.UnreadableFileError as exc:
     ...     print(str(exc).split(" (")[0])
-    notes.txt is not an image depthlab knows; depthlab reads depth photos: iPhone portrait HEIC or JPEG, Android Dynamic Depth JPEG
+    notes.txt is not an image depthlab knows; depthlab reads depth photos: Apple portrait HEIC
     """
 
 

@@ -305,7 +305,7 @@ def find_photos(items: Sequence[str | os.PathLike], *, recursive: bool = False) 
 
     >>> from depthlab.cli.batch import find_photos
     >>> [p.name for p, _ in find_photos(["data/sample"])]
-    ['front_truedepth.heic', 'pixel_portrait.jpg', 'rear_dual.heic']
+    ['front_truedepth.heic', 'pixel_portrait.jpg', 'rear_dual.heic', 'spatial.heic']
     """
     out: list[tuple[Path, Path]] = []
     for item in items:
