@@ -228,10 +228,10 @@ def test_ray_planes_default_stride_is_every_pixel_and_a_bad_stride_is_named():
     assert rx.shape == ry.shape == (48,) and rx.dtype == ry.dtype == np.float32
     # row-major: x grows along a row, y down the rows
     assert (np.diff(rx.reshape(6, 8), axis=1) > 0).all() and (np.diff(ry.reshape(6, 8), axis=0) > 0).all()
-    for bad in (0, -2):
+    for bad in (0, -2, 2.5):  # one stride rule (depthlab.checks): 2.5 is refused, not truncated
         with pytest.raises(InvalidInputError) as err:
             ray_planes(PUG, 8, 6, stride=bad)
-        assert str(err.value) == f"stride must be >= 1, got {bad}"
+        assert str(err.value) == f"stride must be a whole number of at least 1, got {bad}"
 
 
 def test_rectification_maps_are_float32():

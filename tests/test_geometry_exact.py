@@ -192,13 +192,13 @@ def test_disparity_as_z_range_ignores_invalid_pixels():
 # -- errors that tell the user what happened and what to do ---------------------------------------
 
 @pytest.mark.parametrize("model", ["pinhole-raw", "orthographic"])
-@pytest.mark.parametrize("stride", [0, -1])
+@pytest.mark.parametrize("stride", [0, -1, 2.5])
 def test_a_stride_below_one_is_refused_by_both_entry_points(model, stride):
     """Not a ZeroDivisionError from the grid's size (stride 0), nor a grid of negative size
     whose count happens to match (stride -1): the library's own error, naming the stride."""
-    with pytest.raises(InvalidInputError, match=rf"stride must be a positive integer, got {stride}$"):
+    with pytest.raises(InvalidInputError, match=rf"stride must be a whole number of at least 1, got {stride}$"):
         ray_grid(CAL, (W, H), model, stride)
-    with pytest.raises(InvalidInputError, match=rf"stride must be a positive integer, got {stride}$"):
+    with pytest.raises(InvalidInputError, match=rf"stride must be a whole number of at least 1, got {stride}$"):
         points_from_calibration(DEPTH, CAL, (W, H), model, stride)
 
 

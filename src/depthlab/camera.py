@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .capture import Calibration
+from .checks import whole_number
 from .errors import CalibrationError, InvalidInputError
 
 __all__ = [
@@ -203,9 +204,7 @@ def ray_blocks(cal: Calibration, width: int, height: int, stride: int = 1,
     them by depth straight into its output reads each ray once and never writes the grid.
     Same numbers as :func:`ray_planes`.  Convention as :func:`pixel_rays`.
     """
-    stride = int(stride)
-    if stride < 1:
-        raise InvalidInputError(f"stride must be >= 1, got {stride}")
+    stride = whole_number("stride", stride)
     xs, ys, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
     fx, fy, cx, cy = cal.fx, cal.fy, cal.cx, cal.cy
     rows = max(1, 65536 // max(nu, 1))  # ~64k points: L2-resident, few calls
@@ -245,9 +244,7 @@ def ray_planes(cal: Calibration, width: int, height: int, stride: int = 1, undis
     fastest.  ``out``: two float32 (M,) arrays (views such as ``xyz[:, 0]`` allowed) to write
     into instead of new ones.  Convention as :func:`pixel_rays`.
     """
-    stride = int(stride)
-    if stride < 1:
-        raise InvalidInputError(f"stride must be >= 1, got {stride}")
+    stride = whole_number("stride", stride)
     _, _, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
     if out is None:
         rx = np.empty((nv, nu), dtype=np.float32)

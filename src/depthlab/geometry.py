@@ -24,6 +24,7 @@ import numpy as np
 
 from .camera import ray_blocks, ray_planes
 from .capture import Calibration
+from .checks import whole_number
 from .colour import finite_range
 from .errors import CalibrationError, InvalidInputError
 from .settings import check_model, is_pinhole, removes_distortion
@@ -73,10 +74,7 @@ class RayGrid:
 
 def _check_stride(stride: int) -> int:
     """``stride`` as an int, or :class:`InvalidInputError` when it is below 1."""
-    stride = int(stride)
-    if stride < 1:
-        raise InvalidInputError(f"stride must be a positive integer, got {stride!r}")
-    return stride
+    return whole_number("stride", stride)
 
 
 def ray_grid(calibration: Calibration | None, size: tuple[int, int], model: str, stride: int = 1) -> RayGrid:
