@@ -36,8 +36,9 @@ def test_the_filled_layer_is_drawn_by_default_behind_the_subject(caps):
     # behind: every invented point lies farther than the subject's pixel it hides
     z = b._data["xyz"][b._data["invented"], 2]
     assert z.min() > 1.9        # the wall is at 2.0-2.3 m, the subject at 0.78-0.9 m
-    # drawn with the measured points' footprint and stretch: no view-specific point size
-    assert b.points.footprint == e.side.layer.footprint
+    # drawn with the measured points' footprint rule: every other row and column, twice as wide
+    assert b.points.footprint == {k: 2 * v for k, v in e.side.layer.footprint.items()}
+    assert 0.2 < b.points.size / b.count < 0.3
 
 
 def test_the_toggle_and_the_settings_that_turn_it_off(caps):

@@ -31,6 +31,9 @@ class Behind:
         self._key: tuple | None = None
         self._clip = np.zeros(0, dtype=bool)
         self._clip_key: tuple | None = None
+        self._sub = np.zeros(0, dtype=bool)
+        self._count = 0
+        self._any_point = False
         self._faces = np.zeros((0, 3), np.int32)
         self._data: dict[str, Any] | None = None
         self.points: Any = None
@@ -49,7 +52,7 @@ class Behind:
             return 0
         drawn = self.points is not None and self.points.points.visible
         drawn = drawn or (self.surface is not None and self.surface.mesh.visible)
-        return int(np.count_nonzero(self._data["invented"] & self._clip)) if drawn else 0
+        return self._count if drawn else 0
 
     def cloud(self, front: Any) -> Any:
         """``front`` (the side's measured PointCloud) with the layer's drawn points behind it,
@@ -81,8 +84,10 @@ class Behind:
             if s["far"] is not None:
                 clip &= depth <= s["far"]
             self._clip, self._clip_key = clip, clip_key
-            if self.points is not None:
-                self.points.set(valid=clip)
+            self._count = int(np.count_nonzero(d["invented"] & clip))
+            self._any_point = bool(self._sub.any() and clip[self._sub].any())
+            if self.points is not None and self._sub.any():
+                self.points.set(valid=clip[self._sub])
             if self.surface is not None:
                 self._faces = d["faces"][clip[d["faces"]].all(axis=1)] if not clip.all() else d["faces"]
                 self.surface.set(d["xyz"], self._faces, _uv(d, d["xyz"]))
@@ -90,37 +95,45 @@ class Behind:
         scale = side._scale()
         if self.points is not None:
             self.points.scale = scale
-            self.points.set_size(footprint=side.layer.footprint, size_factor=s["point_scale"])
-            self.points.points.visible = bool(not surface and self._clip.any())
+            self.points.set_size(footprint=_wider(side.layer.footprint), size_factor=s["point_scale"])
+            self.points.points.visible = not surface and self._any_point
         if self.surface is not None:
             self.surface.scale = scale
             self.surface.mesh.visible = bool(surface and self._faces.shape[0])
 
     def _send(self, side: Any) -> None:
-        """New arrays for the layer's two drawings (created on first use)."""
+        """New arrays for the layer's two drawings (created on first use).  The points are every
+        other row and column of the layer, each twice as wide (:data:`POINT_STEP`): the layer is
+        smooth and invented, and hidden behind the measured points until the view turns, so a
+        quarter of them is drawn (the renderer's cost grows with every point)."""
         d = self._data
         assert d is not None
-        xyz, rgb = d["xyz"], d["rgb"]
-        if not len(xyz):  # nothing behind (a flat wall): keep one hidden point
-            xyz, rgb = np.zeros((1, 3), np.float32), np.zeros((1, 3), np.uint8)
-        valid = np.ones(xyz.shape[0], dtype=bool) if len(d["xyz"]) else np.zeros(1, bool)
+        gw = d["grid_shape"][1]
+        self._sub = ((d["cells"] // gw) % POINT_STEP == 0) & ((d["cells"] % gw) % POINT_STEP == 0)
+        sub = self._sub
+        xyz, rgb = d["xyz"][sub], d["rgb"][sub]
         stretch = np.zeros(len(xyz), np.uint8)
-        if len(d["xyz"]):  # a turned background spreads like any slanted surface
+        if len(xyz):  # a turned background spreads like any slanted surface
             from ..surface.triangulate import DEFAULT_MAX_STEP
             from .scene import scattered_stretch
 
-            stretch = scattered_stretch(xyz, d["depth"], d["cells"], d["grid_shape"], side.layer.footprint,
-                                        DEFAULT_MAX_STEP * side.projector.stride)
+            stretch = scattered_stretch(d["xyz"], d["depth"], d["cells"], d["grid_shape"], side.layer.footprint,
+                                        DEFAULT_MAX_STEP * side.projector.stride)[sub]
+        valid = np.ones(len(xyz), dtype=bool)
+        if not len(xyz):  # nothing behind (a flat wall): keep one hidden point
+            xyz, rgb, valid, stretch = np.zeros((1, 3), np.float32), np.zeros((1, 3), np.uint8), np.zeros(1, bool), \
+                np.zeros(1, np.uint8)
         if self.points is None:
-            self.points = self.view.add(xyz, rgb, valid, footprint=side.layer.footprint,
+            self.points = self.view.add(xyz, rgb, valid, footprint=_wider(side.layer.footprint),
                                         size_factor=side.settings["point_scale"], frame=False)
             self.points.frames_view = False   # what is invented never frames the view
         self.points.set(xyz=xyz, rgb=rgb, valid=valid, stretch=stretch)
+        full = d["xyz"] if len(d["xyz"]) else np.zeros((1, 3), np.float32)
         if self.surface is None:
-            self.surface = self.view.add_surface(xyz, d["faces"], _uv(d, xyz), d["texture"], frame=False)
+            self.surface = self.view.add_surface(full, d["faces"], _uv(d, full), d["texture"], frame=False)
             self.surface.frames_view = False
         else:
-            self.surface.set(xyz, d["faces"], _uv(d, xyz))
+            self.surface.set(full, d["faces"], _uv(d, full))
             self.surface.set_texture(d["texture"])
 
     def _hide(self) -> None:
@@ -128,6 +141,14 @@ class Behind:
             self.points.points.visible = False
         if self.surface is not None:
             self.surface.mesh.visible = False
+
+
+#: the invented layer's points are drawn every POINT_STEP rows and columns, POINT_STEP times as wide
+POINT_STEP = 2
+
+
+def _wider(footprint: dict[str, float]) -> dict[str, float]:
+    return {k: POINT_STEP * v for k, v in footprint.items()}
 
 
 def _uv(d: dict[str, Any], xyz: np.ndarray) -> np.ndarray:
