@@ -43,8 +43,13 @@ def test_real_png_is_refused_with_advice(tmp_path):
     from PIL import Image
     p = tmp_path / "photo.png"
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(p)
-    with pytest.raises(depthlab.UnreadableFileError, match="iPhone portrait HEIC"):
+    with pytest.raises(depthlab.UnreadableFileError, match="is a PNG image") as err:
         depthlab.open(p)
+    # the advice is the one supported-formats sentence, built from the registered readers
+    from depthlab.reader import supported_formats
+
+    assert supported_formats() in str(err.value)
+    assert "Apple portrait HEIC" in str(err.value) and "Dynamic Depth" in str(err.value)
 
 
 def test_xmp_refuses_entities_and_external_references():
