@@ -213,11 +213,11 @@ class PointCloud:
         from .exchange.clouds import read_cloud
 
         f = read_cloud(path)
-        return cls._from_parts(f.xyz, f.rgb, f.pixel_index, f.facts, Path(path))
+        return cls._from_parts(f.xyz, f.rgb, f.pixel_index, f.facts, Path(path), edge=f.edge)
 
     @classmethod
     def _from_parts(cls, xyz: np.ndarray, rgb: np.ndarray | None, pixel_index: np.ndarray | None,
-                    facts: dict[str, Any] | None, path: Path) -> "PointCloud":
+                    facts: dict[str, Any] | None, path: Path, *, edge: np.ndarray | None = None) -> "PointCloud":
         n = xyz.shape[0]
         if rgb is None:
             rgb = np.full((n, 3), 200, dtype=np.uint8)
@@ -227,7 +227,7 @@ class PointCloud:
                 if k in facts:
                     kw[k] = facts[k]
             kw["metadata"] = dict(facts.get("metadata") or {}) | {"loaded_from": str(path)}
-        return cls(xyz=xyz, rgb=rgb, pixel_index=pixel_index, **kw)
+        return cls(xyz=xyz, rgb=rgb, pixel_index=pixel_index, edge=edge, **kw)
 
     # -- other tools --------------------------------------------------------------------------
     def to_open3d(self):

@@ -1,11 +1,16 @@
 """Point-cloud files: PCD and PLY, written and read for :class:`depthlab.PointCloud`.
 
 * **PCD** (PCL's format, binary): fields ``x y z rgb``, float32, ``rgb`` packed the PCL way
-  (``(r << 16) | (g << 8) | b`` as uint32, stored in a float32 field), written with pypcd4.
+  (``(r << 16) | (g << 8) | b`` as uint32, stored in a float32 field), and ``edge`` uint8 when the
+  cloud knows its edge points, written with pypcd4.
   Readable by PCL, pypcd4 and Open3D.  depthlab's own facts (model, units, accuracy, camera,
   ...; the pixel of each point is *not* stored) go in one ``# depthlab {...}`` comment line.
 * **PLY** (binary little-endian): ``x y z`` float32, ``red green blue`` uchar and, when known,
-  ``pixel_index`` uint32 (PLY has no 64-bit integers) — written and read with plyfile.
+  ``pixel_index`` uint32 (PLY has no 64-bit integers) and ``edge`` uchar — written and read with
+  plyfile.
+
+``edge`` is :attr:`depthlab.PointCloud.edge` (1 = a neighbour jumps in depth): edge points are
+kept and flagged in the file, never dropped, so another tool can keep or remove them.
   Readable by Open3D, MeshLab, CloudCompare.  depthlab's facts go in a ``comment depthlab {...}``
   header line.
 
@@ -58,13 +63,14 @@ def unpack_rgb(packed: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class CloudFile:
     """What a PCD or PLY file holds: ``xyz`` float32 (N, 3), ``rgb`` uint8 (N, 3) or None (no
-    colours in the file), ``pixel_index`` int64 (N,) or None, and depthlab's ``facts`` from the
-    header comment (None for another tool's file)."""
+    colours in the file), ``pixel_index`` int64 (N,) or None, depthlab's ``facts`` from the
+    header comment (None for another tool's file) and ``edge`` bool (N,) or None (not in the file)."""
 
     xyz: np.ndarray
     rgb: np.ndarray | None
     pixel_index: np.ndarray | None
     facts: dict[str, Any] | None
+    edge: np.ndarray | None = None
 
 
 def save_cloud(cloud: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -119,8 +125,12 @@ def _save_pcd(cloud: Any, path: Path, overwrite: bool) -> None:
 
     n = len(cloud)
     x, y, z = (cloud.xyz[:, i] for i in range(3))
-    pc = PcdCloud.from_points([x, y, z, pack_rgb(cloud.rgb)], ("x", "y", "z", "rgb"),
-                              (np.float32, np.float32, np.float32, np.float32))
+    columns, names, types = [x, y, z, pack_rgb(cloud.rgb)], ["x", "y", "z", "rgb"], [np.float32] * 4
+    if cloud.edge is not None:
+        columns.append(np.asarray(cloud.edge, dtype=np.uint8))
+        names.append("edge")
+        types.append(np.uint8)
+    pc = PcdCloud.from_points(columns, tuple(names), tuple(types))
     assert pc.metadata.points == n
     with atomic_write(path, overwrite=overwrite) as fh:
         fh.write(b"# .PCD v0.7 - Point Cloud Data file format\n")
@@ -139,11 +149,16 @@ def _save_ply(cloud: Any, path: Path, overwrite: bool) -> None:
     fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("red", "u1"), ("green", "u1"), ("blue", "u1")]
     if pixel_index is not None:
         fields.append(("pixel_index", "<u4"))  # PLY has no 64-bit integers
+    edge = cloud.edge
+    if edge is not None:
+        fields.append(("edge", "u1"))
     v = np.empty(n, dtype=fields)
     v["x"], v["y"], v["z"] = cloud.xyz[:, 0], cloud.xyz[:, 1], cloud.xyz[:, 2]
     v["red"], v["green"], v["blue"] = cloud.rgb[:, 0], cloud.rgb[:, 1], cloud.rgb[:, 2]
     if pixel_index is not None:
         v["pixel_index"] = pixel_index
+    if edge is not None:
+        v["edge"] = edge
     ply = PlyData([PlyElement.describe(v, "vertex")], text=False, byte_order="<",
                   comments=["depthlab " + _facts_json(cloud)])
     with atomic_write(path, overwrite=overwrite) as fh:
@@ -173,7 +188,8 @@ def _load_pcd(path: Path) -> CloudFile:
         if f in names:
             rgb = unpack_rgb(np.asarray(data[f]).astype(np.float32) if data[f].dtype != np.uint32 else data[f])
             break
-    return CloudFile(xyz, rgb, None, facts)
+    edge = np.asarray(data["edge"]) != 0 if "edge" in names else None
+    return CloudFile(xyz, rgb, None, facts, edge)
 
 
 def _load_ply(path: Path) -> CloudFile:
@@ -198,7 +214,8 @@ def _load_ply(path: Path) -> CloudFile:
     for c in ply.comments:
         if c.startswith("depthlab "):
             facts = json.loads(c[len("depthlab "):])
-    return CloudFile(xyz, rgb, pixel_index, facts)
+    edge = np.asarray(v["edge"]) != 0 if "edge" in names else None
+    return CloudFile(xyz, rgb, pixel_index, facts, edge)
 
 
 def _json_default(o: Any) -> Any:
