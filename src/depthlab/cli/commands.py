@@ -550,8 +550,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_figure)
 
     p = sub.add_parser("depth", formatter_class=_Formatter, help="16-bit PNG depth maps and colour previews",
-                       description=("Write each depth map as a 16-bit greyscale PNG (depth: 1 unit = 1 mm; disparity: "
-                                    "1 unit = 0.001 1/m; 0 = unknown), plus a colour-mapped <name>.preview.png. "
+                       description=("Write each depth map as a 16-bit greyscale PNG (value = quantity x scale, the scale the "
+                                    "largest power of ten that fits the map, recorded in its depthlab:scale text; "
+                                    "0 = unknown; a map one scale cannot keep is refused, never clipped), plus a "
+                                    "colour-mapped <name>.preview.png. "
                                     "The PNG's text chunks record quantity, unit, scale, accuracy and camera."),
                        epilog=("examples:\n  depthlab depth IMG_1234.heic -o depth.png      # + depth.preview.png\n"
                                "  depthlab depth photos/ -o maps/ --quantity disparity"))
