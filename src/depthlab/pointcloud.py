@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from .exchange import html
 from .deps import require
 from .errors import InvalidInputError
 from .capture import accuracy_label
@@ -238,9 +237,11 @@ class PointCloud:
         pc.colors = o3d.utility.Vector3dVector(self.rgb.astype(np.float64) / 255.0)
         return pc
 
-    def to_html(self, path: str | os.PathLike, overwrite: bool = False, **kw: Any) -> Path:
+    def to_html(self, path: str | os.PathLike, *, overwrite: bool = False, **kw: Any) -> Path:
         """One self-contained offline HTML page of this cloud (see :func:`depthlab.exchange.html.to_html`)."""
-        return html.to_html(self, path, overwrite=overwrite, **kw)
+        from .exchange.html import to_html
+
+        return to_html(self, path, overwrite=overwrite, **kw)
 
 
 def _fmt_m(v: float) -> str:
