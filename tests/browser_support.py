@@ -41,7 +41,8 @@ CHROMIUM_ARGS = [
 WIDGET_ERROR_TEXT = ("Error displaying widget", "can not be instantiated", "Failed to load model class",
                      "Error rendering", "Model not found")
 
-# records every WebGL draw call's time so a probe can see when a frame with new data was drawn
+# records every WebGL draw call's time, mode (0: points) and element count, so a probe can see when a
+# frame with new data was drawn and how many points it drew
 DRAW_PROBE_JS = """
 (() => {
   window.__draws = [];
@@ -52,7 +53,7 @@ DRAW_PROBE_JS = """
       if (orig.__probed) continue;
       const wrapped = function(...args) {
         const r = orig.apply(this, args);
-        window.__draws.push({t: performance.now(), name, count: args[name === 'drawElements' ? 1 : 2]});
+        window.__draws.push({t: performance.now(), name, mode: args[0], count: args[name === 'drawElements' ? 1 : 2]});
         if (window.__draws.length > 5000) window.__draws.splice(0, 2500);
         return r;
       };

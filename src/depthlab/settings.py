@@ -62,6 +62,23 @@ MAX_LIVE_STRIDE = 8
 #: Point colour modes: the photo, the depth colour ramp (:mod:`depthlab.colour`), a matte.
 COLOURS = ("rgb", "depth", "matte")
 
+#: Edge points (a neighbour jumps in depth: the mesh's cut rule,
+#: :func:`depthlab.surface.triangulate.occlusion_edges`): the views and the HTML page hide them by
+#: default and show them on request; they are flagged, never dropped.
+EDGE_OPTIONS = ("hide", "show")
+
+
+def check_edges(edges: str) -> str:
+    """``edges`` if it is one of :data:`EDGE_OPTIONS`, else :class:`InvalidInputError`.
+
+    >>> from depthlab.settings import check_edges
+    >>> check_edges("show")
+    'show'
+    """
+    if edges not in EDGE_OPTIONS:
+        raise InvalidInputError(f"edges must be one of {list(EDGE_OPTIONS)}, got {edges!r}")
+    return edges
+
 
 def check_model(model: str) -> str:
     """``model`` if it is one of :data:`MODELS`, else :class:`InvalidInputError`.

@@ -377,3 +377,28 @@ def test_real_rear_sample_page(tmp_path):
     filled, _ = parse_page(depthlab.to_html(cap, tmp_path / "pug_filled.html").read_text(encoding="utf-8"))
     f = filled["clouds"][0]
     assert f["second_layer_from"] == 768 * 576 < f["count"]    # measured first, the invented layer after
+
+
+def test_edge_points_are_flagged_in_the_page_never_dropped(tmp_path):
+    """Every point of a capture goes into the page with project()'s edge flag (one bit a point,
+    the invented layer after it never flagged); the page first hides them unless edges="show"."""
+    cap = depthlab.open("data/sample/rear_dual.heic")
+    cloud = depthlab.project(cap, stride=4)
+    config, blocks = parse_page(depthlab.to_html(cap, tmp_path / "p.html", stride=4).read_text(encoding="utf-8"))
+    c = config["clouds"][0]
+    n = c["second_layer_from"]
+    assert n == len(cloud) < c["count"]   # measured points first, then the invented layer
+    bits = np.unpackbits(np.frombuffer(base64.b64decode(blocks[c["edges"]["element"]]), np.uint8), bitorder="little")
+    flags = bits[:c["count"]].astype(bool)
+    np.testing.assert_array_equal(flags[:n], cloud.edge)
+    assert not flags[n:].any() and not bits[c["count"]:].any()
+    assert c["edges"]["count"] == int(cloud.edge.sum()) > 0
+    assert config["edgesShown"] is False
+    shown, _ = parse_page(depthlab.to_html(cap, tmp_path / "s.html", stride=4, edges="show").read_text(encoding="utf-8"))
+    assert shown["edgesShown"] is True
+    # a cloud without flagged points (dropped on request, or from elsewhere) has no edge block
+    bare, bare_blocks = parse_page(dhtml.html_document(cloud.without_edges()))
+    assert "edges" not in bare["clouds"][0] and not any("edges" in k for k in bare_blocks)
+    with pytest.raises(InvalidInputError, match="edges must be one of"):
+        depthlab.to_html(cap, tmp_path / "bad.html", stride=4, edges="drop")
+    assert not (tmp_path / "bad.html").exists()

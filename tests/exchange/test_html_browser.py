@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import depthlab
-from browser_support import (assert_subject_held, enclosed_holes, gaps_inside_outline, live_captures, picture_difference,
+from browser_support import (DRAW_PROBE_JS, assert_subject_held, enclosed_holes, gaps_inside_outline, live_captures, picture_difference,
                              subject_in_view)
 from test_html import make_cloud
 
@@ -349,6 +349,64 @@ def test_fill_behind_edges_closes_the_hole_a_turn_opens(browser, pages):
         bare = enclosed_holes(s.picture(), backgrounds=page_colours)
         assert filled < 0.005, f"{filled:.2%} of the outline is a hole with the filled layer"
         assert bare > filled + 0.01, f"without the filled layer: {bare:.2%} (with it {filled:.2%})"
+        assert s.errors() == []
+    finally:
+        s.close()
+
+
+def points_drawn(s: Session) -> int:
+    """Points the page draws in one frame: the element counts of its WebGL draw calls in points
+    mode (the draw probe), over one render asked for after the frames already pending."""
+    return s.page.evaluate("""() => new Promise(done => requestAnimationFrame(() => {
+        window.__draws = [];
+        window.depthlabViewer.requestRender();
+        requestAnimationFrame(() => requestAnimationFrame(() =>
+            done(window.__draws.filter(d => d.mode === 0).reduce((sum, d) => sum + d.count, 0))));
+    }))""")
+
+
+@pytest.mark.parametrize("name", ["person", "pair"])
+def test_edge_points_are_hidden_by_default_and_shown_on_request(browser, pages, name):
+    """Like the notebook views, the page of a capture first draws it without its edge points
+    (PointCloud.edge: a neighbour jumps in depth), which it holds all the same: "Edge points: show
+    (N)" draws every one of them and unticking hides them again; the orbit turns each subject
+    and "R" returns to the first picture with the edge points shown or hidden; no console error."""
+    caps = live_captures()
+    flagged = [int(depthlab.project(caps[k]).edge.sum()) for k in (["person"] if name == "person" else ["person", "pet"])]
+    s = Session(browser, pages[name].as_uri(), init_script=DRAW_PROBE_JS)
+    try:
+        clouds = s.page.evaluate("() => window.depthlabViewer.config.clouds.map(c => [c.count, c.edges.count])")
+        assert [e for _, e in clouds] == flagged and all(e > 0 for e in flagged)   # project()'s own flags
+        total, edges = sum(n for n, _ in clouds), sum(flagged)
+        box = s.page.get_by_label("edge points")
+        assert not box.is_checked()
+        assert s.page.locator("label", has=box).inner_text().strip() == f"Edge points: show ({edges:,})"
+        assert points_drawn(s) == total - edges, "edge points are drawn by default"
+        s.page.add_style_tag(content=HIDE_OVERLAYS)
+        hidden = s.picture()
+        box.evaluate("b => b.click()")   # the panel is hidden for the pictures
+        assert box.is_checked() and points_drawn(s) == total
+        shown = s.picture()
+        assert picture_difference(shown, hidden)[1] > 0.0005, "showing the edge points changed nothing on screen"
+
+        w, h = VIEWPORT["width"], VIEWPORT["height"]
+        rects = [(0, w)] if name == "person" else [(0, w // 2), (w // 2, w)]
+        counts = [subject_in_view(shown[:, x0:x1])[0] for x0, x1 in rects]
+        cx = (rects[0][0] + rects[0][1]) // 2
+        drag(s.page, (cx, h // 2), (cx + 40, h // 2), steps=4)
+        turned = s.picture()
+        for k, (x0, x1) in enumerate(rects):
+            assert picture_difference(turned[:, x0:x1], shown[:, x0:x1])[1] > 0.01, f"view {k} did not turn"
+            assert_subject_held(turned[:, x0:x1], counts[k], f"page view {k}, edge points shown, after a 40 px drag")
+        assert points_drawn(s) == total
+        s.page.keyboard.press("r")
+        mean, changed = picture_difference(s.picture(), shown)
+        assert mean < 1.0 and changed < 0.002, f"reset: mean change {mean:.2f}, {changed:.2%} of pixels changed"
+
+        box.evaluate("b => b.click()")
+        assert not box.is_checked() and points_drawn(s) == total - edges
+        mean, changed = picture_difference(s.picture(), hidden)
+        assert mean < 1.0 and changed < 0.002, f"hidden again: mean change {mean:.2f}, {changed:.2%} of pixels changed"
         assert s.errors() == []
     finally:
         s.close()

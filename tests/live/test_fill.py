@@ -78,6 +78,12 @@ def test_exports_flag_the_invented_layer_and_point_files_never_hold_it(caps, tmp
     page = page_config(e.export("html"))
     (desc,) = page["clouds"]
     assert desc["second_layer_from"] == n and desc["count"] > n
+    # the edge points the view hides are in the page too, flagged, and hidden there first
+    assert desc["edges"]["count"] == int(depthlab.project(caps["person"]).edge.sum()) > 0
+    assert page["edgesShown"] is False
+    e.set(edges="show")
+    assert page_config(e.export("html"))["edgesShown"] is True
+    e.set(edges="hide")
     e.set(render="surface")
     (desc,) = page_config(e.export("html"))["clouds"]
     assert desc["second_layer_faces_from"] == len(depthlab.mesh(caps["person"]))

@@ -16,7 +16,7 @@ from ..capture import Capture
 from ..checks import keyword_options, known_options, require_capture
 from ..errors import InvalidInputError, OverwriteError
 from ..projection import point_cloud
-from ..settings import ProjectionSettings
+from ..settings import ProjectionSettings, check_edges
 
 __all__ = ["to_html", "clouds_of", "surfaces_of", "with_fill"]
 
@@ -87,6 +87,7 @@ def to_html(
     title: str | None = None,
     render: str = "points",
     fill: bool = True,
+    edges: str = "hide",
     **project_options: Any,
 ) -> Path:
     """Write one self-contained offline HTML page of a cloud or a capture (or two, linked).
@@ -99,6 +100,8 @@ def to_html(
     draws each Capture as its textured surface (:func:`depthlab.mesh`) instead of points.
     ``fill`` (default True) adds, for each Capture, the invented background behind occlusion
     edges (:func:`depthlab.layers`; flagged, and the page's "Fill behind edges" checkbox hides it).
+    ``edges`` (``"hide"``, the default, or ``"show"``): whether the page first draws the edge points
+    (``PointCloud.edge``); every point is in the page, its "Edge points" checkbox shows or hides them.
 
     >>> import depthlab
     >>> front = depthlab.open("data/sample/front_truedepth.heic")
@@ -110,10 +113,11 @@ def to_html(
     >>> depthlab.to_html(front, "surface.html", render="surface", stride=8).name
     'surface.html'
     """
-    page_options = ["overwrite", "point_size_m", "background", "title", "render", "fill"]
+    page_options = ["overwrite", "point_size_m", "background", "title", "render", "fill", "edges"]
     known_options("to_html()", project_options, page_options + ProjectionSettings.option_names())
     if render not in RENDERS:
         raise InvalidInputError(f"render must be one of {RENDERS}, got {render!r}")
+    check_edges(edges)
     for item in clouds if isinstance(clouds, (list, tuple)) else [clouds]:
         if not (hasattr(item, "xyz") or hasattr(item, "faces")):  # a PointCloud or a Mesh is shown as it is
             require_capture(item, "to_html()")
@@ -126,4 +130,5 @@ def to_html(
             items = [with_fill(c, i, project_options) if isinstance(c, Capture) else i for c, i in zip(clouds, items)]
         elif isinstance(clouds, Capture):
             items = with_fill(clouds, items, project_options)
-    return html.to_html(items, dest, overwrite=overwrite, point_size_m=point_size_m, background=background, title=title)
+    return html.to_html(items, dest, overwrite=overwrite, point_size_m=point_size_m, background=background, title=title,
+                        edges=edges)

@@ -10,6 +10,9 @@ Data layout in the page (see :func:`quantise_positions`):
 * positions, in three.js's frame (``depthlab.live.scene.to_threejs``), quantised to 16 bits per axis
   over the cloud's bounding box, little-endian ``uint16`` (N, 3), base64;
 * colours ``uint8`` (N, 3), base64;
+* where the cloud flags edge points (``PointCloud.edge``: a neighbour jumps in depth, the mesh's
+  cut rule), one bit per point (``numpy.packbits``, little bit order), base64: every point is
+  embedded, the page hides the flagged ones by default ("Edge points: show (N)");
 * a JSON block with the bounding box, the initial camera (``depthlab.live.scene.initial_camera``,
   the phone's own viewpoint, the same as the notebook view), captions, point size and
   background colour.
@@ -40,7 +43,7 @@ from ..errors import DepthlabError, InvalidInputError
 from ..live.scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, default_point_size, grid_spec, initial_camera,
                     orbit_centre, point_footprint, scattered_stretch, to_threejs, view_transform)
 from ..capture import accuracy_label
-from ..settings import FLAT_MODELS, is_pinhole
+from ..settings import FLAT_MODELS, check_edges, is_pinhole
 
 #: Largest quantised coordinate: positions use the full unsigned 16-bit range.
 QMAX = 65535
@@ -318,7 +321,21 @@ def _encode_cloud(cloud: Any, index: int, positions: str) -> tuple[dict[str, Any
     first = (getattr(cloud, "metadata", None) or {}).get("second_layer_from")
     if first is not None:  # the invented layer's points follow the measured ones: a toggle hides them
         desc["second_layer_from"] = int(first)
+    edge = _edge_flags(cloud, len(xyz))
+    if edge is not None:  # flagged, never dropped: the page hides them until asked
+        blocks[f"depthlab-edges-{index}"] = base64.b64encode(np.packbits(edge, bitorder="little").tobytes()).decode("ascii")
+        desc["edges"] = {"encoding": "bits-base64", "element": f"depthlab-edges-{index}", "count": int(edge.sum())}
     return desc, blocks
+
+
+def _edge_flags(cloud: Any, n: int) -> np.ndarray | None:
+    """bool (N,): the cloud's edge points (``PointCloud.edge``, from
+    :func:`depthlab.surface.triangulate.occlusion_edges`), or None when it flags none."""
+    edge = getattr(cloud, "edge", None)
+    if edge is None:
+        return None
+    edge = np.asarray(edge, dtype=bool)
+    return edge if edge.shape == (n,) and edge.any() else None
 
 
 def _stretch(cloud: Any, xyz: np.ndarray, footprint: list[float]) -> np.ndarray | None:
@@ -453,11 +470,13 @@ def html_document(
     point_size_m: float | None = None,
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
+    edges: str = "hide",
     _positions: str = "uint16",
 ) -> str:
     """The page :func:`to_html` writes, as a string (same arguments, no path)."""
     items = as_clouds(clouds)
     bg = _background_hex(background)
+    check_edges(edges)
     if point_size_m is not None:
         point_size_m = positive_number("point_size_m", point_size_m, " (metres; scene units for the flat models)")
     three_js = find_three_js().read_text(encoding="utf-8")
@@ -507,6 +526,7 @@ def html_document(
         "pointShader": {"vertex": POINT_VERTEX_SHADER, "fragment": POINT_FRAGMENT_SHADER, "coverage": COVERAGE},
         "clouds": descs,
         "linked": len(descs) > 1,
+        "edgesShown": edges == "show",
     }
 
     return _page(str(title), bg, config, blocks, three_js, viewer_js)
@@ -564,6 +584,7 @@ def to_html(
     point_size_m: float | None = None,
     background: Any = DEFAULT_BACKGROUND,
     title: str | None = None,
+    edges: str = "hide",
 ) -> Path:
     """Write one self-contained offline HTML page showing a point cloud (or two, linked).
 
@@ -578,6 +599,10 @@ def to_html(
         ``depthlab.live.scene.default_point_size`` (as the notebook view).  The page has a slider.
     background : ``"#rrggbb"``, ``"#rgb"`` or (r, g, b) in 0..255.
     title : the page title; default from the source file name.
+    edges : ``"hide"`` (default) or ``"show"``: whether the page first draws the cloud's edge
+        points (``PointCloud.edge``: a neighbour jumps in depth -- occlusions and the "flying
+        pixels" between them).  They are always embedded; the page's "Edge points: show (N)"
+        checkbox toggles them.
 
     Convention: positions are shown in three.js's frame (x right, y up, z toward the viewer) via
     ``depthlab.live.scene.to_threejs``; the first view is ``depthlab.live.scene.initial_camera`` (the
@@ -597,7 +622,7 @@ def to_html(
     """
     # atomic_write refuses an existing file before any projection or encoding work is done
     with atomic_write(path, overwrite=overwrite) as fh:
-        page = html_document(clouds, point_size_m=point_size_m, background=background, title=title)
+        page = html_document(clouds, point_size_m=point_size_m, background=background, title=title, edges=edges)
         fh.write(page.encode("utf-8"))
     return Path(path)
 

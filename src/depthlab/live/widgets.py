@@ -42,8 +42,8 @@ from ..exchange.html import to_html
 from ..projection import Projector, matte_on_grid, pinhole_available, region_mask
 
 from ..checks import positive_number
-from ..settings import (COLOURS, DEFAULT_MODEL, FLAT_MODELS, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC,
-                        PINHOLE_MODELS, ProjectionSettings, default_stride, is_pinhole)
+from ..settings import (COLOURS, DEFAULT_MODEL, EDGE_OPTIONS, FLAT_MODELS, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC,
+                        PINHOLE_MODELS, ProjectionSettings, check_edges, default_stride, is_pinhole)
 from .behind import Behind
 from .viewer import CloudView, linked_pair
 
@@ -53,8 +53,6 @@ THROTTLE_S = 0.12
 MODEL_OPTIONS = [(label, model) for model, label in MODEL_LABELS.items()]
 COLOUR_OPTIONS = list(zip(("photo colours", "depth colormap", "matte"), COLOURS))
 RENDER_OPTIONS = [("points", "points"), ("surface", "surface")]
-#: edge points (a neighbour jumps in depth, the mesh's cut rule): hidden by default in the views
-EDGE_OPTIONS = ("hide", "show")
 #: the matte whose centre the view orbits when a capture has one
 SUBJECT_MATTE = "portrait"
 EXPORT_FORMATS = [("point cloud .pcd", "pcd"), ("point cloud .ply", "ply"), ("figure .png", "png"),
@@ -548,8 +546,7 @@ def _initial_settings(caps: list[Capture], model: str | None, stride: int | None
         raise InvalidInputError(f"colour must be one of {colours} for {'these captures' if len(caps) > 1 else 'this capture'}, got {colour!r}")
     if colour == "rgb" and not all(c.has_rgb for c in caps):
         raise InvalidInputError("colour='rgb' but a capture has no colour image; use colour='depth'")
-    if edges not in EDGE_OPTIONS:
-        raise InvalidInputError(f"edges must be one of {list(EDGE_OPTIONS)}, got {edges!r}")
+    check_edges(edges)
     if isinstance(mask, str) and mask not in mattes:
         raise InvalidInputError(f"mask must be one of the mattes {mattes or '(none in this capture)'}, a box "
                                 f"(x0, y0, x1, y1) in the photo's pixels, an array or None, got {mask!r}")
@@ -812,7 +809,9 @@ class _Session:
             try:
                 if fmt == "html":  # what each view draws: its points, or its textured surface
                     drawn = [x.drawn() for x in sides]
-                    return to_html(drawn if len(drawn) > 1 else drawn[0], path)
+                    # edge points: in the page, shown first only if every view shows them
+                    edges = "show" if all(x.settings["edges"] == "show" for x in sides) else "hide"
+                    return to_html(drawn if len(drawn) > 1 else drawn[0], path, edges=edges)
                 if fmt == "png":
                     fig = capture_figure(s.cap, model=s.settings["model"], near=s.settings["near"],
                                          far=s.settings["far"], mask=s._mask())

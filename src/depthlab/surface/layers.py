@@ -150,7 +150,8 @@ def with_second_layer(front: PointCloud, xyz: np.ndarray, rgb: np.ndarray, pixel
                       invented: np.ndarray, facts: dict[str, Any]) -> PointCloud:
     """A new :class:`~depthlab.pointcloud.PointCloud`: ``front``'s points, then a second layer's
     (``invented`` bool per point of it); ``metadata["invented"]`` flags every invented point and
-    ``metadata["layers"]`` holds ``facts`` (the method, its parameters)."""
+    ``metadata["layers"]`` holds ``facts`` (the method, its parameters).  ``front``'s edge flags
+    (``edge``) are kept; no point of the second layer is an edge point."""
     if not isinstance(front, PointCloud):
         raise InvalidInputError(f"a second layer goes behind a PointCloud, got {type(front).__name__}")
     n = len(front)
@@ -159,8 +160,9 @@ def with_second_layer(front: PointCloud, xyz: np.ndarray, rgb: np.ndarray, pixel
     meta["invented"] = np.concatenate([np.zeros(n, dtype=bool), np.asarray(invented, dtype=bool)])
     meta["second_layer_from"] = n
     pix = None if front.pixel_index is None else np.concatenate([front.pixel_index, pixel_index])
+    edge = None if front.edge is None else np.concatenate([front.edge, np.zeros(len(xyz), dtype=bool)])
     return PointCloud(xyz=np.concatenate([front.xyz, xyz]), rgb=np.concatenate([front.rgb, rgb]),
-                      pixel_index=pix, grid_shape=front.grid_shape, model=front.model, units=front.units,
+                      pixel_index=pix, edge=edge, grid_shape=front.grid_shape, model=front.model, units=front.units,
                       accuracy=front.accuracy, intrinsics_estimated=front.intrinsics_estimated,
                       camera=front.camera, metadata=meta)
 

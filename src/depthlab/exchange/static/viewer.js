@@ -13,6 +13,9 @@
  * (desc.footprint).  Colours are uint8.  Each cloud sits in a group placed by desc.transform
  * (depthlab.scene.view_transform), so that one camera orbits every cloud around its own subject.
  *
+ * Edge points (desc.edges, one bit per point) are drawn as a separate layer, hidden until the
+ * "Edge points" checkbox shows them.
+ *
  * Controls: drag = orbit around the target; right-drag, shift-drag or two fingers = pan;
  * wheel or pinch = zoom; double-click, "R" or the Reset button = back to the phone's view.
  */
@@ -95,6 +98,44 @@
     // the geometry's own bounds would be in quantised units; the camera keeps the cloud in view
     points.frustumCulled = false;
     return points;
+  }
+
+  // Edge points (desc.edges: one bit per point, depthlab's PointCloud.edge -- a neighbour jumps
+  // in depth, the mesh's cut rule): every point stays in the page.  The cloud's own geometry
+  // draws the others through an index (measured points first, then any invented layer, so the
+  // fill toggle still cuts at one place); a second Points object, sharing the same attributes
+  // and material, draws the edge points while the "Edge points" checkbox shows them.
+  // Returns the number of measured points the cloud's index draws before the invented layer.
+  function splitEdges(desc, points, material, group) {
+    const bits = decodeBase64(blockText(desc.edges.element));
+    const n = desc.count;
+    const firstInvented = desc.second_layer_from !== undefined ? desc.second_layer_from : n;
+    const kept = new Uint32Array(n - desc.edges.count);
+    const flagged = new Uint32Array(desc.edges.count);
+    let k = 0;
+    let e = 0;
+    let keptMeasured = 0;
+    for (let i = 0; i < n; i++) {
+      if (bits[i >> 3] & (1 << (i & 7))) {
+        flagged[e++] = i;
+      } else {
+        kept[k++] = i;
+        if (i < firstInvented) {
+          keptMeasured++;
+        }
+      }
+    }
+    points.geometry.setIndex(new THREE.BufferAttribute(kept, 1));
+    const geometry = new THREE.BufferGeometry();
+    Object.keys(points.geometry.attributes).forEach(function (name) {
+      setAttribute(geometry, name, points.geometry.attributes[name]);
+    });
+    geometry.setIndex(new THREE.BufferAttribute(flagged, 1));
+    const edgePoints = new THREE.Points(geometry, material);
+    edgePoints.frustumCulled = false;
+    edgePoints.visible = Boolean(config.edgesShown);
+    group.add(edgePoints);
+    return { points: edgePoints, keptMeasured: keptMeasured };
   }
 
   // A textured surface from depthlab.mesh (desc.kind === "mesh"): positions quantised like a
@@ -192,15 +233,17 @@
       drawn = makePoints(desc, material);
     }
     group.add(drawn);
-    // where the invented layer behind occlusion edges starts (points, or triangle indices)
+    const edges = desc.edges && material ? splitEdges(desc, drawn, material, group) : null;
+    // where the invented layer behind occlusion edges starts (points, or triangle indices; the
+    // index of the points without their edge points)
     const measured = desc.second_layer_faces_from !== undefined ? 3 * desc.second_layer_faces_from
-      : desc.second_layer_from;
+      : desc.second_layer_from !== undefined && edges ? edges.keptMeasured : desc.second_layer_from;
     // the grid joins after the first picture: compiling its line shader can take a few tenths
     // of a second with software WebGL, and the points are what the reader waits for
     const spec = desc.grid || config.grid;
     const grid = spec ? makeGrid(spec) : null;
     return { desc: desc, scene: scene, group: group, material: material, grid: grid, rect: null, caption: null,
-             drawn: drawn, measured: measured };
+             drawn: drawn, measured: measured, edges: edges ? edges.points : null };
   });
   performance.mark("depthlab-data");
 
@@ -482,6 +525,27 @@
     panel.appendChild(element("label", { title: "a background layer, inpainted, behind the subject's edges: invented" },
                                [fillBox, "Fill behind edges"]));
   }
+  // edge points (a neighbour jumps in depth: occlusions and the "flying pixels" between them):
+  // hidden by default, as in the notebook views; never dropped from the page
+  const edgeCount = views.reduce(function (sum, view) {
+    return sum + (view.edges ? view.desc.edges.count : 0);
+  }, 0);
+  if (edgeCount) {
+    const edgeBox = element("input", { type: "checkbox", checked: Boolean(config.edgesShown) });
+    edgeBox.setAttribute("aria-label", "edge points");
+    edgeBox.addEventListener("change", function () {
+      views.forEach(function (view) {
+        if (view.edges) {
+          view.edges.visible = edgeBox.checked;
+        }
+      });
+      requestRender();
+    });
+    panel.appendChild(element("label", {
+      title: "points beside a jump in depth (occlusions, flying pixels between near and far): flagged, " +
+        "hidden by default",
+    }, [edgeBox, "Edge points: show (" + edgeCount.toLocaleString("en-US") + ")"]));
+  }
   panel.title = "drag: orbit · right-drag, shift-drag or two fingers: pan · wheel or pinch: zoom";
   root.appendChild(panel);
 
@@ -511,6 +575,7 @@
     camera: camera,
     target: target,
     resetView: resetView,
+    requestRender: requestRender,
     firstPictureMs: null,
   };
 
