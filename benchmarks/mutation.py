@@ -7,6 +7,7 @@ Usage (from the repository root, with the test extras and mutmut installed)::
     python benchmarks/mutation.py camera                    # one module
     python benchmarks/mutation.py camera apple heic jpeg capture geometry projection
     python benchmarks/mutation.py camera --jobs 2 --survivors
+    python benchmarks/mutation.py dynamic_depth --jobs 1 --survivors --mutants '*x__imaging_model__mutmut_*'
 
 Each module runs on its own in a scratch copy of the committed tree (``git archive HEAD``
 under a temporary folder, so mutmut's ``mutants/`` never lands in the repository), with the
@@ -14,6 +15,9 @@ tests that exercise it (:data:`MODULES`, plus ``tests/test_<module>_exact*.py`` 
 left out: they run in other processes, which mutmut's trampolines do not reach, and take minutes).
 Prints killed/survived/total and the score per module; ``--survivors`` lists the survivors and
 ``--keep DIR`` keeps the scratch copy there (``cd DIR && mutmut show NAME`` shows one).
+``--mutants GLOB`` (repeatable) runs only the mutants whose names match, e.g. one function's
+``'*x__depth_map__mutmut_*'`` (``'*xǁContainerItemǁto_dict__mutmut_*'`` for a method): a quick check
+of new tests against one group of survivors; the score it prints is of that subset only.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def scratch_copy(dest: Path) -> Path:
     return proj
 
 
-def run_module(name: str, work: Path, jobs: int) -> dict:
+def run_module(name: str, work: Path, jobs: int, mutants: list[str] | None = None) -> dict:
     proj = scratch_copy(work / name)
     rel = f"src/depthlab/{PATHS.get(name, name + '.py')}"
     # the tests written from this module's survivors: tests/test_<name>_exact.py, ..._exact_*.py
@@ -75,7 +79,7 @@ def run_module(name: str, work: Path, jobs: int) -> dict:
     # fail rather than skip where they are missing (a skipped test kills no mutant)
     env = dict(os.environ, PYTHONPATH="", DEPTHLAB_SHARED_SAMPLES=str(SHARED_SAMPLES), DEPTHLAB_REQUIRE_SAMPLES="1")
     with open(work / f"{name}.log", "w") as log:
-        subprocess.run([mutmut, "run", "--max-children", str(jobs)], cwd=proj, env=env, stdout=log,
+        subprocess.run([mutmut, "run", "--max-children", str(jobs), *(mutants or [])], cwd=proj, env=env, stdout=log,
                        stderr=subprocess.STDOUT, check=False)
     subprocess.run([mutmut, "export-cicd-stats"], cwd=proj, env=env, capture_output=True, check=False)
     stats = json.loads((proj / "mutants" / "mutmut-cicd-stats.json").read_text())
@@ -92,14 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="mutmut --max-children (default 2)")
     ap.add_argument("--survivors", action="store_true", help="list the surviving mutants")
     ap.add_argument("--keep", type=Path, help="keep the scratch copies in this folder")
+    ap.add_argument("--mutants", action="append", metavar="GLOB",
+                    help="run only the mutants whose names match (fnmatch; repeatable); the score is of those only")
     args = ap.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="depthlab-mutation-"))
     work.mkdir(parents=True, exist_ok=True)
     total = killed = 0
     try:
         for name in args.modules:
-            s = run_module(name, work, args.jobs)
-            k, t = s["killed"] + s.get("timeout", 0) + s.get("segfault", 0), s["total"] - s.get("skipped", 0)
+            s = run_module(name, work, args.jobs, args.mutants)
+            # mutants that were tried (all but the skipped ones; with --mutants, only those matched)
+            k = s["killed"] + s.get("timeout", 0) + s.get("segfault", 0)
+            t = k + sum(s.get(key, 0) for key in ("survived", "no_tests", "suspicious", "check_was_interrupted_by_user"))
             total, killed = total + t, killed + k
             print(f"{s['module']}: {k} of {t} mutants killed ({100 * k / max(t, 1):.1f} %), "
                   f"{s['survived']} survived, {s.get('no_tests', 0)} without a test")
