@@ -514,8 +514,6 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
 
     # depth codes, colour source and intrinsics (stored frame); colour is only opened for its size
     dblob, ditem = _item_blob(data, items, dm.depth_uri, "depth map", name)
-    if ditem.index == 0:
-        raise UnreadableFileError(f"{name}: DepthURI names the primary image; the file is damaged")
     dwhat = f"{name}: the depth map ({dm.depth_uri}, {ditem.mime})"
     dim = open_image(dblob, dwhat, MAX_AUX_PIXELS)
     stored_size = dim.size
@@ -571,13 +569,15 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
 
 
 def _item_blob(data: bytes, items: list[ContainerItem], uri: str, role: str, name: str) -> tuple[bytes, ContainerItem]:
-    """The bytes of the located item ``uri`` (the whole file for the primary)."""
+    """The bytes of the located item ``uri``, one of those appended after the primary image."""
     it = next((i for i in items if i.uri == uri), None)
     if it is None:
         raise UnreadableFileError(
             f"{name}: the {role} is item {uri!r}, which the Dynamic Depth container does not list "
             f"(it lists {', '.join(repr(i.uri) for i in items)}); the file is damaged")
-    return (data, it) if it.index == 0 else (data[it.offset:it.end], it)
+    if it.index == 0:
+        raise UnreadableFileError(f"{name}: the {role} is item {uri!r}, the primary image itself; the file is damaged")
+    return data[it.offset:it.end], it
 
 
 def _colour_source(data: bytes, items: list[ContainerItem], image_uri: str | None, name: str,

@@ -414,15 +414,16 @@ def pixel3_description_xml(items: list[tuple[str, str, int]], cap: DynamicDepthC
                            focal_table: list[tuple[float, float]]) -> str:
     """The Device properties of a Pixel 3 description: every entry of ``Container:Directory``,
     ``Device:Profiles`` and ``Device:Cameras``, and every structure of the camera, in typed-value
-    form, properties as elements, numbers with six decimals as the phone prints them.
+    form, properties as elements, numbers with six decimals as the phone prints them.  ``items``
+    are ``(mime, uri, length)``, or ``(mime, uri, length, padding)`` to write an ``Item:Padding``.
 
     >>> cap = render_pixel3_portrait(depth_size=(48, 64))
     >>> "<DepthMap:Units>Diopters</DepthMap:Units>" in pixel3_description_xml([], cap, [])
     True
     """
     lis = "".join(f'<rdf:li rdf:parseType="Resource">'
-                  f'{_typed("Container", "Item", _elements("Item", {"Mime": m, "Length": n, "DataURI": u}))}</rdf:li>'
-                  for m, u, n in items)
+                  f'{_typed("Container", "Item", _elements("Item", {"Mime": it[0], "Length": it[2], "DataURI": it[1], "Padding": (it[3:] or (None,))[0]}))}</rdf:li>'
+                  for it in items)
     c = cap.calibration
     w, h = c.reference_size
     dm = {"ItemSemantic": "Depth", "Format": "RangeInverse", "Units": "Diopters", "Near": f"{cap.near:.6f}",
@@ -444,7 +445,8 @@ def pixel3_description_xml(items: list[tuple[str, str, int]], cap: DynamicDepthC
 
 def pixel3_portrait_bytes(cap: DynamicDepthCapture | None = None, *, quality: int = 90,
                           item_order: tuple[str, ...] | None = None,
-                          edit_description: Callable[[str], str] | None = None) -> bytes:
+                          edit_description: Callable[[str], str] | None = None,
+                          padding: dict[str, int] | None = None) -> bytes:
     """A whole JPEG laid out exactly as a Pixel 3 portrait (HDR+ 1.0) is: EXIF orientation 1, a
     main XMP marking a portrait and naming the extended XMP, the description in the extended XMP
     (typed values, Units Diopters, Near 0.550750, Far 8.000000, a 256-entry FocalTable, pixel
@@ -453,7 +455,9 @@ def pixel3_portrait_bytes(cap: DynamicDepthCapture | None = None, *, quality: in
     ``android/confidencemap`` (all JPEG).  ``cap`` defaults to :func:`render_pixel3_portrait`.
     For tests of readers (other forms the specification allows): ``item_order`` lists the
     appended items' URIs in another order (directory and bytes alike), ``edit_description`` is
-    applied to the description's XML before it is written.
+    applied to the description's XML before it is written, ``padding`` maps item URIs (the
+    primary's is ``primary_image``) to a number of zero bytes written after that item and declared
+    in its ``Item:Padding`` (the specification allows it; Pixel 3 files have none).
 
     >>> pixel3_portrait_bytes(render_pixel3_portrait(depth_size=(48, 64)))[:3]
     b'\\xff\\xd8\\xff'
@@ -465,7 +469,10 @@ def pixel3_portrait_bytes(cap: DynamicDepthCapture | None = None, *, quality: in
     if item_order is not None:
         by_uri = {u: (m, u, b) for m, u, b in files}
         files = [by_uri[u] for u in item_order]
-    items = [("image/jpeg", "primary_image", 0)] + [(m, u, len(b)) for m, u, b in files]
+    pad = dict(padding or {})
+    if any(not isinstance(v, int) or v < 0 for v in pad.values()) or set(pad) - {"primary_image"} - {u for _, u, _ in files}:
+        raise InvalidInputError(f"padding maps item URIs to byte counts >= 0, got {padding!r}")
+    items = [("image/jpeg", "primary_image", 0, pad.get("primary_image"))] + [(m, u, len(b), pad.get(u)) for m, u, b in files]
     body = pixel3_description_xml(items, cap, pixel3_focal_table(cap))
     if edit_description is not None:
         body = edit_description(body)
@@ -475,7 +482,8 @@ def pixel3_portrait_bytes(cap: DynamicDepthCapture | None = None, *, quality: in
     main = _packet({"GCamera": "http://ns.google.com/photos/1.0/camera/", "xmpNote": "http://ns.adobe.com/xmp/note/"},
                    f'xmpNote:HasExtendedXMP="{guid}"', gcam)
     segments = [exif_segment(_exif(cap.camera, 1)), xmp_segment(main)] + extended_xmp_segments(ext, guid=guid)
-    return insert_segments(encode_jpeg(cap.primary, quality), segments) + b"".join(b for _, _, b in files)
+    appended = b"".join(b + bytes(pad.get(u, 0)) for _, u, b in files)
+    return insert_segments(encode_jpeg(cap.primary, quality), segments) + bytes(pad.get("primary_image", 0)) + appended
 
 
 # --------------------------------------------------------------------------------------------

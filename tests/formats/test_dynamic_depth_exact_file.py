@@ -1,0 +1,356 @@
+"""Whole Dynamic Depth files read exactly: where each appended item is found (with the padding the
+specification allows), what the capture says about itself, and each refusal's whole message.
+
+Files come from the Pixel 3 layout writer (:func:`depthlab.synth.dynamic_depth.pixel3_portrait_bytes`,
+small) and the older Pixel layout writer; expected offsets and values are computed here from the
+bytes the writer appends and the specification's rules, not read back from the reader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from depthlab.capture import CameraInfo, DepthEncoding, Orientation
+from depthlab.errors import NoDepthError, UnreadableFileError
+from depthlab.formats import dynamic_depth as dd
+from depthlab.formats.makers import ANDROID_ADVICE, PIXEL_ADVICE
+from depthlab.reader import open_bytes
+from depthlab.synth import dynamic_depth as sdd
+from depthlab.synth.jpeg import encode_jpeg
+
+NAME = Path("p.jpg")
+UNITS_DIOPTERS = ("DepthMap:Units Diopters: Dynamic Depth's mark for non-metric depth (Pixel portraits); depth is the "
+                  "format's formula in the file's own units, relative: nearer and farther are right, metres are not")
+URIS = ("android/original_image", "android/depthmap", "android/confidencemap")
+
+
+@pytest.fixture(scope="module")
+def cap():
+    return sdd.render_pixel3_portrait(depth_size=(48, 64))
+
+
+@pytest.fixture(scope="module")
+def plain(cap):
+    return sdd.pixel3_portrait_bytes(cap)
+
+
+@pytest.fixture(scope="module")
+def opened(plain):
+    return open_bytes(plain, NAME)
+
+
+def blobs(cap) -> dict[str, bytes]:
+    """The three items the Pixel 3 writer appends, encoded here the same way."""
+    return {"android/original_image": encode_jpeg(cap.original, 90),
+            "android/depthmap": encode_jpeg(sdd.pixel3_codes(cap), quality=100),
+            "android/confidencemap": encode_jpeg(cap.confidence_codes, quality=100)}
+
+
+def expected_items(cap, data: bytes, padding: dict[str, int], trailing: int | None = None) -> list[dict]:
+    """Container items as the specification places them: appended in order after the primary's
+    padding, each followed by its own; the last ends the file (less ``trailing`` missing bytes)."""
+    b = blobs(cap)
+    tail = sum(len(b[u]) + padding.get(u, 0) for u in URIS) + padding.get("primary_image", 0)
+    pos = len(data) + (trailing or 0) - tail + padding.get("primary_image", 0)
+    out = [{"index": 0, "uri": "primary_image", "mime": "image/jpeg", "length": 0,
+            "padding": padding.get("primary_image", 0), "offset": 0}]
+    for i, u in enumerate(URIS, 1):
+        out.append({"index": i, "uri": u, "mime": "image/jpeg", "length": len(b[u]), "padding": padding.get(u, 0),
+                    "offset": pos})
+        pos += len(b[u]) + padding.get(u, 0)
+    return out
+
+
+def refused(data: bytes, error=UnreadableFileError) -> str:
+    with pytest.raises(error) as e:
+        open_bytes(data, NAME)
+    return str(e.value)
+
+
+def _edit_item(uri: str, **fields):
+    """An ``edit_description`` that changes an item's Mime/Length in the Pixel 3 XML."""
+    def edit(x: str) -> str:
+        m = re.search(rf"<Item:Mime>([^<]*)</Item:Mime><Item:Length>(\d+)</Item:Length><Item:DataURI>{re.escape(uri)}<", x)
+        mime = fields.get("Mime", m.group(1))
+        length = fields.get("Length", lambda n: n)(int(m.group(2)))
+        new = f"<Item:Mime>{mime}</Item:Mime><Item:Length>{length}</Item:Length><Item:DataURI>{uri}<"
+        return x[:m.start()] + new + x[m.end():]
+    return edit
+
+
+def _set(tag: str, value: str):
+    return lambda x: re.sub(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{value}</{tag}>", x)
+
+
+# --------------------------------------------------------------------------------------------
+# where the items are
+# --------------------------------------------------------------------------------------------
+
+PADDING = {"primary_image": 3, "android/original_image": 5, "android/depthmap": 7, "android/confidencemap": 2}
+
+
+def test_items_follow_their_padding(cap, opened):
+    data = sdd.pixel3_portrait_bytes(cap, padding=PADDING)
+    c = open_bytes(data, NAME)
+    assert c.metadata["container_items"] == expected_items(cap, data, PADDING)
+    assert np.array_equal(c.depth, opened.depth) and np.array_equal(c.rgb, opened.rgb)
+    assert np.array_equal(c.confidence, opened.confidence)
+
+
+def test_only_the_primary_padded(cap, opened):
+    pad = {"primary_image": 9}
+    data = sdd.pixel3_portrait_bytes(cap, padding=pad)
+    c = open_bytes(data, NAME)
+    assert c.metadata["container_items"] == expected_items(cap, data, pad)
+    assert np.array_equal(c.depth, opened.depth)
+
+
+def test_the_last_items_padding_may_be_left_off(cap, opened):
+    data = sdd.pixel3_portrait_bytes(cap, padding=PADDING)[:-2]
+    c = open_bytes(data, NAME)
+    assert c.metadata["container_items"] == expected_items(cap, data, PADDING, trailing=2)
+    assert np.array_equal(c.confidence, opened.confidence)
+
+
+@pytest.mark.parametrize("padding", [{}, PADDING], ids=["unpadded", "padded"])
+def test_items_flush_with_the_end_when_bytes_sit_before_them(cap, opened, padding):
+    data = sdd.pixel3_portrait_bytes(cap, padding=padding)
+    eoi = len(data) - sum(len(b) for b in blobs(cap).values()) - sum(padding.values())
+    assert data[eoi - 2:eoi] == b"\xff\xd9"
+    moved = data[:eoi] + b"\x00\xff\xd9junk" * 10 + data[eoi:]
+    c = open_bytes(moved, NAME)
+    assert c.metadata["container_items"] == expected_items(cap, moved, padding)
+    assert np.array_equal(c.depth, opened.depth)
+
+
+def test_lengths_past_the_end_are_refused_with_the_counts(cap, plain):
+    total = sum(len(b) for b in blobs(cap).values())
+    assert refused(plain[:-1000]) == (
+        f"p.jpg: the Dynamic Depth container lists {total:,} bytes of items after the primary image, but only "
+        f"{total - 1000:,} bytes follow it; the file is truncated or the item lengths are wrong")
+    # the last item's padding may be missing, but not one byte more
+    padded = sdd.pixel3_portrait_bytes(cap, padding={"android/confidencemap": 4})
+    assert refused(padded[:-5]) == (
+        f"p.jpg: the Dynamic Depth container lists {total + 4:,} bytes of items after the primary image, but only "
+        f"{total - 1:,} bytes follow it; the file is truncated or the item lengths are wrong")
+
+
+def test_an_item_not_where_the_lengths_put_it_is_named(cap):
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_edit_item("android/original_image", Length=lambda n: n - 7))
+    assert refused(data) == ("p.jpg: the Dynamic Depth container's item 2 (android/depthmap, image/jpeg) is not where "
+                             "the item lengths put it; the file was edited or is damaged")
+
+
+@pytest.mark.parametrize("mime", ["image/png", "IMAGE/PNG"])
+def test_an_item_must_start_with_its_types_signature(cap, mime):
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_edit_item("android/depthmap", Mime=mime))
+    assert refused(data) == (f"p.jpg: the Dynamic Depth container's item 2 (android/depthmap, {mime}) is not where "
+                             "the item lengths put it; the file was edited or is damaged")
+
+
+def test_an_item_of_a_type_without_a_known_signature_is_taken_as_placed(cap, opened):
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_edit_item("android/confidencemap", Mime="application/octet-stream"))
+    c = open_bytes(data, NAME)
+    assert c.metadata["container_items"][3]["mime"] == "application/octet-stream"
+    assert np.array_equal(c.confidence, opened.confidence)
+
+
+# --------------------------------------------------------------------------------------------
+# which item plays which part
+# --------------------------------------------------------------------------------------------
+
+LISTED = "'primary_image', 'android/original_image', 'android/depthmap', 'android/confidencemap'"
+
+
+@pytest.mark.parametrize("tag, role", [("DepthMap:DepthURI", "depth map"), ("DepthMap:ConfidenceURI", "confidence map")])
+def test_a_part_naming_an_unlisted_item_or_the_primary_is_refused(cap, tag, role):
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set(tag, "android/nothing"))
+    assert refused(data) == (f"p.jpg: the {role} is item 'android/nothing', which the Dynamic Depth container does not "
+                             f"list (it lists {LISTED}); the file is damaged")
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set(tag, "primary_image"))
+    assert refused(data) == f"p.jpg: the {role} is item 'primary_image', the primary image itself; the file is damaged"
+
+
+def _primary_rgb(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def test_colour_from_the_primary_when_camera_image_names_no_appended_item(cap):
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set("Image:ItemURI", "android/elsewhere"))
+    c = open_bytes(data, NAME)
+    assert c.metadata["colour_source"] == "primary image" and c.rgb_size == (72, 96)
+    assert np.array_equal(c.rgb, _primary_rgb(data))
+    assert c.metadata["notes"] == [
+        "Camera:Image names 'android/elsewhere', which the container does not list: colour from the primary",
+        UNITS_DIOPTERS]
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set("Image:ItemURI", "primary_image"))
+    c = open_bytes(data, NAME)
+    assert c.metadata["colour_source"] == "primary image" and c.metadata["notes"] == [UNITS_DIOPTERS]
+    assert np.array_equal(c.rgb, _primary_rgb(data))
+
+
+def _damaged(cap, uri: str) -> bytes:
+    """The Pixel 3 file with one item's bytes replaced by a JPEG signature and zeros (same length)."""
+    data = sdd.pixel3_portrait_bytes(cap)
+    b = blobs(cap)
+    end = len(data)
+    for u in reversed(URIS):
+        if u == uri:
+            return data[:end - len(b[u])] + b"\xff\xd8\xff" + bytes(len(b[u]) - 3) + data[end:]
+        end -= len(b[u])
+    raise KeyError(uri)
+
+
+@pytest.mark.parametrize("uri, what", [("android/depthmap", "p.jpg: the depth map (android/depthmap, image/jpeg)"),
+                                       ("android/original_image", "p.jpg: the original image (android/original_image)"),
+                                       ("android/confidencemap", "p.jpg: the confidence map (android/confidencemap, image/jpeg)")])
+def test_an_undecodable_item_is_named(cap, uri, what):
+    data = _damaged(cap, uri)
+    with pytest.raises(UnreadableFileError) as e:
+        c = open_bytes(data, NAME)
+        c.confidence  # decoded on first use
+    assert str(e.value).startswith(f"{what} cannot be opened (")
+
+
+# --------------------------------------------------------------------------------------------
+# what the capture says about itself
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_capture_of_a_pixel_3_portrait(opened):
+    c = opened
+    assert c.format == "JPEG (Google Dynamic Depth)" and c.path == NAME
+    assert c.encoding == DepthEncoding(quantity="depth", bits=8, int_min=0, int_max=255, format="RangeInverse",
+                                       near=0.55075, far=8.0, units="Diopters")
+    assert c.accuracy == "relative" and c.camera.kind == "Dynamic Depth"
+    assert (c.camera.make, c.camera.model) == ("depthlab", "synthetic Pixel 3 layout")
+    assert c.rgb_size == (48, 64) and list(c.mattes) == []
+    assert c.metadata["notes"] == [UNITS_DIOPTERS]
+    assert c.metadata["depth_orientation"] == {"rotation": 0, "mirror": None} and c.metadata["exif_orientation"] == 1
+
+
+def test_metres_are_absolute_and_need_no_note(cap):
+    c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=_set("DepthMap:Units", "Meters")), NAME)
+    assert c.accuracy == "absolute" and c.encoding.units == "Meters" and c.metadata["notes"] == []
+
+
+@pytest.fixture(scope="module")
+def pixel_cap():
+    return sdd.render_pixel_portrait(depth_size=(32, 24), colour_size=(64, 48))
+
+
+def reader_notes(c) -> list[str]:
+    """The capture's notes less the calibration check's (this small render's EXIF focal length
+    does not match its intrinsics, which the check rightly says; not this reader's note)."""
+    return [n for n in c.metadata["notes"] if not n.startswith("stored intrinsics disagree with the EXIF")]
+
+
+def test_the_pixel_layout_notes_its_units_and_segmentation(pixel_cap):
+    c = open_bytes(sdd.dynamic_depth_jpeg_bytes(pixel_cap), NAME)
+    assert reader_notes(c) == [
+        "DepthMap:Units None: the depth map states no unit; numbers kept in the file's own units, scale not trustworthy",
+        "DepthMap:ItemSemantic Segmentation: the phone made this map for portrait blur; read as depth"]
+    assert c.encoding == DepthEncoding(quantity="depth", bits=8, int_min=0, int_max=255, format="RangeLinear",
+                                       near=0.3, far=8.0, units="None")
+
+
+def test_sixteen_bit_depth_codes_span_0_to_65535(pixel_cap):
+    c = open_bytes(sdd.dynamic_depth_jpeg_bytes(pixel_cap, bits=16, units="Meters", semantic="Depth"), NAME)
+    assert c.encoding == DepthEncoding(quantity="depth", bits=16, int_min=0, int_max=65535, format="RangeLinear",
+                                       near=0.3, far=8.0, units="Meters")
+    assert c.accuracy == "absolute" and reader_notes(c) == []
+
+
+def test_an_extended_xmp_guid_that_is_not_its_md5_is_noted(pixel_cap):
+    good = sdd.dynamic_depth_jpeg_bytes(pixel_cap)
+    real = re.search(rb'HasExtendedXMP="([0-9A-F]{32})"', good).group(1)
+    other = b"0123456789ABCDEF0123456789ABCDEF"
+    data = sdd.dynamic_depth_jpeg_bytes(pixel_cap, guid=other.decode()).replace(b'HasExtendedXMP="' + real, b'HasExtendedXMP="' + other)
+    c = open_bytes(data, NAME)
+    assert c.metadata["extended_xmp"]["guid_is_md5"] is False
+    assert reader_notes(c)[-1] == ("the extended XMP's GUID is not its MD5 digest (the file was edited, or its writer "
+                                       "deviates from the XMP spec)")
+    assert "MD5" not in " ".join(open_bytes(good, NAME).metadata["notes"])
+
+
+@pytest.mark.parametrize("orientation, tag", [(Orientation(270), 6), (Orientation(90), 8)])
+def test_the_orientation_applied_is_recorded(pixel_cap, orientation, tag):
+    c = open_bytes(sdd.dynamic_depth_jpeg_bytes(pixel_cap, orientation), NAME)
+    assert c.metadata["exif_orientation"] == tag
+    assert c.metadata["depth_orientation"] == {"rotation": orientation.rotation, "mirror": None}
+
+
+def test_intrinsics_of_another_aspect_are_ignored_with_a_note(cap):
+    edit = lambda x: _set("ImagingModel:ImageHeight", "72")(x)  # noqa: E731 - 72x72 is not the depth map's 48x64
+    c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=edit), NAME)
+    assert c.metadata["notes"] == ["ImagingModel size 72x72 does not have the depth map's 48x64 aspect; intrinsics ignored",
+                                   UNITS_DIOPTERS]
+    assert c.calibration is None or c.calibration.source != "Dynamic Depth ImagingModel (XMP)"
+
+
+def test_optic_ray_distances_without_intrinsics_are_kept_with_a_note(cap, opened):
+    def edit(x):
+        return re.sub(r"<Camera:ImagingModel .*</Camera:ImagingModel>", "", _set("DepthMap:MeasureType", "OpticRay")(x))
+
+    c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=edit), NAME)
+    assert np.array_equal(c.depth, opened.depth)
+    assert c.metadata["notes"] == ["MeasureType OpticRay but no usable intrinsics: distances along the rays kept as depth",
+                                   UNITS_DIOPTERS]
+
+
+def test_optic_ray_distances_become_optical_axis_depth_by_the_ray_length(cap, opened):
+    c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=_set("DepthMap:MeasureType", "OpticRay")), NAME)
+    assert c.metadata["notes"] == ["MeasureType OpticRay: distances along each pixel's ray converted to optical-axis depth",
+                                   UNITS_DIOPTERS]
+    # z = r / |((u - cx) / fx, (v - cy) / fy, 1)| with the intrinsics at the depth map's size, centre origin
+    k = opened.calibration.intrinsic_matrix * np.array([[48 / 72], [64 / 96], [1.0]])
+    u, v = np.meshgrid(np.arange(48.0), np.arange(64.0))
+    norm = np.sqrt(((u - (k[0, 2] - 0.5)) / k[0, 0]) ** 2 + ((v - (k[1, 2] - 0.5)) / k[1, 1]) ** 2 + 1)
+    assert np.allclose(c.depth, opened.depth / norm, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, model, advice", [("Google", "Pixel 3", PIXEL_ADVICE), ("depthlab", "synthetic", ANDROID_ADVICE)])
+def test_no_camera_with_depth_gives_the_makers_advice(cap, make, model, advice):
+    cam = CameraInfo(kind="rear", make=make, model=model, lens_model=None, focal_length_mm=4.44, focal_length_35mm=28.0)
+    data = sdd.pixel3_portrait_bytes(dataclasses.replace(cap, camera=cam),
+                                     edit_description=lambda x: re.sub(r"<Camera:DepthMap .*</Camera:DepthMap>", "", x))
+    message = refused(data, NoDepthError)
+    assert message == ("p.jpg is a Google Dynamic Depth photo whose description lists no camera with a depth map (4 "
+                       "container item(s): primary_image, android/original_image, android/depthmap, "
+                       f"android/confidencemap). {advice}")
+
+
+def test_a_portrait_mark_without_an_extended_xmp_says_it_was_re_saved(cap, plain):
+    data = re.sub(rb'xmpNote:HasExtendedXMP="[0-9A-F]{32}"', b'xmpNote:HasExtendedXMQ="' + b"0" * 32 + b'"', plain)
+    assert refused(data) == ("p.jpg is marked as a Pixel portrait but carries no extended XMP, where its Dynamic Depth "
+                             "description would be; the file was re-saved by a program that dropped it")
+
+
+# --------------------------------------------------------------------------------------------
+# the decoding helpers other readers share
+# --------------------------------------------------------------------------------------------
+
+
+def test_disparity_lut_is_one_over_the_formula():
+    lut = dd.disparity_lut(8, "RangeInverse", 0.5, 8.0)
+    assert lut.dtype == np.float32 and lut.shape == (256,)
+    assert (lut[0], lut[255]) == (np.float32(2.0), np.float32(0.125))  # code 0 is Near, 255 is Far
+    v = np.arange(256) / 255
+    assert np.allclose(lut, (8.0 - 7.5 * v) / 4.0, rtol=1e-6)
+    lin = dd.disparity_lut(16, "RangeLinear", 0.0, 2.0)
+    assert lin.shape == (65536,) and np.isnan(lin[0]) and lin[65535] == np.float32(0.5)
+
+
+def test_ray_norms_by_hand():
+    k = np.array([[2.0, 0.0, 1.0], [0.0, 4.0, 1.0], [0.0, 0.0, 1.0]])
+    x, y = np.array([-0.5, 0.0, 0.5]), np.array([-0.25, 0.0])
+    want = np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1)
+    got = dd.ray_norms(k, 3, 2)
+    assert got.dtype == np.float64 and got.shape == (2, 3) and np.array_equal(got, want)
