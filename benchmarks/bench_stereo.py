@@ -3,7 +3,7 @@
 Sample: ``spatial_stereo_pair.heic`` (two 2560x2560 grid views).  Baseline **two-view decode**:
 pillow-heif opening the file and decoding both views to numpy arrays (what any use of the pair
 pays).  Candidate: ``depthlab.open(spatial).depth`` -- parse, decode both views, ORB range and
-rectification check, semi-global matching of both views at 1280x1280, left-right check,
+rectification check, semi-global matching of both views at 1024x1024, left-right check,
 subpixel step, confidence.  Target (issue 26): <= 4x the decode (goal 2x), on a quiet machine.
 
 Cases run in turn ``--repeat`` times (a busy machine slows all alike); medians and the ratio are

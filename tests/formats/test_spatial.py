@@ -64,8 +64,13 @@ def test_a_spatial_photo_projects_to_metres(cap):
 def test_the_planter_in_front_is_nearer_than_the_door(cap):
     """Plane checks on the real scene: the planter box (bottom centre) ~1 m, the door (top) ~3.3 m."""
     d = cap.depth
-    planter = np.nanmedian(d[900:1100, 560:760])
-    door = np.nanmedian(d[250:350, 420:530])
+    h, w = d.shape  # the working size (the matcher's), so the regions are fractions of the frame
+
+    def region(top, bottom, left, right):
+        return np.nanmedian(d[int(top * h):int(bottom * h), int(left * w):int(right * w)])
+
+    planter = region(0.70, 0.86, 0.44, 0.59)
+    door = region(0.195, 0.273, 0.328, 0.414)
     assert 0.7 < planter < 1.3 and 2.8 < door < 3.8
 
 
