@@ -43,7 +43,7 @@ UUID_DISPARITY_ADJUSTMENT = bytes.fromhex("de22508536cb436587432f8705e7c78a")
 DISPARITY_ADJUSTMENT_NOTE = (
     "Apple's disparity adjustment (uuid de225085...) is a display hint in 1/10,000 of the width, not a "
     "shift of the pixels: on the shared sample, matching the views with the right one moved by it measures "
-    "fewer pixels (67.6 % vs 71.2 %), and adding it to the measured disparity would make the 0.59 m wide "
+    "fewer pixels (74.3 % vs 75.3 %), and adding it to the measured disparity would make the 0.59 m wide "
     "door 0.16 m wide")
 
 #: views larger than this are refused before decoding (two 2560x2560 views are 13 MP)
