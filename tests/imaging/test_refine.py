@@ -164,8 +164,8 @@ def test_no_step_larger_than_half_a_code_on_the_tilted_wall(name, rear, front, r
     # from a hole (the front sample's scattered dropouts) are not steps
     wall = region_far_from_others(truth, "wall", 24)
     assert wall.sum() > 50_000
-    assert max_step_codes(cap.disparity, wall, code) >= 0.99  # the stored map has its bands ...
-    assert max_step_codes(out.disparity, wall, code) <= 0.5  # ... the refined one none above half a code
+    assert max_step_codes(cap.disparity, wall, code=code) >= 0.99  # the stored map has its bands ...
+    assert max_step_codes(out.disparity, wall, code=code) <= 0.5  # ... the refined one none above half a code
     # and the wall got closer to the truth, not just smoother
     assert rmse(fitted_error(out.disparity, truth, cap.accuracy)[wall]) < rmse(fitted_error(cap.disparity, truth, cap.accuracy)[wall])
 
@@ -256,7 +256,7 @@ def test_capture_without_colour_needs_guide_none(rear, rear_refined):
     stored = rmse(fitted_error(cap.disparity, truth, cap.accuracy))
     assert rmse(fitted_error(out.disparity, truth, cap.accuracy)) <= 1.02 * stored
     wall = region_far_from_others(truth, "wall", 24)
-    assert max_step_codes(out.disparity, wall, cap.encoding.step) <= 0.5
+    assert max_step_codes(out.disparity, wall, code=cap.encoding.step) <= 0.5
 
 
 @pytest.mark.parametrize("kw", [{"radius": 0}, {"radius": 2.5}, {"eps": 0}, {"eps": float("nan")}, {"guide": "depth"}, {"coarse": 0}])
@@ -305,12 +305,12 @@ def test_truthcheck_reports_what_the_tests_measure(rear, rear_refined, front, fr
     from depthlab.teaching import truthcheck
 
     cap, truth = rear
-    report = truthcheck.compare(cap, rear_refined, truth, "rear")
+    report = truthcheck.compare(cap, rear_refined, truth, name="rear")
     assert report.model == "scale+offset"
     assert report.rmse_stored == pytest.approx(rmse(fitted_error(cap.disparity, truth, "relative")), rel=1e-6)
     assert report.rmse_refined == pytest.approx(rmse(fitted_error(rear_refined.disparity, truth, "relative")), rel=1e-6)
     assert f"({report.ratio:.2f}x)" in str(report)
-    f = truthcheck.compare(front[0], front_refined, front[1], "front")
+    f = truthcheck.compare(front[0], front_refined, front[1], name="front")
     assert f.model == "none" and (f.holes_kept is None or f.holes_kept >= 0.95)
     fig = lesson_figures.refine_figure(cap, rear_refined, truth)
     assert len(fig.axes) >= 4

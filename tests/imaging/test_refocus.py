@@ -427,7 +427,7 @@ def test_refocus_figure_titles_are_legible_at_notebook_size(rear):
     """Shown in a notebook (at most ~900 px wide), each panel's title is at least 11 px tall."""
     from depthlab.figures.lessons import refocus_figure
 
-    fig = refocus_figure(rear.cap, [{"f_number": 1.4}, {"f_number": 4}, {"f_number": 16}])
+    fig = refocus_figure(rear.cap, settings=[{"f_number": 1.4}, {"f_number": 4}, {"f_number": 16}])
     shown_px_per_inch = min(900.0, fig.get_figwidth() * fig.dpi) / fig.get_figwidth()
     for ax in fig.axes:
         assert ax.title.get_fontsize() / 72 * shown_px_per_inch >= 11, ax.title.get_text()

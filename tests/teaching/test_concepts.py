@@ -88,13 +88,13 @@ def test_distortion_shift_is_zero_without_distortion(rear, front):
 
 def test_depth_span_of_the_head(front):
     truth = front[1]
-    span = concepts.depth_span(truth, "head")
+    span = concepts.depth_span(truth, label="head")
     # the synthetic head is a sphere of radius 0.09 m centred 0.45 m away: its visible
     # surface lies between ~0.36 m and ~0.45 m
     assert 0.35 < span.near_m < span.far_m <= 0.46
     assert span.ratio == pytest.approx(span.far_m / span.near_m)
     with pytest.raises(InvalidInputError, match="no part called"):
-        concepts.depth_span(truth, "tail")
+        concepts.depth_span(truth, label="tail")
 
 
 def test_truth_must_match_the_grid(rear):
@@ -187,7 +187,7 @@ def test_filled_holes_are_counted_and_off_the_truth(front):
 
 def test_two_measured_distances_recover_the_rear_samples_error(rear):
     cap, truth = rear
-    tape = concepts.two_measurements(cap, truth, ("head", "wall"))
+    tape = concepts.two_measurements(cap, truth, labels=("head", "wall"))
     (z1, d1), (z2, d2) = tape
     assert z1 < z2
     for z, d in tape:  # interior points: stored = 0.8 / z + 0.1 within a code
@@ -208,7 +208,7 @@ def test_edge_straightness_shows_the_correction(rear):
 
 def test_ray_confusion_bends_the_wall(rear):
     cap, truth = rear
-    r = concepts.ray_confusion(cap, truth, "wall")
+    r = concepts.ray_confusion(cap, truth, label="wall")
     # independently, from the plain intrinsics (distortion ignored: a ~1 % difference at the rim)
     k = cap.calibration.intrinsics_at(*cap.size)
     v, u = np.nonzero((truth.labels == truth.label_names.index("wall")) & np.isfinite(truth.depth_m))
@@ -225,8 +225,8 @@ def test_ray_confusion_bends_the_wall(rear):
 
 def test_weak_perspective_lesson(front):
     cap, truth = front
-    span = concepts.depth_span(truth, "head")
-    w = concepts.weak_perspective(span, 0.05)
+    span = concepts.depth_span(truth, label="head")
+    w = concepts.weak_perspective(span, tolerance=0.05)
     assert w.z_ref == pytest.approx((span.near_m + span.far_m) / 2)
     # a point at Z comes out z_ref/Z times its size: the nearest is off by z_ref/near - 1 exactly
     assert w.max_error == pytest.approx(w.z_ref / span.near_m - 1)
@@ -242,12 +242,12 @@ def test_weak_perspective_lesson(front):
     k = cap.calibration.intrinsics_at(*cap.size)
     assert pts[0, 0] == pytest.approx((0 - k[0, 2]) * w.z_ref / k[0, 0])
     with pytest.raises(InvalidInputError):
-        concepts.weak_perspective(span, 0)
+        concepts.weak_perspective(span, tolerance=0)
 
 
 def test_orthographic_relief_of_the_head(front):
     cap, truth = front
-    o = concepts.orthographic_relief(cap, truth, "head")
+    o = concepts.orthographic_relief(cap, truth, label="head")
     # the head is a sphere of radius 9 cm: about 18 cm across at most, seen ~14-18 cm wide
     assert 0.12 < o.true_width_m < 0.19
     # the grid spans one unit across the 480 px frame: the head covers ~200 px of it
@@ -259,11 +259,11 @@ def test_lesson_figures_draw(rear, front):
     from depthlab.figures import lessons as lf
 
     st = concepts.stereo_shift(**concepts.PUG)
-    figs = [lf.stereo_figure(st, *st.depth_range_m),
+    figs = [lf.stereo_figure(st, near_m=st.depth_range_m[0], far_m=st.depth_range_m[1]),
             lf.error_figure(concepts.error_propagation(*front), *front),
-            lf.affine_figure(*rear, concepts.fit_affine_disparity(*rear), concepts.two_measurements(*rear)),
+            lf.affine_figure(*rear, concepts.fit_affine_disparity(*rear), two_points=concepts.two_measurements(*rear)),
             lf.ray_figure(*rear),
-            lf.weak_perspective_figure(*front, concepts.weak_perspective(concepts.depth_span(front[1], "head"))),
+            lf.weak_perspective_figure(*front, concepts.weak_perspective(concepts.depth_span(front[1], label="head"))),
             lf.edge_figure(concepts.edge_straightness(*rear))]
     for fig in figs:
         ax = fig.axes[0]

@@ -37,7 +37,7 @@ def _fig(width: float = 6.4, height: float = 3.6):
     return fig, fig.add_subplot(1, 1, 1)
 
 
-def stereo_figure(shift: StereoShift, near_m: float, far_m: float) -> Any:
+def stereo_figure(shift: StereoShift, *, near_m: float, far_m: float) -> Any:
     """Stereo shift ``f * B / Z`` against depth, the file's encodable range shaded, and the 256
     stored codes as the shifts they stand for."""
     fig, ax = _fig()
@@ -56,7 +56,7 @@ def stereo_figure(shift: StereoShift, near_m: float, far_m: float) -> Any:
     return fig
 
 
-def error_figure(report: ErrorPropagation, cap: Capture, truth: Any, max_points: int = 4000) -> Any:
+def error_figure(report: ErrorPropagation, cap: Capture, truth: Any, *, max_points: int = 4000) -> Any:
     """|depth read - true depth| of measured pixels against depth, with the predicted
     ``Z² s / sqrt(12)`` curve and the measured standard deviations."""
     fig, ax = _fig()
@@ -81,7 +81,7 @@ def error_figure(report: ErrorPropagation, cap: Capture, truth: Any, max_points:
     return fig
 
 
-def affine_figure(cap: Capture, truth: Any, fit: AffineDisparity, two_points: Any = None,
+def affine_figure(cap: Capture, truth: Any, fit: AffineDisparity, *, two_points: Any = None,
                   max_points: int = 4000) -> Any:
     """Stored disparity against true disparity, the fitted line, the identity, and the two
     tape-measured points (``two_points``: ((true z, stored d), (true z, stored d)))."""
@@ -105,7 +105,7 @@ def affine_figure(cap: Capture, truth: Any, fit: AffineDisparity, two_points: An
     return fig
 
 
-def ray_figure(cap: Capture, truth: Any, label: str = "wall", row: int | None = None) -> Any:
+def ray_figure(cap: Capture, truth: Any, *, label: str = "wall", row: int | None = None) -> Any:
     """Top view (x, z) of one row of a part: z read as depth along the axis (right) and
     mistaken for distance along the ray (bent)."""
     from ..camera import pixel_rays
@@ -133,7 +133,7 @@ def ray_figure(cap: Capture, truth: Any, label: str = "wall", row: int | None = 
     return fig
 
 
-def weak_perspective_figure(cap: Capture, truth: Any, report: WeakPerspective, label: str = "head") -> Any:
+def weak_perspective_figure(cap: Capture, truth: Any, report: WeakPerspective, *, label: str = "head") -> Any:
     """Top view (x, z) of the depth row through the middle of a part: pinhole (each pixel
     scaled by its own depth) against weak perspective (one scale ``z_ref / f``).  Measured
     pixels only (filled ones left out)."""
@@ -197,8 +197,8 @@ def refine_figure(stored: Capture, refined: Capture, truth: Any, *, model: str =
     from ..teaching.truthcheck import edge_segment, fit_model, fitted_disparity, rmse, true_disparity, wall_segment
 
     m = fit_model(stored, model)
-    fs, _ = fitted_disparity(stored, truth, m)
-    fr, _ = fitted_disparity(refined, truth, m)
+    fs, _ = fitted_disparity(stored, truth, model=m)
+    fr, _ = fitted_disparity(refined, truth, model=m)
     true = true_disparity(stored, truth)
     code = stored.encoding.step if stored.encoding is not None and stored.encoding.step else 1.0
     fig = new_figure(width, width * 0.62)
@@ -286,7 +286,7 @@ def blur_curves_figure(focus_m: float = 1.5, f_numbers: tuple[float, ...] = (1.4
     return fig
 
 
-def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size: tuple[int, int] | None = None,
+def refocus_figure(cap: Any, *, settings: list[dict[str, Any]] | None = None, size: tuple[int, int] | None = None,
                    original: bool = True):
     """The photo (optional) and refocused versions side by side, each titled with its focus and
     f-number.  ``settings`` are keyword sets for :func:`depthlab.refocus` (default: f/1.4, f/4, f/16 at
@@ -294,7 +294,7 @@ def refocus_figure(cap: Any, settings: list[dict[str, Any]] | None = None, size:
 
     >>> import depthlab
     >>> from depthlab.figures.lessons import refocus_figure
-    >>> fig = refocus_figure(depthlab.open("data/sample/front_truedepth.heic"), [{"f_number": 1.4}], size=(120, 160))
+    >>> fig = refocus_figure(depthlab.open("data/sample/front_truedepth.heic"), settings=[{"f_number": 1.4}], size=(120, 160))
     >>> len(fig.axes)
     2
     """

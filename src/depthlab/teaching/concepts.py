@@ -72,7 +72,7 @@ def _depth_steps(step: float, near: float, far: float, depths_m: Sequence[float]
     return tuple(rows)
 
 
-def quantisation(cap: Capture, depths_m: Sequence[float] | None = None) -> Quantisation:
+def quantisation(cap: Capture, *, depths_m: Sequence[float] | None = None) -> Quantisation:
     """Distinct stored levels and the depth change one code means at several distances.
 
     ``depths_m`` (default 0.3, 0.5, 1, 2, 4 m) are kept only where the map can encode them.
@@ -127,7 +127,7 @@ class ScaleCheck:
         return line
 
 
-def scale_against_truth(cap: Capture, truth: Any, name: str = "") -> ScaleCheck:
+def scale_against_truth(cap: Capture, truth: Any, *, name: str = "") -> ScaleCheck:
     """Median ratio of the capture's depth to ground truth (``truth.depth_m``, same grid).
 
     Convention: both maps in metres on the same pixel grid (display orientation); pixels where
@@ -222,7 +222,7 @@ def affine_from_two_distances(disparity_1: float, distance_1_m: float,
     return AffineDisparity(scale, offset, 0.0, 2)
 
 
-def two_measurements(cap: Capture, truth: Any, labels: tuple[str, str] = ("head", "wall"),
+def two_measurements(cap: Capture, truth: Any, *, labels: tuple[str, str] = ("head", "wall"),
                      margin: int = 6) -> tuple[tuple[float, float], tuple[float, float]]:
     """Two "tape-measured" points: for each part, the pixel nearest the middle of its interior
     (at least ``margin`` pixels from any other part, so the stored map is not smoothed there)
@@ -261,7 +261,7 @@ class DistortionShift:
                 f"(median {self.median_mm:.1f}){note}")
 
 
-def distortion_shift(cap: Capture, stride: int = 2) -> DistortionShift:
+def distortion_shift(cap: Capture, *, stride: int = 2) -> DistortionShift:
     """Distance (mm) between each point projected with and without distortion removal.
 
     Convention: camera frame, metres in, millimetres out; points where depth is unknown are left
@@ -298,7 +298,7 @@ class DepthSpan:
                 f"{self.ratio:.2f}x from front to back")
 
 
-def depth_span(truth: Any, label: str = "head", percentiles: tuple[float, float] = (2.0, 98.0)) -> DepthSpan:
+def depth_span(truth: Any, *, label: str = "head", percentiles: tuple[float, float] = (2.0, 98.0)) -> DepthSpan:
     """Robust near/far true depth (m) of the pixels labelled ``label`` in a ground truth."""
     names = list(truth.label_names)
     if label not in names:
@@ -382,7 +382,7 @@ class StereoShift:
 PUG = {"focal_px": 3032.594, "width_px": 4032, "depth_width_px": 768, "float_min": 1.498047, "float_max": 4.382812}
 
 
-def stereo_shift(focal_px: float, width_px: int, depth_width_px: int, float_min: float, float_max: float,
+def stereo_shift(*, focal_px: float, width_px: int, depth_width_px: int, float_min: float, float_max: float,
                  baseline_m: float = 0.01, codes: int = 255) -> StereoShift:
     """:class:`StereoShift` from a calibration's numbers and the stored range (1/m) of 8-bit
     codes; ``baseline_m`` is *assumed* (Apple's files do not store it; 1 cm is the order of the
@@ -394,13 +394,14 @@ def stereo_shift(focal_px: float, width_px: int, depth_width_px: int, float_min:
                        (float(float_min), float(float_max)))
 
 
-def stereo_shift_of(cap: Capture, baseline_m: float = 0.01) -> StereoShift:
+def stereo_shift_of(cap: Capture, *, baseline_m: float = 0.01) -> StereoShift:
     """:func:`stereo_shift` with a capture's stored calibration and disparity step."""
     cal, enc = cap.calibration, cap.encoding
     if cal is None or enc is None or enc.quantity != "disparity" or not enc.step:
         raise InvalidInputError("needs a calibration and 8-bit disparity codes (an Apple portrait file)")
-    return stereo_shift(cal.fx, cal.reference_size[0], cap.size[0], enc.float_min, enc.float_max, baseline_m,
-                        enc.int_max - enc.int_min)
+    return stereo_shift(focal_px=cal.fx, width_px=cal.reference_size[0], depth_width_px=cap.size[0],
+                        float_min=enc.float_min, float_max=enc.float_max, baseline_m=baseline_m,
+                        codes=enc.int_max - enc.int_min)
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,7 +455,7 @@ class ErrorPropagation:
         return "\n".join(lines)
 
 
-def error_propagation(cap: Capture, truth: Any = None, depths_m: Sequence[float] = (0.4, 0.6, 0.9),
+def error_propagation(cap: Capture, truth: Any = None, *, depths_m: Sequence[float] = (0.4, 0.6, 0.9),
                       bin_m: float = 0.05) -> ErrorPropagation:
     """The quantisation error budget of an absolute capture, checked against ``truth``.
 
@@ -559,7 +560,7 @@ def ray_shift_m(depth_m: float, angle_deg: float) -> float:
     return float(depth_m) * (1.0 / float(np.cos(np.radians(float(angle_deg)))) - 1.0)
 
 
-def ray_confusion(cap: Capture, truth: Any = None, label: str = "wall") -> RayConfusion:
+def ray_confusion(cap: Capture, truth: Any = None, *, label: str = "wall") -> RayConfusion:
     """How much a part of the scene bends when ``z`` is mistaken for the distance along the ray.
 
     Convention: pinhole rays of the capture's calibration (distortion removed); the true ``z``
@@ -642,7 +643,7 @@ class WeakPerspective:
                 f"{self.distance_for_tolerance_m:.2f} m away")
 
 
-def weak_perspective(span: "DepthSpan", tolerance: float = 0.05) -> WeakPerspective:
+def weak_perspective(span: "DepthSpan", *, tolerance: float = 0.05) -> WeakPerspective:
     """:class:`WeakPerspective` for a part's depth span (:func:`depth_span`)."""
     if not 0 < tolerance < 1:
         raise InvalidInputError(f"tolerance must be between 0 and 1, got {tolerance}")
@@ -684,7 +685,7 @@ class OrthographicRelief:
                 f"scale 1 the orthographic view shows its relief {word} {how:.1f}x")
 
 
-def orthographic_relief(cap: Capture, truth: Any, label: str = "head") -> OrthographicRelief:
+def orthographic_relief(cap: Capture, truth: Any, *, label: str = "head") -> OrthographicRelief:
     """Width of a part in metres (pinhole) and in orthographic grid units (frame = 1 unit)."""
     from ..projection import project
 
@@ -738,7 +739,7 @@ class EdgeStraightness:
                 f"±{self.rectified_scatter_m * 1000:.1f} mm (standard deviation) about it, the edge's one-pixel steps")
 
 
-def edge_straightness(cap: Capture, truth: Any, upper: str = "wall", lower: str = "floor") -> EdgeStraightness:
+def edge_straightness(cap: Capture, truth: Any, *, upper: str = "wall", lower: str = "floor") -> EdgeStraightness:
     """Measure how straight the ``upper``/``lower`` boundary comes out in 3D with each model.
 
     Convention: in every column the last ``upper`` pixel above a ``lower`` one is an edge point;

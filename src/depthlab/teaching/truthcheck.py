@@ -45,7 +45,7 @@ def fit_model(cap: Capture, model: str) -> str:
     return model
 
 
-def fitted_disparity(cap: Capture, truth: Any, model: str = "auto") -> tuple[np.ndarray, tuple[float, float]]:
+def fitted_disparity(cap: Capture, truth: Any, *, model: str = "auto") -> tuple[np.ndarray, tuple[float, float]]:
     """``cap.disparity`` mapped onto the truth (float64, 1/m) and the fit ``(s, o)``.
 
     ``model``: ``"auto"`` (scale+offset for relative captures, none for absolute), ``"none"``,
@@ -67,9 +67,9 @@ def fitted_disparity(cap: Capture, truth: Any, model: str = "auto") -> tuple[np.
     return s * d + o, (s, o)
 
 
-def error_map(cap: Capture, truth: Any, model: str = "auto") -> np.ndarray:
+def error_map(cap: Capture, truth: Any, *, model: str = "auto") -> np.ndarray:
     """Fitted disparity minus true disparity (1/m, float64), NaN where either is unknown."""
-    fitted, _ = fitted_disparity(cap, truth, model)
+    fitted, _ = fitted_disparity(cap, truth, model=model)
     return fitted - true_disparity(cap, truth)
 
 
@@ -77,7 +77,7 @@ def rmse(err: np.ndarray) -> float:
     return float(np.sqrt(np.nanmean(err ** 2)))
 
 
-def wall_region(truth: Any, label: str = "wall", distance: int = 24) -> np.ndarray:
+def wall_region(truth: Any, *, label: str = "wall", distance: int = 24) -> np.ndarray:
     """Pixels of ``label`` more than ``distance`` pixels from any other surface (bool (H, W))."""
     from ..deps import require
 
@@ -89,7 +89,7 @@ def wall_region(truth: Any, label: str = "wall", distance: int = 24) -> np.ndarr
     return ndimage.binary_erosion(np.asarray(truth.labels) == names.index(label), iterations=distance)
 
 
-def max_step_codes(disparity: np.ndarray, region: np.ndarray, code: float) -> float:
+def max_step_codes(disparity: np.ndarray, region: np.ndarray, *, code: float) -> float:
     """Largest difference between 4-neighbours inside ``region`` (both known), in codes."""
     best = 0.0
     for axis in (0, 1):
@@ -136,7 +136,7 @@ class Comparison:
         return "\n".join(lines)
 
 
-def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model: str = "auto") -> Comparison:
+def compare(stored: Capture, refined: Capture, truth: Any, *, name: str = "", model: str = "auto") -> Comparison:
     """RMSE of stored and refined disparity against the truth (same fit model for both), the
     share of holes kept, and the largest step left on the scene's wall (if it has one).
 
@@ -144,15 +144,15 @@ def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model
     >>> from depthlab.synth import load_truth
     >>> from depthlab.teaching import truthcheck
     >>> cap = depthlab.open("data/sample/rear_dual.heic")
-    >>> report = truthcheck.compare(cap, depthlab.refine(cap), load_truth("data/sample/rear_dual.heic"), "rear")
+    >>> report = truthcheck.compare(cap, depthlab.refine(cap), load_truth("data/sample/rear_dual.heic"), name="rear")
     >>> report.model, report.ratio < 1
     ('scale+offset', True)
     """
     if refined.shape != stored.shape:
         raise InvalidInputError(f"compare on the depth grid: refined is {refined.size}, stored {stored.size}")
     m = fit_model(stored, model)
-    es = error_map(stored, truth, m)
-    er = error_map(refined, truth, m)
+    es = error_map(stored, truth, model=m)
+    er = error_map(refined, truth, model=m)
     holes = ~np.isfinite(stored.disparity)
     kept = float(np.mean(~np.isfinite(refined.disparity[holes]))) if holes.any() else None
     ws = wr = None
@@ -160,8 +160,8 @@ def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model
     if "wall" in list(truth.label_names) and code:
         wall = wall_region(truth)
         if wall.any():
-            ws = max_step_codes(stored.disparity, wall, code)
-            wr = max_step_codes(refined.disparity, wall, code)
+            ws = max_step_codes(stored.disparity, wall, code=code)
+            wr = max_step_codes(refined.disparity, wall, code=code)
     sm = rm = None
     sensor_holes = getattr(truth, "holes", None)
     if sensor_holes is not None and np.any(sensor_holes):
@@ -170,7 +170,7 @@ def compare(stored: Capture, refined: Capture, truth: Any, name: str = "", model
     return Comparison(name or (stored.path.stem if stored.path else "capture"), m, rmse(es), rmse(er), kept, ws, wr, sm, rm)
 
 
-def edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
+def edge_segment(truth: Any, *, half: int = 24) -> tuple[int, slice]:
     """A row through the middle of the person and columns across its left outline."""
     names = list(truth.label_names)
     person_names = truth.scene.get("person_labels", []) if isinstance(truth.scene, dict) else []
@@ -185,7 +185,7 @@ def edge_segment(truth: Any, half: int = 24) -> tuple[int, slice]:
     return row, slice(max(0, left - half), min(w, left + half))
 
 
-def wall_segment(truth: Any, length: int = 200) -> tuple[int, slice]:
+def wall_segment(truth: Any, *, length: int = 200) -> tuple[int, slice]:
     """The row with the most wall far from other surfaces, and up to ``length`` columns of it."""
     wall = wall_region(truth)
     counts = wall.sum(axis=1)
@@ -235,11 +235,11 @@ def _steepest(profile: np.ndarray) -> tuple[int, int]:
     return col, int(inside.size + 1)
 
 
-def edge_profile(stored: Capture, refined: Capture, truth: Any, model: str = "auto") -> EdgeProfile:
+def edge_profile(stored: Capture, refined: Capture, truth: Any, *, model: str = "auto") -> EdgeProfile:
     """Measure the profile :func:`refine_figure` draws across the person's outline."""
     m = fit_model(stored, model)
-    fs, _ = fitted_disparity(stored, truth, m)
-    fr, _ = fitted_disparity(refined, truth, m)
+    fs, _ = fitted_disparity(stored, truth, model=m)
+    fr, _ = fitted_disparity(refined, truth, model=m)
     true = true_disparity(stored, truth)
     row, cols = edge_segment(truth)
     tc, _ = _steepest(true[row, cols])
