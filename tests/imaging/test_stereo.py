@@ -191,6 +191,9 @@ def test_a_computed_capture_works_everywhere_a_stored_one_does(tmp_path):
     assert len(m.faces) > 1000 and m.save(tmp_path / "s.glb").stat().st_size > 0
     r = depthlab.refine(cap)
     assert r.shape == cap.shape and np.isfinite(r.disparity).sum() >= np.isfinite(cap.disparity).sum() * 0.99
+    # a refined spatial capture is still a stereo pair: both views kept (shared, not copied)
+    assert set(r.views) == {"left", "right"} and r.views["right"] is cap.views["right"]
+    assert depthlab.refine(cap, size=(320, 320)).views["left"] is cap.views["left"]
     img = depthlab.refocus(cap, focus=1.3, size=(160, 160))
     assert img.save(tmp_path / "r.jpg").stat().st_size > 0
     cloud = depthlab.project(cap, stride=4)

@@ -465,7 +465,8 @@ def refined_encoding(cap: Capture) -> DepthEncoding:
 
 
 def _refined_capture(cap: Capture, q: np.ndarray, info: Refinement) -> Capture:
-    """The new Capture: everything of ``cap`` but the disparity, plus the provenance."""
+    """The new Capture: everything of ``cap`` but the disparity (and its confidence, which was
+    measured for the source's map), plus the provenance."""
     meta = dict(cap.metadata) if isinstance(cap.metadata, dict) else {}
     meta["refined"] = info.to_dict()
     meta["notes"] = list(meta.get("notes") or []) + [str(info)]
@@ -474,6 +475,7 @@ def _refined_capture(cap: Capture, q: np.ndarray, info: Refinement) -> Capture:
         mattes=cap.mattes, path=cap.path, format=f"{cap.format} (refined)" if cap.format else "refined", metadata=meta,
         # the photo is the source's: decoded once, shared (not copied)
         rgb_loader=(lambda: cap.rgb) if cap.has_rgb else None, rgb_size=cap.rgb_size,
+        views=cap.views,  # a stereo pair's two photos: independent of the map's size, shared as well
     )
     if info.guide:
         out.set_rgb(cap.rgb)

@@ -391,7 +391,6 @@ def _filled(cap: Capture, measured: np.ndarray) -> Capture:
     out = refine(cap, fill=True)
     conf = np.where(measured, cap.confidence, np.float32(0.0)).astype(np.float32)
     out.confidence_loader = lambda: conf
-    out.views = cap.views
     out.metadata["filled"] = ~measured & np.isfinite(out.disparity)
     out.metadata["notes"].append(
         f"{int(out.metadata['filled'].sum())} holes filled for looks (metadata['filled']); they are not measurements")
