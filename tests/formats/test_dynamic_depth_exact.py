@@ -273,6 +273,7 @@ def test_unknown_units_and_measure_types_are_noted():
                        "unknown DepthMap:MeasureType 'Radial': treated as OpticalAxis"]
     long = "x" * 50
     assert _depth_map(Units=long).notes == [f"unknown DepthMap:Units {'x' * 40!r}: treated as None (no stated scale)"]
+    assert _depth_map(MeasureType=long).notes == [f"unknown DepthMap:MeasureType {'x' * 40!r}: treated as OpticalAxis"]
 
 
 def test_a_focal_table_without_a_count_is_read_in_pairs():
@@ -402,6 +403,7 @@ MW = f"{WHAT}: camera 0's ImagingModel"
 @pytest.mark.parametrize("changes, message", [
     ({"FocalLengthX": "0"}, f"{MW}: focal lengths 0.0, 3194.8125 are not positive{DAMAGED}"),
     ({"FocalLengthY": "-1"}, f"{MW}: focal lengths 3197.943115, -1.0 are not positive{DAMAGED}"),
+    ({"FocalLengthY": "0"}, f"{MW}: focal lengths 3197.943115, 0.0 are not positive{DAMAGED}"),
     ({"FocalLengthX": "f"}, f"{MW}: FocalLengthX should be a number, found 'f'{DAMAGED}"),
     ({"FocalLengthY": "nan"}, f"{MW}: FocalLengthY is 'nan', not a finite number{DAMAGED}"),
     ({"ImageWidth": 0}, f"{MW}: ImageWidth is '0'; expected a whole number in 1..65,536"),
@@ -412,7 +414,7 @@ MW = f"{WHAT}: camera 0's ImagingModel"
     ({"PixelAspectRatio": "x"}, f"{MW}: PixelAspectRatio should be a number, found 'x'{DAMAGED}"),
     ({"DistortionCount": 1025}, f"{MW}: DistortionCount is '1025'; expected a whole number in 0..1,024"),
     ({"Distortion": "AAAA="}, f"{MW}: Distortion is 3 bytes, not a whole number of float32 values{DAMAGED}"),
-], ids=["fx-zero", "fy-negative", "fx-word", "fy-nan", "width-zero", "height-too-large", "ppx", "ppy", "skew", "par",
+], ids=["fx-zero", "fy-negative", "fy-zero", "fx-word", "fy-nan", "width-zero", "height-too-large", "ppx", "ppy", "skew", "par",
         "distortion-count", "distortion-bytes"])
 def test_a_damaged_imaging_model_is_refused_naming_the_camera(changes, message):
     assert refused(xml(cameras=[_camera(DEPTH_MAP, {**PIXEL3_MODEL, **changes})])) == message
