@@ -194,7 +194,7 @@ def test_a_depth_photo_profile_chooses_the_camera():
     two = [_camera(_dm("d0")), _camera(_dm("d1"))]
     assert _chosen(two, [_profile("DepthPhoto", [1])]) == (1, "d1")
     # indices that name no camera are skipped; a listed camera without a depth map gives way to the next
-    assert _chosen(two, [_profile("DepthPhoto", [5, -1, 1])]) == (1, "d1")
+    assert _chosen(two, [_profile("DepthPhoto", [5, 2, -1, 1])]) == (1, "d1")
     assert _chosen([_camera(None), _camera(_dm("d1"))], [_profile("DepthPhoto", [0])]) == (1, "d1")
     # other profile types do not choose; the first DepthPhoto profile does
     assert _chosen(two, [_profile("ARPhoto", [1])]) == (0, "d0")
