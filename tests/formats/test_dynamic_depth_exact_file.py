@@ -285,6 +285,8 @@ def test_the_orientation_applied_is_recorded(pixel_cap, orientation, tag):
     c = open_bytes(sdd.dynamic_depth_jpeg_bytes(pixel_cap, orientation), NAME)
     assert c.metadata["exif_orientation"] == tag
     assert c.metadata["depth_orientation"] == {"rotation": orientation.rotation, "mirror": None}
+    # stored turned, read upright: the colour's size is the display size, before it is decoded
+    assert c.rgb_size == (64, 48) and c.calibration.reference_size == (64, 48)
 
 
 def test_intrinsics_of_another_aspect_are_ignored_with_a_note(cap):

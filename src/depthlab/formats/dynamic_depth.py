@@ -239,7 +239,7 @@ def _container_items(roots: list[Element], what: str, notes: list[str]) -> list[
         length = whole(p, "Length", iw, 0, js.MAX_EXTENDED_XMP * 16, required=i > 0) or 0
         padding = whole(p, "Padding", iw, 0, 2**31) or 0
         uri = p.get("DataURI") or ("primary_image" if i == 0 else "")
-        if i > 0 and not uri:
+        if not uri:  # only an appended item can lack one (the primary's defaults above)
             raise UnreadableFileError(f"{iw} has no Item:DataURI, so nothing can refer to it; the file is damaged")
         if i > 0 and length == 0:
             raise UnreadableFileError(f"{iw} ({uri}) has length 0; only the primary image may; the file is damaged")
@@ -505,8 +505,9 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
     from .exif import TAG_ORIENTATION, camera_from_exif, read_exif
 
     with quiet_exif_warnings():
-        maker = camera_from_exif(exif)
-    advice = ANDROID_ADVICE if maker_of(maker.make, maker.model) == "unknown" else no_depth_advice(maker.make, maker.model)
+        camera = camera_from_exif(exif)
+        exif_tags = read_exif(exif)
+    advice = ANDROID_ADVICE if maker_of(camera.make, camera.model) == "unknown" else no_depth_advice(camera.make, camera.model)
     desc = parse_description(found.roots, f"{name}: the Dynamic Depth description", advice=advice)
     notes = desc.notes
     items = locate_items(data, segments, desc.items, name)
@@ -538,9 +539,6 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
         cwhat = f"{name}: the confidence map ({dm.confidence_uri}, {citem.mime})"
         confidence_loader = _confidence_loader(cblob, cwhat, stored_size, orientation)
 
-    with quiet_exif_warnings():
-        camera = camera_from_exif(exif, accuracy=accuracy)
-        exif_tags = read_exif(exif)
     if camera.kind == "unknown":
         camera = replace(camera, kind="Dynamic Depth")
     if found.extended is not None and not found.extended["guid_is_md5"]:
