@@ -42,7 +42,14 @@ def test_checked_is_the_default_and_the_eyes_come_out_adult():
     assert (c.fx, c.fy) == (pytest.approx(2718.4, abs=0.05), pytest.approx(2718.4, abs=0.05))
     assert (c.cx, c.cy, c.reference_size) == (pytest.approx(1158, abs=0.5), pytest.approx(1544, abs=0.5), (2316, 3088))
     assert cap.metadata["stored_calibration"]["fx"] == pytest.approx(2085.5, abs=0.05)
-    assert any(n.startswith("calibration='checked'") and "fx set to 2718.4 px" in n for n in cap.metadata["notes"])
+    notes = [n for n in cap.metadata["notes"] if "calibration" in n or "intrinsics" in n]
+    assert notes[0].startswith("stored intrinsics disagree with the EXIF focal length: 30 mm (35 mm equivalent)")
+    # the note says what open did and how to undo it (not how to redo it by hand)
+    assert notes[0].endswith("depthlab.open uses square pixels from fy, the axis that agrees (calibration='checked', "
+                             "the default); depthlab.open(path, calibration='stored') keeps the stored numbers")
+    assert "estimate_calibration" not in " ".join(cap.metadata["notes"])
+    assert notes[1:] == ["calibration='checked' (the default): fx set to 2718.4 px (square pixels from the axis that "
+                         "agrees with EXIF)"]
     assert _eye_distance(cap) == pytest.approx(0.070, abs=0.002)
     assert 0.055 <= _eye_distance(cap) <= 0.075
 

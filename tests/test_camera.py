@@ -513,7 +513,11 @@ def test_exif_check_flags_the_real_front_files_fx():
     assert not check.agrees
     assert check.fx_ratio == pytest.approx(2085.5478515625 / expected) and abs(check.fy_ratio - 1) < 0.03
     assert check.short == "intrinsics ≠ EXIF (fx 22% below EXIF)"
-    assert "28% too wide" in check.note and "focal_length_35mm=30" in check.note
+    assert check.note == (
+        f"stored intrinsics disagree with the EXIF focal length: 30 mm (35 mm equivalent) means {expected:.0f} px at "
+        "2316x3088, but fx 2085.5 px disagrees (-22%) and fy 2718.4 px agrees (+2%); the 3D view comes out 28% too wide "
+        "if the EXIF is right. depthlab.open uses square pixels from fy, the axis that agrees (calibration='checked', "
+        "the default); depthlab.open(path, calibration='stored') keeps the stored numbers")
     # the rear files agree (pug 26 mm: 0.1 %); nothing to compare without a focal length or calibration
     assert check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0)).agrees
     assert check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0)).short == ""
@@ -521,6 +525,14 @@ def test_exif_check_flags_the_real_front_files_fx():
     assert check_intrinsics_against_exif(None, CameraInfo(focal_length_35mm=26.0)) is None
     est = estimate_calibration(4032, 3024, focal_length_35mm=20)
     assert check_intrinsics_against_exif(est, CameraInfo(focal_length_35mm=26.0)) is None
+    # both axes off alike: the EXIF, or the whole calibration, is the odd one out; open cannot correct from either
+    both = check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=20.0))
+    assert both.note.endswith(
+        "if the EXIF is right. Neither axis agrees with EXIF, so depthlab.open keeps the stored numbers (there is no "
+        "agreeing axis to take square pixels from); to use the EXIF instead, pass "
+        f"calibration=depthlab.camera.estimate_calibration({PUG.reference_size[0]}, {PUG.reference_size[1]}, "
+        "focal_length_35mm=20) to depthlab.project")
+    assert "the 3D view comes out" in both.note and " and the 3D view comes out " in both.note
     # 10 % is the line: 9 % passes, 11 % does not
     assert check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0 / 1.09)).agrees
     assert not check_intrinsics_against_exif(PUG, CameraInfo(focal_length_35mm=26.0 / 1.11)).agrees

@@ -527,7 +527,9 @@ class ExifIntrinsicsCheck:
 
     @property
     def note(self) -> str:
-        """The sentence ``info`` and ``Capture.metadata['notes']`` carry ('' when they agree)."""
+        """The sentence ``info`` and ``Capture.metadata['notes']`` carry ('' when they agree): what
+        disagrees, by how much, and what :func:`depthlab.open`'s ``calibration=`` choice does about it
+        (or, when neither axis agrees, how to use the EXIF by hand)."""
         if self.agrees:
             return ""
         w, h = self.reference_size
@@ -541,11 +543,17 @@ class ExifIntrinsicsCheck:
                 # a focal length too short spreads the points apart: wider (x) or taller (y)
                 word = {("x", True): "wide", ("x", False): "narrow", ("y", True): "tall", ("y", False): "flat"}[axis, ratio < 1]
                 effects.append(f"the 3D view comes out {abs(1 / ratio - 1) * 100:.0f}% too {word}")
+        if len(effects) == 1:  # one axis agrees: what depthlab.open(calibration=...) does with it
+            good = "y" if abs(self.fx_ratio - 1) > self.tolerance else "x"
+            advice = (f"depthlab.open uses square pixels from f{good}, the axis that agrees (calibration='checked', the "
+                      "default); depthlab.open(path, calibration='stored') keeps the stored numbers")
+        else:
+            advice = ("Neither axis agrees with EXIF, so depthlab.open keeps the stored numbers (there is no agreeing "
+                      "axis to take square pixels from); to use the EXIF instead, pass calibration=depthlab.camera."
+                      f"estimate_calibration({w}, {h}, focal_length_35mm={self.focal_length_35mm:g}) to depthlab.project")
         return (f"stored intrinsics disagree with the EXIF focal length: {self.focal_length_35mm:g} mm (35 mm "
                 f"equivalent) means {self.expected_px:.0f} px at {w}x{h}, but {' and '.join(parts)}; "
-                f"{' and '.join(effects)} if the EXIF is right. To use the EXIF instead, pass "
-                f"calibration=depthlab.camera.estimate_calibration({w}, {h}, focal_length_35mm={self.focal_length_35mm:g}) "
-                "to depthlab.project")
+                f"{' and '.join(effects)} if the EXIF is right. {advice}")
 
 
 def check_intrinsics_against_exif(calibration: Calibration | None, camera: Any,

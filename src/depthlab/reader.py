@@ -128,8 +128,7 @@ def _checked(cap: Capture, calibration: str = "checked") -> Capture:
     if fixed is not None:
         cap.metadata["stored_calibration"] = {"fx": check.fx, "fy": check.fy, "reference_size": list(check.reference_size)}
         cap.calibration = fixed
-        notes.append(f"calibration='checked' (the default): {fixed.source.rsplit('; ', 1)[-1]}; "
-                     "depthlab.open(path, calibration='stored') keeps the stored intrinsics")
+        notes.append(f"calibration='checked' (the default): {fixed.source.rsplit('; ', 1)[-1]}")
         return cap
     if calibration == "stored":
         warnings.warn(f"{name}: {check.note} (calibration='stored': using the stored intrinsics as asked)",
