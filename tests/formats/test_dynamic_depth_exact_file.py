@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +25,7 @@ from depthlab.formats import dynamic_depth as dd
 from depthlab.formats.makers import ANDROID_ADVICE, PIXEL_ADVICE
 from depthlab.reader import open_bytes
 from depthlab.synth import dynamic_depth as sdd
-from depthlab.synth.jpeg import encode_jpeg
+from depthlab.synth.jpeg import encode_jpeg, png_bytes
 
 NAME = Path("p.jpg")
 UNITS_DIOPTERS = ("DepthMap:Units Diopters: Dynamic Depth's mark for non-metric depth (Pixel portraits); depth is the "
@@ -356,3 +358,69 @@ def test_ray_norms_by_hand():
     want = np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1)
     got = dd.ray_norms(k, 3, 2)
     assert got.dtype == np.float64 and got.shape == (2, 3) and np.array_equal(got, want)
+
+
+# --------------------------------------------------------------------------------------------
+# the confidence map: codes scaled to 0..1, at the depth map's size
+# --------------------------------------------------------------------------------------------
+
+
+def with_confidence(cap, blob: bytes, mime: str) -> bytes:
+    """The Pixel 3 file with ``blob`` as its confidence map (the last item; Mime and Length follow)."""
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_edit_item("android/confidencemap", Mime=mime,
+                                                                       Length=lambda n: len(blob)))
+    return data[:len(data) - len(blobs(cap)["android/confidencemap"])] + blob
+
+
+def bilinear(a: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Bilinear resampling by hand: pixel centres aligned, edge pixels held (clamped)."""
+    def along(a, n_out, axis):
+        n = a.shape[axis]
+        src = (np.arange(n_out) + 0.5) * n / n_out - 0.5
+        return np.apply_along_axis(lambda row: np.interp(src, np.arange(n), row), axis, a)
+    return along(along(a.astype(np.float64), width, 1), height, 0)
+
+
+def test_a_smaller_confidence_map_is_resampled_bilinearly(cap):
+    codes = np.random.default_rng(25).integers(0, 256, (32, 24)).astype(np.uint8)  # half the depth map's 48x64
+    c = open_bytes(with_confidence(cap, png_bytes(codes), "image/png"), NAME)
+    assert c.confidence.shape == (64, 48) and c.confidence.dtype == np.float32
+    assert np.abs(c.confidence - bilinear(codes / 255, 48, 64)).max() < 1e-5
+
+
+def test_a_confidence_map_of_another_shape_on_a_square_depth_map(cap):
+    square = sdd.render_pixel3_portrait(depth_size=(32, 32))
+    codes = np.tile(np.linspace(0, 255, 32).round().astype(np.uint8), (16, 1))  # 32 wide, 16 high
+    c = open_bytes(with_confidence(square, png_bytes(codes), "image/png"), NAME)
+    assert c.confidence.shape == (32, 32)
+    assert np.abs(c.confidence - bilinear(codes / 255, 32, 32)).max() < 1e-5
+
+
+def test_sixteen_bit_confidence_scales_by_65535(cap):
+    codes = np.full((64, 48), 65535, np.uint16)
+    codes[:, :24] = 32768
+    c = open_bytes(with_confidence(cap, png_bytes(codes), "image/png"), NAME)
+    assert np.all(c.confidence[:, 24:] == 1.0)
+    assert np.all(c.confidence[:, :24] == np.float32(32768 / 65535))
+
+
+def _png(width: int, height: int, idat: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def test_a_confidence_map_of_implausible_size_is_refused_when_used(cap):
+    c = open_bytes(with_confidence(cap, _png(5000, 5000, zlib.compress(b"\x00" * 10)), "image/png"), NAME)
+    with pytest.raises(UnreadableFileError) as e:
+        c.confidence
+    assert str(e.value) == ("p.jpg: the confidence map (android/confidencemap, image/png) declares 5000x5000 pixels, "
+                            "which is not a plausible size; the file is damaged")
+
+
+def test_a_confidence_map_that_cannot_be_decoded_is_named(cap):
+    c = open_bytes(with_confidence(cap, _png(48, 64, b"not zlib data at all"), "image/png"), NAME)
+    with pytest.raises(UnreadableFileError) as e:
+        c.confidence
+    assert str(e.value).startswith("p.jpg: the confidence map (android/confidencemap, image/png) cannot be decoded (")

@@ -440,8 +440,8 @@ def disparity_lut(bits: int, fmt: str, near: float, far: float) -> np.ndarray:
 def ray_norms(k: np.ndarray, width: int, height: int) -> np.ndarray:
     """``|((u - cx) / fx, (v - cy) / fy, 1)|`` per pixel of a ``width`` x ``height`` grid,
     float64, for centre-origin intrinsics ``k`` (pixel centres at integer ``u``, ``v``)."""
-    x = (np.arange(width, dtype=np.float64) - k[0, 2]) / k[0, 0]
-    y = (np.arange(height, dtype=np.float64) - k[1, 2]) / k[1, 1]
+    x = (np.arange(width) - k[0, 2]) / k[0, 0]  # true division: float64 whatever the dtype of k
+    y = (np.arange(height) - k[1, 2]) / k[1, 1]
     return np.sqrt(x[None, :] ** 2 + y[:, None] ** 2 + 1.0)
 
 
@@ -653,7 +653,7 @@ def _confidence_loader(blob: bytes, what: str, depth_stored: tuple[int, int],
         codes, bits = grey_codes(open_image(blob, what, MAX_AUX_PIXELS), what)
         conf = codes.astype(np.float32) / np.float32((1 << bits) - 1)
         if (conf.shape[1], conf.shape[0]) != tuple(depth_stored):
-            conf = np.asarray(Image.fromarray(conf, mode="F").resize(tuple(depth_stored), Image.Resampling.BILINEAR))
+            conf = np.asarray(Image.fromarray(conf).resize(tuple(depth_stored), Image.Resampling.BILINEAR))
         return np.ascontiguousarray(orientation.apply(np.clip(conf, 0, 1).astype(np.float32)))
 
     return load
