@@ -479,3 +479,132 @@ def test_compare_every_shared_control_keeps_both_sides(real_pair):
         assert all("nothing drawn" not in t for t in after), f"after {name}: {after}"
     out.screenshot(path=str(ARTIFACTS / "real_pair_after_controls.png"))
     assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"
+
+
+@pytest.fixture(scope="module")
+def split_pair(browser, lab):
+    """JupyterLab with ``compare(rear, front, models=("pinhole", "orthographic"))`` of the real
+    pug and the real front sample: two sides that start on different models."""
+    from conftest import shared_sample
+
+    rear, front = shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")
+    notebook = lab.write_notebook("split_pair.ipynb", [
+        f"import depthlab\nrear = depthlab.open({str(rear)!r})\nfront = depthlab.open({str(front)!r})",
+        "c = depthlab.compare(rear, front, models=('pinhole', 'orthographic'))\nc"])
+    lp = LabPage(browser, lab)
+    try:
+        lp.open_notebook(notebook)
+        lp.run_all(timeout=300, artifacts=ARTIFACTS)
+        assert wait_for_canvases(lp) == 2
+        time.sleep(2)
+        yield lp
+    finally:
+        lp.close()
+        lab.shutdown_kernels()
+
+
+def test_compare_split_menus_round_trip_keeps_each_side_its_model(split_pair):
+    """Issue 30 item 7, as the student does it: on a comparison whose sides differ ("left pinhole
+    | right orthographic" in the shared projection menu), move each shared control once and set it
+    back.  After every move both views still draw and each side keeps its own model; after every
+    return the sides are as they were (titles, menu); choosing one model for both and then the
+    split entry again gives each side its own model back."""
+    from depthlab.settings import MODEL_LABELS
+
+    lp = split_pair
+    page = lp.page
+    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+    projection = cell.locator(".widget-dropdown:has(label:text-is('projection')) select").first
+    split = "left pinhole | right orthographic"
+
+    def shown(select) -> str:   # ipywidgets writes the options' spaces as no-break spaces
+        return select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+
+    def options(select) -> list[str]:
+        return [t.replace("\xa0", " ") for t in select.evaluate("s => [...s.options].map(o => o.text)")]
+
+    def settle() -> list[str]:
+        time.sleep(0.6)   # the throttle's trailing update
+        lp.wait_kernel_idle(timeout=120)
+        for k in (0, 1):
+            stable_image(lp, k)
+        return side_titles(lp, 1)
+
+    def check_drawn(what: str) -> list[str]:
+        titles = settle()
+        for k in (0, 1):
+            frac = non_background_fraction(lp.canvas_image(k))
+            assert frac > 0.02, f"{what}: canvas {k} is (nearly) empty ({frac:.3f})"
+        assert all("nothing drawn" not in t for t in titles), f"{what}: {titles}"
+        return titles
+
+    first = check_drawn("first picture")
+    assert [title_model(t) for t in first] == ["pinhole", "orthographic"], first
+    assert shown(projection) == split
+
+    def keyed(label: str, key: str) -> None:
+        h = cell.locator(f".widget-slider:has(.widget-label:text-is('{label}')) .noUi-handle").first
+        h.scroll_into_view_if_needed()
+        h.focus()
+        h.press(key)
+
+    def chose(label: str, option: str) -> None:
+        select = cell.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first
+        select.select_option(index=options(select).index(option))
+
+    def toggled(label: str, button: str) -> None:
+        cell.locator(f".widget-toggle-buttons:has(.widget-label:text-is('{label}')) button:text-is('{button}')").first.click()
+
+    def ticked(text: str) -> None:
+        cell.locator(f".widget-checkbox:has-text('{text}') input").first.click()
+
+    def near_to(fraction: float) -> None:
+        slider = cell.locator(".widget-hslider:has(.widget-label:text-matches('^near–far'))").first
+        handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-target").first
+        handle.scroll_into_view_if_needed()
+        hb, tb = handle.bounding_box(), track.bounding_box()
+        page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(tb["x"] + fraction * tb["width"] - (10 if fraction == 0 else 0), hb["y"] + hb["height"] / 2,
+                        steps=10)
+        page.mouse.up()
+
+    # (control, move once, set back)
+    rounds = [
+        ("depth scale", lambda: keyed("depth scale", "ArrowRight"), lambda: keyed("depth scale", "ArrowLeft")),
+        ("aspect (flat)", lambda: keyed("aspect (flat)", "ArrowRight"), lambda: keyed("aspect (flat)", "ArrowLeft")),
+        ("near–far", lambda: near_to(0.4), lambda: near_to(0.0)),
+        ("stride", lambda: keyed("stride", "ArrowRight"), lambda: keyed("stride", "ArrowLeft")),
+        ("point size ×", lambda: keyed("point size ×", "ArrowRight"), lambda: keyed("point size ×", "ArrowLeft")),
+        ("colour", lambda: chose("colour", "depth colormap"), lambda: chose("colour", "photo colours")),
+        ("edge points", lambda: toggled("edge points", "show"), lambda: toggled("edge points", "hide")),
+        ("fill behind edges", lambda: ticked("fill behind edges"), lambda: ticked("fill behind edges")),
+        ("matte mask", lambda: chose("matte mask", "portrait"), lambda: chose("matte mask", "none")),
+        ("refined depth", lambda: ticked("refined depth"), lambda: ticked("refined depth")),
+        ("draw as", lambda: toggled("draw as", "surface"), lambda: toggled("draw as", "points")),
+    ]
+    for name, move, back in rounds:
+        move()
+        moved = check_drawn(f"after moving {name}")
+        assert [title_model(t) for t in moved] == ["pinhole", "orthographic"], f"after moving {name}: {moved}"
+        assert shown(projection) == split, f"after moving {name} the projection menu shows {shown(projection)!r}"
+        back()
+        again = check_drawn(f"after setting {name} back")
+        note = cell.locator(".widget-html:has-text('near–far: left')").first.inner_text()
+        readout = cell.locator(".widget-hslider:has(.widget-label:text-matches('^near–far')) .widget-readout").first
+        assert again == first, (f"{name} set back: the sides are not as they were:\n{again}\nvs\n{first}\n"
+                                f"{note}; near–far reads {readout.inner_text()!r}")
+        assert shown(projection) == split
+    cell.locator(".jp-OutputArea-output").first.screenshot(path=str(ARTIFACTS / "split_pair_after_round_trips.png"))
+
+    # the projection menu itself: one model for both, then the split entry gives each its own back
+    chose("projection", MODEL_LABELS["pinhole"])
+    both = check_drawn("both sides pinhole")
+    assert [title_model(t) for t in both] == ["pinhole", "pinhole"], both
+    assert shown(projection) == MODEL_LABELS["pinhole"]
+    assert split in options(projection), "the split entry left the menu"
+    chose("projection", split)
+    again = check_drawn("the split chosen again")
+    assert [title_model(t) for t in again] == ["pinhole", "orthographic"], again
+    assert shown(projection) == split
+    assert not lp.page_errors, f"uncaught JavaScript errors: {lp.page_errors[:5]}"

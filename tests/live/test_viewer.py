@@ -524,3 +524,39 @@ def test_the_view_says_where_depth_is_unreliable_when_the_file_gives_a_confidenc
     title = explore(pixel).side.title.value
     assert f"on {share:.0%} of the map" in title and "confidence" in title
     assert "unreliable" not in explore(box_capture()).side.title.value  # no confidence: nothing claimed
+
+
+def test_compare_titles_name_each_sides_grid_and_come_back_after_a_round_trip():
+    """Each side's title names its own grid (metres for the pinhole side, arbitrary units for
+    the flat one) from the first picture on, and moving depth scale once and back leaves both
+    titles as they were (they name the grid fitted with both views, not the one before)."""
+    front = box_capture()
+    m = compare(front, front, models=("pinhole", "orthographic"))
+    first = [s.title.value for s in m.sides]
+    labels = [s.view.grid_label for s in m.sides]
+    assert labels[0].endswith(" m") and labels[1].endswith("units (arbitrary)"), labels
+    assert all(label in t for label, t in zip(labels, first))
+    m.controls.w["depth_scale"].value = 2.0
+    m.throttle.flush()
+    assert all(s.view.grid_label in s.title.value for s in m.sides)
+    m.controls.w["depth_scale"].value = 1.0
+    m.throttle.flush()
+    assert [s.title.value for s in m.sides] == first
+
+
+def test_compare_near_far_in_fractions_is_never_sent_back_under_a_drag():
+    """With "apply to: both" the near–far slider is in fractions of each side's range; the value
+    worked back from the sides' near and far can differ from the user's in its last bit, and
+    sending that back to the browser moved the handle under a drag still going on (the mouse-up
+    then committed the stale position).  The slider keeps exactly the user's values."""
+    m = compare(box_capture(accuracy="relative", kind="rear dual", scale=1.5), box_capture())
+    w = m.controls.w["clip"]
+    seen = []
+    w.observe(lambda ch: seen.append(ch["new"]), names="value")
+    dragged = [(round(0.005 * k, 3), 1.0) for k in range(1, 60)]
+    for value in dragged:
+        w.value = value
+        m.throttle.flush()
+    assert seen == dragged
+    near = [s.settings["near"] for s in m.sides]
+    assert all(n is not None for n in near) and near[0] != near[1]   # each side in its own terms

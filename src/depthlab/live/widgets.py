@@ -239,6 +239,7 @@ class _Side:
         self._edge_cache: tuple[Projector, np.ndarray, int] | None = None
         self._unreliable = unreliable_note(cap)
         view.fit = self.fit
+        view.units = self.units  # the grid's label: metres, or the flat models' arbitrary units
         # a view that starts as a surface sends its points only when they are first asked for
         # (the first picture waits for one geometry, not two)
         self._points_sent = self.settings["render"] == "points"
@@ -589,6 +590,15 @@ def _refined_setting(caps: list[Capture], refined: Any) -> bool:
     return refined
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether a control already shows ``b``: equal, or floats (or pairs of them) within rounding."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
 class _Controls:
     """The control panel; calls ``on_change(changes)`` with the settings a control changed."""
 
@@ -681,7 +691,10 @@ class _Controls:
             for k in ("min", "max", "step", "readout_format", "description"):
                 if k in traits and getattr(w, k) != traits[k]:
                     setattr(w, k, traits[k])
-            if "value" in traits and w.value != traits["value"]:
+            if "value" in traits and not _same_value(w.value, traits["value"]):
+                # a value worked back from the sides' settings (a comparison's near–far in
+                # fractions of each side's range) can differ in its last bit from the one the
+                # user set: sending that back would move the handle under a drag still going on
                 w.value = traits["value"]
         finally:
             self._quiet = False
@@ -952,6 +965,8 @@ class Comparison(_Session):
         super()._apply()
         if any(x.moves_subject(b) for x, b in zip(self.sides, before)):
             self._frame_both(keep_pose=True)
+            for side in self.sides:  # the titles name the grid just fitted, not the one before
+                side.title.value = side._title_html()
         self._show_sides()
 
     def _show_sides(self) -> None:
