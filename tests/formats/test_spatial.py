@@ -155,3 +155,79 @@ def test_a_stereo_mpo_opens_with_a_given_baseline(mpo_pair):
 def test_a_stereo_mpo_without_a_baseline_asks_for_one(mpo_pair):
     with pytest.raises(depthlab.CalibrationError, match=r"baseline_m=0.075"):
         open_bytes(mpo_pair[0], Path("pair.mpo.jpg"))
+
+
+# --------------------------------------------------------------------------------------------
+# a 3D camera's MPO (CIPA DC-007 multi-frame disparity set): the baseline is in the file
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def camera_mpo():
+    from depthlab import synth
+    from depthlab.synth.spatial import stereo_mpo_bytes
+
+    sp = synth.render_spatial(size=(320, 320))
+    return stereo_mpo_bytes(sp), sp
+
+
+def test_the_generated_mpo_is_laid_out_as_dc_007_says(camera_mpo):
+    """Read back by Pillow, not by depthlab: two frames, both multi-frame disparity, the first
+    representative; view 2's own MP Attribute IFD states individual number 2, base viewpoint 1,
+    convergence 0 degrees and a 63.807 mm baseline (metres, RATIONAL)."""
+    import io
+
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(camera_mpo[0]))
+    assert im.format == "MPO" and im.n_frames == 2
+    entries = im._getmp()[0xB002]
+    assert [e["Attribute"]["MPType"] for e in entries] == ["Multi-Frame Image: (Disparity)"] * 2
+    assert [e["Attribute"]["RepresentativeImageFlag"] for e in entries] == [True, False]
+    im.seek(1)
+    attrs = Image.Exif()
+    attrs.load(im.info["mp"])
+    assert attrs[0xB000] == b"0100" and attrs[0xB101] == 2 and attrs[0xB204] == 1
+    assert attrs[0xB205] == 0 and attrs[0xB206] == pytest.approx(0.063807, abs=1e-9)
+
+
+def test_a_3d_camera_mpo_opens_with_the_baseline_it_states(camera_mpo):
+    data, sp = camera_mpo
+    cap = open_bytes(data, Path("DSCF0001.MPO"))
+    assert cap.metadata["baseline_m"] == pytest.approx(0.063807, abs=1e-9)
+    assert cap.metadata["extrinsics_source"] == "MPF BaselineLength (CIPA DC-007)"
+    assert cap.metadata["mp_attributes"]["left"] == {"MPIndividualNum": 1, "BaseViewpointNum": 1,
+                                                     "ConvergenceAngle": 0.0, "BaselineLength": 0.0}
+    box = sp.truth.labels == sp.truth.label_names.index("box front")
+    f_ratio = cap.calibration.fx / sp.focal_px  # the EXIF 35 mm estimate's own error carries into depth
+    assert np.nanmedian(cap.depth[box]) == pytest.approx(1.3 * f_ratio, rel=0.02)
+    given = open_bytes(data, Path("DSCF0001.MPO"), baseline_m=0.1)  # a given baseline overrides the file's
+    assert given.metadata["baseline_m"] == 0.1 and given.metadata["extrinsics_source"] == "given to depthlab.open"
+    assert np.nanmedian(given.depth[box]) == pytest.approx(np.nanmedian(cap.depth[box]) * 0.1 / 0.063807, rel=1e-3)
+
+
+def test_an_mpo_without_baselinelength_asks_for_it():
+    from depthlab import synth
+    from depthlab.synth.spatial import stereo_mpo_bytes
+
+    data = stereo_mpo_bytes(synth.render_spatial(size=(128, 128)), baseline=False)
+    with pytest.raises(depthlab.CalibrationError, match=r"state no BaselineLength.*baseline_m=0.075"):
+        open_bytes(data, Path("DSCF0002.MPO"))
+
+
+def test_mp_attributes_unknown_values_and_disagreeing_baselines():
+    from depthlab.formats.jpeg_segments import read_mp_attributes
+    from depthlab.synth import jpeg as sj
+
+    unknown = (0xFFFFFFFF, 0xFFFFFFFF)  # DC-007's "unknown"
+    seg = sj.mp_attribute_segment([(0xB101, 4, 2), (0xB206, 5, unknown), (0xB205, 10, (-1, -1))])
+    jpeg = sj.insert_segments(sj.encode_jpeg(np.zeros((8, 8, 3), np.uint8)), [seg])
+    assert read_mp_attributes(jpeg) == {"MPIndividualNum": 2, "BaselineLength": None, "ConvergenceAngle": None}
+    assert read_mp_attributes(sj.encode_jpeg(np.zeros((8, 8, 3), np.uint8))) == {}
+    assert spatial.mpo_baseline([{"BaselineLength": 0.0}, {"BaselineLength": None}], "x") is None
+    # the base viewpoint's own value is its distance from itself; the other view's is the baseline
+    both = [{"MPIndividualNum": 1, "BaseViewpointNum": 1, "BaselineLength": 0.075},
+            {"MPIndividualNum": 2, "BaseViewpointNum": 1, "BaselineLength": 0.077}]
+    assert spatial.mpo_baseline(both, "x") == 0.077
+    with pytest.raises(UnreadableFileError, match="state different baselines \\(75 mm, 77 mm\\)"):
+        spatial.mpo_baseline([{"BaselineLength": 0.075}, {"BaselineLength": 0.077}], "x")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import UnreadableFileError
@@ -164,22 +164,8 @@ def read_mpf(data: bytes, segments: Sequence[Segment], what: str = "the JPEG") -
     if seg is None:
         return None
     base = seg.start + len(MPF_PREFIX)  # the TIFF header: MPF offsets count from here
-    block = data[base:seg.end]
     w = f"{what}: the MPF index"
-    if len(block) < 8 or block[:4] not in (b"MM\x00*", b"II*\x00"):
-        raise UnreadableFileError(f"{w} has no valid TIFF header; the file is damaged")
-    bo = ">" if block[:2] == b"MM" else "<"
-
-    def u16(off: int) -> int:
-        if off < 0 or off + 2 > len(block):
-            raise UnreadableFileError(f"{w} points past its own segment (byte {off}); the file is damaged")
-        return struct.unpack_from(bo + "H", block, off)[0]
-
-    def u32(off: int) -> int:
-        if off < 0 or off + 4 > len(block):
-            raise UnreadableFileError(f"{w} points past its own segment (byte {off}); the file is damaged")
-        return struct.unpack_from(bo + "I", block, off)[0]
-
+    block, bo, u16, u32 = _mpf_tiff(data, seg, w)
     ifd = u32(4)
     count = u16(ifd)
     if count > 64:
@@ -218,6 +204,75 @@ def read_mpf(data: bytes, segments: Sequence[Segment], what: str = "the JPEG") -
             raise UnreadableFileError(f"{w}: image {i} at byte {start:,} does not start with a JPEG SOI marker; damaged")
         images.append(MpImage(index=i, offset=start, size=size, type=attr & 0x00FFFFFF))
     return images
+
+
+def _mpf_tiff(data: bytes, seg: Segment, w: str) -> tuple[bytes, str, Callable[[int], int], Callable[[int], int]]:
+    """An MPF segment's TIFF block, its byte order, and bounded u16/u32 readers of it."""
+    block = data[seg.start + len(MPF_PREFIX):seg.end]
+    if len(block) < 8 or block[:4] not in (b"MM\x00*", b"II*\x00"):
+        raise UnreadableFileError(f"{w} has no valid TIFF header; the file is damaged")
+    bo = ">" if block[:2] == b"MM" else "<"
+
+    def u16(off: int) -> int:
+        if off < 0 or off + 2 > len(block):
+            raise UnreadableFileError(f"{w} points past its own segment (byte {off}); the file is damaged")
+        return struct.unpack_from(bo + "H", block, off)[0]
+
+    def u32(off: int) -> int:
+        if off < 0 or off + 4 > len(block):
+            raise UnreadableFileError(f"{w} points past its own segment (byte {off}); the file is damaged")
+        return struct.unpack_from(bo + "I", block, off)[0]
+
+    return block, bo, u16, u32
+
+
+#: MP Attribute IFD tags (CIPA DC-007) of a multi-view set that depthlab reads
+MP_ATTRIBUTE_TAGS = {0xB101: "MPIndividualNum", 0xB204: "BaseViewpointNum", 0xB205: "ConvergenceAngle",
+                     0xB206: "BaselineLength", 0xB207: "VerticalDivergence"}
+
+
+def read_mp_attributes(data: bytes, start: int = 0, what: str = "the JPEG") -> dict[str, float | int | None]:
+    """The MP Attribute IFD (CIPA DC-007) of the individual image beginning at ``data[start]``:
+    ``{name: value}`` for the tags of :data:`MP_ATTRIBUTE_TAGS` it holds; empty without an MPF
+    segment or attribute IFD.
+
+    Convention: in the first image's APP2 the attribute IFD is the MP Index IFD's next IFD; in a
+    later image's it is the first IFD (both found by walking the chain).  LONGs are ints;
+    RATIONAL / SRATIONAL are floats (BaselineLength in metres, the angles in degrees), ``None``
+    when the writer stated "unknown" (numerator and denominator 0xFFFFFFFF) or a zero denominator.
+    """
+    segments = iter_segments(data, start, what)
+    seg = next((s for s in segments if s.marker == APP2 and s.startswith(data, MPF_PREFIX)), None)
+    if seg is None:
+        return {}
+    w = f"{what}: the MPF attributes"
+    block, bo, u16, u32 = _mpf_tiff(data, seg, w)
+    out: dict[str, float | int | None] = {}
+    ifd, seen = u32(4), set()
+    while ifd and ifd not in seen and len(seen) < 4:  # the index IFD (first image only), then the attributes
+        seen.add(ifd)
+        count = u16(ifd)
+        if count > 64:
+            raise UnreadableFileError(f"{w} claims {count} tags; the file is damaged")
+        for i in range(count):
+            e = ifd + 2 + 12 * i
+            tag, kind = u16(e), u16(e + 2)
+            name = MP_ATTRIBUTE_TAGS.get(tag)
+            if name is None:
+                continue
+            if kind == 4:  # LONG
+                out[name] = u32(e + 8)
+            elif kind in (5, 10):  # RATIONAL, SRATIONAL: 8 bytes at the offset
+                at = u32(e + 8)
+                num, den = u32(at), u32(at + 4)
+                if kind == 10:
+                    num, den = struct.unpack(bo + "ii", struct.pack(bo + "II", num, den))
+                unknown = (num, den) in ((0xFFFFFFFF, 0xFFFFFFFF), (-1, -1)) or den == 0
+                out[name] = None if unknown else num / den
+            else:
+                raise UnreadableFileError(f"{w}: {name} has TIFF type {kind}, not the one DC-007 defines; damaged")
+        ifd = u32(ifd + 2 + 12 * count)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

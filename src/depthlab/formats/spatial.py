@@ -216,6 +216,8 @@ MP_DISPARITY = 0x020002
 
 #: MP type code of a baseline MP primary image (some writers mark the first view so)
 MP_PRIMARY = 0x030000
+#: MP entry flag (bit 29) of the representative image of a set (3D cameras: the first view)
+MP_REPRESENTATIVE = 1 << 29
 
 
 def is_stereo_mpo(mpf: list | None) -> bool:
@@ -225,26 +227,50 @@ def is_stereo_mpo(mpf: list | None) -> bool:
             and (mpf[0].type & 0xFFFFFF) in (MP_DISPARITY, MP_PRIMARY))
 
 
+def mpo_baseline(attributes: list[dict], name: str) -> float | None:
+    """The baseline (m) the two views' MP Attribute IFDs state, or None.
+
+    DC-007's BaselineLength is each image's distance from the base viewpoint (BaseViewpointNum,
+    an MPIndividualNum), so the pair's baseline is the value of the view that is not the base;
+    without a base named, the views' positive values (which must agree)."""
+    base = next((a.get("BaseViewpointNum") for a in attributes if a.get("BaseViewpointNum")), None)
+    values = [a.get("BaselineLength") for a in attributes
+              if base is None or a.get("MPIndividualNum") is None or a.get("MPIndividualNum") != base]
+    found = sorted({float(v) for v in values if v is not None and v > 0})
+    if not found:
+        return None
+    if found[-1] - found[0] > 1e-6:
+        raise UnreadableFileError(f"{name}: the two views state different baselines ({', '.join(f'{v * 1000:g} mm' for v in found)}) "
+                                  "and neither is named the base viewpoint; pass the right one: depthlab.open(path, baseline_m=...)")
+    return found[0]
+
+
 def read_stereo_mpo(path: Path | None, name: str, data: bytes, mpf: list, exif: bytes | None, *,
                     baseline_m: float | None = None) -> Capture:
     """The capture of a stereo MPO: depth from its two views (first = left).
 
-    The baseline must be given (``depthlab.open(path, baseline_m=0.075)``): the MPF individual
-    attributes that may carry it are not read.  The focal length is estimated from the EXIF
-    35 mm-equivalent focal length (recorded as such in the metadata)."""
+    The baseline is the MP Attribute IFDs' BaselineLength (CIPA DC-007, metres; 3D cameras such as
+    Fujifilm's FinePix REAL 3D write it), or ``baseline_m`` (``depthlab.open(path, baseline_m=0.075)``),
+    which overrides it.  The focal length is estimated from the EXIF 35 mm-equivalent focal
+    length (recorded as such in the metadata)."""
     from ..camera import estimate_calibration
     from ..errors import CalibrationError
     from ..imaging.stereo import stereo
     from .exif import camera_from_exif
     from .jpeg_images import decode_pixels, open_image
+    from .jpeg_segments import read_mp_attributes
 
-    if baseline_m is None:
+    roles = ("left", "right")
+    attributes = [read_mp_attributes(data, img.offset, f"{name}: the {role} view (MPF image {img.index})")
+                  for img, role in zip(mpf[:2], roles)]
+    stated = mpo_baseline(attributes, name)
+    if baseline_m is None and stated is None:
         raise CalibrationError(
-            f"{name} is a stereo pair (MPO, two views) without a baseline depthlab can read; give the distance "
+            f"{name} is a stereo pair (MPO, two views) whose MPF attributes state no BaselineLength; give the distance "
             "between the two cameras: depthlab.open(path, baseline_m=0.075)")
-    baseline = positive_number("baseline_m", baseline_m, " (metres between the two cameras)")
+    baseline = positive_number("baseline_m", stated if baseline_m is None else baseline_m, " (metres between the two cameras)")
     views = []
-    for img, role in zip(mpf[:2], ("left", "right")):
+    for img, role in zip(mpf[:2], roles):
         im = open_image(data[img.offset:img.end], f"{name}: the {role} view (MPF image {img.index})", MAX_VIEW_PIXELS)
         views.append(np.ascontiguousarray(np.asarray(decode_pixels(im, f"{name}: the {role} view"))[..., :3]))
     camera = camera_from_exif(exif, accuracy="absolute")
@@ -254,7 +280,9 @@ def read_stereo_mpo(path: Path | None, name: str, data: bytes, mpf: list, exif: 
     h, w = views[0].shape[:2]
     cal = estimate_calibration(w, h, focal_length_35mm=camera.focal_length_35mm)
     meta = {"intrinsics_source": f"estimated from EXIF FocalLengthIn35mmFilm ({camera.focal_length_35mm:g} mm)",
-            "extrinsics_source": "given to depthlab.open", "view_items": {"left": mpf[0].index, "right": mpf[1].index},
+            "extrinsics_source": "given to depthlab.open" if baseline_m is not None else "MPF BaselineLength (CIPA DC-007)",
+            "baseline_m": baseline, "mp_attributes": {role: a for role, a in zip(roles, attributes)},
+            "view_items": {"left": mpf[0].index, "right": mpf[1].index},
             "notes": ["the focal length is an estimate from EXIF, so metres are only as good as that estimate"]}
     try:
         return stereo(views[0], views[1], focal_px=cal.fx, baseline_m=baseline, metadata=meta, path=path,

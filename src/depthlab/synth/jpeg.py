@@ -49,6 +49,7 @@ import io
 import os
 import struct
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -164,34 +165,72 @@ def insert_segments(jpeg: bytes, segments: Sequence[bytes]) -> bytes:
 
 _MPF_TAGS = 3  # MPFVersion, NumberOfImages, MPEntry
 _MPF_IFD_BYTES = 8 + 2 + 12 * _MPF_TAGS + 4  # TIFF header, tag count, tags, next-IFD offset
+#: TIFF types of MP Attribute IFD values (CIPA DC-007)
+TIFF_LONG, TIFF_RATIONAL, TIFF_UNDEFINED, TIFF_SRATIONAL = 4, 5, 7, 10
 
 
-def mpf_segment(entries: Sequence[tuple[int, int, int]]) -> bytes:
+def mp_attribute_ifd(attributes: Sequence[tuple[int, int, Any]], at: int) -> bytes:
+    """An MP Attribute IFD (CIPA DC-007) placed at byte ``at`` of its MPF TIFF block.
+
+    ``attributes`` = [(tag, TIFF type, value)]: LONG values inline, RATIONAL / SRATIONAL as
+    ``(numerator, denominator)`` in the value area right after the IFD.  MPFVersion "0100" comes
+    first, the rest in tag order; no next IFD.
+    """
+    tags = [(0xB000, TIFF_UNDEFINED, b"0100")] + sorted(attributes)
+    values_at = at + 2 + 12 * len(tags) + 4
+    head, values = struct.pack(">H", len(tags)), b""
+    for tag, kind, value in tags:
+        if kind == TIFF_UNDEFINED:
+            head += struct.pack(">HHI", tag, kind, len(value)) + value
+        elif kind == TIFF_LONG:
+            head += struct.pack(">HHII", tag, kind, 1, value)
+        elif kind in (TIFF_RATIONAL, TIFF_SRATIONAL):
+            head += struct.pack(">HHII", tag, kind, 1, values_at + len(values))
+            values += struct.pack(">II" if kind == TIFF_RATIONAL else ">ii", *value)
+        else:
+            raise InvalidInputError(f"MP attribute 0x{tag:04X}: TIFF type {kind} is not one DC-007 uses")
+    return head + struct.pack(">I", 0) + values
+
+
+def mpf_segment(entries: Sequence[tuple[int, int, int]], attributes: Sequence[tuple[int, int, Any]] | None = None) -> bytes:
     """APP2 MPF index for ``entries`` = [(attribute, size, offset), ...], primary first.
 
     Convention: big-endian TIFF; ``offset`` counts from the first byte of the TIFF header (just
     after ``MPF\\0`` in the primary's APP2) and is 0 for the primary; ``attribute`` is the MP type
-    code (:data:`MP_PRIMARY` for the primary, 0 for Apple's auxiliary images).  The segment's
-    length depends only on the number of entries (``4 + 50 + 16 n`` bytes of payload), so a
-    caller can lay out the file before it knows the offsets.
+    code (:data:`MP_PRIMARY` for the primary, 0 for Apple's auxiliary images) with its flags.
+    The segment's length depends only on the number of entries (``4 + 50 + 16 n`` bytes of
+    payload) and on ``attributes``, so a caller can lay out the file before it knows the offsets.
+    ``attributes`` (as :func:`mp_attribute_ifd`) adds the primary's MP Attribute IFD after the
+    entries, linked as the index IFD's next IFD (DC-007's layout of the first image's APP2).
     """
     n = len(entries)
     if not 1 <= n <= 64:
         raise InvalidInputError(f"an MPF index lists 1..64 images, got {n}")
     tiff = b"MM\x00\x2a" + struct.pack(">I", 8)
+    attr_at = _MPF_IFD_BYTES + 16 * n
     ifd = struct.pack(">H", _MPF_TAGS)
     ifd += struct.pack(">HHI", 0xB000, 7, 4) + b"0100"  # MPFVersion, UNDEFINED[4]
     ifd += struct.pack(">HHII", 0xB001, 4, 1, n)  # NumberOfImages, LONG
     ifd += struct.pack(">HHII", 0xB002, 7, 16 * n, _MPF_IFD_BYTES)  # MPEntry, UNDEFINED[16 n], offset
-    ifd += struct.pack(">I", 0)  # no next IFD
+    ifd += struct.pack(">I", 0 if attributes is None else attr_at)  # next IFD: the MP Attribute IFD
     table = b"".join(struct.pack(">IIIHH", attr, size, off, 0, 0) for attr, size, off in entries)
-    return marker_segment(APP2, MPF_PREFIX + tiff + ifd + table)
+    tail = b"" if attributes is None else mp_attribute_ifd(attributes, attr_at)
+    return marker_segment(APP2, MPF_PREFIX + tiff + ifd + table + tail)
 
 
-def with_mpf_images(primary: bytes, images: Sequence[bytes], attributes: Sequence[int] | None = None) -> bytes:
+def mp_attribute_segment(attributes: Sequence[tuple[int, int, Any]]) -> bytes:
+    """APP2 MPF of an individual image after the first: a TIFF header and its MP Attribute IFD."""
+    return marker_segment(APP2, MPF_PREFIX + b"MM\x00\x2a" + struct.pack(">I", 8) + mp_attribute_ifd(attributes, 8))
+
+
+def with_mpf_images(primary: bytes, images: Sequence[bytes], attributes: Sequence[int] | None = None,
+                    mp_attributes: Sequence[Sequence[tuple[int, int, Any]]] | None = None) -> bytes:
     """``primary`` with an MPF index (APP2) inserted after its leading APPn segments and
     ``images`` (complete JPEGs) appended after it; ``attributes`` are their MP type codes
-    (default 0, as Apple's).  Returns the whole file.
+    (default 0, as Apple's; the primary's is :data:`MP_PRIMARY`, or ``attributes[0]`` when one
+    more code than images is given).  ``mp_attributes`` (one list per image, primary first)
+    gives every image its MP Attribute IFD, as 3D cameras write (:func:`mp_attribute_ifd`).
+    Returns the whole file.
 
     Insert EXIF/XMP into ``primary`` first: a segment inserted later would move the images away
     from the offsets the index records.
@@ -202,20 +241,25 @@ def with_mpf_images(primary: bytes, images: Sequence[bytes], attributes: Sequenc
         if im[:2] != b"\xff\xd8":
             raise InvalidInputError(f"appended image {i + 1} is not a JPEG (no SOI)")
     attrs = list(attributes) if attributes is not None else [0] * len(images)
-    if len(attrs) != len(images):
-        raise InvalidInputError("one attribute per appended image")
+    first = attrs.pop(0) if len(attrs) == len(images) + 1 else MP_PRIMARY
+    if len(attrs) != len(images) or (mp_attributes is not None and len(mp_attributes) != len(images) + 1):
+        raise InvalidInputError("one attribute per appended image (and one MP attribute list per image, primary first)")
+    if mp_attributes is not None:  # each later image's own APP2 MPF, after its other APPn segments
+        images = [im[:_existing_app_end(im)] + mp_attribute_segment(a) + im[_existing_app_end(im):]
+                  for im, a in zip(images, mp_attributes[1:])]
+    own = None if mp_attributes is None else mp_attributes[0]
     # lay out with placeholder offsets (the segment's size does not depend on them)
     n = len(images) + 1
-    probe = mpf_segment([(0, 0, 0)] * n)
+    probe = mpf_segment([(0, 0, 0)] * n, own)
     at = _existing_app_end(primary)
     tiff_base = at + 4 + len(MPF_PREFIX)  # FF E2, length, "MPF\0"
     primary_size = len(primary) + len(probe)
-    entries = [(MP_PRIMARY, primary_size, 0)]
+    entries = [(first, primary_size, 0)]
     pos = primary_size
     for im, attr in zip(images, attrs):
         entries.append((attr, len(im), pos - tiff_base))
         pos += len(im)
-    seg = mpf_segment(entries)
+    seg = mpf_segment(entries, own)
     assert len(seg) == len(probe)
     return primary[:at] + seg + primary[at:] + b"".join(images)
 

@@ -206,6 +206,43 @@ def spatial_heic_bytes(sp: SpatialCapture, *, quality: int = 92) -> bytes:
     return b.to_bytes()
 
 
+def stereo_mpo_bytes(sp: SpatialCapture, *, baseline: bool = True, quality: int = 95) -> bytes:
+    """The pair as a 3D camera's MPO (CIPA DC-007 multi-frame disparity set), left view first.
+
+    Layout: view 1 = SOI, APP1 EXIF (FocalLengthIn35mmFilm from ``sp.focal_px``, rounded as EXIF
+    stores it), APP2 MPF = MP Index IFD (MPFVersion, NumberOfImages 2, two MP entries: type
+    disparity, the first flagged representative) whose next IFD is view 1's MP Attribute IFD;
+    view 2 = SOI, APP1 EXIF, APP2 MPF with its own MP Attribute IFD.  Attribute IFDs: MPFVersion,
+    MPIndividualNum (1 = left, 2 = right), BaseViewpointNum 1, ConvergenceAngle 0 degrees (parallel
+    cameras) and, with ``baseline``, BaselineLength (metres from the base viewpoint: 0 for view 1,
+    ``sp.baseline_m`` for view 2, in micrometres over 10^6).
+
+    >>> from depthlab import synth
+    >>> from depthlab.formats.jpeg_segments import read_mp_attributes, read_mpf, iter_segments
+    >>> data = synth.spatial.stereo_mpo_bytes(synth.render_spatial(size=(64, 64)))
+    >>> right = read_mpf(data, list(iter_segments(data)))[1]
+    >>> read_mp_attributes(data, right.offset)
+    {'MPIndividualNum': 2, 'BaseViewpointNum': 1, 'ConvergenceAngle': 0.0, 'BaselineLength': 0.063807}
+    """
+    from ..capture import CameraInfo
+    from ..formats.spatial import MP_DISPARITY, MP_REPRESENTATIVE
+    from .heic import camera_exif
+    from .jpeg import TIFF_LONG, TIFF_RATIONAL, TIFF_SRATIONAL, encode_jpeg, exif_segment, insert_segments, with_mpf_images
+
+    w, h = sp.size
+    f35 = round(sp.focal_px * 43.27 / float(np.hypot(w, h)))  # 35 mm film's diagonal over the image's
+    tiff = camera_exif(CameraInfo(make="depthlab", model="synthetic stereo camera", focal_length_35mm=f35), 1).tobytes()
+    tiff = tiff[6:] if tiff.startswith(b"Exif\x00\x00") else tiff
+    views = [insert_segments(encode_jpeg(v, quality), [exif_segment(tiff)]) for v in (sp.left, sp.right)]
+
+    def attributes(number: int, distance_m: float) -> list:
+        a = [(0xB101, TIFF_LONG, number), (0xB204, TIFF_LONG, 1), (0xB205, TIFF_SRATIONAL, (0, 1))]
+        return a + ([(0xB206, TIFF_RATIONAL, (round(distance_m * 1e6), 1_000_000))] if baseline else [])
+
+    return with_mpf_images(views[0], views[1:], [MP_REPRESENTATIVE | MP_DISPARITY, MP_DISPARITY],
+                           mp_attributes=[attributes(1, 0.0), attributes(2, sp.baseline_m)])
+
+
 def write_spatial_heic(path: str | os.PathLike, sp: SpatialCapture, *, overwrite: bool = False, quality: int = 92) -> None:
     """Write :func:`spatial_heic_bytes` to ``path`` atomically; refuses to replace a file unless ``overwrite``."""
     data = spatial_heic_bytes(sp, quality=quality)
