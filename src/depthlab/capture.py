@@ -598,8 +598,9 @@ class Capture:
     def rgb_at(self, width: int | None = None, height: int | None = None) -> np.ndarray:
         """The colour image resampled to ``width`` x ``height`` (default: the depth map's size).
 
-        Area-averaged (:func:`depthlab.imaging.resample.area_average`), cached per size: point colours
-        are cheap after the first call.
+        Area-averaged (:func:`depthlab.imaging.resample.area_average`: each output pixel is the
+        mean of the photo's area it covers, pixels cut by its edges weighted by the overlap, rounded
+        once), cached per size: point colours and refine's guide are cheap after the first call.
 
         >>> import depthlab
         >>> cap = depthlab.open("data/sample/front_truedepth.heic")
@@ -612,8 +613,6 @@ class Capture:
         cached = self._rgb_at.get(key)
         if cached is not None:
             return cached
-        # area average: whole-block means in numpy, then a box filter over the remaining
-        # fraction (depthlab.imaging.resample) -- a fraction of the cost of Pillow on a 12-megapixel image
         out = area_average(self.rgb, key[0], key[1])
         self._rgb_at[key] = out
         return out

@@ -38,7 +38,7 @@ from ..capture import Capture, DepthEncoding
 from ..deps import require
 from ..checks import image_size, keyword_options, require_capture
 from ..errors import InvalidInputError
-from .resample import resize_map
+from .resample import area_average, resize_map
 
 #: largest output accepted, in pixels (a 48 MP phone photo fits; 12 MP is typical)
 MAX_PIXELS = 50_000_000
@@ -241,35 +241,6 @@ def _coefficients(p: np.ndarray, w: np.ndarray, g: list[np.ndarray], ncol: int, 
     return [ms[1 + i] * inv for i in range(c)], ms[1 + c] * inv
 
 
-def _area_average(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 (H, W, 3) photo area-averaged (box filter) to ``size`` = (w, h), in horizontal
-    bands on a few threads (handing a 12 MP photo to Pillow and reducing it costs more than the
-    whole refinement at depth size; both release the GIL).  Each band's box covers exactly its
-    output rows, so the result is that of one whole-image box resize."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    from PIL import Image
-
-    w, h = size
-    big_h, big_w = rgb.shape[:2]
-    if (big_w, big_h) == (w, h):
-        return rgb
-    out = np.empty((h, w, 3), dtype=np.uint8)
-    nb = max(1, min(4, os.cpu_count() or 1, h // 16))
-    edges = [round(i * h / nb) for i in range(nb + 1)]
-
-    def band(y0: int, y1: int) -> None:
-        s0, s1 = int(np.floor(y0 * big_h / h)), int(np.ceil(y1 * big_h / h))
-        im = Image.fromarray(np.ascontiguousarray(rgb[s0:s1]))
-        box = (0, y0 * big_h / h - s0, big_w, y1 * big_h / h - s0)
-        out[y0:y1] = np.asarray(im.resize((w, y1 - y0), Image.Resampling.BOX, box=box))
-
-    with ThreadPoolExecutor(max_workers=nb) as pool:
-        list(pool.map(lambda ab: band(*ab), zip(edges[:-1], edges[1:])))
-    return out
-
-
 def _evaluate(coefs: list[np.ndarray], rgb: np.ndarray | None, lower: np.ndarray, upper: np.ndarray,
               keep: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``clip(o + sum_c a_c * rgb_c, lower, upper)`` at ``size``: the coefficients resampled
@@ -323,8 +294,6 @@ def _fit(d: np.ndarray, conf: np.ndarray, guide_depth: np.ndarray | None, radius
          coarse: int, code: float) -> list[np.ndarray]:
     """Steps 1-3 on a grid ``coarse`` times coarser than the depth map: float32 maps
     ``[offset, a_R, a_G, a_B]`` (colour in 0..255) or ``[offset]`` without a guide."""
-    from PIL import Image
-
     h, w = d.shape
     gw, gh = max(1, round(w / coarse)), max(1, round(h / coarse))
     wsum = _resize(conf, (gw, gh), box=True).astype(np.float64)
@@ -333,7 +302,7 @@ def _fit(d: np.ndarray, conf: np.ndarray, guide_depth: np.ndarray | None, radius
     g = _positions((gh, gw), (h, w), radius)
     ncol = 0
     if guide_depth is not None:
-        small = np.asarray(Image.fromarray(guide_depth).resize((gw, gh), Image.Resampling.BOX))
+        small = area_average(guide_depth, gw, gh)
         g = [small[:, :, i] / 255.0 for i in range(3)] + g
         ncol = 3
     a, b = _coefficients(p, wsum, g, ncol, max(1, round(radius / coarse)), eps, NOISE_CODES2 * code * code)
@@ -433,7 +402,7 @@ def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str 
     conf = confidence(d, code)
     if cap.has_confidence:  # a stored confidence map (Dynamic Depth) weighs in too
         conf = conf * np.clip(cap.confidence, 0.0, 1.0).astype(np.float32)
-    guide_depth = _area_average(cap.rgb, (w, h)) if guide else None  # the photo area-averaged once
+    guide_depth = cap.rgb_at(w, h) if guide else None  # the photo area-averaged once (the capture caches it)
     coefs = _fit(d, conf, guide_depth, int(radius), float(eps), int(coarse), code)
     lower, upper = _bounds(d, conf, code, int(radius), tight=not guide)
     keep = np.ones_like(valid) if fill else valid
@@ -447,7 +416,7 @@ def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str 
         q = np.clip(q, lower, upper, out=q)
         q[~keep] = np.nan
     else:
-        q = _evaluate(coefs, _area_average(cap.rgb, size_wh) if guide else None, lower, upper, keep, size_wh)
+        q = _evaluate(coefs, area_average(cap.rgb, out_w, out_h) if guide else None, lower, upper, keep, size_wh)
 
     info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
                       source_size=(w, h), size=size_wh, guide=guide, radius=int(radius), eps=float(eps), code_per_m=float(code),

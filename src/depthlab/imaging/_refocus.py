@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import CalibrationError, InvalidInputError
 from ..checks import image_size, keyword_options, positive_number, require_capture
-from .resample import resize_map
+from .resample import area_average, resize_map
 
 #: Diagonal of the 36x24 mm frame that 35 mm-equivalent focal lengths refer to, in mm.
 FRAME_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -366,17 +366,15 @@ def layer_radii(r_min: float, r_max: float) -> np.ndarray:
 
 
 def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
-    """(C, H, W) -> (C, ceil(H/f), ceil(W/f)) by area averaging (f a power of two); the padding
-    is transparent (0)."""
-    while f > 1:
-        c, h, w = a.shape
-        if h % 2 or w % 2:
-            p = np.zeros((c, h + h % 2, w + w % 2), dtype=np.float32)
-            p[:, :h, :w] = a
-            a = p
-        a = (a[:, 0::2, 0::2] + a[:, 1::2, 0::2] + a[:, 0::2, 1::2] + a[:, 1::2, 1::2]) * np.float32(0.25)
-        f //= 2
-    return a
+    """(C, H, W) -> (C, ceil(H/f), ceil(W/f)): the area average of ``f x f`` blocks
+    (:func:`~depthlab.imaging.resample.area_average`); beyond the borders is transparent (0)."""
+    c, h, w = a.shape
+    hp, wp = -(-h // f) * f, -(-w // f) * f
+    if (hp, wp) != (h, w):
+        p = np.zeros((c, hp, wp), dtype=np.float32)
+        p[:, :h, :w] = a
+        a = p
+    return np.moveaxis(area_average(np.moveaxis(a, 0, -1), wp // f, hp // f), -1, 0)
 
 
 def _up2(a: np.ndarray, axis: int) -> np.ndarray:

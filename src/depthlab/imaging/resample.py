@@ -1,11 +1,10 @@
 """Resampling images to the depth map's size: colour by area average, mattes bilinear.
 
-:func:`area_average` is how a 12-megapixel photo becomes the colours of a 768x576 depth map:
-each output pixel is the mean of the photo's pixels under it.  It first takes whole
-``f x f`` block means in numpy (``f`` the integer part of the scale; blocks cut by the border
-are averaged over the pixels they hold), then a box filter over the exact remaining fraction
-(Pillow, on an image ``f**2`` times smaller).  This avoids handing the full photo to Pillow, whose
-conversion of a 12-megapixel RGB array alone costs more than the whole reduction here.
+:func:`area_average` is the one area average in depthlab (the photo's colours at the depth map's
+size, refine's guide, refocus's pyramid, photo-sized masks): each output pixel is the mean of the
+input area it covers, input pixels cut by its edges weighted by the part of them inside.  It is
+exact: separable integer weights, sums accumulated exactly (integers for uint8 images, float64
+otherwise), one rounding at the end.
 
 Convention: images are (H, W[, C]) arrays in display orientation; sizes are (width, height); the
 output's pixel grid spans the same extent as the input's (pixel edges aligned at the borders).
@@ -13,116 +12,158 @@ output's pixel grid spans the same extent as the input's (pixel edges aligned at
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
 
-__all__ = ["area_average", "block_mean", "bilinear", "resize_map"]
+from ..errors import InvalidInputError
 
-#: input bytes per band when :func:`block_mean` reduces a large image on threads
+__all__ = ["area_average", "bilinear", "resize_map"]
+
+#: input bytes per band of :func:`area_average` (a band's sums stay in cache)
 _BAND_BYTES = 1 << 20
 
 
-def _sums_along(a: np.ndarray, axis: int, f: int, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``f`` consecutive entries along ``axis`` (0 or 1), the last, partial block
-    included, and the number of entries in each block."""
-    n = a.shape[axis]
-    full = n // f
-    rest = n - full * f
-    counts = np.full(full + (1 if rest else 0), f, dtype=np.int64)
-    if rest:
-        counts[-1] = rest
-    if axis == 0:
-        out = np.empty((counts.size,) + a.shape[1:], dtype=dtype)
-        np.add.reduce(a[: full * f].reshape(full, f, *a.shape[1:]), axis=1, dtype=dtype, out=out[:full])
-        if rest:
-            np.add.reduce(a[full * f:], axis=0, dtype=dtype, out=out[full])
-        return out, counts
-    # along columns: for each channel, f strided adds of (H, full) views -- long inner loops
-    # (a (H, full, f, C) reduction would run numpy's inner loop over the C=3 channels only)
-    h = a.shape[0]
-    c = a.shape[2] if a.ndim == 3 else 1
-    flat = a.reshape(h, n * c)
-    out = np.empty((h, counts.size, c), dtype=dtype)
-    for ch in range(c):
-        o = out[:, :full, ch]
-        np.copyto(o, flat[:, ch: full * f * c: f * c], casting="unsafe")
-        for k in range(1, f):
-            np.add(o, flat[:, k * c + ch: full * f * c: f * c], out=o, casting="unsafe")
-    if rest:
-        np.add.reduce(a[:, full * f:].reshape(h, rest, c), axis=1, dtype=dtype, out=out[:, full])
-    return (out if a.ndim == 3 else out[:, :, 0]), counts
+class _Cuts:
+    """Where the edges of ``m`` output pixels fall on an axis of ``n`` input pixels, scaled by
+    ``q`` so every weight is a whole number: with ``n / m = p / q`` in lowest terms, edge ``j``
+    is at ``j p / q`` = input pixel ``i[j]`` plus ``r[j] / q`` of it, and an output pixel's
+    weights (``q`` per whole input pixel, the cut ones ``q - r`` and ``r``) sum to ``p``."""
+
+    def __init__(self, n: int, m: int) -> None:
+        g = math.gcd(n, m)
+        self.n, self.m, self.p, self.q = n, m, n // g, m // g
+        edges = np.arange(m + 1, dtype=np.int64) * self.p
+        self.i = edges // self.q
+        self.r = edges - self.i * self.q
+        self.whole = self.q == 1  # every edge on a pixel edge: plain block sums of p pixels
 
 
-def _block_mean_rows(a: np.ndarray, f: int, dtype) -> np.ndarray:
-    """:func:`block_mean` of a band of whole block rows (the last may be partial)."""
-    rows, cr = _sums_along(a, 0, f, dtype)
-    sums, cc = _sums_along(rows, 1, f, dtype)
-    count = (cr[:, None] * cc[None, :]).astype(np.float32)
-    if sums.ndim == 3:
-        count = count[:, :, None]
-    mean = sums.astype(np.float32)
-    np.divide(mean, count, out=mean)
-    np.rint(mean, out=mean)
-    return mean.astype(np.uint8)
+def _rows(a: np.ndarray, cut: _Cuts, j0: int, j1: int, dtype) -> np.ndarray:
+    """Output rows ``j0:j1`` of the vertical pass, times ``q``: ``(j1 - j0, W, ...)`` sums of
+    ``a``'s rows with the whole-number weights of ``cut``."""
+    i, r, q = cut.i, cut.r, cut.q
+    if cut.whole:
+        return np.add.reduce(a[i[j0]:i[j1]].reshape(j1 - j0, cut.p, *a.shape[1:]), axis=1, dtype=dtype)
+    s = np.empty((j1 - j0,) + a.shape[1:], dtype=dtype)
+    for j in range(j0, j1):  # the input rows inside each output row (long contiguous adds)
+        if i[j + 1] > i[j]:
+            np.add.reduce(a[i[j]:i[j + 1]], axis=0, dtype=dtype, out=s[j - j0])
+        else:
+            s[j - j0] = 0
+    s *= dtype(q)
+    # edge j takes r[j] / q of row i[j] from the output row before it (which holds all of it)
+    # and gives it to the output row after it
+    if r[j0:j1 + 1].any():
+        cut_rows = np.multiply(np.take(a, np.minimum(i[j0:j1 + 1], cut.n - 1), axis=0),
+                               r[j0:j1 + 1].astype(dtype).reshape((-1,) + (1,) * (a.ndim - 1)), dtype=dtype)
+        s += cut_rows[1:]
+        s -= cut_rows[:-1]
+    return s
 
 
-def block_mean(img: np.ndarray, f: int) -> np.ndarray:
-    """uint8 mean of every ``f x f`` block of a uint8 (H, W[, C]) image (blocks at the right and
-    bottom borders hold fewer pixels and are averaged over those), rounded to nearest.
+def _columns(v: np.ndarray, cut: _Cuts, dtype) -> np.ndarray:
+    """The horizontal pass on axis 1 of ``v`` (already weighted), times ``q``: edge ``j``
+    contributes ``g[j] = q * (sum of the columns before i[j]) + r[j] * column i[j]``, and output
+    column ``j`` is ``g[j + 1] - g[j]`` (prefix sums: long contiguous loops, unlike sums of
+    short runs of columns)."""
+    i, r, q = cut.i, cut.r, cut.q
+    if cut.whole:
+        return np.add.reduce(v.reshape(v.shape[0], cut.m, cut.p, *v.shape[2:]), axis=2, dtype=dtype)
+    c = np.empty((v.shape[0], cut.n + 1) + v.shape[2:], dtype=dtype)
+    c[:, 0] = 0
+    np.cumsum(v, axis=1, dtype=dtype, out=c[:, 1:])
+    g = np.take(c, i, axis=1)
+    g *= dtype(q)
+    if r.any():
+        g += np.take(v, np.minimum(i, cut.n - 1), axis=1) * r.astype(dtype).reshape((1, -1) + (1,) * (v.ndim - 2))
+    return g[:, 1:] - g[:, :-1]
 
-    A large image is reduced in bands of :data:`_BAND_BYTES` of input on a few threads (numpy
-    releases the GIL; each band's sums stay in cache); every block lies in one band, so the
-    result is the same as in one piece.
 
-    >>> import numpy as np
-    >>> from depthlab.imaging.resample import block_mean
-    >>> block_mean(np.arange(16, dtype=np.uint8).reshape(4, 4) * 10, 2)
-    array([[ 25,  45],
-           [105, 125]], dtype=uint8)
-    """
-    a = np.asarray(img)
-    dtype = np.uint16 if f * f * 255 <= np.iinfo(np.uint16).max else np.uint32
-    h = a.shape[0]
-    out_rows = -(-h // f)
-    per_band = max(1, _BAND_BYTES // max(1, f * a[:1].nbytes))  # block rows per band
-    workers = min(os.cpu_count() or 1, 4, -(-out_rows // per_band))
-    if workers <= 1:
-        return _block_mean_rows(a, f, dtype)
-    from concurrent.futures import ThreadPoolExecutor
+def _packed(s: np.ndarray, bits: int) -> np.ndarray:
+    """(rows, W, C) non-negative integers as one uint64 per pixel, channel k in bits
+    ``k * bits`` up: sums of packed pixels are the packed sums while each stays below
+    ``2 ** bits`` (wrapping in between is harmless: only differences are read)."""
+    pk = s[..., -1].astype(np.uint64)
+    for k in range(s.shape[2] - 2, -1, -1):
+        pk <<= np.uint64(bits)
+        np.add(pk, s[..., k], out=pk, casting="unsafe")
+    return pk
 
-    out = np.empty((out_rows, -(-a.shape[1] // f)) + a.shape[2:], dtype=np.uint8)
 
-    def band(r0: int) -> None:
-        r1 = min(out_rows, r0 + per_band)
-        out[r0:r1] = _block_mean_rows(a[r0 * f:r1 * f], f, dtype)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(band, range(0, out_rows, per_band)))
+def _unpacked(t: np.ndarray, bits: int, channels: int) -> np.ndarray:
+    """(rows, W) packed sums (:func:`_packed`) back to (rows, W, channels) int64."""
+    out = np.empty(t.shape + (channels,), dtype=np.int64)
+    mask = np.uint64((1 << bits) - 1)
+    for k in range(channels):
+        np.bitwise_and(t >> np.uint64(k * bits) if k else t, mask, out=out[..., k], casting="unsafe")
     return out
 
 
 def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
-    """uint8 (height, width[, C]): ``img`` (uint8 (H, W[, C])) averaged over the area under each
-    output pixel (a box filter); see the module docstring.
+    """``img`` (H, W[, C]) resampled to (height, width[, C]) by area averaging: each output
+    pixel is the mean of the input area it covers, input pixels cut by its edges weighted by the
+    overlap (the grids' outer edges aligned).  Exact: uint8 in, uint8 out (rounded once, halves
+    up); any other dtype in, float32 out.  The image itself when the size is already right.
+
+    A large image is reduced in bands of whole output rows on a few threads (numpy releases the
+    GIL; each band's sums stay in cache).
 
     >>> import numpy as np
     >>> from depthlab.imaging.resample import area_average
+    >>> area_average(np.array([[0, 10, 20, 30, 40]], np.uint8), 2, 1)   # 2.5 pixels each
+    array([[ 8, 32]], dtype=uint8)
     >>> area_average(np.arange(6.0).reshape(1, 6), 3, 1)
     array([[0.5, 2.5, 4.5]], dtype=float32)
     """
-    from PIL import Image
-
     a = np.asarray(img)
-    h, w = a.shape[:2]
-    if (w, h) == (width, height):
+    if a.ndim < 2:
+        raise InvalidInputError(f"an image must be (H, W[, C]), got shape {a.shape}")
+    h0, w0 = a.shape[:2]
+    if (w0, h0) == (width, height):
         return a
-    f = min(h // height, w // width)
-    box = None
-    if f >= 2:
-        a = block_mean(a, f)
-        box = (0.0, 0.0, w / f, h / f)  # the original extent in block units (last block partial)
-    return np.asarray(Image.fromarray(np.ascontiguousarray(a)).resize((width, height), Image.Resampling.BOX, box=box))
+    if width < 1 or height < 1 or h0 < 1 or w0 < 1:
+        raise InvalidInputError(f"cannot area-average a {w0}x{h0} image to {width}x{height}")
+    ys, xs = _Cuts(h0, int(height)), _Cuts(w0, int(width))
+    top = ys.p * xs.p  # the weights of one output pixel sum to this
+    if a.dtype == np.uint8:
+        vdt = np.uint16 if 255 * ys.p < 1 << 16 else np.int64
+        hdt = np.int32 if 255 * ys.p * w0 * xs.q < 1 << 31 else np.int64
+        bits = (255 * top).bit_length()
+        if a.ndim != 3 or a.shape[2] < 2 or xs.whole or bits * a.shape[2] > 64:
+            bits = 0
+    else:
+        vdt = hdt = np.float64
+        bits = 0
+    out = np.empty((ys.m, xs.m) + a.shape[2:], dtype=np.uint8 if a.dtype == np.uint8 else np.float32)
+
+    def band(j0: int, j1: int) -> None:
+        v = _rows(a, ys, j0, j1, vdt)
+        if bits:  # one uint64 per pixel for the horizontal pass (a third of the work)
+            s = _unpacked(_columns(_packed(v, bits), xs, np.uint64), bits, a.shape[2])
+        else:
+            s = _columns(v, xs, hdt)
+        if a.dtype == np.uint8:  # round half up: floor((2 s + top) / (2 top)), the division
+            s = s * 2.0  # correctly rounded in float64, so the floor is exact
+            s += top
+            s /= 2 * top
+            out[j0:j1] = s  # (a cast to uint8 truncates: the floor)
+        else:
+            np.divide(s, top, out=out[j0:j1], casting="same_kind")
+
+    step = max(1, _BAND_BYTES * ys.q // max(1, a[:1].nbytes * ys.p))  # output rows per band
+    starts = list(range(0, ys.m, step))
+    workers = min(os.cpu_count() or 1, 4, len(starts))
+    if workers <= 1:
+        for j0 in starts:
+            band(j0, min(ys.m, j0 + step))
+        return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda j0: band(j0, min(ys.m, j0 + step)), starts))
+    return out
 
 
 def bilinear(img: np.ndarray, width: int, height: int) -> np.ndarray:
