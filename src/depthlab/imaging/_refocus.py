@@ -371,8 +371,10 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
     c, h, w = a.shape
     hp, wp = -(-h // f) * f, -(-w // f) * f
     if (hp, wp) != (h, w):
-        p = np.zeros((c, hp, wp), dtype=np.float32)
+        p = np.empty((c, hp, wp), dtype=np.float32)
         p[:, :h, :w] = a
+        p[:, h:] = 0
+        p[:, :h, w:] = 0
         a = p
     return np.moveaxis(area_average(np.moveaxis(a, 0, -1), wp // f, hp // f), -1, 0)
 

@@ -23,6 +23,8 @@ __all__ = ["area_average", "bilinear", "resize_map"]
 
 #: input bytes per band of :func:`area_average` (a band's sums stay in cache)
 _BAND_BYTES = 1 << 20
+#: images of this many bytes and more are reduced on a few threads (numpy releases the GIL)
+_THREAD_BYTES = 16 << 20
 
 
 class _Cuts:
@@ -44,8 +46,11 @@ def _rows(a: np.ndarray, cut: _Cuts, j0: int, j1: int, dtype) -> np.ndarray:
     """Output rows ``j0:j1`` of the vertical pass, times ``q``: ``(j1 - j0, W, ...)`` sums of
     ``a``'s rows with the whole-number weights of ``cut``."""
     i, r, q = cut.i, cut.r, cut.q
-    if cut.whole:
-        return np.add.reduce(a[i[j0]:i[j1]].reshape(j1 - j0, cut.p, *a.shape[1:]), axis=1, dtype=dtype)
+    if cut.whole:  # blocks of p rows: p strided adds (the input's memory order kept)
+        s = a[i[j0]:i[j1]:cut.p].astype(dtype)
+        for k in range(1, cut.p):
+            s += a[i[j0] + k:i[j1]:cut.p]
+        return s
     s = np.empty((j1 - j0,) + a.shape[1:], dtype=dtype)
     for j in range(j0, j1):  # the input rows inside each output row (long contiguous adds)
         if i[j + 1] > i[j]:
@@ -70,7 +75,10 @@ def _columns(v: np.ndarray, cut: _Cuts, dtype) -> np.ndarray:
     short runs of columns)."""
     i, r, q = cut.i, cut.r, cut.q
     if cut.whole:
-        return np.add.reduce(v.reshape(v.shape[0], cut.m, cut.p, *v.shape[2:]), axis=2, dtype=dtype)
+        s = v[:, ::cut.p].astype(dtype)
+        for k in range(1, cut.p):
+            s += v[:, k::cut.p]
+        return s
     c = np.empty((v.shape[0], cut.n + 1) + v.shape[2:], dtype=dtype)
     c[:, 0] = 0
     np.cumsum(v, axis=1, dtype=dtype, out=c[:, 1:])
@@ -137,6 +145,8 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
         vdt = hdt = np.float64
         bits = 0
     out = np.empty((ys.m, xs.m) + a.shape[2:], dtype=np.uint8 if a.dtype == np.uint8 else np.float32)
+    if a.ndim == 3 and a.strides[2] > a.strides[0]:  # channels first in memory: keep them so
+        out = np.moveaxis(np.empty((a.shape[2], ys.m, xs.m), dtype=out.dtype), 0, -1)
 
     def band(j0: int, j1: int) -> None:
         v = _rows(a, ys, j0, j1, vdt)
@@ -152,9 +162,13 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
         else:
             np.divide(s, top, out=out[j0:j1], casting="same_kind")
 
-    step = max(1, _BAND_BYTES * ys.q // max(1, a[:1].nbytes * ys.p))  # output rows per band
+    threads = min(os.cpu_count() or 1, 4) if a.nbytes >= _THREAD_BYTES else 1
+    if ys.whole:  # strided adds stream through the input: one band per thread
+        step = -(-ys.m // threads)
+    else:  # output rows per band
+        step = max(1, _BAND_BYTES * ys.q // max(1, a[:1].nbytes * ys.p))
     starts = list(range(0, ys.m, step))
-    workers = min(os.cpu_count() or 1, 4, len(starts))
+    workers = min(threads, len(starts))
     if workers <= 1:
         for j0 in starts:
             band(j0, min(ys.m, j0 + step))
