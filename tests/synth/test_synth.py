@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 
+import depthlab
 from depthlab import synth
 from depthlab.capture import Orientation
 from depthlab.errors import DepthlabError, InvalidInputError, OverwriteError
@@ -150,6 +151,50 @@ def test_unfiltered_front_keeps_its_holes_and_says_so():
     assert np.all(np.isnan(f.disparity[f.truth.holes])) and np.isfinite(f.disparity[~f.truth.holes & np.isfinite(f.truth.depth_m)]).all()
     xmp = synth.heic.depth_xmp(f, f.calibration).decode()
     assert "<depthData:Filtered>False</depthData:Filtered>" in xmp or 'depthData:Filtered="False"' in xmp
+
+
+def stored_codes(cap) -> np.ndarray:
+    """The 8-bit codes behind a capture's disparity (``v = (D - FloatMin) / step``)."""
+    e = cap.encoding
+    d = cap.disparity[np.isfinite(cap.disparity)]
+    return np.round((d - e.float_min) / (e.float_max - e.float_min) * 255).astype(int)
+
+
+def test_the_stored_range_is_the_scenes_own_as_in_the_real_front_file():
+    """Real files fit FloatMin/Max to the scene: the real front selfie stores 0.508301/3.767578
+    (1.97-0.265 m), half floats, its farthest pixel code 0 and its nearest code 255, every code
+    used.  The generated front sample does the same with its own scene."""
+    real = depthlab.open(shared_sample("iphone/front_truedepth_mattes.heic"))
+    sample = depthlab.open(data_sample("front_truedepth.heic"))
+    assert (real.encoding.float_min, real.encoding.float_max) == (0.508301, 3.767578)
+    assert (sample.encoding.float_min, sample.encoding.float_max) == (1.044921875, 2.779296875)
+    for cap, used in ((real, 256), (sample, 252)):
+        codes = stored_codes(cap)
+        assert codes.min() == 0 and codes.max() == 255 and np.unique(codes).size == used
+        e = cap.encoding  # both ends are float16 numbers (up to the real file's six decimals)
+        for v in (e.float_min, e.float_max):
+            assert float(np.float16(v)) == pytest.approx(v, abs=5e-7)
+        # the range is the map's own: its smallest and largest disparity, nothing to spare
+        d = cap.disparity[np.isfinite(cap.disparity)]
+        assert (d.min(), d.max()) == pytest.approx((e.float_min, e.float_max), abs=1e-6)
+    # the truth lies inside: the nearest and farthest true depths are within half a code of the ends
+    t = synth.load_truth(data_sample("front_truedepth.heic"))
+    s = sample.encoding.step
+    assert 1 / np.nanmax(t.depth_m) - s / 2 <= 1.044921875 <= 1 / np.nanmax(t.depth_m)
+    assert 1 / np.nanmin(t.depth_m) <= 2.779296875 <= 1 / np.nanmin(t.depth_m) + s / 2
+    doc = json.loads(data_sample("front_truedepth_truth.json").read_text())
+    assert (doc["stored"]["float_min"], doc["stored"]["float_max"]) == (1.044921875, 2.779296875)
+
+
+def test_every_render_fits_its_range_and_an_unfiltered_one_keeps_floatmin_zero(front, rear):
+    for cap in (front, rear):  # the small renders too: code 0 the farthest pixel, 255 the nearest
+        assert cap.depth_codes.min() == 0 and cap.depth_codes.max() == 255
+        assert cap.float_min == float(np.float16(cap.float_min)) and cap.float_max == float(np.float16(cap.float_max))
+    f = synth.render_front_truedepth(depth_size=(120, 160), colour_size=(240, 320), filtered=False)
+    measured = ~f.truth.holes
+    assert f.float_min == 0.0 and f.depth_codes.max() == 255  # code 0 = disparity 0 = unknown: its holes
+    assert f.float_max == synth.render.fitted_range(1 / f.truth.depth_m[measured])[1]
+    assert np.all(f.depth_codes[f.truth.holes] == 0) and f.depth_codes[measured].min() > 0
 
 
 def test_fill_holes_fills_from_measured_neighbours():

@@ -42,25 +42,48 @@ def test_scale_against_truth_shows_relative_vs_absolute(rear, front):
 
 def test_quantisation_follows_the_square_of_distance(front):
     cap = front[0]
-    q = concepts.quantisation(cap, depths_m=(0.5, 1.0, 2.0))
+    q = concepts.quantisation(cap, depths_m=(0.4, 0.6, 0.8))  # inside the 0.36-0.957 m the map encodes
     assert q.step_per_m == pytest.approx(cap.encoding.step)
-    assert 2 <= q.levels <= 256
+    assert q.levels == 252  # of 256: the range is fitted to the scene, as a real file's
     (z1, d1, e1), (z2, d2, e2), (z3, d3, e3) = q.depth_steps_m
-    assert d2 == pytest.approx(4 * d1) and d3 == pytest.approx(4 * d2)
-    assert d2 == pytest.approx(1.0 * cap.encoding.step)
-    assert "of the 256 possible 8-bit codes" in str(q) and "cm of depth" in str(q)
+    assert d3 == pytest.approx(4 * d1) and d2 == pytest.approx(2.25 * d1)
+    assert d3 == pytest.approx(0.64 * cap.encoding.step)
+    assert "252 of the 256 possible 8-bit codes" in str(q) and "mm of depth" in str(q)
 
 
 def test_quantisation_rows_only_where_the_map_encodes_and_exact_steps(front):
-    cap = front[0]
-    s = 3.0 / 255  # the front sample: FloatMin 0, FloatMax 3 (1/m)
+    cap, truth = front
+    # the front sample stores the range of its own scene: FloatMin/Max 1.044921875/2.779296875 (1/m)
+    assert (cap.encoding.float_min, cap.encoding.float_max) == (1.044921875, 2.779296875)
+    s = (2.779296875 - 1.044921875) / 255
     q = concepts.quantisation(cap)
-    assert q.near_m == pytest.approx(1 / 3.0) and q.far_m == float("inf")
+    assert q.near_m == pytest.approx(1 / 2.779296875) and q.far_m == pytest.approx(1 / 1.044921875)
+    # the truth lies inside that range: the nearest and farthest true depths round to its ends
+    lo, hi = np.nanmin(truth.depth_m), np.nanmax(truth.depth_m)
+    assert 1 / hi - s / 2 <= 1.044921875 <= 1 / hi and 1 / lo <= 2.779296875 <= 1 / lo + s / 2
+    # of 0.3, 0.5, 1, 2, 4 m only 0.5 m is encodable: too few to show the growth, so the rows are the
+    # nearest, the middle (geometric mean) and the farthest encodable depth
+    near, far = 1 / 2.779296875, 1 / 1.044921875
+    assert [z for z, _, _ in q.depth_steps_m] == pytest.approx([near, np.sqrt(near * far), far])
+    z, first, exact = q.depth_steps_m[-1]
+    assert first == pytest.approx(far * far * s) and exact == pytest.approx(1 / (1 / far - s) - far)
+    assert round(1000 * first, 2) == 6.23 and round(1000 * exact, 2) == 6.27
+    assert "at 0.957 m one step is   6.23 mm of depth" in str(q) and "exactly   6.27 mm" in str(q)
+    assert "the map encodes 0.36–0.957 m" in str(q)
+
+
+def test_quantisation_of_a_map_with_floatmin_zero_reaches_infinity():
+    # an unfiltered front map keeps FloatMin 0 (its holes are code 0 = disparity 0 = unknown)
+    cap = synth.render_front_truedepth(filtered=False).to_capture()
+    assert (cap.encoding.float_min, cap.encoding.float_max) == (0.0, 2.779296875)
+    s = 2.779296875 / 255
+    q = concepts.quantisation(cap)
+    assert q.near_m == pytest.approx(1 / 2.779296875) and q.far_m == float("inf")
     assert [z for z, _, _ in q.depth_steps_m] == [0.5, 1.0, 2.0, 4.0]  # 0.3 m is nearer than 1/FloatMax
     z, first, exact = q.depth_steps_m[-1]
     assert first == pytest.approx(16 * s) and exact == pytest.approx(1 / (1 / 4 - s) - 4)
-    assert round(100 * first, 1) == 18.8 and round(100 * exact, 1) == 19.8  # the 4 m example
-    assert "exactly  19.75 cm" in str(q)
+    assert round(100 * first, 2) == 17.44 and round(100 * exact, 2) == 18.23
+    assert "exactly  18.23 cm" in str(q) and "the map encodes 0.36–∞ m" in str(q)
 
 
 def test_quantisation_of_the_real_files():
@@ -162,7 +185,7 @@ def test_pug_numbers_are_the_real_files():
 def test_error_propagation_matches_the_truth(front):
     cap, truth = front
     e = concepts.error_propagation(cap, truth)
-    s = 3.0 / 255
+    s = (2.779296875 - 1.044921875) / 255  # the front sample's stored range (1/m)
     assert e.sigma_disparity == pytest.approx(s / np.sqrt(12))
     assert len(e.measured) == 3
     for z, predicted, measured, n in e.measured:

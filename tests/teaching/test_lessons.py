@@ -9,8 +9,9 @@ import re
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, data_sample
 
+import depthlab
 from depthlab import lessons
 
 nbformat = pytest.importorskip("nbformat")
@@ -171,3 +172,12 @@ def test_each_exercise_is_asked_in_the_notebook_it_names():
     for name, ex in lessons.EXERCISES.items():
         if ex.notebook and (ROOT / "notebooks" / f"{ex.notebook}.ipynb").is_file():
             assert asked.get(name) == ex.notebook, f"{name} is registered for {ex.notebook}, asked in {asked.get(name)}"
+
+
+def test_the_rounding_error_exercise_uses_the_front_samples_own_step():
+    """04 prints the front sample's error budget right before asking for σ_Z: the same step s."""
+    ex = lessons.EXERCISES["sigma_depth"]
+    step = depthlab.open(data_sample("front_truedepth.heic")).encoding.step
+    assert ex.given["step"] == pytest.approx(step, rel=1e-12)
+    # σ_Z at 0.8 m = 0.8² · s / √12: 1.26 mm with FloatMin/Max 1.044921875/2.779296875
+    assert round(ex.solution, 2) == 1.26

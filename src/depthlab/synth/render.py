@@ -16,9 +16,11 @@ orientation, plus the ground truth):
   without distortion (as the real front sample), square pixels.
 
 Stored values follow Apple: 8-bit codes ``v``, disparity ``FloatMin + (FloatMax - FloatMin) * v /
-255`` in 1/m.  FloatMin/Max are float16 numbers (as Apple's, from native half floats), so their
-decimal text, the SEI's d_min/d_max and float32/float64 readings are all the same number.  A
-front hole is code 0 with FloatMin = 0: disparity 0, infinitely far, i.e. unknown.
+255`` in 1/m.  FloatMin/Max are fitted to each capture's scene as the real files' are (the
+smallest and largest stored disparity, :func:`fitted_range`), and are float16 numbers (as Apple's,
+from native half floats), so their decimal text, the SEI's d_min/d_max and float32/float64 readings
+are all the same number.  An unfiltered front map's hole is code 0 with FloatMin = 0: disparity 0,
+infinitely far, i.e. unknown.
 
 Lens distortion, as Apple's code evaluates it (:mod:`depthlab.camera` has the evidence): for a
 radius ``r`` in reference pixels from the distortion centre, ``t = (r * PixelSize_mm)**2``,
@@ -296,13 +298,42 @@ def area_down(img: np.ndarray, f: int) -> np.ndarray:
     return img.reshape(h // f, f, w // f, f, *img.shape[2:]).mean(axis=(1, 3))
 
 
-def _half_float_range(lo: float, hi: float) -> tuple[float, float]:
-    """Outward-rounded float16 numbers bracketing [lo, hi] (Apple's FloatMin/Max are halves)."""
+def fitted_range(disparity: np.ndarray, *, holes: np.ndarray | None = None) -> tuple[float, float]:
+    """The stored range (FloatMin, FloatMax, 1/m) an iPhone writes for a disparity map: the map's
+    own smallest and largest disparity, each rounded outward to a float16 number.
+
+    The rule, as the real files follow it (``/work/shared/samples``): every Apple depth item seen
+    stores the disparity of *its* scene, not a fixed span.  The front TrueDepth selfie (face
+    0.27 m, background 1.97 m away) stores FloatMin/Max 0.508301/3.767578 = 1/1.967 m .. 1/0.2654 m
+    and uses all 256 codes; the rear dual files store 1.498047/4.382812 (252 codes used),
+    0.536621/3.566406 (255) and 0.229614/4.835938 (256).  In each, code 0 is the farthest pixel and
+    code 255 the nearest, and both ends are float16 numbers (the native format is half-float
+    disparity, ``hdis``).  So FloatMin = the smallest disparity, FloatMax = the largest, both as
+    halves; rounding outward keeps every value inside the range.
+
+    ``holes`` (pixels stored as unknown, an unfiltered map): they are left out of the fit, and
+    FloatMin is 0 so that their code 0 reads as disparity 0, i.e. unknown.
+
+    >>> fitted_range(1 / np.array([[0.27, 1.97]]))  # a face 0.27 m away, a wall 1.97 m away
+    (0.50732421875, 3.705078125)
+    >>> fitted_range(np.array([[0.0, 0.8, 1.3]]), holes=np.array([[True, False, False]]))
+    (0.0, 1.30078125)
+    """
+    values = np.asarray(disparity, dtype=np.float64)
+    if holes is not None:
+        values = values[~np.asarray(holes, dtype=bool)]
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise InvalidInputError("no measured disparity to fit the stored range to")
+    lo = 0.0 if holes is not None else float(values.min())
+    hi = float(values.max())
     a = np.float16(lo)
     if float(a) > lo:
         a = np.nextafter(a, np.float16(-np.inf))
     b = np.float16(hi)
     if float(b) < hi:
+        b = np.nextafter(b, np.float16(np.inf))
+    if not float(a) < float(b):  # a flat scene: one code step above it
         b = np.nextafter(b, np.float16(np.inf))
     return float(a), float(b)
 
@@ -401,7 +432,7 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
     far = np.nanmax(depth) if np.isfinite(depth).any() else 1.0
     true_disp = 1.0 / np.where(np.isfinite(depth), depth, far * 4).astype(np.float64)
     stored = gaussian_blur(true_disp * relative_scale_factor + relative_disparity_offset, blur_px)
-    fmin, fmax = _half_float_range(float(stored.min()), float(stored.max()))
+    fmin, fmax = fitted_range(stored)
     codes = _codes(stored, fmin, fmax)
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=True))
     rgb = shade(scene, colour_hits).reshape(ch, cw, 3)
@@ -422,8 +453,7 @@ def render_rear_dual(scene: Scene | None = None, *, depth_size: tuple[int, int] 
 
 
 def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int, int] = (480, 640),
-                           colour_size: tuple[int, int] = (960, 1280), float_max: float = 3.0,
-                           grazing_cos: float = 0.3, dropout: float = 0.003,
+                           colour_size: tuple[int, int] = (960, 1280), grazing_cos: float = 0.3, dropout: float = 0.003,
                            seed: int = DEFAULT_SEED, filtered: bool = True) -> SynthCapture:
     """Render ``scene`` (default :func:`selfie_scene`) as the front TrueDepth camera stores it.
 
@@ -431,7 +461,9 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
     angles (|cos| < ``grazing_cos``), dark hair, and a fraction ``dropout`` of random pixels
     (``seed``): ``truth.holes``.  ``filtered`` (the Camera app's photos, ``Filtered`` True) fills
     them from their neighbours (:func:`fill_holes`); ``filtered=False`` (an unfiltered stream)
-    stores them as code 0 with FloatMin = 0, i.e. disparity 0: unknown.
+    stores them as code 0 with FloatMin = 0, i.e. disparity 0: unknown.  The stored range is the
+    scene's own (:func:`fitted_range`): code 255 is the nearest pixel, and code 0 the farthest
+    (filtered) or a hole (unfiltered).
     """
     scene = scene or selfie_scene()
     dw, dh = check_size("depth_size", depth_size)
@@ -447,11 +479,10 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
     hair = np.isin(labels, [i for i, n in enumerate(scene.labels) if n == "hair"])
     holes = (cos < grazing_cos) | hair | (rng.random((dh, dw)) < dropout) | ~np.isfinite(depth)
     disp = np.where(holes, 0.0, 1.0 / np.where(np.isfinite(depth), depth, 1.0))
-    if float(disp.max()) > float_max:
-        raise InvalidInputError(f"the scene comes closer than 1/{float_max} m; raise float_max")
     if filtered:
         disp = fill_holes(disp, holes)
-    codes = _codes(disp, 0.0, float_max)
+    fmin, fmax = fitted_range(disp, holes=None if filtered else holes)
+    codes = _codes(disp, fmin, fmax)
     if not filtered:
         codes[holes] = 0
     colour_hits = cast(scene, pixel_rays(cal, cw, ch, distorted=False))
@@ -465,6 +496,5 @@ def render_front_truedepth(scene: Scene | None = None, *, depth_size: tuple[int,
                         notes=["holes: grazing angles, dark hair, random dropouts; "
                                + ("filled from their measured neighbours, as a filtered map (Filtered=True) is"
                                   if filtered else "stored as code 0 = disparity 0 (unknown): an unfiltered map (Filtered=False)")])
-    return SynthCapture(rgb=rgb, depth_codes=codes, float_min=0.0, float_max=float(np.float16(float_max)),
-                        matte_codes=matte, calibration=cal, accuracy="absolute", camera=camera, truth=truth,
+    return SynthCapture(rgb=rgb, depth_codes=codes, float_min=fmin, float_max=fmax, matte_codes=matte, calibration=cal, accuracy="absolute", camera=camera, truth=truth,
                         name="front_truedepth", filtered=bool(filtered))

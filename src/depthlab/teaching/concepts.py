@@ -37,7 +37,9 @@ class Quantisation:
     bits: int | None = None  # bits per stored code
 
     def _len(self, v: float) -> str:
-        return f"{100 * v:6.2f} cm" if self.unit == "m" else f"{v:.3g} {self.unit}"
+        if self.unit != "m":
+            return f"{v:.3g} {self.unit}"
+        return f"{100 * v:6.2f} cm" if v >= 0.01 else f"{1000 * v:6.2f} mm"  # under a centimetre in mm
 
     def __str__(self) -> str:
         u = self.unit
@@ -62,7 +64,7 @@ def _depth_steps(step: float, near: float, far: float, depths_m: Sequence[float]
     if depths_m is None:
         depths_m = (0.3, 0.5, 1.0, 2.0, 4.0)
     zs = [float(z) for z in depths_m if near <= float(z) <= far]
-    if not zs:  # none of the usual distances is encodable: nearest, middle and farthest encodable
+    if len(zs) < 2:  # too few of the usual distances to show the growth: nearest, middle and farthest encodable
         top = far if np.isfinite(far) else 4 * near
         zs = [near, float(np.sqrt(near * top)), top]
     rows = []
@@ -75,7 +77,9 @@ def _depth_steps(step: float, near: float, far: float, depths_m: Sequence[float]
 def quantisation(cap: Capture, *, depths_m: Sequence[float] | None = None) -> Quantisation:
     """Distinct stored levels and the depth change one code means at several distances.
 
-    ``depths_m`` (default 0.3, 0.5, 1, 2, 4 m) are kept only where the map can encode them.
+    ``depths_m`` (default 0.3, 0.5, 1, 2, 4 m) are kept only where the map can encode them; when
+    fewer than two are, the rows are at the nearest, the middle (geometric mean) and the farthest
+    depth the map encodes.
     Apple disparity: step ``(FloatMax - FloatMin) / 255`` in 1/m.  GDepth ``RangeInverse``
     (codes even in 1/depth): step ``(1/near - 1/far) / codes``; ``RangeLinear``: ``(far - near)
     / codes`` of depth.  GDepth without ``Units`` is in its own unit ("units", not metres).

@@ -279,7 +279,8 @@ register(Exercise(
     unit="px", units={"focal_px": "px", "width_px": "px", "depth_width_px": "px", "baseline_m": "m", "depth_m": "m"},
     notebook="04_depth_concepts"))
 
-_SIGMA = {"step": 3.0 / 255, "depth": 0.8}
+# the front sample's step: data/sample/front_truedepth.heic stores FloatMin/Max 1.044921875/2.779296875 (1/m)
+_SIGMA = {"step": (2.779296875 - 1.044921875) / 255, "depth": 0.8}
 
 register(Exercise(
     "sigma_depth",
