@@ -136,6 +136,28 @@ def samples_dir() -> Path:
     return shared_samples_dir()
 
 
+@pytest.fixture(scope="module")
+def rear():
+    """The generated rear sample and its ground truth, ``(Capture, GroundTruth)``, opened once per
+    module.  Modules that render captures of their own (tests/synth, test_refocus) define their
+    own ``rear``/``front``, which take precedence there."""
+    import depthlab
+    from depthlab import synth
+
+    p = data_sample("rear_dual.heic")
+    return depthlab.open(p), synth.load_truth(p)
+
+
+@pytest.fixture(scope="module")
+def front():
+    """The generated front sample and its ground truth, ``(Capture, GroundTruth)``; as ``rear``."""
+    import depthlab
+    from depthlab import synth
+
+    p = data_sample("front_truedepth.heic")
+    return depthlab.open(p), synth.load_truth(p)
+
+
 # --------------------------------------------------------------------------------------------
 # no wrapped programming errors
 # --------------------------------------------------------------------------------------------

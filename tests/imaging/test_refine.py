@@ -22,18 +22,6 @@ scipy_ndimage = pytest.importorskip("scipy.ndimage", reason="refine needs scipy 
 
 
 @pytest.fixture(scope="module")
-def rear():
-    p = data_sample("rear_dual.heic")
-    return depthlab.open(p), synth.load_truth(p)
-
-
-@pytest.fixture(scope="module")
-def front():
-    p = data_sample("front_truedepth.heic")
-    return depthlab.open(p), synth.load_truth(p)
-
-
-@pytest.fixture(scope="module")
 def rear_refined(rear):
     return depthlab.refine(rear[0])
 

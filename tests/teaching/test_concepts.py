@@ -8,19 +8,6 @@ import pytest
 import depthlab
 from depthlab import InvalidInputError, synth
 from depthlab.teaching import concepts
-from conftest import data_sample
-
-
-@pytest.fixture(scope="module")
-def rear():
-    p = data_sample("rear_dual.heic")
-    return depthlab.open(p), synth.load_truth(p)
-
-
-@pytest.fixture(scope="module")
-def front():
-    p = data_sample("front_truedepth.heic")
-    return depthlab.open(p), synth.load_truth(p)
 
 
 def test_scale_against_truth_shows_relative_vs_absolute(rear, front):
