@@ -106,3 +106,35 @@ def test_points_on_a_slant_are_drawn_wider():
         st = point_stretch(xyz, z.reshape(-1), np.ones(h * w, bool), (h, w), fp, 0.5).astype(float) / 255 * MAX_STRETCH
         centre = st.reshape(h, w)[5:-5, w // 2]       # on the optical axis the slant is exactly 0 / 70 degrees
         assert abs(float(np.median(centre)) - expect) < 0.15 * expect, (slope, np.median(centre))
+
+
+def test_a_model_change_sends_only_what_moved_and_draws_what_a_fresh_view_draws(caps):
+    """The filled layer is made once per projector (edges, push-pull, inpainting: the slow part)
+    and kept per model: another pinhole model re-projects it and sends its positions only (the
+    colours stay in the browser), the surface goes out only when drawn, and what is drawn is
+    exactly what a view opened on that model draws."""
+    from depthlab.projection import Projector
+    from depthlab.surface.layers import projector_layer
+
+    cap = caps["person"]
+    proj = Projector(cap, stride=2)
+    a, b = projector_layer(proj, "pinhole"), projector_layer(proj, "pinhole-raw")
+    assert b["texture"] is a["texture"] and not a["texture"].flags.writeable   # made once, kept read-only
+    fresh = projector_layer(Projector(cap, stride=2), "pinhole-raw")
+    for k in ("xyz", "rgb", "faces", "texture", "invented", "depth"):
+        np.testing.assert_array_equal(b[k], fresh[k])
+
+    e = explore(cap)
+    behind = e.side.behind
+    colours = behind.points.color.array
+    assert behind.surface is None          # points are drawn: the surface was never sent
+    for model in ("pinhole-raw", "pinhole", "pinhole-raw"):
+        e.set(model=model)
+        assert behind.points.color.array is colours, "the layer's colours were sent again"
+    e.set(render="surface")
+    other = explore(cap, model="pinhole-raw", render="surface").side.behind
+    for name in ("position", "color", "index", "stretch"):
+        np.testing.assert_array_equal(getattr(behind.points, name).array, getattr(other.points, name).array)
+    for name in ("position", "uv", "index"):
+        np.testing.assert_array_equal(getattr(behind.surface, name).array, getattr(other.surface, name).array)
+    assert behind.surface.mesh.visible and behind.count == other.count > 0

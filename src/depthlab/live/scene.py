@@ -444,17 +444,23 @@ def point_stretch(xyz: np.ndarray, depth: np.ndarray, valid: np.ndarray, grid_sh
     from ..surface.triangulate import depth_steps
 
     gh, gw = (int(v) for v in grid_shape)
-    p = np.asarray(xyz, dtype=np.float32).reshape(gh, gw, 3)
+    # one plane per axis (x, y, z), each contiguous: the neighbour distances below are then
+    # whole-array arithmetic, not a sum over a 3-wide axis (the same sums, in the same order)
+    planes = np.ascontiguousarray(np.moveaxis(np.asarray(xyz, dtype=np.float32).reshape(gh, gw, 3), -1, 0))
     ok = np.asarray(valid, dtype=bool).reshape(gh, gw)
-    width = np.float32(footprint["constant"]) + np.float32(footprint["per_depth"]) * np.abs(p[..., 2])
+    width = np.float32(footprint["constant"]) + np.float32(footprint["per_depth"]) * np.abs(planes[2])
     need = np.zeros((gh, gw), dtype=np.float32)
     limit = np.float32(np.log1p(max_step))
     steps = depth_steps(np.asarray(depth).reshape(gh, gw), ok)
     for step, a, b in ((steps[0], np.s_[:, :-1], np.s_[:, 1:]), (steps[1], np.s_[:-1, :], np.s_[1:, :])):
         with np.errstate(invalid="ignore"):
             joined = np.abs(step) <= limit
-        gap = np.sqrt(((p[b] - p[a]) ** 2).sum(axis=-1))
-        gap = np.where(joined, gap, 0.0)
+        gap = np.zeros(step.shape, dtype=np.float32)
+        for axis in planes:
+            d = axis[b] - axis[a]
+            gap += d * d
+        np.sqrt(gap, out=gap)
+        gap[~joined] = 0.0
         np.maximum(need[a], gap, out=need[a])
         np.maximum(need[b], gap, out=need[b])
     with np.errstate(invalid="ignore", divide="ignore"):

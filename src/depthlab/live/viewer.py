@@ -165,15 +165,23 @@ class SurfaceLayer(_StretchedLayer):
     def _uv(uv: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(uv, dtype=np.float32).reshape(-1, 2))
 
-    def set(self, vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray) -> None:
-        """New geometry (another model, stride or clipping); the texture stays."""
+    def set(self, vertices: np.ndarray, faces: np.ndarray | None = None, uv: np.ndarray | None = None) -> None:
+        """New geometry (another model, stride or clipping); the texture stays.  Without
+        ``faces`` and ``uv`` only the positions are sent (the same vertices, moved)."""
+        vertices = np.asarray(vertices, np.float32)
+        if (faces is None or uv is None) and not (faces is None and uv is None and len(vertices) == len(self._vertices)):
+            raise InvalidInputError(f"moving the {len(self._vertices)} vertices needs as many positions, got "
+                                    f"{len(vertices)} (and new vertices need faces and uv too)")
         self._raw_bounds = _NOT_YET
         with self.geometry.hold_sync():
-            self.position.array = to_threejs(np.asarray(vertices, np.float32))
-            self.uv.array = self._uv(uv)
-            self.index.array = np.ascontiguousarray(np.asarray(faces).reshape(-1), dtype=np.uint32)
-        self._vertices = np.asarray(vertices, np.float32)
-        self.faces = int(np.asarray(faces).shape[0])
+            self.position.array = to_threejs(vertices)
+            if uv is not None:
+                self.uv.array = self._uv(uv)
+            if faces is not None:
+                self.index.array = np.ascontiguousarray(np.asarray(faces).reshape(-1), dtype=np.uint32)
+        self._vertices = vertices
+        if faces is not None:
+            self.faces = int(np.asarray(faces).shape[0])
         self.mesh.visible = bool(self.faces)
 
     def set_texture(self, texture: np.ndarray) -> None:

@@ -32,6 +32,7 @@ band is that shift for the largest jumps (the 2nd percentile of near/far depth r
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,11 @@ NOTE = ("the second layer is invented for looks (depth extrapolated, colour inpa
 BACK_STEPS = 10
 #: grid pixels over which a silhouette may step down to the background (mixed pixels)
 RAMP = 3
+#: each Projector's background layers (:func:`background_layer`: the edges, push-pull and the
+#: inpainting, the slow part), by the parameters that shape them.  On one projector they depend
+#: on no model but through the focal length, so a change between the pinhole models (a live
+#: view's projection menu) only re-projects; the arrays are read-only.
+_BACKGROUNDS: "weakref.WeakKeyDictionary[Projector, dict[tuple, dict[str, Any]]]" = weakref.WeakKeyDictionary()
 #: the band never reaches further than this share of the grid's longer side
 MAX_BAND_SHARE = 1 / 3
 
@@ -228,10 +234,20 @@ def projector_layer(proj: Projector, model: str, *, max_step: float = DEFAULT_MA
         k = proj.calibration.intrinsics_at(w, h)
         focal = float(min(k[0, 0], k[1, 1])) / proj.stride
     gh, gw = proj.grid_shape
-    grid_rgb = proj.colours("rgb" if proj.capture.has_rgb else "depth").reshape(gh, gw, 3)
-    back = background_layer(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), grid_rgb,
-                            max_step=positive_number("max_step", max_step) * proj.stride, focal=focal,
-                            turn=turn, band=band, inpaint=inpaint)
+    step = positive_number("max_step", max_step) * proj.stride
+    # valid is the projector's finite depth for every model (no near, far or mask here): the
+    # layer depends on the model only through the focal length
+    key = (focal, step, turn, band, inpaint)
+    memo = _BACKGROUNDS.setdefault(proj, {})
+    back = memo.get(key)
+    if back is None:
+        grid_rgb = proj.colours("rgb" if proj.capture.has_rgb else "depth").reshape(gh, gw, 3)
+        back = background_layer(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), grid_rgb, max_step=step,
+                                focal=focal, turn=turn, band=band, inpaint=inpaint)
+        for v in back.values():
+            if isinstance(v, np.ndarray) and not np.shares_memory(v, grid_rgb):  # not the projector's own colours
+                v.flags.writeable = False
+        memo[key] = back
     sel = back["points"]
     depth = (proj.depth[sel] * back["scale"]).astype(np.float32)
     keep = np.ones(sel.size, dtype=bool)
