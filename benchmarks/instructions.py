@@ -1,4 +1,4 @@
-"""Instruction counts of the issue-29 measures under valgrind's callgrind: evidence that does
+"""Instruction counts of the issue-29 measures (and issue 26's spatial depth) under valgrind's callgrind: evidence that does
 not depend on the machine's load (wall-clock ratios on a busy machine are not measurements).
 
 Each case runs once as a warm-up, then ``--repeat`` times; around every run callgrind's
@@ -9,6 +9,7 @@ tree (e.g. ``git archive <commit> src | tar -x -C /tmp/base``) to compare two ve
 
     python benchmarks/instructions.py [--repeat 2] [--src DIR] [--cases a,base_a,...]
     python benchmarks/instructions.py --cases points,cloud,mesh,project_decoded,refocus --repeat 1
+    python benchmarks/instructions.py --cases stereo,base_s --repeat 2
 
 Instructions are not time: memory traffic, page faults and threads are not in them (a cloud's
 5 MB of fresh output costs page faults a decode reusing its buffers does not pay), so they
@@ -31,7 +32,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples")) / "iphone" / "rear_dual_pug.heic"
+SHARED = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
+SAMPLE = SHARED / "iphone" / "rear_dual_pug.heic"
+SPATIAL = SHARED / "iphone" / "spatial_stereo_pair.heic"
 HELPER = """#include <valgrind/callgrind.h>
 void cg_zero(void) { CALLGRIND_ZERO_STATS; }
 void cg_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
@@ -39,7 +42,8 @@ void cg_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
 #: (candidate, baseline) pairs and what the issue asks of their ratio
 PAIRS = (("a", "base_a", "open + project(depth) / pillow-heif open + depth decode", "<= 3x"),
          ("b", "base_b", "open + project(rgb) / decode primary", "<= 1.15x"),
-         ("refine", "base_r", "refine(size='depth') / colour decode", "<= 0.5x"))
+         ("refine", "base_r", "refine(size='depth') / colour decode", "<= 0.5x"),
+         ("stereo", "base_s", "open(spatial).depth / pillow-heif decode of both views (issue 26)", "<= 4x"))
 
 
 def cases() -> dict:
@@ -87,6 +91,9 @@ def cases() -> dict:
         "base_b": lambda: np.asarray(pillow_heif.open_heif(str(SAMPLE), convert_hdr_to_8bit=True)),
         "refine": (fresh, lambda cap: depthlab.refine(cap)),
         "base_r": lambda: np.asarray(pillow_heif.open_heif(str(SAMPLE))),
+        # as bench_stereo: the spatial photo's computed depth against decoding both its views
+        "stereo": lambda: depthlab.open(SPATIAL).depth,
+        "base_s": lambda: (lambda hf: [np.asarray(hf[0]), np.asarray(hf[1])])(pillow_heif.open_heif(str(SPATIAL))),
     }
 
 
