@@ -20,15 +20,18 @@ covers more of the photo's texture):
 * **P1 = 8·b², P2 = 32·b²** (b = block size): OpenCV's documented pair for one channel.  P1
   lets slanted surfaces (a deck seen at a grazing angle) change by one pixel per step, P2
   blocks jumps except at edges.
-* **disparity range from the data**: ORB features matched between the views give the 1st-99th
-  percentile of horizontal offsets; the range is that, widened by 20 % and 8 px, rounded to 16
-  (or from ``depth_range_m`` when given).  The same matches measure how well the pair is
+* **disparity range from the data**: ORB features matched between the working-size views (each
+  match refined to a fraction of a pixel by Lucas-Kanade) give the 1st-99th percentile of
+  horizontal offsets; the range is that, widened by 20 % and 8 px, rounded to 16 (or from
+  ``depth_range_m`` when given).  The same matches measure how well the pair is
   rectified: a median vertical offset above ``max_vertical_offset_px`` is refused; a smaller one
   is corrected by shifting the right view before matching (recorded in the metadata).
 * **uniqueness 10 %**: the best cost must beat the second best by 10 %, or the pixel stays a hole
   (repeated texture such as deck boards is where SGBM guesses).
 * **speckle filter** 100 px at 1 px: islands of a different disparity smaller than that are holes.
-* **subpixel**: SGBM's parabola through the three costs around the minimum (1/16 px).
+* **subpixel**: SGBM's parabola through the three costs around the minimum (1/16 px), then a
+  least-squares step on the image gradient per 9x9 window (:func:`_subpixel`): the parabola
+  alone pulls depths towards whole pixels.
 * **left-right check**: the right view is matched too (on mirrored images); a left pixel whose
   right partner disagrees by more than 1 px is a hole (occlusions, mismatches).
 * mode **3-way** (SGBM_MODE_SGBM_3WAY): the same answers as 5-direction SGBM here in half the time.
