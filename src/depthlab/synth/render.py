@@ -309,7 +309,10 @@ def fitted_range(disparity: np.ndarray, *, holes: np.ndarray | None = None) -> t
     0.536621/3.566406 (255) and 0.229614/4.835938 (256).  In each, code 0 is the farthest pixel and
     code 255 the nearest, and both ends are float16 numbers (the native format is half-float
     disparity, ``hdis``).  So FloatMin = the smallest disparity, FloatMax = the largest, both as
-    halves; rounding outward keeps every value inside the range.
+    halves; rounding outward keeps every value inside the range.  (The iPhone 12 mini portrait JPEG
+    piles 1.1 % of its pixels on code 255, ten times its neighbours' counts: there the nearest
+    pixels are clipped at FloatMax.  The front file and the HEICs show no pile-up at either end, and
+    the samples follow them: no clipping.)
 
     ``holes`` (pixels stored as unknown, an unfiltered map): they are left out of the fit, and
     FloatMin is 0 so that their code 0 reads as disparity 0, i.e. unknown.
