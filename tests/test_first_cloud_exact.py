@@ -195,3 +195,22 @@ def test_a_first_clouds_edge_flags_are_made_when_read_and_are_the_projectors():
     assert np.array_equal(proj.edges(), want)
     clipped = depthlab.project(cap, colour="depth", near=0.4)
     np.testing.assert_array_equal(clipped.edge, want[np.flatnonzero(cap.depth.reshape(-1) >= np.float32(0.4))])
+
+
+@pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="one core: the colours are made in line")
+def test_a_first_cloud_makes_its_colours_on_another_core_and_they_are_the_same(monkeypatch):
+    import threading
+
+    from depthlab import projection
+
+    cap = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    threads, real = [], projection.grid_colours
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(projection, "grid_colours", spy)
+    cloud = depthlab.project(cap, colour="depth")
+    assert len(threads) == 1 and threads[0].startswith("depthlab")
+    assert _sha(cloud.rgb) == PUG[(("colour", "depth"),)][2]

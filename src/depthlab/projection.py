@@ -19,6 +19,9 @@ from clouds; ``cloud.pixel_index`` is each point's flat row-major index into the
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,20 @@ __all__ = ["Projector", "project", "point_cloud", "grid_points", "points_at", "r
 # points per block when checking validity (L2-resident) and when gathering the valid points
 _CHUNK = 1 << 16
 _COMPACT_CHUNK = 1 << 18
+#: grids of this many points and more make their first colours on another core
+_BACKGROUND_POINTS = 1 << 16
+_background_pool: tuple[int, ThreadPoolExecutor] | None = None
+_background_lock = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    """One worker thread, started on first use (again in a forked child, which has no copy of
+    the thread), for work that overlaps the caller's."""
+    global _background_pool
+    with _background_lock:
+        if _background_pool is None or _background_pool[0] != os.getpid():
+            _background_pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthlab"))
+        return _background_pool[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,6 +405,15 @@ class Projector:
                                                   depth_grid=self.depth, depth_range=self.depth_range())
         return c
 
+    def _colours_meanwhile(self, mode: str, matte: str | None) -> Future | None:
+        """:meth:`colours` started on another core when they are not cached yet and the grid is
+        large (a first cloud: the colours and the positions are independent, and numpy releases
+        the GIL); None when they are made in line."""
+        key = (mode, matte if mode == "matte" else None)
+        if key in self._colours or self.size < _BACKGROUND_POINTS or (os.cpu_count() or 1) < 2:
+            return None
+        return _background().submit(self.colours, mode, matte)
+
     # -- per update ---------------------------------------------------------------------------
     def points(self, model: str = DEFAULT_MODEL, depth_scale: float = 1.0, aspect: float = 1.0,
                near: float | None = None, far: float | None = None, mask: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -426,11 +452,12 @@ class Projector:
         ``settings`` or keyword options (those of :class:`ProjectionSettings`)."""
         if settings is None:
             settings = ProjectionSettings.from_options({"stride": self.stride, **options})
-        xyz, valid = self.points_for(settings)
         cap = self.capture
         colour_used = settings.colour_for(cap.has_rgb)
         matte = settings.matte_for(cap.mattes) if colour_used == "matte" else settings.matte
-        cols = self.colours(colour_used, matte=matte)
+        pending = self._colours_meanwhile(colour_used, matte)
+        xyz, valid = self.points_for(settings)
+        cols = self.colours(colour_used, matte=matte) if pending is None else pending.result()
         n_valid = int(np.count_nonzero(valid))
         if n_valid == self.size:
             # every point kept: the edge test (a pass over the whole map's neighbours) runs only
