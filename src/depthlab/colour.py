@@ -129,9 +129,10 @@ def colour_map(values: np.ndarray, lo: float, hi: float, near_is_low: bool = Tru
         np.fmax(t, np.float32(0.0), out=t)
         np.copyto(k, t, casting="unsafe")
         # the ramp as one 4-byte word per entry: numpy's take moves words fast (3-byte rows go
-        # through memcpy one by one), then the three colour bytes go to their columns
+        # through memcpy one by one), then the three colour bytes go to their columns; the
+        # indices are in 0..255 already, and mode "clip" spares take its checked, buffered path
         w = words[: i1 - i0]
-        np.take(lut, k, out=w)
+        np.take(lut, k, out=w, mode="clip")
         for c in range(3):
             np.copyto(out[i0:i1, c], word_bytes[: i1 - i0, c])
     return out.reshape(d.shape + (3,))

@@ -144,6 +144,21 @@ def test_irot_imir_agree_with_exif_orientation(name, exif_value):
     assert ours == EXIF_ORIENTATIONS[exif_value]
 
 
+@pytest.mark.parametrize("name", ["iphone/rear_dual_pug.heic", "iphone/front_truedepth_mattes.heic",
+                                  "iphone/ios18_mattes_no_depth.heic", "iphone/spatial_stereo_pair.heic"])
+def test_the_camera_tags_alone_read_as_in_the_whole_exif(name):
+    """camera_from_exif decodes only its tags; they must be those of the whole EXIF, value and type."""
+    import pillow_heif
+
+    from depthlab.formats.exif import CAMERA_TAGS
+
+    raw = pillow_heif.open_heif(shared_sample(name)).info["exif"]
+    whole, few = read_exif(raw), read_exif(raw, CAMERA_TAGS)
+    assert few == {t: whole[t] for t in CAMERA_TAGS if t in whole} and len(few) >= 4
+    assert all(type(few[t]) is type(whole[t]) for t in few)
+    assert read_exif(raw[:40], CAMERA_TAGS) in ({}, {t: whole[t] for t in CAMERA_TAGS[:2] if t in whole})  # cut short
+
+
 def test_item_structure_of_pug():
     hf = isobmff.parse_heif(shared_sample("iphone/rear_dual_pug.heic").read_bytes())
     assert hf.primary_id == 49 and hf.items[49].type == "grid"
