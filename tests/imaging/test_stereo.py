@@ -121,6 +121,33 @@ def test_few_pixels_are_far_off(pair):
     assert far_off.mean() <= 0.02
 
 
+def test_a_pair_larger_than_the_working_size_keeps_its_accuracy(pair):
+    """The path a 2560 spatial photo takes (matched at 1024, a scale of 2.5): here the 800x600
+    pair at work_max_side=512 (scale 1.5625).  The map has the working size, the calibration
+    stays the pair's, and depth is checked against the truth averaged (in 1/z) over each working
+    pixel that shows one plane only."""
+    import cv2
+
+    _, depth, label, seen, left, right = pair
+    cap = depthlab.stereo(left, right, focal_px=F, baseline_m=B, work_max_side=512)
+    assert cap.shape == (384, 512) and cap.metadata["stereo"]["scale"] == pytest.approx(1.5625)
+    assert cap.calibration.fx == F and cap.calibration.reference_size == (W, H)
+
+    def down(a):
+        return cv2.resize(a.astype(np.float32), (512, 384), interpolation=cv2.INTER_AREA)
+
+    true = 1.0 / np.maximum(down(np.where(seen, 1.0 / depth, 0.0)), 1e-6)
+    rows = []
+    for k in range(4):
+        m = down((label == k) & seen) > 0.999
+        est = cap.depth[m]
+        ok = np.isfinite(est)
+        rows.append((k, float(np.median(np.abs(est[ok] - true[m][ok]) / true[m][ok])), float(ok.mean())))
+    assert all(err <= 0.015 and measured >= 0.85 for _, err, measured in rows), rows
+    err = np.abs(cap.depth - true) / true
+    assert (np.isfinite(err) & (err > 0.10) & (down(seen) > 0.999)).mean() <= 0.02
+
+
 def test_the_capture_is_like_every_other(pair):
     cap, depth, _, _, left, right = pair
     assert cap.calibration.fx == F and cap.calibration.reference_size == (W, H)
