@@ -35,7 +35,9 @@ def cap():
     return sdd.render_pixel_portrait(depth_size=(256, 192), colour_size=(512, 384))
 
 
-@pytest.fixture(scope="module")
+# Opened anew for each test (function scope): mutation testing runs, for each mutant, only the tests
+# during which the mutated reader ran, and a module fixture runs inside the first test that uses it.
+@pytest.fixture
 def pixel(cap):
     """The Pixel layout: extended XMP, RangeLinear 0.3..8 Units None, JPEG depth and confidence, original."""
     return open_bytes(sdd.dynamic_depth_jpeg_bytes(cap), Path("pixel.jpg"))

@@ -37,7 +37,9 @@ def fixture():
     return cap, sdd.pixel3_portrait_bytes(cap)
 
 
-@pytest.fixture(scope="module")
+# Opened anew for each test (function scope): mutation testing runs, for each mutant, only the tests
+# during which the mutated reader ran, and a module fixture runs inside the first test that uses it.
+@pytest.fixture
 def opened(fixture):
     return open_bytes(fixture[1])
 
