@@ -301,6 +301,18 @@ def test_intrinsics_of_another_aspect_are_ignored_with_a_note(cap):
     assert c.calibration is None or c.calibration.source != "Dynamic Depth ImagingModel (XMP)"
 
 
+def test_without_an_image_size_intrinsics_are_at_the_colour_images_size(cap):
+    def edit(x):
+        return re.sub(r"<ImagingModel:Image(Width|Height)>[^<]*</ImagingModel:Image(Width|Height)>", "", x)
+
+    c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=edit), NAME)
+    assert c.calibration.reference_size == (48, 64)  # the original image (the colour source), not the primary
+    notes = c.metadata["notes"]
+    assert notes[:2] == ["ImagingModel without ImageWidth/Height: taken as the image's 48x64", UNITS_DIOPTERS]
+    # pixels written for the 72x96 primary, read at 48x64: the EXIF check flags it
+    assert len(notes) == 3 and notes[2].startswith("stored intrinsics disagree with the EXIF focal length")
+
+
 def test_optic_ray_distances_without_intrinsics_are_kept_with_a_note(cap, opened):
     def edit(x):
         return re.sub(r"<Camera:ImagingModel .*</Camera:ImagingModel>", "", _set("DepthMap:MeasureType", "OpticRay")(x))
@@ -313,6 +325,7 @@ def test_optic_ray_distances_without_intrinsics_are_kept_with_a_note(cap, opened
 
 def test_optic_ray_distances_become_optical_axis_depth_by_the_ray_length(cap, opened):
     c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=_set("DepthMap:MeasureType", "OpticRay")), NAME)
+    assert c.disparity.dtype == np.float32
     assert c.metadata["notes"] == ["MeasureType OpticRay: distances along each pixel's ray converted to optical-axis depth",
                                    UNITS_DIOPTERS]
     # z = r / |((u - cx) / fx, (v - cy) / fy, 1)| with the intrinsics at the depth map's size, centre origin

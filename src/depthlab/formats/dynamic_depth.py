@@ -651,10 +651,10 @@ def _confidence_loader(blob: bytes, what: str, depth_stored: tuple[int, int],
         from PIL import Image
 
         codes, bits = grey_codes(open_image(blob, what, MAX_AUX_PIXELS), what)
-        conf = codes.astype(np.float32) / np.float32((1 << bits) - 1)
+        conf = codes / np.float32((1 << bits) - 1)  # float32 in 0..1; bilinear resampling stays within it
         if (conf.shape[1], conf.shape[0]) != tuple(depth_stored):
             conf = np.asarray(Image.fromarray(conf).resize(tuple(depth_stored), Image.Resampling.BILINEAR))
-        return np.ascontiguousarray(orientation.apply(np.clip(conf, 0, 1).astype(np.float32)))
+        return np.ascontiguousarray(orientation.apply(conf))
 
     return load
 
