@@ -346,5 +346,9 @@ def test_calibration_from_a_model_exactly():
     cal = dd.calibration_from_model(flat, (1, 1), notes)
     assert notes == [] and cal.reference_size == (100, 80) and (cal.fx, cal.cx, cal.cy) == (100.0, 50.0, 40.0)
     notes = []
+    # a model no file reader lets through (the readers refuse focal lengths <= 0): no calibration, said why
+    assert dd.calibration_from_model(dd.ImagingModelInfo(0.0, 1.0, 0.5, 0.5, 10, 10), (1, 1), notes) is None
+    assert notes == ["ImagingModel ignored: focal lengths must be positive, got fx=0.0, fy=1.0"]
+    notes = []
     half = dd.calibration_from_model(dd.ImagingModelInfo(100.0, 100.0, 50.0, 40.0, 100, None), (200, 160), notes)
     assert half.reference_size == (200, 160) and notes == ["ImagingModel without ImageWidth/Height: taken as the image's 200x160"]

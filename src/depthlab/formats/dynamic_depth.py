@@ -432,9 +432,8 @@ def disparity_lut(bits: int, fmt: str, near: float, far: float) -> np.ndarray:
     """float32 disparity per possible code: ``1 / value`` of the format's formula (see
     :mod:`depthlab.formats.google`), whatever the units; NaN where the value is not a positive
     finite number.  Indexing it with the codes decodes a map in one pass."""
-    values = range_lut(bits, fmt, near, far)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (np.float32(1.0) / values).astype(np.float32)
+    values = range_lut(bits, fmt, near, far)  # positive or NaN: nothing to warn about in 1 / values
+    return (np.float32(1.0) / values).astype(np.float32)
 
 
 def ray_norms(k: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -584,8 +583,8 @@ def _colour_source(data: bytes, items: list[ContainerItem], image_uri: str | Non
     where the container holds it, else the primary."""
     listed = {i.uri: i for i in items}
     if image_uri and image_uri in listed and listed[image_uri].index != 0:
-        blob, _ = _item_blob(data, items, image_uri, "original image", name)
-        return blob, f"{name}: the original image ({image_uri})", f"{image_uri} (original, unblurred)"
+        it = listed[image_uri]
+        return data[it.offset:it.end], f"{name}: the original image ({image_uri})", f"{image_uri} (original, unblurred)"
     if image_uri and image_uri not in listed:
         notes.append(f"Camera:Image names {image_uri!r}, which the container does not list: colour from the primary")
     return data, f"{name}: the primary image", "primary image"
