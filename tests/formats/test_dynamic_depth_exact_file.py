@@ -439,3 +439,8 @@ def test_a_confidence_map_that_cannot_be_decoded_is_named(cap):
     with pytest.raises(UnreadableFileError) as e:
         c.confidence
     assert str(e.value).startswith("p.jpg: the confidence map (android/confidencemap, image/png) cannot be decoded (")
+
+
+def test_a_primary_cut_before_its_end_is_named(cap, plain):
+    eoi = len(plain) - sum(len(b) for b in blobs(cap).values())
+    assert refused(plain[:eoi - 2]) == "p.jpg has no end-of-image marker (FF D9): it is truncated"

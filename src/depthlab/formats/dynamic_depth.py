@@ -379,34 +379,26 @@ def _magic_ok(data: bytes, item: ContainerItem, start: int) -> bool:
 
 def locate_items(data: bytes, segments, items: list[ContainerItem], what: str) -> list[ContainerItem]:
     """The items with their offsets: appended after the primary's EOI in order (each followed
-    by its padding).  When the lengths leave bytes over at the end, the items are also tried
-    flush with the end of the file (a writer may insert something between).  Lengths that
-    overrun the file, or items that do not start with their type's signature, raise
-    :class:`UnreadableFileError`."""
+    by its padding; the last item's padding may be missing).  When the lengths leave bytes over
+    at the end, the items are also tried flush with the end of the file (a writer may insert
+    something between).  Lengths that overrun the file, or items that do not start with their
+    type's signature, raise :class:`UnreadableFileError`."""
     rest = items[1:]
     total = sum(i.length + i.padding for i in rest) + items[0].padding
     n = len(data)
     misplaced: list[ContainerItem] = []
 
     def place(start: int) -> list[ContainerItem] | None:
-        out = [replace(items[0], offset=0)]
+        out = [items[0]]  # the primary: offset 0
         pos = start + items[0].padding
-        for it in rest:
-            if pos + it.length > n or not _magic_ok(data, it, pos):
+        for it in rest:  # within the file: the lengths were checked against it below
+            if not _magic_ok(data, it, pos):
                 misplaced.append(it)
                 return None
             out.append(replace(it, offset=pos))
             pos += it.length + it.padding
         return out
 
-    # fast path: the items end the file and the primary's EOI sits right before them (what phones
-    # write); otherwise find the EOI by scanning the primary's entropy-coded data
-    flush = n - total
-    if rest and flush > 2 and data[flush - 2:flush] == b"\xff\xd9":
-        placed = place(flush)
-        if placed is not None:
-            return placed
-        misplaced.clear()
     primary_end = js.end_of_image(data, segments, what=what)
     if primary_end + total - (rest[-1].padding if rest else 0) > n:
         raise UnreadableFileError(
