@@ -22,7 +22,7 @@ from PIL import Image
 from depthlab.capture import CameraInfo, DepthEncoding, Orientation
 from depthlab.errors import NoDepthError, UnreadableFileError
 from depthlab.formats import dynamic_depth as dd
-from depthlab.formats.makers import ANDROID_ADVICE, PIXEL_ADVICE
+from depthlab.formats.makers import ANDROID_ADVICE, PIXEL_ADVICE, SAMSUNG_ADVICE
 from depthlab.reader import open_bytes
 from depthlab.synth import dynamic_depth as sdd
 from depthlab.synth.jpeg import encode_jpeg, png_bytes
@@ -335,7 +335,9 @@ def test_optic_ray_distances_become_optical_axis_depth_by_the_ray_length(cap, op
     assert np.allclose(c.depth, opened.depth / norm, rtol=1e-6)
 
 
-@pytest.mark.parametrize("make, model, advice", [("Google", "Pixel 3", PIXEL_ADVICE), ("depthlab", "synthetic", ANDROID_ADVICE)])
+@pytest.mark.parametrize("make, model, advice", [("Google", "Pixel 3", PIXEL_ADVICE), ("depthlab", "synthetic", ANDROID_ADVICE),
+                                                 ("samsung", "SM-G973F", SAMSUNG_ADVICE), (None, "Pixel 4a", PIXEL_ADVICE)],
+                         ids=["pixel", "unknown-maker", "samsung-by-make", "pixel-by-model"])
 def test_no_camera_with_depth_gives_the_makers_advice(cap, make, model, advice):
     cam = CameraInfo(kind="rear", make=make, model=model, lens_model=None, focal_length_mm=4.44, focal_length_35mm=28.0)
     data = sdd.pixel3_portrait_bytes(dataclasses.replace(cap, camera=cam),
