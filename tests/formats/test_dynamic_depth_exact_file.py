@@ -382,11 +382,16 @@ def test_ray_norms_by_hand():
 # --------------------------------------------------------------------------------------------
 
 
+def with_item(cap, uri: str, blob: bytes, mime: str) -> bytes:
+    """The Pixel 3 file with ``blob`` as item ``uri`` (written last; its Mime and Length follow)."""
+    order = tuple(u for u in URIS if u != uri) + (uri,)
+    data = sdd.pixel3_portrait_bytes(cap, item_order=order,
+                                     edit_description=_edit_item(uri, Mime=mime, Length=lambda n: len(blob)))
+    return data[:len(data) - len(blobs(cap)[uri])] + blob
+
+
 def with_confidence(cap, blob: bytes, mime: str) -> bytes:
-    """The Pixel 3 file with ``blob`` as its confidence map (the last item; Mime and Length follow)."""
-    data = sdd.pixel3_portrait_bytes(cap, edit_description=_edit_item("android/confidencemap", Mime=mime,
-                                                                       Length=lambda n: len(blob)))
-    return data[:len(data) - len(blobs(cap)["android/confidencemap"])] + blob
+    return with_item(cap, "android/confidencemap", blob, mime)
 
 
 def bilinear(a: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -446,3 +451,25 @@ def test_a_confidence_map_that_cannot_be_decoded_is_named(cap):
 def test_a_primary_cut_before_its_end_is_named(cap, plain):
     eoi = len(plain) - sum(len(b) for b in blobs(cap).values())
     assert refused(plain[:eoi - 2]) == "p.jpg has no end-of-image marker (FF D9): it is truncated"
+
+
+@pytest.mark.parametrize("uri, what, size", [
+    ("android/depthmap", "the depth map (android/depthmap, image/png)", 5000),  # above 4096 x 4096
+    ("android/original_image", "the original image (android/original_image)", 8000),  # above 50 million pixels
+])
+def test_an_item_of_implausible_size_is_refused_before_decoding(cap, uri, what, size):
+    data = with_item(cap, uri, _png(size, size, zlib.compress(b"\x00" * 10)), "image/png")
+    assert refused(data) == (f"p.jpg: {what} declares {size}x{size} pixels, which is not a plausible size; "
+                             "the file is damaged")
+
+
+def test_a_depth_map_that_cannot_be_decoded_is_named(cap):
+    message = refused(with_item(cap, "android/depthmap", _png(48, 64, b"not zlib data at all"), "image/png"))
+    assert message.startswith("p.jpg: the depth map (android/depthmap, image/png) cannot be decoded (")
+
+
+def test_a_sixteen_bit_png_depth_map_in_the_pixel_3_layout(cap, opened):
+    codes = np.round(np.asarray(Image.open(io.BytesIO(blobs(cap)["android/depthmap"])), np.float64) * 257).astype(np.uint16)
+    c = open_bytes(with_item(cap, "android/depthmap", png_bytes(codes), "image/png"), NAME)
+    assert c.encoding.bits == 16 and c.encoding.int_max == 65535
+    assert np.allclose(c.depth, opened.depth, rtol=1e-6)  # code * 257 / 65535 = code / 255
