@@ -473,3 +473,11 @@ def test_a_sixteen_bit_png_depth_map_in_the_pixel_3_layout(cap, opened):
     c = open_bytes(with_item(cap, "android/depthmap", png_bytes(codes), "image/png"), NAME)
     assert c.encoding.bits == 16 and c.encoding.int_max == 65535
     assert np.allclose(c.depth, opened.depth, rtol=1e-6)  # code * 257 / 65535 = code / 255
+
+
+def test_an_original_image_that_cannot_be_decoded_is_named_when_used(cap):
+    c = open_bytes(with_item(cap, "android/original_image", _png(48, 64, b"not zlib data at all"), "image/png"), NAME)
+    assert c.rgb_size == (48, 64) and c.depth.shape == (64, 48)  # depth reads without decoding the colour
+    with pytest.raises(UnreadableFileError) as e:
+        c.rgb
+    assert str(e.value).startswith("p.jpg: the original image (android/original_image) cannot be decoded (")

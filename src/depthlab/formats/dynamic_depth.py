@@ -72,7 +72,7 @@ from xml.etree.ElementTree import Element
 
 import numpy as np
 
-from ..capture import Calibration, Capture, DepthEncoding, LazyMattes, Orientation, disparity_from_depth
+from ..capture import Calibration, Capture, DepthEncoding, Orientation
 from ..errors import DepthlabError, NoDepthError, UnreadableFileError
 from . import jpeg_segments as js
 from .apple import same_aspect
@@ -545,9 +545,8 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
         calibration=calibration,
         accuracy=accuracy,
         camera=camera,
-        encoding=DepthEncoding(quantity="depth", bits=bits, int_min=0,
-                               int_max=(1 << bits) - 1, format=dm.format, near=dm.near, far=dm.far, units=dm.units),
-        mattes=LazyMattes({}),
+        encoding=DepthEncoding(quantity="depth", bits=bits, int_max=(1 << bits) - 1, format=dm.format, near=dm.near,
+                               far=dm.far, units=dm.units),  # codes from 0 (DepthEncoding's int_min default)
         path=path,
         format="JPEG (Google Dynamic Depth)",
         metadata=meta,
