@@ -25,7 +25,7 @@ from depthlab.formats import dynamic_depth as dd
 from depthlab.formats.makers import ANDROID_ADVICE, PIXEL_ADVICE, SAMSUNG_ADVICE
 from depthlab.reader import open_bytes
 from depthlab.synth import dynamic_depth as sdd
-from depthlab.synth.jpeg import encode_jpeg, png_bytes
+from depthlab.synth.jpeg import encode_jpeg, png_bytes, rewrite_extended_xmp
 
 NAME = Path("p.jpg")
 UNITS_DIOPTERS = ("DepthMap:Units Diopters: Dynamic Depth's mark for non-metric depth (Pixel portraits); depth is the "
@@ -481,3 +481,29 @@ def test_an_original_image_that_cannot_be_decoded_is_named_when_used(cap):
     with pytest.raises(UnreadableFileError) as e:
         c.rgb
     assert str(e.value).startswith("p.jpg: the original image (android/original_image) cannot be decoded (")
+
+
+# --------------------------------------------------------------------------------------------
+# finding the description
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_portrait_naming_no_valid_guid_is_refused(plain):
+    guid = re.search(rb'HasExtendedXMP="([0-9A-F]{32})"', plain).group(1)
+    data = plain.replace(guid, b"Z" * 32, 1)  # the main XMP's reference only (it comes first)
+    assert refused(data) == f"p.jpg: xmpNote:HasExtendedXMP is {'Z' * 32!r}, not a 32-digit GUID; the file is damaged"
+
+
+def test_a_description_that_is_not_xml_is_named_with_its_packet(pixel_cap):
+    main = sdd.dynamic_depth_jpeg_bytes(pixel_cap, in_main_xmp=True).replace(b"</rdf:RDF>", b"</rdf:RDX>")
+    assert refused(main).startswith("p.jpg: the XMP ")
+    ext = rewrite_extended_xmp(sdd.dynamic_depth_jpeg_bytes(pixel_cap), lambda p: p.replace(b"</rdf:RDF>", b"</rdf:RDX>"))
+    assert refused(ext).startswith("p.jpg: the extended XMP ")
+
+
+def test_a_description_of_several_megabytes_reads(cap, opened):
+    # XMP packets are bounded at 4 MiB; an extended XMP holding a Dynamic Depth description may reach 16 MiB
+    data = rewrite_extended_xmp(sdd.pixel3_portrait_bytes(cap),
+                                lambda p: p.replace(b"</x:xmpmeta>", b"<!-- " + b"x" * (5 << 20) + b" --></x:xmpmeta>"))
+    c = open_bytes(data, NAME)
+    assert c.metadata["extended_xmp"]["bytes"] > 5 << 20 and np.array_equal(c.depth, opened.depth)
