@@ -116,6 +116,31 @@ def test_only_the_primary_padded(cap, opened):
     assert np.array_equal(c.depth, opened.depth)
 
 
+def test_only_the_last_items_padding_left_off(cap, opened):
+    pad = {"android/confidencemap": 4}
+    data = sdd.pixel3_portrait_bytes(cap, padding=pad)[:-4]
+    c = open_bytes(data, NAME)
+    assert c.metadata["container_items"] == expected_items(cap, data, pad, trailing=4)
+    assert np.array_equal(c.confidence, opened.confidence)
+
+
+def test_bytes_after_the_last_item_are_ignored(cap, opened):
+    plain = sdd.pixel3_portrait_bytes(cap)
+    c = open_bytes(plain + b"\xff\xd8\xff trailing bytes another program appended", NAME)
+    assert c.metadata["container_items"] == open_bytes(plain, NAME).metadata["container_items"]
+    assert np.array_equal(c.depth, opened.depth)
+
+
+def test_a_container_listing_only_the_primary_has_no_depth_item(cap):
+    def only_primary(x):
+        return re.sub(r'(<Container:Directory><rdf:Seq><rdf:li rdf:parseType="Resource">.*?</rdf:li>).*?(</rdf:Seq>)',
+                      r"\1\2", x)
+
+    assert refused(sdd.pixel3_portrait_bytes(cap, edit_description=only_primary)) == (
+        "p.jpg: the depth map is item 'android/depthmap', which the Dynamic Depth container does not list (it lists "
+        "'primary_image'); the file is damaged")
+
+
 def test_the_last_items_padding_may_be_left_off(cap, opened):
     data = sdd.pixel3_portrait_bytes(cap, padding=PADDING)[:-2]
     c = open_bytes(data, NAME)
