@@ -293,7 +293,7 @@ class Projector:
         self._pixel_index: np.ndarray | None = None
         self._edges: np.ndarray | None = None
         self._depth_range: tuple[float, float] | None | bool = False
-        self._xyz = np.empty((self.size, 3), dtype=np.float32)
+        self._xyz: np.ndarray | None = None  # the positions buffer, made on first use
         self._valid: np.ndarray | None = None
 
     # -- cached pieces ----------------------------------------------------------------------------
@@ -430,6 +430,8 @@ class Projector:
             raise InvalidInputError(f"this Projector serves stride {self.stride}, not {settings.stride}")
         model = settings.model
         z = self._z_of(model)
+        if self._xyz is None:
+            self._xyz = np.empty((self.size, 3), dtype=np.float32)
         if self.keep_rays or model in self._rays:
             points_from_depth(z, self.ray_grid(model), settings.depth_scale, settings.aspect, out=self._xyz)
         else:
@@ -468,7 +470,7 @@ class Projector:
                 # (every pixel of a stride-1 grid: the index is 0..N-1, made only if someone reads it)
                 idx = range(self.size) if self.stride == 1 else self.pixel_index()
                 pts, rgb = xyz, cols
-                self._xyz, self._colours, self._pixel_index = np.empty_like(xyz), {}, None
+                self._xyz, self._colours, self._pixel_index = None, {}, None
             else:
                 idx = range(self.size) if self.stride == 1 else self.pixel_index().copy()
                 pts, rgb = xyz.copy(), cols.copy()
