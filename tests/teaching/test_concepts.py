@@ -9,6 +9,8 @@ import depthlab
 from depthlab import InvalidInputError, synth
 from depthlab.teaching import concepts
 
+from conftest import data_sample, shared_sample
+
 
 def test_scale_against_truth_shows_relative_vs_absolute(rear, front):
     r = concepts.scale_against_truth(*rear, name="rear")
@@ -94,6 +96,19 @@ def test_distortion_shift_is_zero_without_distortion(rear, front):
     assert f.max_mm == pytest.approx(0.0, abs=1e-3)
     # a relative capture's unit is not a metre, so the shift is not in millimetres
     assert "mm" not in str(r) and "not a metre" in str(r) and " mm" in str(f)
+
+
+def test_distortion_shift_refuses_a_photo_that_stores_no_distortion():
+    """A photo whose file stores no lens-distortion model has nothing to remove: notebook 04b's
+    "your photo" line says so instead of printing "moves points by up to 0.0" (a number never
+    measured: Lens Blur's intrinsics are even estimated from EXIF)."""
+    for path in (shared_sample("android/lens_blur_gdepth.jpg"), shared_sample("other/intel_realsense_xdm.jpg"),
+                 data_sample("pixel_portrait.jpg")):
+        cap = depthlab.open(path)
+        with pytest.raises(InvalidInputError, match="stores no lens distortion"):
+            concepts.distortion_shift(cap)
+        line = concepts.on_photo(concepts.distortion_shift, cap)
+        assert line.startswith("not for this photo:") and "0.0" not in line, line
 
 
 def test_depth_span_of_the_head(front):

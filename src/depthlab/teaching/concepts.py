@@ -269,10 +269,16 @@ def distortion_shift(cap: Capture, *, stride: int = 2) -> DistortionShift:
     """Distance (mm) between each point projected with and without distortion removal.
 
     Convention: camera frame, metres in, millimetres out; points where depth is unknown are left
-    out.  Needs a calibration (stored or estimated).
+    out.  Needs a calibration that stores a lens-distortion model (an Apple portrait file; all
+    zero is a stored model); any other photo is refused, since there is nothing to remove.
     """
     from ..projection import Projector
 
+    cal = cap.calibration
+    if cal is None or cal.lens_distortion is None:
+        found = "no calibration (intrinsics estimated from EXIF)" if cal is None else f"a calibration from {cal.source}"
+        raise InvalidInputError(f"this photo stores no lens distortion model (found {found}), so removing it moves "
+                                "nothing; the comparison needs an Apple portrait file, which stores one")
     proj = Projector(cap, stride=stride)
     rectified, valid = proj.points(PINHOLE)
     rectified = rectified.copy()
