@@ -424,6 +424,24 @@ class Projector:
                                 stride=self.stride)
         return self.points_for(st if mask is None else st.replace(mask=mask))
 
+    def selected(self, near: float | None = None, far: float | None = None, mask: Any = None) -> np.ndarray:
+        """bool (M,): the ``valid`` of :meth:`points` -- depth finite, ``near <= depth <= far``
+        (metres, before any depth scale), inside ``mask`` -- without working out the positions
+        (what a near/far or mask change needs; it is the same for every model).  A buffer
+        reused by the next call, as :meth:`points`'s.
+
+        >>> import depthlab
+        >>> proj = depthlab.Projector(depthlab.open("data/sample/rear_dual.heic"), stride=4)
+        >>> kept = proj.selected(far=1.5).copy()
+        >>> bool((kept == proj.points(far=1.5)[1]).all()), 0 < int(kept.sum()) < proj.size
+        (True, True)
+        """
+        st = ProjectionSettings(near=near, far=far, stride=self.stride)
+        m = None if mask is None else self.mask(st.replace(mask=mask).mask)
+        if self._valid is None or self._valid is self.finite:
+            self._valid = np.empty(self.size, dtype=bool)
+        return _fill_valid(self._valid, self.finite, self.depth, st.near, st.far, m)
+
     def points_for(self, settings: ProjectionSettings) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`points` for a :class:`ProjectionSettings` (its stride must be this one's)."""
         if settings.stride != self.stride:

@@ -560,3 +560,25 @@ def test_compare_near_far_in_fractions_is_never_sent_back_under_a_drag():
     assert seen == dragged
     near = [s.settings["near"] for s in m.sides]
     assert all(n is not None for n in near) and near[0] != near[1]   # each side in its own terms
+
+
+def test_controls_send_only_what_changed_and_going_back_draws_what_a_fresh_view_draws():
+    """near/far and edge points redraw the index (the positions are not sent again); a stride or
+    a model the view had drawn comes back from what it kept; and every state reached that way
+    draws exactly what a view opened on those settings draws (positions, colours, drawn index,
+    stretch, subject)."""
+    cap = box_capture()
+    e = explore(cap, model="pinhole")
+    layer = e.side.layer
+    first_projector, positions = e.side.projector, layer.position.array
+    e.set(far=1.5)
+    assert layer.position.array is positions and layer.count < layer.size   # the box only: index re-sent
+    e.set(edges="show")
+    assert layer.position.array is positions
+    for changes in ({"stride": 2}, {"model": "pinhole-raw"}, {"stride": 1}, {"model": "pinhole"}):
+        e.set(**changes)
+    assert e.side.projector is first_projector   # stride 1 again: its projector was kept
+    fresh = explore(cap, model="pinhole", far=1.5, edges="show")
+    for name in ("position", "color", "index", "stretch"):
+        np.testing.assert_array_equal(getattr(layer, name).array, getattr(fresh.side.layer, name).array)
+    np.testing.assert_allclose(e.side.pivot(), fresh.side.pivot())

@@ -42,7 +42,7 @@ class Behind:
         self._sub = np.zeros(0, dtype=bool)
         self._count = 0
         self._any_point = False
-        self._faces = np.zeros((0, 3), np.int32)
+        self._faces: np.ndarray | None = None   # the drawn triangles (near/far cut), made when the surface is drawn
         self._data: dict[str, Any] | None = None
         self.points: Any = None
         self.surface: Any = None
@@ -101,7 +101,7 @@ class Behind:
             self._any_point = bool(self._sub.any() and clip[self._sub].any())
             if self.points is not None and self._sub.any():
                 self.points.set(valid=clip[self._sub])
-            self._faces = d["faces"][clip[d["faces"]].all(axis=1)] if not clip.all() else d["faces"]
+            self._faces = None   # the surface's triangles are cut when it is drawn
         surface = s["render"] == "surface"
         if surface:
             self._send_surface()
@@ -112,7 +112,7 @@ class Behind:
             self.points.points.visible = not surface and self._any_point
         if self.surface is not None:
             self.surface.scale = scale
-            self.surface.mesh.visible = bool(surface and self._faces.shape[0])
+            self.surface.mesh.visible = bool(surface and self._faces is not None and self._faces.shape[0])
 
     def _send(self, side: Any) -> None:
         """The layer's points for the current model (created on first use).  The points are every
@@ -162,6 +162,9 @@ class Behind:
         (another projector)."""
         d = self._data
         assert d is not None
+        if self._faces is None:   # near/far clip the triangles with their points
+            clip = self._clip
+            self._faces = d["faces"][clip[d["faces"]].all(axis=1)] if not clip.all() else d["faces"]
         full = d["xyz"] if len(d["xyz"]) else np.zeros((1, 3), np.float32)
         sent_d, sent_faces, sent_texture = self._surface_sent
         if self.surface is None:

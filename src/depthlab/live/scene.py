@@ -476,13 +476,20 @@ def scattered_stretch(xyz: np.ndarray, depth: np.ndarray, cells: np.ndarray, gri
     ``depth`` (N,) its depth for the cut rule; the other cells count as unknown."""
     gh, gw = (int(v) for v in grid_shape)
     cells = np.asarray(cells, dtype=np.int64)
-    grid_xyz = np.full((gh * gw, 3), np.nan, dtype=np.float32)
-    grid_xyz[cells] = xyz
-    grid_depth = np.full(gh * gw, np.nan, dtype=np.float32)
-    grid_depth[cells] = depth
-    valid = np.zeros(gh * gw, dtype=bool)
-    valid[cells] = True
-    return point_stretch(grid_xyz, grid_depth, valid, (gh, gw), footprint, max_step)[cells]
+    if not cells.size:
+        return np.zeros(0, dtype=np.uint8)
+    # only the rectangle the points span: the cells around it are unknown, and join nothing
+    rows, cols = np.divmod(cells, gw)
+    r0, c0 = int(rows.min()), int(cols.min())
+    h, w = int(rows.max()) - r0 + 1, int(cols.max()) - c0 + 1
+    local = (rows - r0) * w + (cols - c0)
+    grid_xyz = np.full((h * w, 3), np.nan, dtype=np.float32)
+    grid_xyz[local] = xyz
+    grid_depth = np.full(h * w, np.nan, dtype=np.float32)
+    grid_depth[local] = depth
+    valid = np.zeros(h * w, dtype=bool)
+    valid[local] = True
+    return point_stretch(grid_xyz, grid_depth, valid, (h, w), footprint, max_step)[local]
 
 
 #: GLSL (WebGL 1, three.js ShaderMaterial) drawing each point as wide as its pixel.  Uniforms:

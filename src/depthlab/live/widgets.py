@@ -45,6 +45,7 @@ from ..checks import positive_number
 from ..settings import (COLOURS, DEFAULT_MODEL, EDGE_OPTIONS, FLAT_MODELS, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC,
                         PINHOLE_MODELS, ProjectionSettings, check_edges, default_stride, is_pinhole)
 from .behind import Behind
+from .memo import SideMemo
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
@@ -217,6 +218,28 @@ def subject_centre(projector: Projector, xyz: np.ndarray, valid: np.ndarray) -> 
     return orbit_centre(xyz[idx], image_xy, subject)
 
 
+def _drawn_mask(cap: Capture, settings: dict[str, Any]) -> str | np.ndarray | None:
+    """The matte ``cap`` has (by name), or -- with a region in the photo's pixels, or a
+    confidence threshold and a capture that stores confidence (Dynamic Depth) -- a bool (H, W)
+    mask: inside the region, confidence >= threshold, and inside the matte when one is chosen."""
+    m = settings["mask"]
+    name = m if m and m in cap.mattes else None
+    t = settings["min_confidence"]
+    conf = cap.confidence if t is not None else None
+    region = settings.get("region")
+    if region is not None:  # a region in the photo's pixels, with the matte and confidence on top
+        keep = region_mask(cap, region).copy()
+        if conf is not None and conf.shape == cap.shape:
+            keep &= conf >= t
+    elif conf is None or conf.shape != cap.shape:
+        return name
+    else:
+        keep = conf >= t
+    if name is not None:
+        keep &= matte_on_grid(cap, name, 1).reshape(cap.shape) >= 0.5
+    return keep
+
+
 class _Side:
     """A capture, its Projector, its layer in a view, and the settings it is drawn with."""
 
@@ -230,7 +253,10 @@ class _Side:
         self.linked = linked
         self._projector_cls = Projector
         self.settings = dict(settings)
-        self.projector = Projector(self.cap, stride=self.settings["stride"])
+        #: the last few projectors and, per drawn geometry, the points' stretch and the subject
+        self._memo = SideMemo()
+        self.projector = self._memo.projector(self.cap, self.settings["stride"], self.settings["refined"],
+                                              self._projector_cls)
         self.description = describe(cap)  # depth range scans the whole map: once
         #: the stored map's (nearest, farthest) depth: a comparison's shared near–far slider is in
         #: fractions of it, so each side is clipped in its own terms
@@ -275,26 +301,7 @@ class _Side:
         return self._refined
 
     def _mask(self) -> str | np.ndarray | None:
-        """The matte this capture has (by name), or -- with a region in the photo's pixels, or a
-        confidence threshold and a capture that stores confidence (Dynamic Depth) -- a bool
-        (H, W) mask: inside the region, confidence >= threshold, and inside the matte when one
-        is chosen."""
-        m = self.settings["mask"]
-        name = m if m and m in self.cap.mattes else None
-        t = self.settings["min_confidence"]
-        conf = self.cap.confidence if t is not None else None
-        region = self.settings.get("region")
-        if region is not None:  # a region in the photo's pixels, with the matte and confidence on top
-            keep = region_mask(self.cap, region).copy()
-            if conf is not None and conf.shape == self.cap.shape:
-                keep &= conf >= t
-        elif conf is None or conf.shape != self.cap.shape:
-            return name
-        else:
-            keep = conf >= t
-        if name is not None:
-            keep &= matte_on_grid(self.cap, name, 1).reshape(self.cap.shape) >= 0.5
-        return keep
+        return _drawn_mask(self.cap, self.settings)
 
     def projection(self) -> ProjectionSettings:
         """The projection these settings describe (mask: only a matte this capture has)."""
@@ -313,9 +320,17 @@ class _Side:
         s = self.settings
         xyz, valid = self.projector.points(model=s["model"], depth_scale=1.0, aspect=1.0,
                                            near=s["near"], far=s["far"], mask=self._mask())
-        if s["edges"] == "hide":  # flagged by the mesh's cut rule; hidden, never dropped
+        return xyz, self._hide_edges(valid)
+
+    def _selected(self) -> np.ndarray:
+        """The drawn points' ``valid`` of :meth:`_points` without the positions (the same for every model)."""
+        s = self.settings
+        return self._hide_edges(self.projector.selected(near=s["near"], far=s["far"], mask=self._mask()))
+
+    def _hide_edges(self, valid: np.ndarray) -> np.ndarray:
+        if self.settings["edges"] == "hide":  # flagged by the mesh's cut rule; hidden, never dropped
             np.logical_and(valid, self._kept(), out=valid)
-        return xyz, valid
+        return valid
 
     def _kept(self) -> np.ndarray:
         """bool (M,): not an edge point (cached with the projector)."""
@@ -343,7 +358,10 @@ class _Side:
         matte, else the nearest large surface near the image centre.  Found at depth scale and
         aspect 1 once per drawn geometry (a stretch only scales it)."""
         if self._pivot1 is _UNSET:
-            self._pivot1 = subject_centre(self.projector, *self._points())
+            memo = self._memo.geometry(self.projector, self.settings)
+            if "pivot" not in memo:
+                memo["pivot"] = subject_centre(self.projector, *self._points())
+            self._pivot1 = memo["pivot"]
         c = self._pivot1
         return None if c is None else c * np.asarray(self._scale())
 
@@ -401,8 +419,11 @@ class _Side:
         from ..surface.triangulate import DEFAULT_MAX_STEP
         from .scene import point_stretch
 
-        return point_stretch(xyz, self.projector.depth, valid, self.projector.grid_shape, self.layer.footprint,
-                             DEFAULT_MAX_STEP * self.projector.stride)
+        memo = self._memo.geometry(self.projector, self.settings)
+        if "stretch" not in memo:
+            memo["stretch"] = point_stretch(xyz, self.projector.depth, valid, self.projector.grid_shape,
+                                            self.layer.footprint, DEFAULT_MAX_STEP * self.projector.stride)
+        return memo["stretch"]
 
     def drawn(self) -> Any:
         """What the view draws, for a page: the textured surface or the points, with the invented
@@ -461,7 +482,7 @@ class _Side:
         if s["refined"] != d["refined"]:
             self.cap = self._capture(s["refined"])
         if s["stride"] != d["stride"] or s["refined"] != d["refined"]:
-            self.projector = self._projector_cls(self.cap, stride=s["stride"])
+            self.projector = self._memo.projector(self.cap, s["stride"], s["refined"], self._projector_cls)
         new_xyz = any(s[k] != d[k] for k in ("model", "stride", "refined"))
         new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask", "min_confidence", "edges"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
@@ -471,9 +492,10 @@ class _Side:
             new_xyz = new_valid = new_rgb = True  # the first time the points are shown: all of them
             self._points_sent = True
         if self._points_sent and (new_xyz or new_valid or new_rgb):
-            xyz, valid = self._points()
-            self.layer.set(xyz=xyz if new_xyz else None, rgb=self._colours() if new_rgb else None,
-                           valid=valid if new_valid else None, stretch=self._stretch(xyz, valid) if new_xyz else None)
+            # positions only when they moved: near/far, the mask or edge points only redraw the index
+            xyz, valid = self._points() if new_xyz else (None, self._selected() if new_valid else None)
+            self.layer.set(xyz=xyz, rgb=self._colours() if new_rgb else None, valid=valid,
+                           stretch=self._stretch(xyz, valid) if xyz is not None else None)
         self.layer.scale = scale
         surface_geometry = new_xyz or new_valid
         if s["render"] == "surface" and (surface_geometry or d["render"] != "surface" or self.surface is None):
