@@ -10,6 +10,11 @@ tree (e.g. ``git archive <commit> src | tar -x -C /tmp/base``) to compare two ve
     python benchmarks/instructions.py [--repeat 2] [--src DIR] [--cases a,base_a,...]
     python benchmarks/instructions.py --cases points,cloud,mesh,project_decoded,refocus --repeat 1
     python benchmarks/instructions.py --cases stereo,base_s --repeat 2
+    python benchmarks/instructions.py --cases view_depth_scale,view_near_far,view_colour,view_model,view_stride --repeat 4
+
+The ``view_*`` cases are one control change of ``depthlab.explore`` on bench_viewer.py's
+442k-point capture (the Python side of its slider-to-canvas time: settings to the widgets'
+state), each run flipping between two values as a person moving the control back and forth.
 
 Instructions are not time: memory traffic, page faults and threads are not in them (a cloud's
 5 MB of fresh output costs page faults a decode reusing its buffers does not pay), so they
@@ -30,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEPTHLAB_SHARED_SAMPLES", ROOT.parent / "shared" / "samples"))
@@ -97,10 +103,43 @@ def cases() -> dict:
     }
 
 
+def viewer_cases() -> dict:
+    """One control change each of an explore() view of bench_viewer's capture (one view per
+    case, made uncounted on first use, photo colours), flipping its control between two values:
+    the warm-up round makes the view and moves the control once, so the counted rounds are the
+    moves back and forth a person makes."""
+    from bench_viewer import make_capture
+
+    def control(name: str, values: tuple) -> tuple:
+        state: dict = {"count": 0}
+
+        def setup() -> Any:
+            if "w" not in state:
+                from depthlab.live.widgets import explore
+
+                state["w"] = explore(make_capture()).controls.w
+            return state["w"]
+
+        def change(w: Any) -> None:
+            state["count"] += 1
+            value = values[state["count"] % 2]
+            w[name].value = value(w) if callable(value) else value
+        return setup, change
+
+    return {
+        "view_depth_scale": control("depth_scale", (1.05, 1.1)),
+        "view_near_far": control("clip", (lambda w: (w["clip"].min, w["clip"].max - 0.3),
+                                          lambda w: (w["clip"].min, w["clip"].max - 0.4))),
+        "view_colour": control("colour", ("rgb", "depth")),
+        "view_model": control("model", ("pinhole", "pinhole-raw")),
+        "view_stride": control("stride", (3, 2)),
+    }
+
+
 def inner(helper: str, names: list[str], repeat: int) -> None:
     """Under callgrind: run each case, counters zeroed before and dumped after every call."""
     lib = ctypes.CDLL(helper)
-    found = cases()
+    found = viewer_cases() if all(n.startswith("view_") for n in names) else {**cases(), **viewer_cases()}
     for r in range(repeat + 1):  # round 0 is the warm-up
         for name in names:
             f, args = found[name], ()
