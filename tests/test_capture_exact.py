@@ -388,6 +388,7 @@ def test_summary_of_a_hand_built_capture_key_by_key():
         "colour_size": [4032, 3024],
         "valid_fraction": 0.75,
         "depth_range_m": (0.25, 2.0),
+        "depth_unit": "m",
         "disparity_range_per_m": (0.5, 4.0),
         "encoding_quantity": ENCODING_DICT["quantity"], "encoding_bits": ENCODING_DICT["bits"],
         "encoding_format": ENCODING_DICT["format"], "encoding_step": ENCODING_DICT["step"],
@@ -409,8 +410,9 @@ def test_summary_of_a_bare_capture_is_all_nulls_and_survives_missing_metadata():
     s = cap.summary()
     assert s["camera_kind"] == "unknown" and s["depth_size"] == [3, 2] and s["valid_fraction"] == 0.0
     assert s["mattes"] == [] and s["confidence"] is False and s["notes"] == [] and s["format"] == ""
+    assert s["depth_unit"] == "m"  # no encoding says otherwise: a capture built from metres
     assert all(v is None for k, v in s.items() if k not in ("camera_kind", "depth_size", "valid_fraction", "mattes",
-                                                               "confidence", "notes", "format"))
+                                                               "confidence", "notes", "format", "depth_unit"))
 
 
 def test_repr_is_a_one_line_human_summary():

@@ -325,6 +325,11 @@ class CameraInfo:
         }
 
 
+#: how files and depthlab spell metres (depth) and 1/m (disparity): the values of
+#: ``DepthEncoding.units`` that make a map metric
+METRIC_UNITS = ("m", "meter", "meters", "metre", "metres", "1/m")
+
+
 @dataclass(frozen=True)
 class DepthEncoding:
     """How the depth map was stored in the file, so its quantisation can be reasoned about.
@@ -350,6 +355,21 @@ class DepthEncoding:
     near: float | None = None
     far: float | None = None
     units: str | None = None
+
+    @property
+    def metric(self) -> bool:
+        """True when the values are metres (1/m for disparity): Apple's disparity, a computed
+        stereo pair, a file stating Meters.  False for a file's own units: a Near/Far formula
+        (GDepth, Dynamic Depth, XDM) without metric ``units``, e.g. Lens Blur, "Diopters", XDM
+        ``Metric`` False.
+
+        >>> import depthlab
+        >>> depthlab.open("data/sample/rear_dual.heic").encoding.metric
+        True
+        """
+        if self.units is not None:
+            return self.units.strip().lower() in METRIC_UNITS
+        return self.near is None
 
     @property
     def step(self) -> float | None:
@@ -540,8 +560,20 @@ class Capture:
             self._depth = _read_only(depth_from_disparity(self.disparity))
         return self._depth
 
+    @property
+    def depth_unit(self) -> str:
+        """"m" when the depth is in metres (trustworthy or not: see ``accuracy``), "units" when
+        it is in the file's own units (``DepthEncoding.metric``); disparity is in 1/that.  The one
+        answer for everything that prints or records a unit.
+
+        >>> import depthlab
+        >>> depthlab.open("data/sample/front_truedepth.heic").depth_unit
+        'm'
+        """
+        return "m" if self.encoding is None or self.encoding.metric else "units"
+
     def depth_range(self) -> tuple[float, float] | None:
-        """(nearest, farthest) valid depth in metres, or None if nothing is valid."""
+        """(nearest, farthest) valid depth in ``depth_unit`` (metres), or None if nothing is valid."""
         d = self.depth
         valid = d[np.isfinite(d)]
         if valid.size == 0:
@@ -653,6 +685,7 @@ class Capture:
             "colour_size": None if self.rgb_size is None else list(self.rgb_size),
             "valid_fraction": float(valid.mean()),
             "depth_range_m": self.depth_range(),
+            "depth_unit": self.depth_unit,
             "disparity_range_per_m": self.disparity_range(),
             "encoding_quantity": None if enc is None else enc.quantity,
             "encoding_bits": None if enc is None else enc.bits,
@@ -672,7 +705,7 @@ class Capture:
     def __repr__(self) -> str:
         h, w = self.shape
         rng = self.depth_range()
-        r = "no valid depth" if rng is None else f"{rng[0]:.3g}-{rng[1]:.3g} m"
+        r = "no valid depth" if rng is None else f"{rng[0]:.3g}-{rng[1]:.3g} {self.depth_unit}"
         return (f"<Capture {self.path.name if self.path else 'in-memory'}: {self.camera.kind}, "
                 f"depth {w}x{h} ({r}, accuracy {self.accuracy}), "
                 f"calibration {'yes' if self.calibration else 'no'}, mattes {list(self.mattes)}>")

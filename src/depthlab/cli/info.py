@@ -36,18 +36,20 @@ def format_summary(cap: Capture) -> str:
     lines.append(f"  sizes        depth {w}x{h}, colour {colour}")
     acc = accuracy_label(cap.accuracy, meaning=True)
     lines.append(f"  accuracy     {acc}")
-    lines.append(f"  depth        {_fmt_range(s['depth_range_m'], 'm')}  ({s['valid_fraction'] * 100:.1f}% of pixels valid)")
-    lines.append(f"  disparity    {_fmt_range(s['disparity_range_per_m'], '1/m')}")
+    unit = cap.depth_unit
+    per = "1/m" if unit == "m" else "1/unit"
+    lines.append(f"  depth        {_fmt_range(s['depth_range_m'], unit)}  ({s['valid_fraction'] * 100:.1f}% of pixels valid)")
+    lines.append(f"  disparity    {_fmt_range(s['disparity_range_per_m'], per)}")
     enc = cap.encoding
     if enc is not None:
         stored = f"{enc.bits}-bit {enc.quantity}"
         if enc.format:
             stored += f" ({enc.format})"
         if enc.float_min is not None and enc.float_max is not None:
-            unit = "1/m" if enc.quantity == "disparity" else (enc.units or "m")
-            stored += f", codes {enc.int_min}–{enc.int_max} → {enc.float_min:g}–{enc.float_max:g} {unit}"
+            code_unit = per if enc.quantity == "disparity" else unit
+            stored += f", codes {enc.int_min}–{enc.int_max} → {enc.float_min:g}–{enc.float_max:g} {code_unit}"
             if enc.step:
-                stored += f" (step {enc.step:.4g} {unit})"
+                stored += f" (step {enc.step:.4g} {code_unit})"
         if enc.near is not None and enc.far is not None:
             stored += f", near {enc.near:g} far {enc.far:g}" + (f" {enc.units}" if enc.units else "")
         lines.append(f"  stored as    {stored}")

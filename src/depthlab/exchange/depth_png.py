@@ -143,7 +143,8 @@ def save_depth_png(cap: Capture, path: str | os.PathLike, *, quantity: str = "de
     _refuse_merged_levels(values, arr, quantity, scale)
     info = PngInfo()
     info.add_text("depthlab:quantity", quantity)
-    info.add_text("depthlab:unit", f"{1 / scale:g} m" if quantity == "depth" else f"{1 / scale:g}/m")
+    unit = "m" if cap.depth_unit == "m" else "unit (the file's own)"
+    info.add_text("depthlab:unit", f"{1 / scale:g} {unit}" if quantity == "depth" else f"{1 / scale:g}/{unit}")
     info.add_text("depthlab:scale", f"{scale:g}")
     info.add_text("depthlab:encoding", f"stored = round({quantity} * {scale:g}); {quantity} = stored / {scale:g}; 0 = unknown")
     info.add_text("depthlab:accuracy", str(cap.accuracy))

@@ -430,7 +430,7 @@ def refined_encoding(cap: Capture) -> DepthEncoding:
     src = cap.encoding
     was = "an unknown encoding" if src is None else f"{src.bits}-bit {src.quantity}" + (f" ({src.format})" if src.format else "")
     return DepthEncoding(quantity="disparity", bits=32, int_min=0, int_max=0, format=f"float32, refined from {was}",
-                         units="1/m")
+                         units="1/m" if cap.depth_unit == "m" else "1/unit (the file's own)")
 
 
 def _refined_capture(cap: Capture, q: np.ndarray, info: Refinement) -> Capture:

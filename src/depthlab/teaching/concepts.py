@@ -102,7 +102,7 @@ def quantisation(cap: Capture, *, depths_m: Sequence[float] | None = None) -> Qu
         far = float("inf") if lo <= 0 else 1.0 / lo
         return Quantisation(levels, enc.step, _depth_steps(enc.step, near, far, depths_m), near, far, bits=enc.bits)
     if enc.near is not None and enc.far is not None and codes > 0:
-        unit = "m" if enc.units and enc.units.lower() in ("m", "meters", "metres") else "units"
+        unit = cap.depth_unit
         if enc.format == "RangeInverse":
             step = (1.0 / enc.near - 1.0 / enc.far) / codes
             if depths_m is None:

@@ -1,0 +1,57 @@
+"""Depth in a file's own units is never printed or recorded as metres.
+
+Lens Blur (GDepth without Units), Dynamic Depth with Units "Diopters"/"None" and Intel XDM with
+Metric False keep the numbers of the file's own formula: the RealSense photo's 666..19012 are
+millimetres by its noise model, not 19 km.  Everything that prints or records a unit asks the
+capture (``Capture.depth_unit``), so the summary, ``repr``, the depth PNG's text and the teaching
+helpers say "units" where the file is not metric, and "m" for Apple's disparity, computed stereo
+and files that state metres.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+import depthlab
+from conftest import data_sample, shared_sample
+from depthlab.cli.info import format_summary
+from depthlab.exchange.depth_png import save_depth_png
+
+NON_METRIC = ["android/lens_blur_gdepth.jpg", "other/intel_realsense_xdm.jpg"]
+METRIC = ["iphone/rear_dual_pug.heic", "iphone/front_truedepth_mattes.heic", "iphone/rear_dual_portrait.jpg"]
+
+
+def _line(text: str, head: str) -> str:
+    return next(line for line in text.splitlines() if line.strip().startswith(head))
+
+
+@pytest.mark.parametrize("rel", NON_METRIC)
+def test_a_file_in_its_own_units_is_not_labelled_metres(rel, tmp_path):
+    cap = depthlab.open(shared_sample(rel))
+    assert cap.depth_unit == "units"
+    text = format_summary(cap)
+    depth, disparity = _line(text, "depth "), _line(text, "disparity ")
+    assert depth.split("(")[0].rstrip().endswith(" units") and " m " not in depth + " ", depth
+    assert disparity.rstrip().endswith("1/unit"), disparity
+    assert repr(cap).count(" units,") == 1 and " m," not in repr(cap), repr(cap)
+    assert cap.summary()["depth_unit"] == "units"
+    png = Image.open(save_depth_png(cap, tmp_path / "d.png"))
+    assert png.text["depthlab:unit"].endswith(" unit (the file's own)") and " m" not in png.text["depthlab:unit"]
+    # refining keeps the file's units: a refined capture is not promoted to metres
+    assert depthlab.refine(cap, size="depth" if cap.rgb is None else (64, round(64 * cap.size[1] / cap.size[0]))
+                           ).depth_unit == "units"
+
+
+@pytest.mark.parametrize("rel", METRIC)
+def test_metric_files_still_say_metres(rel, tmp_path):
+    cap = depthlab.open(shared_sample(rel))
+    assert cap.depth_unit == "m" and cap.summary()["depth_unit"] == "m"
+    assert _line(format_summary(cap), "depth ").split("(")[0].rstrip().endswith(" m")
+    assert Image.open(save_depth_png(cap, tmp_path / "d.png")).text["depthlab:unit"] == "0.0001 m"
+    assert depthlab.refine(cap).depth_unit == "m"
+
+
+def test_generated_samples_units():
+    assert depthlab.open(data_sample("rear_dual.heic")).depth_unit == "m"
+    assert depthlab.open(data_sample("spatial.heic")).depth_unit == "m"
