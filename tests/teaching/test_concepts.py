@@ -111,6 +111,18 @@ def test_distortion_shift_refuses_a_photo_that_stores_no_distortion():
         assert line.startswith("not for this photo:") and "0.0" not in line, line
 
 
+def test_ray_confusion_on_a_photo_in_its_own_units_prints_no_centimetres():
+    """The RealSense photo's depth is in its own units (millimetres, 666..19012): 'your photo'
+    in notebook 04b printed 'moves ... by up to 297622.9 cm'.  It now says the file's units."""
+    xdm = depthlab.open(shared_sample("other/intel_realsense_xdm.jpg"))
+    r = concepts.ray_confusion(xdm)
+    text = concepts.on_photo(concepts.ray_confusion, xdm)
+    assert " cm" not in text and " m)" not in text and f"{r.max_along_ray_m:.3g} units" in text, text
+    assert f"median depth {r.median_depth_m:.3g} units" in text
+    pug = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    assert " cm, and its depth z changes" in concepts.on_photo(concepts.ray_confusion, pug)
+
+
 def test_depth_span_of_the_head(front):
     truth = front[1]
     span = concepts.depth_span(truth, label="head")

@@ -546,11 +546,16 @@ class RayConfusion:
     max_bend_m: float  # largest change of z, z - z * cos(theta), over the part
     median_depth_m: float
     max_along_ray_m: float = 0.0  # largest move along the ray, z / cos(theta) - z
+    unit: str = "m"  # the capture's depth_unit: "units" when the file's depth is not in metres
 
     def __str__(self) -> str:
-        return (f"the {self.label} (median depth {self.median_depth_m:.2f} m) reaches {self.max_angle_deg:.1f}° off the axis; "
+        if self.unit == "m":
+            median, along, bend = f"{self.median_depth_m:.2f} m", f"{self.max_along_ray_m * 100:.1f} cm", f"{self.max_bend_m * 100:.1f} cm"
+        else:
+            median, along, bend = (f"{v:.3g} {self.unit}" for v in (self.median_depth_m, self.max_along_ray_m, self.max_bend_m))
+        return (f"the {self.label} (median depth {median}) reaches {self.max_angle_deg:.1f}° off the axis; "
                 f"read as distance along the ray, a point moves toward the camera along its ray by up to "
-                f"{self.max_along_ray_m * 100:.1f} cm, and its depth z changes by up to {self.max_bend_m * 100:.1f} cm")
+                f"{along}, and its depth z changes by up to {bend}")
 
 
 def ray_bend_m(depth_m: float, angle_deg: float) -> float:
@@ -599,7 +604,7 @@ def ray_confusion(cap: Capture, truth: Any = None, *, label: str = "wall") -> Ra
     bend = z * (1.0 - cos[part])
     along = z / cos[part] - z
     return RayConfusion(label, float(np.degrees(np.arccos(cos[part].min()))), float(bend.max()), float(np.median(z)),
-                        float(along.max()))
+                        float(along.max()), unit="m" if truth is not None else cap.depth_unit)
 
 
 # --------------------------------------------------------------------------------------------
