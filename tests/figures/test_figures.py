@@ -34,14 +34,14 @@ from conftest import make_capture, shared_sample  # noqa: E402
 H, W = 12, 16
 
 
-def ramp_capture(accuracy="absolute", kind="front TrueDepth", h=H, w=W, seed=0, offset=0.0) -> Capture:
+def ramp_capture(accuracy="absolute", kind="front TrueDepth", h=H, w=W, seed=0, offset=0.0, **fields) -> Capture:
     """A small capture whose every depth pixel is distinct; one unknown pixel at (0, 0)."""
     rng = np.random.default_rng(seed)
     depth = (0.5 + offset + np.arange(h * w, dtype=np.float32).reshape(h, w) / (h * w)).astype(np.float32)
     depth[0, 0] = np.nan
     f = 1.2 * w
     return make_capture(depth, intrinsics=[[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], accuracy=accuracy, kind=kind,
-                        rgb=rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8))
+                        rgb=rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8), **fields)
 
 
 def axes_by_label(container) -> dict[str, object]:
@@ -81,6 +81,22 @@ def test_relative_accuracy_is_marked_on_every_metric_label():
     assert "relative scale" in axes["cloud"].get_xlabel()
     title = fig.subfigs[0].get_suptitle()
     assert "rear dual" in title and "relative scale" in title
+
+
+def test_a_file_in_its_own_units_is_labelled_in_units_not_metres():
+    """The RealSense photo (XDM, Metric False: millimetres by its noise model) drew
+    'depth (m, relative scale)' from 666 to 19012: every length label says the file's units."""
+    from depthlab.capture import DepthEncoding
+
+    enc = DepthEncoding(quantity="depth", bits=16, int_max=65535, format="RangeLinear", near=0.0, far=65535.0)
+    cap = ramp_capture(accuracy="relative", kind="XDM", encoding=enc)
+    assert cap.depth_unit == "units"
+    for quantity, want in (("depth", "depth (units, relative scale)"), ("disparity", "disparity (1/unit, relative scale)")):
+        axes = axes_by_label(capture_figure(cap, quantity=quantity).subfigs[0])
+        assert axes["colorbar"].get_ylabel() == want and axes["histogram"].get_xlabel() == want
+        assert axes["cloud"].get_xlabel() == "(units, relative scale)"
+    real = depthlab.open(shared_sample("other/intel_realsense_xdm.jpg"))
+    assert "(m" not in all_text(capture_figure(real))
 
 
 def test_unknown_accuracy_is_said():

@@ -73,12 +73,19 @@ PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
 # --------------------------------------------------------------------------------------------
 
 
-def _quantity_label(quantity: str, accuracy: str | None) -> str:
-    """Axis/colorbar label with unit, e.g. ``depth (m, relative scale)``."""
-    unit = "m" if quantity == "depth" else "1/m"
-    if accuracy == "relative":
-        return f"{quantity} ({unit}, relative scale)"
-    return f"{quantity} ({unit})"
+def _length_unit(cap: Capture, cloud_units: str = "m") -> str:
+    """The unit of a length drawn from ``cap``: ``m``, ``m, relative scale``, the file's own
+    ``units`` (:attr:`Capture.depth_unit`), or ``model units`` for a flat model's cloud."""
+    if cloud_units != "m":
+        return "model units"
+    unit = cap.depth_unit
+    return f"{unit}, relative scale" if cap.accuracy == "relative" else unit
+
+
+def _quantity_label(quantity: str, cap: Capture) -> str:
+    """Axis/colorbar label with unit, e.g. ``depth (m, relative scale)``, ``disparity (1/m)``."""
+    unit = _length_unit(cap)
+    return f"{quantity} ({unit})" if quantity == "depth" else f"{quantity} (1/{unit.replace('units', 'unit')})"
 
 
 def _values(cap: Capture, quantity: str) -> np.ndarray:
@@ -356,7 +363,7 @@ def _matte_histogram(ax, spec: _RowSpec, bins, vmin: float, vmax: float) -> None
 def _draw_map_and_histogram(subfig, ax_map, ax_hist, spec: _RowSpec, quantity: str, cmap: str | None, bins: int):
     cap = spec.cap
     h, w = cap.shape
-    label = _quantity_label(quantity, cap.accuracy)
+    label = _quantity_label(quantity, cap)
     cm = _cmap(cmap, quantity)
     vmin, vmax = spec.vrange if spec.vrange is not None else (0.0, 1.0)
     im = ax_map.imshow(spec.values, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest",
@@ -418,10 +425,7 @@ def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.nd
             ax_cloud.dataLim.set_points(np.array([[-half, -half], [half, half]]))
             ax_cloud.margins(0)
             ax_cloud.autoscale_view()
-        unit = "m" if cl.units == "m" else "model units"
-        if cl.units == "m" and cap.accuracy == "relative":
-            unit = "m, relative scale"
-        ax_cloud.set_xlabel(f"({unit})", fontsize=_SMALL)
+        ax_cloud.set_xlabel(f"({_length_unit(cap, cl.units)})", fontsize=_SMALL)
         note = "\nintrinsics estimated" if cl.estimated else ""
         ax_cloud.set_title(f"3D · {cl.model} · {view_name}{note}", fontsize=_FONT)
         ax_cloud.set_facecolor((0.97, 0.97, 0.97))
@@ -460,7 +464,7 @@ def _draw_model_cloud(ax, spec: _RowSpec, view, marker_size: float) -> None:
     sx, sy, order = render_view(cl.xyz, az, el, centre=np.zeros(3))
     ax.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=marker_size, marker=".", linewidths=0, rasterized=True)
     metres = cl.units == "m"
-    unit = ("m, relative scale" if spec.cap.accuracy == "relative" else "m") if metres else "model units"
+    unit = _length_unit(spec.cap, cl.units)
     if metres:
         _draw_camera(ax, az, el, 0.15 * float(np.median(cl.xyz[:, 2])))
         ax.legend(fontsize=_SMALL, loc="best", frameon=False)
