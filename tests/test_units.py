@@ -55,3 +55,13 @@ def test_metric_files_still_say_metres(rel, tmp_path):
 def test_generated_samples_units():
     assert depthlab.open(data_sample("rear_dual.heic")).depth_unit == "m"
     assert depthlab.open(data_sample("spatial.heic")).depth_unit == "m"
+
+
+def test_the_live_views_title_says_the_files_units():
+    """show(), explore() and compare() title each view with widgets.describe: the RealSense
+    photo's read '666.00–19012.00 m'."""
+    from depthlab.live import widgets
+
+    xdm = depthlab.open(shared_sample("other/intel_realsense_xdm.jpg"))
+    assert "666.00–19012.00 units · " in widgets.describe(xdm)
+    assert "0.23–0.67 m · " in widgets.describe(depthlab.open(shared_sample("iphone/rear_dual_pug.heic")))

@@ -143,7 +143,7 @@ def describe(cap: Capture) -> str:
     """One line for a title: camera kind, accuracy, depth range, depth map size."""
     acc = accuracy_label(cap.accuracy, meaning=True)
     rng = cap.depth_range()
-    r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} m"
+    r = "no valid depth" if rng is None else f"{rng[0]:.2f}–{rng[1]:.2f} {cap.depth_unit}"
     w, h = cap.size
     cal = cap.calibration
     if cal is None and pinhole_available(cap):
