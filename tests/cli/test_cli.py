@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import depthlab
 from conftest import DATA_SAMPLE, SHARED_SAMPLES, data_sample, shared_sample, shared_samples_dir
 
 COMMANDS = ("info", "export", "figure", "depth", "html", "samples")
@@ -235,6 +236,21 @@ def test_export_options_reach_the_projection(tmp_path):
     assert 0.3 - 1e-4 <= z.min() and z.max() <= 0.5 + 1e-4
     assert cloud.model == "pinhole-raw"
     assert 0 < len(cloud) < 240 * 320 * 0.8
+
+
+def test_export_that_would_write_an_empty_file_fails_and_says_the_photos_range(tmp_path):
+    """README's `depthlab export ... --far 2.5` over a folder holding the Lens Blur photo (its
+    depth spans 24.8-334 of its own units) wrote a PLY of 0 points and counted it done."""
+    blur, pug = shared_sample("android/lens_blur_gdepth.jpg"), shared_sample("iphone/rear_dual_pug.heic")
+    proc = run("export", blur, pug, "-o", tmp_path, "--format", "ply", "--far", "2.5", "--jobs", 1)
+    assert_no_traceback(proc)
+    assert proc.returncode == 1, proc.stderr
+    (line,) = error_lines(proc.stderr)
+    assert "lens_blur_gdepth.jpg" in line and "no point" in line and "24.8" in line and "334 units" in line, line
+    assert "--near/--far" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rear_dual_pug.ply"]
+    records = depthlab.batch(blur, export="ply", output=tmp_path / "b", far=2.5)
+    assert records[0].status == "failed" and "no point" in records[0].reason and not records[0].outputs
 
 
 def test_export_clashing_names_are_disambiguated(tmp_path):
