@@ -31,3 +31,18 @@ def test_overwrite_keeps_mode_and_writes_through_links(tmp_path):
     assert link.is_symlink() and target.read_bytes() == b"new"
     assert target.stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.bin", "real.bin"]
+
+
+def test_a_folder_as_the_output_is_named_as_a_folder(tmp_path):
+    """save_depth_png(cap, "maps/") said 'maps already exists; pass overwrite=True', and with
+    overwrite=True 'Is a directory': an output path that is a folder is said to be one, with or
+    without overwrite, and the folder is untouched."""
+    from depthlab.errors import WriteError
+
+    folder = tmp_path / "maps.png"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    for overwrite in (False, True):
+        with pytest.raises(WriteError, match="is a folder; give a file name"):
+            atomic_write_bytes(folder, b"x", overwrite=overwrite)
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"] and not list(tmp_path.glob(".*part"))

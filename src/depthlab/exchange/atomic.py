@@ -39,6 +39,9 @@ def atomic_write(path: str | os.PathLike, overwrite: bool = False) -> Iterator[I
     if dest.is_symlink():
         # write through a link to its target, as open() would, instead of replacing the link
         dest = dest.resolve()
+    if dest.is_dir():
+        raise WriteError(f"cannot write {dest}: it is a folder; give a file name (e.g. {dest / 'name'} with the "
+                         "format's suffix)")
     if dest.exists() and not overwrite:
         raise OverwriteError(
             f"{dest} already exists; pass overwrite=True (or --force on the command line) to replace it"
