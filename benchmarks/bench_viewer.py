@@ -84,6 +84,8 @@ def python_side(repeat: int) -> dict:
     res["near/far (index)"] = median_time(lambda i: setattr(c["clip"], "value", (lo, hi - 0.05 - 0.02 * i)), repeat)
     res["colour mode (colours)"] = median_time(
         lambda i: setattr(c["colour"], "value", "depth" if i % 2 == 0 else "rgb"), repeat)
+    # the model with photo colours, as a view starts (the filled layer behind edges is drawn)
+    c["colour"].value = "rgb"
     res["model (positions)"] = median_time(
         lambda i: setattr(c["model"], "value", "pinhole-raw" if i % 2 == 0 else "pinhole"), repeat)
     return res
