@@ -599,8 +599,8 @@ def _confidence_setting(caps: list[Capture], threshold: Any) -> float | None:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise InvalidInputError(f"min_confidence must be a number from 0 to 1 or None, got {threshold!r}")
     if not any(c.confidence is not None for c in caps):
-        raise InvalidInputError("min_confidence needs a capture with a confidence map (Android Dynamic Depth); "
-                                "this one stores none")
+        raise InvalidInputError("min_confidence needs a capture with a confidence map (Android Dynamic Depth, or "
+                                "a spatial photo's computed depth); this one stores none")
     return float(threshold)
 
 
