@@ -47,9 +47,10 @@ MODULES = {
     "projection": ["tests/test_projection.py", "tests/test_pointcloud.py"],
     "dynamic_depth": ["tests/formats/test_dynamic_depth.py", "tests/formats/test_pixel3_layout.py",
                       "tests/formats/test_xdm.py", "tests/formats/test_makers.py", "tests/formats/test_phone_layouts.py"],
+    "xdm": ["tests/formats/test_xdm.py", "tests/formats/test_makers.py", "tests/formats/test_jpeg.py"],
 }
 PATHS = {"apple": "formats/apple.py", "heic": "formats/heic.py", "jpeg": "formats/jpeg.py",
-         "dynamic_depth": "formats/dynamic_depth.py"}
+         "dynamic_depth": "formats/dynamic_depth.py", "xdm": "formats/xdm.py"}
 
 
 def scratch_copy(dest: Path) -> Path:

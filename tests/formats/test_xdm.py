@@ -39,7 +39,9 @@ def root(data):
     return parse_xmp_root(ext.data, max_bytes=1 << 24)
 
 
-@pytest.fixture(scope="module")
+# Opened anew for each test (function scope): mutation testing runs, for each mutant, only the tests
+# during which the mutated reader ran, and a module fixture runs inside the first test that uses it.
+@pytest.fixture
 def cap():
     return depthlab.open(shared_sample(XDM_FILE))
 
