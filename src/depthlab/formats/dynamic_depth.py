@@ -57,6 +57,12 @@ float32, ``2 * DistortionCount`` of them) are kept in ``metadata`` but not appli
 **Orientation.**  The depth map, confidence map and original image are stored like the primary's
 pixels; the primary's EXIF orientation is applied to all of them and to the intrinsics.
 
+**FocalTable.**  The phone's blur table (``FocalTableEntryCount`` pairs of float32: distance in
+the depth map's units, blur radius) is kept in ``metadata["dynamic_depth"]["depth_map"]
+["focal_table"]``; :func:`depthlab.refocus` does not use it: nothing available here says which
+image's pixels the radii are in, or which focus and aperture the phone rendered them for, and no
+real file was at hand to measure that against its blurred primary.
+
 **Confidence.**  ``ConfidenceURI`` names a grey image whose codes scale to 0..1 (1 = most
 confident); :attr:`Capture.confidence` holds it at the depth map's size (resampled bilinearly
 when stored at another size), decoded on first use.
