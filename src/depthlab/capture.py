@@ -325,9 +325,11 @@ class CameraInfo:
         }
 
 
-#: how files and depthlab spell metres (depth) and 1/m (disparity): the values of
-#: ``DepthEncoding.units`` that make a map metric
-METRIC_UNITS = ("m", "meter", "meters", "metre", "metres", "1/m")
+#: metres per unit for the length units files state (GDepth ``Units``; a reader scales the values
+#: to metres with these): a ``DepthEncoding.units`` among them, or "1/m", makes a map metric
+LENGTH_UNITS = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
+                "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3, "millimetres": 1e-3,
+                "cm": 1e-2}
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,7 @@ class DepthEncoding:
         True
         """
         if self.units is not None:
-            return self.units.strip().lower() in METRIC_UNITS
+            return self.units.strip().lower() in LENGTH_UNITS or self.units.strip() == "1/m"
         return self.near is None
 
     @property

@@ -571,6 +571,8 @@ def test_gdepth_range_linear_16bit_millimetres_reassembled_out_of_order():
     np.testing.assert_allclose(cap.depth, expected, rtol=1e-6)
     assert cap.encoding.bits == 16 and cap.encoding.int_max == 65535 and cap.encoding.units == "mm"
     assert cap.accuracy == "absolute"  # the file states metric units
+    # the reader scaled millimetres to metres: the capture's depth is in metres, and says so
+    assert cap.encoding.metric and cap.depth_unit == "m"
     assert cap.camera.kind == "GDepth" and cap.metadata["extended_xmp"]["chunks"] > 3
     assert cap.metadata["colour_source"] == "primary image"
 

@@ -24,7 +24,7 @@ JPEG) is base64 in ``GDepth:Data``, normally in the extended XMP.  With ``n = v 
 
 ``GDepth:Units`` ("m", "mm") scales Near/Far to metres where given.  Lens Blur writes no units:
 its depth comes from structure-from-motion over a small camera sweep and has an arbitrary scale,
-so the numbers are kept as they are (treated as metres) and ``accuracy`` is "relative".  Only a
+so the numbers are kept as they are, in the file's own units (``Capture.depth_unit`` "units"), and ``accuracy`` is "relative".  Only a
 file that states metric units is "absolute".  GDepth stores no intrinsics: ``calibration`` is
 None and the EXIF focal lengths are kept in :class:`CameraInfo` for an estimate.  Colours come
 from ``GImage:Data`` (Lens Blur's original, unblurred photo, which the depth map was computed for)
@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ..capture import Capture, DepthEncoding, LazyMattes, Orientation
+from ..capture import LENGTH_UNITS, Capture, DepthEncoding, LazyMattes, Orientation
 from ..errors import NoDepthError, UnreadableFileError, UnsupportedFormatError
 from . import jpeg_segments as js, spatial
 from .exif import TAG_ORIENTATION, camera_from_exif, exif_orientation, read_exif
@@ -77,12 +77,6 @@ MATTE_NAMES = {
     "semanticskymatte": "sky",
 }
 OTHER_AUX = {"hdrgainmap": "HDR gain map"}
-
-#: GDepth units -> metres per unit
-UNIT_SCALE = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
-              "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3, "millimetres": 1e-3,
-              "cm": 1e-2}
-
 
 # --------------------------------------------------------------------------------------------
 # Entry point
@@ -396,10 +390,10 @@ def _with_extended_xmp(data: bytes, segments, xmp: Xmp, guid: str | None, name: 
 def _gdepth_units(units: str | None, notes: list[str]) -> tuple[float, str]:
     """(metres per GDepth unit, accuracy) for ``GDepth:Units``; unknown units are noted."""
     if units is None:
-        notes.append("no GDepth:Units: Near/Far kept as they are (treated as metres); the scale is arbitrary")
+        notes.append("no GDepth:Units: Near/Far kept as they are, in the file's own units (not metres); the scale is arbitrary")
         return 1.0, "relative"
-    if units.lower() in UNIT_SCALE:
-        return UNIT_SCALE[units.lower()], "absolute"
+    if units.lower() in LENGTH_UNITS:
+        return LENGTH_UNITS[units.lower()], "absolute"
     notes.append(f"unknown GDepth:Units {units!r}: values kept as they are; the scale is arbitrary")
     return 1.0, "relative"
 
