@@ -34,6 +34,8 @@ def test_a_file_in_its_own_units_is_not_labelled_metres(rel, tmp_path):
     depth, disparity = _line(text, "depth "), _line(text, "disparity ")
     assert depth.split("(")[0].rstrip().endswith(" units") and " m " not in depth + " ", depth
     assert disparity.rstrip().endswith("1/unit"), disparity
+    stored = _line(text, "stored as")  # Near/Far of the file's formula: numbers with their unit
+    assert stored.rstrip().endswith(" units"), stored
     assert repr(cap).count(" units,") == 1 and " m," not in repr(cap), repr(cap)
     assert cap.summary()["depth_unit"] == "units"
     png = Image.open(save_depth_png(cap, tmp_path / "d.png"))

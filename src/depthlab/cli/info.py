@@ -51,7 +51,8 @@ def format_summary(cap: Capture) -> str:
             if enc.step:
                 stored += f" (step {enc.step:.4g} {code_unit})"
         if enc.near is not None and enc.far is not None:
-            stored += f", near {enc.near:g} far {enc.far:g}" + (f" {enc.units}" if enc.units else "")
+            said = f" (Units {enc.units})" if enc.units and not enc.metric else ""  # e.g. Diopters: a mark, not a unit
+            stored += f", near {enc.near:g} far {enc.far:g} {enc.units if enc.metric and enc.units else unit}{said}"
         lines.append(f"  stored as    {stored}")
     cal = cap.calibration
     if cal is None:
