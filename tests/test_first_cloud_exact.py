@@ -214,3 +214,15 @@ def test_a_first_cloud_makes_its_colours_on_another_core_and_they_are_the_same(m
     cloud = depthlab.project(cap, colour="depth")
     assert len(threads) == 1 and threads[0].startswith("depthlab")
     assert _sha(cloud.rgb) == PUG[(("colour", "depth"),)][2]
+
+
+@pytest.mark.parametrize("cal", [CAL, PLAIN], ids=["distorted", "plain"])
+def test_positions_made_in_two_row_ranges_equal_those_made_at_once(cal):
+    w, h = 400, 300
+    depth = np.random.default_rng(3).uniform(0.2, 5.0, size=(h, w)).astype(np.float32).reshape(-1)
+    whole = points_from_calibration(depth, cal, (w, h), "pinhole")
+    parts = np.full_like(whole, np.nan)
+    points_from_calibration(depth, cal, (w, h), "pinhole", out=parts, grid_rows=(170, 300))
+    assert np.isnan(parts[: 170 * w]).all()  # only the rows asked for are written
+    points_from_calibration(depth, cal, (w, h), "pinhole", out=parts, grid_rows=(0, 170))
+    np.testing.assert_array_equal(parts, whole)

@@ -194,24 +194,26 @@ def pixel_rays(cal: Calibration, width: int, height: int, stride: int = 1, undis
     return out
 
 
-def ray_blocks(cal: Calibration, width: int, height: int, stride: int = 1,
-               undistort: bool = True) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+def ray_blocks(cal: Calibration, width: int, height: int, stride: int = 1, undistort: bool = True,
+               grid_rows: tuple[int, int] | None = None) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
     """The rays of :func:`ray_planes` a block of grid rows at a time: ``(v0, v1, rx, ry)`` with
     ``rx``, ``ry`` float32 (v1 - v0, columns) for grid rows ``v0:v1``, each block ~64k rays.
 
     The blocks are contiguous scratch arrays reused for the next block (copy them to keep
     them), small enough to stay in cache through Horner's passes; a caller that multiplies
     them by depth straight into its output reads each ray once and never writes the grid.
-    Same numbers as :func:`ray_planes`.  Convention as :func:`pixel_rays`.
+    Same numbers as :func:`ray_planes` (every ray is computed on its own, whatever the blocks).
+    ``grid_rows=(r0, r1)``: those grid rows only.  Convention as :func:`pixel_rays`.
     """
     stride = whole_number("stride", stride)
     xs, ys, nu, nv = _grid_reference_coords(cal, int(width), int(height), stride)
     fx, fy, cx, cy = cal.fx, cal.fy, cal.cx, cal.cy
     rows = max(1, 65536 // max(nu, 1))  # ~64k points: L2-resident, few calls
+    r0, nv = (0, nv) if grid_rows is None else (max(0, grid_rows[0]), min(nv, grid_rows[1]))
     if not (undistort and cal.has_distortion):
         rxs = ((xs - cx) / fx).astype(np.float32)
         rys = ((ys - cy) / fy).astype(np.float32)
-        for v0 in range(0, nv, rows):
+        for v0 in range(r0, nv, rows):
             v1 = min(nv, v0 + rows)
             yield v0, v1, np.broadcast_to(rxs[None, :], (v1 - v0, nu)), np.broadcast_to(rys[v0:v1, None], (v1 - v0, nu))
         return
@@ -224,7 +226,7 @@ def ray_blocks(cal: Calibration, width: int, height: int, stride: int = 1,
     dyf = dy / np.float32(fy)
     offx, offy = np.float32((ccx - cx) / fx), np.float32((ccy - cy) / fy)
     r, k, bx, by = (np.empty((rows, nu), dtype=np.float32) for _ in range(4))
-    for v0 in range(0, nv, rows):
+    for v0 in range(r0, nv, rows):
         v1 = min(nv, v0 + rows)
         rb, kb, xb, yb = r[: v1 - v0], k[: v1 - v0], bx[: v1 - v0], by[: v1 - v0]
         np.add(dx2[None, :], dy2[v0:v1, None], out=rb)  # squared radius: P is in rho**2

@@ -170,10 +170,12 @@ def points_from_depth(depth: np.ndarray, rays: RayGrid, depth_scale: float = 1.0
 
 def points_from_calibration(depth: np.ndarray, calibration: Calibration | None, size: tuple[int, int], model: str,
                             stride: int = 1, depth_scale: float = 1.0, aspect: float = 1.0,
-                            out: np.ndarray | None = None) -> np.ndarray:
+                            out: np.ndarray | None = None, grid_rows: tuple[int, int] | None = None) -> np.ndarray:
     """``points_from_depth(depth, ray_grid(calibration, size, model, stride), ...)`` for one
     projection: the rays are written straight into the output and scaled by depth there, so no
-    ray grid is kept (half the memory a cold projection touches).  Same numbers, same layout."""
+    ray grid is kept (half the memory a cold projection touches).  Same numbers, same layout.
+    ``grid_rows=(r0, r1)``: a pinhole model fills those grid rows of ``out`` only (two threads
+    can share one cloud); the other models fill every row."""
     check_model(model)
     stride = _check_stride(stride)  # before grid_shape divides by it
     d = np.asarray(depth, dtype=np.float32).reshape(-1)
@@ -192,7 +194,8 @@ def points_from_calibration(depth: np.ndarray, calibration: Calibration | None, 
         grid = out.reshape(m[0], m[1], 3)  # splitting the first axis: always a view
         dgrid = d.reshape(m)
         tmp: list[np.ndarray] = []
-        for v0, v1, rx, ry in ray_blocks(calibration, w, h, stride=stride, undistort=removes_distortion(model)):
+        for v0, v1, rx, ry in ray_blocks(calibration, w, h, stride=stride, undistort=removes_distortion(model),
+                                         grid_rows=grid_rows):
             if not tmp:
                 tmp = [np.empty(rx.shape, dtype=np.float32) for _ in range(3)]
             tx, ty, tz = (t[: v1 - v0] for t in tmp)

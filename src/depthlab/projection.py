@@ -442,8 +442,10 @@ class Projector:
             self._valid = np.empty(self.size, dtype=bool)
         return _fill_valid(self._valid, self.finite, self.depth, st.near, st.far, m)
 
-    def points_for(self, settings: ProjectionSettings) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`points` for a :class:`ProjectionSettings` (its stride must be this one's)."""
+    def points_for(self, settings: ProjectionSettings, _share: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`points` for a :class:`ProjectionSettings` (its stride must be this one's).
+        ``_share`` < 1: the last grid rows of a one-off pinhole projection are made by the
+        background thread (after the colours it may be making) while this one makes the rest."""
         if settings.stride != self.stride:
             raise InvalidInputError(f"this Projector serves stride {self.stride}, not {settings.stride}")
         model = settings.model
@@ -456,8 +458,13 @@ class Projector:
             if is_pinhole(model):
                 self.calibration = resolve_calibration(self.capture, self.calibration, model)
             h, w = self.depth_shape
-            points_from_calibration(z, self.calibration, (w, h), model, self.stride, settings.depth_scale,
-                                    settings.aspect, out=self._xyz)
+            args = (z, self.calibration, (w, h), model, self.stride, settings.depth_scale, settings.aspect)
+            cut = round(self.grid_shape[0] * _share) if is_pinhole(model) else self.grid_shape[0]
+            tail = None if cut >= self.grid_shape[0] else \
+                _background().submit(points_from_calibration, *args, out=self._xyz, grid_rows=(cut, self.grid_shape[0]))
+            points_from_calibration(*args, out=self._xyz, grid_rows=(0, cut))
+            if tail is not None:
+                tail.result()
         m = None if settings.mask is None else self.mask(settings.mask)
         if m is None and settings.near is None and settings.far is None and not self.keep_rays:
             self._valid = self.finite  # one projection, nothing clipped: no copy needed
@@ -476,7 +483,9 @@ class Projector:
         colour_used = settings.colour_for(cap.has_rgb)
         matte = settings.matte_for(cap.mattes) if colour_used == "matte" else settings.matte
         pending = self._colours_meanwhile(colour_used, matte)
-        xyz, valid = self.points_for(settings)
+        # a one-off projection on two cores: the background thread makes the colours (about half
+        # the positions' work), then the last quarter of the positions
+        xyz, valid = self.points_for(settings, _share=0.75 if pending is not None and _hand_over else 1.0)
         cols = self.colours(colour_used, matte=matte) if pending is None else pending.result()
         n_valid = int(np.count_nonzero(valid))
         if n_valid == self.size:
