@@ -67,3 +67,13 @@ def test_the_live_views_title_says_the_files_units():
     xdm = depthlab.open(shared_sample("other/intel_realsense_xdm.jpg"))
     assert "666.00–19012.00 units · " in widgets.describe(xdm)
     assert "0.23–0.67 m · " in widgets.describe(depthlab.open(shared_sample("iphone/rear_dual_pug.heic")))
+
+
+def test_near_far_that_leave_nothing_name_the_photos_own_range():
+    """README's `depthlab.mesh(cap, far=2.5)` on the Lens Blur photo said only 'near/far/mask
+    leave no point (near=None, far=2.5...)': the message gives the photo's depth range in its
+    units, as export's does (one wording, checks.nothing_left)."""
+    blur = depthlab.open(shared_sample("android/lens_blur_gdepth.jpg"))
+    with pytest.raises(depthlab.InvalidInputError, match="nothing to mesh") as exc:
+        depthlab.mesh(blur, far=2.5)
+    assert "depth 24.8–334 units" in str(exc.value) and "widen" in str(exc.value)

@@ -167,3 +167,20 @@ def image_size(size: Any, reference: tuple[int, int], *, name: str = "size", of:
         raise InvalidInputError(f"{name} {w}x{h} does not have {of}'s aspect ({w0}x{h0}); the calibration "
                                 f"only scales between sizes of the same view, e.g. ({w0 * 2}, {h0 * 2})")
     return w, h
+
+
+def nothing_left(cap: Capture, *, what: str, near: Any, far: Any, mask: Any) -> InvalidInputError:
+    """The error for near/far/mask that leave no point of ``cap``: the photo's own depth range
+    (in its ``depth_unit``) and what to widen, in one wording for exports and meshes.
+
+    >>> import depthlab
+    >>> from depthlab.checks import nothing_left
+    >>> cap = depthlab.open("data/sample/rear_dual.heic")
+    >>> str(nothing_left(cap, what="nothing to mesh", near=None, far=0.1, mask=None))[:50]
+    'nothing to mesh: near/far/mask (near=None, far=0.1'
+    """
+    rng = cap.depth_range()
+    have = "no valid depth" if rng is None else f"depth {rng[0]:.3g}–{rng[1]:.3g} {cap.depth_unit}"
+    mask = mask if mask is None or isinstance(mask, (str, tuple)) else "a region"
+    return InvalidInputError(f"{what}: near/far/mask (near={near}, far={far}, mask={mask}) leave none of this photo ({have}); "
+                             "widen near/far (--near/--far) or change the mask")

@@ -24,6 +24,7 @@ from ..exchange.depth_png import save_depth_png, save_depth_preview
 from ..errors import CalibrationError, DepthlabError, InvalidInputError, OverwriteError
 from ..exchange.export import to_html
 from ..projection import point_cloud
+from ..checks import nothing_left
 from ..settings import ProjectionSettings
 
 __all__ = ["batch", "Record", "find_photos", "record_one", "iter_results", "export_capture", "export_files",
@@ -242,7 +243,8 @@ def export_capture(cap: Capture, *, dest: Path, force: bool, project_options: di
     if dest.suffix.lstrip(".") not in MESH_FORMATS:
         cloud = point_cloud(cap, settings=settings)
         if not len(cloud.xyz):
-            raise _nothing_to_export(cap, settings)
+            raise nothing_left(cap, what="no point to export, nothing was written", near=settings.near,
+                               far=settings.far, mask=settings.mask)
         cloud.save(dest, overwrite=force)
         return f"{dest} ({len(cloud.xyz):,} points)"
     from ..surface._mesh import mesh
@@ -253,15 +255,6 @@ def export_capture(cap: Capture, *, dest: Path, force: bool, project_options: di
         m, what = m.solid(), "triangles, closed relief in mm"
     m.save(dest, overwrite=force)
     return f"{dest} ({len(m):,} {what})"
-
-
-def _nothing_to_export(cap: Capture, settings: ProjectionSettings) -> InvalidInputError:
-    """Why a cloud came out empty, with the photo's own depth range: an empty file is never written."""
-    rng = cap.depth_range()
-    have = "no valid depth" if rng is None else f"depth {rng[0]:.3g}–{rng[1]:.3g} {cap.depth_unit}"
-    mask = settings.mask if settings.mask is None or isinstance(settings.mask, str) else "a region"
-    return InvalidInputError(f"no point to export: near={settings.near}, far={settings.far}, mask={mask} leave none "
-                             f"of this photo ({have}); widen --near/--far (near=/far=) or change the mask; nothing was written")
 
 
 def depth_one(src: Path, *, dest: Path, preview: Path | None, quantity: str, force: bool) -> str:

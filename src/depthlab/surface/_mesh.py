@@ -44,7 +44,7 @@ from ..capture import Calibration, Capture, accuracy_label
 from ..colour import depth_colours
 from ..errors import InvalidInputError
 from ..projection import Projector
-from ..checks import keyword_options, positive_number, require_capture
+from ..checks import keyword_options, nothing_left, positive_number, require_capture
 from ..settings import DEFAULT_MODEL, is_pinhole, removes_distortion
 from .triangulate import DEFAULT_MAX_STEP, surface_faces, triangle_areas
 
@@ -260,7 +260,7 @@ def mesh(
     proj = Projector(cap, stride=stride, calibration=calibration)
     xyz, valid = proj.points(model, depth_scale, aspect, near, far, mask)
     gh, gw = proj.grid_shape
-    n = _check_grid(proj, valid, near, far, mask)
+    n = _check_grid(cap, proj, valid, near, far, mask)
     tolerance = _disparity_tolerance(cap, simplify) if simplify > 0 else None
     tri = surface_faces(proj.depth.reshape(gh, gw), valid.reshape(gh, gw), step * proj.stride, tolerance)
     if tri.shape[0] == 0:
@@ -330,15 +330,14 @@ def _check_mesh_options(cap: Any, max_step: Any, simplify: Any, max_texture: Any
     return step, simplify
 
 
-def _check_grid(proj: Any, valid: np.ndarray, near: Any, far: Any, mask: Any) -> int:
+def _check_grid(cap: Capture, proj: Any, valid: np.ndarray, near: Any, far: Any, mask: Any) -> int:
     """The number of valid grid points, or a clear error when nothing can be meshed."""
     gh, gw = proj.grid_shape
     n = int(np.count_nonzero(valid))
     if n == 0:
-        what = "the depth map has no valid (finite) depth" if not np.isfinite(proj.depth).any() else \
-            "near/far/mask leave no point"
-        raise InvalidInputError(f"nothing to mesh: {what} (near={near}, far={far}, mask="
-                                f"{mask if mask is None or isinstance(mask, str) else 'array'}); widen near/far or change the mask")
+        if not np.isfinite(proj.depth).any():
+            raise InvalidInputError("nothing to mesh: the depth map has no valid (finite) depth")
+        raise nothing_left(cap, what="nothing to mesh", near=near, far=far, mask=mask)
     if gh < 2 or gw < 2:
         raise InvalidInputError(
             f"a mesh needs a grid of at least 2 x 2 points; this depth map at stride {proj.stride} gives "
