@@ -16,7 +16,7 @@ import pytest
 
 import depthlab
 from depthlab import Capture, InvalidInputError, synth
-from conftest import data_sample
+from conftest import data_sample, shared_sample
 
 scipy_ndimage = pytest.importorskip("scipy.ndimage", reason="refine needs scipy (a runtime dependency)")
 
@@ -328,3 +328,18 @@ def test_explore_refined_toggle_draws_the_refined_map_and_back():
     assert depthlab.explore(bare).controls.w["refined"].disabled
     with pytest.raises(InvalidInputError, match="refined"):
         depthlab.explore(bare, refined=True)
+
+
+def test_filled_holes_are_counted_and_called_invented_and_the_units_are_the_captures():
+    """refine(spatial, fill=True) invents a quarter of the real spatial photo's depth (where the
+    matcher found nothing) and its note said only 'holes filled'; an XDM capture's note gave its
+    code in 1/m, though the file's depth is in its own units."""
+    spatial = depthlab.open(shared_sample("iphone/spatial_stereo_pair.heic"))
+    holes = float(np.isnan(spatial.depth).mean())
+    out = depthlab.refine(spatial, fill=True)
+    info = out.metadata["refined"]
+    assert info["filled_fraction"] == pytest.approx(holes, abs=1e-6) and holes > 0.2
+    assert f"holes filled ({holes * 100:.1f} % of the map, invented, not measured)" in out.metadata["notes"][-1]
+    assert depthlab.refine(spatial).metadata["refined"]["filled_fraction"] == 0.0
+    xdm = depthlab.refine(depthlab.open(shared_sample("other/intel_realsense_xdm.jpg")))
+    assert " 1/unit" in xdm.metadata["notes"][-1] and " 1/m" not in xdm.metadata["notes"][-1]

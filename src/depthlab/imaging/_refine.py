@@ -62,13 +62,17 @@ class Refinement:
     code_per_m: float  # the quantisation step used, 1/m
     fill: bool
     seconds: float
+    filled_fraction: float = 0.0  # share of the refined map that was a hole in the stored one (invented)
+    depth_unit: str = "m"  # the capture's Capture.depth_unit: code_per_m is per this unit
 
     def __str__(self) -> str:
         g = "the colour image as guide" if self.guide else "no guide (smoothing along planes only)"
-        holes = "holes filled" if self.fill else "holes kept"
+        holes = (f"holes filled ({self.filled_fraction * 100:.1f} % of the map, invented, not measured)" if self.fill
+                 else "holes kept")
+        per = "1/m" if self.depth_unit == "m" else "1/unit"
         return (f"refined by depthlab.refine from {self.source_size[0]}x{self.source_size[1]} to "
                 f"{self.size[0]}x{self.size[1]}: {self.method}, {g}, radius {self.radius} depth px, "
-                f"eps {self.eps:g}, code {self.code_per_m:.4g} 1/m, {holes}")
+                f"eps {self.eps:g}, code {self.code_per_m:.4g} {per}, {holes}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -420,7 +424,8 @@ def refine(cap: Capture, *, size: Any = "depth", fill: bool = False, guide: str 
 
     info = Refinement(method="confidence-weighted guided filter (colour + position channels), clamped to the stored quantisation",
                       source_size=(w, h), size=size_wh, guide=guide, radius=int(radius), eps=float(eps), code_per_m=float(code),
-                      fill=bool(fill), seconds=round(time.perf_counter() - t0, 4))
+                      fill=bool(fill), seconds=round(time.perf_counter() - t0, 4),
+                      filled_fraction=float(np.mean(~valid)) if fill else 0.0, depth_unit=cap.depth_unit)
     return _refined_capture(cap, q, info)
 
 
