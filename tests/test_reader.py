@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import depthlab
 from depthlab.formats.xmp import APDI, parse_xmp
-from conftest import shared_sample
+from conftest import data_sample, shared_sample
 
 
 def test_missing_file_and_folder(tmp_path):
@@ -101,3 +103,19 @@ def test_reference_size_mismatch_drops_calibration_with_a_note(tmp_path):
     cap = depthlab.open(p)
     assert cap.calibration is None
     assert any("does not match" in n for n in cap.metadata["notes"])
+
+
+def test_open_refuses_what_is_not_a_path_with_a_depthlab_error():
+    """A notebook user passing an upload's bytes, an open file or None, or the calibration
+    positionally, got Python's TypeError: open() takes a path and its options by keyword."""
+    path = data_sample("rear_dual.heic")
+    data = Path(path).read_bytes()
+    with pytest.raises(depthlab.InvalidInputError, match=r"path of a photo file.*got bytes.*open_bytes"):
+        depthlab.open(data)
+    with open(path, "rb") as fh, pytest.raises(depthlab.InvalidInputError, match="got BufferedReader"):
+        depthlab.open(fh)
+    with pytest.raises(depthlab.InvalidInputError, match="got None"):
+        depthlab.open(None)
+    with pytest.raises(depthlab.InvalidInputError, match=r"calibration=\.\.\."):
+        depthlab.open(path, "stored")
+    assert depthlab.reader.open_bytes(data).shape == depthlab.open(path).shape

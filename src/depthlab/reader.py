@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from .capture import Capture
-from .errors import DepthlabError, UnreadableFileError
+from .checks import keyword_options
+from .errors import DepthlabError, InvalidInputError, UnreadableFileError
 
 #: Phone photos are a few MB; anything beyond this is refused before it is read.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -45,6 +46,7 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
+@keyword_options
 def open(path: str | os.PathLike, *, baseline_m: float | None = None, calibration: str = "checked") -> Capture:  # noqa: A001 - the public name is depthlab.open
     """Open a depth photo and return a :class:`~depthlab.Capture`.
 
@@ -80,6 +82,10 @@ def open(path: str | os.PathLike, *, baseline_m: float | None = None, calibratio
     ...     print(exc)
     data/sample/missing.heic: no such file
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInputError(f"open() takes the path of a photo file (a str or pathlib.Path), got "
+                                f"{type(path).__name__}; for a photo's bytes in memory (e.g. an upload) use "
+                                "depthlab.reader.open_bytes(data)")
     p = Path(path)
     try:
         if not p.exists():
