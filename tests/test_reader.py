@@ -119,3 +119,13 @@ def test_open_refuses_what_is_not_a_path_with_a_depthlab_error():
     with pytest.raises(depthlab.InvalidInputError, match=r"calibration=\.\.\."):
         depthlab.open(path, "stored")
     assert depthlab.reader.open_bytes(data).shape == depthlab.open(path).shape
+
+
+def test_a_baseline_for_a_photo_that_is_not_a_stereo_pair_is_refused_not_ignored():
+    """depthlab.open(pug, baseline_m=0.07) opened the portrait and dropped the baseline
+    silently: the option exists for stereo pairs only."""
+    with pytest.raises(depthlab.InvalidInputError, match="baseline_m applies to stereo pairs"):
+        depthlab.open(shared_sample("iphone/rear_dual_pug.heic"), baseline_m=0.07)
+    with pytest.raises(depthlab.InvalidInputError, match="baseline_m applies to stereo pairs"):
+        depthlab.open(shared_sample("android/lens_blur_gdepth.jpg"), baseline_m=0.07)
+    assert depthlab.open(data_sample("spatial.heic"), baseline_m=0.07).metadata["baseline_m"] == 0.07

@@ -170,6 +170,16 @@ def supported_formats() -> str:
     return ", ".join(kinds[:-1]) + " and " + kinds[-1]
 
 
+def _baseline_used(cap: Capture, baseline_m: float | None, name: str) -> Capture:
+    """``cap``, or a refusal when ``baseline_m`` was given for a photo that is not a stereo pair
+    (it would be dropped without a word)."""
+    if baseline_m is not None and cap.metadata.get("baseline_m") is None:
+        raise InvalidInputError(f"{name}: baseline_m applies to stereo pairs (an Apple spatial photo, a 3D camera's MPO); "
+                                f"this photo stores its own depth map ({cap.format}), so there is no baseline to set: "
+                                "open it without baseline_m")
+    return cap
+
+
 def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | None = None,
                calibration: str = "checked") -> Capture:
     """Like :func:`open` for bytes already in memory (``path`` is used in messages).
@@ -190,11 +200,11 @@ def open_bytes(data: bytes, path: Path | None = None, *, baseline_m: float | Non
         if kind == "heif":
             from .formats.heic import read_heic
 
-            return _checked(read_heic(path, data, baseline_m=baseline_m), calibration)
+            return _baseline_used(_checked(read_heic(path, data, baseline_m=baseline_m), calibration), baseline_m, name)
         if kind == "jpeg":
             from .formats.jpeg import read_jpeg
 
-            return _checked(read_jpeg(path, data, baseline_m=baseline_m), calibration)
+            return _baseline_used(_checked(read_jpeg(path, data, baseline_m=baseline_m), calibration), baseline_m, name)
     except DepthlabError:
         raise
     except ImportError as exc:  # a package the reader loads lazily is missing or broken: not the file's fault
