@@ -17,6 +17,7 @@ import pytest
 
 import depthlab
 from depthlab import InvalidInputError
+from conftest import shared_sample
 
 pytest.importorskip("cv2", reason="depthlab.stereo needs opencv-python-headless (a runtime dependency)")
 
@@ -231,3 +232,16 @@ def test_a_computed_capture_works_everywhere_a_stored_one_does(tmp_path):
     from depthlab.figures import capture_figure
 
     assert len(capture_figure(cap, marker_size=0.5).axes) >= 4
+
+
+def test_swapped_views_are_refused_not_matched_into_wrong_depth():
+    """stereo(right, left) on the real spatial photo gave a median depth of 6.86 m instead of
+    1.65 m, without a word: in a swapped pair every feature sits left of its match."""
+    spatial = depthlab.open(shared_sample("iphone/spatial_stereo_pair.heic"))
+    left, right = spatial.views["left"], spatial.views["right"]
+    with pytest.raises(depthlab.InvalidInputError, match="swapped"):
+        depthlab.stereo(right, left, focal_px=1525.44, baseline_m=0.063807)
+    cap = depthlab.stereo(left, right, focal_px=1525.44, baseline_m=0.063807)
+    assert float(np.nanmedian(cap.depth)) == pytest.approx(float(np.nanmedian(spatial.depth)), rel=1e-3)
+    with pytest.raises(depthlab.InvalidInputError, match="by keyword"):
+        depthlab.stereo(left, right, 1525.44, 0.063807)

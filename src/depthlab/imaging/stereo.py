@@ -55,6 +55,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..capture import Calibration, CameraInfo, Capture, DepthEncoding
+from ..checks import keyword_options
 from ..deps import require
 from ..errors import InvalidInputError
 from ..settings import positive_number
@@ -152,11 +153,23 @@ def feature_offsets(left_grey: np.ndarray, right_grey: np.ndarray) -> np.ndarray
     return (p1 - p2).reshape(-1, 2).astype(np.float64)
 
 
+def _refuse_swapped(dx: np.ndarray, scale: float) -> None:
+    """Refuse a pair given right view first: in a rectified (left, right) pair a feature sits at
+    least as far right in the left view as in the right one (x_left - x_right >= 0); when nearly
+    every row-aligned match points the other way, matching would give plausible-looking wrong depth."""
+    if dx.size >= RANGE_MATCHES and np.mean(dx < -1.0) > 0.9:
+        raise InvalidInputError(
+            f"the views look swapped: {np.mean(dx < -1.0) * 100:.0f} % of {dx.size} matched features sit further left in "
+            f"the 'left' view than in the 'right' one (median {float(np.median(dx)) * scale:.1f} px); pass the left "
+            "camera's view first: stereo(left, right, ...)")
+
+
 def _search_range(offsets: np.ndarray, width: int, scale: float, focal_px: float, baseline_m: float,
                   depth_range_m: tuple[float, float] | None, max_vertical: float) -> tuple[int, int, str, float | None]:
     """(min_disparity, num_disparities) in working pixels, where they came from, and the median
     vertical offset (full-size pixels); refuses a pair that is not rectified."""
     dx, dy = offsets[:, 0], offsets[:, 1]
+    _refuse_swapped(dx[(np.abs(dy) < 16) & (np.abs(dx) < 0.5 * width)], scale)
     # plausible matches: along the rows within a generous band, pointing the right way
     ok = (np.abs(dy) < 16) & (dx > -0.05 * width) & (dx < 0.5 * width)
     vertical = None
@@ -310,6 +323,7 @@ def _work(grey: np.ndarray, work_max_side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA), w / size[0]
 
 
+@keyword_options
 def stereo(left: Any, right: Any, *, focal_px: float, baseline_m: float, cx: float | None = None,
            cy: float | None = None, depth_range_m: tuple[float, float] | None = None, fill: bool = False,
            work_max_side: int = WORK_MAX_SIDE, max_vertical_offset_px: float = MAX_VERTICAL_OFFSET_PX,
