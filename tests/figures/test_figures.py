@@ -99,6 +99,15 @@ def test_a_file_in_its_own_units_is_labelled_in_units_not_metres():
     assert "(m" not in all_text(capture_figure(real))
 
 
+def test_an_empty_3d_panel_says_the_photos_range_when_near_far_leave_nothing():
+    """capture_figure(pug, far=0.1) drew 'no 3D view: no valid points', as if the photo had no
+    depth; the panel now says the options leave none of its 0.228-0.668 m."""
+    pug = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    axes = axes_by_label(capture_figure(pug, far=0.1).subfigs[0])
+    text = " ".join(t.get_text() for t in axes["cloud"].texts).replace("\n", " ")
+    assert "no 3D view" in text and "depth 0.228–0.668 m" in text and "far=0.1" in text, text
+
+
 def test_unknown_accuracy_is_said():
     fig = capture_figure(ramp_capture(accuracy=None, kind="Lens Blur"))
     title = fig.subfigs[0].get_suptitle()

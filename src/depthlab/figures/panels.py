@@ -31,7 +31,7 @@ import numpy as np
 
 from ..exchange.atomic import atomic_write
 from ..capture import Capture, accuracy_label
-from ..checks import keyword_options, require_capture
+from ..checks import keyword_options, nothing_left, require_capture
 from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, robust_range
 from ..deps import require
 from ..errors import DepthlabError, InvalidInputError
@@ -512,6 +512,8 @@ def _make_spec(cap: Capture, label: str | None, model: str, quantity: str, strid
     except DepthlabError as exc:
         err = str(exc)
         warnings.warn(f"3D panel left empty: {exc}", stacklevel=3)
+    if err is None and cloud is not None and not len(cloud.xyz) and (near, far, mask) != (None, None, None):
+        err = str(nothing_left(cap, what="no point", near=near, far=far, mask=mask))
     return _RowSpec(cap, label, model, cloud, err, values, robust_range(values, percentiles))
 
 
