@@ -16,7 +16,7 @@ from PIL import Image
 import depthlab
 from conftest import data_sample, shared_sample
 from depthlab.cli.info import format_summary
-from depthlab.exchange.depth_png import save_depth_png
+from depthlab.exchange.depth_png import save_depth_png, save_depth_preview
 
 NON_METRIC = ["android/lens_blur_gdepth.jpg", "other/intel_realsense_xdm.jpg"]
 METRIC = ["iphone/rear_dual_pug.heic", "iphone/front_truedepth_mattes.heic", "iphone/rear_dual_portrait.jpg"]
@@ -38,6 +38,8 @@ def test_a_file_in_its_own_units_is_not_labelled_metres(rel, tmp_path):
     assert stored.rstrip().endswith(" units"), stored
     assert repr(cap).count(" units,") == 1 and " m," not in repr(cap), repr(cap)
     assert cap.summary()["depth_unit"] == "units"
+    preview = Image.open(save_depth_preview(cap, tmp_path / "d.preview.png")).text["depthlab:range"]
+    assert preview.endswith(" units") and not preview.endswith(" m"), preview
     png = Image.open(save_depth_png(cap, tmp_path / "d.png"))
     assert png.text["depthlab:unit"].endswith(" unit (the file's own)") and " m" not in png.text["depthlab:unit"]
     # refining keeps the file's units: a refined capture is not promoted to metres

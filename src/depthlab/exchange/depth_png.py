@@ -164,7 +164,8 @@ def save_depth_preview(cap: Capture, path: str | os.PathLike, *, quantity: str =
 
     rgb, rng = depth_image(_values(cap, quantity), quantity)
     info = PngInfo()
-    info.add_text("depthlab:range", f"{rng[0]:.6g} to {rng[1]:.6g} {'m' if quantity == 'depth' else '1/m'}")
+    unit = cap.depth_unit if quantity == "depth" else ("1/m" if cap.depth_unit == "m" else "1/unit")
+    info.add_text("depthlab:range", f"{rng[0]:.6g} to {rng[1]:.6g} {unit}")
     with atomic_write(path, overwrite=overwrite) as fh:
         Image.fromarray(rgb).save(fh, format="PNG", pnginfo=info)
     return Path(path)
