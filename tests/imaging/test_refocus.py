@@ -431,3 +431,15 @@ def test_refocus_figure_titles_are_legible_at_notebook_size(rear):
     shown_px_per_inch = min(900.0, fig.get_figwidth() * fig.dpi) / fig.get_figwidth()
     for ax in fig.axes:
         assert ax.title.get_fontsize() / 72 * shown_px_per_inch >= 11, ax.title.get_text()
+
+
+def test_a_focus_outside_the_photos_depth_says_nothing_is_sharp():
+    """refocus(pug, focus=0.05) blurred everything by up to 1084 px with no word that 0.05 lies
+    nearer than anything in the photo (0.228-0.668 in its units); a focus inside says nothing."""
+    pug = depthlab.open(shared_sample("iphone/rear_dual_pug.heic"))
+    for focus in (0.05, 50.0):
+        notes = depthlab.refocus(pug, focus=focus, f_number=1.4, size=(400, 300)).notes
+        assert any("outside this photo's depth (0.228–0.668 capture units)" in n and "nothing in it is sharp" in n
+                   for n in notes), notes
+    inside = depthlab.refocus(pug, focus=0.4, f_number=1.4, size=(400, 300)).notes
+    assert not any("outside this photo's depth" in n for n in inside)

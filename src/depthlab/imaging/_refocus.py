@@ -660,7 +660,12 @@ class Refocuser:
         if focus_source != "given":
             notes.append(f"focused at {focus_m:.3g} {'m' if units == 'm' else 'capture units'} on {focus_source}")
         d = self.disparity
-        max_r = float(max(abs(float(d.min()) - 1 / focus_m), abs(float(d.max()) - 1 / focus_m)) * k)
+        d_lo, d_hi = float(d.min()), float(d.max())
+        if not d_lo <= 1 / focus_m <= d_hi:
+            far = "infinity" if d_lo <= 0 else f"{1 / d_lo:.3g}"
+            notes.append(f"the focus {focus_m:.3g} lies outside this photo's depth ({1 / d_hi:.3g}–{far} "
+                         f"{'m' if units == 'm' else 'capture units'}): nothing in it is sharp")
+        max_r = float(max(abs(d_lo - 1 / focus_m), abs(d_hi - 1 / focus_m)) * k)
         if max_r < 1.0:
             notes.append(f"the largest blur is {max_r:.2f} px radius, under a pixel: at f/{n:g} this depth map's range "
                          f"gives no visible blur (try a smaller f-number or another focus)")
