@@ -108,6 +108,20 @@ def test_an_empty_3d_panel_says_the_photos_range_when_near_far_leave_nothing():
     assert "no 3D view" in text and "depth 0.228–0.668 m" in text and "far=0.1" in text, text
 
 
+def test_stored_and_refined_histograms_share_their_bins():
+    """comparison_figure(jpeg, "refined") binned the stored row per code and the refined row in
+    64 even bins, so its 'shared' histograms had heights that could not be compared (the refined
+    row's tallest bar sat at 0.25 m, the stored row's at 0.8 m, for one and the same distribution)."""
+    cap = depthlab.open(shared_sample("iphone/rear_dual_portrait.jpg"))
+    fig = comparison_figure(cap, "refined")
+    bars = [[p for p in axes_by_label(sf)["histogram"].patches if isinstance(p, matplotlib.patches.Rectangle)]
+            for sf in fig.subfigs]
+    edges = [[(round(p.get_x(), 9), round(p.get_width(), 9)) for p in row] for row in bars]
+    assert len(edges[0]) > 64 and edges[0] == edges[1]
+    heights = [np.array([p.get_height() for p in row]) for row in bars]
+    assert np.argmax(heights[0]) == np.argmax(heights[1])  # the same tallest bin: one distribution
+
+
 def test_unknown_accuracy_is_said():
     fig = capture_figure(ramp_capture(accuracy=None, kind="Lens Blur"))
     title = fig.subfigs[0].get_suptitle()

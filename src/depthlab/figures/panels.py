@@ -331,6 +331,8 @@ def histogram_edges(cap: Capture, quantity: str, vmin: float, vmax: float, bins:
     there are more than ``max_bins`` in range), edges half-way between neighbouring codes, in the
     quantity shown.  Even bins in depth over codes even in disparity catch 0, 1 or 2 codes each: a
     comb that is the quantisation, not the scene.  ``bins`` an int: that many even bins."""
+    if isinstance(bins, np.ndarray):  # edges chosen already (a comparison's shared bins)
+        return bins
     if not isinstance(bins, str):
         return int(bins)
     if bins != "codes":
@@ -697,8 +699,8 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
     heights = [_row_height(s.cap, width, grid) for s in specs]
     fig = _new_figure(width, sum(heights) + (0.18 if len(specs) > 1 else 0))
     subfigs = fig.subfigures(len(specs), 1, height_ratios=heights, squeeze=False)[:, 0]
-    for sf, spec, lim in zip(subfigs, specs, limits):
-        _draw_row(sf, spec, quantity=quantity, cmap=cmap, view=view, bins=bins, cloud_limits=lim,
+    for sf, spec, lim, row_bins in zip(subfigs, specs, limits, _shared_bins(specs, quantity, bins, shared)):
+        _draw_row(sf, spec, quantity=quantity, cmap=cmap, view=view, bins=row_bins, cloud_limits=lim,
                   marker_size=marker_size, show_model=show_model, grid=grid)
     if len(specs) > 1:
         if shared:
@@ -710,6 +712,16 @@ def _figure(caps, *, labels, models, quantity, view, stride, max_points, near, f
         fig.supxlabel(note, fontsize=_SMALL, color="0.3")
     fig.set_label("depthlab comparison" if len(specs) > 1 else "depthlab capture")
     return fig
+
+
+def _shared_bins(specs: list[_RowSpec], quantity: str, bins: Any, shared: bool) -> list[Any]:
+    """Each row's histogram bins: on a shared scale, a row whose map has no stored codes (a refined
+    or computed map) takes the first coded row's code edges, so bar heights compare."""
+    if not shared or len(specs) < 2 or not isinstance(bins, str) or any(s.vrange is None for s in specs):
+        return [bins] * len(specs)
+    edges = [histogram_edges(s.cap, quantity, *s.vrange, bins) for s in specs]
+    coded = next((e for e in edges if isinstance(e, np.ndarray)), None)
+    return [e if isinstance(e, np.ndarray) or coded is None else coded for e in edges]
 
 
 def save_figure(fig, path: str | os.PathLike, *, dpi: float = 300, overwrite: bool = False) -> Path:
