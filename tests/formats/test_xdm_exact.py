@@ -1,0 +1,169 @@
+"""XDM 1.0 read exactly: the real RealSense sample's capture and metadata, and an ImagingModel's
+intrinsics, notes and refusals written by hand.
+
+The sample's numbers are the ones its XMP stores (readable in the file); the intrinsics follow
+the specification's normalisation (focal lengths by the larger side, the principal point by width
+and height) at the depth map's size, worked out here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import depthlab
+from conftest import shared_sample
+from depthlab.capture import CameraInfo, DepthEncoding
+from depthlab.errors import UnreadableFileError
+from depthlab.formats import xdm
+from depthlab.formats.xmp import parse_xmp_root
+
+XDM_FILE = "other/intel_realsense_xdm.jpg"
+P = "http://ns.xdm.org/photos/1.0/perspectivemodel/"
+WHAT = "the XDM ImagingModel"
+
+
+def test_the_real_sample_exactly():
+    c = depthlab.open(shared_sample(XDM_FILE))
+    assert c.format == "JPEG (XDM 1.0)" and c.accuracy == "relative"
+    assert c.camera == CameraInfo(kind="XDM", make="Intel Corporation", model="R200")
+    assert c.encoding == DepthEncoding(quantity="depth", bits=16, int_max=65535, format="RangeLinear", near=0.0,
+                                       far=65535.0)
+    k = c.calibration.intrinsic_matrix
+    assert c.calibration.reference_size == (472, 352)
+    assert c.calibration.source == "XDM 1.0 ImagingModel (PerspectiveModel, XMP)"
+    want = [[0.887287 * 472, 0, 0.540955 * 472], [0, 0.889163 * 472, 0.507184 * 352], [0, 0, 1]]
+    assert np.allclose(k, want, rtol=1e-12, atol=0)
+    m = c.metadata
+    assert m["container"] == "JPEG + XDM 1.0" and m["colour_source"] == "XDM camera 0's Image"
+    pose = {"PositionX": "32.797184", "PositionY": "-15.309257", "PositionZ": "0.034321",
+            "RotationAxisX": "0.020356", "RotationAxisY": "-0.012210", "RotationAxisZ": "-0.014555"}
+    assert m["xdm"] == {
+        "camera_index": 0, "camera_model": "R200",
+        "cameras": [{"index": 0, "model": "R200", "manufacturer": "Intel Corporation", "has_image": True, "has_depth": True,
+                     "pose": None},
+                    {"index": 1, "model": "R200-rawdepth", "manufacturer": "Intel Corporation", "has_image": False,
+                     "has_depth": True, "pose": pose}],
+        "depth_map": {"format": "RangeLinear", "near": 0.0, "far": 65535.0, "metric": False, "bits": 16,
+                      "stored_size": [472, 352]},
+        "imaging_model": {"focal_length": [0.887287, 0.889163], "principal_point": [0.540955, 0.507184],
+                          "lens_distortion": [0.147654, -0.554601, -0.001713, 0.726413, 0.00024], "normalised": True,
+                          "applied_at": [472, 352]},
+    }
+    assert m["notes"] == [
+        "XDM DepthMap:Metric False: the depth is not in metres; numbers kept in the file's own units (this camera's "
+        "noise model is in millimetres), relative",
+        "ImagingModel focal lengths are normalised by the larger image side (as the specification writes them)",
+        "ImagingModel:Distortion (5 values) is kept in metadata, not applied",
+        "the colour image (2965x2254) and the depth map (472x352) differ in aspect ratio; colour is stretched onto the "
+        "depth grid",
+        "XDM: depth from camera 0 (R200) of 2",
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# an ImagingModel (PerspectiveModel), written here
+# --------------------------------------------------------------------------------------------
+
+
+def model(**values) -> object:
+    """A PerspectiveModel structure with ``values`` as elements (LensDistortion: a list)."""
+    body = ""
+    for k, v in values.items():
+        if v is None:
+            continue
+        if k == "LensDistortion":
+            body += "<P:LensDistortion><rdf:Seq>" + "".join(f"<rdf:li>{x}</rdf:li>" for x in v) + "</rdf:Seq></P:LensDistortion>"
+        else:
+            body += f"<P:{k}>{v}</P:{k}>"
+    root = parse_xmp_root((f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:P="{P}" '
+                           f'xmlns:C="urn:camera"><rdf:Description><C:ImagingModel rdf:parseType="Resource">{body}'
+                           "</C:ImagingModel></rdf:Description></rdf:RDF>").encode())
+    return next(root.iter("{urn:camera}ImagingModel"))
+
+
+def calibrate(size=(400, 300), **values):
+    notes: list[str] = []
+    cal, stored = xdm.xdm_calibration(model(**values), size, notes)
+    return cal, stored, notes
+
+
+def test_normalised_intrinsics_at_the_depth_maps_size():
+    cal, stored, notes = calibrate(FocalLengthX="0.5", FocalLengthY="0.75", PrincipalPointX="0.25", PrincipalPointY="1",
+                                   LensDistortion=["0.1", "-0.2"])
+    assert cal.intrinsic_matrix.tolist() == [[200.0, 0.0, 100.0], [0.0, 300.0, 300.0], [0.0, 0.0, 1.0]]
+    assert cal.reference_size == (400, 300) and cal.source == "XDM 1.0 ImagingModel (PerspectiveModel, XMP)"
+    assert stored == {"focal_length": [0.5, 0.75], "principal_point": [0.25, 1.0], "lens_distortion": [0.1, -0.2],
+                      "normalised": True, "applied_at": [400, 300]}
+    assert notes == ["ImagingModel focal lengths are normalised by the larger image side (as the specification writes them)",
+                     "ImagingModel:Distortion (2 values) is kept in metadata, not applied"]
+
+
+def test_pixel_intrinsics_are_taken_at_the_depth_maps_size():
+    cal, stored, notes = calibrate(FocalLengthX="400", FocalLengthY="410", PrincipalPointX="201.5", PrincipalPointY="150")
+    assert cal.intrinsic_matrix.tolist() == [[400.0, 0.0, 201.5], [0.0, 410.0, 150.0], [0.0, 0.0, 1.0]]
+    assert stored == {"focal_length": [400.0, 410.0], "principal_point": [201.5, 150.0], "lens_distortion": None,
+                      "normalised": False, "applied_at": [400, 300]}
+    assert notes == ["XDM ImagingModel in pixels without an image size: taken at the depth map's size"]
+
+
+def test_without_a_principal_point_the_centre_is_used():
+    for pp in ({}, {"PrincipalPointX": "0.3"}, {"PrincipalPointY": "0.3"}):
+        cal, stored, _ = calibrate(FocalLengthX="0.5", FocalLengthY="0.5", **pp)
+        assert (cal.cx, cal.cy) == (200.0, 150.0) and stored["principal_point"] == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("fx, fy, normalised", [("10", "10", True), ("10", "10.5", False), ("10.5", "10", False)])
+def test_focal_lengths_at_most_ten_are_normalised(fx, fy, normalised):
+    _, stored, _ = calibrate(FocalLengthX=fx, FocalLengthY=fy, PrincipalPointX="0.5", PrincipalPointY="0.5")
+    assert stored["normalised"] is normalised
+
+
+@pytest.mark.parametrize("pp, expected", [
+    (("1", "0"), (400.0, 0.0)),  # the unit square's corners are normalised
+    (("0", "1"), (0.0, 300.0)),
+    (("1.5", "0.5"), (1.5, 0.5)),  # outside it: pixels
+    (("0.5", "1.5"), (0.5, 1.5)),
+    (("-0.5", "0.5"), (-0.5, 0.5)),
+    (("0.5", "-0.5"), (0.5, -0.5)),
+])
+def test_a_principal_point_in_the_unit_square_is_normalised(pp, expected):
+    cal, _, _ = calibrate(FocalLengthX="0.5", FocalLengthY="0.5", PrincipalPointX=pp[0], PrincipalPointY=pp[1])
+    assert (cal.cx, cal.cy) == expected
+
+
+def test_without_an_imaging_model_there_are_no_intrinsics():
+    notes: list[str] = []
+    assert xdm.xdm_calibration(None, (400, 300), notes) == (None, None)
+    assert notes == ["XDM camera without an ImagingModel: no intrinsics"]
+
+
+def test_at_most_64_lens_distortion_values():
+    _, stored, _ = calibrate(FocalLengthX="0.5", FocalLengthY="0.5", LensDistortion=["0"] * 64)
+    assert stored["lens_distortion"] == [0.0] * 64
+    with pytest.raises(UnreadableFileError) as e:
+        calibrate(FocalLengthX="0.5", FocalLengthY="0.5", LensDistortion=["0"] * 65)
+    assert str(e.value) == f"{WHAT} lists more than 64 LensDistortion entries; the file is damaged"
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"FocalLengthY": "0.5"}, f"{WHAT} lacks FocalLengthX, which it needs; the file is damaged"),
+    ({"FocalLengthX": "0.5"}, f"{WHAT} lacks FocalLengthY, which it needs; the file is damaged"),
+    ({"FocalLengthX": "0", "FocalLengthY": "0.5"}, f"{WHAT}: focal lengths 0.0, 0.5 are not positive; the file is damaged"),
+    ({"FocalLengthX": "0.5", "FocalLengthY": "0"}, f"{WHAT}: focal lengths 0.5, 0.0 are not positive; the file is damaged"),
+    ({"FocalLengthX": "-1", "FocalLengthY": "0.5"}, f"{WHAT}: focal lengths -1.0, 0.5 are not positive; the file is damaged"),
+    ({"FocalLengthX": "0.5", "FocalLengthY": "0.5", "PrincipalPointX": "x"},
+     f"{WHAT}: PrincipalPointX should be a number, found 'x'; the file is damaged"),
+    ({"FocalLengthX": "0.5", "FocalLengthY": "0.5", "PrincipalPointY": "y"},
+     f"{WHAT}: PrincipalPointY should be a number, found 'y'; the file is damaged"),
+], ids=["no-fx", "no-fy", "fx-zero", "fy-zero", "fx-negative", "ppx", "ppy"])
+def test_a_damaged_imaging_model_is_refused_naming_the_part(values, message):
+    with pytest.raises(UnreadableFileError) as e:
+        calibrate(**values)
+    assert str(e.value) == message
+
+
+def test_the_sample_reads_with_its_own_intrinsics_only():
+    # every other number of the capture above; nothing estimated from EXIF
+    c = depthlab.open(shared_sample(XDM_FILE))
+    assert not c.calibration.estimated and np.isfinite(c.depth).mean() == 1.0
