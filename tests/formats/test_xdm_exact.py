@@ -167,3 +167,68 @@ def test_the_sample_reads_with_its_own_intrinsics_only():
     # every other number of the capture above; nothing estimated from EXIF
     c = depthlab.open(shared_sample(XDM_FILE))
     assert not c.calibration.estimated and np.isfinite(c.depth).mean() == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# the sample's DepthMap edited (the colour camera's, listed first)
+# --------------------------------------------------------------------------------------------
+
+DW = "p.jpg: XDM camera 0 (R200)'s DepthMap"
+
+
+@pytest.fixture(scope="module")
+def sample_bytes():
+    return shared_sample(XDM_FILE).read_bytes()
+
+
+def edited(data: bytes, old: bytes, new: bytes) -> bytes:
+    from depthlab.synth.jpeg import rewrite_extended_xmp
+
+    def edit(packet: bytes) -> bytes:
+        assert old in packet
+        return packet.replace(old, new, 1)
+    return rewrite_extended_xmp(data, edit)
+
+
+def _open(data: bytes):
+    from pathlib import Path
+
+    from depthlab.reader import open_bytes
+    return open_bytes(data, Path("p.jpg"))
+
+
+@pytest.mark.parametrize("value", [b"True", b"true", b" TRUE "])
+def test_metric_true_is_metres_and_absolute(sample_bytes, value):
+    c = _open(edited(sample_bytes, b"<Depthmap:Metric>False<", b"<Depthmap:Metric>" + value + b"<"))
+    assert c.accuracy == "absolute" and c.encoding.units == "Meters"
+    assert c.metadata["xdm"]["depth_map"]["metric"] is True
+    assert not any("Metric" in n for n in c.metadata["notes"])
+
+
+def test_the_path_and_colour_size_before_decoding():
+    path = shared_sample(XDM_FILE)
+    c = depthlab.open(path)
+    assert c.path == path and c.rgb_size == (2965, 2254)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    (b"<Depthmap:Format>RangeLinear<", b"<Depthmap:Format>RangeBogus<",
+     f"{DW}: Format is 'RangeBogus'; XDM defines RangeLinear and RangeInverse"),
+    (b"<Depthmap:Near>0.000000</Depthmap:Near>", b"", f"{DW} lacks Near, which it needs; the file is damaged"),
+    (b"<Depthmap:Far>65535.000000</Depthmap:Far>", b"", f"{DW} lacks Far, which it needs; the file is damaged"),
+    (b"<Depthmap:Near>0.000000<", b"<Depthmap:Near>65535<",
+     f"{DW}: Near 65535.0 and Far 65535.0 do not describe a RangeLinear range; the file is damaged"),
+    (b"<Depthmap:Format>RangeLinear<", b"<Depthmap:Format>RangeInverse<",
+     f"{DW}: Near 0.0 and Far 65535.0 do not describe a RangeInverse range; the file is damaged"),
+], ids=["format", "no-near", "no-far", "empty-range", "inverse-from-zero"])
+def test_a_damaged_depth_range_is_refused_naming_the_camera(sample_bytes, old, new, message):
+    with pytest.raises(UnreadableFileError) as e:
+        _open(edited(sample_bytes, old, new))
+    assert str(e.value) == message
+
+
+def test_range_inverse_needs_only_a_positive_near(sample_bytes):
+    data = edited(edited(sample_bytes, b"<Depthmap:Format>RangeLinear<", b"<Depthmap:Format>RangeInverse<"),
+                  b"<Depthmap:Near>0.000000<", b"<Depthmap:Near>0.5<")
+    c = _open(data)
+    assert c.encoding.format == "RangeInverse" and c.encoding.near == 0.5
