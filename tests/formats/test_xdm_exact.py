@@ -8,6 +8,8 @@ and height) at the depth map's size, worked out here.
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 
@@ -232,3 +234,70 @@ def test_range_inverse_needs_only_a_positive_near(sample_bytes):
                   b"<Depthmap:Near>0.000000<", b"<Depthmap:Near>0.5<")
     c = _open(data)
     assert c.encoding.format == "RangeInverse" and c.encoding.near == 0.5
+
+
+# --------------------------------------------------------------------------------------------
+# which camera, and its embedded PNG
+# --------------------------------------------------------------------------------------------
+
+ADVICE = "only the camera's unmodified original file keeps it"
+
+
+def cam(index: int, model: str | None, image: bool, depth: bool) -> xdm.XdmCamera:
+    return xdm.XdmCamera(index, None, model, "Intel Corporation", image, depth)
+
+
+def test_the_colour_camera_is_chosen_wherever_it_is_listed():
+    cams = [cam(0, "R200-rawdepth", False, True), cam(1, "R200", True, True)]
+    assert xdm.choose_camera(cams, "p.jpg") == (cams[1], [])
+
+
+def test_without_a_colour_camera_the_first_with_depth_is_chosen_with_a_note():
+    cams = [cam(0, None, True, False), cam(1, "R200-rawdepth", False, True), cam(2, None, False, True)]
+    chosen, notes = xdm.choose_camera(cams, "p.jpg")
+    assert chosen is cams[1] and notes == [
+        "XDM: no camera has both an Image and a DepthMap; depth from camera 1 (R200-rawdepth), which may not be "
+        "registered to the primary image"]
+    chosen, notes = xdm.choose_camera(cams[2:], "p.jpg")
+    assert chosen is cams[2] and "depth from camera 2 (unnamed)," in notes[0]
+
+
+def test_no_camera_with_depth_names_xdm_and_the_cameras():
+    from depthlab.errors import NoDepthError
+
+    with pytest.raises(NoDepthError) as e:
+        xdm.choose_camera([], "p.jpg")
+    assert str(e.value) == ("p.jpg is an XDM 1.0 photo (Intel RealSense) whose description lists no camera, so it holds "
+                            f"no depth map; {ADVICE}")
+    with pytest.raises(NoDepthError) as e:
+        xdm.choose_camera([cam(0, "R200", True, False), cam(1, None, False, False)], "p.jpg")
+    assert str(e.value) == ("p.jpg is an XDM 1.0 photo (Intel RealSense): its cameras (R200, camera 1) carry no "
+                            f"DepthMap, so it holds no depth map; {ADVICE}")
+
+
+W = "p.jpg: XDM camera 0 (R200)'s DepthMap"
+PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8).decode()
+
+
+@pytest.mark.parametrize("mime", [None, "image/png", "IMAGE/PNG"])
+def test_depth_maps_are_pngs_whatever_the_case_of_their_mime(mime):
+    p = {"Data": PNG_B64.rstrip("=")} if mime is None else {"Data": PNG_B64, "Mime": mime}
+    assert xdm.depth_png(p, W) == b"\x89PNG\r\n\x1a\n" + b"\x00" * 8  # unpadded base64 reads too
+
+
+@pytest.mark.parametrize("p, error, message", [
+    ({"Data": PNG_B64, "Mime": "image/jpeg"}, "UnsupportedFormatError",
+     f"{W} is 'image/jpeg'; depthlab reads XDM depth maps stored as PNG"),
+    ({"Data": PNG_B64, "Mime": "x" * 50}, "UnsupportedFormatError",
+     f"{W} is {'x' * 40!r}; depthlab reads XDM depth maps stored as PNG"),
+    ({"Data": base64.b64encode(b"GIF89a\x01\x02\x03\x04").decode()}, "UnreadableFileError",
+     f"{W}: Data is not a PNG (it starts with {b'GIF89a' + bytes([1, 2])!r}); the file is damaged"),
+    ({"Mime": "image/png"}, "UnreadableFileError", f"{W} has no Data, so there is no image to read; the file is damaged"),
+    ({"Data": "iVBOR*w0K"}, "UnreadableFileError", f"{W}: Data is not valid base64 ("),
+], ids=["jpeg", "long-mime", "gif", "no-data", "not-base64"])
+def test_a_depth_map_that_is_not_a_png_is_named(p, error, message):
+    from depthlab import errors
+
+    with pytest.raises(getattr(errors, error)) as e:
+        xdm.depth_png(p, W)
+    assert str(e.value).startswith(message) if message.endswith("(") else str(e.value) == message
