@@ -79,3 +79,26 @@ def test_near_far_that_leave_nothing_name_the_photos_own_range():
     with pytest.raises(depthlab.InvalidInputError, match="nothing to mesh") as exc:
         depthlab.mesh(blur, far=2.5)
     assert "depth 24.8–334 units" in str(exc.value) and "widen" in str(exc.value)
+
+
+@pytest.mark.parametrize("rel", NON_METRIC)
+def test_clouds_meshes_and_views_of_a_file_in_its_own_units_do_not_say_metres(rel, tmp_path):
+    cap = depthlab.open(shared_sample(rel))
+    cloud = depthlab.project(cap, stride=8)
+    assert cloud.units == "arbitrary" and " m " not in repr(cloud), repr(cloud)
+    back = depthlab.PointCloud.load(cloud.save(tmp_path / "c.ply"))
+    assert back.units == "arbitrary"
+    assert depthlab.mesh(cap, stride=8).units == "arbitrary"
+    view = depthlab.explore(cap, stride=8)
+    assert view.controls.w["clip"].description == "near–far (units)"
+    pair = depthlab.compare(cap, depthlab.open(shared_sample(METRIC[0])), stride=8)
+    pair.apply_to.value = 0  # one side at a time: that side's own unit
+    assert pair.controls.w["clip"].description == "near–far (units)"
+    pair.apply_to.value = 1
+    assert pair.controls.w["clip"].description == "near–far (m)"
+
+
+@pytest.mark.parametrize("rel", METRIC[:1])
+def test_a_metric_files_cloud_is_in_metres(rel):
+    cap = depthlab.open(shared_sample(rel))
+    assert depthlab.project(cap, stride=8).units == "m" and depthlab.mesh(cap, stride=8).units == "m"

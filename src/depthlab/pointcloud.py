@@ -167,7 +167,7 @@ class PointCloud:
             z = self.xyz[:, 2]
             rng = [float(z.min()), float(z.max())]
         if rng:
-            parts.append(f"{_fmt_m(rng[0])}–{_fmt_m(rng[1])} m")
+            parts.append(f"{_fmt_m(rng[0])}–{_fmt_m(rng[1])} {self.metadata.get('depth_unit', 'm')}")
         parts.append(f"{len(self):,} points")
         return " · ".join(parts)
 

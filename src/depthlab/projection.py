@@ -35,7 +35,7 @@ from .geometry import RayGrid, disparity_as_z, grid_shape, points_from_calibrati
 from .pointcloud import PointCloud
 from .imaging.resample import area_average, bilinear
 from .settings import (DEFAULT_MODEL, DISPARITY_AS_Z, MODELS, PINHOLE_RAW, ProjectionSettings, check_mask, check_model,
-                       is_pinhole, removes_distortion)
+                       is_pinhole, length_units, removes_distortion)
 
 __all__ = ["Projector", "project", "point_cloud", "grid_points", "points_at", "resolve_calibration", "region_mask", "photo_size",
            "pinhole_available", "grid_colours", "MODELS"]
@@ -228,6 +228,7 @@ def _cloud_metadata(cap: Capture, settings: ProjectionSettings, cal: Calibration
         "source": None if cap.path is None else str(cap.path),
         "format": cap.format,
         "depth_range_m": drange,
+        "depth_unit": cap.depth_unit,  # of depth_range_m: "m", or "units" (the file's own)
         "parameters": params,
         "colour": colour_used if colour_used == settings.colour else f"{colour_used} (no colour image)",
     }
@@ -508,7 +509,8 @@ class Projector:
         cal = self.calibration if settings.pinhole else None
         return PointCloud(
             xyz=pts, rgb=rgb, pixel_index=idx, edge=edge,
-            grid_shape=self.depth_shape, model=settings.model, units=settings.units, accuracy=cap.accuracy,
+            grid_shape=self.depth_shape, model=settings.model, accuracy=cap.accuracy,
+            units=length_units(settings.model, settings.depth_scale, cap.depth_unit),
             intrinsics_estimated=bool(cal is not None and cal.estimated), camera=cap.camera.kind,
             metadata=_cloud_metadata(cap, settings, cal, colour_used, matte, drange),
         )

@@ -102,6 +102,18 @@ def is_pinhole(model: str) -> bool:
     return model in PINHOLE_MODELS
 
 
+def length_units(model: str, depth_scale: float = 1.0, depth_unit: str = "m") -> str:
+    """The units of a cloud's or mesh's positions: ``"m"`` for a pinhole model at depth scale 1 of
+    a capture whose depth is in metres (``Capture.depth_unit``), else ``"arbitrary"`` (a flat
+    model, a stretched depth, or a file's own units).
+
+    >>> from depthlab.settings import length_units
+    >>> length_units("pinhole"), length_units("pinhole", 2.0), length_units("pinhole", depth_unit="units")
+    ('m', 'arbitrary', 'arbitrary')
+    """
+    return "m" if (is_pinhole(model) and float(depth_scale) == 1.0 and depth_unit == "m") else "arbitrary"
+
+
 def removes_distortion(model: str) -> bool:
     """True for the model that removes the lens distortion (:data:`PINHOLE`)."""
     return model == PINHOLE
@@ -236,7 +248,7 @@ class ProjectionSettings:
     @property
     def units(self) -> str:
         """``"m"`` for a pinhole model at depth scale 1, else ``"arbitrary"``."""
-        return "m" if (self.pinhole and self.depth_scale == 1.0) else "arbitrary"
+        return length_units(self.model, self.depth_scale)
 
     @property
     def mask_label(self) -> str | list[float] | None:

@@ -621,6 +621,13 @@ def _same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _clip_label(caps: list[Capture]) -> str:
+    """The near–far slider's label with the depth's unit (``Capture.depth_unit``: metres, or a
+    file's own units)."""
+    units = {c.depth_unit for c in caps}
+    return f"near–far ({units.pop() if len(units) == 1 else 'm | units'})"
+
+
 class _Controls:
     """The control panel; calls ``on_change(changes)`` with the settings a control changed."""
 
@@ -643,7 +650,7 @@ class _Controls:
                                     style=style, layout=lay, continuous_update=True),
             "clip": W.FloatRangeSlider(value=(max(lo, settings["near"]) if settings["near"] is not None else lo,
                                               min(hi + step, settings["far"]) if settings["far"] is not None else hi + step),
-                                       min=lo, max=hi + step, step=step, description="near–far (m)",
+                                       min=lo, max=hi + step, step=step, description=_clip_label(caps),
                                        readout_format=".2f", style=style, layout=lay, continuous_update=True),
             "stride": W.IntSlider(value=settings["stride"], min=1, max=MAX_LIVE_STRIDE, description="stride", style=style,
                                   layout=lay, continuous_update=False),
@@ -1018,7 +1025,8 @@ class Comparison(_Session):
             lo, hi = sides[0].depth_range or (0.1, 10.0)
             step = max((hi - lo) / 200, 1e-3)
             near, far = s0["near"], s0["far"]
-            c.set_quietly("clip", min=lo, max=hi + step, step=step, readout_format=".2f", description="near–far (m)",
+            c.set_quietly("clip", min=lo, max=hi + step, step=step, readout_format=".2f",
+                          description=_clip_label([s.cap for s in sides]),
                           value=(lo if near is None else max(lo, near), hi + step if far is None else min(hi + step, far)))
         c.sides_note.value = self._sides_html()
         self._explain_modes()

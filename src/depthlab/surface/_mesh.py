@@ -45,7 +45,7 @@ from ..colour import depth_colours
 from ..errors import InvalidInputError
 from ..projection import Projector
 from ..checks import keyword_options, nothing_left, positive_number, require_capture
-from ..settings import DEFAULT_MODEL, is_pinhole, removes_distortion
+from ..settings import DEFAULT_MODEL, is_pinhole, length_units, removes_distortion
 from .triangulate import DEFAULT_MAX_STEP, surface_faces, triangle_areas
 
 __all__ = ["Mesh", "mesh", "DEFAULT_MAX_STEP", "DEFAULT_MAX_TEXTURE", "DEFAULT_SIMPLIFY"]
@@ -293,7 +293,7 @@ def mesh(
         pixel_index=pix,
         grid_shape=(h, w),
         model=model,
-        units="m" if (is_pinhole(model) and float(depth_scale) == 1.0) else "arbitrary",
+        units=length_units(model, depth_scale, cap.depth_unit),
         accuracy=cap.accuracy,
         camera=cap.camera.kind,
         metadata=meta,
