@@ -89,6 +89,8 @@ def test_clouds_meshes_and_views_of_a_file_in_its_own_units_do_not_say_metres(re
     back = depthlab.PointCloud.load(cloud.save(tmp_path / "c.ply"))
     assert back.units == "arbitrary"
     assert depthlab.mesh(cap, stride=8).units == "arbitrary"
+    page = depthlab.to_html(cloud, tmp_path / "c.html").read_text()
+    assert "units (x × y × z) — the file's own depth units, not metres" in page and " m (x × y × z)" not in page
     view = depthlab.explore(cap, stride=8)
     assert view.controls.w["clip"].description == "near–far (units)"
     pair = depthlab.compare(cap, depthlab.open(shared_sample(METRIC[0])), stride=8)

@@ -260,13 +260,17 @@ def _caption(cloud: Any, span_true: np.ndarray) -> dict[str, Any]:
         parts.append(accuracy_label(accuracy, meaning=True))
         parts.append(f"{len(cloud.xyz):,} points")
         line = " · ".join(parts)
-    unit = "m" if units == "m" else "model units"
+    own_units = (getattr(cloud, "metadata", None) or {}).get("depth_unit") == "units"
+    flat = units != "m" and not (own_units and is_pinhole(getattr(cloud, "model", "")))
+    unit = "m" if units == "m" else "model units" if flat else "units"
     size = " × ".join(f"{v:.3g}" for v in span_true)
     scale = f"box {size} {unit} (x × y × z)"
     if units == "m" and accuracy == "relative":
         scale += " — relative accuracy: the metres are not trustworthy"
-    elif units != "m":
+    elif flat:
         scale += " — not metres (teaching model)"
+    else:
+        scale += " — the file's own depth units, not metres"
     if getattr(cloud, "intrinsics_estimated", False) and "estimated" not in line:
         scale += " · intrinsics estimated"
     warning = (getattr(cloud, "metadata", None) or {}).get("intrinsics_warning")

@@ -36,7 +36,7 @@ from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, rob
 from ..deps import require
 from ..errors import DepthlabError, InvalidInputError
 from ..projection import point_cloud
-from ..settings import DEFAULT_MODEL, ProjectionSettings, default_stride
+from ..settings import DEFAULT_MODEL, ProjectionSettings, default_stride, length_units
 
 __all__ = [
     "capture_figure",
@@ -73,10 +73,11 @@ PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
 # --------------------------------------------------------------------------------------------
 
 
-def _length_unit(cap: Capture, cloud_units: str = "m") -> str:
+def _length_unit(cap: Capture, model: str | None = None) -> str:
     """The unit of a length drawn from ``cap``: ``m``, ``m, relative scale``, the file's own
-    ``units`` (:attr:`Capture.depth_unit`), or ``model units`` for a flat model's cloud."""
-    if cloud_units != "m":
+    ``units`` (:attr:`Capture.depth_unit`), or ``model units`` for a flat model's cloud
+    (``model``: the cloud's projection model; None for depth values themselves)."""
+    if model is not None and length_units(model) != "m":
         return "model units"
     unit = cap.depth_unit
     return f"{unit}, relative scale" if cap.accuracy == "relative" else unit
@@ -427,7 +428,7 @@ def _draw_cloud(ax_cloud, spec: _RowSpec, view, cloud_limits: tuple[float, np.nd
             ax_cloud.dataLim.set_points(np.array([[-half, -half], [half, half]]))
             ax_cloud.margins(0)
             ax_cloud.autoscale_view()
-        ax_cloud.set_xlabel(f"({_length_unit(cap, cl.units)})", fontsize=_SMALL)
+        ax_cloud.set_xlabel(f"({_length_unit(cap, cl.model)})", fontsize=_SMALL)
         note = "\nintrinsics estimated" if cl.estimated else ""
         ax_cloud.set_title(f"3D · {cl.model} · {view_name}{note}", fontsize=_FONT)
         ax_cloud.set_facecolor((0.97, 0.97, 0.97))
@@ -465,9 +466,8 @@ def _draw_model_cloud(ax, spec: _RowSpec, view, marker_size: float) -> None:
         return
     sx, sy, order = render_view(cl.xyz, az, el, centre=np.zeros(3))
     ax.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=marker_size, marker=".", linewidths=0, rasterized=True)
-    metres = cl.units == "m"
-    unit = _length_unit(spec.cap, cl.units)
-    if metres:
+    unit = _length_unit(spec.cap, cl.model)
+    if length_units(cl.model) == "m":  # a pinhole cloud (metres, or the file's own units): the camera is at its origin
         _draw_camera(ax, az, el, 0.15 * float(np.median(cl.xyz[:, 2])))
         ax.legend(fontsize=_SMALL, loc="best", frameon=False)
     names = _VIEW_AXES.get(view_name, ("screen x", "screen y"))
