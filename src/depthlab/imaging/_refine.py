@@ -83,6 +83,23 @@ def _ndimage():
     return require("scipy.ndimage", "refine()")
 
 
+def _cv2():
+    """OpenCV through the one optional-dependency loader: its box, minimum and maximum filters
+    are the same sums and comparisons as scipy.ndimage's, 4-30x faster on a depth map."""
+    return require("cv2", "refine() (opencv-python-headless)")
+
+
+def _window_extreme(a: np.ndarray, size: int, *, largest: bool) -> np.ndarray:
+    """Minimum (or maximum) of float32 ``a`` over ``size`` x ``size`` windows, cut at the map's
+    edges (what scipy.ndimage's minimum_filter gives with its default reflected border: the
+    mirrored pixels are inside the window already); exact, NaN-free input (+-inf allowed)."""
+    cv2 = _cv2()
+    kernel = np.ones((size, size), np.uint8)
+    op = cv2.dilate if largest else cv2.erode
+    return op(np.ascontiguousarray(a), kernel, borderType=cv2.BORDER_CONSTANT,
+              borderValue=float("-inf") if largest else float("inf"))
+
+
 def target_size(cap: Capture, size: Any) -> tuple[int, int]:
     """The (width, height) that ``size`` asks for: ``"depth"``, ``"colour"`` or ``(w, h)``.
 
@@ -125,11 +142,10 @@ def confidence(disparity: np.ndarray, code: float) -> np.ndarray:
     ``1 / (1 + (slope / (SLOPE_CODES * code))^2)`` with ``slope`` half the range of the valid
     stored values in the 3x3 neighbourhood (1/m per pixel); 0 at holes.
     """
-    nd = _ndimage()
     d = np.asarray(disparity, dtype=np.float32)
     valid = np.isfinite(d)
-    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=3)
-    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=3)
+    hi = _window_extreme(np.where(valid, d, -np.inf), 3, largest=True)
+    lo = _window_extreme(np.where(valid, d, np.inf), 3, largest=False)
     slope = np.where(valid, (hi - lo) * 0.5, 0.0) / np.float32(SLOPE_CODES * code)
     c = np.float32(1.0) / (np.float32(1.0) + slope * slope)
     c[~valid] = 0.0
@@ -138,8 +154,13 @@ def confidence(disparity: np.ndarray, code: float) -> np.ndarray:
 
 def _box(x: np.ndarray, r: int) -> np.ndarray:
     """Mean over (2r+1)^2 windows of the last two axes, edges reflected."""
-    size = (1,) * (x.ndim - 2) + (2 * r + 1, 2 * r + 1)
-    return _ndimage().uniform_filter(x, size=size, mode="reflect")
+    cv2 = _cv2()
+    src = np.ascontiguousarray(x)
+    out = np.empty_like(src)
+    planes, outs = src.reshape((-1,) + src.shape[-2:]), out.reshape((-1,) + src.shape[-2:])
+    for p, o in zip(planes, outs):  # scipy's uniform_filter(mode="reflect") is BORDER_REFLECT
+        cv2.boxFilter(p, -1, (2 * r + 1, 2 * r + 1), dst=o, normalize=True, borderType=cv2.BORDER_REFLECT)
+    return out
 
 
 def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool = False, box: bool = False) -> np.ndarray:
@@ -323,11 +344,10 @@ def _fit(d: np.ndarray, conf: np.ndarray, guide_depth: np.ndarray | None, radius
 def _bounds(d: np.ndarray, conf: np.ndarray, code: float, radius: int, tight: bool) -> tuple[np.ndarray, np.ndarray]:
     """Step 5 on the depth grid: ``stored -/+ code / (2 c)`` within the stored range of the
     window; ``tight``: half a code everywhere.  Holes get their nearest pixel's bounds."""
-    nd = _ndimage()
     valid = np.isfinite(d)
     win = 2 * radius + 1
-    lo = nd.minimum_filter(np.where(valid, d, np.inf), size=win)
-    hi = nd.maximum_filter(np.where(valid, d, -np.inf), size=win)
+    lo = _window_extreme(np.where(valid, d, np.inf), win, largest=False)
+    hi = _window_extreme(np.where(valid, d, -np.inf), win, largest=True)
     # without a guide nothing tells a blurred edge from a steep surface: every pixel stays in
     # its quantisation interval (de-quantisation only, edges as stored)
     tol = np.float32(0.5 * code) / (np.float32(1.0) if tight else np.maximum(conf, np.float32(1e-6)))
