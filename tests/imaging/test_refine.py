@@ -343,3 +343,23 @@ def test_filled_holes_are_counted_and_called_invented_and_the_units_are_the_capt
     assert depthlab.refine(spatial).metadata["refined"]["filled_fraction"] == 0.0
     xdm = depthlab.refine(depthlab.open(shared_sample("other/intel_realsense_xdm.jpg")))
     assert " 1/unit" in xdm.metadata["notes"][-1] and " 1/m" not in xdm.metadata["notes"][-1]
+
+
+@pytest.mark.parametrize("shape", [(576, 768), (8, 8), (5, 3), (1, 40)])
+def test_the_window_filters_are_scipys_numbers(shape):
+    """refine's window minimum/maximum (OpenCV) equal scipy.ndimage's exactly, its box means
+    (OpenCV, reflected border) to float64 rounding, also for windows larger than the map."""
+    import scipy.ndimage as nd
+
+    from depthlab.imaging import _refine
+
+    rng = np.random.default_rng(sum(shape))
+    d = rng.random(shape).astype(np.float32)
+    d[rng.random(shape) < 0.2] = np.inf
+    for win in (3, 13, 101):
+        assert np.array_equal(_refine._window_extreme(d, win, largest=False), nd.minimum_filter(d, size=win))
+        assert np.array_equal(_refine._window_extreme(-d, win, largest=True), nd.maximum_filter(-d, size=win))
+    x = rng.random((4,) + shape)
+    for r in (1, 6, 50):
+        want = nd.uniform_filter(x, size=(1, 2 * r + 1, 2 * r + 1), mode="reflect")
+        np.testing.assert_allclose(_refine._box(x, r), want, rtol=0, atol=1e-12)
