@@ -198,13 +198,25 @@ def test_an_item_of_a_type_without_a_known_signature_is_taken_as_placed(cap, ope
 LISTED = "'primary_image', 'android/original_image', 'android/depthmap', 'android/confidencemap'"
 
 
-@pytest.mark.parametrize("tag, role", [("DepthMap:DepthURI", "depth map"), ("DepthMap:ConfidenceURI", "confidence map")])
-def test_a_part_naming_an_unlisted_item_or_the_primary_is_refused(cap, tag, role):
-    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set(tag, "android/nothing"))
-    assert refused(data) == (f"p.jpg: the {role} is item 'android/nothing', which the Dynamic Depth container does not "
+def test_a_depth_map_naming_an_unlisted_item_or_the_primary_is_refused(cap):
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set("DepthMap:DepthURI", "android/nothing"))
+    assert refused(data) == ("p.jpg: the depth map is item 'android/nothing', which the Dynamic Depth container does not "
                              f"list (it lists {LISTED}); the file is damaged")
-    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set(tag, "primary_image"))
-    assert refused(data) == f"p.jpg: the {role} is item 'primary_image', the primary image itself; the file is damaged"
+    data = sdd.pixel3_portrait_bytes(cap, edit_description=_set("DepthMap:DepthURI", "primary_image"))
+    assert refused(data) == "p.jpg: the depth map is item 'primary_image', the primary image itself; the file is damaged"
+
+
+def test_a_confidence_map_naming_an_unlisted_item_or_the_primary_is_left_out_with_a_note(cap):
+    """The depth is whole without its confidence: the photo opens (as it did before the check),
+    without a confidence map, and the note says which item was named and why it was not used."""
+    whole = open_bytes(sdd.pixel3_portrait_bytes(cap), NAME)
+    for uri, why in (("android/nothing", f"which the Dynamic Depth container does not list (it lists {LISTED})"),
+                     ("primary_image", "the primary image itself")):
+        c = open_bytes(sdd.pixel3_portrait_bytes(cap, edit_description=_set("DepthMap:ConfidenceURI", uri)), NAME)
+        assert c.confidence is None and np.array_equal(c.disparity, whole.disparity, equal_nan=True)
+        assert c.metadata["notes"] == [
+            UNITS_DIOPTERS, f"the confidence map is item {uri!r}, {why}; the file is damaged: "
+                            "the depth is read without a confidence map"]
 
 
 def _primary_rgb(data: bytes) -> np.ndarray:

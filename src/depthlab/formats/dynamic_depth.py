@@ -532,9 +532,13 @@ def read_dynamic_depth(path: Path | None, name: str, data: bytes, segments, foun
 
     confidence_loader = None
     if dm.confidence_uri:
-        cblob, citem = _item_blob(data, items, dm.confidence_uri, "confidence map", name)
-        cwhat = f"{name}: the confidence map ({dm.confidence_uri}, {citem.mime})"
-        confidence_loader = _confidence_loader(cblob, cwhat, stored_size, orientation)
+        try:
+            cblob, citem = _item_blob(data, items, dm.confidence_uri, "confidence map", name)
+        except UnreadableFileError as exc:  # the depth is whole without it: read, and say so (as for Camera:Image)
+            notes.append(f"{str(exc).removeprefix(f'{name}: ')}: the depth is read without a confidence map")
+        else:
+            cwhat = f"{name}: the confidence map ({dm.confidence_uri}, {citem.mime})"
+            confidence_loader = _confidence_loader(cblob, cwhat, stored_size, orientation)
 
     if camera.kind == "unknown":
         camera = replace(camera, kind="Dynamic Depth")
