@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import known_options, positive_number, whole_number
+from .checks import known_options, one_of, positive_number, whole_number
 from .errors import InvalidInputError
 
 __all__ = [
@@ -75,9 +75,7 @@ def check_edges(edges: str) -> str:
     >>> check_edges("show")
     'show'
     """
-    if edges not in EDGE_OPTIONS:
-        raise InvalidInputError(f"edges must be one of {list(EDGE_OPTIONS)}, got {edges!r}")
-    return edges
+    return one_of("edges", edges, EDGE_OPTIONS)
 
 
 def check_model(model: str) -> str:
@@ -87,9 +85,7 @@ def check_model(model: str) -> str:
     >>> check_model("pinhole")
     'pinhole'
     """
-    if model not in MODELS:
-        raise InvalidInputError(f"model must be one of {MODELS}, got {model!r}")
-    return model
+    return one_of("model", model, MODELS)
 
 
 def is_pinhole(model: str) -> bool:
