@@ -370,15 +370,15 @@ def wait_titles(lp: LabPage, cell: int, before: list[str], timeout: float = 20.0
     return side_titles(lp, cell)
 
 
-@pytest.fixture(scope="module")
-def real_pair(browser, lab):
-    """JupyterLab with ``compare(rear, front)`` of the real pug and the real front sample."""
+def _real_pair_page(browser, lab, name: str, call: str):
+    """A JupyterLab page whose notebook ``name`` opens the real pug (``rear``) and the real front
+    sample (``front``) and shows ``c = <call>``; yields it once both canvases are drawn."""
     from conftest import shared_sample
 
     rear, front = shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")
-    notebook = lab.write_notebook("real_pair.ipynb", [
+    notebook = lab.write_notebook(name, [
         f"import depthlab\nrear = depthlab.open({str(rear)!r})\nfront = depthlab.open({str(front)!r})",
-        "c = depthlab.compare(rear, front)\nc"])
+        f"c = {call}\nc"])
     lp = LabPage(browser, lab)
     try:
         lp.open_notebook(notebook)
@@ -389,6 +389,12 @@ def real_pair(browser, lab):
     finally:
         lp.close()
         lab.shutdown_kernels()
+
+
+@pytest.fixture(scope="module")
+def real_pair(browser, lab):
+    """JupyterLab with ``compare(rear, front)`` of the real pug and the real front sample."""
+    yield from _real_pair_page(browser, lab, "real_pair.ipynb", "depthlab.compare(rear, front)")
 
 
 def test_compare_stride_after_a_drag_keeps_the_view(real_pair):
@@ -485,22 +491,8 @@ def test_compare_every_shared_control_keeps_both_sides(real_pair):
 def split_pair(browser, lab):
     """JupyterLab with ``compare(rear, front, models=("pinhole", "orthographic"))`` of the real
     pug and the real front sample: two sides that start on different models."""
-    from conftest import shared_sample
-
-    rear, front = shared_sample("iphone/rear_dual_pug.heic"), shared_sample("iphone/front_truedepth_mattes.heic")
-    notebook = lab.write_notebook("split_pair.ipynb", [
-        f"import depthlab\nrear = depthlab.open({str(rear)!r})\nfront = depthlab.open({str(front)!r})",
-        "c = depthlab.compare(rear, front, models=('pinhole', 'orthographic'))\nc"])
-    lp = LabPage(browser, lab)
-    try:
-        lp.open_notebook(notebook)
-        lp.run_all(timeout=300, artifacts=ARTIFACTS)
-        assert wait_for_canvases(lp) == 2
-        time.sleep(2)
-        yield lp
-    finally:
-        lp.close()
-        lab.shutdown_kernels()
+    yield from _real_pair_page(browser, lab, "split_pair.ipynb",
+                               "depthlab.compare(rear, front, models=('pinhole', 'orthographic'))")
 
 
 def test_compare_split_menus_round_trip_keeps_each_side_its_model(split_pair):
