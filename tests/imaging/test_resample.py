@@ -37,7 +37,10 @@ def _assert_rounded(ours: np.ndarray, exact: np.ndarray) -> None:
 
 @pytest.mark.parametrize("shape,size", [((30, 40, 3), (8, 6)), ((23, 37, 3), (7, 5)), ((9, 11), (4, 3)),
                                         ((5, 7, 3), (13, 11)), ((100, 130, 3), (130, 99)), ((17, 4), (3, 17)),
-                                        ((63, 84, 3), (16, 12)), ((61, 89, 4), (9, 10))])
+                                        ((63, 84, 3), (16, 12)), ((61, 89, 4), (9, 10)), ((126, 189, 3), (30, 20)),
+                                        # a long column period, and a sum too large for float32:
+                                        # the integer horizontal pass
+                                        ((40, 101, 3), (20, 9)), ((150, 200, 3), (1, 1))])
 def test_area_average_is_the_exact_overlap_weighted_mean(shape, size):
     img = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
     exact = _exact(img, *size)

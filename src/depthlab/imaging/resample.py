@@ -3,8 +3,8 @@
 :func:`area_average` is the one area average in depthlab (the photo's colours at the depth map's
 size, refine's guide, refocus's pyramid, photo-sized masks): each output pixel is the mean of the
 input area it covers, input pixels cut by its edges weighted by the part of them inside.  It is
-exact: separable integer weights, sums accumulated exactly (integers for uint8 images, float64
-otherwise), one rounding at the end.
+exact: separable integer weights, sums accumulated exactly (whole numbers for uint8 images, in
+integers or in float32 below 2 ** 24; float64 otherwise), one rounding at the end.
 
 Convention: images are (H, W[, C]) arrays in display orientation; sizes are (width, height); the
 output's pixel grid spans the same extent as the input's (pixel edges aligned at the borders).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -42,30 +43,44 @@ class _Cuts:
         self.whole = self.q == 1  # every edge on a pixel edge: plain block sums of p pixels
 
 
-def _rows(a: np.ndarray, cut: _Cuts, j0: int, j1: int, dtype) -> np.ndarray:
-    """Output rows ``j0:j1`` of the vertical pass, times ``q``: ``(j1 - j0, W, ...)`` sums of
-    ``a``'s rows with the whole-number weights of ``cut``."""
-    i, r, q = cut.i, cut.r, cut.q
-    if cut.whole:  # blocks of p rows: p strided adds (the input's memory order kept)
-        s = a[i[j0]:i[j1]:cut.p].astype(dtype)
-        for k in range(1, cut.p):
-            s += a[i[j0] + k:i[j1]:cut.p]
-        return s
-    s = np.empty((j1 - j0,) + a.shape[1:], dtype=dtype)
-    for j in range(j0, j1):  # the input rows inside each output row (long contiguous adds)
-        if i[j + 1] > i[j]:
-            np.add.reduce(a[i[j]:i[j + 1]], axis=0, dtype=dtype, out=s[j - j0])
+def _rows(a: np.ndarray, cut: _Cuts, g0: int, g1: int, dtype, buf: np.ndarray | None = None) -> np.ndarray:
+    """The vertical pass over periods ``g0:g1`` of ``a``'s rows, times ``q``: ``((g1 - g0) q, W,
+    ...)`` weighted sums.  Every period of ``p`` input rows makes ``q`` output rows with the same
+    weights (``n = g p``), so each output row of a period is one reduce over all the band's
+    periods at once (``q`` numpy calls per band, not one per output row): ``q`` times its whole
+    input rows, less ``r`` of the row cut by its top edge, plus ``r`` of the row cut by its
+    bottom edge (unsigned sums may wrap in between; the result is in range)."""
+    i, r, p, q = cut.i, cut.r, cut.p, cut.q
+    blk = a[g0 * p:g1 * p].reshape((g1 - g0, p) + a.shape[1:])
+    shape = (g1 - g0, q) + a.shape[1:]
+    n = math.prod(shape)
+    s = buf[:n].reshape(shape) if buf is not None and buf.size >= n else np.empty(shape, dtype=dtype)
+    for k in range(q):
+        sk = s[:, k]
+        if i[k + 1] > i[k]:
+            np.add.reduce(blk[:, i[k]:i[k + 1]], axis=1, dtype=dtype, out=sk)
+            if q > 1:
+                sk *= dtype(q)
         else:
-            s[j - j0] = 0
-    s *= dtype(q)
-    # edge j takes r[j] / q of row i[j] from the output row before it (which holds all of it)
-    # and gives it to the output row after it
-    if r[j0:j1 + 1].any():
-        cut_rows = np.multiply(np.take(a, np.minimum(i[j0:j1 + 1], cut.n - 1), axis=0),
-                               r[j0:j1 + 1].astype(dtype).reshape((-1,) + (1,) * (a.ndim - 1)), dtype=dtype)
-        s += cut_rows[1:]
-        s -= cut_rows[:-1]
-    return s
+            sk[...] = 0
+        if r[k]:
+            sk -= np.multiply(blk[:, i[k]], dtype(r[k]), dtype=dtype)
+        if r[k + 1]:  # (r[q] = 0: a period ends on a pixel edge)
+            sk += np.multiply(blk[:, i[k + 1]], dtype(r[k + 1]), dtype=dtype)
+    return s.reshape(((g1 - g0) * q,) + a.shape[1:])
+
+
+def _period_weights(cut: _Cuts, channels: int) -> np.ndarray:
+    """(p C, q C) float32: the horizontal pass of one period of ``p`` input columns (channels
+    interleaved, as in memory) to its ``q`` output columns, whole-number weights times ``q``."""
+    w = np.zeros((cut.p, cut.q), dtype=np.float32)
+    for k in range(cut.q):
+        w[cut.i[k]:cut.i[k + 1], k] = cut.q
+        if cut.r[k]:
+            w[cut.i[k], k] -= cut.r[k]
+        if cut.r[k + 1]:
+            w[cut.i[k + 1], k] += cut.r[k + 1]
+    return np.kron(w, np.eye(channels, dtype=np.float32))
 
 
 def _columns(v: np.ndarray, cut: _Cuts, dtype) -> np.ndarray:
@@ -115,8 +130,11 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
     overlap (the grids' outer edges aligned).  Exact: uint8 in, uint8 out (rounded once, halves
     up); any other dtype in, float32 out.  The image itself when the size is already right.
 
-    A large image is reduced in bands of whole output rows on a few threads (numpy releases the
-    GIL; each band's sums stay in cache).
+    The image is reduced in bands of whole periods of rows (each band's sums stay in cache).  A
+    uint8 image whose column period is small (the phones' 5.25 and 6.3 photo pixels per depth
+    pixel: 21 columns to 4, 63 to 10) takes its horizontal pass as one float32 matrix product per
+    band, on BLAS's threads; any other large image is reduced on a few threads of ours (numpy
+    releases the GIL).
 
     >>> import numpy as np
     >>> from depthlab.imaging.resample import area_average
@@ -148,8 +166,33 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
     if a.ndim == 3 and a.strides[2] > a.strides[0]:  # channels first in memory: keep them so
         out = np.moveaxis(np.empty((a.shape[2], ys.m, xs.m), dtype=out.dtype), 0, -1)
 
-    def band(j0: int, j1: int) -> None:
-        v = _rows(a, ys, j0, j1, vdt)
+    ch = a.shape[2] if a.ndim == 3 else 1
+    # uint8: the horizontal pass of each period of columns is one small float32 matrix product
+    # (exact: every sum a whole number below 2 ** 24, the rounding below exact while 2 top is
+    # below 2 ** 16), unless the period's matrix is large
+    weights = _period_weights(xs, ch) if a.dtype == np.uint8 and xs.q * ch <= 48 and 511 * top < 1 << 23 else None
+
+    # each thread's work buffers, reused from band to band (fresh ones would be page-faulted in)
+    local = threading.local()
+
+    def band(g0: int, g1: int) -> None:
+        j0, j1 = g0 * ys.q, g1 * ys.q
+        if weights is not None:
+            if not hasattr(local, "v"):
+                n = step * ys.q * w0 * ch
+                local.v = np.empty(n, vdt)
+                local.f = np.empty(n, np.float32)
+                local.s = np.empty(n // xs.p * xs.q, np.float32)
+            v = _rows(a, ys, g0, g1, vdt, local.v)
+            f = local.f[:v.size].reshape(-1, weights.shape[0])
+            f[...] = v.reshape(f.shape)
+            s = np.matmul(f, weights, out=local.s[:f.shape[0] * weights.shape[1]].reshape(f.shape[0], -1))
+            s *= np.float32(2)
+            s += np.float32(top)
+            s /= np.float32(2 * top)
+            out[j0:j1] = s.reshape(out[j0:j1].shape)  # (the cast to uint8 truncates: the floor)
+            return
+        v = _rows(a, ys, g0, g1, vdt)
         if bits:  # one uint64 per pixel for the horizontal pass (a third of the work)
             s = _unpacked(_columns(_packed(v, bits), xs, np.uint64), bits, a.shape[2])
         else:
@@ -162,21 +205,20 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
         else:
             np.divide(s, top, out=out[j0:j1], casting="same_kind")
 
-    threads = min(os.cpu_count() or 1, 4) if a.nbytes >= _THREAD_BYTES else 1
-    if ys.whole:  # strided adds stream through the input: one band per thread
-        step = -(-ys.m // threads)
-    else:  # output rows per band
-        step = max(1, _BAND_BYTES * ys.q // max(1, a[:1].nbytes * ys.p))
-    starts = list(range(0, ys.m, step))
+    # (the matrix products run on BLAS's own threads: bands on threads of ours would compete)
+    threads = min(os.cpu_count() or 1, 4) if a.nbytes >= _THREAD_BYTES and weights is None else 1
+    periods = h0 // ys.p
+    step = max(1, _BAND_BYTES // max(1, a[:1].nbytes * ys.p))  # periods of rows per band
+    starts = list(range(0, periods, step))
     workers = min(threads, len(starts))
     if workers <= 1:
-        for j0 in starts:
-            band(j0, min(ys.m, j0 + step))
+        for g0 in starts:
+            band(g0, min(periods, g0 + step))
         return out
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda j0: band(j0, min(ys.m, j0 + step)), starts))
+        list(pool.map(lambda g0: band(g0, min(periods, g0 + step)), starts))
     return out
 
 
