@@ -86,3 +86,13 @@ def test_bands_on_threads_give_the_result_in_one_piece(monkeypatch):
 def test_a_size_of_nothing_is_refused():
     with pytest.raises(InvalidInputError, match="cannot area-average a 4x3 image to 0x2"):
         area_average(np.zeros((3, 4), np.uint8), 0, 2)
+
+
+def test_a_turned_or_padded_view_gives_what_its_copy_gives():
+    # the reader hands over decoded photos as views: rows with padding, turned by the orientation
+    base = np.random.default_rng(5).integers(0, 256, (84, 130, 3), dtype=np.uint8)
+    padded = base[:, :126]                      # each row 4 pixels longer in memory
+    turned = np.rot90(base[:, :126])            # (126, 84, 3), rows running through memory backwards
+    for view, size in ((padded, (24, 16)), (turned, (16, 24)), (padded.transpose(1, 0, 2), (16, 24))):
+        np.testing.assert_array_equal(area_average(view, *size), area_average(np.ascontiguousarray(view), *size))
+        _assert_rounded(area_average(view, *size), _exact(view, *size))
