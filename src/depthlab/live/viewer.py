@@ -20,7 +20,8 @@ pythreejs and ipywidgets are imported here, never by ``import depthlab``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import numpy as np
@@ -507,6 +508,17 @@ class CloudView:
             self.content.scale = self.transform["scale"]
             self.content.quaternion = self.transform["quaternion"]
             self.content.position = self.transform["position"]
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold what the view sends (camera, orbit, the drawn objects) until the block ends, then
+        send it together: the browser then draws one picture of the whole change (a depth-scale
+        step's stretch and the camera's re-fit) as soon as it arrives, instead of drawing
+        the stretch, then the re-fit, a message at a time."""
+        with ExitStack() as stack:
+            for w in (self.camera, self.controls, self.content, *(layer.points for layer in self.layers)):
+                stack.enter_context(w.hold_sync())
+            yield
 
     # -- camera -------------------------------------------------------------------------------
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:

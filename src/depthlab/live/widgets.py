@@ -27,6 +27,7 @@ import io
 import math
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -791,10 +792,13 @@ class _Session:
     def _apply(self) -> None:
         pending, self._pending = self._pending, {}
         spent = 0.0
-        for side in self.sides:
-            ch = pending.get(id(side))
-            if ch:
-                spent += side.update(**ch)
+        with ExitStack() as stack:  # each view's messages go out together, at the end
+            for side in self.sides:
+                stack.enter_context(side.view.held())
+            for side in self.sides:
+                ch = pending.get(id(side))
+                if ch:
+                    spent += side.update(**ch)
         self.last_update_s = spent
         self.controls.status.value = ""
         self._explain_modes()
