@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 
 import numpy as np
 
@@ -124,6 +123,30 @@ def _unpacked(t: np.ndarray, bits: int, channels: int) -> np.ndarray:
     return out
 
 
+def _by_products(a: np.ndarray, ys: _Cuts, xs: _Cuts, vdt, weights: np.ndarray, step: int, out: np.ndarray) -> None:
+    """uint8 ``a`` area-averaged into ``out``, ``step`` periods of rows per band: the vertical
+    pass in integers (:func:`_rows`), the horizontal one a float32 product with
+    :func:`_period_weights` (every sum a whole number below 2 ** 24: exact), rounded half up
+    in float32 (exact while ``2 top`` is below 2 ** 16).  One thread: the products run on BLAS's
+    own threads, and bands on threads of ours competed with them.  The work buffers are made
+    once and reused from band to band (fresh ones would be page-faulted in each time)."""
+    top = ys.p * xs.p
+    n = step * ys.q * a.shape[1] * (a.shape[2] if a.ndim == 3 else 1)
+    vbuf, fbuf, sbuf = np.empty(n, vdt), np.empty(n, np.float32), np.empty(n // xs.p * xs.q, np.float32)
+    periods = a.shape[0] // ys.p
+    for g0 in range(0, periods, step):
+        g1 = min(periods, g0 + step)
+        v = _rows(a, ys, g0, g1, vdt, vbuf)
+        f = fbuf[:v.size].reshape(-1, weights.shape[0])
+        f[...] = v.reshape(f.shape)
+        s = np.matmul(f, weights, out=sbuf[:f.shape[0] * weights.shape[1]].reshape(f.shape[0], -1))
+        s *= np.float32(2)
+        s += np.float32(top)
+        s /= np.float32(2 * top)
+        j0, j1 = g0 * ys.q, g1 * ys.q
+        out[j0:j1] = s.reshape(out[j0:j1].shape)  # (the cast to uint8 truncates: the floor)
+
+
 def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
     """``img`` (H, W[, C]) resampled to (height, width[, C]) by area averaging: each output
     pixel is the mean of the input area it covers, input pixels cut by its edges weighted by the
@@ -167,31 +190,18 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
         out = np.moveaxis(np.empty((a.shape[2], ys.m, xs.m), dtype=out.dtype), 0, -1)
 
     ch = a.shape[2] if a.ndim == 3 else 1
-    # uint8: the horizontal pass of each period of columns is one small float32 matrix product
-    # (exact: every sum a whole number below 2 ** 24, the rounding below exact while 2 top is
-    # below 2 ** 16), unless the period's matrix is large
+    # uint8: the horizontal pass of each period of columns as a matrix product, unless the
+    # period's matrix is large or a sum could reach 2 ** 24 (:func:`_by_products`)
     weights = _period_weights(xs, ch) if a.dtype == np.uint8 and xs.q * ch <= 48 and 511 * top < 1 << 23 else None
 
-    # each thread's work buffers, reused from band to band (fresh ones would be page-faulted in)
-    local = threading.local()
+    periods = h0 // ys.p
+    step = max(1, _BAND_BYTES // max(1, a[:1].nbytes * ys.p))  # periods of rows per band
+    if weights is not None:
+        _by_products(a, ys, xs, vdt, weights, step, out)
+        return out
 
     def band(g0: int, g1: int) -> None:
         j0, j1 = g0 * ys.q, g1 * ys.q
-        if weights is not None:
-            if not hasattr(local, "v"):
-                n = step * ys.q * w0 * ch
-                local.v = np.empty(n, vdt)
-                local.f = np.empty(n, np.float32)
-                local.s = np.empty(n // xs.p * xs.q, np.float32)
-            v = _rows(a, ys, g0, g1, vdt, local.v)
-            f = local.f[:v.size].reshape(-1, weights.shape[0])
-            f[...] = v.reshape(f.shape)
-            s = np.matmul(f, weights, out=local.s[:f.shape[0] * weights.shape[1]].reshape(f.shape[0], -1))
-            s *= np.float32(2)
-            s += np.float32(top)
-            s /= np.float32(2 * top)
-            out[j0:j1] = s.reshape(out[j0:j1].shape)  # (the cast to uint8 truncates: the floor)
-            return
         v = _rows(a, ys, g0, g1, vdt)
         if bits:  # one uint64 per pixel for the horizontal pass (a third of the work)
             s = _unpacked(_columns(_packed(v, bits), xs, np.uint64), bits, a.shape[2])
@@ -205,10 +215,7 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
         else:
             np.divide(s, top, out=out[j0:j1], casting="same_kind")
 
-    # (the matrix products run on BLAS's own threads: bands on threads of ours would compete)
-    threads = min(os.cpu_count() or 1, 4) if a.nbytes >= _THREAD_BYTES and weights is None else 1
-    periods = h0 // ys.p
-    step = max(1, _BAND_BYTES // max(1, a[:1].nbytes * ys.p))  # periods of rows per band
+    threads = min(os.cpu_count() or 1, 4) if a.nbytes >= _THREAD_BYTES else 1
     starts = list(range(0, periods, step))
     workers = min(threads, len(starts))
     if workers <= 1:
