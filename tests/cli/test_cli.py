@@ -279,8 +279,14 @@ def test_ctrl_c_leaves_only_complete_files(tmp_path, jobs):
     for i in range(12):
         shutil.copyfile(pug, src / f"p{i:02d}.heic")
     out = tmp_path / "out"
-    proc = subprocess.Popen(depthlab_cmd() + ["export", str(src), "-o", str(out), "--jobs", str(jobs)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # the export runs as a terminal's foreground job, Ctrl-C at its default; a shell running the
+    # suite itself in the background ignores SIGINT, and a child would inherit that
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(depthlab_cmd() + ["export", str(src), "-o", str(out), "--jobs", str(jobs)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("*.pcd"))):
         time.sleep(0.005)
