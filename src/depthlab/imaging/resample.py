@@ -123,6 +123,17 @@ def _unpacked(t: np.ndarray, bits: int, channels: int) -> np.ndarray:
     return out
 
 
+def _round_half_up(s: np.ndarray, top: int, out: np.ndarray) -> None:
+    """``out`` (uint8) = the whole-number sums ``s`` (a float array, overwritten) divided by
+    ``top`` and rounded half up: ``floor((2 s + top) / (2 top))``.  The division is correctly
+    rounded, so the floor is exact while ``2 top`` times the largest quotient stays well inside
+    the float's precision (float32: ``2 top < 2 ** 16``; float64: any image)."""
+    s *= 2
+    s += top
+    s /= 2 * top
+    out[...] = s.reshape(out.shape)  # (the cast to uint8 truncates: the floor)
+
+
 def _by_products(a: np.ndarray, ys: _Cuts, xs: _Cuts, vdt, weights: np.ndarray, step: int, out: np.ndarray) -> None:
     """uint8 ``a`` area-averaged into ``out``, ``step`` periods of rows per band: the vertical
     pass in integers (:func:`_rows`), the horizontal one a float32 product with
@@ -140,11 +151,7 @@ def _by_products(a: np.ndarray, ys: _Cuts, xs: _Cuts, vdt, weights: np.ndarray, 
         f = fbuf[:v.size].reshape(-1, weights.shape[0])
         f[...] = v.reshape(f.shape)
         s = np.matmul(f, weights, out=sbuf[:f.shape[0] * weights.shape[1]].reshape(f.shape[0], -1))
-        s *= np.float32(2)
-        s += np.float32(top)
-        s /= np.float32(2 * top)
-        j0, j1 = g0 * ys.q, g1 * ys.q
-        out[j0:j1] = s.reshape(out[j0:j1].shape)  # (the cast to uint8 truncates: the floor)
+        _round_half_up(s, top, out[g0 * ys.q:g1 * ys.q])
 
 
 def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -207,11 +214,8 @@ def area_average(img: np.ndarray, width: int, height: int) -> np.ndarray:
             s = _unpacked(_columns(_packed(v, bits), xs, np.uint64), bits, a.shape[2])
         else:
             s = _columns(v, xs, hdt)
-        if a.dtype == np.uint8:  # round half up: floor((2 s + top) / (2 top)), the division
-            s = s * 2.0  # correctly rounded in float64, so the floor is exact
-            s += top
-            s /= 2 * top
-            out[j0:j1] = s  # (a cast to uint8 truncates: the floor)
+        if a.dtype == np.uint8:  # (in float64, where the division is exact enough for any top)
+            _round_half_up(s.astype(np.float64), top, out[j0:j1])
         else:
             np.divide(s, top, out=out[j0:j1], casting="same_kind")
 
