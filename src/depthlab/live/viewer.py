@@ -512,9 +512,9 @@ class CloudView:
     @contextmanager
     def held(self) -> Iterator[None]:
         """Hold what the view sends (camera, orbit, the drawn objects) until the block ends, then
-        send it together: the browser then draws one picture of the whole change (a depth-scale
-        step's stretch and the camera's re-fit) as soon as it arrives, instead of drawing
-        the stretch, then the re-fit, a message at a time."""
+        send it together: a depth-scale step's stretch and the camera's re-fit leave the kernel
+        at once instead of ~6 ms apart (the re-fit's work came between them, and some steps drew
+        two pictures).  Not shown to make a step reach the canvas sooner (benchmarks/README.md)."""
         with ExitStack() as stack:
             for w in (self.camera, self.controls, self.content, *(layer.points for layer in self.layers)):
                 stack.enter_context(w.hold_sync())
