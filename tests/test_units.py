@@ -93,6 +93,8 @@ def test_clouds_meshes_and_views_of_a_file_in_its_own_units_do_not_say_metres(re
     assert "units (x × y × z) — the file's own depth units, not metres" in page and " m (x × y × z)" not in page
     view = depthlab.explore(cap, stride=8)
     assert view.controls.w["clip"].description == "near–far (units)"
+    # the live view's grid and title: the file's units, not metres (a pinhole model is not enough)
+    assert view.view.grid_label.endswith("units (arbitrary)") and "not metres" in view.side.title.value
     pair = depthlab.compare(cap, depthlab.open(shared_sample(METRIC[0])), stride=8)
     pair.apply_to.value = 0  # one side at a time: that side's own unit
     assert pair.controls.w["clip"].description == "near–far (units)"

@@ -526,6 +526,22 @@ def test_the_view_says_where_depth_is_unreliable_when_the_file_gives_a_confidenc
     assert "unreliable" not in explore(box_capture()).side.title.value  # no confidence: nothing claimed
 
 
+def test_depth_scale_leaves_the_grid_a_metre_ruler():
+    """A pinhole depth scale stretches the drawn cloud on the GPU against the grid, which stays
+    in metres (the scene's units): the title and the grid's label do not switch to "arbitrary
+    units" and back as the slider crosses 1, and a reset refits the grid in metres."""
+    e = explore(box_capture())
+    title, label = e.side.title.value, e.view.grid_label
+    assert label.endswith(" m") and "not metres" not in title
+    for ds in (2.0, 0.5, 1.0):
+        e.controls.w["depth_scale"].value = ds
+        assert (e.side.title.value, e.view.grid_label) == (title, label), ds
+    e.controls.w["depth_scale"].value = 2.0
+    e.reset_view()
+    assert e.view.grid_label.endswith(" m") and e.view.grid_label in e.side.title.value
+    assert "not metres" not in e.side.title.value
+
+
 def test_compare_titles_name_each_sides_grid_and_come_back_after_a_round_trip():
     """Each side's title names its own grid (metres for the pinhole side, arbitrary units for
     the flat one) from the first picture on, and moving depth scale once and back leaves both

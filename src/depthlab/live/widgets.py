@@ -44,7 +44,8 @@ from ..projection import Projector, matte_on_grid, pinhole_available, region_mas
 
 from ..checks import positive_number
 from ..settings import (COLOURS, DEFAULT_MODEL, EDGE_OPTIONS, FLAT_MODELS, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC,
-                        PINHOLE_MODELS, ProjectionSettings, check_edges, default_stride, is_pinhole)
+                        PINHOLE_MODELS, ProjectionSettings, check_edges, default_stride, is_pinhole,
+                        length_units)
 from .behind import Behind
 from .memo import SideMemo
 from .viewer import CloudView, linked_pair
@@ -449,7 +450,10 @@ class _Side:
 
     @property
     def units(self) -> str:
-        return self.projection().units
+        """The scene's length units, the grid's label: ``"m"`` for a pinhole model of a capture in
+        metres at any depth scale (the slider stretches the drawn cloud on the GPU against the
+        metre grid, :meth:`_scale`), else ``"arbitrary"`` (the flat models, a file's own units)."""
+        return length_units(self.settings["model"], depth_unit=self.cap.depth_unit)
 
     def _title_html(self) -> str:
         s = self.settings
