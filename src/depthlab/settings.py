@@ -243,7 +243,10 @@ class ProjectionSettings:
 
     @property
     def units(self) -> str:
-        """``"m"`` for a pinhole model at depth scale 1, else ``"arbitrary"``."""
+        """``"m"`` for a pinhole model at depth scale 1, else ``"arbitrary"``: what the settings
+        alone say.  A capture in its file's own units gives arbitrary units under any settings;
+        a label for a capture's positions asks :func:`length_units` with its ``depth_unit``
+        (as :func:`depthlab.project` and :func:`depthlab.mesh` do)."""
         return length_units(self.model, self.depth_scale)
 
     @property
