@@ -36,7 +36,7 @@ from ..colour import DEFAULT_PERCENTILES, UNKNOWN_GREY, matplotlib_colormap, rob
 from ..deps import require
 from ..errors import DepthlabError, InvalidInputError
 from ..projection import point_cloud
-from ..settings import DEFAULT_MODEL, ProjectionSettings, default_stride, length_units
+from ..settings import DEFAULT_MODEL, ProjectionSettings, default_stride, is_pinhole
 
 __all__ = [
     "capture_figure",
@@ -77,7 +77,7 @@ def _length_unit(cap: Capture, model: str | None = None) -> str:
     """The unit of a length drawn from ``cap``: ``m``, ``m, relative scale``, the file's own
     ``units`` (:attr:`Capture.depth_unit`), or ``model units`` for a flat model's cloud
     (``model``: the cloud's projection model; None for depth values themselves)."""
-    if model is not None and length_units(model) != "m":
+    if model is not None and not is_pinhole(model):
         return "model units"
     unit = cap.depth_unit
     return f"{unit}, relative scale" if cap.accuracy == "relative" else unit
@@ -467,7 +467,7 @@ def _draw_model_cloud(ax, spec: _RowSpec, view, marker_size: float) -> None:
     sx, sy, order = render_view(cl.xyz, az, el, centre=np.zeros(3))
     ax.scatter(sx[order], sy[order], c=cl.rgb[order] / 255.0, s=marker_size, marker=".", linewidths=0, rasterized=True)
     unit = _length_unit(spec.cap, cl.model)
-    if length_units(cl.model) == "m":  # a pinhole cloud (metres, or the file's own units): the camera is at its origin
+    if is_pinhole(cl.model):  # a pinhole cloud (metres, or the file's own units): the camera is at its origin
         _draw_camera(ax, az, el, 0.15 * float(np.median(cl.xyz[:, 2])))
         ax.legend(fontsize=_SMALL, loc="best", frameon=False)
     names = _VIEW_AXES.get(view_name, ("screen x", "screen y"))
