@@ -143,7 +143,7 @@ def browser_side(presses: int) -> dict:
                     lats.append(lat / 1000)
                 time.sleep(1.2)
             out[label] = {"median_s": statistics.median(lats) if lats else None,
-                          "max_s": max(lats) if lats else None, "presses": len(lats)}
+                          "max_s": max(lats) if lats else None, "presses": len(lats), "all": lats}
         out["page_errors"] = lp.page_errors
         lp.close()
         browser.close()
