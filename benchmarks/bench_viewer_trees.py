@@ -16,13 +16,15 @@ medians, and the ratio to the baseline -- only from runs that start at a load av
 
 The baseline is ``git archive``'d into a temporary folder (the repository is not touched).  Each
 run is a fresh JupyterLab whose kernel imports ``depthlab`` from the tree under test
-(``PYTHONPATH``, inherited by the server and its kernels; the run checks it).  About 70 s per
+(``PYTHONPATH``, inherited by the server and its kernels; the run checks that its own process
+imported the tree's ``depthlab``).  About 70 s per
 run on a 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -43,11 +45,8 @@ def export_tree(rev: str, folder: Path) -> Path:
     """``rev``'s files (git archive) in ``folder``; the repository is left as it is."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev],
                              check=True, capture_output=True).stdout
-    tar = folder / "tree.tar"
-    tar.write_bytes(archive)
-    with tarfile.open(tar) as t:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as t:
         t.extractall(folder / "tree", filter="data")
-    tar.unlink()
     return folder / "tree"
 
 
@@ -74,7 +73,7 @@ def summary(runs: list[dict], slider: str) -> dict | None:
     lats = sorted(1000 * x for r in runs for x in r["presses"].get(slider, []))
     if not lats:
         return None
-    q = statistics.quantiles(lats, n=4)
+    q = statistics.quantiles(lats, n=4) if len(lats) > 1 else lats * 3   # quantiles needs two points
     return {"median": statistics.median(lats), "quartiles": (q[0], q[2]), "presses": len(lats),
             "run_medians": [round(1000 * statistics.median(r["presses"][slider])) for r in runs
                             if r["presses"].get(slider)]}
