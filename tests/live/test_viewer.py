@@ -139,18 +139,27 @@ def test_explore_controls_drive_the_layer():
     assert footprint == {"per_depth": pytest.approx(1 / (200.0 * W / 256)), "constant": 0.0}
     sent = []
     layer.position.observe(lambda ch: sent.append(ch), names="array")
+    grid = e.view.grid
+    spec = dict(e.view._grid_spec)
+    camera = (tuple(e.view.camera.position), tuple(e.view.camera.quaternion), tuple(e.view.controls.target))
     e.controls.w["depth_scale"].value = 2.0
-    # a pinhole depth scale is a uniform stretch drawn by the GPU: no positions are re-sent,
-    # and points grow with it (the shader scales the footprint with the object's scale)
+    # a pinhole depth scale is a uniform stretch about the phone, which the camera sees as the
+    # grid drawn half as large about the phone: no positions are re-sent, the cloud and the
+    # camera stay, the grid keeps its squares (its label) and shrinks about the origin
     assert sent == [] and layer.position.array is before
-    assert layer.points.scale == (2.0, 2.0, 2.0) and layer.footprint == footprint
+    assert layer.points.scale == (1.0, 1.0, 1.0) and layer.footprint == footprint
+    assert (tuple(e.view.camera.position), tuple(e.view.camera.quaternion), tuple(e.view.controls.target)) == camera
+    assert e.view.grid is grid and e.view._grid_spec == spec and grid.scale == (0.5, 0.5, 0.5)
+    assert grid.position == pytest.approx(tuple(v / 2 for v in spec["centre"]))
     # what is drawn is the scene make_capture built, worked out here from its calibration (f = 200 px
     # at 256x192, corner-origin centre (128, 96) -> f = 50 px, centre (31.5, 23.5) at 64x48):
-    # the box at 0.8 m before the wall at 2 m, seen through the phone's pinhole, doubled
+    # the box at 0.8 m before the wall at 2 m, seen through the phone's pinhole; read against the
+    # grid (scene units times the ruler's 2) it is doubled
     xyz = expected_pinhole_points()
     ok = np.isfinite(xyz[:, 2])
-    np.testing.assert_allclose(before[ok] * np.float32(2), to_threejs(xyz[ok] * 2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(before[ok] * np.float32(1 / grid.scale[0]), to_threejs(xyz[ok] * 2), rtol=1e-5, atol=1e-6)
     e.controls.w["depth_scale"].value = 1.0
+    assert grid.scale == (1.0, 1.0, 1.0) and grid.position == pytest.approx(spec["centre"])
     e.controls.w["mask"].value = "portrait"
     assert layer.count == 24 * 32
     e.controls.w["colour"].value = "depth"
@@ -294,7 +303,7 @@ def test_controls_that_do_nothing_say_why():
 
 def test_orbit_survives_stride_and_model_changes():
     """A control keeps the camera's pose relative to the subject: stride leaves it where it is,
-    a new model (or depth scale) moves it with the subject; only "reset view" goes home."""
+    a new model (or a flat depth scale) moves it with the subject; only "reset view" goes home."""
     e = explore(box_capture())
     cam = e.view.camera
     home = tuple(cam.position)
@@ -302,8 +311,11 @@ def test_orbit_survives_stride_and_model_changes():
     cam.position = orbited  # as the browser reports the end of a drag
     e.controls.w["stride"].value = 2
     assert tuple(cam.position) == orbited
-    e.controls.w["depth_scale"].value = 2.0  # pinhole: every distance doubles about the phone
-    assert cam.position == pytest.approx(tuple(2 * v for v in orbited), abs=1e-6)
+    # pinhole: every distance doubles about the phone, which the camera sees as the grid halved
+    # about the phone: the orbited camera stays where it is (the picture of the cloud is the one
+    # a camera carried with the doubled cloud would see)
+    e.controls.w["depth_scale"].value = 2.0
+    assert tuple(cam.position) == orbited and e.view.grid.scale == (0.5, 0.5, 0.5)
     e.controls.w["depth_scale"].value = 1.0
     e.controls.w["model"].value = "orthographic"  # the subject stays 0.8 ahead: so does the orbit
     assert e.view._home["target"] == pytest.approx((0, 0, -0.8)) and cam.position == pytest.approx(orbited)
@@ -540,6 +552,12 @@ def test_depth_scale_leaves_the_grid_a_metre_ruler():
     e.reset_view()
     assert e.view.grid_label.endswith(" m") and e.view.grid_label in e.side.title.value
     assert "not metres" not in e.side.title.value
+    # the reset grid has round squares for the doubled cloud, drawn half as large about the phone
+    from depthlab.live.scene import grid_spec
+
+    lo, hi = e.view.bounds()
+    assert e.view._grid_spec == grid_spec(2 * lo, 2 * hi, units="m")
+    assert e.view.grid.scale == (0.5, 0.5, 0.5)
 
 
 def test_compare_titles_name_each_sides_grid_and_come_back_after_a_round_trip():

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import positive_number
 from ..errors import InvalidInputError
 from ..settings import is_pinhole
 
@@ -532,6 +533,29 @@ void main() {
 """
 
 
-__all__ = ["to_threejs", "threejs_point", "THREEJS_FLIP", "initial_camera", "nice_step", "grid_spec", "default_point_size",
-           "grid_image_xy", "orbit_centre", "home_pivot", "view_transform", "quaternion_matrix", "point_footprint", "COVERAGE",
-           "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER", "point_stretch", "scattered_stretch", "MAX_STRETCH"]
+def stretch_drawing(model: str, *, depth_scale: float, aspect: float) -> tuple[tuple[float, float, float], float]:
+    """How a live view draws a depth scale and an aspect without sending positions again: the
+    drawn layers' GPU stretch (x, y, z) and the grid's ruler scale
+    (:meth:`depthlab.live.viewer.CloudView.set_ruler_scale`).
+
+    Convention: positions are sent at depth scale 1 and aspect 1, camera frame.  Flat models
+    (depth scale multiplies z, aspect y; :mod:`depthlab.projection`): the layers are stretched
+    ``(1, aspect, depth_scale)`` and the ruler is 1.  Pinhole models: a depth scale multiplies
+    every point's distance from the phone, a uniform stretch about it, which the camera sees
+    exactly as the grid drawn ``1/depth_scale`` as large about the phone (every ray from a camera
+    carried with the stretch meets the same points): the layers are not stretched and the ruler
+    is ``depth_scale``; aspect does not apply.
+
+    >>> stretch_drawing("orthographic", depth_scale=2.0, aspect=0.5)
+    ((1.0, 0.5, 2.0), 1.0)
+    >>> stretch_drawing("pinhole", depth_scale=2.0, aspect=0.5)
+    ((1.0, 1.0, 1.0), 2.0)
+    """
+    ds, a = positive_number("depth_scale", depth_scale), positive_number("aspect", aspect)
+    return ((1.0, 1.0, 1.0), ds) if is_pinhole(model) else ((1.0, a, ds), 1.0)
+
+
+__all__ = ["stretch_drawing", "to_threejs", "threejs_point", "THREEJS_FLIP", "initial_camera", "nice_step",
+           "grid_spec", "default_point_size", "grid_image_xy", "orbit_centre", "home_pivot", "view_transform",
+           "quaternion_matrix", "point_footprint", "COVERAGE", "POINT_VERTEX_SHADER", "POINT_FRAGMENT_SHADER",
+           "point_stretch", "scattered_stretch", "MAX_STRETCH"]

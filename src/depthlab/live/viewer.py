@@ -10,8 +10,9 @@ round spacing in metres, and any number of clouds (:class:`CloudLayer`).  Each c
 * ``color`` uint8 (M, 3), normalised: one colour per grid pixel.
 * ``index`` uint32 (K,): the pixels that are drawn (finite, inside near/far and the mask).
 
-Changing near/far or a mask re-sends only the index; a stretch (depth scale, aspect) is the
-``Points`` object's scale, three numbers; a new model re-sends the positions; a new colour mode
+Changing near/far or a mask re-sends only the index; a flat model's stretch (depth scale, aspect)
+is the ``Points`` object's scale, three numbers, and a pinhole depth scale the grid's
+(:meth:`CloudView.set_ruler_scale`); a new model re-sends the positions; a new colour mode
 the colours; a new stride all three (the same attribute objects take arrays of a new length).  The renderer, camera, scene and geometry are created once.
 
 pythreejs and ipywidgets are imported here, never by ``import depthlab``.
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pythreejs as three
 
+from ..checks import positive_number
 from ..errors import InvalidInputError
 from .scene import (COVERAGE, POINT_FRAGMENT_SHADER, POINT_VERTEX_SHADER, THREEJS_FLIP, grid_spec, initial_camera,
                     quaternion_matrix, to_threejs, view_transform)
@@ -453,6 +455,10 @@ class CloudView:
         #: the home camera :func:`link_homes` last gave linked views (their shared camera's)
         self._shared_home: dict[str, Any] | None = None
         self.grid_label = ""
+        self._grid_spec: dict[str, Any] | None = None
+        #: the uniform stretch about the phone the grid reads the scene at: a pinhole depth scale
+        #: k (:meth:`set_ruler_scale`); 1 draws the grid in the scene's own units
+        self.ruler_scale = 1.0
         #: how the home camera frames the clouds: "far" (pinhole clouds) or "all" (flat models)
         self.fit = "far"
 
@@ -516,7 +522,7 @@ class CloudView:
         at once instead of ~6 ms apart (the re-fit's work came between them, and some steps drew
         two pictures).  Not shown to make a step reach the canvas sooner (benchmarks/README.md)."""
         with ExitStack() as stack:
-            for w in (self.camera, self.controls, self.content, *(layer.points for layer in self.layers)):
+            for w in (self.camera, self.controls, self.content, self.grid, *(layer.points for layer in self.layers)):
                 stack.enter_context(w.hold_sync())
             yield
 
@@ -535,8 +541,8 @@ class CloudView:
         b = self.bounds()
         if b is None:
             return None
-        if grid:
-            self._set_grid(grid_spec(*b, units=self.units))
+        if grid:  # round spacing in the units the grid reads: the scene stretched by ruler_scale
+            self._set_grid(grid_spec(*(x * self.ruler_scale for x in b), units=self.units))
         home = initial_camera(*b, aspect=self.width / self.height, fit=self.fit, pivot=self.pivot)
         self._home = home
         if reset_camera:
@@ -544,16 +550,46 @@ class CloudView:
         return home
 
     def _set_grid(self, g: dict[str, Any]) -> None:
+        """Draw the grid ``g`` (:func:`depthlab.live.scene.grid_spec`, in the ruler's units)."""
         self.grid_label = g["label"]
+        self._grid_spec = g
         if (self.grid.size, self.grid.divisions) != (g["size"], g["divisions"]):
             # GridHelper's geometry is built from its constructor arguments: swap in a new helper
             new = three.GridHelper(g["size"], g["divisions"], "#8a8a99", "#4a4a55")
-            new.position = g["centre"]
             new.visible = self.show_grid
             self.content.children = [new if c is self.grid else c for c in self.content.children]
             self.grid = new
-        else:
-            self.grid.position = g["centre"]
+        self._place_grid()
+
+    def _place_grid(self) -> None:
+        g, k = self._grid_spec, self.ruler_scale
+        if g is None:
+            return
+        with self.grid.hold_sync():
+            self.grid.position = tuple(float(v) / k for v in g["centre"])
+            self.grid.scale = (1.0 / k,) * 3
+
+    def set_ruler_scale(self, k: float) -> None:
+        """Read the scene as if stretched by ``k`` about the phone (the camera frame's origin):
+        the grid keeps its squares (its label) and is drawn ``1/k`` as large about the phone.
+
+        For a uniform stretch about the phone this is the same picture as stretching the clouds
+        and carrying the camera with them (every ray from the camera meets the same points), but
+        one object moves instead of the clouds, the camera and the orbit target: a pinhole depth
+        scale step sends one message (benchmarks/README.md).  Positions, bounds, the home camera
+        and the orbit stay in the scene's own units.
+
+        >>> view = CloudView(64, 48)
+        >>> _ = view.add(np.array([[0.0, 0.0, 1.0], [0.2, 0.1, 1.5]], np.float32))
+        >>> label = view.grid_label
+        >>> view.set_ruler_scale(2.0)
+        >>> view.grid.scale, view.grid_label == label
+        ((0.5, 0.5, 0.5), True)
+        """
+        k = positive_number("ruler_scale", k)
+        if k != self.ruler_scale:
+            self.ruler_scale = k
+            self._place_grid()
 
     def refit(self, keep_pose: bool = True, grid: bool = True) -> dict[str, Any] | None:
         """Fit the home camera (and, by default, the grid) to what is drawn now; with

@@ -42,12 +42,12 @@ from ..figures.panels import capture_figure, save_figure
 from ..exchange.html import to_html
 from ..projection import Projector, matte_on_grid, pinhole_available, region_mask
 
-from ..checks import positive_number
 from ..settings import (COLOURS, DEFAULT_MODEL, EDGE_OPTIONS, FLAT_MODELS, MAX_LIVE_STRIDE, MODEL_LABELS, ORTHOGRAPHIC,
                         PINHOLE_MODELS, ProjectionSettings, check_edges, default_stride, is_pinhole,
                         length_units)
 from .behind import Behind
 from .memo import SideMemo
+from .scene import stretch_drawing
 from .viewer import CloudView, linked_pair
 
 #: seconds between two geometry updates while a control is being dragged
@@ -280,6 +280,7 @@ class _Side:
         if self._points_sent:
             self.layer.set(stretch=self._stretch(xyz, valid))
         self.layer.scale = self._scale()
+        view.set_ruler_scale(_stretches(self.settings)[1])
         self.surface = None
         if self.settings["render"] == "surface":
             self._show_surface()
@@ -318,7 +319,7 @@ class _Side:
         return self.projector.colours(mode, matte=p.matte_for(self.cap.mattes) if mode == "matte" else None)
 
     def _points(self) -> tuple[np.ndarray, np.ndarray]:
-        # depth scale and aspect are applied on the GPU (layer.scale): positions at 1 and 1
+        # depth scale and aspect: a GPU stretch or the grid's ruler (_stretches): positions at 1 and 1
         s = self.settings
         xyz, valid = self.projector.points(model=s["model"], depth_scale=1.0, aspect=1.0,
                                            near=s["near"], far=s["far"], mask=self._mask())
@@ -351,7 +352,7 @@ class _Side:
         if is_pinhole(s["model"]):
             self.projector.ray_grid(s["model"])  # resolves the calibration (stored or from EXIF)
             k = self.projector.calibration.intrinsics_at(w, h)
-        # depth scale and aspect stretch the points on the GPU: the footprint is at 1 and 1
+        # depth scale and aspect: a GPU stretch or the grid's ruler (_stretches): the footprint is at 1 and 1
         return point_footprint(s["model"], s["stride"], (w, h), intrinsics=k, aspect=1.0)
 
     def pivot(self) -> np.ndarray | None:
@@ -406,14 +407,8 @@ class _Side:
         self.layer.points.visible = bool(self.layer.count)
 
     def _scale(self) -> tuple[float, float, float]:
-        """The stretch that turns positions at depth scale 1 and aspect 1 into the settings' ones.
-
-        Pinhole models: depth scale multiplies every point's distance (uniform scale); flat
-        models: it multiplies z only, and aspect multiplies y (see :mod:`depthlab.projection`).
-        """
-        s = self.settings
-        ds, a = positive_number("depth_scale", s["depth_scale"]), positive_number("aspect", s["aspect"])
-        return (ds, ds, ds) if is_pinhole(s["model"]) else (1.0, a, ds)
+        """The drawn layers' GPU stretch (:func:`depthlab.live.scene.stretch_drawing`)."""
+        return _stretches(self.settings)[0]
 
     def _stretch(self, xyz: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """How much wider than its pixel each point is drawn on slanted surfaces
@@ -451,8 +446,8 @@ class _Side:
     @property
     def units(self) -> str:
         """The scene's length units, the grid's label: ``"m"`` for a pinhole model of a capture in
-        metres at any depth scale (the slider stretches the drawn cloud on the GPU against the
-        metre grid, :meth:`_scale`), else ``"arbitrary"`` (the flat models, a file's own units)."""
+        metres at any depth scale (the grid reads the stretched scene in metres, :func:`_stretches`),
+        else ``"arbitrary"`` (the flat models, a file's own units)."""
         return length_units(self.settings["model"], depth_unit=self.cap.depth_unit)
 
     def _title_html(self) -> str:
@@ -492,7 +487,7 @@ class _Side:
         new_valid = new_xyz or any(s[k] != d[k] for k in ("near", "far", "mask", "min_confidence", "edges"))
         new_rgb = s["stride"] != d["stride"] or s["colour"] != d["colour"] or (
             s["colour"] == "matte" and s["mask"] != d["mask"]) or (s["refined"] != d["refined"] and s["colour"] == "depth")
-        scale = self._scale()
+        scale, ruler = _stretches(s)
         if s["render"] == "points" and not self._points_sent:
             new_xyz = new_valid = new_rgb = True  # the first time the points are shown: all of them
             self._points_sent = True
@@ -515,19 +510,19 @@ class _Side:
         self.layer.set_size(footprint=self._footprint(), size_factor=s["point_scale"])
         if new_xyz or new_valid:
             self._pivot1 = _UNSET
+        self.view.set_ruler_scale(ruler)
         if self.moves_subject(d):
-            # the subject moved (another model, refined depth, a stretch): the view re-fits around
-            # it and the camera keeps its pose relative to it (an orbit stays an orbit); a new
-            # model has other units and extent, so it gets a new grid too.  A stride, near/far,
-            # colour or size change leaves the camera where it is.
+            # the subject moved (another model, refined depth, a flat model's stretch): the view
+            # re-fits around it and the camera keeps its pose relative to it (an orbit stays an
+            # orbit); a new model has other units and extent, so it gets a new grid too.  Other
+            # changes (a pinhole depth scale too: the ruler above) leave the camera where it is.
             self.view.units = self.units
             self.view.fit = self.fit
             self.view.pivot = self.pivot()
             if not self.linked:  # a comparison re-fits both views at once
                 self.view.refit(keep_pose=True, grid=s["model"] != d["model"])
-        # other changes keep the grid where it is: it stays a fixed metre ruler to judge the
-        # cloud against (depth scale 2 shows the cloud twice as large against it); "reset view"
-        # refits it
+        # other changes keep the grid's squares: a fixed metre ruler to judge the cloud against
+        # (depth scale 2 shows the cloud twice as large against it); "reset view" refits it
         self.behind.update(self)
         self._drawn = dict(s)
         self.title.value = self._title_html()
@@ -535,12 +530,21 @@ class _Side:
         return self.last_update_s
 
     def moves_subject(self, before: dict[str, Any]) -> bool:
-        """Whether the settings changed since ``before`` move the subject in the scene."""
-        return any(self.settings[k] != before[k] for k in ("model", "refined", "depth_scale", "aspect"))
+        """Whether the settings changed since ``before`` move the subject in the scene: another
+        model, refined depth or a stretch of the drawn layers (a pinhole depth scale only
+        rescales the grid, :func:`depthlab.live.scene.stretch_drawing`)."""
+        s = self.settings
+        return any(s[k] != before[k] for k in ("model", "refined")) or _stretches(s)[0] != _stretches(before)[0]
 
     def cloud(self):
         p = self.projection()
         return self.projector.cloud(p.replace(colour=p.colour_for(self.cap.has_rgb, bool(self.cap.mattes))))
+
+
+def _stretches(settings: dict[str, Any]) -> tuple[tuple[float, float, float], float]:
+    """A side's settings drawn: the layers' GPU stretch and the grid's ruler scale
+    (:func:`depthlab.live.scene.stretch_drawing`: a pinhole depth scale is drawn by the grid)."""
+    return stretch_drawing(settings["model"], depth_scale=settings["depth_scale"], aspect=settings["aspect"])
 
 
 def _initial_settings(caps: list[Capture], model: str | None, stride: int | None, *, render: str = "points",
