@@ -9,16 +9,18 @@ script runs the same harness (this checkout's ``bench_viewer.browser_side``) on 
 ``src/`` and on this checkout's, alternating which goes first each round, keeps every press, and
 reports for each slider the pooled median, the quartiles (they show the two groups), the runs'
 medians, and the ratio to the baseline -- only from runs that start at a load average below
-``alternating.MAX_LOAD`` (``--allow-load`` keeps every run, for exploration).
+``alternating.MAX_LOAD`` (``--allow-load`` keeps every run, for exploration).  A run raises
+the load itself, so before each run the script waits (up to ``--settle`` seconds, 120 by
+default) for the load average to fall below ``MAX_LOAD``: more of the runs count.
 
     .venv/bin/python benchmarks/bench_viewer_trees.py --baseline 0481350 [--rounds 4] [--presses 15]
-        [--out presses.jsonl]
+        [--out presses.jsonl] [--settle 120]
 
 The baseline is ``git archive``'d into a temporary folder (the repository is not touched).  Each
 run is a fresh JupyterLab whose kernel imports ``depthlab`` from the tree under test
 (``PYTHONPATH``, inherited by the server and its kernels; the run checks that its own process
 imported the tree's ``depthlab``).  About 70 s per
-run on a 2-core machine.
+run on a 2-core machine, plus the wait for a quiet start.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,6 +51,14 @@ def export_tree(rev: str, folder: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as t:
         t.extractall(folder / "tree", filter="data")
     return folder / "tree"
+
+
+def settle(seconds: float) -> None:
+    """Wait up to ``seconds`` for the load average to fall below ``MAX_LOAD`` (the run before
+    this one raised it); a run that still starts above it is kept out of the ratios."""
+    deadline = time.monotonic() + seconds
+    while load_average() >= MAX_LOAD and time.monotonic() < deadline:
+        time.sleep(5)
 
 
 def one_run(src: Path, presses: int) -> dict:
@@ -102,6 +113,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--presses", type=int, default=15)
     ap.add_argument("--out", type=Path, help="append every run (JSON lines) to this file")
+    ap.add_argument("--settle", type=float, default=120.0,
+                    help=f"seconds to wait at most, before each run, for the load average to fall below {MAX_LOAD}")
     add_load_option(ap)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="depthlab-trees-") as tmp:
@@ -111,6 +124,7 @@ def main() -> None:
             ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()}
         for i in range(args.rounds):
             for name in (("baseline", "candidate") if i % 2 == 0 else ("candidate", "baseline")):
+                settle(args.settle)
                 res = one_run(trees[name], args.presses)
                 runs[name].append(res)
                 print(f"round {i + 1} {name}: load {res['load']:.2f}, medians "
