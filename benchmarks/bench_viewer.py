@@ -1,7 +1,7 @@
 """How fast a control change reaches the 3D view, at 442,368 points (a 768x576 depth map).
 
 Python side (always): median seconds per update of ``depthlab.explore`` for the changes a user
-makes — depth scale (a GPU stretch: three numbers sent), near/far (only the drawn-index
+makes — depth scale (pinhole: the grid redrawn 1/ds as large, six numbers sent), near/far (only the drawn-index
 re-sent), colour mode (colours re-sent), projection model (positions re-sent) —
 including the widgets' serialisation, against the named baseline **raw-assign**: assigning a
 fresh float32 (N, 3) array to a pythreejs ``BufferAttribute`` (what any pythreejs update costs
@@ -79,7 +79,7 @@ def python_side(repeat: int) -> dict:
     attr = three.BufferAttribute(array=base)
     res = {"points": n}
     res["raw-assign (baseline)"] = median_time(lambda i: setattr(attr, "array", base + np.float32(i)), repeat)
-    res["depth scale (GPU stretch)"] = median_time(lambda i: setattr(c["depth_scale"], "value", 1.05 + 0.01 * i), repeat)
+    res["depth scale (the grid's scale)"] = median_time(lambda i: setattr(c["depth_scale"], "value", 1.05 + 0.01 * i), repeat)
     lo, hi = c["clip"].min, c["clip"].max
     res["near/far (index)"] = median_time(lambda i: setattr(c["clip"], "value", (lo, hi - 0.05 - 0.02 * i)), repeat)
     res["colour mode (colours)"] = median_time(
