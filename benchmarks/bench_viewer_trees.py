@@ -57,7 +57,7 @@ def settle(seconds: float) -> None:
     """Wait up to ``seconds`` for the load average to fall below ``MAX_LOAD`` (the run before
     this one raised it); a run that still starts above it is kept out of the ratios."""
     deadline = time.monotonic() + seconds
-    while load_average() >= MAX_LOAD and time.monotonic() < deadline:
+    while not measured(load_average()) and time.monotonic() < deadline:
         time.sleep(5)
 
 
